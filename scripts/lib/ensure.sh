@@ -1,0 +1,52 @@
+# Helpers that make sure a prerequisite is present, installing it through the system
+# package manager when that is possible and saying exactly what to install otherwise.
+# Sourced by scripts/*.sh.
+
+TALLY_REDIS_URL="${TALLY_REDIS_URL:-redis://127.0.0.1:6379}"
+
+apt_install() {
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "installing $* with apt-get" >&2
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null 2>&1; then
+      apt-get update -q >/dev/null 2>&1 || true
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null
+    fi
+  else
+    echo "missing: install the Debian/Ubuntu package(s) $* (or your system's equivalent)" >&2
+    return 1
+  fi
+}
+
+redis_answers() {
+  local hostport="${TALLY_REDIS_URL#redis://}"
+  hostport="${hostport%%/*}"
+  local host="${hostport%%:*}" port="${hostport##*:}"
+  [ "$port" = "$hostport" ] && port=6379
+  if command -v redis-cli >/dev/null 2>&1; then
+    redis-cli -h "$host" -p "$port" ping 2>/dev/null | grep -q PONG
+  else
+    (exec 3<>"/dev/tcp/$host/$port" && printf 'PING\r\n' >&3 && head -c 5 <&3 | grep -q PONG) 2>/dev/null
+  fi
+}
+
+ensure_redis() {
+  if redis_answers; then return 0; fi
+  command -v redis-server >/dev/null 2>&1 || apt_install redis-server redis-tools
+  local hostport="${TALLY_REDIS_URL#redis://}"
+  hostport="${hostport%%/*}"
+  local port="${hostport##*:}"
+  [ "$port" = "$hostport" ] && port=6379
+  echo "starting redis-server on 127.0.0.1:$port" >&2
+  mkdir -p .tally
+  redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --save "" --appendonly no \
+    --dir "$PWD/.tally" --logfile "$PWD/.tally/redis.log"
+  for _ in $(seq 50); do redis_answers && return 0; sleep 0.1; done
+  echo "redis-server did not answer on port $port; see .tally/redis.log" >&2
+  return 1
+}
+
+ensure_thai_fonts() {
+  if command -v fc-list >/dev/null 2>&1 && fc-list :lang=th 2>/dev/null | grep -q .; then return 0; fi
+  if ls /usr/share/fonts/truetype/tlwg/*.ttf >/dev/null 2>&1; then return 0; fi
+  apt_install fonts-thai-tlwg
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: makes sure what the tests need is present (Redis, Thai
+# fonts), then `cargo test`. Used by developers and by CI alike.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/ensure.sh
+
+ensure_redis
+ensure_thai_fonts
+
+cargo test --workspace --locked "$@"

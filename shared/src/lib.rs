@@ -1,0 +1,10 @@
+//! The core of tally, shared by every binary: no HTTP routing, no process lifecycle.
+//!
+//! - `extraction`: the reports a model returns, their tolerant parsing and the Gemini
+//!   response schema derived from the same types.
+//! - `thai_words`: Thai number words, spelled and read.
+//! - `dataset`: the on-disk dataset format.
+
+pub mod dataset;
+pub mod extraction;
+pub mod thai_words;

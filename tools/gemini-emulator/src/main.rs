@@ -1,0 +1,4 @@
+fn main() {
+    eprintln!("gemini-emulator: not yet implemented");
+    std::process::exit(2);
+}

@@ -1,0 +1,4 @@
+fn main() {
+    eprintln!("tally-worker: not yet implemented");
+    std::process::exit(2);
+}
