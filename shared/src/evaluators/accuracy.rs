@@ -63,7 +63,11 @@ fn exact_form_match(expected: &[Report], outcome: &Outcome) -> MetricValue {
 
 fn ballot_accuracy_score(expected: &[Report], outcome: &Outcome) -> MetricValue {
     mean_over_form_types(expected, outcome, |expected, actual| {
-        let pairs = expected.ballot_statistics.fields().into_iter().zip(actual.ballot_statistics.fields());
+        let pairs = expected
+            .ballot_statistics
+            .fields()
+            .into_iter()
+            .zip(actual.ballot_statistics.fields());
         let equal = pairs.filter(|((_, e), (_, a))| e == a).count();
         equal as f64 / 6.0
     })
@@ -73,7 +77,11 @@ fn vote_results_quality(expected: &[Report], outcome: &Outcome) -> MetricValue {
     mean_over_form_types(expected, outcome, |expected, actual| {
         if expected.vote_results.is_empty() {
             // Nothing to find: full marks only if nothing was invented either.
-            return if actual.vote_results.is_empty() { 1.0 } else { 0.0 };
+            return if actual.vote_results.is_empty() {
+                1.0
+            } else {
+                0.0
+            };
         }
         // The first row of a number counts; a repeated row cannot fix a wrong one.
         let mut actual_counts: HashMap<Count, Option<Count>> = HashMap::new();
@@ -111,4 +119,55 @@ fn mean_over_form_types(
         _ => 0.0,
     });
     Score::mean(per_form_type).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn form(rows: serde_json::Value) -> Vec<Report> {
+        serde_json::from_value(json!([{
+            "form_info": {"form_type": "PartyList", "province": "p", "district": "d",
+                          "polling_station_number": 1},
+            "ballot_statistics": {}, "vote_results": rows
+        }]))
+        .expect("fixture parses")
+    }
+
+    #[test]
+    fn a_repeated_row_cannot_fix_a_wrong_first_one() {
+        let expected =
+            form(json!([{"number": 1, "vote_count": 5}, {"number": 2, "vote_count": 3}]));
+        let actual = form(json!([
+            {"number": 1, "vote_count": 50}, {"number": 1, "vote_count": 5}, {"number": 2, "vote_count": 3}
+        ]));
+        // Row 1 read as 50 first: 1 of 2 rows right.
+        let quality = vote_results_quality(&expected, &Outcome::Reports(actual));
+        assert_eq!(quality, MetricValue::Score(Score::new(0.5).unwrap()));
+    }
+
+    #[test]
+    fn a_form_without_rows_scores_whether_rows_were_invented() {
+        let empty = form(json!([]));
+        assert_eq!(
+            vote_results_quality(&empty, &Outcome::Reports(empty.clone())),
+            MetricValue::Score(Score::ONE)
+        );
+        let invented = form(json!([{"number": 1, "vote_count": 5}]));
+        assert_eq!(
+            vote_results_quality(&empty, &Outcome::Reports(invented)),
+            MetricValue::Score(Score::ZERO)
+        );
+    }
+
+    #[test]
+    fn nothing_expected_and_nothing_read_is_a_full_match() {
+        let nothing = Outcome::Reports(vec![]);
+        assert_eq!(exact_form_match(&[], &nothing), MetricValue::Bool(true));
+        assert_eq!(
+            ballot_accuracy_score(&[], &nothing),
+            MetricValue::Score(Score::ONE)
+        );
+    }
 }

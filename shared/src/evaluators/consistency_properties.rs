@@ -44,8 +44,16 @@ struct Unit {
 }
 
 fn form_split() -> impl Strategy<Value = FormSplit> {
-    (0u64..=60, 0u64..=30, prop::collection::vec(0u64..100, 1..12))
-        .prop_map(|(bad, no_vote, vote_weights)| FormSplit { bad, no_vote, vote_weights })
+    (
+        0u64..=60,
+        0u64..=30,
+        prop::collection::vec(0u64..100, 1..12),
+    )
+        .prop_map(|(bad, no_vote, vote_weights)| FormSplit {
+            bad,
+            no_vote,
+            vote_weights,
+        })
 }
 
 prop_compose! {
@@ -168,7 +176,9 @@ impl Perturbation {
             Perturbation::BallotsUsed => bump(&mut ballots.ballots_used),
             Perturbation::BallotsRemaining => bump(&mut ballots.ballots_remaining),
             Perturbation::BallotsAllocated => bump(&mut ballots.ballots_allocated),
-            Perturbation::VotersPresentAboveRoll => voters.voters_present = Some(Count(eligible + delta)),
+            Perturbation::VotersPresentAboveRoll => {
+                voters.voters_present = Some(Count(eligible + delta))
+            }
             Perturbation::EligibleBelowPresent => {
                 voters.eligible_voters = Some(Count(present - delta.min(present)))
             }

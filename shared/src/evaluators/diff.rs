@@ -19,7 +19,11 @@ const ROW_KEY: &str = "number";
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Difference {
     /// A field read differently (`null` when one side left it out).
-    Changed { path: String, expected: Value, actual: Value },
+    Changed {
+        path: String,
+        expected: Value,
+        actual: Value,
+    },
     /// An expected form type with no report in the answer.
     MissingReport { path: String },
     /// A report of a form type the record does not have (or a second one).
@@ -50,7 +54,13 @@ pub fn diff(expected: &[Report], actual: &[Report]) -> Vec<Difference> {
         let path = slot.label();
         match (slot.expected, slot.actual) {
             (Some(expected), Some(actual)) => {
-                walk(&schema, &as_json(expected), &as_json(actual), &path, &mut differences);
+                walk(
+                    &schema,
+                    &as_json(expected),
+                    &as_json(actual),
+                    &path,
+                    &mut differences,
+                );
             }
             (Some(_), None) => differences.push(Difference::MissingReport { path }),
             (None, Some(_)) => differences.push(Difference::ExtraReport { path }),
@@ -93,7 +103,13 @@ fn walk(schema: &Value, expected: &Value, actual: &Value, path: &str, out: &mut 
 }
 
 /// Pairs rows by their number, each actual row at most once.
-fn walk_rows(item_schema: &Value, expected: &[Value], actual: &[Value], path: &str, out: &mut Vec<Difference>) {
+fn walk_rows(
+    item_schema: &Value,
+    expected: &[Value],
+    actual: &[Value],
+    path: &str,
+    out: &mut Vec<Difference>,
+) {
     let mut unmatched: Vec<Option<&Value>> = actual.iter().map(Some).collect();
     for expected_row in expected {
         let row_path = format!("{path}[{ROW_KEY}={}]", expected_row[ROW_KEY]);
@@ -103,7 +119,10 @@ fn walk_rows(item_schema: &Value, expected: &[Value], actual: &[Value], path: &s
             .and_then(Option::take);
         match partner {
             Some(actual_row) => walk(item_schema, expected_row, actual_row, &row_path, out),
-            None => out.push(Difference::MissingRow { path: row_path, expected: expected_row.clone() }),
+            None => out.push(Difference::MissingRow {
+                path: row_path,
+                expected: expected_row.clone(),
+            }),
         }
     }
     for actual_row in unmatched.into_iter().flatten() {
@@ -121,4 +140,100 @@ fn field_of<'a>(object: &'a Value, field: &str) -> &'a Value {
 
 fn rows(value: &Value) -> &[Value] {
     value.as_array().map_or(&[], Vec::as_slice)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn report(value: Value) -> Report {
+        serde_json::from_value(value).expect("fixture parses")
+    }
+
+    fn constituency(voters: Value, rows: Value) -> Report {
+        report(json!({
+            "form_info": {"form_type": "Constituency", "province": "ขอนแก่น", "district": "เมือง",
+                          "polling_station_number": 3},
+            "voter_statistics": voters,
+            "ballot_statistics": {"good_ballots": 10},
+            "vote_results": rows
+        }))
+    }
+
+    #[test]
+    fn lists_field_row_and_report_differences_in_form_order() {
+        let expected = [constituency(
+            json!({"eligible_voters": 100, "voters_present": 60}),
+            json!([{"number": 1, "vote_count": 6, "candidate_name": "ก"}, {"number": 2, "vote_count": 4}]),
+        )];
+        let mut misread = constituency(
+            json!(null),
+            json!([{"number": 2, "vote_count": 4}, {"number": 1, "vote_count": 9, "candidate_name": "ข"},
+                   {"number": 7, "vote_count": 1}, {"number": 2, "vote_count": 4}]),
+        );
+        misread.form_info.district = "เมืองขอนแก่น".into();
+        let party_list = report(json!({
+            "form_info": {"form_type": "PartyList", "province": "ขอนแก่น", "district": "เมือง",
+                          "polling_station_number": 3},
+            "ballot_statistics": {}, "vote_results": []
+        }));
+        let differences = diff(&expected, &[party_list, misread]);
+        let paths: Vec<&str> = differences.iter().map(Difference::path).collect();
+        assert_eq!(
+            paths,
+            [
+                "Constituency.form_info.district",
+                "Constituency.voter_statistics.eligible_voters",
+                "Constituency.voter_statistics.voters_present",
+                "Constituency.vote_results[number=1].candidate_name",
+                "Constituency.vote_results[number=1].vote_count",
+                "Constituency.vote_results[number=7]",
+                "Constituency.vote_results[number=2]",
+                "PartyList",
+            ]
+        );
+        assert_eq!(
+            differences[1],
+            Difference::Changed {
+                path: "Constituency.voter_statistics.eligible_voters".into(),
+                expected: json!(100),
+                actual: Value::Null,
+            }
+        );
+        assert_eq!(
+            differences[6],
+            Difference::ExtraRow {
+                path: "Constituency.vote_results[number=2]".into(),
+                actual: json!({"number": 2, "vote_count": 4}),
+            }
+        );
+    }
+
+    #[test]
+    fn serialises_with_a_kind_tag_for_the_ui() {
+        let difference = Difference::Changed {
+            path: "PartyList.ballot_statistics.good_ballots".into(),
+            expected: json!(465),
+            actual: json!(456),
+        };
+        let json = serde_json::to_value(&difference).unwrap();
+        assert_eq!(
+            json,
+            json!({"kind": "changed", "path": "PartyList.ballot_statistics.good_ballots",
+                   "expected": 465, "actual": 456})
+        );
+        assert_eq!(
+            serde_json::from_value::<Difference>(json).unwrap(),
+            difference
+        );
+        let missing = serde_json::to_value(Difference::MissingReport {
+            path: "PartyList".into(),
+        })
+        .unwrap();
+        assert_eq!(
+            missing,
+            json!({"kind": "missing_report", "path": "PartyList"})
+        );
+    }
 }

@@ -31,7 +31,10 @@ pub(crate) fn match_reports<'a>(expected: &'a [Report], actual: &'a [Report]) ->
     let mut slots = Vec::new();
     for form_type in FormType::ALL {
         let of_type = |reports: &'a [Report]| -> Vec<&'a Report> {
-            reports.iter().filter(|r| r.form_type() == form_type).collect()
+            reports
+                .iter()
+                .filter(|r| r.form_type() == form_type)
+                .collect()
         };
         let (expected, actual) = (of_type(expected), of_type(actual));
         for occurrence in 0..expected.len().max(actual.len()) {

@@ -92,7 +92,9 @@ impl Evaluator {
 
 impl std::fmt::Debug for Evaluator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Evaluator").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("Evaluator")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -145,7 +147,11 @@ mod tests {
     fn names_are_unique() {
         let mut seen = HashSet::new();
         for evaluator in registry() {
-            assert!(seen.insert(evaluator.name()), "{} registered twice", evaluator.name());
+            assert!(
+                seen.insert(evaluator.name()),
+                "{} registered twice",
+                evaluator.name()
+            );
         }
     }
 
@@ -153,11 +159,21 @@ mod tests {
     fn summaries_read_registered_per_record_evaluators() {
         for evaluator in registry() {
             if let Compute::Summary { inputs, .. } = evaluator.compute() {
-                assert_eq!(evaluator.metric_type(), MetricType::Score, "{}", evaluator.name());
+                assert_eq!(
+                    evaluator.metric_type(),
+                    MetricType::Score,
+                    "{}",
+                    evaluator.name()
+                );
                 for input in inputs {
                     let source = by_name(input)
                         .unwrap_or_else(|| panic!("{} reads unknown {input}", evaluator.name()));
-                    assert_eq!(source.kind(), Kind::PerRecord, "{} reads {input}", evaluator.name());
+                    assert_eq!(
+                        source.kind(),
+                        Kind::PerRecord,
+                        "{} reads {input}",
+                        evaluator.name()
+                    );
                 }
             }
         }
@@ -172,7 +188,10 @@ mod tests {
         let rate = serde_json::to_value(by_name("success_rate").unwrap()).unwrap();
         assert_eq!(rate["kind"], "summary");
         assert_eq!(rate["needs_expected"], false);
-        assert_eq!(by_name("overall_accuracy").map(Evaluator::needs_expected), Some(true));
+        assert_eq!(
+            by_name("overall_accuracy").map(Evaluator::needs_expected),
+            Some(true)
+        );
         assert!(by_name("no_such_evaluator").is_none());
     }
 }

@@ -5,7 +5,9 @@
 //! has applicable inputs (0 / false, see `accuracy`), so it pulls every mean down; a
 //! record without an expected output has none, so it only counts in `success_rate`.
 
-use super::accuracy::{BALLOT_ACCURACY_SCORE, EXACT_FORM_MATCH, HAS_NO_ERRORS, VOTE_RESULTS_QUALITY};
+use super::accuracy::{
+    BALLOT_ACCURACY_SCORE, EXACT_FORM_MATCH, HAS_NO_ERRORS, VOTE_RESULTS_QUALITY,
+};
 use super::registry::{Compute, Evaluator, MetricType};
 use super::value::MetricValue;
 
@@ -24,13 +26,37 @@ pub(super) const EVALUATORS: [Evaluator; 5] = [
     summary(
         OVERALL_ACCURACY,
         "Mean over records of 0.2·exact_form_match + 0.4·ballot_accuracy_score + 0.4·vote_results_quality.",
-        &[EXACT_FORM_MATCH, BALLOT_ACCURACY_SCORE, VOTE_RESULTS_QUALITY],
+        &[
+            EXACT_FORM_MATCH,
+            BALLOT_ACCURACY_SCORE,
+            VOTE_RESULTS_QUALITY,
+        ],
         weighted_accuracy,
     ),
-    summary(SUCCESS_RATE, "Share of records with has_no_errors.", &[HAS_NO_ERRORS], share_true),
-    summary(AVG_BALLOT_ACCURACY, "Mean ballot_accuracy_score.", &[BALLOT_ACCURACY_SCORE], score),
-    summary(MEAN_VOTE_RESULTS_QUALITY, "Mean vote_results_quality.", &[VOTE_RESULTS_QUALITY], score),
-    summary(EXACT_FORM_MATCH_RATE, "Share of records with exact_form_match.", &[EXACT_FORM_MATCH], share_true),
+    summary(
+        SUCCESS_RATE,
+        "Share of records with has_no_errors.",
+        &[HAS_NO_ERRORS],
+        share_true,
+    ),
+    summary(
+        AVG_BALLOT_ACCURACY,
+        "Mean ballot_accuracy_score.",
+        &[BALLOT_ACCURACY_SCORE],
+        score,
+    ),
+    summary(
+        MEAN_VOTE_RESULTS_QUALITY,
+        "Mean vote_results_quality.",
+        &[VOTE_RESULTS_QUALITY],
+        score,
+    ),
+    summary(
+        EXACT_FORM_MATCH_RATE,
+        "Share of records with exact_form_match.",
+        &[EXACT_FORM_MATCH],
+        share_true,
+    ),
 ];
 
 const fn summary(
@@ -39,12 +65,21 @@ const fn summary(
     inputs: &'static [&'static str],
     per_record: fn(&[&MetricValue]) -> Option<f64>,
 ) -> Evaluator {
-    Evaluator { name, metric_type: MetricType::Score, description, compute: Compute::Summary { inputs, per_record } }
+    Evaluator {
+        name,
+        metric_type: MetricType::Score,
+        description,
+        compute: Compute::Summary { inputs, per_record },
+    }
 }
 
 fn weighted_accuracy(values: &[&MetricValue]) -> Option<f64> {
     match values {
-        [MetricValue::Bool(form), MetricValue::Score(ballots), MetricValue::Score(votes)] => Some(
+        [
+            MetricValue::Bool(form),
+            MetricValue::Score(ballots),
+            MetricValue::Score(votes),
+        ] => Some(
             FORM_WEIGHT * f64::from(u8::from(*form))
                 + BALLOT_WEIGHT * ballots.get()
                 + VOTES_WEIGHT * votes.get(),

@@ -38,7 +38,9 @@ impl Score {
     /// The mean of values that are each in `[0, 1]`; `None` for no values. Clamped,
     /// because a weighted sum like 0.2 + 0.4 + 0.4 may round to 1.0000000000000002.
     pub fn mean(values: impl IntoIterator<Item = f64>) -> Option<Score> {
-        let (sum, count) = values.into_iter().fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+        let (sum, count) = values
+            .into_iter()
+            .fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
         (count > 0).then(|| Score((sum / count as f64).clamp(0.0, 1.0)))
     }
 
@@ -130,7 +132,10 @@ mod tests {
         evaluations.insert("c", MetricValue::Categorical("warning".into()));
         evaluations.insert("d", MetricValue::NotApplicable);
         let json = serde_json::to_string(&evaluations).unwrap();
-        assert_eq!(json, r#"{"a":true,"b":0.8333333333333334,"c":"warning","d":null}"#);
+        assert_eq!(
+            json,
+            r#"{"a":true,"b":0.8333333333333334,"c":"warning","d":null}"#
+        );
         let back: Evaluations = serde_json::from_str(&json).unwrap();
         assert_eq!(back, evaluations);
         // A whole-number score written as an integer is still a score.

@@ -100,7 +100,14 @@ fn perfect_answer() {
     assert_value(&values, HAS_NO_ERRORS, MetricValue::Bool(true));
     // 0.2·1 + 0.4·1 + 0.4·1 = 1
     assert_score(&record_overall(&values), OVERALL_ACCURACY, 1.0);
-    for rule in [BALLOT_SPLIT, VOTES_TOTAL, BALLOT_BALANCE, TURNOUT_WITHIN_ROLL, VOTE_WORDS, FORMS_AGREE] {
+    for rule in [
+        BALLOT_SPLIT,
+        VOTES_TOTAL,
+        BALLOT_BALANCE,
+        TURNOUT_WITHIN_ROLL,
+        VOTE_WORDS,
+        FORMS_AGREE,
+    ] {
         assert_value(&values, rule, MetricValue::Bool(true));
     }
     assert_value(&values, TURNOUT_MATCH, pass());
@@ -110,7 +117,10 @@ fn perfect_answer() {
 #[test]
 fn one_wrong_ballot_field_in_a_single_form_record() {
     let expected = vec![constituency()];
-    let values = evaluate(&expected, &answer(vec![constituency_with_wrong_good_ballots()]));
+    let values = evaluate(
+        &expected,
+        &answer(vec![constituency_with_wrong_good_ballots()]),
+    );
     // 5 of the 6 ballot fields equal.
     assert_score(&values, BALLOT_ACCURACY_SCORE, 5.0 / 6.0);
     assert_value(&values, EXACT_FORM_MATCH, MetricValue::Bool(true));
@@ -127,13 +137,19 @@ fn one_wrong_ballot_field_in_a_single_form_record() {
 
 #[test]
 fn one_wrong_ballot_field_next_to_a_correct_form() {
-    let values = evaluate(&expected(), &answer(vec![constituency_with_wrong_good_ballots(), party_list()]));
+    let values = evaluate(
+        &expected(),
+        &answer(vec![constituency_with_wrong_good_ballots(), party_list()]),
+    );
     // Constituency 5/6, PartyList 6/6: (5/6 + 1) / 2 = 11/12.
     assert_score(&values, BALLOT_ACCURACY_SCORE, 11.0 / 12.0);
     // 0.2·1 + 0.4·11/12 + 0.4·1 = 0.2 + 0.3666… + 0.4 = 29/30
     assert_score(&record_overall(&values), OVERALL_ACCURACY, 29.0 / 30.0);
     assert_eq!(
-        diff(&expected(), &[constituency_with_wrong_good_ballots(), party_list()]),
+        diff(
+            &expected(),
+            &[constituency_with_wrong_good_ballots(), party_list()]
+        ),
         vec![Difference::Changed {
             path: "Constituency.ballot_statistics.good_ballots".into(),
             expected: json!(470),
@@ -190,7 +206,9 @@ fn a_missing_party_list_report() {
     assert_value(&values, FORMS_AGREE, MetricValue::NotApplicable);
     assert_eq!(
         diff(&expected(), &[constituency()]),
-        vec![Difference::MissingReport { path: "PartyList".into() }]
+        vec![Difference::MissingReport {
+            path: "PartyList".into()
+        }]
     );
 }
 
@@ -202,7 +220,9 @@ fn an_extra_report_scores_zero_for_its_form_type() {
     assert_score(&values, BALLOT_ACCURACY_SCORE, 0.5);
     assert_eq!(
         diff(&[constituency()], &[constituency(), constituency()]),
-        vec![Difference::ExtraReport { path: "Constituency#2".into() }]
+        vec![Difference::ExtraReport {
+            path: "Constituency#2".into()
+        }]
     );
 }
 
@@ -212,7 +232,10 @@ fn an_unparsable_output_is_a_failed_record() {
     let Outcome::Failed(message) = &outcome else {
         panic!("prose is not a list of reports: {outcome:?}");
     };
-    assert!(message.starts_with("unparsable output: the answer is not valid JSON"), "{message}");
+    assert!(
+        message.starts_with("unparsable output: the answer is not valid JSON"),
+        "{message}"
+    );
     let values = evaluate(&expected(), &outcome);
     // The failed-record rule: 0 / false in every accuracy evaluator.
     assert_value(&values, EXACT_FORM_MATCH, MetricValue::Bool(false));
@@ -221,7 +244,15 @@ fn an_unparsable_output_is_a_failed_record() {
     assert_value(&values, HAS_NO_ERRORS, MetricValue::Bool(false));
     assert_score(&record_overall(&values), OVERALL_ACCURACY, 0.0);
     // No reports: nothing to check for consistency.
-    for rule in [BALLOT_SPLIT, VOTES_TOTAL, BALLOT_BALANCE, TURNOUT_MATCH, TURNOUT_WITHIN_ROLL, VOTE_WORDS, FORMS_AGREE] {
+    for rule in [
+        BALLOT_SPLIT,
+        VOTES_TOTAL,
+        BALLOT_BALANCE,
+        TURNOUT_MATCH,
+        TURNOUT_WITHIN_ROLL,
+        VOTE_WORDS,
+        FORMS_AGREE,
+    ] {
         assert_value(&values, rule, MetricValue::NotApplicable);
     }
 }
@@ -238,7 +269,10 @@ fn summary_over_a_mixed_set() {
         // A: perfect — efm 1, ballot 1, votes 1, overall 1.
         evaluate(&expected(), &answer(expected())),
         // B: good ballots misread — efm 1, ballot 11/12, votes 1, overall 29/30.
-        evaluate(&expected(), &answer(vec![constituency_with_wrong_good_ballots(), party_list()])),
+        evaluate(
+            &expected(),
+            &answer(vec![constituency_with_wrong_good_ballots(), party_list()]),
+        ),
         // C: efm 0, ballot 1/2, votes 1/2, overall 0.4.
         evaluate(&expected(), &answer(vec![busier])),
         // D: failed — efm 0, ballot 0, votes 0, overall 0, no consistency verdicts.
@@ -266,9 +300,15 @@ fn summary_over_a_mixed_set() {
     assert_score(&summary, "consistency_vote_words_pass_rate", 1.0);
     // Rule 7: C has one form only → applicable to A and B, both agree: 2/2.
     assert_score(&summary, "consistency_forms_agree_pass_rate", 1.0);
-    assert_eq!(records[2].get(TURNOUT_MATCH), &MetricValue::Categorical(WARNING.into()));
+    assert_eq!(
+        records[2].get(TURNOUT_MATCH),
+        &MetricValue::Categorical(WARNING.into())
+    );
     // Every summary evaluator reported a value.
-    let summaries = registry().iter().filter(|e| e.kind() == Kind::Summary).count();
+    let summaries = registry()
+        .iter()
+        .filter(|e| e.kind() == Kind::Summary)
+        .count();
     assert_eq!(summary.len(), summaries);
 }
 
@@ -278,7 +318,11 @@ fn unlabelled_records_are_judged_by_consistency_and_errors_only() {
         evaluate_record(None, &answer(expected())),
         evaluate_record(None, &Outcome::Failed("quota exhausted".into())),
     ];
-    assert_value(&records[0], BALLOT_ACCURACY_SCORE, MetricValue::NotApplicable);
+    assert_value(
+        &records[0],
+        BALLOT_ACCURACY_SCORE,
+        MetricValue::NotApplicable,
+    );
     assert_value(&records[0], BALLOT_SPLIT, MetricValue::Bool(true));
     let summary = summarize(&records);
     assert_value(&summary, OVERALL_ACCURACY, MetricValue::NotApplicable);
