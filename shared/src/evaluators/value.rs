@@ -30,14 +30,9 @@ impl Score {
         }
     }
 
-    /// `part / whole`; `None` when there is no whole to take a share of.
-    pub fn ratio(part: usize, whole: usize) -> Option<Score> {
-        (whole > 0 && part <= whole).then(|| Score(part as f64 / whole as f64))
-    }
-
     /// The mean of values that are each in `[0, 1]`; `None` for no values. Clamped,
     /// because a weighted sum like 0.2 + 0.4 + 0.4 may round to 1.0000000000000002.
-    pub fn mean(values: impl IntoIterator<Item = f64>) -> Option<Score> {
+    pub(crate) fn mean(values: impl IntoIterator<Item = f64>) -> Option<Score> {
         let (sum, count) = values
             .into_iter()
             .fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
@@ -128,7 +123,7 @@ mod tests {
     fn values_serialise_as_plain_json() {
         let mut evaluations = Evaluations::default();
         evaluations.insert("a", MetricValue::Bool(true));
-        evaluations.insert("b", MetricValue::Score(Score::ratio(5, 6).unwrap()));
+        evaluations.insert("b", MetricValue::Score(Score::new(5.0 / 6.0).unwrap()));
         evaluations.insert("c", MetricValue::Categorical("warning".into()));
         evaluations.insert("d", MetricValue::NotApplicable);
         let json = serde_json::to_string(&evaluations).unwrap();
@@ -148,8 +143,6 @@ mod tests {
         assert_eq!(Score::new(1.5), Err(ScoreOutOfRange(1.5)));
         assert!(Score::new(f64::NAN).is_err());
         assert!(serde_json::from_str::<Score>("-0.1").is_err());
-        assert_eq!(Score::ratio(1, 0), None);
-        assert_eq!(Score::ratio(3, 2), None);
         assert_eq!(Score::mean([]), None);
         assert_eq!(Score::mean([0.0, 1.0]), Some(Score(0.5)));
         assert_eq!(Score::mean([0.2 + 0.4 + 0.4 + 1e-15]), Some(Score::ONE));
