@@ -4,7 +4,10 @@
 //!   response schema derived from the same types.
 //! - `thai_words`: Thai number words, spelled and read.
 //! - `dataset`: the on-disk dataset format.
+//! - `evaluators`: scoring an answer against the expected reports and against the
+//!   forms' own consistency rules; summaries over an experiment; field diffs.
 
 pub mod dataset;
+pub mod evaluators;
 pub mod extraction;
 pub mod thai_words;
