@@ -3,6 +3,7 @@
 //! Every reader either returns the value or records a violation naming the path,
 //! the expected type and what was found, and returns `None`.
 
+use std::collections::HashSet;
 use std::fmt;
 
 use serde::Deserialize;
@@ -211,13 +212,14 @@ impl<'a> Field<'a> {
                 serde_json::from_str(raw.get()).map_err(|e| unreadable(&e, raw))?;
             Ok(entries.0)
         })?;
+        let mut seen = HashSet::with_capacity(entries.len());
         let mut fields: Vec<(String, Field<'a>)> = Vec::with_capacity(entries.len());
         for (key, raw) in entries {
             let path = join(&self.path, &key);
-            if fields.iter().any(|(seen, _)| *seen == key) {
-                problems.push(&path, "is given more than once");
-            } else {
+            if seen.insert(key.clone()) {
                 fields.push((key, Field::new(path, raw)));
+            } else {
+                problems.push(&path, "is given more than once");
             }
         }
         Some(Object {

@@ -103,24 +103,42 @@ pub(super) fn model_config_from_raw(raw: &RawValue) -> Result<ModelConfig, Vec<F
     problems.into_result(config)
 }
 
+/// The most violations reported one by one; a body of thousands of unknown fields
+/// gets a bounded answer.
+const MAX_REPORTED: usize = 100;
+
 /// The violations found so far.
 #[derive(Default)]
-pub(super) struct Problems(Vec<FieldError>);
+pub(super) struct Problems {
+    reported: Vec<FieldError>,
+    unreported: usize,
+}
 
 impl Problems {
     pub(super) fn push(&mut self, field: &str, message: impl Into<String>) {
-        self.0.push(FieldError {
-            field: field.to_string(),
-            message: message.into(),
-        });
+        if self.reported.len() < MAX_REPORTED {
+            self.reported.push(FieldError {
+                field: field.to_string(),
+                message: message.into(),
+            });
+        } else {
+            self.unreported += 1;
+        }
     }
 
-    /// The value when nothing was violated. A value is missing only where a violation
-    /// was recorded, so the last arm is a guard, not an expected outcome.
-    fn into_result<T>(self, value: Option<T>) -> Result<T, Vec<FieldError>> {
+    /// The value when nothing was violated, else the violations (with a last entry
+    /// counting those beyond `MAX_REPORTED`). A value is missing only where a
+    /// violation was recorded, so the last arm is a guard, not an expected outcome.
+    fn into_result<T>(mut self, value: Option<T>) -> Result<T, Vec<FieldError>> {
+        if self.unreported > 0 {
+            self.reported.push(FieldError {
+                field: String::new(),
+                message: format!("and {} more violations", self.unreported),
+            });
+        }
         match value {
-            Some(value) if self.0.is_empty() => Ok(value),
-            _ if !self.0.is_empty() => Err(self.0),
+            Some(value) if self.reported.is_empty() => Ok(value),
+            _ if !self.reported.is_empty() => Err(self.reported),
             _ => Err(vec![FieldError {
                 field: String::new(),
                 message: "could not be read".to_string(),

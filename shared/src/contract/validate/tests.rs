@@ -394,3 +394,13 @@ fn a_wrong_api_key_is_never_echoed() {
         );
     }
 }
+
+#[test]
+fn thousands_of_violations_get_a_bounded_answer() {
+    let unknown: Vec<String> = (0..5000).map(|i| format!(r#""f{i}": 1"#)).collect();
+    let errors = violations(&top(&unknown.join(", ")));
+    assert_eq!(errors.len(), 101);
+    assert!(errors[0].starts_with("f0: unknown field"));
+    assert!(errors[99].starts_with("f99: unknown field"));
+    assert_eq!(errors[100], "and 4900 more violations");
+}
