@@ -256,11 +256,9 @@ impl<'a> Object<'a> {
 
     /// Records every field not taken as unknown.
     pub(super) fn reject_unknown(self, known: &[&str], problems: &mut Problems) {
+        let message = format!("unknown field (expected one of: {})", known.join(", "));
         for (_, field) in self.fields {
-            problems.push(
-                &field.path,
-                format!("unknown field (expected one of: {})", known.join(", ")),
-            );
+            problems.push(&field.path, message.as_str());
         }
     }
 
