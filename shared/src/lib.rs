@@ -1,10 +1,16 @@
 //! The core of tally, shared by every binary: no HTTP routing, no process lifecycle.
 //!
+//! - `contract`: the experiment request/response contract of the HTTP API, validated
+//!   at the boundary into domain values.
 //! - `extraction`: the reports a model returns, their tolerant parsing and the Gemini
 //!   response schema derived from the same types.
 //! - `thai_words`: Thai number words, spelled and read.
 //! - `dataset`: the on-disk dataset format.
+//! - `evaluators`: scoring an answer against the expected reports and against the
+//!   forms' own consistency rules; summaries over an experiment; field diffs.
 
+pub mod contract;
 pub mod dataset;
+pub mod evaluators;
 pub mod extraction;
 pub mod thai_words;

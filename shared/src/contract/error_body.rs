@@ -1,0 +1,100 @@
+//! The JSON body of every error answer:
+//! `{"error": {"code": "...", "message": "...", "details": [...]}}`.
+//!
+//! Only the shape lives here; which HTTP status goes with which code is the API's.
+
+use serde::{Deserialize, Serialize};
+
+use super::validate::{FieldError, RequestError, render};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorContent,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorContent {
+    /// Stable and machine-readable (`invalid_request`, `not_found`, …).
+    pub code: String,
+    /// For people; names the field when one is at fault.
+    pub message: String,
+    /// One entry per violated field rule; empty for other errors.
+    #[serde(default)]
+    pub details: Vec<FieldError>,
+}
+
+impl ErrorBody {
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        ErrorBody {
+            error: ErrorContent {
+                code: code.into(),
+                message: message.into(),
+                details: Vec::new(),
+            },
+        }
+    }
+
+    /// Code `invalid_request`; the message lists every violation
+    /// (`a: …; b: …`), `details` holds them one by one.
+    pub fn invalid_fields(errors: &[FieldError]) -> Self {
+        ErrorBody {
+            error: ErrorContent {
+                code: "invalid_request".to_string(),
+                message: render(errors),
+                details: errors.to_vec(),
+            },
+        }
+    }
+}
+
+impl From<&RequestError> for ErrorBody {
+    fn from(error: &RequestError) -> Self {
+        match error {
+            RequestError::Malformed(message) => ErrorBody::new(error.code(), message.clone()),
+            RequestError::Invalid(errors) => ErrorBody::invalid_fields(errors),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::ExperimentRequest;
+    use serde_json::json;
+
+    #[test]
+    fn invalid_request_body_lists_every_field() {
+        let error = ExperimentRequest::from_json_bytes(
+            br#"{"dataset_name": "d", "jobs": 0, "model_configs": [{"model": "m", "temperature": 3.5}]}"#,
+        )
+        .unwrap_err();
+        let body = serde_json::to_value(ErrorBody::from(&error)).unwrap();
+        assert_eq!(
+            body,
+            json!({"error": {
+                "code": "invalid_request",
+                "message": "model_configs[0].temperature: must be between 0.0 and 2.0, got 3.5; \
+                            jobs: must be between 1 and 1000, got 0",
+                "details": [
+                    {"field": "model_configs[0].temperature",
+                     "message": "must be between 0.0 and 2.0, got 3.5"},
+                    {"field": "jobs", "message": "must be between 1 and 1000, got 0"}
+                ]
+            }})
+        );
+    }
+
+    #[test]
+    fn malformed_body_has_no_details() {
+        let error = ExperimentRequest::from_json_bytes(b"[1]").unwrap_err();
+        let body = serde_json::to_value(ErrorBody::from(&error)).unwrap();
+        assert_eq!(
+            body,
+            json!({"error": {
+                "code": "malformed_body",
+                "message": "request body must be a JSON object, got an array",
+                "details": []
+            }})
+        );
+    }
+}

@@ -1,0 +1,147 @@
+//! `ExperimentRequest` and `ModelConfig`: a submission, validated.
+//!
+//! Field names and defaults are those of the HTTP contract (`ml_app`, `site`, …),
+//! kept exactly for the clients of the old service. Every field holds a domain value,
+//! so a request is valid by construction. The only ways in from raw JSON are
+//! `ExperimentRequest::from_json_bytes` and the `Deserialize` impls, which run the
+//! same validator (`validate`).
+//!
+//! Serialized, a request is the form stored with a run: every field except the
+//! Datadog `api_key`, which is a `Secret` and skipped. Reading it back gives the
+//! same request without a key.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::value::RawValue;
+
+use super::secret::Secret;
+use super::validate::{self, RequestError};
+use super::values::{
+    DatadogSite, DatasetName, DatasetVersion, Jobs, Label, MaxOutputTokens, Metadata, ModelId,
+    NameSuffix, SampleSize, Seed, Temperature, ThinkingBudget, TopK, TopP, ValueError,
+};
+
+pub const DEFAULT_ML_APP: &str = "vote-extractor";
+pub const DEFAULT_PROJECT_NAME: &str = "vote-extraction-project";
+/// The most model configurations (experiments) in one request.
+const MAX_MODEL_CONFIGS: usize = 50;
+
+/// One submission: a dataset version and the model configurations to run on it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExperimentRequest {
+    /// Datadog LLM Observability app name (default `vote-extractor`).
+    pub ml_app: Label,
+    /// The submitter's Datadog API key, for exporting this run only. Never stored.
+    #[serde(skip_serializing)]
+    pub api_key: Option<Secret>,
+    /// Datadog site (default `datadoghq.com`).
+    pub site: DatadogSite,
+    /// Send to Datadog without a local agent (default true).
+    pub agentless_enabled: bool,
+    /// Datadog project (default `vote-extraction-project`).
+    pub project_name: Label,
+    pub dataset_name: DatasetName,
+    /// `None` = the latest version at submission; the run pins what it used.
+    pub dataset_version: Option<DatasetVersion>,
+    pub model_configs: ModelConfigs,
+    /// `None` = every record; else the first N.
+    pub sample_size: Option<SampleSize>,
+    /// Most model calls of one experiment in flight, cluster-wide (default 2).
+    pub jobs: Jobs,
+    /// The first record that still fails after retries fails its experiment
+    /// (default true).
+    pub raise_errors: bool,
+}
+
+impl ExperimentRequest {
+    /// Parses and validates a request body. `Malformed` when the bytes are not a
+    /// UTF-8 JSON object, `Invalid` with every violated rule otherwise.
+    pub fn from_json_bytes(body: &[u8]) -> Result<Self, RequestError> {
+        validate::request_from_bytes(body)
+    }
+}
+
+/// One model configuration: one experiment of a run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelConfig {
+    pub model: ModelId,
+    pub temperature: Temperature,
+    /// Names the experiment `vote-extraction-{name_suffix}` instead of by model and
+    /// temperature.
+    pub name_suffix: Option<NameSuffix>,
+    /// Free-form; every entry becomes an experiment tag (default `{}`).
+    pub metadata: Metadata,
+    /// `None` = the model's default (not sent).
+    pub thinking_budget: Option<ThinkingBudget>,
+    pub max_output_tokens: MaxOutputTokens,
+    pub top_p: Option<TopP>,
+    pub top_k: Option<TopK>,
+    pub seed: Option<Seed>,
+}
+
+/// At least one and at most `MAX_MODEL_CONFIGS` model configurations.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct ModelConfigs(Vec<ModelConfig>);
+
+impl ModelConfigs {
+    pub fn parse(configs: Vec<ModelConfig>) -> Result<Self, ValueError> {
+        ModelConfigs::check_count(configs.len())?;
+        Ok(ModelConfigs(configs))
+    }
+
+    /// The count rule alone, so a validator can report it next to the problems of
+    /// the configurations themselves.
+    pub fn check_count(count: usize) -> Result<(), ValueError> {
+        if count == 0 {
+            return Err(ValueError::new(
+                "must contain at least one model configuration",
+                "[]",
+            ));
+        }
+        if count > MAX_MODEL_CONFIGS {
+            return Err(ValueError::new(
+                format!("must contain at most {MAX_MODEL_CONFIGS} model configurations"),
+                format!("{count}"),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn as_slice(&self) -> &[ModelConfig] {
+        &self.0
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, ModelConfig> {
+        self.0.iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a ModelConfigs {
+    type Item = &'a ModelConfig;
+    type IntoIter = std::slice::Iter<'a, ModelConfig>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+/// Through the validator, so a stored request is held to the same rules. Needs a
+/// JSON deserializer (serde_json's `from_str`, `from_slice`, `from_value`, …).
+impl<'de> Deserialize<'de> for ExperimentRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        validate::request_from_raw(&raw).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Through the validator, with paths relative to the configuration.
+impl<'de> Deserialize<'de> for ModelConfig {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        validate::model_config_from_raw(&raw)
+            .map_err(|errors| serde::de::Error::custom(validate::render(&errors)))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,201 @@
+//! What the API answers about runs: the final `ExperimentResponse` with one
+//! `ExperimentSummary` per experiment, `RunAccepted` for `/run-async`, and
+//! `RunStatus`.
+//!
+//! The fields of the old service keep their names and types. Our additions all have
+//! serde defaults, so a response without them (from the old service, or stored
+//! before a field existed) still parses.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// The result of a whole run, once every experiment is final.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExperimentResponse {
+    pub status: ResponseStatus,
+    pub message: String,
+    pub total_experiments: u64,
+    pub successful_experiments: u64,
+    pub failed_experiments: u64,
+    pub experiments: Vec<ExperimentSummary>,
+    pub dataset_name: String,
+    pub dataset_size: u64,
+    pub project_name: String,
+    /// The experiments side by side in our UI.
+    pub comparison_url: Option<String>,
+    pub dataset_id: Option<String>,
+    /// The same comparison in Datadog, when the run was exported there.
+    #[serde(default)]
+    pub datadog_comparison_url: Option<String>,
+}
+
+/// `success` when every experiment succeeded, `partial` when some did, `failed` when
+/// none did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResponseStatus {
+    Success,
+    Partial,
+    Failed,
+}
+
+impl ResponseStatus {
+    pub fn from_counts(successful: u64, total: u64) -> Self {
+        match successful {
+            0 => ResponseStatus::Failed,
+            n if n >= total => ResponseStatus::Success,
+            _ => ResponseStatus::Partial,
+        }
+    }
+}
+
+/// One experiment (model configuration) of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExperimentSummary {
+    pub experiment_id: String,
+    pub experiment_name: String,
+    /// The experiment in our UI (absolute).
+    pub experiment_url: String,
+    pub model: String,
+    pub temperature: f64,
+    pub status: ExperimentStatus,
+    pub total_records: u64,
+    pub successful_records: u64,
+    pub failed_records: u64,
+    /// Mean over records of 0.2·exact_form_match + 0.4·ballot_accuracy_score +
+    /// 0.4·vote_results_quality; a failed record counts as 0.
+    pub overall_accuracy: f64,
+    /// Share of records answered without error.
+    pub success_rate: f64,
+    pub avg_ballot_accuracy: f64,
+
+    /// Mean `vote_results_quality`; `None` when not measured (e.g. no ground truth).
+    #[serde(default)]
+    pub avg_vote_results_quality: Option<f64>,
+    /// Share of records whose form_info matched exactly; `None` when not measured.
+    #[serde(default)]
+    pub exact_form_match_rate: Option<f64>,
+    /// Consistency rule name → share of records that pass it.
+    #[serde(default)]
+    pub consistency_pass_rates: BTreeMap<String, f64>,
+    /// Model-call latency percentiles; `None` when no call was made.
+    #[serde(default)]
+    pub latency_ms: Option<LatencyPercentiles>,
+    /// Tokens summed over all records.
+    #[serde(default)]
+    pub tokens: TokenUsage,
+    /// Cost of the model calls in USD; `None` when the model has no configured price.
+    #[serde(default)]
+    pub cost_usd: Option<f64>,
+    /// Model calls repeated after a retryable failure.
+    #[serde(default)]
+    pub retries: u64,
+    /// Failed records by error kind.
+    #[serde(default)]
+    pub errors_by_kind: BTreeMap<String, u64>,
+    /// True when the answers came from gemini-emulator, not from Gemini.
+    #[serde(default)]
+    pub emulated: bool,
+    /// Why the experiment failed or stopped, when it did.
+    #[serde(default)]
+    pub error: Option<String>,
+    /// The experiment in Datadog, when the run was exported there.
+    #[serde(default)]
+    pub datadog_experiment_url: Option<String>,
+}
+
+/// How one experiment ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExperimentStatus {
+    Success,
+    Failed,
+    Cancelled,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LatencyPercentiles {
+    pub p50: f64,
+    pub p95: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TokenUsage {
+    pub prompt: u64,
+    /// Answer tokens (`candidatesTokenCount`), thinking excluded.
+    pub output: u64,
+    pub thinking: u64,
+}
+
+/// The answer of `POST /run-async`: the run is queued; `status_url` reports on it.
+/// `task_id` is the old service's name for the id and equals `run_id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunAccepted {
+    pub status: AcceptedStatus,
+    pub message: String,
+    pub task_id: String,
+    pub run_id: String,
+    pub status_url: String,
+}
+
+impl RunAccepted {
+    pub fn new(run_id: impl Into<String>, status_url: impl Into<String>) -> Self {
+        let run_id = run_id.into();
+        let status_url = status_url.into();
+        RunAccepted {
+            status: AcceptedStatus::Accepted,
+            message: format!("Experiment run {run_id} accepted; poll {status_url} for its status"),
+            task_id: run_id.clone(),
+            run_id,
+            status_url,
+        }
+    }
+}
+
+/// Always `"accepted"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AcceptedStatus {
+    Accepted,
+}
+
+/// Where a run is: queued → running → succeeded | partial | failed | cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    Queued,
+    Running,
+    Succeeded,
+    Partial,
+    Failed,
+    Cancelled,
+}
+
+impl RunStatus {
+    /// A final status never changes again.
+    pub fn is_final(self) -> bool {
+        !matches!(self, RunStatus::Queued | RunStatus::Running)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Queued => "queued",
+            RunStatus::Running => "running",
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::Partial => "partial",
+            RunStatus::Failed => "failed",
+            RunStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests;

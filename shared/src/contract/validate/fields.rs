@@ -1,0 +1,171 @@
+//! The field tables of `ExperimentRequest` and `ModelConfig`: each field's name,
+//! whether it is required, nullable or defaulted, and the domain value it becomes.
+
+use serde_json::Map;
+
+use super::Problems;
+use super::json::{Field, Need};
+use crate::contract::request::{
+    DEFAULT_ML_APP, DEFAULT_PROJECT_NAME, ExperimentRequest, ModelConfig, ModelConfigs,
+};
+use crate::contract::secret::Secret;
+use crate::contract::values::{
+    DatadogSite, DatasetName, DatasetVersion, Jobs, Label, MaxOutputTokens, Metadata, ModelId,
+    NameSuffix, SampleSize, Seed, Temperature, ThinkingBudget, TopK, TopP,
+};
+
+const REQUEST_FIELDS: [&str; 11] = [
+    "ml_app",
+    "api_key",
+    "site",
+    "agentless_enabled",
+    "project_name",
+    "dataset_name",
+    "dataset_version",
+    "model_configs",
+    "sample_size",
+    "jobs",
+    "raise_errors",
+];
+
+const MODEL_CONFIG_FIELDS: [&str; 9] = [
+    "model",
+    "temperature",
+    "name_suffix",
+    "metadata",
+    "thinking_budget",
+    "max_output_tokens",
+    "top_p",
+    "top_k",
+    "seed",
+];
+
+/// Reads a request; `None` only when a violation was recorded.
+pub(super) fn request(body: Field<'_>, problems: &mut Problems) -> Option<ExperimentRequest> {
+    use Need::{Defaulted, Nullable, Required};
+
+    let mut object = body.object(Required, problems)?;
+    let ml_app = object
+        .take("ml_app")
+        .text(Defaulted, Label::parse, problems);
+    let api_key = object.take("api_key").secret_text(Nullable, problems);
+    let site = object
+        .take("site")
+        .text(Defaulted, DatadogSite::parse, problems);
+    let agentless_enabled = object
+        .take("agentless_enabled")
+        .boolean(Defaulted, problems);
+    let project_name = object
+        .take("project_name")
+        .text(Defaulted, Label::parse, problems);
+    let dataset_name = object
+        .take("dataset_name")
+        .text(Required, DatasetName::parse, problems);
+    let dataset_version =
+        object
+            .take("dataset_version")
+            .integer(Nullable, DatasetVersion::parse, problems);
+    let model_configs = model_configs(object.take("model_configs"), problems);
+    let sample_size = object
+        .take("sample_size")
+        .integer(Nullable, SampleSize::parse, problems);
+    let jobs = object
+        .take("jobs")
+        .integer(Defaulted, Jobs::parse, problems);
+    let raise_errors = object.take("raise_errors").boolean(Defaulted, problems);
+    object.reject_unknown(&REQUEST_FIELDS, problems);
+
+    Some(ExperimentRequest {
+        ml_app: ml_app.unwrap_or_else(|| Label::from_known(DEFAULT_ML_APP)),
+        api_key: api_key.map(Secret::new),
+        site: site.unwrap_or_default(),
+        agentless_enabled: agentless_enabled.unwrap_or(true),
+        project_name: project_name.unwrap_or_else(|| Label::from_known(DEFAULT_PROJECT_NAME)),
+        dataset_name: dataset_name?,
+        dataset_version,
+        model_configs: model_configs?,
+        sample_size,
+        jobs: jobs.unwrap_or_default(),
+        raise_errors: raise_errors.unwrap_or(true),
+    })
+}
+
+/// Reads one model configuration; `None` only when a violation was recorded.
+pub(super) fn model_config(field: Field<'_>, problems: &mut Problems) -> Option<ModelConfig> {
+    use Need::{Defaulted, Nullable, Required};
+
+    let mut object = field.object(Required, problems)?;
+    let model = object
+        .take("model")
+        .text(Required, ModelId::parse, problems);
+    let temperature = object
+        .take("temperature")
+        .number(Required, Temperature::parse, problems);
+    let name_suffix = object
+        .take("name_suffix")
+        .text(Nullable, NameSuffix::parse, problems);
+    let metadata = metadata(object.take("metadata"), problems);
+    let thinking_budget =
+        object
+            .take("thinking_budget")
+            .integer(Nullable, ThinkingBudget::parse, problems);
+    let max_output_tokens =
+        object
+            .take("max_output_tokens")
+            .integer(Defaulted, MaxOutputTokens::parse, problems);
+    let top_p = object.take("top_p").number(Nullable, TopP::parse, problems);
+    let top_k = object
+        .take("top_k")
+        .integer(Nullable, TopK::parse, problems);
+    let seed = object.take("seed").integer(Nullable, Seed::parse, problems);
+    object.reject_unknown(&MODEL_CONFIG_FIELDS, problems);
+
+    Some(ModelConfig {
+        model: model?,
+        temperature: temperature?,
+        name_suffix,
+        metadata: metadata.unwrap_or_default(),
+        thinking_budget,
+        max_output_tokens: max_output_tokens.unwrap_or_default(),
+        top_p,
+        top_k,
+        seed,
+    })
+}
+
+/// Every configuration is read, and the count checked, even when some are invalid.
+fn model_configs(field: Field<'_>, problems: &mut Problems) -> Option<ModelConfigs> {
+    let items = field.list(Need::Required, "a list of model configurations", problems)?;
+    let count = ModelConfigs::check_count(items.len())
+        .map_err(|e| problems.push(field.path(), e.to_string()))
+        .ok();
+    let configs: Vec<Option<ModelConfig>> = items
+        .into_iter()
+        .map(|item| model_config(item, problems))
+        .collect();
+    count?;
+    ModelConfigs::parse(configs.into_iter().collect::<Option<Vec<_>>>()?)
+        .map_err(|e| problems.push(field.path(), e.to_string()))
+        .ok()
+}
+
+/// An object of any JSON values (absent = empty).
+fn metadata(field: Field<'_>, problems: &mut Problems) -> Option<Metadata> {
+    let object = field.object(Need::Defaulted, problems)?;
+    let mut entries = Map::new();
+    let mut readable = true;
+    for (key, value) in object.into_fields() {
+        match value.any(problems) {
+            Some(value) => {
+                entries.insert(key, value);
+            }
+            None => readable = false,
+        }
+    }
+    if !readable {
+        return None;
+    }
+    Metadata::parse(entries)
+        .map_err(|e| problems.push(field.path(), e.to_string()))
+        .ok()
+}

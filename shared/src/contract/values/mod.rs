@@ -1,0 +1,26 @@
+//! Domain values of an experiment request, each parsed once at the boundary.
+//!
+//! Every type has a private field and one `parse` constructor that states its rule;
+//! code holding one never re-checks it. A refused value is a `ValueError` (the rule
+//! and the value as given), which the request validator prefixes with the field path.
+//!
+//! - `value_error`: `ValueError` and how offending values are shown.
+//! - `names`: `DatasetName`, `ModelId`, `NameSuffix`, `Label` (ml_app, project_name).
+//! - `generation`: a model call's settings — `Temperature`, `TopP`, `TopK`, `Seed`,
+//!   `ThinkingBudget`, `MaxOutputTokens`.
+//! - `run_settings`: `DatasetVersion`, `SampleSize`, `Jobs`, `DatadogSite`.
+//! - `metadata`: `Metadata`, the free-form JSON object of a model configuration.
+
+mod generation;
+mod metadata;
+mod names;
+mod ranges;
+mod run_settings;
+mod value_error;
+
+pub use generation::{MaxOutputTokens, Seed, Temperature, ThinkingBudget, TopK, TopP};
+pub use metadata::Metadata;
+pub use names::{DatasetName, Label, ModelId, NameSuffix};
+pub use run_settings::{DatadogSite, DatasetVersion, Jobs, SampleSize};
+pub use value_error::ValueError;
+pub(crate) use value_error::excerpt;

@@ -1,0 +1,82 @@
+//! Scoring extractions: per-record evaluators, summary evaluators and field diffs.
+//!
+//! - `registry`: evaluators as values (name, kind, metric type, whether they need the
+//!   expected output); `registry()` lists them, `by_name` finds one.
+//! - `value`: `MetricValue` (bool / score / categorical / not applicable), `Score`,
+//!   and `Evaluations`, the name → value map stored per record and per experiment.
+//! - `outcome`: what a task produced — reports, or the error that replaced them.
+//! - `matching`: expected and actual reports paired by form type.
+//! - `accuracy`: the four per-record evaluators of the old service; its doc states
+//!   how a failed record counts (0 / false in every accuracy mean).
+//! - `consistency`: the seven consistency rules of the forms, which need no expected
+//!   output, and their pass rates.
+//! - `summary`: `overall_accuracy`, `success_rate`, `avg_ballot_accuracy` and more.
+//! - `diff`: per-field differences of expected vs actual reports.
+//!
+//! `evaluate_record` runs every per-record evaluator on one record; `summarize` runs
+//! every summary evaluator over the stored per-record values, so a finished
+//! experiment can be summarised again without calling the model or re-scoring.
+
+mod accuracy;
+mod consistency;
+mod diff;
+mod matching;
+mod outcome;
+mod registry;
+mod summary;
+mod value;
+
+#[cfg(test)]
+mod consistency_properties;
+#[cfg(test)]
+mod worked_examples;
+
+pub use accuracy::{BALLOT_ACCURACY_SCORE, EXACT_FORM_MATCH, HAS_NO_ERRORS, VOTE_RESULTS_QUALITY};
+pub use consistency::{
+    BALLOT_BALANCE, BALLOT_SPLIT, FORMS_AGREE, PASS, TURNOUT_MATCH, TURNOUT_WITHIN_ROLL,
+    VOTE_WORDS, VOTES_TOTAL, WARNING,
+};
+pub use diff::{Difference, diff};
+pub use outcome::Outcome;
+pub use registry::{Compute, Evaluator, Kind, MetricType, by_name, registry};
+pub use summary::{
+    AVG_BALLOT_ACCURACY, EXACT_FORM_MATCH_RATE, MEAN_VOTE_RESULTS_QUALITY, OVERALL_ACCURACY,
+    SUCCESS_RATE,
+};
+pub use value::{Evaluations, MetricValue, Score, ScoreOutOfRange};
+
+use crate::extraction::Report;
+
+/// Runs every per-record evaluator on one record. `expected` is `None` for unlabelled
+/// data: evaluators that need it are then not applicable.
+pub fn evaluate_record(expected: Option<&[Report]>, outcome: &Outcome) -> Evaluations {
+    let mut evaluations = Evaluations::default();
+    for evaluator in registry() {
+        let value = match (evaluator.compute(), expected) {
+            (Compute::Labelled(evaluate), Some(expected)) => evaluate(expected, outcome),
+            (Compute::Labelled(_), None) => MetricValue::NotApplicable,
+            (Compute::Unlabelled(evaluate), _) => evaluate(outcome),
+            (Compute::Summary { .. }, _) => continue,
+        };
+        evaluations.insert(evaluator.name(), value);
+    }
+    evaluations
+}
+
+/// Runs every summary evaluator over the per-record values of an experiment. A
+/// summary with no applicable record (e.g. accuracy on unlabelled data) is not
+/// applicable.
+pub fn summarize(records: &[Evaluations]) -> Evaluations {
+    let mut summary = Evaluations::default();
+    for evaluator in registry() {
+        let Compute::Summary { inputs, per_record } = evaluator.compute() else {
+            continue;
+        };
+        let per_record_values = records.iter().filter_map(|record| {
+            let values: Vec<&MetricValue> = inputs.iter().map(|input| record.get(input)).collect();
+            per_record(&values)
+        });
+        summary.insert(evaluator.name(), Score::mean(per_record_values).into());
+    }
+    summary
+}
