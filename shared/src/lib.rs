@@ -6,6 +6,8 @@
 //!   response schema derived from the same types.
 //! - `thai_words`: Thai number words, spelled and read.
 //! - `dataset`: the on-disk dataset format.
+//! - `run`: runs, experiments and record results as stored; summaries; public URLs.
+//! - `jobs`: the plan / chunk / finalize jobs and their queues.
 //! - `evaluators`: scoring an answer against the expected reports and against the
 //!   forms' own consistency rules; summaries over an experiment; field diffs.
 
@@ -13,4 +15,6 @@ pub mod contract;
 pub mod dataset;
 pub mod evaluators;
 pub mod extraction;
+pub mod jobs;
+pub mod run;
 pub mod thai_words;

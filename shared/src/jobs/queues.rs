@@ -31,7 +31,10 @@ impl Default for QueueSettings {
     /// 5 s × 3: a killed worker's jobs are picked up by the others within about 15 s
     /// (apalis defaults to minutes).
     fn default() -> Self {
-        QueueSettings { heartbeat_interval: Duration::from_secs(5), missed_heartbeats: 3 }
+        QueueSettings {
+            heartbeat_interval: Duration::from_secs(5),
+            missed_heartbeats: 3,
+        }
     }
 }
 
@@ -63,20 +66,26 @@ impl Queues {
 
     pub async fn push_plan(&self, job: PlanJob) -> Result<(), QueueError> {
         let mut queue = self.plan.clone();
-        queue.push(job).await.map_err(|e| QueueError { kind: "plan", message: e.to_string() })
+        queue.push(job).await.map_err(|e| QueueError {
+            kind: "plan",
+            message: e.to_string(),
+        })
     }
 
     pub async fn push_chunks(&self, jobs: Vec<ChunkJob>) -> Result<(), QueueError> {
         let mut queue = self.chunk.clone();
-        queue
-            .push_bulk(jobs)
-            .await
-            .map_err(|e| QueueError { kind: "chunk", message: e.to_string() })
+        queue.push_bulk(jobs).await.map_err(|e| QueueError {
+            kind: "chunk",
+            message: e.to_string(),
+        })
     }
 
     pub async fn push_finalize(&self, job: FinalizeJob) -> Result<(), QueueError> {
         let mut queue = self.finalize.clone();
-        queue.push(job).await.map_err(|e| QueueError { kind: "finalize", message: e.to_string() })
+        queue.push(job).await.map_err(|e| QueueError {
+            kind: "finalize",
+            message: e.to_string(),
+        })
     }
 }
 

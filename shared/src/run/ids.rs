@@ -92,7 +92,14 @@ mod tests {
 
     #[test]
     fn rejects_other_shapes() {
-        for bad in ["", "run_", "exp_01jd5x0000000000000000000", "run_01JD5X00000000000000000000", "run_../../etc", "run_01jd5x00000000000000000000x"] {
+        for bad in [
+            "",
+            "run_",
+            "exp_01jd5x0000000000000000000",
+            "run_01JD5X00000000000000000000",
+            "run_../../etc",
+            "run_01jd5x00000000000000000000x",
+        ] {
             assert!(RunId::parse(bad).is_err(), "{bad}");
         }
         let json = serde_json::to_string(&RunId::generate()).unwrap();

@@ -1,0 +1,19 @@
+//! Runs, experiments and record results: what the pipeline stores and reports.
+//!
+//! - `ids`: `RunId`, `ExperimentId`.
+//! - `model`: the stored records (`RunRecord`, `ExperimentRecord`, `RecordResult`) and
+//!   live `Progress`.
+//! - `summary`: an experiment's `ExperimentSummary` computed from its record results.
+
+mod ids;
+mod model;
+mod summary;
+mod urls;
+
+pub use ids::{ExperimentId, RunId};
+pub use model::{
+    DatasetPin, ExperimentRecord, Progress, RecordError, RecordResult, RecordStatus, RunRecord,
+    Submitter,
+};
+pub use summary::{SKIPPED, SummaryContext, summarize_experiment};
+pub use urls::PublicUrls;

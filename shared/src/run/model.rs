@@ -1,0 +1,146 @@
+//! The records the pipeline keeps in the store, one JSON value each.
+//!
+//! A `RunRecord` and its `ExperimentRecord`s are written once when the run is created
+//! and never change; what changes (status, counters, results) lives beside them in
+//! the store, so concurrent writers never rewrite each other's JSON.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::contract::{DatasetName, ExperimentRequest, ModelConfig, TokenUsage};
+use crate::evaluators::Evaluations;
+use crate::extraction::Report;
+
+use super::ids::{ExperimentId, RunId};
+
+/// The dataset version a run uses, fixed when the run is created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatasetPin {
+    pub name: DatasetName,
+    pub version: u64,
+    /// Records in the version (not the sample).
+    pub size: u64,
+    pub content_hash: String,
+}
+
+/// Who asked for a run.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Submitter {
+    /// The name of the API key used (never the key itself).
+    #[serde(default)]
+    pub api_key_name: Option<String>,
+    /// The schedule that created the run.
+    #[serde(default)]
+    pub schedule: Option<String>,
+}
+
+/// One submission, as accepted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub run_id: RunId,
+    /// Serialised without the Datadog `api_key`: secrets are never stored.
+    pub request: ExperimentRequest,
+    pub dataset: DatasetPin,
+    pub experiments: Vec<ExperimentId>,
+    pub submitter: Submitter,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One model configuration of a run, with everything a worker needs to execute it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExperimentRecord {
+    pub experiment_id: ExperimentId,
+    pub run_id: RunId,
+    /// Position in the request's `model_configs`.
+    pub index: usize,
+    pub name: String,
+    pub config: ModelConfig,
+    pub dataset: DatasetPin,
+    /// Records in the sample: the first `total` records of the dataset version.
+    pub total: u64,
+    /// Records per chunk job.
+    pub chunk_size: u64,
+    /// Most model calls of this experiment in flight.
+    pub jobs: u64,
+    pub raise_errors: bool,
+}
+
+impl ExperimentRecord {
+    pub fn chunk_count(&self) -> u64 {
+        self.total.div_ceil(self.chunk_size.max(1))
+    }
+
+    /// The sample indices `[start, end)` of one chunk.
+    pub fn chunk_range(&self, chunk: u64) -> (u64, u64) {
+        let start = chunk.saturating_mul(self.chunk_size).min(self.total);
+        (start, start.saturating_add(self.chunk_size).min(self.total))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordStatus {
+    Succeeded,
+    Failed,
+}
+
+/// Why a record failed: a stable `kind` to count by, and a message a person can act on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordError {
+    pub kind: String,
+    pub message: String,
+}
+
+/// The outcome of one record of one experiment; written once, never rewritten.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordResult {
+    pub record_id: String,
+    pub status: RecordStatus,
+    /// The reports the model returned (absent when it failed or was unparsable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<Vec<Report>>,
+    pub evaluations: Evaluations,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<RecordError>,
+    /// Wall time of the model call, retries included.
+    pub latency_ms: u64,
+    #[serde(default)]
+    pub tokens: TokenUsage,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_usd: Option<f64>,
+    /// Model calls made for this record (1 when the first call answered).
+    pub attempts: u32,
+    /// Of those, how many were answered with 429.
+    #[serde(default)]
+    pub rate_limited: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finish_reason: Option<String>,
+    #[serde(default)]
+    pub emulated: bool,
+    pub finished_at: DateTime<Utc>,
+}
+
+impl RecordResult {
+    pub fn retries(&self) -> u32 {
+        self.attempts.saturating_sub(1)
+    }
+}
+
+/// Live counters of one experiment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Progress {
+    pub total: u64,
+    /// Records with a result, succeeded or failed.
+    pub done: u64,
+    pub failed: u64,
+    pub retries: u64,
+    pub rate_limited: u64,
+}
+
+impl Progress {
+    pub fn is_complete(&self) -> bool {
+        self.done >= self.total
+    }
+}

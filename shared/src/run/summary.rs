@@ -1,0 +1,252 @@
+//! An experiment's `ExperimentSummary`, computed from its stored record results.
+//!
+//! Records of the sample that have no result (skipped after `raise_errors` stopped
+//! the experiment, or never reached after a cancel) count as failed: every accuracy
+//! mean is over the whole sample, so a stopped experiment never looks better than
+//! the records it really answered.
+
+use std::collections::BTreeMap;
+
+use crate::contract::{ExperimentStatus, ExperimentSummary, LatencyPercentiles, TokenUsage};
+use crate::evaluators::{
+    self, AVG_BALLOT_ACCURACY, EXACT_FORM_MATCH_RATE, Evaluations, MEAN_VOTE_RESULTS_QUALITY,
+    MetricValue, OVERALL_ACCURACY, Outcome, SUCCESS_RATE,
+};
+
+use super::model::{ExperimentRecord, RecordResult, RecordStatus};
+use super::urls::PublicUrls;
+
+/// Error kind counted for sample records that have no result.
+pub const SKIPPED: &str = "skipped";
+
+/// What a summary needs besides the results.
+pub struct SummaryContext<'a> {
+    pub urls: &'a PublicUrls,
+    pub status: ExperimentStatus,
+    /// Why the experiment stopped early, when it did.
+    pub error: Option<String>,
+}
+
+pub fn summarize_experiment(
+    experiment: &ExperimentRecord,
+    results: &[RecordResult],
+    context: &SummaryContext<'_>,
+) -> ExperimentSummary {
+    let missing = experiment.total.saturating_sub(results.len() as u64);
+    let mut per_record: Vec<Evaluations> = results
+        .iter()
+        .map(|result| result.evaluations.clone())
+        .collect();
+    let skipped = evaluators::evaluate_record(Some(&[]), &Outcome::Failed(SKIPPED.to_string()));
+    per_record.extend((0..missing).map(|_| skipped.clone()));
+    let summary = evaluators::summarize(&per_record);
+
+    let successful = results
+        .iter()
+        .filter(|r| r.status == RecordStatus::Succeeded)
+        .count() as u64;
+    let mut errors_by_kind = BTreeMap::new();
+    for error in results.iter().filter_map(|r| r.error.as_ref()) {
+        *errors_by_kind.entry(error.kind.clone()).or_insert(0) += 1;
+    }
+    if missing > 0 {
+        errors_by_kind.insert(SKIPPED.to_string(), missing);
+    }
+    let consistency_pass_rates = summary
+        .iter()
+        .filter(|(name, _)| name.starts_with("consistency_"))
+        .filter_map(|(name, value)| {
+            let rule = name.strip_suffix("_pass_rate").unwrap_or(name);
+            number(value).map(|rate| (rule.to_string(), rate))
+        })
+        .collect();
+
+    ExperimentSummary {
+        experiment_id: experiment.experiment_id.to_string(),
+        experiment_name: experiment.name.clone(),
+        experiment_url: context.urls.experiment_page(&experiment.experiment_id),
+        model: experiment.config.model.as_str().to_string(),
+        temperature: experiment.config.temperature.get(),
+        status: context.status,
+        total_records: experiment.total,
+        successful_records: successful,
+        failed_records: experiment.total.saturating_sub(successful),
+        overall_accuracy: number(summary.get(OVERALL_ACCURACY)).unwrap_or(0.0),
+        success_rate: number(summary.get(SUCCESS_RATE)).unwrap_or(0.0),
+        avg_ballot_accuracy: number(summary.get(AVG_BALLOT_ACCURACY)).unwrap_or(0.0),
+        avg_vote_results_quality: number(summary.get(MEAN_VOTE_RESULTS_QUALITY)),
+        exact_form_match_rate: number(summary.get(EXACT_FORM_MATCH_RATE)),
+        consistency_pass_rates,
+        latency_ms: latency_percentiles(results),
+        tokens: results
+            .iter()
+            .fold(TokenUsage::default(), |sum, r| TokenUsage {
+                prompt: sum.prompt + r.tokens.prompt,
+                output: sum.output + r.tokens.output,
+                thinking: sum.thinking + r.tokens.thinking,
+            }),
+        cost_usd: results
+            .iter()
+            .filter_map(|r| r.cost_usd)
+            .fold(None, |sum, cost| Some(sum.unwrap_or(0.0) + cost)),
+        retries: results.iter().map(|r| u64::from(r.retries())).sum(),
+        errors_by_kind,
+        emulated: results.iter().any(|r| r.emulated),
+        error: context.error.clone(),
+        datadog_experiment_url: None,
+    }
+}
+
+fn number(value: &MetricValue) -> Option<f64> {
+    match value {
+        MetricValue::Score(score) => Some(score.get()),
+        MetricValue::Bool(pass) => Some(if *pass { 1.0 } else { 0.0 }),
+        MetricValue::Categorical(_) | MetricValue::NotApplicable => None,
+    }
+}
+
+/// Nearest-rank percentiles of the model-call latency of records that made a call.
+fn latency_percentiles(results: &[RecordResult]) -> Option<LatencyPercentiles> {
+    let mut latencies: Vec<u64> = results
+        .iter()
+        .filter(|r| r.attempts > 0)
+        .map(|r| r.latency_ms)
+        .collect();
+    if latencies.is_empty() {
+        return None;
+    }
+    latencies.sort_unstable();
+    let rank = |p: f64| {
+        let index = ((p * latencies.len() as f64).ceil() as usize).clamp(1, latencies.len()) - 1;
+        latencies[index] as f64
+    };
+    Some(LatencyPercentiles {
+        p50: rank(0.50),
+        p95: rank(0.95),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::{DatasetName, ExperimentRequest};
+    use crate::run::model::{DatasetPin, RecordError};
+    use crate::run::{ExperimentId, RunId};
+    use chrono::Utc;
+
+    fn experiment(total: u64) -> ExperimentRecord {
+        let request = ExperimentRequest::from_json_bytes(
+            br#"{"dataset_name": "d", "model_configs": [{"model": "gemini-2.5-flash", "temperature": 0.1}]}"#,
+        )
+        .unwrap();
+        let config = request.model_configs.iter().next().unwrap().clone();
+        ExperimentRecord {
+            experiment_id: ExperimentId::generate(),
+            run_id: RunId::generate(),
+            index: 0,
+            name: config.experiment_name(),
+            config,
+            dataset: DatasetPin {
+                name: DatasetName::parse("d").unwrap(),
+                version: 1,
+                size: total,
+                content_hash: "h".into(),
+            },
+            total,
+            chunk_size: 10,
+            jobs: 2,
+            raise_errors: false,
+        }
+    }
+
+    fn result(id: &str, latency_ms: u64, attempts: u32, error: Option<&str>) -> RecordResult {
+        let outcome = match error {
+            Some(kind) => Outcome::Failed(kind.to_string()),
+            None => Outcome::Reports(vec![]),
+        };
+        RecordResult {
+            record_id: id.into(),
+            status: if error.is_some() {
+                RecordStatus::Failed
+            } else {
+                RecordStatus::Succeeded
+            },
+            output: None,
+            // Expected = no reports: a correct empty answer scores 1, a failure 0.
+            evaluations: evaluators::evaluate_record(Some(&[]), &outcome),
+            error: error.map(|kind| RecordError {
+                kind: kind.into(),
+                message: "m".into(),
+            }),
+            latency_ms,
+            tokens: TokenUsage {
+                prompt: 100,
+                output: 10,
+                thinking: 5,
+            },
+            cost_usd: Some(0.25),
+            attempts,
+            rate_limited: 0,
+            model_version: None,
+            finish_reason: None,
+            emulated: true,
+            finished_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn missing_records_count_as_failed_and_skipped() {
+        let experiment = experiment(4);
+        // Two perfect records, one failed (timeout), one never answered.
+        let results = vec![
+            result("a", 100, 1, None),
+            result("b", 300, 3, None),
+            result("c", 200, 1, Some("timeout")),
+        ];
+        let urls = PublicUrls::new("http://host:8000/");
+        let context = SummaryContext {
+            urls: &urls,
+            status: ExperimentStatus::Failed,
+            error: None,
+        };
+        let summary = summarize_experiment(&experiment, &results, &context);
+        assert_eq!(summary.total_records, 4);
+        assert_eq!(summary.successful_records, 2);
+        assert_eq!(summary.failed_records, 2);
+        // 2 of 4 records correct, the failed and the skipped one count 0.
+        assert_eq!(summary.overall_accuracy, 0.5);
+        assert_eq!(summary.success_rate, 0.5);
+        assert_eq!(summary.errors_by_kind.get("timeout"), Some(&1));
+        assert_eq!(summary.errors_by_kind.get(SKIPPED), Some(&1));
+        assert_eq!(summary.retries, 2);
+        assert_eq!(
+            summary.tokens,
+            TokenUsage {
+                prompt: 300,
+                output: 30,
+                thinking: 15
+            }
+        );
+        assert_eq!(summary.cost_usd, Some(0.75));
+        // Nearest rank over [100, 200, 300]: p50 = 2nd, p95 = 3rd.
+        assert_eq!(
+            summary.latency_ms,
+            Some(LatencyPercentiles {
+                p50: 200.0,
+                p95: 300.0
+            })
+        );
+        assert_eq!(
+            summary.experiment_name,
+            "vote-extraction-gemini-2.5-flash-t0.1"
+        );
+        assert_eq!(
+            summary.experiment_url,
+            format!(
+                "http://host:8000/ui/#/experiments/{}",
+                experiment.experiment_id
+            )
+        );
+        assert!(summary.emulated);
+    }
+}
