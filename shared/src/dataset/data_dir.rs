@@ -29,7 +29,10 @@ pub enum DataDirError {
 
 impl DataDir {
     pub fn open(path: &Path) -> Result<DataDir, DataDirError> {
-        let unusable = |reason: String| DataDirError::Unusable { path: path.display().to_string(), reason };
+        let unusable = |reason: String| DataDirError::Unusable {
+            path: path.display().to_string(),
+            reason,
+        };
         let root = path.canonicalize().map_err(|e| unusable(e.to_string()))?;
         if !root.is_dir() {
             return Err(unusable("not a folder".to_string()));
@@ -39,7 +42,8 @@ impl DataDir {
 
     /// Opens `TALLY_DATA_DIR`, or `./datasets` when it is unset.
     pub fn from_env() -> Result<DataDir, DataDirError> {
-        let path = std::env::var_os(DATA_DIR_ENV).map_or_else(|| PathBuf::from(DEFAULT_DATA_DIR), PathBuf::from);
+        let path = std::env::var_os(DATA_DIR_ENV)
+            .map_or_else(|| PathBuf::from(DEFAULT_DATA_DIR), PathBuf::from);
         DataDir::open(&path)
     }
 
@@ -59,7 +63,9 @@ impl DataDir {
             });
         }
         if !resolved.is_dir() {
-            return Err(DataDirError::NotAFolder { path: relative.to_string() });
+            return Err(DataDirError::NotAFolder {
+                path: relative.to_string(),
+            });
         }
         Ok(resolved)
     }
@@ -84,24 +90,35 @@ impl DataDir {
     }
 
     fn resolve(&self, relative: &str) -> Result<PathBuf, DataDirError> {
-        let bad = |reason| DataDirError::BadPath { path: relative.to_string(), reason };
+        let bad = |reason| DataDirError::BadPath {
+            path: relative.to_string(),
+            reason,
+        };
         if relative.trim().is_empty() {
             return Err(bad("is empty"));
         }
         for component in Path::new(relative).components() {
             match component {
                 Component::RootDir | Component::Prefix(_) => {
-                    return Err(bad("is absolute; name a folder relative to the data directory"));
+                    return Err(bad(
+                        "is absolute; name a folder relative to the data directory",
+                    ));
                 }
                 Component::ParentDir => return Err(bad("uses '..'")),
                 Component::CurDir | Component::Normal(_) => {}
             }
         }
-        let resolved = self.root.join(relative).canonicalize().map_err(|_| DataDirError::NotFound {
-            path: relative.to_string(),
-        })?;
+        let resolved =
+            self.root
+                .join(relative)
+                .canonicalize()
+                .map_err(|_| DataDirError::NotFound {
+                    path: relative.to_string(),
+                })?;
         if !resolved.starts_with(&self.root) {
-            return Err(DataDirError::Escapes { path: relative.to_string() });
+            return Err(DataDirError::Escapes {
+                path: relative.to_string(),
+            });
         }
         Ok(resolved)
     }
@@ -130,14 +147,33 @@ mod tests {
     #[test]
     fn refuses_every_way_out() {
         let (tmp, dir) = data_dir();
-        std::os::unix::fs::symlink(tmp.path().join("outside"), tmp.path().join("data/link")).unwrap();
+        std::os::unix::fs::symlink(tmp.path().join("outside"), tmp.path().join("data/link"))
+            .unwrap();
         let abs = tmp.path().join("outside").display().to_string();
-        assert!(matches!(dir.dataset_folder("../outside"), Err(DataDirError::BadPath { .. })));
-        assert!(matches!(dir.dataset_folder(&abs), Err(DataDirError::BadPath { .. })));
-        assert!(matches!(dir.dataset_folder("link"), Err(DataDirError::Escapes { .. })));
-        assert!(matches!(dir.dataset_folder("."), Err(DataDirError::BadPath { .. })));
-        assert!(matches!(dir.dataset_folder(""), Err(DataDirError::BadPath { .. })));
-        assert!(matches!(dir.dataset_folder("missing"), Err(DataDirError::NotFound { .. })));
+        assert!(matches!(
+            dir.dataset_folder("../outside"),
+            Err(DataDirError::BadPath { .. })
+        ));
+        assert!(matches!(
+            dir.dataset_folder(&abs),
+            Err(DataDirError::BadPath { .. })
+        ));
+        assert!(matches!(
+            dir.dataset_folder("link"),
+            Err(DataDirError::Escapes { .. })
+        ));
+        assert!(matches!(
+            dir.dataset_folder("."),
+            Err(DataDirError::BadPath { .. })
+        ));
+        assert!(matches!(
+            dir.dataset_folder(""),
+            Err(DataDirError::BadPath { .. })
+        ));
+        assert!(matches!(
+            dir.dataset_folder("missing"),
+            Err(DataDirError::NotFound { .. })
+        ));
     }
 
     #[test]

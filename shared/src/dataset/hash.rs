@@ -24,7 +24,9 @@ impl ContentHash {
             .strip_prefix(PREFIX)
             .ok_or_else(|| format!("content hash {text:?} does not start with {PREFIX}"))?;
         if hex_part.len() != 64 || !hex_part.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f')) {
-            return Err(format!("content hash {text:?} is not 64 lowercase hex digits"));
+            return Err(format!(
+                "content hash {text:?} is not 64 lowercase hex digits"
+            ));
         }
         Ok(ContentHash(text.to_string()))
     }
@@ -63,7 +65,9 @@ pub struct ContentHasher {
 
 impl ContentHasher {
     pub fn new() -> ContentHasher {
-        ContentHasher { digest: Sha256::new() }
+        ContentHasher {
+            digest: Sha256::new(),
+        }
     }
 
     /// Adds one record in its canonical JSON form (struct fields in declaration

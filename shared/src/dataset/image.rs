@@ -32,7 +32,9 @@ impl<'a> ImageRef<'a> {
             return Ok(ImageRef::Remote(raw));
         }
         if raw.contains("://") {
-            return Err(format!("image URI {raw:?}: only gs:// and https:// URIs are allowed"));
+            return Err(format!(
+                "image URI {raw:?}: only gs:// and https:// URIs are allowed"
+            ));
         }
         if raw.is_empty() {
             return Err("image path is empty".to_string());
@@ -49,7 +51,9 @@ impl<'a> ImageRef<'a> {
                     ));
                 }
                 Component::ParentDir => {
-                    return Err(format!("image path {raw:?} uses '..' to leave the dataset folder"));
+                    return Err(format!(
+                        "image path {raw:?} uses '..' to leave the dataset folder"
+                    ));
                 }
                 Component::CurDir | Component::Normal(_) => {}
             }
@@ -66,7 +70,9 @@ pub fn read_local_image(folder: &Path, relative: &Path) -> Result<Vec<u8>, Strin
     let resolved = match joined.canonicalize() {
         Ok(resolved) => resolved,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(format!("image {shown:?} does not exist (or is a broken symlink)"));
+            return Err(format!(
+                "image {shown:?} does not exist (or is a broken symlink)"
+            ));
         }
         Err(e) => return Err(format!("image {shown:?} cannot be resolved: {e}")),
     };
@@ -79,7 +85,8 @@ pub fn read_local_image(folder: &Path, relative: &Path) -> Result<Vec<u8>, Strin
     if !resolved.is_file() {
         return Err(format!("image {shown:?} is not a file"));
     }
-    let bytes = std::fs::read(&resolved).map_err(|e| format!("image {shown:?} cannot be read: {e}"))?;
+    let bytes =
+        std::fs::read(&resolved).map_err(|e| format!("image {shown:?} cannot be read: {e}"))?;
     if !(bytes.starts_with(PNG_MAGIC) || bytes.starts_with(JPEG_MAGIC)) {
         return Err(format!("image {shown:?} is not a PNG or JPEG file"));
     }
@@ -92,24 +99,57 @@ mod tests {
 
     #[test]
     fn remote_uris_are_accepted_as_they_are() {
-        assert_eq!(ImageRef::parse("gs://bucket/a.png"), Ok(ImageRef::Remote("gs://bucket/a.png")));
+        assert_eq!(
+            ImageRef::parse("gs://bucket/a.png"),
+            Ok(ImageRef::Remote("gs://bucket/a.png"))
+        );
         assert_eq!(
             ImageRef::parse("https://example.org/a.jpg"),
             Ok(ImageRef::Remote("https://example.org/a.jpg"))
         );
-        assert!(ImageRef::parse("gs://").unwrap_err().contains("names nothing"));
-        assert!(ImageRef::parse("http://x/a.png").unwrap_err().contains("only gs:// and https://"));
-        assert!(ImageRef::parse("s3://x/a.png").unwrap_err().contains("only gs:// and https://"));
+        assert!(
+            ImageRef::parse("gs://")
+                .unwrap_err()
+                .contains("names nothing")
+        );
+        assert!(
+            ImageRef::parse("http://x/a.png")
+                .unwrap_err()
+                .contains("only gs:// and https://")
+        );
+        assert!(
+            ImageRef::parse("s3://x/a.png")
+                .unwrap_err()
+                .contains("only gs:// and https://")
+        );
     }
 
     #[test]
     fn local_paths_must_not_leave_the_folder_by_spelling() {
-        assert_eq!(ImageRef::parse("images/a.png"), Ok(ImageRef::Local(Path::new("images/a.png"))));
-        assert_eq!(ImageRef::parse("./a.png"), Ok(ImageRef::Local(Path::new("./a.png"))));
-        assert!(ImageRef::parse("/etc/passwd").unwrap_err().contains("absolute"));
-        assert!(ImageRef::parse("images/../../a.png").unwrap_err().contains("'..'"));
+        assert_eq!(
+            ImageRef::parse("images/a.png"),
+            Ok(ImageRef::Local(Path::new("images/a.png")))
+        );
+        assert_eq!(
+            ImageRef::parse("./a.png"),
+            Ok(ImageRef::Local(Path::new("./a.png")))
+        );
+        assert!(
+            ImageRef::parse("/etc/passwd")
+                .unwrap_err()
+                .contains("absolute")
+        );
+        assert!(
+            ImageRef::parse("images/../../a.png")
+                .unwrap_err()
+                .contains("'..'")
+        );
         assert!(ImageRef::parse("..").unwrap_err().contains("'..'"));
-        assert!(ImageRef::parse("a\\..\\b.png").unwrap_err().contains("separator"));
+        assert!(
+            ImageRef::parse("a\\..\\b.png")
+                .unwrap_err()
+                .contains("separator")
+        );
         assert!(ImageRef::parse("").unwrap_err().contains("empty"));
     }
 }

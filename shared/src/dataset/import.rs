@@ -50,7 +50,10 @@ pub async fn import(
     relative_path: &str,
 ) -> Result<ImportOutcome, ImportError> {
     let folder = data_dir.dataset_folder(relative_path)?;
-    let folder_name = folder.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let folder_name = folder
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
     let name = DatasetName::parse(folder_name)?;
     // Reading and hashing every image is blocking file work: keep it off the async
     // threads that serve requests.
@@ -98,7 +101,12 @@ fn records_relative_to_data_dir(dataset: &Dataset, source: &str) -> Vec<DatasetR
 
 fn summary(problems: &[Problem]) -> String {
     const SHOWN: usize = 5;
-    let mut text = problems.iter().take(SHOWN).map(Problem::to_string).collect::<Vec<_>>().join("; ");
+    let mut text = problems
+        .iter()
+        .take(SHOWN)
+        .map(Problem::to_string)
+        .collect::<Vec<_>>()
+        .join("; ");
     if problems.len() > SHOWN {
         text.push_str(&format!("; and {} more", problems.len() - SHOWN));
     }

@@ -32,14 +32,27 @@ pub struct Dataset {
 pub fn load(folder: &Path) -> Result<Dataset, Vec<Problem>> {
     let folder = match folder.canonicalize() {
         Ok(folder) if folder.is_dir() => folder,
-        Ok(_) => return Err(vec![Problem::in_file(".", "the dataset path is not a folder")]),
+        Ok(_) => {
+            return Err(vec![Problem::in_file(
+                ".",
+                "the dataset path is not a folder",
+            )]);
+        }
         Err(e) => {
-            return Err(vec![Problem::in_file(".", format!("the dataset folder cannot be opened: {e}"))]);
+            return Err(vec![Problem::in_file(
+                ".",
+                format!("the dataset folder cannot be opened: {e}"),
+            )]);
         }
     };
     let file = match std::fs::File::open(folder.join(RECORDS_FILE)) {
         Ok(file) => file,
-        Err(e) => return Err(vec![Problem::in_file(RECORDS_FILE, format!("cannot be read: {e}"))]),
+        Err(e) => {
+            return Err(vec![Problem::in_file(
+                RECORDS_FILE,
+                format!("cannot be read: {e}"),
+            )]);
+        }
     };
 
     let mut problems = Vec::new();
@@ -51,7 +64,11 @@ pub fn load(folder: &Path) -> Result<Dataset, Vec<Problem>> {
         let line = match line {
             Ok(line) => line,
             Err(e) => {
-                problems.push(Problem::at_line(RECORDS_FILE, number, format!("cannot be read: {e}")));
+                problems.push(Problem::at_line(
+                    RECORDS_FILE,
+                    number,
+                    format!("cannot be read: {e}"),
+                ));
                 break;
             }
         };
@@ -62,7 +79,10 @@ pub fn load(folder: &Path) -> Result<Dataset, Vec<Problem>> {
         if let Some(record) = check_line(&folder, &line, &mut line_problems, &mut hasher) {
             match first_line_of_id.get(&record.id) {
                 Some(first) => {
-                    line_problems.push(format!("duplicate id {:?} (first on line {first})", record.id));
+                    line_problems.push(format!(
+                        "duplicate id {:?} (first on line {first})",
+                        record.id
+                    ));
                 }
                 None => {
                     first_line_of_id.insert(record.id.clone(), number);
@@ -70,13 +90,21 @@ pub fn load(folder: &Path) -> Result<Dataset, Vec<Problem>> {
             }
             records.push(record);
         }
-        problems.extend(line_problems.into_iter().map(|m| Problem::at_line(RECORDS_FILE, number, m)));
+        problems.extend(
+            line_problems
+                .into_iter()
+                .map(|m| Problem::at_line(RECORDS_FILE, number, m)),
+        );
     }
     if problems.is_empty() && records.is_empty() {
         problems.push(Problem::in_file(RECORDS_FILE, "holds no records"));
     }
     if problems.is_empty() {
-        Ok(Dataset { folder, records, content_hash: hasher.finish() })
+        Ok(Dataset {
+            folder,
+            records,
+            content_hash: hasher.finish(),
+        })
     } else {
         Err(problems)
     }
@@ -120,7 +148,9 @@ fn check_line(
     hasher.add_record(&record);
     for (i, raw) in images.iter().enumerate() {
         let checked = ImageRef::parse(raw).and_then(|image| match image {
-            ImageRef::Local(path) => read_local_image(folder, path).map(|bytes| hasher.add_image(&bytes)),
+            ImageRef::Local(path) => {
+                read_local_image(folder, path).map(|bytes| hasher.add_image(&bytes))
+            }
             ImageRef::Remote(_) => Ok(()),
         });
         if let Err(message) = checked {

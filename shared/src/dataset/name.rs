@@ -22,7 +22,10 @@ pub struct InvalidDatasetName {
 
 impl DatasetName {
     pub fn parse(name: &str) -> Result<DatasetName, InvalidDatasetName> {
-        let invalid = |reason| InvalidDatasetName { name: name.to_string(), reason };
+        let invalid = |reason| InvalidDatasetName {
+            name: name.to_string(),
+            reason,
+        };
         if name.is_empty() {
             return Err(invalid("it is empty"));
         }
@@ -32,8 +35,13 @@ impl DatasetName {
         if name.starts_with('.') {
             return Err(invalid("it starts with '.'"));
         }
-        if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
-            return Err(invalid("only ASCII letters, digits, '-', '_' and '.' are allowed"));
+        if !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        {
+            return Err(invalid(
+                "only ASCII letters, digits, '-', '_' and '.' are allowed",
+            ));
         }
         Ok(DatasetName(name.to_string()))
     }

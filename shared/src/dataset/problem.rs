@@ -18,11 +18,19 @@ pub struct Problem {
 
 impl Problem {
     pub fn in_file(file: &str, message: impl Into<String>) -> Problem {
-        Problem { file: file.to_string(), line: None, message: message.into() }
+        Problem {
+            file: file.to_string(),
+            line: None,
+            message: message.into(),
+        }
     }
 
     pub fn at_line(file: &str, line: usize, message: impl Into<String>) -> Problem {
-        Problem { file: file.to_string(), line: Some(line), message: message.into() }
+        Problem {
+            file: file.to_string(),
+            line: Some(line),
+            message: message.into(),
+        }
     }
 }
 
@@ -45,6 +53,9 @@ mod tests {
             Problem::at_line("records.jsonl", 3, "duplicate id \"a\"").to_string(),
             "records.jsonl:3: duplicate id \"a\""
         );
-        assert_eq!(Problem::in_file(".", "not a folder").to_string(), ".: not a folder");
+        assert_eq!(
+            Problem::in_file(".", "not a folder").to_string(),
+            ".: not a folder"
+        );
     }
 }

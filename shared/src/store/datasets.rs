@@ -80,7 +80,10 @@ impl Store {
         records: &[DatasetRecord],
     ) -> Result<Registered, StoreError> {
         if let Some(version) = self.dataset_version_by_hash(name, content_hash).await? {
-            return Ok(Registered { version, created: false });
+            return Ok(Registered {
+                version,
+                created: false,
+            });
         }
         let mut conn = self.conn();
         let staging_id: u64 = redis::cmd("INCR")
@@ -93,7 +96,11 @@ impl Store {
             let lines: Vec<String> = chunk.iter().map(record_line).collect();
             upload.cmd("RPUSH").arg(&staging).arg(lines).ignore();
         }
-        upload.cmd("EXPIRE").arg(&staging).arg(STAGING_TTL_SECONDS).ignore();
+        upload
+            .cmd("EXPIRE")
+            .arg(&staging)
+            .arg(STAGING_TTL_SECONDS)
+            .ignore();
         upload.query_async::<()>(&mut conn).await?;
 
         let (created, meta): (u8, String) = Script::new(REGISTER_SCRIPT)
@@ -111,13 +118,19 @@ impl Store {
             .invoke_async(&mut conn)
             .await?;
         let version = parse_meta(&self.keys.dataset_versions(name), &meta)?;
-        Ok(Registered { version, created: created == 1 })
+        Ok(Registered {
+            version,
+            created: created == 1,
+        })
     }
 
     /// Names of all datasets with at least one version, sorted.
     pub async fn dataset_names(&self) -> Result<Vec<DatasetName>, StoreError> {
         let key = self.keys.dataset_names();
-        let raw: Vec<String> = redis::cmd("SMEMBERS").arg(&key).query_async(&mut self.conn()).await?;
+        let raw: Vec<String> = redis::cmd("SMEMBERS")
+            .arg(&key)
+            .query_async(&mut self.conn())
+            .await?;
         let mut names = raw
             .iter()
             .map(|n| DatasetName::parse(n).map_err(|e| corrupt(&key, e)))
@@ -127,9 +140,15 @@ impl Store {
     }
 
     /// All versions of `name`, oldest first (empty when the dataset is unknown).
-    pub async fn dataset_versions(&self, name: &DatasetName) -> Result<Vec<DatasetVersion>, StoreError> {
+    pub async fn dataset_versions(
+        &self,
+        name: &DatasetName,
+    ) -> Result<Vec<DatasetVersion>, StoreError> {
         let key = self.keys.dataset_versions(name);
-        let raw: Vec<(u64, String)> = redis::cmd("HGETALL").arg(&key).query_async(&mut self.conn()).await?;
+        let raw: Vec<(u64, String)> = redis::cmd("HGETALL")
+            .arg(&key)
+            .query_async(&mut self.conn())
+            .await?;
         let mut versions = raw
             .iter()
             .map(|(_, meta)| parse_meta(&key, meta))
@@ -145,8 +164,11 @@ impl Store {
         version: u64,
     ) -> Result<Option<DatasetVersion>, StoreError> {
         let key = self.keys.dataset_versions(name);
-        let raw: Option<String> =
-            redis::cmd("HGET").arg(&key).arg(version).query_async(&mut self.conn()).await?;
+        let raw: Option<String> = redis::cmd("HGET")
+            .arg(&key)
+            .arg(version)
+            .query_async(&mut self.conn())
+            .await?;
         raw.map(|meta| parse_meta(&key, &meta)).transpose()
     }
 
@@ -182,8 +204,12 @@ impl Store {
             Some(n) => isize::try_from(n).map_or(-1, |n| n - 1),
             None => -1,
         };
-        let lines: Vec<String> =
-            redis::cmd("LRANGE").arg(&key).arg(0).arg(stop).query_async(&mut self.conn()).await?;
+        let lines: Vec<String> = redis::cmd("LRANGE")
+            .arg(&key)
+            .arg(0)
+            .arg(stop)
+            .query_async(&mut self.conn())
+            .await?;
         let records = lines
             .iter()
             .map(|line| serde_json::from_str(line).map_err(|e| corrupt(&key, e)))
@@ -218,5 +244,8 @@ fn parse_meta(key: &str, meta: &str) -> Result<DatasetVersion, StoreError> {
 }
 
 fn corrupt(key: &str, error: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt { key: key.to_string(), message: error.to_string() }
+    StoreError::Corrupt {
+        key: key.to_string(),
+        message: error.to_string(),
+    }
 }

@@ -44,7 +44,10 @@ impl Store {
             .set_response_timeout(Some(Duration::from_secs(30)))
             .set_number_of_retries(2);
         let conn = ConnectionManager::new_with_config(client, config).await?;
-        Ok(Store { conn, keys: Keys::new(settings.namespace.clone()) })
+        Ok(Store {
+            conn,
+            keys: Keys::new(settings.namespace.clone()),
+        })
     }
 
     pub fn keys(&self) -> &Keys {
@@ -59,6 +62,8 @@ impl Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("namespace", self.keys.namespace()).finish()
+        f.debug_struct("Store")
+            .field("namespace", self.keys.namespace())
+            .finish()
     }
 }

@@ -22,15 +22,23 @@ impl Namespace {
     /// Glob characters are excluded so that a namespace can be scanned with `SCAN
     /// MATCH <ns>:*` without matching anyone else's keys.
     pub fn parse(text: &str) -> Result<Namespace, InvalidNamespace> {
-        let invalid = |reason| InvalidNamespace { namespace: text.to_string(), reason };
+        let invalid = |reason| InvalidNamespace {
+            namespace: text.to_string(),
+            reason,
+        };
         if text.is_empty() {
             return Err(invalid("it is empty"));
         }
         if text.len() > 100 {
             return Err(invalid("it is longer than 100 characters"));
         }
-        if !text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':')) {
-            return Err(invalid("only ASCII letters, digits, '-', '_', '.' and ':' are allowed"));
+        if !text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+        {
+            return Err(invalid(
+                "only ASCII letters, digits, '-', '_', '.' and ':' are allowed",
+            ));
         }
         Ok(Namespace(text.to_string()))
     }
@@ -61,7 +69,12 @@ mod tests {
         assert!(Namespace::parse("test:import:1a2b").is_ok());
         assert_eq!(Namespace::default().as_str(), "tally");
         assert!(Namespace::parse("").is_err());
-        assert!(Namespace::parse("a*").unwrap_err().to_string().contains("only ASCII"));
+        assert!(
+            Namespace::parse("a*")
+                .unwrap_err()
+                .to_string()
+                .contains("only ASCII")
+        );
         assert!(Namespace::parse("a b").is_err());
     }
 }

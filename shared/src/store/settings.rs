@@ -41,7 +41,10 @@ impl StoreSettings {
             Some(namespace) => Namespace::parse(&namespace)?,
             None => Namespace::default(),
         };
-        Ok(StoreSettings { redis_url, namespace })
+        Ok(StoreSettings {
+            redis_url,
+            namespace,
+        })
     }
 }
 
@@ -53,7 +56,9 @@ pub struct RedisUrl(String);
 impl RedisUrl {
     pub fn parse(url: &str) -> Result<RedisUrl, InvalidStoreSetting> {
         let candidate = RedisUrl(url.to_string());
-        if !(url.starts_with("redis://") || url.starts_with("rediss://") || url.starts_with("unix://"))
+        if !(url.starts_with("redis://")
+            || url.starts_with("rediss://")
+            || url.starts_with("unix://"))
         {
             return Err(InvalidStoreSetting::RedisUrl(format!(
                 "{} is not a redis://, rediss:// or unix:// URL",
@@ -104,8 +109,9 @@ mod tests {
         let err = StoreSettings::from_lookup(|k| (k == NAMESPACE_ENV).then(|| "a b".to_string()))
             .unwrap_err();
         assert!(err.to_string().starts_with("TALLY_NAMESPACE: "), "{err}");
-        let err = StoreSettings::from_lookup(|k| (k == REDIS_URL_ENV).then(|| "http://x".to_string()))
-            .unwrap_err();
+        let err =
+            StoreSettings::from_lookup(|k| (k == REDIS_URL_ENV).then(|| "http://x".to_string()))
+                .unwrap_err();
         assert!(err.to_string().starts_with("TALLY_REDIS_URL: "), "{err}");
     }
 
