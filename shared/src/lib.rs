@@ -5,11 +5,14 @@
 //! - `extraction`: the reports a model returns, their tolerant parsing and the Gemini
 //!   response schema derived from the same types.
 //! - `thai_words`: Thai number words, spelled and read.
-//! - `dataset`: the on-disk dataset format.
 //! - `run`: runs, experiments and record results as stored; summaries; public URLs.
 //! - `jobs`: the plan / chunk / finalize jobs and their queues.
 //! - `evaluators`: scoring an answer against the expected reports and against the
 //!   forms' own consistency rules; summaries over an experiment; field diffs.
+//! - `dataset`: the on-disk dataset format, its validation, and importing a folder
+//!   as a new version.
+//! - `store`: the Redis store (key layout in `store::keys`), starting with dataset
+//!   versions.
 
 pub mod contract;
 pub mod dataset;
@@ -17,4 +20,5 @@ pub mod evaluators;
 pub mod extraction;
 pub mod jobs;
 pub mod run;
+pub mod store;
 pub mod thai_words;

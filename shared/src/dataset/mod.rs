@@ -1,7 +1,29 @@
 //! Datasets: records with page images and the reports they should produce.
 //!
 //! - `record`: one record of `records.jsonl`.
+//! - `name`: `DatasetName`, the validated name a dataset is known by.
+//! - `problem`: `Problem`, one thing wrong with a folder, located by file and line.
+//! - `image`: page image references and the checks that keep them inside the folder.
+//! - `hash`: `ContentHash`, the identity of a dataset's records and image bytes.
+//! - `loader`: `load(folder)`, which validates a whole folder or lists its problems.
+//! - `data_dir`: `DataDir`, the configured folder that holds dataset folders.
+//! - `import`: `import(store, data_dir, path)`, loading a folder into a new (or the
+//!   existing identical) version in the store.
 
+mod data_dir;
+mod hash;
+mod image;
+mod import;
+mod loader;
+mod name;
+mod problem;
 mod record;
 
+pub use data_dir::{DATA_DIR_ENV, DataDir, DataDirError};
+pub use hash::{ContentHash, ContentHasher};
+pub use image::{ImageRef, read_local_image};
+pub use import::{ImportError, ImportOutcome, import};
+pub use loader::{Dataset, RECORDS_FILE, load};
+pub use name::{DatasetName, InvalidDatasetName};
+pub use problem::Problem;
 pub use record::{DatasetRecord, RecordInput};

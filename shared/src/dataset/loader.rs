@@ -1,0 +1,181 @@
+//! Reading and validating a dataset folder: `records.jsonl` plus its page images.
+//!
+//! Every line is checked and every problem reported (with its line number) before
+//! anything is returned: a dataset is either wholly valid or not loaded at all.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::hash::{ContentHash, ContentHasher};
+use super::image::{ImageRef, read_local_image};
+use super::problem::Problem;
+use super::record::DatasetRecord;
+use crate::extraction::FormType;
+
+/// The records file inside a dataset folder.
+pub const RECORDS_FILE: &str = "records.jsonl";
+
+/// A validated dataset folder.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    /// The folder, canonical (symlinks resolved).
+    pub folder: PathBuf,
+    /// The records in file order; local image paths are relative to `folder`.
+    pub records: Vec<DatasetRecord>,
+    pub content_hash: ContentHash,
+}
+
+/// Loads and validates the dataset in `folder`, or lists everything wrong with it.
+pub fn load(folder: &Path) -> Result<Dataset, Vec<Problem>> {
+    let folder = match folder.canonicalize() {
+        Ok(folder) if folder.is_dir() => folder,
+        Ok(_) => {
+            return Err(vec![Problem::in_file(
+                ".",
+                "the dataset path is not a folder",
+            )]);
+        }
+        Err(e) => {
+            return Err(vec![Problem::in_file(
+                ".",
+                format!("the dataset folder cannot be opened: {e}"),
+            )]);
+        }
+    };
+    let file = match std::fs::File::open(folder.join(RECORDS_FILE)) {
+        Ok(file) => file,
+        Err(e) => {
+            return Err(vec![Problem::in_file(
+                RECORDS_FILE,
+                format!("cannot be read: {e}"),
+            )]);
+        }
+    };
+
+    let mut problems = Vec::new();
+    let mut records = Vec::new();
+    let mut hasher = ContentHasher::new();
+    let mut first_line_of_id: HashMap<String, usize> = HashMap::new();
+    for (index, line) in BufReader::new(file).lines().enumerate() {
+        let number = index + 1;
+        let line = match line {
+            Ok(line) => line,
+            Err(e) => {
+                problems.push(Problem::at_line(
+                    RECORDS_FILE,
+                    number,
+                    format!("cannot be read: {e}"),
+                ));
+                break;
+            }
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        let mut line_problems = Vec::new();
+        if let Some(record) = check_line(&folder, &line, &mut line_problems, &mut hasher) {
+            match first_line_of_id.get(&record.id) {
+                Some(first) => {
+                    line_problems.push(format!(
+                        "duplicate id {:?} (first on line {first})",
+                        record.id
+                    ));
+                }
+                None => {
+                    first_line_of_id.insert(record.id.clone(), number);
+                }
+            }
+            records.push(record);
+        }
+        problems.extend(
+            line_problems
+                .into_iter()
+                .map(|m| Problem::at_line(RECORDS_FILE, number, m)),
+        );
+    }
+    if problems.is_empty() && records.is_empty() {
+        problems.push(Problem::in_file(RECORDS_FILE, "holds no records"));
+    }
+    if problems.is_empty() {
+        Ok(Dataset {
+            folder,
+            records,
+            content_hash: hasher.finish(),
+        })
+    } else {
+        Err(problems)
+    }
+}
+
+/// Checks one non-blank line; returns the record when it parsed (even if other checks
+/// failed, so duplicate ids are still found), adding each problem to `problems`.
+fn check_line(
+    folder: &Path,
+    line: &str,
+    problems: &mut Vec<String>,
+    hasher: &mut ContentHasher,
+) -> Option<DatasetRecord> {
+    let value: Value = match serde_json::from_str(line) {
+        Ok(value) => value,
+        Err(e) => {
+            problems.push(format!("not valid JSON: {e}"));
+            return None;
+        }
+    };
+    let record: DatasetRecord = match serde_path_to_error::deserialize(value) {
+        Ok(record) => record,
+        Err(e) => {
+            let path = e.path().to_string();
+            problems.push(format!("{path}: {}", e.into_inner()));
+            return None;
+        }
+    };
+    if record.id.trim().is_empty() {
+        problems.push("id is empty".to_string());
+    }
+    check_reports(&record, problems);
+    let images = &record.input.image_paths;
+    if images.len() != record.input.num_pages as usize {
+        problems.push(format!(
+            "input.num_pages is {} but input.image_paths lists {} image(s)",
+            record.input.num_pages,
+            images.len()
+        ));
+    }
+    hasher.add_record(&record);
+    for (i, raw) in images.iter().enumerate() {
+        let checked = ImageRef::parse(raw).and_then(|image| match image {
+            ImageRef::Local(path) => {
+                read_local_image(folder, path).map(|bytes| hasher.add_image(&bytes))
+            }
+            ImageRef::Remote(_) => Ok(()),
+        });
+        if let Err(message) = checked {
+            problems.push(format!("input.image_paths[{i}]: {message}"));
+        }
+    }
+    Some(record)
+}
+
+/// Ground truth needs at least one report and at most one per form type, since
+/// answers are scored report by report, matched on the form type.
+fn check_reports(record: &DatasetRecord, problems: &mut Vec<String>) {
+    if record.expected_output.is_empty() {
+        problems.push("expected_output is empty: a record needs at least one report".to_string());
+    }
+    let mut seen: BTreeMap<FormType, usize> = BTreeMap::new();
+    for (i, report) in record.expected_output.iter().enumerate() {
+        match seen.get(&report.form_type()) {
+            Some(first) => problems.push(format!(
+                "expected_output[{i}]: a second {} report (the first is expected_output[{first}])",
+                report.form_type().as_str()
+            )),
+            None => {
+                seen.insert(report.form_type(), i);
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! The Redis store: the only stateful part of tally.
+//!
+//! - `settings`: `StoreSettings` from `TALLY_REDIS_URL` and `TALLY_NAMESPACE`.
+//! - `namespace`: `Namespace`, the prefix of every key.
+//! - `keys`: the one place where Redis keys are built (and the key layout documented).
+//! - `error`: `StoreError`.
+//! - `datasets`: immutable, numbered dataset versions and their records.
+//!
+//! Each concern adds an `impl Store` block in its own file; they share the one
+//! connection manager, which reconnects by itself and is cheap to clone per call.
+
+mod datasets;
+mod error;
+mod keys;
+mod namespace;
+mod settings;
+
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+pub use datasets::{DatasetVersion, Registered};
+pub use error::StoreError;
+pub use keys::Keys;
+pub use namespace::{DEFAULT_NAMESPACE, InvalidNamespace, Namespace};
+pub use settings::{
+    DEFAULT_REDIS_URL, InvalidStoreSetting, NAMESPACE_ENV, REDIS_URL_ENV, RedisUrl, StoreSettings,
+};
+
+/// A handle on the store; clone it freely (clones share the connection).
+#[derive(Clone)]
+pub struct Store {
+    conn: ConnectionManager,
+    keys: Keys,
+}
+
+impl Store {
+    /// Connects to Redis. Fails when it does not answer within a few seconds, so a
+    /// daemon started without Redis says so instead of hanging.
+    pub async fn connect(settings: &StoreSettings) -> Result<Store, StoreError> {
+        let client = redis::Client::open(settings.redis_url.expose())?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(5)))
+            .set_response_timeout(Some(Duration::from_secs(30)))
+            .set_number_of_retries(2);
+        let conn = ConnectionManager::new_with_config(client, config).await?;
+        Ok(Store {
+            conn,
+            keys: Keys::new(settings.namespace.clone()),
+        })
+    }
+
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    /// A connection for one operation (a clone of the shared manager).
+    fn conn(&self) -> ConnectionManager {
+        self.conn.clone()
+    }
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("namespace", self.keys.namespace())
+            .finish()
+    }
+}

@@ -1,0 +1,5 @@
+//! Dataset folders end to end: validation on disk, and import into a real Redis.
+
+mod import;
+mod loader;
+mod support;
