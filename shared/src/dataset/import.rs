@@ -11,7 +11,7 @@ use super::data_dir::{DataDir, DataDirError};
 use super::hash::ContentHash;
 use super::image::ImageRef;
 use super::loader::{Dataset, load};
-use super::name::{DatasetName, InvalidDatasetName};
+use crate::contract::{DatasetName, ValueError};
 use super::problem::Problem;
 use super::record::DatasetRecord;
 use crate::store::{Store, StoreError};
@@ -33,7 +33,7 @@ pub enum ImportError {
     #[error(transparent)]
     Path(#[from] DataDirError),
     #[error("the folder name cannot be a dataset name: {0}")]
-    Name(#[from] InvalidDatasetName),
+    Name(#[from] ValueError),
     #[error("the dataset has {} problem(s): {}", .0.len(), summary(.0))]
     Invalid(Vec<Problem>),
     #[error(transparent)]

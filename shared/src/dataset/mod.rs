@@ -1,7 +1,6 @@
 //! Datasets: records with page images and the reports they should produce.
 //!
 //! - `record`: one record of `records.jsonl`.
-//! - `name`: `DatasetName`, the validated name a dataset is known by.
 //! - `problem`: `Problem`, one thing wrong with a folder, located by file and line.
 //! - `image`: page image references and the checks that keep them inside the folder.
 //! - `hash`: `ContentHash`, the identity of a dataset's records and image bytes.
@@ -15,7 +14,6 @@ mod hash;
 mod image;
 mod import;
 mod loader;
-mod name;
 mod problem;
 mod record;
 
@@ -24,6 +22,6 @@ pub use hash::{ContentHash, ContentHasher};
 pub use image::{ImageRef, read_local_image};
 pub use import::{ImportError, ImportOutcome, import};
 pub use loader::{Dataset, RECORDS_FILE, load};
-pub use name::{DatasetName, InvalidDatasetName};
+pub use crate::contract::DatasetName;
 pub use problem::Problem;
 pub use record::{DatasetRecord, RecordInput};
