@@ -7,6 +7,7 @@
 //! - `thai_words`: Thai number words, spelled and read.
 //! - `run`: runs, experiments and record results as stored; summaries; public URLs.
 //! - `jobs`: the plan / chunk / finalize jobs and their queues.
+//! - `submission`: creating a run from a validated request (API and scheduler).
 //! - `evaluators`: scoring an answer against the expected reports and against the
 //!   forms' own consistency rules; summaries over an experiment; field diffs.
 //! - `dataset`: the on-disk dataset format, its validation, and importing a folder
@@ -21,4 +22,5 @@ pub mod extraction;
 pub mod jobs;
 pub mod run;
 pub mod store;
+pub mod submission;
 pub mod thai_words;

@@ -7,9 +7,10 @@
 use std::time::Duration;
 
 use apalis::prelude::TaskSink;
-use apalis_redis::{Config, ConnectionManager, RedisStorage};
+use apalis_redis::{Config, RedisStorage};
 
 use super::{ChunkJob, FinalizeJob, PlanJob};
+use crate::store::Store;
 
 #[derive(Debug, thiserror::Error)]
 #[error("could not enqueue a {kind} job: {message}")]
@@ -47,10 +48,12 @@ pub struct Queues {
 }
 
 impl Queues {
-    pub fn new(conn: ConnectionManager, namespace: &str, settings: QueueSettings) -> Queues {
+    pub fn new(store: &Store, settings: QueueSettings) -> Queues {
+        let conn = store.conn();
+        let keys = store.keys();
         let config = |kind: &str| {
             Config::default()
-                .queue(queue_name(namespace, kind))
+                .queue(keys.queue(kind))
                 .heartbeat_interval(settings.heartbeat_interval)
                 .missed_heartbeats(settings.missed_heartbeats)
                 // Few jobs are fetched at once: a chunk holds many records already, and a
@@ -87,9 +90,4 @@ impl Queues {
             message: e.to_string(),
         })
     }
-}
-
-/// `{<namespace>}:<kind>`: the braces are the Redis Cluster hash tag.
-pub fn queue_name(namespace: &str, kind: &str) -> String {
-    format!("{{{namespace}}}:{kind}")
 }

@@ -7,7 +7,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::contract::{DatasetName, ExperimentRequest, ModelConfig, TokenUsage};
+use crate::contract::{DatasetName, ExperimentRequest, ExperimentStatus, ModelConfig, TokenUsage};
+use crate::dataset::ContentHash;
 use crate::evaluators::Evaluations;
 use crate::extraction::Report;
 
@@ -20,7 +21,7 @@ pub struct DatasetPin {
     pub version: u64,
     /// Records in the version (not the sample).
     pub size: u64,
-    pub content_hash: String,
+    pub content_hash: ContentHash,
 }
 
 /// Who asked for a run.
@@ -142,5 +143,48 @@ pub struct Progress {
 impl Progress {
     pub fn is_complete(&self) -> bool {
         self.done >= self.total
+    }
+}
+
+/// Where an experiment is: pending → running → success | failed | cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExperimentPhase {
+    Pending,
+    Running,
+    Success,
+    Failed,
+    Cancelled,
+}
+
+impl ExperimentPhase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExperimentPhase::Pending => "pending",
+            ExperimentPhase::Running => "running",
+            ExperimentPhase::Success => "success",
+            ExperimentPhase::Failed => "failed",
+            ExperimentPhase::Cancelled => "cancelled",
+        }
+    }
+
+    /// The final status, once there is one.
+    pub fn final_status(self) -> Option<ExperimentStatus> {
+        match self {
+            ExperimentPhase::Pending | ExperimentPhase::Running => None,
+            ExperimentPhase::Success => Some(ExperimentStatus::Success),
+            ExperimentPhase::Failed => Some(ExperimentStatus::Failed),
+            ExperimentPhase::Cancelled => Some(ExperimentStatus::Cancelled),
+        }
+    }
+}
+
+impl From<ExperimentStatus> for ExperimentPhase {
+    fn from(status: ExperimentStatus) -> Self {
+        match status {
+            ExperimentStatus::Success => ExperimentPhase::Success,
+            ExperimentStatus::Failed => ExperimentPhase::Failed,
+            ExperimentStatus::Cancelled => ExperimentPhase::Cancelled,
+        }
     }
 }

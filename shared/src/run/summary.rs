@@ -130,6 +130,7 @@ fn latency_percentiles(results: &[RecordResult]) -> Option<LatencyPercentiles> {
 mod tests {
     use super::*;
     use crate::contract::{DatasetName, ExperimentRequest};
+    use crate::dataset::ContentHash;
     use crate::run::model::{DatasetPin, RecordError};
     use crate::run::{ExperimentId, RunId};
     use chrono::Utc;
@@ -150,7 +151,7 @@ mod tests {
                 name: DatasetName::parse("d").unwrap(),
                 version: 1,
                 size: total,
-                content_hash: "h".into(),
+                content_hash: ContentHash::parse(&format!("sha256:{}", "0".repeat(64))).unwrap(),
             },
             total,
             chunk_size: 10,

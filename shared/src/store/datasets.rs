@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use redis::Script;
 use serde::{Deserialize, Serialize};
 
+use super::error::corrupt;
 use super::{Store, StoreError};
 use crate::dataset::{ContentHash, DatasetName, DatasetRecord};
 
@@ -243,9 +244,27 @@ fn parse_meta(key: &str, meta: &str) -> Result<DatasetVersion, StoreError> {
     serde_json::from_str(meta).map_err(|e| corrupt(key, e))
 }
 
-fn corrupt(key: &str, error: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt {
-        key: key.to_string(),
-        message: error.to_string(),
+
+impl Store {
+    /// Records `[start, end)` of the version with `content_hash` (a chunk of a run's
+    /// sample), read with one `LRANGE`.
+    pub async fn dataset_record_range(
+        &self,
+        name: &DatasetName,
+        content_hash: &ContentHash,
+        start: u64,
+        end: u64,
+    ) -> Result<Vec<DatasetRecord>, StoreError> {
+        if end <= start {
+            return Ok(Vec::new());
+        }
+        let key = self.keys.dataset_records(name, content_hash);
+        let lines: Vec<String> = redis::cmd("LRANGE")
+            .arg(&key)
+            .arg(start)
+            .arg(end - 1)
+            .query_async(&mut self.conn())
+            .await?;
+        lines.iter().map(|line| serde_json::from_str(line).map_err(|e| corrupt(&key, e))).collect()
     }
 }

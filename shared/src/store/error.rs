@@ -10,3 +10,16 @@ pub enum StoreError {
     #[error("stored value at {key} is corrupt: {message}")]
     Corrupt { key: String, message: String },
 }
+
+/// A `Corrupt` error for the value stored at `key`.
+pub(crate) fn corrupt(key: &str, error: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt {
+        key: key.to_string(),
+        message: error.to_string(),
+    }
+}
+
+/// Parses the JSON stored at `key`.
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(key: &str, raw: &str) -> Result<T, StoreError> {
+    serde_json::from_str(raw).map_err(|e| corrupt(key, e))
+}

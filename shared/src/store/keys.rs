@@ -12,8 +12,18 @@
 //! | `{ns}:dataset:{name}:records:{content_hash}` | list | a version's records, one JSON line each |
 //! | `{ns}:dataset_staging:{id}` | list | records being uploaded, before they become a version |
 //! | `{ns}:dataset_staging_seq` | string | counter naming staging lists |
+//! | `{ns}:runs` | sorted set | run ids by creation time (ms) |
+//! | `{ns}:runs:schedule:{schedule}` | sorted set | the runs one schedule created |
+//! | `{ns}:run:{run_id}` | hash | `record` (RunRecord JSON), `status`, `created_at`, `started_at`, `finished_at`, `cancel`, `response` (ExperimentResponse JSON once final) |
+//! | `{ns}:idempotency:{key_name}:{sha256}` | string | the run created for an `Idempotency-Key` (24 h) |
+//! | `{ns}:exp:{experiment_id}` | hash | `record` (ExperimentRecord JSON), `status`, `total`, counters `done` `failed` `retries` `rate_limited`, `next_chunk`, `aborted`, `summary`, `started_at`, `finished_at` |
+//! | `{ns}:exp:{experiment_id}:results` | hash | record id → RecordResult JSON (first write wins) |
+//! | `{ns}:exp:{experiment_id}:order` | list | record ids in the order their results were written |
+//! | `{ns}:exp:{experiment_id}:attempts` | hash | record id → times a worker started it |
+//! | `{{ns}}:{kind}:…` | (apalis-redis) | the `plan`, `chunk` and `finalize` job queues; the braces are a Redis Cluster hash tag |
 
 use crate::dataset::{ContentHash, DatasetName};
+use crate::run::{ExperimentId, RunId};
 
 use super::namespace::Namespace;
 
@@ -66,6 +76,51 @@ impl Keys {
 
     pub fn dataset_staging_seq(&self) -> String {
         format!("{}:dataset_staging_seq", self.namespace)
+    }
+
+    pub fn runs(&self) -> String {
+        format!("{}:runs", self.namespace)
+    }
+
+    pub fn runs_of_schedule(&self, schedule: &str) -> String {
+        format!("{}:runs:schedule:{schedule}", self.namespace)
+    }
+
+    pub fn run(&self, run: &RunId) -> String {
+        format!("{}:run:{run}", self.namespace)
+    }
+
+    /// `key_hash` is the SHA-256 (hex) of the client's key: its text is the client's
+    /// and may be anything, the hash is safe in a key.
+    pub fn idempotency(&self, api_key_name: &str, key_hash: &str) -> String {
+        format!("{}:idempotency:{api_key_name}:{key_hash}", self.namespace)
+    }
+
+    pub fn experiment(&self, experiment: &ExperimentId) -> String {
+        format!("{}:exp:{experiment}", self.namespace)
+    }
+
+    pub fn experiment_results(&self, experiment: &ExperimentId) -> String {
+        format!("{}:exp:{experiment}:results", self.namespace)
+    }
+
+    pub fn experiment_order(&self, experiment: &ExperimentId) -> String {
+        format!("{}:exp:{experiment}:order", self.namespace)
+    }
+
+    pub fn experiment_attempts(&self, experiment: &ExperimentId) -> String {
+        format!("{}:exp:{experiment}:attempts", self.namespace)
+    }
+
+    /// The apalis-redis queue of one job kind: `{<ns>}:<kind>`. The braces make the
+    /// namespace the Redis Cluster hash tag, so all keys of a queue share a slot.
+    pub fn queue(&self, kind: &str) -> String {
+        format!("{{{}}}:{kind}", self.namespace)
+    }
+
+    /// The pattern that matches every queue key of this namespace.
+    pub fn queues_pattern(&self) -> String {
+        format!("{{{}}}:*", self.namespace)
     }
 }
 

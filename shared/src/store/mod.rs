@@ -5,13 +5,19 @@
 //! - `keys`: the one place where Redis keys are built (and the key layout documented).
 //! - `error`: `StoreError`.
 //! - `datasets`: immutable, numbered dataset versions and their records.
+//! - `runs`: runs created with their experiments; cancel; completion exactly once.
+//! - `experiments`: live experiment state, the chunk cursor, abort and finish.
+//! - `results`: per-record results, written once and counted once.
 //!
 //! Each concern adds an `impl Store` block in its own file; they share the one
 //! connection manager, which reconnects by itself and is cheap to clone per call.
 
 mod datasets;
 mod error;
+mod experiments;
 mod keys;
+mod results;
+mod runs;
 mod namespace;
 mod settings;
 
@@ -21,7 +27,10 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 pub use datasets::{DatasetVersion, Registered};
 pub use error::StoreError;
+pub use experiments::ExperimentView;
 pub use keys::Keys;
+pub use results::RecordStart;
+pub use runs::{CancelOutcome, Created, IdempotencyKey, RunFilter, RunView};
 pub use namespace::{DEFAULT_NAMESPACE, InvalidNamespace, Namespace};
 pub use settings::{
     DEFAULT_REDIS_URL, InvalidStoreSetting, NAMESPACE_ENV, REDIS_URL_ENV, RedisUrl, StoreSettings,
@@ -55,7 +64,7 @@ impl Store {
     }
 
     /// A connection for one operation (a clone of the shared manager).
-    fn conn(&self) -> ConnectionManager {
+    pub(crate) fn conn(&self) -> ConnectionManager {
         self.conn.clone()
     }
 }

@@ -1,0 +1,110 @@
+//! Submitting a run: the one code path the API and the scheduler share.
+//!
+//! Resolves and pins the dataset version, sizes every experiment, stores the run and
+//! its experiments in one step, then enqueues one `plan` job per experiment. A run
+//! whose plan jobs were lost (the submitter died between the two steps) is picked up
+//! by the workers' sweep of runs that stay queued (`requeue_stalled`).
+
+use chrono::Utc;
+
+use crate::contract::{DatasetName, ExperimentRequest};
+use crate::jobs::{PlanJob, QueueError, Queues};
+use crate::run::{DatasetPin, ExperimentId, ExperimentRecord, RunId, RunRecord, Submitter};
+use crate::store::{Created, IdempotencyKey, Store, StoreError};
+
+/// Records per chunk job: small enough that a dead worker loses little and chunks
+/// spread over workers, large enough that queue overhead per record stays small.
+pub const DEFAULT_CHUNK_SIZE: u64 = 10;
+
+pub struct Submission {
+    pub request: ExperimentRequest,
+    pub submitter: Submitter,
+    pub idempotency: Option<IdempotencyKey>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submitted {
+    pub run_id: RunId,
+    /// False when an idempotency key returned an earlier run.
+    pub created: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    #[error("dataset_name: no dataset named \"{0}\"")]
+    UnknownDataset(DatasetName),
+    #[error("dataset_version: dataset \"{name}\" has no version {version}")]
+    UnknownVersion { name: DatasetName, version: u32 },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+}
+
+pub async fn submit(
+    store: &Store,
+    queues: &Queues,
+    submission: Submission,
+    chunk_size: u64,
+) -> Result<Submitted, SubmitError> {
+    let request = submission.request;
+    let name = request.dataset_name.clone();
+    let version = match request.dataset_version {
+        Some(version) => store
+            .dataset_version(&name, u64::from(version.get()))
+            .await?
+            .ok_or(SubmitError::UnknownVersion { name: name.clone(), version: version.get() })?,
+        None => store
+            .latest_dataset_version(&name)
+            .await?
+            .ok_or_else(|| SubmitError::UnknownDataset(name.clone()))?,
+    };
+    let dataset = DatasetPin {
+        name,
+        version: version.version,
+        size: version.size,
+        content_hash: version.content_hash,
+    };
+    let total = request.sample_size.map_or(dataset.size, |n| u64::from(n.get()).min(dataset.size));
+    let run_id = RunId::generate();
+    let experiments: Vec<ExperimentRecord> = request
+        .model_configs
+        .iter()
+        .enumerate()
+        .map(|(index, config)| ExperimentRecord {
+            experiment_id: ExperimentId::generate(),
+            run_id: run_id.clone(),
+            index,
+            name: config.experiment_name(),
+            config: config.clone(),
+            dataset: dataset.clone(),
+            total,
+            chunk_size: chunk_size.max(1),
+            jobs: u64::from(request.jobs.get()),
+            raise_errors: request.raise_errors,
+        })
+        .collect();
+    let run = RunRecord {
+        run_id,
+        experiments: experiments.iter().map(|e| e.experiment_id.clone()).collect(),
+        request,
+        dataset,
+        submitter: submission.submitter,
+        created_at: Utc::now(),
+    };
+    match store.create_run(&run, &experiments, submission.idempotency.as_ref()).await? {
+        Created::Existing(run_id) => Ok(Submitted { run_id, created: false }),
+        Created::New(run_id) => {
+            enqueue_plans(queues, &run.experiments).await?;
+            Ok(Submitted { run_id, created: true })
+        }
+    }
+}
+
+/// Enqueues the plan job of each experiment.
+pub async fn enqueue_plans(queues: &Queues, experiments: &[ExperimentId]) -> Result<(), QueueError> {
+    for experiment_id in experiments {
+        queues.push_plan(PlanJob { experiment_id: experiment_id.clone() }).await?;
+    }
+    Ok(())
+}
