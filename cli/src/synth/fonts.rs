@@ -43,11 +43,11 @@ impl Fonts {
             let mut found = false;
             for face in system.faces() {
                 let named = face.families.iter().any(|(name, _)| name == family);
-                if named && face.style == fontdb::Style::Normal {
-                    if let fontdb::Source::File(path) = &face.source {
-                        files.push(path.clone());
-                        found = true;
-                    }
+                if let (true, fontdb::Style::Normal, fontdb::Source::File(path)) =
+                    (named, face.style, &face.source)
+                {
+                    files.push(path.clone());
+                    found = true;
                 }
             }
             if !found {

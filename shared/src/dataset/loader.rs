@@ -7,8 +7,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
-
 use super::hash::{ContentHash, ContentHasher};
 use super::image::{ImageRef, read_local_image};
 use super::problem::Problem;
@@ -118,21 +116,25 @@ fn check_line(
     problems: &mut Vec<String>,
     hasher: &mut ContentHasher,
 ) -> Option<DatasetRecord> {
-    let value: Value = match serde_json::from_str(line) {
-        Ok(value) => value,
-        Err(e) => {
-            problems.push(format!("not valid JSON: {e}"));
+    // One pass straight into the typed record; the error says whether the line is
+    // not JSON at all or JSON of the wrong shape (with the path to the field).
+    let mut json = serde_json::Deserializer::from_str(line);
+    let record: DatasetRecord = match serde_path_to_error::deserialize(&mut json) {
+        Ok(record) => record,
+        Err(e) if e.inner().is_syntax() || e.inner().is_eof() => {
+            problems.push(format!("not valid JSON: {}", e.into_inner()));
             return None;
         }
-    };
-    let record: DatasetRecord = match serde_path_to_error::deserialize(value) {
-        Ok(record) => record,
         Err(e) => {
             let path = e.path().to_string();
             problems.push(format!("{path}: {}", e.into_inner()));
             return None;
         }
     };
+    if let Err(e) = json.end() {
+        problems.push(format!("not valid JSON: {e}"));
+        return None;
+    }
     if record.id.trim().is_empty() {
         problems.push("id is empty".to_string());
     }

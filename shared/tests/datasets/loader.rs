@@ -80,6 +80,13 @@ fn invalid_json_is_reported_with_its_line() {
     let tmp = tempfile::tempdir().unwrap();
     let folder = with_second_line(tmp.path(), "{\"id\": \"unit-2\",".to_string(), &[]);
     assert_one_problem(&problems_of(&folder), 2, "not valid JSON");
+    let trailing = format!("{} {{}}", record("unit-2", "images/1.png", 300));
+    let folder = with_second_line(tmp.path(), trailing, &[]);
+    assert_one_problem(
+        &problems_of(&folder),
+        2,
+        "not valid JSON: trailing characters",
+    );
 }
 
 #[test]
