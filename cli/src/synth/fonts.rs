@@ -90,3 +90,30 @@ impl Fonts {
             .map_or(0.0, |node| node.abs_bounding_box().width()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_font_names_the_package_to_install() {
+        let message = FontError::Missing { family: "Purisa" }.to_string();
+        assert!(message.contains("Purisa"), "{message}");
+        assert!(
+            message.contains("apt-get install fonts-thai-tlwg"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn the_fixed_faces_are_found_and_measure_thai_text() {
+        let fonts = Fonts::load().expect("scripts/test.sh installs fonts-thai-tlwg");
+        let short = fonts
+            .text_width("สิบ", TextStyle::handwritten(17.0))
+            .unwrap();
+        let long = fonts
+            .text_width("สามร้อยสี่สิบเอ็ด", TextStyle::handwritten(17.0))
+            .unwrap();
+        assert!(short > 10.0 && long > 3.0 * short, "{short} {long}");
+    }
+}

@@ -207,7 +207,11 @@ fn a_symlink_out_of_the_folder_is_rejected() {
         folder.join("images/link.png"),
     )
     .unwrap();
-    assert_one_problem(&problems_of(&folder), 2, "outside the dataset folder");
+    assert_one_problem(
+        &problems_of(&folder),
+        2,
+        "is a symlink that leads outside the dataset folder",
+    );
 
     // A symlinked directory that leads out is caught the same way.
     std::fs::create_dir(tmp.path().join("elsewhere")).unwrap();
@@ -218,7 +222,11 @@ fn a_symlink_out_of_the_folder_is_rejected() {
         &[],
     );
     std::os::unix::fs::symlink(tmp.path().join("elsewhere"), folder.join("dir")).unwrap();
-    assert_one_problem(&problems_of(&folder), 2, "outside the dataset folder");
+    assert_one_problem(
+        &problems_of(&folder),
+        2,
+        "is a symlink that leads outside the dataset folder",
+    );
 }
 
 #[test]
