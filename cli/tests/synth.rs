@@ -162,6 +162,9 @@ fn bad_arguments_are_refused_with_the_reason() {
         .args(["dataset", "synth", "--name", "bad:name", "--no-images"])
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&output.stderr).contains("invalid dataset name"));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("invalid value 'bad:name' for '--name <NAME>': may only contain")
+    );
     assert!(!out.exists());
 }

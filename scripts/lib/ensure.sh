@@ -45,8 +45,13 @@ ensure_redis() {
   return 1
 }
 
+# The synthetic dataset generator draws with two faces of fonts-thai-tlwg (Laksaman
+# for print, Purisa for handwriting); another Thai font does not stand in for them.
 ensure_thai_fonts() {
-  if command -v fc-list >/dev/null 2>&1 && fc-list :lang=th 2>/dev/null | grep -q .; then return 0; fi
-  if ls /usr/share/fonts/truetype/tlwg/*.ttf >/dev/null 2>&1; then return 0; fi
+  if command -v fc-list >/dev/null 2>&1 && fc-list : family | grep -qx 'Purisa' \
+    && fc-list : family | grep -qx 'Laksaman'; then
+    return 0
+  fi
+  if ls /usr/share/fonts/*/tlwg/Purisa.* /usr/share/fonts/*/tlwg/Laksaman.* >/dev/null 2>&1; then return 0; fi
   apt_install fonts-thai-tlwg
 }

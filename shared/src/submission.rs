@@ -53,7 +53,10 @@ pub async fn submit(
         Some(version) => store
             .dataset_version(&name, u64::from(version.get()))
             .await?
-            .ok_or(SubmitError::UnknownVersion { name: name.clone(), version: version.get() })?,
+            .ok_or(SubmitError::UnknownVersion {
+                name: name.clone(),
+                version: version.get(),
+            })?,
         None => store
             .latest_dataset_version(&name)
             .await?
@@ -65,7 +68,9 @@ pub async fn submit(
         size: version.size,
         content_hash: version.content_hash,
     };
-    let total = request.sample_size.map_or(dataset.size, |n| u64::from(n.get()).min(dataset.size));
+    let total = request
+        .sample_size
+        .map_or(dataset.size, |n| u64::from(n.get()).min(dataset.size));
     let run_id = RunId::generate();
     let experiments: Vec<ExperimentRecord> = request
         .model_configs
@@ -86,25 +91,44 @@ pub async fn submit(
         .collect();
     let run = RunRecord {
         run_id,
-        experiments: experiments.iter().map(|e| e.experiment_id.clone()).collect(),
+        experiments: experiments
+            .iter()
+            .map(|e| e.experiment_id.clone())
+            .collect(),
         request,
         dataset,
         submitter: submission.submitter,
         created_at: Utc::now(),
     };
-    match store.create_run(&run, &experiments, submission.idempotency.as_ref()).await? {
-        Created::Existing(run_id) => Ok(Submitted { run_id, created: false }),
+    match store
+        .create_run(&run, &experiments, submission.idempotency.as_ref())
+        .await?
+    {
+        Created::Existing(run_id) => Ok(Submitted {
+            run_id,
+            created: false,
+        }),
         Created::New(run_id) => {
             enqueue_plans(queues, &run.experiments).await?;
-            Ok(Submitted { run_id, created: true })
+            Ok(Submitted {
+                run_id,
+                created: true,
+            })
         }
     }
 }
 
 /// Enqueues the plan job of each experiment.
-pub async fn enqueue_plans(queues: &Queues, experiments: &[ExperimentId]) -> Result<(), QueueError> {
+pub async fn enqueue_plans(
+    queues: &Queues,
+    experiments: &[ExperimentId],
+) -> Result<(), QueueError> {
     for experiment_id in experiments {
-        queues.push_plan(PlanJob { experiment_id: experiment_id.clone() }).await?;
+        queues
+            .push_plan(PlanJob {
+                experiment_id: experiment_id.clone(),
+            })
+            .await?;
     }
     Ok(())
 }

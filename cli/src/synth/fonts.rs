@@ -43,11 +43,11 @@ impl Fonts {
             let mut found = false;
             for face in system.faces() {
                 let named = face.families.iter().any(|(name, _)| name == family);
-                if named && face.style == fontdb::Style::Normal {
-                    if let fontdb::Source::File(path) = &face.source {
-                        files.push(path.clone());
-                        found = true;
-                    }
+                if let (true, fontdb::Style::Normal, fontdb::Source::File(path)) =
+                    (named, face.style, &face.source)
+                {
+                    files.push(path.clone());
+                    found = true;
                 }
             }
             if !found {
@@ -88,5 +88,32 @@ impl Fonts {
             .children()
             .last()
             .map_or(0.0, |node| node.abs_bounding_box().width()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_font_names_the_package_to_install() {
+        let message = FontError::Missing { family: "Purisa" }.to_string();
+        assert!(message.contains("Purisa"), "{message}");
+        assert!(
+            message.contains("apt-get install fonts-thai-tlwg"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn the_fixed_faces_are_found_and_measure_thai_text() {
+        let fonts = Fonts::load().expect("scripts/test.sh installs fonts-thai-tlwg");
+        let short = fonts
+            .text_width("สิบ", TextStyle::handwritten(17.0))
+            .unwrap();
+        let long = fonts
+            .text_width("สามร้อยสี่สิบเอ็ด", TextStyle::handwritten(17.0))
+            .unwrap();
+        assert!(short > 10.0 && long > 3.0 * short, "{short} {long}");
     }
 }

@@ -11,9 +11,9 @@ use super::data_dir::{DataDir, DataDirError};
 use super::hash::ContentHash;
 use super::image::ImageRef;
 use super::loader::{Dataset, load};
-use crate::contract::{DatasetName, ValueError};
 use super::problem::Problem;
 use super::record::DatasetRecord;
+use crate::contract::{DatasetName, ValueError};
 use crate::store::{Store, StoreError};
 
 /// What an import did: the version, and whether it is new (HTTP 201) or an existing
@@ -62,9 +62,10 @@ pub async fn import(
         .map_err(|e| ImportError::Validation(e.to_string()))?
         .map_err(ImportError::Invalid)?;
     let source = data_dir.relative_of(&dataset.folder).unwrap_or_default();
-    let records = records_relative_to_data_dir(&dataset, &source);
+    let content_hash = dataset.content_hash.clone();
+    let records = records_relative_to_data_dir(dataset, &source);
     let registered = store
-        .register_dataset_version(&name, &dataset.content_hash, &source, &records)
+        .register_dataset_version(&name, &content_hash, &source, &records)
         .await?;
     let version = registered.version;
     Ok(ImportOutcome {
@@ -76,12 +77,11 @@ pub async fn import(
     })
 }
 
-fn records_relative_to_data_dir(dataset: &Dataset, source: &str) -> Vec<DatasetRecord> {
+fn records_relative_to_data_dir(dataset: Dataset, source: &str) -> Vec<DatasetRecord> {
     dataset
         .records
-        .iter()
-        .map(|record| {
-            let mut record = record.clone();
+        .into_iter()
+        .map(|mut record| {
             for path in &mut record.input.image_paths {
                 if let Ok(ImageRef::Local(local)) = ImageRef::parse(path) {
                     let normal: Vec<&str> = local

@@ -7,8 +7,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
-
 use super::hash::{ContentHash, ContentHasher};
 use super::image::{ImageRef, read_local_image};
 use super::problem::Problem;
@@ -118,21 +116,24 @@ fn check_line(
     problems: &mut Vec<String>,
     hasher: &mut ContentHasher,
 ) -> Option<DatasetRecord> {
-    let value: Value = match serde_json::from_str(line) {
-        Ok(value) => value,
-        Err(e) => {
-            problems.push(format!("not valid JSON: {e}"));
-            return None;
-        }
-    };
-    let record: DatasetRecord = match serde_path_to_error::deserialize(value) {
+    // One pass straight into the typed record; the error says whether the line is
+    // not JSON at all or JSON of the wrong shape (with the path to the field).
+    let mut json = serde_json::Deserializer::from_str(line);
+    let record: DatasetRecord = match serde_path_to_error::deserialize(&mut json) {
         Ok(record) => record,
+        Err(e) if e.inner().is_syntax() || e.inner().is_eof() => {
+            problems.push(format!("not valid JSON: {}", at_column(e.inner())));
+            return None;
+        }
         Err(e) => {
-            let path = e.path().to_string();
-            problems.push(format!("{path}: {}", e.into_inner()));
+            problems.push(format!("{}: {}", e.path(), at_column(e.inner())));
             return None;
         }
     };
+    if let Err(e) = json.end() {
+        problems.push(format!("not valid JSON: {}", at_column(&e)));
+        return None;
+    }
     if record.id.trim().is_empty() {
         problems.push("id is empty".to_string());
     }
@@ -158,6 +159,18 @@ fn check_line(
         }
     }
     Some(record)
+}
+
+/// serde_json's message with its position given as a column only: every record is
+/// one line, and the line number is already in the problem.
+fn at_column(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    let suffix = format!(" at line {} column {}", error.line(), error.column());
+    match message.strip_suffix(&suffix) {
+        Some(bare) if error.column() > 0 => format!("{bare} (column {})", error.column()),
+        Some(bare) => bare.to_string(),
+        None => message,
+    }
 }
 
 /// Ground truth needs at least one report and at most one per form type, since

@@ -17,11 +17,11 @@ mod loader;
 mod problem;
 mod record;
 
+pub use crate::contract::DatasetName;
 pub use data_dir::{DATA_DIR_ENV, DataDir, DataDirError};
 pub use hash::{ContentHash, ContentHasher};
 pub use image::{ImageRef, read_local_image};
 pub use import::{ImportError, ImportOutcome, import};
 pub use loader::{Dataset, RECORDS_FILE, load};
-pub use crate::contract::DatasetName;
 pub use problem::Problem;
 pub use record::{DatasetRecord, RecordInput};

@@ -14,8 +14,8 @@ mod urls;
 
 pub use ids::{ExperimentId, RunId};
 pub use model::{
-    DatasetPin, ExperimentPhase, ExperimentRecord, Progress, RecordError, RecordResult, RecordStatus, RunRecord,
-    Submitter,
+    DatasetPin, ExperimentPhase, ExperimentRecord, Progress, RecordError, RecordResult,
+    RecordStatus, RunRecord, Submitter,
 };
 pub use response::assemble_response;
 pub use summary::{SKIPPED, SummaryContext, summarize_experiment};

@@ -1,6 +1,8 @@
 //! The run's `ExperimentResponse`, assembled from its final experiment summaries.
 
-use crate::contract::{ExperimentResponse, ExperimentStatus, ExperimentSummary, ResponseStatus, RunStatus};
+use crate::contract::{
+    ExperimentResponse, ExperimentStatus, ExperimentSummary, ResponseStatus, RunStatus,
+};
 
 use super::model::RunRecord;
 use super::urls::PublicUrls;
@@ -14,9 +16,13 @@ pub fn assemble_response(
     urls: &PublicUrls,
 ) -> (RunStatus, ExperimentResponse) {
     let total = experiments.len() as u64;
-    let successful =
-        experiments.iter().filter(|e| e.status == ExperimentStatus::Success).count() as u64;
-    let cancelled = experiments.iter().any(|e| e.status == ExperimentStatus::Cancelled);
+    let successful = experiments
+        .iter()
+        .filter(|e| e.status == ExperimentStatus::Success)
+        .count() as u64;
+    let cancelled = experiments
+        .iter()
+        .any(|e| e.status == ExperimentStatus::Cancelled);
     let response_status = ResponseStatus::from_counts(successful, total);
     let run_status = match (cancelled, response_status) {
         (true, _) => RunStatus::Cancelled,
@@ -24,7 +30,11 @@ pub fn assemble_response(
         (false, ResponseStatus::Partial) => RunStatus::Partial,
         (false, ResponseStatus::Failed) => RunStatus::Failed,
     };
-    let sample = experiments.iter().map(|e| e.total_records).max().unwrap_or(0);
+    let sample = experiments
+        .iter()
+        .map(|e| e.total_records)
+        .max()
+        .unwrap_or(0);
     let emulated = if experiments.iter().any(|e| e.emulated) {
         " (answers from gemini-emulator, not Gemini)"
     } else {
@@ -34,7 +44,11 @@ pub fn assemble_response(
         "{successful} of {total} experiments succeeded on {} v{} ({sample} records each){}{emulated}",
         run.dataset.name,
         run.dataset.version,
-        if cancelled { "; the run was cancelled" } else { "" },
+        if cancelled {
+            "; the run was cancelled"
+        } else {
+            ""
+        },
     );
     let response = ExperimentResponse {
         status: response_status,

@@ -244,7 +244,6 @@ fn parse_meta(key: &str, meta: &str) -> Result<DatasetVersion, StoreError> {
     serde_json::from_str(meta).map_err(|e| corrupt(key, e))
 }
 
-
 impl Store {
     /// Records `[start, end)` of the version with `content_hash` (a chunk of a run's
     /// sample), read with one `LRANGE`.
@@ -265,6 +264,9 @@ impl Store {
             .arg(end - 1)
             .query_async(&mut self.conn())
             .await?;
-        lines.iter().map(|line| serde_json::from_str(line).map_err(|e| corrupt(&key, e))).collect()
+        lines
+            .iter()
+            .map(|line| serde_json::from_str(line).map_err(|e| corrupt(&key, e)))
+            .collect()
     }
 }

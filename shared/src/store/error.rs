@@ -20,6 +20,9 @@ pub(crate) fn corrupt(key: &str, error: impl std::fmt::Display) -> StoreError {
 }
 
 /// Parses the JSON stored at `key`.
-pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(key: &str, raw: &str) -> Result<T, StoreError> {
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
+    key: &str,
+    raw: &str,
+) -> Result<T, StoreError> {
     serde_json::from_str(raw).map_err(|e| corrupt(key, e))
 }

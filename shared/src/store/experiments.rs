@@ -13,8 +13,18 @@ use crate::contract::ExperimentSummary;
 use crate::run::{ExperimentId, ExperimentPhase, ExperimentRecord, Progress};
 
 const FIELDS: [&str; 12] = [
-    "record", "status", "total", "done", "failed", "retries", "rate_limited", "aborted",
-    "summary", "started_at", "finished_at", "next_chunk",
+    "record",
+    "status",
+    "total",
+    "done",
+    "failed",
+    "retries",
+    "rate_limited",
+    "aborted",
+    "summary",
+    "started_at",
+    "finished_at",
+    "next_chunk",
 ];
 
 /// An experiment as the API and the finalize job see it.
@@ -33,19 +43,27 @@ pub struct ExperimentView {
 
 /// KEYS: experiment. ARGV: status, summary JSON, finished at.
 /// Returns 1 when this call made the experiment final.
-static FINISH_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(r#"
+static FINISH_SCRIPT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
 local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'pending' and status ~= 'running' then return 0 end
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'summary', ARGV[2], 'finished_at', ARGV[3])
 return 1
-"#));
+"#,
+    )
+});
 
 impl Store {
     pub async fn experiment(
         &self,
         experiment: &ExperimentId,
     ) -> Result<Option<ExperimentView>, StoreError> {
-        Ok(self.experiments(std::slice::from_ref(experiment)).await?.pop().flatten())
+        Ok(self
+            .experiments(std::slice::from_ref(experiment))
+            .await?
+            .pop()
+            .flatten())
     }
 
     /// Several experiments in one round trip, in the order asked.
@@ -117,9 +135,21 @@ impl Store {
 }
 
 fn parse_view(key: &str, row: Vec<Option<String>>) -> Result<Option<ExperimentView>, StoreError> {
-    let [record, status, total, done, failed, retries, rate_limited, aborted, summary, started_at, finished_at, _next] =
-        <[Option<String>; 12]>::try_from(row)
-            .map_err(|_| corrupt(key, "HMGET returned the wrong number of fields"))?;
+    let [
+        record,
+        status,
+        total,
+        done,
+        failed,
+        retries,
+        rate_limited,
+        aborted,
+        summary,
+        started_at,
+        finished_at,
+        _next,
+    ] = <[Option<String>; 12]>::try_from(row)
+        .map_err(|_| corrupt(key, "HMGET returned the wrong number of fields"))?;
     let Some(record) = record else {
         return Ok(None);
     };

@@ -16,9 +16,9 @@ mod datasets;
 mod error;
 mod experiments;
 mod keys;
+mod namespace;
 mod results;
 mod runs;
-mod namespace;
 mod settings;
 
 use std::time::Duration;
@@ -29,9 +29,9 @@ pub use datasets::{DatasetVersion, Registered};
 pub use error::StoreError;
 pub use experiments::ExperimentView;
 pub use keys::Keys;
+pub use namespace::{DEFAULT_NAMESPACE, InvalidNamespace, Namespace};
 pub use results::RecordStart;
 pub use runs::{CancelOutcome, Created, IdempotencyKey, RunFilter, RunView};
-pub use namespace::{DEFAULT_NAMESPACE, InvalidNamespace, Namespace};
 pub use settings::{
     DEFAULT_REDIS_URL, InvalidStoreSetting, NAMESPACE_ENV, REDIS_URL_ENV, RedisUrl, StoreSettings,
 };

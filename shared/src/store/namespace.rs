@@ -1,7 +1,8 @@
 //! `Namespace`: the prefix of every Redis key tally writes (`TALLY_NAMESPACE`).
 //!
 //! Several deployments or test runs share one Redis without touching each other's
-//! keys by using different namespaces.
+//! keys by using different namespaces. Keys are `<namespace>:…`, so one namespace
+//! should not be another followed by `:` (`tally` and `tally:x` would overlap).
 
 use std::fmt;
 

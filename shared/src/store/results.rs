@@ -29,7 +29,9 @@ pub enum RecordStart {
 }
 
 /// KEYS: experiment, run, attempts, results. ARGV: record id, now.
-static BEGIN_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(r#"
+static BEGIN_SCRIPT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
 if redis.call('HEXISTS', KEYS[4], ARGV[1]) == 1 then return {'done', 0} end
 if redis.call('HEXISTS', KEYS[2], 'cancel') == 1 then return {'cancelled', 0} end
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -42,11 +44,15 @@ if redis.call('HGET', KEYS[2], 'status') == 'queued' then
   redis.call('HSET', KEYS[2], 'status', 'running', 'started_at', ARGV[2])
 end
 return {'proceed', attempt}
-"#));
+"#,
+    )
+});
 
 /// KEYS: results, order, experiment. ARGV: record id, result JSON, failed (0/1),
 /// retries, rate limited. Returns {written (0/1), total, done, failed, retries, rate_limited}.
-static WRITE_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(r#"
+static WRITE_SCRIPT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
 local written = redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
 if written == 1 then
   redis.call('RPUSH', KEYS[2], ARGV[1])
@@ -58,7 +64,9 @@ end
 local c = redis.call('HMGET', KEYS[3], 'total', 'done', 'failed', 'retries', 'rate_limited')
 return {written, tonumber(c[1]) or 0, tonumber(c[2]) or 0, tonumber(c[3]) or 0,
   tonumber(c[4]) or 0, tonumber(c[5]) or 0}
-"#));
+"#,
+    )
+});
 
 impl Store {
     pub async fn begin_record(
@@ -104,7 +112,16 @@ impl Store {
                 .arg(result.rate_limited)
                 .invoke_async(&mut self.conn())
                 .await?;
-        Ok((written == 1, Progress { total, done, failed, retries, rate_limited }))
+        Ok((
+            written == 1,
+            Progress {
+                total,
+                done,
+                failed,
+                retries,
+                rate_limited,
+            },
+        ))
     }
 
     /// Results in the order they were written: `limit` from `offset`.
@@ -127,9 +144,15 @@ impl Store {
             return Ok(Vec::new());
         }
         let key = self.keys.experiment_results(experiment);
-        let rows: Vec<Option<String>> =
-            redis::cmd("HMGET").arg(&key).arg(&ids).query_async(&mut self.conn()).await?;
-        rows.iter().flatten().map(|row| parse_json(&key, row)).collect()
+        let rows: Vec<Option<String>> = redis::cmd("HMGET")
+            .arg(&key)
+            .arg(&ids)
+            .query_async(&mut self.conn())
+            .await?;
+        rows.iter()
+            .flatten()
+            .map(|row| parse_json(&key, row))
+            .collect()
     }
 
     /// Every result of an experiment (for its summary and exports).
@@ -138,8 +161,10 @@ impl Store {
         experiment: &ExperimentId,
     ) -> Result<Vec<RecordResult>, StoreError> {
         let key = self.keys.experiment_results(experiment);
-        let rows: Vec<String> =
-            redis::cmd("HVALS").arg(&key).query_async(&mut self.conn()).await?;
+        let rows: Vec<String> = redis::cmd("HVALS")
+            .arg(&key)
+            .query_async(&mut self.conn())
+            .await?;
         rows.iter().map(|row| parse_json(&key, row)).collect()
     }
 
@@ -150,8 +175,11 @@ impl Store {
         record_id: &str,
     ) -> Result<Option<RecordResult>, StoreError> {
         let key = self.keys.experiment_results(experiment);
-        let row: Option<String> =
-            redis::cmd("HGET").arg(&key).arg(record_id).query_async(&mut self.conn()).await?;
+        let row: Option<String> = redis::cmd("HGET")
+            .arg(&key)
+            .arg(record_id)
+            .query_async(&mut self.conn())
+            .await?;
         row.map(|row| parse_json(&key, &row)).transpose()
     }
 }

@@ -68,7 +68,9 @@ pub struct RunFilter {
 /// ARGV: run id, record JSON, created ms, created at, use idempotency (0/1),
 ///       idempotency ttl, use schedule (0/1), then per experiment: record JSON, total.
 /// Returns {1, run id} when created, {0, existing run id} for a known idempotency key.
-static CREATE_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(r#"
+static CREATE_SCRIPT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
 if ARGV[5] == '1' then
   local existing = redis.call('GET', KEYS[3])
   if existing then return {0, existing} end
@@ -83,10 +85,14 @@ for i = 5, #KEYS do
     'done', 0, 'failed', 0, 'retries', 0, 'rate_limited', 0, 'next_chunk', 0)
 end
 return {1, ARGV[1]}
-"#));
+"#,
+    )
+});
 
 /// KEYS: run. Returns the status after the request.
-static CANCEL_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(r#"
+static CANCEL_SCRIPT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return '' end
 if status == 'queued' or status == 'running' then
@@ -94,16 +100,22 @@ if status == 'queued' or status == 'running' then
   return 'requested'
 end
 return status
-"#));
+"#,
+    )
+});
 
 /// KEYS: run. ARGV: status, response JSON, finished at. Returns 1 when this call
 /// completed the run, 0 when it was already final.
-static COMPLETE_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(r#"
+static COMPLETE_SCRIPT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
 local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'queued' and status ~= 'running' then return 0 end
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'response', ARGV[2], 'finished_at', ARGV[3])
 return 1
-"#));
+"#,
+    )
+});
 
 impl Store {
     /// Stores a new run and its experiments in one step (nothing half-written), unless
@@ -143,19 +155,38 @@ impl Store {
         }
         let (created, id): (u8, String) = script.invoke_async(&mut self.conn()).await?;
         let id = RunId::parse(&id).map_err(|e| corrupt("idempotency key", e))?;
-        Ok(if created == 1 { Created::New(id) } else { Created::Existing(id) })
+        Ok(if created == 1 {
+            Created::New(id)
+        } else {
+            Created::Existing(id)
+        })
     }
 
     pub async fn run(&self, run: &RunId) -> Result<Option<RunView>, StoreError> {
         let key = self.keys.run(run);
         let fields: Vec<Option<String>> = redis::cmd("HMGET")
             .arg(&key)
-            .arg(&["record", "status", "created_at", "started_at", "finished_at", "cancel", "response"])
+            .arg(&[
+                "record",
+                "status",
+                "created_at",
+                "started_at",
+                "finished_at",
+                "cancel",
+                "response",
+            ])
             .query_async(&mut self.conn())
             .await?;
-        let [record, status, created_at, started_at, finished_at, cancel, response] =
-            <[Option<String>; 7]>::try_from(fields)
-                .map_err(|_| corrupt(&key, "HMGET returned the wrong number of fields"))?;
+        let [
+            record,
+            status,
+            created_at,
+            started_at,
+            finished_at,
+            cancel,
+            response,
+        ] = <[Option<String>; 7]>::try_from(fields)
+            .map_err(|_| corrupt(&key, "HMGET returned the wrong number of fields"))?;
         let Some(record) = record else {
             return Ok(None);
         };
@@ -195,7 +226,9 @@ impl Store {
                 .await?;
             for id in &ids {
                 let Ok(id) = RunId::parse(id) else { continue };
-                let Some(view) = self.run(&id).await? else { continue };
+                let Some(view) = self.run(&id).await? else {
+                    continue;
+                };
                 if filter.status.is_some_and(|status| status != view.status) {
                     continue;
                 }
@@ -217,8 +250,10 @@ impl Store {
 
     pub async fn request_cancel(&self, run: &RunId) -> Result<CancelOutcome, StoreError> {
         let key = self.keys.run(run);
-        let status: String =
-            CANCEL_SCRIPT.key(&key).invoke_async(&mut self.conn()).await?;
+        let status: String = CANCEL_SCRIPT
+            .key(&key)
+            .invoke_async(&mut self.conn())
+            .await?;
         Ok(match status.as_str() {
             "" => CancelOutcome::NotFound,
             "requested" => CancelOutcome::Requested,
@@ -246,7 +281,10 @@ impl Store {
     }
 }
 
-pub(crate) fn parse_time(key: &str, raw: Option<&str>) -> Result<Option<DateTime<Utc>>, StoreError> {
+pub(crate) fn parse_time(
+    key: &str,
+    raw: Option<&str>,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
     raw.map(|text| {
         DateTime::parse_from_rfc3339(text)
             .map(|time| time.with_timezone(&Utc))

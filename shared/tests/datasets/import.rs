@@ -82,7 +82,10 @@ async fn importing_twice_returns_the_same_version_and_a_change_makes_version_2()
             .version,
         2
     );
-    assert_eq!(test.store.dataset_names().await.unwrap(), [name.clone()]);
+    assert_eq!(
+        test.store.dataset_names().await.unwrap(),
+        std::slice::from_ref(&name)
+    );
     assert_eq!(test.store.dataset_version(&name, 3).await.unwrap(), None);
     assert_eq!(
         test.store.dataset_records(&name, 3, None).await.unwrap(),

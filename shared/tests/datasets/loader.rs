@@ -80,6 +80,13 @@ fn invalid_json_is_reported_with_its_line() {
     let tmp = tempfile::tempdir().unwrap();
     let folder = with_second_line(tmp.path(), "{\"id\": \"unit-2\",".to_string(), &[]);
     assert_one_problem(&problems_of(&folder), 2, "not valid JSON");
+    let trailing = format!("{} {{}}", record("unit-2", "images/1.png", 300));
+    let folder = with_second_line(tmp.path(), trailing, &[]);
+    assert_one_problem(
+        &problems_of(&folder),
+        2,
+        "not valid JSON: trailing characters",
+    );
 }
 
 #[test]
@@ -200,7 +207,11 @@ fn a_symlink_out_of_the_folder_is_rejected() {
         folder.join("images/link.png"),
     )
     .unwrap();
-    assert_one_problem(&problems_of(&folder), 2, "outside the dataset folder");
+    assert_one_problem(
+        &problems_of(&folder),
+        2,
+        "is a symlink that leads outside the dataset folder",
+    );
 
     // A symlinked directory that leads out is caught the same way.
     std::fs::create_dir(tmp.path().join("elsewhere")).unwrap();
@@ -211,7 +222,11 @@ fn a_symlink_out_of_the_folder_is_rejected() {
         &[],
     );
     std::os::unix::fs::symlink(tmp.path().join("elsewhere"), folder.join("dir")).unwrap();
-    assert_one_problem(&problems_of(&folder), 2, "outside the dataset folder");
+    assert_one_problem(
+        &problems_of(&folder),
+        2,
+        "is a symlink that leads outside the dataset folder",
+    );
 }
 
 #[test]
