@@ -61,6 +61,16 @@ impl ServiceAccountKey {
         })
     }
 
+    pub fn client_email(&self) -> &str {
+        &self.client_email
+    }
+
+    /// The public half (PKCS#1 `RSAPublicKey` DER), for whoever verifies the JWTs.
+    pub fn public_key_der(&self) -> Vec<u8> {
+        use aws_lc_rs::signature::KeyPair;
+        self.signer.public_key().as_ref().to_vec()
+    }
+
     /// The signed assertion: claims iss, scope, aud, iat, exp = iat + 3600.
     pub fn assertion(&self, now_unix: u64) -> Result<String, AttemptError> {
         let mut header = json!({"alg": "RS256", "typ": "JWT"});
