@@ -15,6 +15,7 @@
 //! - `quota`, `faults`, `latency`: rate limits, injected faults, response times.
 //! - `oauth`: token endpoint, metadata server, bearer-token checks.
 //! - `stats`, `introspection`: counters, request log, run-time settings.
+//! - `fixtures`: sample PNGs and a sample dataset, for tests and benchmarks.
 //!
 //! In tests of other crates: `let emulator = gemini_emulator::spawn(config).await?;`
 //! then point the client at `emulator.base_url()`.
@@ -22,6 +23,7 @@
 mod answer;
 pub mod config;
 mod faults;
+pub mod fixtures;
 mod generate;
 mod google_error;
 mod index;

@@ -9,7 +9,7 @@ use crate::support::*;
 #[tokio::test]
 async fn same_request_and_seed_give_the_same_answer() {
     let dir = tempfile::tempdir().unwrap();
-    let records = write_dataset(dir.path(), 6);
+    let records = write_dataset(dir.path(), 6).unwrap();
     let mut config = test_config();
     config.datasets = Some(dir.path().to_path_buf());
     // A sloppy model, so that answers really vary with the seed.
@@ -54,7 +54,7 @@ async fn accuracy(client: &tally::gemini::GeminiClient, root: &std::path::Path, 
 #[tokio::test]
 async fn better_profiles_score_higher() {
     let dir = tempfile::tempdir().unwrap();
-    let records = write_dataset(dir.path(), 24);
+    let records = write_dataset(dir.path(), 24).unwrap();
     let mut config = test_config();
     config.datasets = Some(dir.path().to_path_buf());
     let emulator = start(config).await;

@@ -20,7 +20,7 @@ struct Setup {
 
 async fn setup() -> Setup {
     let dir = tempfile::tempdir().unwrap();
-    let records = write_dataset(dir.path(), 1);
+    let records = write_dataset(dir.path(), 1).unwrap();
     let mut config = test_config();
     config.datasets = Some(dir.path().to_path_buf());
     // The answer itself must not be the variable here.

@@ -45,7 +45,7 @@ struct Vertex {
 /// trusted public half does not depend on it).
 async fn vertex(token_lifetime_secs: u64) -> Vertex {
     let dir = tempfile::tempdir().unwrap();
-    let records = write_dataset(dir.path(), 1);
+    let records = write_dataset(dir.path(), 1).unwrap();
     let key = write_key(dir.path(), "trusted", "http://pending/token");
     let mut config = test_config();
     config.datasets = Some(dir.path().to_path_buf());
