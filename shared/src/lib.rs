@@ -14,11 +14,14 @@
 //!   as a new version.
 //! - `store`: the Redis store (key layout in `store::keys`), starting with dataset
 //!   versions.
+//! - `gemini`: the Gemini client (request, auth, retries, answer, cost) behind the
+//!   `Model` trait.
 
 pub mod contract;
 pub mod dataset;
 pub mod evaluators;
 pub mod extraction;
+pub mod gemini;
 pub mod jobs;
 pub mod run;
 pub mod store;

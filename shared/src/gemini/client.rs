@@ -1,0 +1,245 @@
+//! `GeminiClient`: one extraction call = build the request, send it under the retry
+//! policy with the right credentials, read the answer.
+
+use std::sync::Mutex;
+use std::time::Instant;
+
+use bytes::Bytes;
+
+use super::answer::interpret;
+use super::auth::{Credentials, TokenProvider};
+use super::config::{Backend, ConfigError, GeminiConfig};
+use super::error::{AttemptError, FailureKind, HttpFailure, classify_http};
+use super::outcome::{Extraction, ModelFailure};
+use super::pages::Page;
+use super::pricing::PriceTable;
+use super::request::{self, Service};
+use super::retry::{Attempt, RetryPolicy};
+use super::secret::SecretString;
+use super::settings::GenerationSettings;
+use super::wire::GenerateContentResponse;
+
+pub struct GeminiClient {
+    http: reqwest::Client,
+    service: Service,
+    /// Everything of the URL before the model id.
+    models_url: String,
+    credentials: Credentials,
+    retry: RetryPolicy,
+    prices: PriceTable,
+}
+
+impl GeminiClient {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        GeminiClient::new(GeminiConfig::from_env()?)
+    }
+
+    pub fn new(config: GeminiConfig) -> Result<Self, ConfigError> {
+        let http = reqwest::Client::builder()
+            .timeout(config.request_timeout)
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .user_agent(concat!("tally/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ConfigError::HttpClient(e.to_string()))?;
+        let (service, models_url, credentials) = match &config.backend {
+            Backend::Developer { api_key } => {
+                let base = config
+                    .base_url
+                    .as_deref()
+                    .unwrap_or("https://generativelanguage.googleapis.com");
+                let version = config.api_version.as_deref().unwrap_or("v1beta");
+                (
+                    Service::Developer,
+                    format!("{base}/{version}/models/"),
+                    Credentials::ApiKey(api_key.clone()),
+                )
+            }
+            Backend::Vertex {
+                project,
+                location,
+                credentials,
+            } => {
+                let regional = format!("https://{location}-aiplatform.googleapis.com");
+                let base = config.base_url.clone().unwrap_or(if location == "global" {
+                    "https://aiplatform.googleapis.com".to_string()
+                } else {
+                    regional
+                });
+                let version = config.api_version.as_deref().unwrap_or("v1");
+                let provider = TokenProvider::new(credentials, http.clone())
+                    .map_err(ConfigError::Credentials)?;
+                (
+                    Service::Vertex,
+                    format!(
+                        "{base}/{version}/projects/{project}/locations/{location}/publishers/google/models/"
+                    ),
+                    Credentials::Token(provider),
+                )
+            }
+        };
+        Ok(GeminiClient {
+            http,
+            service,
+            models_url,
+            credentials,
+            retry: config.retry,
+            prices: config.prices,
+        })
+    }
+
+    /// Extracts the reports of one record's pages.
+    pub async fn extract(
+        &self,
+        pages: &[Page],
+        settings: &GenerationSettings,
+    ) -> Result<Extraction, ModelFailure> {
+        let started = Instant::now();
+        let before_sending = |error: AttemptError| ModelFailure {
+            kind: error.kind,
+            message: error.message,
+            attempts: 0,
+            latency: started.elapsed(),
+            answer: None,
+        };
+        let model = model_id(&settings.model).map_err(before_sending)?;
+        let parts = request::page_parts(pages, self.service)
+            .await
+            .map_err(before_sending)?;
+        let built = request::build(settings, parts).map_err(before_sending)?;
+        let body = Bytes::from(request::encode(&built, self.service).map_err(before_sending)?);
+        drop(built);
+
+        let url = format!("{}{model}:generateContent", self.models_url);
+        let last_token: Mutex<Option<SecretString>> = Mutex::new(None);
+        let retried = self
+            .retry
+            .run(|attempt| self.attempt(&url, body.clone(), model, attempt, &last_token))
+            .await;
+        let latency = started.elapsed();
+        let attempts = retried.attempts;
+        let response = retried.result.map_err(|error| ModelFailure {
+            kind: error.kind,
+            message: error.message,
+            attempts,
+            latency,
+            answer: None,
+        })?;
+        match interpret(&response, model, &self.prices) {
+            Ok((reports, answer)) => Ok(Extraction {
+                reports,
+                answer,
+                latency,
+                attempts,
+            }),
+            Err(unusable) => Err(ModelFailure {
+                kind: unusable.kind,
+                message: unusable.message,
+                attempts,
+                latency,
+                answer: Some(unusable.answer),
+            }),
+        }
+    }
+
+    async fn attempt(
+        &self,
+        url: &str,
+        body: Bytes,
+        model: &str,
+        attempt: Attempt,
+        last_token: &Mutex<Option<SecretString>>,
+    ) -> Result<GenerateContentResponse, AttemptError> {
+        let request = self
+            .http
+            .post(url)
+            .header("content-type", "application/json")
+            .body(body);
+        let request = match &self.credentials {
+            Credentials::ApiKey(key) => request.header("x-goog-api-key", key.expose()),
+            Credentials::Token(provider) => {
+                let refused = if attempt.refresh_credentials {
+                    lock(last_token).clone()
+                } else {
+                    None
+                };
+                let token = provider.token(refused.as_ref()).await?;
+                *lock(last_token) = Some(token.clone());
+                request.bearer_auth(token.expose())
+            }
+        };
+        let response = request
+            .send()
+            .await
+            .map_err(|e| AttemptError::from_transport(&e))?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let text = response
+            .text()
+            .await
+            .map_err(|e| AttemptError::from_transport(&e))?;
+        if status != 200 {
+            return Err(classify_http(&HttpFailure {
+                status,
+                retry_after: retry_after.as_deref(),
+                body: &text,
+                can_refresh_credentials: self.credentials.can_refresh(),
+                model,
+            }));
+        }
+        serde_json::from_str(&text).map_err(|e| {
+            AttemptError::fatal(
+                FailureKind::BadResponse,
+                format!("HTTP 200 with a body that is not a generateContent response: {e}"),
+            )
+        })
+    }
+}
+
+/// A poisoned lock only means another attempt panicked; the token slot is still usable.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The model id as it goes into the URL: `models/` prefix dropped, nothing that could
+/// change the path.
+fn model_id(model: &str) -> Result<&str, AttemptError> {
+    let id = model.strip_prefix("models/").unwrap_or(model);
+    let valid = !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'));
+    if valid {
+        Ok(id)
+    } else {
+        Err(AttemptError::fatal(
+            FailureKind::InvalidInput,
+            format!("model \"{model}\" is not a Gemini model id (letters, digits, '-', '.', '_')"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_ids_cannot_change_the_url() {
+        assert_eq!(
+            model_id("models/gemini-2.5-flash").unwrap(),
+            "gemini-2.5-flash"
+        );
+        for bad in ["", "../admin", "gemini:generateContent?x", "a/b"] {
+            assert_eq!(
+                model_id(bad).unwrap_err().kind,
+                FailureKind::InvalidInput,
+                "{bad}"
+            );
+        }
+    }
+}

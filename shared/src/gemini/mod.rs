@@ -1,0 +1,46 @@
+//! The Gemini client: one extraction call per record, exact on the wire, robust
+//! under errors.
+//!
+//! - `settings`: `GenerationSettings`, the client's own input (model, sampling,
+//!   output and thinking limits), and which models think.
+//! - `pages`: a record's page images (local files or `gs://` URIs).
+//! - `prompt`: the system instruction and page labels.
+//! - `request`: pages + settings → request body; every pre-flight check.
+//! - `wire`: the generateContent JSON types.
+//! - `auth`: API key, or Vertex tokens (service-account JWT, metadata server), cached.
+//! - `error`: failure kinds and the classification of HTTP errors.
+//! - `retry`: the retry policy — the only place that decides about retries.
+//! - `answer`: a 200 response → reports, or the reason there are none.
+//! - `pricing`: cost from the configured price table.
+//! - `config`: settings from the environment.
+//! - `client`: `GeminiClient`, tying these together; `model`: the `Model` trait.
+
+mod answer;
+mod auth;
+mod client;
+mod config;
+mod error;
+mod model;
+mod outcome;
+mod pages;
+mod pricing;
+mod prompt;
+mod request;
+mod retry;
+mod secret;
+mod settings;
+mod wire;
+
+pub use auth::ServiceAccountKey;
+pub use client::GeminiClient;
+pub use config::{Backend, ConfigError, GeminiConfig, VertexCredentials};
+pub use error::FailureKind;
+pub use model::{BoxFuture, Model};
+pub use outcome::{Answer, Extraction, ModelFailure, Usage};
+pub use pages::{Page, PageSource};
+pub use pricing::{Price, PriceTable, PriceTableError};
+pub use prompt::SYSTEM_INSTRUCTION;
+pub use request::{DEVELOPER_REQUEST_LIMIT, VERTEX_INLINE_IMAGE_LIMIT};
+pub use retry::RetryPolicy;
+pub use secret::SecretString;
+pub use settings::{GenerationSettings, model_thinks};

@@ -1,0 +1,295 @@
+//! The retry policy: the one place that decides whether, when and how often a call is
+//! tried again.
+//!
+//! Order of preference for the wait: the server's `Retry-After`, then its
+//! `RetryInfo.retryDelay` (both already read into `Disposition::Retry`), then
+//! exponential backoff with full jitter, capped. Every call is bounded twice: by a
+//! maximum number of attempts and by a total time budget that covers attempts and
+//! waits alike. A 401 on refreshable credentials is retried once, at once, with a
+//! fresh token.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use rand::Rng;
+
+use super::error::{AttemptError, Disposition, FailureKind};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included (≥ 1).
+    pub max_attempts: u32,
+    /// Wall time for all attempts and waits of one call.
+    pub total_budget: Duration,
+    /// First backoff ceiling; doubles with each retry.
+    pub initial_backoff: Duration,
+    /// Largest backoff ceiling.
+    pub max_backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 5,
+            total_budget: Duration::from_secs(300),
+            initial_backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What one attempt is asked to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempt {
+    /// 1-based.
+    pub number: u32,
+    /// The previous attempt was refused with 401: fetch a new token first.
+    pub refresh_credentials: bool,
+}
+
+/// The result of a call with its retries.
+#[derive(Debug)]
+pub struct Retried<T> {
+    pub result: Result<T, AttemptError>,
+    pub attempts: u32,
+}
+
+impl RetryPolicy {
+    /// Runs `attempt` until it succeeds, fails for good, or the policy's limits are
+    /// reached; the last error is returned with a note saying why retrying stopped.
+    pub async fn run<T, F, Fut>(&self, mut attempt: F) -> Retried<T>
+    where
+        F: FnMut(Attempt) -> Fut,
+        Fut: Future<Output = Result<T, AttemptError>>,
+    {
+        let started = Instant::now();
+        let mut refreshed = false;
+        let mut next = Attempt {
+            number: 1,
+            refresh_credentials: false,
+        };
+        loop {
+            let remaining = self.total_budget.saturating_sub(started.elapsed());
+            let outcome = match tokio::time::timeout(remaining, attempt(next)).await {
+                Ok(outcome) => outcome,
+                Err(_) => Err(AttemptError::fatal(
+                    FailureKind::Timeout,
+                    format!(
+                        "no answer within the retry budget of {}",
+                        seconds(self.total_budget)
+                    ),
+                )),
+            };
+            let error = match outcome {
+                Ok(value) => {
+                    return Retried {
+                        result: Ok(value),
+                        attempts: next.number,
+                    };
+                }
+                Err(error) => error,
+            };
+            let give_up = |mut error: AttemptError, why: String| {
+                error.message = format!("{} ({why})", error.message);
+                Retried {
+                    result: Err(error),
+                    attempts: next.number,
+                }
+            };
+            let wait = match error.disposition {
+                Disposition::Fatal if next.number == 1 => {
+                    return Retried {
+                        result: Err(error),
+                        attempts: 1,
+                    };
+                }
+                Disposition::Fatal => {
+                    let why = format!("not retried; attempt {}", next.number);
+                    return give_up(error, why);
+                }
+                Disposition::RefreshCredentials if refreshed => {
+                    return give_up(error, "still refused after a fresh token".to_string());
+                }
+                Disposition::RefreshCredentials => {
+                    refreshed = true;
+                    Duration::ZERO
+                }
+                Disposition::Retry { server_delay } => {
+                    server_delay.unwrap_or_else(|| self.backoff(next.number))
+                }
+            };
+            if next.number >= self.max_attempts {
+                let why = format!("gave up after {} attempts", next.number);
+                return give_up(error, why);
+            }
+            if started.elapsed() + wait > self.total_budget {
+                let why = format!(
+                    "gave up after {} attempts: waiting {} more would exceed the retry budget of {}",
+                    next.number,
+                    seconds(wait),
+                    seconds(self.total_budget)
+                );
+                return give_up(error, why);
+            }
+            tracing::debug!(
+                attempt = next.number,
+                kind = error.kind.as_str(),
+                wait_ms = wait.as_millis() as u64,
+                "gemini call failed, retrying"
+            );
+            tokio::time::sleep(wait).await;
+            next = Attempt {
+                number: next.number + 1,
+                refresh_credentials: error.disposition == Disposition::RefreshCredentials,
+            };
+        }
+    }
+
+    /// Full-jitter backoff after failed attempt `attempt_number` (1-based): a uniform
+    /// draw in `[0, min(max_backoff, initial_backoff × 2^(n−1))]`.
+    pub fn backoff(&self, attempt_number: u32) -> Duration {
+        let ceiling = self.backoff_ceiling(attempt_number);
+        let fraction: f64 = rand::rng().random_range(0.0..=1.0);
+        ceiling.mul_f64(fraction)
+    }
+
+    fn backoff_ceiling(&self, attempt_number: u32) -> Duration {
+        let doublings = attempt_number.saturating_sub(1).min(30);
+        self.initial_backoff
+            .saturating_mul(1 << doublings)
+            .min(self.max_backoff)
+    }
+}
+
+fn seconds(duration: Duration) -> String {
+    format!("{:.1}s", duration.as_secs_f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    fn policy() -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: 4,
+            total_budget: Duration::from_secs(60),
+            initial_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(4),
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let policy = RetryPolicy {
+            max_backoff: Duration::from_secs(60),
+            ..RetryPolicy::default()
+        };
+        let ceilings: Vec<u64> = (1..=8)
+            .map(|n| policy.backoff_ceiling(n).as_secs())
+            .collect();
+        assert_eq!(ceilings, [1, 2, 4, 8, 16, 32, 60, 60]);
+        assert_eq!(policy.backoff_ceiling(u32::MAX), Duration::from_secs(60));
+        for n in 1..=8 {
+            assert!(policy.backoff(n) <= policy.backoff_ceiling(n));
+        }
+    }
+
+    #[tokio::test]
+    async fn retryable_errors_stop_at_max_attempts() {
+        let calls = Cell::new(0);
+        let retried = policy()
+            .run(|_| {
+                calls.set(calls.get() + 1);
+                async {
+                    Err::<(), _>(AttemptError::retryable(
+                        FailureKind::ServerError,
+                        "HTTP 503",
+                    ))
+                }
+            })
+            .await;
+        assert_eq!((calls.get(), retried.attempts), (4, 4));
+        let error = retried.result.unwrap_err();
+        assert_eq!(error.message, "HTTP 503 (gave up after 4 attempts)");
+    }
+
+    #[tokio::test]
+    async fn fatal_errors_are_not_retried() {
+        let calls = Cell::new(0);
+        let retried = policy()
+            .run(|_| {
+                calls.set(calls.get() + 1);
+                async { Err::<(), _>(AttemptError::fatal(FailureKind::NotFound, "HTTP 404")) }
+            })
+            .await;
+        assert_eq!((calls.get(), retried.attempts), (1, 1));
+        assert_eq!(retried.result.unwrap_err().message, "HTTP 404");
+    }
+
+    #[tokio::test]
+    async fn a_server_delay_beyond_the_budget_stops_at_once() {
+        let policy = RetryPolicy {
+            total_budget: Duration::from_secs(5),
+            ..policy()
+        };
+        let retried = policy
+            .run(|_| async {
+                Err::<(), _>(AttemptError {
+                    kind: FailureKind::RateLimited,
+                    message: "HTTP 429".into(),
+                    disposition: Disposition::Retry {
+                        server_delay: Some(Duration::from_secs(19)),
+                    },
+                })
+            })
+            .await;
+        assert_eq!(retried.attempts, 1);
+        let message = retried.result.unwrap_err().message;
+        assert!(
+            message.contains("waiting 19.0s more would exceed the retry budget of 5.0s"),
+            "{message}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_401_is_retried_once_with_fresh_credentials() {
+        let seen = std::cell::RefCell::new(Vec::new());
+        let retried = policy()
+            .run(|attempt| {
+                seen.borrow_mut().push(attempt.refresh_credentials);
+                async {
+                    Err::<(), _>(AttemptError {
+                        kind: FailureKind::Unauthenticated,
+                        message: "HTTP 401".into(),
+                        disposition: Disposition::RefreshCredentials,
+                    })
+                }
+            })
+            .await;
+        assert_eq!(*seen.borrow(), [false, true]);
+        assert_eq!(
+            retried.result.unwrap_err().message,
+            "HTTP 401 (still refused after a fresh token)"
+        );
+    }
+
+    #[tokio::test]
+    async fn success_reports_its_attempt_number() {
+        let calls = Cell::new(0);
+        let retried = policy()
+            .run(|_| {
+                calls.set(calls.get() + 1);
+                let n = calls.get();
+                async move {
+                    if n < 3 {
+                        Err(AttemptError::retryable(FailureKind::Connection, "reset"))
+                    } else {
+                        Ok(n)
+                    }
+                }
+            })
+            .await;
+        assert_eq!((retried.result.unwrap(), retried.attempts), (3, 3));
+    }
+}

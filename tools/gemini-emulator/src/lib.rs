@@ -1,0 +1,144 @@
+//! gemini-emulator: an offline stand-in for the Gemini generateContent API that
+//! speaks the exact wire format, strictly, and answers from dataset ground truth.
+//!
+//! Answers are emulated: a record's expected output, perturbed by the model's seeded
+//! error profile. Use it for development, tests, demos and benchmarks — never as a
+//! measure of a real model.
+//!
+//! - `config`: settings (built-in `emulator.toml`, a file merged over it, env).
+//! - `server`: the accept loop (over hyper, for connection-reset faults);
+//!   `routes`: the router; `generate`: the generateContent handlers.
+//! - `validate`: strict protobuf-JSON checks with Google's error wording.
+//! - `google_error`: Google's error bodies.
+//! - `index`: records by image hash; `perturb`: error profiles; `answer`: the
+//!   response with token usage; `rng`: seeded randomness.
+//! - `quota`, `faults`, `latency`: rate limits, injected faults, response times.
+//! - `oauth`: token endpoint, metadata server, bearer-token checks.
+//! - `stats`, `introspection`: counters, request log, run-time settings.
+//! - `fixtures`: sample PNGs and a sample dataset, for tests and benchmarks.
+//!
+//! In tests of other crates: `let emulator = gemini_emulator::spawn(config).await?;`
+//! then point the client at `emulator.base_url()`.
+
+mod answer;
+pub mod config;
+mod faults;
+pub mod fixtures;
+mod generate;
+mod google_error;
+mod index;
+mod introspection;
+mod latency;
+mod oauth;
+mod perturb;
+mod quota;
+mod rng;
+mod routes;
+mod server;
+mod state;
+mod stats;
+mod validate;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::{oneshot, watch};
+
+pub use config::{EmulatorConfig, ErrorProfile, FaultRates, Latency, ModelProfile, ThinkingRange};
+pub use faults::Fault;
+
+use index::DatasetIndex;
+use state::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("trusted service accounts: {0}")]
+    ServiceAccounts(String),
+    #[error("cannot listen: {0}")]
+    Listen(#[from] std::io::Error),
+}
+
+/// Serves the emulator on `listener` until `shutdown` resolves. Listening starts at
+/// once; the dataset index is built in the background and requests that need it
+/// wait for it.
+pub async fn serve(
+    config: EmulatorConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ServeError> {
+    let (index_sender, index_receiver) = watch::channel(None);
+    let datasets = config.datasets.clone();
+    let state =
+        Arc::new(AppState::new(config, index_receiver).map_err(ServeError::ServiceAccounts)?);
+    tokio::task::spawn_blocking(move || {
+        let index = match datasets {
+            Some(root) => {
+                let started = std::time::Instant::now();
+                let index = DatasetIndex::build(&root);
+                for warning in &index.warnings {
+                    tracing::warn!("dataset index: {warning}");
+                }
+                tracing::info!(
+                    root = %root.display(),
+                    records = index.record_count(),
+                    images = index.image_count(),
+                    ms = started.elapsed().as_millis() as u64,
+                    "datasets indexed"
+                );
+                index
+            }
+            None => DatasetIndex::default(),
+        };
+        let _ = index_sender.send(Some(Arc::new(index)));
+    });
+    server::run(routes::router(state), listener, shutdown).await;
+    Ok(())
+}
+
+/// An emulator running in this process on a free loopback port; stops when dropped.
+pub struct RunningEmulator {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl RunningEmulator {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:<port>`: the `GEMINI_BASE_URL` to use.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Starts an emulator on `127.0.0.1:0` in the current runtime.
+pub async fn spawn(config: EmulatorConfig) -> Result<RunningEmulator, ServeError> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    // Fail here, not in the background task, when the configuration is unusable.
+    oauth::Tokens::new(&config.service_accounts).map_err(ServeError::ServiceAccounts)?;
+    tokio::spawn(async move {
+        let shutdown = async {
+            let _ = stopped.await;
+        };
+        if let Err(error) = serve(config, listener, shutdown).await {
+            tracing::error!(%error, "emulator stopped");
+        }
+    });
+    Ok(RunningEmulator {
+        addr,
+        stop: Some(stop),
+    })
+}

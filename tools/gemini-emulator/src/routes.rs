@@ -1,0 +1,71 @@
+//! The router: generateContent in both URL shapes, the credential endpoints, and
+//! introspection.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, Form, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+
+use crate::generate;
+use crate::introspection;
+use crate::state::AppState;
+
+/// Above the Developer API's 20 MB (checked per API in the handler), so oversized
+/// requests get Google's error rather than a bare 413.
+const BODY_LIMIT: usize = 64 * 1024 * 1024;
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/{version}/models/{action}", post(generate::developer))
+        .route(
+            "/{version}/projects/{project}/locations/{location}/publishers/{publisher}/models/{action}",
+            post(generate::vertex),
+        )
+        .route("/token", post(token))
+        .route("/computeMetadata/v1/instance/service-accounts/default/token", get(metadata_token))
+        .route("/_emulator/stats", get(introspection::stats))
+        .route("/_emulator/requests", get(introspection::requests))
+        .route("/_emulator/settings", get(introspection::get_settings).patch(introspection::patch_settings))
+        .route("/_emulator/faults", post(introspection::push_faults))
+        .route("/_emulator/reset", post(introspection::reset))
+        .route("/_emulator/tokens/revoke", post(introspection::revoke_tokens))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}
+
+/// The OAuth 2 token endpoint (a service-account key's `token_uri`).
+async fn token(
+    State(state): State<Arc<AppState>>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if let Err(description) = state.tokens.check_grant(&form) {
+        let body = json!({"error": "invalid_grant", "error_description": description});
+        return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+    }
+    issue(&state)
+}
+
+/// The metadata server's token path; like the real one it needs `Metadata-Flavor: Google`.
+async fn metadata_token(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    if headers.get("metadata-flavor").and_then(|v| v.to_str().ok()) != Some("Google") {
+        return (
+            StatusCode::FORBIDDEN,
+            "Missing required header: Metadata-Flavor\n",
+        )
+            .into_response();
+    }
+    issue(&state)
+}
+
+fn issue(state: &AppState) -> Response {
+    let lifetime = state.settings().token_lifetime_secs;
+    let token = state.tokens.issue(Duration::from_secs(lifetime));
+    Json(json!({"access_token": token, "expires_in": lifetime, "token_type": "Bearer"}))
+        .into_response()
+}

@@ -1,0 +1,8 @@
+//! Integration tests of the emulator and of the Gemini client against it, over real
+//! HTTP on loopback.
+
+mod answers;
+mod contract;
+mod malformed;
+mod support;
+mod vertex;
