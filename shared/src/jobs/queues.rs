@@ -3,14 +3,22 @@
 //! Queue names are pinned (never the Rust type path, which would rename the queue
 //! when a module moves) and hash-tagged with the namespace, so every key of a queue
 //! lands in one Redis Cluster slot and two namespaces never share a queue.
+//!
+//! Every job is pushed with an idempotency key naming what it does (`chunk:<exp>:7`):
+//! a job pushed twice — by a re-executed chunk, a retried plan, a cancel racing the
+//! last record — is enqueued once.
 
 use std::time::Duration;
 
-use apalis::prelude::TaskSink;
+use apalis::prelude::{TaskBuilder, TaskSink};
 use apalis_redis::{Config, RedisStorage};
+use futures::stream;
 
 use super::{ChunkJob, FinalizeJob, PlanJob};
 use crate::store::Store;
+
+/// How long an idempotency key is remembered: longer than any run lasts.
+const IDEMPOTENCY_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 
 #[derive(Debug, thiserror::Error)]
 #[error("could not enqueue a {kind} job: {message}")]
@@ -32,10 +40,7 @@ impl Default for QueueSettings {
     /// 5 s × 3: a killed worker's jobs are picked up by the others within about 15 s
     /// (apalis defaults to minutes).
     fn default() -> Self {
-        QueueSettings {
-            heartbeat_interval: Duration::from_secs(5),
-            missed_heartbeats: 3,
-        }
+        QueueSettings { heartbeat_interval: Duration::from_secs(5), missed_heartbeats: 3 }
     }
 }
 
@@ -56,6 +61,7 @@ impl Queues {
                 .queue(keys.queue(kind))
                 .heartbeat_interval(settings.heartbeat_interval)
                 .missed_heartbeats(settings.missed_heartbeats)
+                .idempotency_ttl(Some(IDEMPOTENCY_TTL))
                 // Few jobs are fetched at once: a chunk holds many records already, and a
                 // small batch spreads an experiment's chunks over all workers.
                 .batch_size(4)
@@ -68,26 +74,29 @@ impl Queues {
     }
 
     pub async fn push_plan(&self, job: PlanJob) -> Result<(), QueueError> {
-        let mut queue = self.plan.clone();
-        queue.push(job).await.map_err(|e| QueueError {
-            kind: "plan",
-            message: e.to_string(),
-        })
+        let key = format!("plan:{}", job.experiment_id);
+        let task = TaskBuilder::new(job).idempotency_key(key).build();
+        self.plan.clone().push_task(task).await.map_err(|e| error("plan", e))
     }
 
     pub async fn push_chunks(&self, jobs: Vec<ChunkJob>) -> Result<(), QueueError> {
-        let mut queue = self.chunk.clone();
-        queue.push_bulk(jobs).await.map_err(|e| QueueError {
-            kind: "chunk",
-            message: e.to_string(),
-        })
+        if jobs.is_empty() {
+            return Ok(());
+        }
+        let tasks = jobs.into_iter().map(|job| {
+            let key = format!("chunk:{}:{}", job.experiment_id, job.chunk);
+            TaskBuilder::new(job).idempotency_key(key).build()
+        });
+        self.chunk.clone().push_all(stream::iter(tasks)).await.map_err(|e| error("chunk", e))
     }
 
     pub async fn push_finalize(&self, job: FinalizeJob) -> Result<(), QueueError> {
-        let mut queue = self.finalize.clone();
-        queue.push(job).await.map_err(|e| QueueError {
-            kind: "finalize",
-            message: e.to_string(),
-        })
+        let key = format!("finalize:{}", job.experiment_id);
+        let task = TaskBuilder::new(job).idempotency_key(key).build();
+        self.finalize.clone().push_task(task).await.map_err(|e| error("finalize", e))
     }
+}
+
+fn error(kind: &'static str, error: impl std::fmt::Display) -> QueueError {
+    QueueError { kind, message: error.to_string() }
 }

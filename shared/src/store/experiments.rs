@@ -1,4 +1,4 @@
-//! Experiments: their live state, the chunk cursor, and the one-way transitions
+//! Experiments: their live state and the one-way transitions
 //! workers make (start, abort, finish).
 
 use chrono::{DateTime, Utc};
@@ -12,7 +12,7 @@ use super::{Store, StoreError};
 use crate::contract::ExperimentSummary;
 use crate::run::{ExperimentId, ExperimentPhase, ExperimentRecord, Progress};
 
-const FIELDS: [&str; 12] = [
+const FIELDS: [&str; 11] = [
     "record",
     "status",
     "total",
@@ -24,7 +24,6 @@ const FIELDS: [&str; 12] = [
     "summary",
     "started_at",
     "finished_at",
-    "next_chunk",
 ];
 
 /// An experiment as the API and the finalize job see it.
@@ -82,22 +81,6 @@ impl Store {
             .collect()
     }
 
-    /// Takes the next `count` chunk numbers of an experiment (they may lie past its
-    /// last chunk: the caller drops those). Each number is handed out once.
-    pub async fn claim_chunks(
-        &self,
-        experiment: &ExperimentId,
-        count: u64,
-    ) -> Result<std::ops::Range<u64>, StoreError> {
-        let end: u64 = redis::cmd("HINCRBY")
-            .arg(self.keys.experiment(experiment))
-            .arg("next_chunk")
-            .arg(count)
-            .query_async(&mut self.conn())
-            .await?;
-        Ok(end.saturating_sub(count)..end)
-    }
-
     /// Records why `raise_errors` stopped the experiment; the first reason wins.
     /// Returns whether this call stopped it.
     pub async fn abort_experiment(
@@ -147,8 +130,7 @@ fn parse_view(key: &str, row: Vec<Option<String>>) -> Result<Option<ExperimentVi
         summary,
         started_at,
         finished_at,
-        _next,
-    ] = <[Option<String>; 12]>::try_from(row)
+    ] = <[Option<String>; 11]>::try_from(row)
         .map_err(|_| corrupt(key, "HMGET returned the wrong number of fields"))?;
     let Some(record) = record else {
         return Ok(None);

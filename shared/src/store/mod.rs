@@ -6,7 +6,7 @@
 //! - `error`: `StoreError`.
 //! - `datasets`: immutable, numbered dataset versions and their records.
 //! - `runs`: runs created with their experiments; cancel; completion exactly once.
-//! - `experiments`: live experiment state, the chunk cursor, abort and finish.
+//! - `experiments`: live experiment state, abort and finish.
 //! - `results`: per-record results, written once and counted once.
 //!
 //! Each concern adds an `impl Store` block in its own file; they share the one

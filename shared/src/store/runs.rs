@@ -82,7 +82,7 @@ if ARGV[7] == '1' then redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1]) end
 for i = 5, #KEYS do
   local base = 8 + (i - 5) * 2
   redis.call('HSET', KEYS[i], 'record', ARGV[base], 'status', 'pending', 'total', ARGV[base + 1],
-    'done', 0, 'failed', 0, 'retries', 0, 'rate_limited', 0, 'next_chunk', 0)
+    'done', 0, 'failed', 0, 'retries', 0, 'rate_limited', 0)
 end
 return {1, ARGV[1]}
 "#,
