@@ -8,6 +8,7 @@
 //! - `runs`: runs created with their experiments; cancel; completion exactly once.
 //! - `experiments`: live experiment state, abort and finish.
 //! - `results`: per-record results, written once and counted once.
+//! - `queues`: depths of the job queues.
 //!
 //! Each concern adds an `impl Store` block in its own file; they share the one
 //! connection manager, which reconnects by itself and is cheap to clone per call.
@@ -16,6 +17,7 @@ mod datasets;
 mod error;
 mod experiments;
 mod keys;
+mod queues;
 mod namespace;
 mod results;
 mod runs;

@@ -1,0 +1,152 @@
+//! The worker's Prometheus metrics, and the small server that exposes them.
+//!
+//! One registry per process (the `prometheus` crate; apalis's own metrics feature is
+//! off, so there is only one). Queue depths are read from Redis when scraped, so
+//! every worker reports the same cluster-wide figure.
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    TextEncoder,
+};
+use tally::store::Store;
+
+/// Queue kinds whose depth is exported.
+const QUEUES: [&str; 3] = ["plan", "chunk", "finalize"];
+
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Registry,
+    pub records: IntCounterVec,
+    pub call_seconds: HistogramVec,
+    pub retries: IntCounterVec,
+    pub rate_limited: IntCounterVec,
+    pub tokens: IntCounterVec,
+    pub cost_micro_usd: IntCounterVec,
+    pub in_flight: IntGauge,
+    pub experiments_finalized: IntCounterVec,
+    queue_depth: IntGaugeVec,
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let registry = Registry::new();
+        let records = IntCounterVec::new(
+            Opts::new("tally_worker_records_total", "Records processed, by model and outcome"),
+            &["model", "outcome", "reason"],
+        )
+        .expect("valid metric");
+        let call_seconds = HistogramVec::new(
+            HistogramOpts::new(
+                "tally_worker_model_call_seconds",
+                "Model-call latency per record, retries included",
+            )
+            .buckets(vec![0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0]),
+            &["model"],
+        )
+        .expect("valid metric");
+        let retries = IntCounterVec::new(
+            Opts::new("tally_worker_model_retries_total", "Model calls repeated after a retryable failure"),
+            &["model"],
+        )
+        .expect("valid metric");
+        let rate_limited = IntCounterVec::new(
+            Opts::new("tally_worker_rate_limited_total", "Model calls answered 429"),
+            &["model"],
+        )
+        .expect("valid metric");
+        let tokens = IntCounterVec::new(
+            Opts::new("tally_worker_tokens_total", "Tokens used, by model and kind"),
+            &["model", "kind"],
+        )
+        .expect("valid metric");
+        let cost_micro_usd = IntCounterVec::new(
+            Opts::new("tally_worker_cost_micro_usd_total", "Cost of model calls in millionths of a USD"),
+            &["model"],
+        )
+        .expect("valid metric");
+        let in_flight = IntGauge::new("tally_worker_records_in_flight", "Records being processed")
+            .expect("valid metric");
+        let experiments_finalized = IntCounterVec::new(
+            Opts::new("tally_worker_experiments_finalized_total", "Experiments made final, by status"),
+            &["status"],
+        )
+        .expect("valid metric");
+        let queue_depth = IntGaugeVec::new(
+            Opts::new("tally_queue_depth", "Jobs waiting in a queue (due or scheduled)"),
+            &["queue"],
+        )
+        .expect("valid metric");
+        for collector in [
+            Box::new(records.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(call_seconds.clone()),
+            Box::new(retries.clone()),
+            Box::new(rate_limited.clone()),
+            Box::new(tokens.clone()),
+            Box::new(cost_micro_usd.clone()),
+            Box::new(in_flight.clone()),
+            Box::new(experiments_finalized.clone()),
+            Box::new(queue_depth.clone()),
+        ] {
+            registry.register(collector).expect("metric names are unique");
+        }
+        Metrics {
+            registry,
+            records,
+            call_seconds,
+            retries,
+            rate_limited,
+            tokens,
+            cost_micro_usd,
+            in_flight,
+            experiments_finalized,
+            queue_depth,
+        }
+    }
+
+    /// The text exposition, with queue depths read now.
+    pub async fn render(&self, store: &Store) -> Result<String, String> {
+        for queue in QUEUES {
+            let depth = store.queue_depth(queue).await.map_err(|e| e.to_string())?;
+            self.queue_depth.with_label_values(&[queue]).set(depth as i64);
+        }
+        let mut buffer = Vec::new();
+        TextEncoder::new()
+            .encode(&self.registry.gather(), &mut buffer)
+            .map_err(|e| e.to_string())?;
+        String::from_utf8(buffer).map_err(|e| e.to_string())
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+/// Serves `GET /metrics` until `shutdown` resolves.
+pub async fn serve(
+    listen: SocketAddr,
+    metrics: Metrics,
+    store: Store,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = Router::new()
+        .route("/metrics", get(scrape))
+        .with_state((metrics, store));
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    tracing::info!(%listen, "metrics listening");
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}
+
+async fn scrape(State((metrics, store)): State<(Metrics, Store)>) -> (StatusCode, String) {
+    match metrics.render(&store).await {
+        Ok(text) => (StatusCode::OK, text),
+        Err(error) => (StatusCode::SERVICE_UNAVAILABLE, format!("metrics unavailable: {error}\n")),
+    }
+}

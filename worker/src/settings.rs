@@ -1,0 +1,81 @@
+//! Worker settings, from the environment (each is documented in the README).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tally::dataset::{DataDir, DataDirError};
+use tally::gemini::{ConfigError, GeminiConfig};
+use tally::run::PublicUrls;
+use tally::store::{InvalidStoreSetting, StoreSettings};
+
+pub struct WorkerSettings {
+    pub store: StoreSettings,
+    pub data_dir: DataDir,
+    pub gemini: GeminiConfig,
+    pub urls: PublicUrls,
+    /// `TALLY_METRICS_LISTEN`; no metrics server when unset.
+    pub metrics_listen: Option<SocketAddr>,
+    /// `TALLY_WORKER_CHUNKS`: chunk jobs this worker runs at once.
+    pub concurrent_chunks: usize,
+    /// `TALLY_SHUTDOWN_GRACE_SECS`: how long in-flight records may finish on SIGTERM.
+    pub shutdown_grace: Duration,
+    /// `TALLY_WORKER_NAME`: unique per process; default host-pid-random.
+    pub name: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error(transparent)]
+    Store(#[from] InvalidStoreSetting),
+    #[error(transparent)]
+    DataDir(#[from] DataDirError),
+    #[error("Gemini settings: {0}")]
+    Gemini(#[from] ConfigError),
+    #[error("{name}: {message}")]
+    Invalid { name: &'static str, message: String },
+}
+
+impl WorkerSettings {
+    pub fn from_env() -> Result<WorkerSettings, SettingsError> {
+        let get = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let number = |name: &'static str, default: u64| -> Result<u64, SettingsError> {
+            get(name).map_or(Ok(default), |v| {
+                v.trim().parse().map_err(|_| SettingsError::Invalid {
+                    name,
+                    message: format!("expected a whole number, got \"{v}\""),
+                })
+            })
+        };
+        let metrics_listen = get("TALLY_METRICS_LISTEN")
+            .map(|v| {
+                v.parse().map_err(|_| SettingsError::Invalid {
+                    name: "TALLY_METRICS_LISTEN",
+                    message: format!("expected host:port, got \"{v}\""),
+                })
+            })
+            .transpose()?;
+        Ok(WorkerSettings {
+            store: StoreSettings::from_env()?,
+            data_dir: DataDir::from_env()?,
+            gemini: GeminiConfig::from_env()?,
+            urls: PublicUrls::new(
+                &get("TALLY_PUBLIC_URL").unwrap_or_else(|| "http://localhost:8000".to_string()),
+            ),
+            metrics_listen,
+            concurrent_chunks: number("TALLY_WORKER_CHUNKS", 16)?.max(1) as usize,
+            shutdown_grace: Duration::from_secs(number("TALLY_SHUTDOWN_GRACE_SECS", 30)?),
+            name: get("TALLY_WORKER_NAME").unwrap_or_else(default_worker_name),
+        })
+    }
+}
+
+/// Host, pid and a random suffix: a restarted worker never reuses a live name, which
+/// apalis-redis would refuse and which would defeat its orphan recovery.
+pub fn default_worker_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".to_string());
+    format!("{host}-{}-{:06x}", std::process::id(), rand::random::<u32>() & 0xff_ffff)
+}
