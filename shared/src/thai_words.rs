@@ -8,7 +8,16 @@
 //! as handwritten forms have them.
 
 const DIGITS: [&str; 10] = [
-    "ศูนย์", "หนึ่ง", "สอง", "สาม", "สี่", "ห้า", "หก", "เจ็ด", "แปด", "เก้า",
+    "ศูนย์",
+    "หนึ่ง",
+    "สอง",
+    "สาม",
+    "สี่",
+    "ห้า",
+    "หก",
+    "เจ็ด",
+    "แปด",
+    "เก้า",
 ];
 /// Places below a million, highest first, with their values.
 const PLACES: [(&str, u64); 5] = [
@@ -87,7 +96,12 @@ enum Token {
 
 fn tokenize(text: &str, original: &str) -> Result<Vec<Token>, ThaiWordsError> {
     let mut vocabulary: Vec<(&str, Token)> = vec![("ยี่", Token::Yi), ("เอ็ด", Token::Et)];
-    vocabulary.extend(DIGITS.iter().enumerate().map(|(d, w)| (*w, Token::Digit(d as u64))));
+    vocabulary.extend(
+        DIGITS
+            .iter()
+            .enumerate()
+            .map(|(d, w)| (*w, Token::Digit(d as u64))),
+    );
     vocabulary.extend(PLACES.iter().map(|(w, v)| (*w, Token::Place(*v))));
     vocabulary.push((MILLION, Token::Million));
     let mut tokens = Vec::new();
@@ -117,8 +131,13 @@ pub fn parse(text: &str) -> Result<u64, ThaiWordsError> {
     if cleaned.is_empty() {
         return Err(ThaiWordsError::Empty);
     }
-    let malformed = |reason| ThaiWordsError::Malformed { text: text.to_string(), reason };
-    let too_large = || ThaiWordsError::TooLarge { text: text.to_string() };
+    let malformed = |reason| ThaiWordsError::Malformed {
+        text: text.to_string(),
+        reason,
+    };
+    let too_large = || ThaiWordsError::TooLarge {
+        text: text.to_string(),
+    };
     let tokens = tokenize(cleaned, text)?;
     if tokens == [Token::Digit(0)] {
         return Ok(0);
@@ -165,7 +184,10 @@ pub fn parse(text: &str) -> Result<u64, ThaiWordsError> {
                 if value == 10 && pending == Some(1) {
                     return Err(malformed("ten is สิบ, not หนึ่งสิบ"));
                 }
-                if value == 10 && pending == Some(2) && tokens.get(i.wrapping_sub(1)) != Some(&Token::Yi) {
+                if value == 10
+                    && pending == Some(2)
+                    && tokens.get(i.wrapping_sub(1)) != Some(&Token::Yi)
+                {
                     return Err(malformed("twenty is ยี่สิบ, not สองสิบ"));
                 }
                 group += pending.take().unwrap_or(1) * value;
@@ -239,14 +261,30 @@ mod tests {
 
     #[test]
     fn rejects_malformed_words_with_a_reason() {
-        for bad in ["", "หนึ่งสิบ", "สองสิบ", "ยี่", "ยี่ร้อย", "สิบร้อย", "เอ็ด", "สองสาม", "ห้าเอ็ด", "abc", "ศูนย์ศูนย์", "หนึ่งร้อยเอ็ดสิบ"] {
+        for bad in [
+            "",
+            "หนึ่งสิบ",
+            "สองสิบ",
+            "ยี่",
+            "ยี่ร้อย",
+            "สิบร้อย",
+            "เอ็ด",
+            "สองสาม",
+            "ห้าเอ็ด",
+            "abc",
+            "ศูนย์ศูนย์",
+            "หนึ่งร้อยเอ็ดสิบ",
+        ] {
             assert!(parse(bad).is_err(), "{bad:?} should be rejected");
         }
         assert_eq!(
             parse("สองสิบ").unwrap_err().to_string(),
             "\"สองสิบ\": twenty is ยี่สิบ, not สองสิบ"
         );
-        assert_eq!(parse("ห้าx").unwrap_err().to_string(), "\"ห้าx\": unexpected \"x\"");
+        assert_eq!(
+            parse("ห้าx").unwrap_err().to_string(),
+            "\"ห้าx\": unexpected \"x\""
+        );
     }
 
     #[test]

@@ -124,10 +124,18 @@ mod tests {
     fn rejects_what_is_not_a_count_and_names_it() {
         assert!(parse("-3").unwrap_err().contains("-3 is negative"));
         assert!(parse("2.5").unwrap_err().contains("2.5 is not a whole"));
-        assert!(parse("\"twelve\"").unwrap_err().contains("\"twelve\" is not a count"));
+        assert!(
+            parse("\"twelve\"")
+                .unwrap_err()
+                .contains("\"twelve\" is not a count")
+        );
         assert!(parse("\"\"").unwrap_err().contains("empty string"));
         assert!(parse("\",\"").unwrap_err().contains("is not a count"));
-        assert!(parse("\"99999999999999999999999\"").unwrap_err().contains("too large"));
+        assert!(
+            parse("\"99999999999999999999999\"")
+                .unwrap_err()
+                .contains("too large")
+        );
         assert!(parse("true").is_err());
     }
 }

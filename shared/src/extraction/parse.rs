@@ -96,19 +96,31 @@ mod tests {
     #[test]
     fn says_precisely_what_is_wrong() {
         assert_eq!(parse_reports("  "), Err(ExtractionError::Empty));
-        assert!(matches!(parse_reports("[{"), Err(ExtractionError::NotJson(_))));
+        assert!(matches!(
+            parse_reports("[{"),
+            Err(ExtractionError::NotJson(_))
+        ));
         assert_eq!(
             parse_reports(r#"{"form_info": {}}"#),
             Err(ExtractionError::NotAList("an object"))
         );
         let bad = TWO_REPORTS.replace("\"good_ballots\": 10", "\"good_ballots\": \"1O\"");
         let err = parse_reports(&bad).unwrap_err().to_string();
-        assert_eq!(err, "report [0].ballot_statistics.good_ballots: \"1O\" is not a count");
+        assert_eq!(
+            err,
+            "report [0].ballot_statistics.good_ballots: \"1O\" is not a count"
+        );
         let missing = TWO_REPORTS.replace("\"province\": \"p\", ", "");
         let err = parse_reports(&missing).unwrap_err().to_string();
-        assert!(err.starts_with("report [0].form_info: missing field `province`"), "{err}");
+        assert!(
+            err.starts_with("report [0].form_info: missing field `province`"),
+            "{err}"
+        );
         let wrong_type = TWO_REPORTS.replace("\"Constituency\"", "\"Mayor\"");
         let err = parse_reports(&wrong_type).unwrap_err().to_string();
-        assert!(err.starts_with("report [0].form_info.form_type: unknown variant `Mayor`"), "{err}");
+        assert!(
+            err.starts_with("report [0].form_info.form_type: unknown variant `Mayor`"),
+            "{err}"
+        );
     }
 }

@@ -83,7 +83,12 @@ mod tests {
         assert_eq!(report["type"], "OBJECT");
         assert_eq!(
             report["propertyOrdering"],
-            json!(["form_info", "voter_statistics", "ballot_statistics", "vote_results"])
+            json!([
+                "form_info",
+                "voter_statistics",
+                "ballot_statistics",
+                "vote_results"
+            ])
         );
         assert_eq!(
             report["required"],
@@ -92,27 +97,38 @@ mod tests {
         let form_info = &report["properties"]["form_info"];
         assert_eq!(
             form_info["required"],
-            json!(["form_type", "province", "district", "polling_station_number"])
+            json!([
+                "form_type",
+                "province",
+                "district",
+                "polling_station_number"
+            ])
         );
         assert_eq!(
             form_info["properties"]["form_type"],
             json!({"type": "STRING", "enum": ["Constituency", "PartyList"]})
         );
         let vote = &report["properties"]["vote_results"]["items"];
-        assert_eq!(vote["properties"]["vote_count"], json!({"type": "INTEGER", "nullable": true}));
+        assert_eq!(
+            vote["properties"]["vote_count"],
+            json!({"type": "INTEGER", "nullable": true})
+        );
     }
 
     #[test]
     fn every_schema_property_is_a_field_of_the_parsed_type() {
         // Serialise a report with every field filled and compare key sets level by level.
-        let report: Report = serde_json::from_value(super::super::report::tests::full_report_json())
-            .expect("full report parses");
+        let report: Report =
+            serde_json::from_value(super::super::report::tests::full_report_json())
+                .expect("full report parses");
         let value = serde_json::to_value(vec![report]).unwrap();
         fn same_keys(schema: &Value, value: &Value, path: &str) {
             match schema["type"].as_str() {
                 Some("OBJECT") => {
                     let props = schema["properties"].as_object().unwrap();
-                    let fields = value.as_object().unwrap_or_else(|| panic!("{path} not an object"));
+                    let fields = value
+                        .as_object()
+                        .unwrap_or_else(|| panic!("{path} not an object"));
                     let mut a: Vec<_> = props.keys().collect();
                     let mut b: Vec<_> = fields.keys().collect();
                     a.sort();

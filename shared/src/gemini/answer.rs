@@ -13,7 +13,7 @@ use super::wire::GenerateContentResponse;
 pub struct Unusable {
     pub kind: FailureKind,
     pub message: String,
-    pub answer: Answer,
+    pub answer: Box<Answer>,
 }
 
 pub fn interpret(
@@ -27,7 +27,10 @@ pub fn interpret(
         thoughts_tokens: u.thoughts_token_count,
     });
     let usage = usage.unwrap_or_default();
-    let finish_reason = response.candidates.first().and_then(|c| c.finish_reason.clone());
+    let finish_reason = response
+        .candidates
+        .first()
+        .and_then(|c| c.finish_reason.clone());
     let answer = Answer {
         raw_text: response.answer_text(),
         finish_reason: finish_reason.clone(),
@@ -35,13 +38,28 @@ pub fn interpret(
         usage,
         cost_usd: prices.cost(model, &usage),
     };
-    let unusable = |kind, message: String| Err(Unusable { kind, message, answer: answer.clone() });
+    let unusable = |kind, message: String| {
+        Err(Unusable {
+            kind,
+            message,
+            answer: Box::new(answer.clone()),
+        })
+    };
 
     if response.candidates.is_empty() {
-        let reason = response.prompt_feedback.as_ref().and_then(|f| f.block_reason.as_deref());
+        let reason = response
+            .prompt_feedback
+            .as_ref()
+            .and_then(|f| f.block_reason.as_deref());
         return match reason {
-            Some(reason) => unusable(FailureKind::PromptBlocked, format!("the prompt was blocked ({reason})")),
-            None => unusable(FailureKind::EmptyAnswer, "the response has no candidates".to_string()),
+            Some(reason) => unusable(
+                FailureKind::PromptBlocked,
+                format!("the prompt was blocked ({reason})"),
+            ),
+            None => unusable(
+                FailureKind::EmptyAnswer,
+                "the response has no candidates".to_string(),
+            ),
         };
     }
     let finish = finish_reason.as_deref().unwrap_or("unspecified");
@@ -54,8 +72,14 @@ pub fn interpret(
                     usage.thoughts_tokens
                 ),
             ),
-            "STOP" | "unspecified" => unusable(FailureKind::EmptyAnswer, "the model answered with no text".to_string()),
-            other => unusable(FailureKind::AnswerBlocked, format!("the answer was withheld (finishReason {other})")),
+            "STOP" | "unspecified" => unusable(
+                FailureKind::EmptyAnswer,
+                "the model answered with no text".to_string(),
+            ),
+            other => unusable(
+                FailureKind::AnswerBlocked,
+                format!("the answer was withheld (finishReason {other})"),
+            ),
         };
     }
     match parse_reports(&answer.raw_text) {
@@ -88,10 +112,21 @@ mod tests {
     fn a_good_answer_gives_reports_usage_and_cost() {
         let text = r#"[{"form_info": {"form_type": "PartyList", "province": "p", "district": "d",
             "polling_station_number": 3}, "ballot_statistics": {}, "vote_results": []}]"#;
-        let (reports, answer) = interpret_json(candidate(json!([{"text": "thinking", "thought": true}, {"text": text}]), "STOP")).unwrap();
+        let (reports, answer) = interpret_json(candidate(
+            json!([{"text": "thinking", "thought": true}, {"text": text}]),
+            "STOP",
+        ))
+        .unwrap();
         assert_eq!(reports.len(), 1);
         assert_eq!(answer.raw_text, text);
-        assert_eq!(answer.usage, Usage { prompt_tokens: 1000, candidates_tokens: 100, thoughts_tokens: 900 });
+        assert_eq!(
+            answer.usage,
+            Usage {
+                prompt_tokens: 1000,
+                candidates_tokens: 100,
+                thoughts_tokens: 900
+            }
+        );
         let cost = answer.cost_usd.unwrap();
         assert!((cost - (1000.0 * 0.30 + 1000.0 * 2.50) / 1e6).abs() < 1e-12);
         assert_eq!(answer.model_version.as_deref(), Some("gemini-2.5-flash"));
@@ -100,14 +135,38 @@ mod tests {
     #[test]
     fn each_kind_of_unusable_answer_is_distinct() {
         let kind = |value| interpret_json(value).unwrap_err().kind;
-        assert_eq!(kind(json!({"candidates": [{"finishReason": "MAX_TOKENS"}]})), FailureKind::MaxTokens);
-        assert_eq!(kind(candidate(json!([{"text": "[{\"form_info\": {"}]), "MAX_TOKENS")), FailureKind::MaxTokens);
-        assert_eq!(kind(json!({"promptFeedback": {"blockReason": "OTHER"}})), FailureKind::PromptBlocked);
-        assert_eq!(kind(json!({"candidates": [{"finishReason": "SAFETY"}]})), FailureKind::AnswerBlocked);
-        assert_eq!(kind(candidate(json!([{"text": "[{\"form_info\": "}]), "STOP")), FailureKind::UnparsableAnswer);
+        assert_eq!(
+            kind(json!({"candidates": [{"finishReason": "MAX_TOKENS"}]})),
+            FailureKind::MaxTokens
+        );
+        assert_eq!(
+            kind(candidate(
+                json!([{"text": "[{\"form_info\": {"}]),
+                "MAX_TOKENS"
+            )),
+            FailureKind::MaxTokens
+        );
+        assert_eq!(
+            kind(json!({"promptFeedback": {"blockReason": "OTHER"}})),
+            FailureKind::PromptBlocked
+        );
+        assert_eq!(
+            kind(json!({"candidates": [{"finishReason": "SAFETY"}]})),
+            FailureKind::AnswerBlocked
+        );
+        assert_eq!(
+            kind(candidate(json!([{"text": "[{\"form_info\": "}]), "STOP")),
+            FailureKind::UnparsableAnswer
+        );
         assert_eq!(kind(candidate(json!([]), "STOP")), FailureKind::EmptyAnswer);
         let unusable = interpret_json(candidate(json!([{"text": "{}"}]), "STOP")).unwrap_err();
-        assert_eq!(unusable.message, "the answer must be a JSON list of reports, got an object");
-        assert_eq!(unusable.answer.usage.thoughts_tokens, 900, "tokens of a failed answer still count");
+        assert_eq!(
+            unusable.message,
+            "the answer must be a JSON list of reports, got an object"
+        );
+        assert_eq!(
+            unusable.answer.usage.thoughts_tokens, 900,
+            "tokens of a failed answer still count"
+        );
     }
 }

@@ -43,11 +43,22 @@ impl GeminiClient {
             .map_err(|e| ConfigError::HttpClient(e.to_string()))?;
         let (service, models_url, credentials) = match &config.backend {
             Backend::Developer { api_key } => {
-                let base = config.base_url.as_deref().unwrap_or("https://generativelanguage.googleapis.com");
+                let base = config
+                    .base_url
+                    .as_deref()
+                    .unwrap_or("https://generativelanguage.googleapis.com");
                 let version = config.api_version.as_deref().unwrap_or("v1beta");
-                (Service::Developer, format!("{base}/{version}/models/"), Credentials::ApiKey(api_key.clone()))
+                (
+                    Service::Developer,
+                    format!("{base}/{version}/models/"),
+                    Credentials::ApiKey(api_key.clone()),
+                )
             }
-            Backend::Vertex { project, location, credentials } => {
+            Backend::Vertex {
+                project,
+                location,
+                credentials,
+            } => {
                 let regional = format!("https://{location}-aiplatform.googleapis.com");
                 let base = config.base_url.clone().unwrap_or(if location == "global" {
                     "https://aiplatform.googleapis.com".to_string()
@@ -55,19 +66,33 @@ impl GeminiClient {
                     regional
                 });
                 let version = config.api_version.as_deref().unwrap_or("v1");
-                let provider = TokenProvider::new(credentials, http.clone()).map_err(ConfigError::Credentials)?;
+                let provider = TokenProvider::new(credentials, http.clone())
+                    .map_err(ConfigError::Credentials)?;
                 (
                     Service::Vertex,
-                    format!("{base}/{version}/projects/{project}/locations/{location}/publishers/google/models/"),
+                    format!(
+                        "{base}/{version}/projects/{project}/locations/{location}/publishers/google/models/"
+                    ),
                     Credentials::Token(provider),
                 )
             }
         };
-        Ok(GeminiClient { http, service, models_url, credentials, retry: config.retry, prices: config.prices })
+        Ok(GeminiClient {
+            http,
+            service,
+            models_url,
+            credentials,
+            retry: config.retry,
+            prices: config.prices,
+        })
     }
 
     /// Extracts the reports of one record's pages.
-    pub async fn extract(&self, pages: &[Page], settings: &GenerationSettings) -> Result<Extraction, ModelFailure> {
+    pub async fn extract(
+        &self,
+        pages: &[Page],
+        settings: &GenerationSettings,
+    ) -> Result<Extraction, ModelFailure> {
         let started = Instant::now();
         let before_sending = |error: AttemptError| ModelFailure {
             kind: error.kind,
@@ -77,7 +102,9 @@ impl GeminiClient {
             answer: None,
         };
         let model = model_id(&settings.model).map_err(before_sending)?;
-        let parts = request::page_parts(pages, self.service).await.map_err(before_sending)?;
+        let parts = request::page_parts(pages, self.service)
+            .await
+            .map_err(before_sending)?;
         let built = request::build(settings, parts).map_err(before_sending)?;
         let body = Bytes::from(request::encode(&built, self.service).map_err(before_sending)?);
         drop(built);
@@ -98,7 +125,12 @@ impl GeminiClient {
             answer: None,
         })?;
         match interpret(&response, model, &self.prices) {
-            Ok((reports, answer)) => Ok(Extraction { reports, answer, latency, attempts }),
+            Ok((reports, answer)) => Ok(Extraction {
+                reports,
+                answer,
+                latency,
+                attempts,
+            }),
             Err(unusable) => Err(ModelFailure {
                 kind: unusable.kind,
                 message: unusable.message,
@@ -117,24 +149,38 @@ impl GeminiClient {
         attempt: Attempt,
         last_token: &Mutex<Option<SecretString>>,
     ) -> Result<GenerateContentResponse, AttemptError> {
-        let request = self.http.post(url).header("content-type", "application/json").body(body);
+        let request = self
+            .http
+            .post(url)
+            .header("content-type", "application/json")
+            .body(body);
         let request = match &self.credentials {
             Credentials::ApiKey(key) => request.header("x-goog-api-key", key.expose()),
             Credentials::Token(provider) => {
-                let refused = if attempt.refresh_credentials { lock(last_token).clone() } else { None };
+                let refused = if attempt.refresh_credentials {
+                    lock(last_token).clone()
+                } else {
+                    None
+                };
                 let token = provider.token(refused.as_ref()).await?;
                 *lock(last_token) = Some(token.clone());
                 request.bearer_auth(token.expose())
             }
         };
-        let response = request.send().await.map_err(|e| AttemptError::from_transport(&e))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| AttemptError::from_transport(&e))?;
         let status = response.status().as_u16();
         let retry_after = response
             .headers()
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let text = response.text().await.map_err(|e| AttemptError::from_transport(&e))?;
+        let text = response
+            .text()
+            .await
+            .map_err(|e| AttemptError::from_transport(&e))?;
         if status != 200 {
             return Err(classify_http(&HttpFailure {
                 status,
@@ -145,21 +191,29 @@ impl GeminiClient {
             }));
         }
         serde_json::from_str(&text).map_err(|e| {
-            AttemptError::fatal(FailureKind::BadResponse, format!("HTTP 200 with a body that is not a generateContent response: {e}"))
+            AttemptError::fatal(
+                FailureKind::BadResponse,
+                format!("HTTP 200 with a body that is not a generateContent response: {e}"),
+            )
         })
     }
 }
 
 /// A poisoned lock only means another attempt panicked; the token slot is still usable.
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// The model id as it goes into the URL: `models/` prefix dropped, nothing that could
 /// change the path.
 fn model_id(model: &str) -> Result<&str, AttemptError> {
     let id = model.strip_prefix("models/").unwrap_or(model);
-    let valid = !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'));
+    let valid = !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'));
     if valid {
         Ok(id)
     } else {
@@ -176,9 +230,16 @@ mod tests {
 
     #[test]
     fn model_ids_cannot_change_the_url() {
-        assert_eq!(model_id("models/gemini-2.5-flash").unwrap(), "gemini-2.5-flash");
+        assert_eq!(
+            model_id("models/gemini-2.5-flash").unwrap(),
+            "gemini-2.5-flash"
+        );
         for bad in ["", "../admin", "gemini:generateContent?x", "a/b"] {
-            assert_eq!(model_id(bad).unwrap_err().kind, FailureKind::InvalidInput, "{bad}");
+            assert_eq!(
+                model_id(bad).unwrap_err().kind,
+                FailureKind::InvalidInput,
+                "{bad}"
+            );
         }
     }
 }

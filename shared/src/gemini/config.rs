@@ -14,7 +14,11 @@ pub enum Backend {
     /// Gemini Developer API, authenticated by `x-goog-api-key`.
     Developer { api_key: SecretString },
     /// Vertex AI, authenticated by an OAuth access token.
-    Vertex { project: String, location: String, credentials: VertexCredentials },
+    Vertex {
+        project: String,
+        location: String,
+        credentials: VertexCredentials,
+    },
 }
 
 /// Where Vertex access tokens come from.
@@ -45,7 +49,10 @@ pub enum ConfigError {
     #[error("{name}: {message}")]
     Invalid { name: &'static str, message: String },
     #[error("{name} is required {when}")]
-    Missing { name: &'static str, when: &'static str },
+    Missing {
+        name: &'static str,
+        when: &'static str,
+    },
     #[error(transparent)]
     Prices(#[from] PriceTableError),
     #[error("Vertex AI credentials: {0}")]
@@ -74,7 +81,11 @@ impl GeminiConfig {
 
     /// Reads the configuration through `lookup` (the environment, or a map in tests).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| lookup(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
         let backend = match get("GEMINI_BACKEND").as_deref().unwrap_or("developer") {
             "developer" => Backend::Developer {
                 api_key: SecretString::new(get("GEMINI_API_KEY").ok_or(ConfigError::Missing {
@@ -146,7 +157,9 @@ fn number(
     name: &'static str,
     minimum: u64,
 ) -> Result<Option<u64>, ConfigError> {
-    let Some(text) = get(name) else { return Ok(None) };
+    let Some(text) = get(name) else {
+        return Ok(None);
+    };
     match text.parse::<u64>() {
         Ok(value) if value >= minimum && value <= u64::from(u32::MAX) => Ok(Some(value)),
         _ => Err(ConfigError::Invalid {
@@ -162,14 +175,20 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(vars: &[(&str, &str)]) -> Result<GeminiConfig, ConfigError> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         GeminiConfig::from_lookup(|name| map.get(name).cloned())
     }
 
     #[test]
     fn developer_backend_needs_a_key_and_reads_the_limits() {
         let error = config(&[]).unwrap_err();
-        assert_eq!(error.to_string(), "GEMINI_API_KEY is required when GEMINI_BACKEND is developer (the default)");
+        assert_eq!(
+            error.to_string(),
+            "GEMINI_API_KEY is required when GEMINI_BACKEND is developer (the default)"
+        );
         let config = config(&[
             ("GEMINI_API_KEY", "k"),
             ("GEMINI_BASE_URL", "http://127.0.0.1:8090/"),
@@ -180,20 +199,29 @@ mod tests {
         assert_eq!(config.base_url.as_deref(), Some("http://127.0.0.1:8090"));
         assert_eq!(config.retry.max_attempts, 3);
         assert_eq!(config.retry.total_budget, Duration::from_secs(30));
-        assert!(!format!("{config:?}").contains("\"k\""), "the key must not print");
+        assert!(
+            !format!("{config:?}").contains("\"k\""),
+            "the key must not print"
+        );
     }
 
     #[test]
     fn vertex_backend_picks_its_credentials() {
         let error = config(&[("GEMINI_BACKEND", "vertex")]).unwrap_err();
-        assert_eq!(error.to_string(), "GOOGLE_CLOUD_PROJECT is required when GEMINI_BACKEND is vertex");
-        let vertex = config(&[("GEMINI_BACKEND", "vertex"), ("GOOGLE_CLOUD_PROJECT", "p")]).unwrap();
+        assert_eq!(
+            error.to_string(),
+            "GOOGLE_CLOUD_PROJECT is required when GEMINI_BACKEND is vertex"
+        );
+        let vertex =
+            config(&[("GEMINI_BACKEND", "vertex"), ("GOOGLE_CLOUD_PROJECT", "p")]).unwrap();
         assert_eq!(
             vertex.backend,
             Backend::Vertex {
                 project: "p".into(),
                 location: "global".into(),
-                credentials: VertexCredentials::MetadataServer { host: "metadata.google.internal".into() },
+                credentials: VertexCredentials::MetadataServer {
+                    host: "metadata.google.internal".into()
+                },
             }
         );
         let keyed = config(&[
@@ -203,15 +231,30 @@ mod tests {
             ("GOOGLE_APPLICATION_CREDENTIALS", "/keys/sa.json"),
         ])
         .unwrap();
-        assert!(matches!(keyed.backend, Backend::Vertex { credentials: VertexCredentials::ServiceAccountKey(_), .. }));
+        assert!(matches!(
+            keyed.backend,
+            Backend::Vertex {
+                credentials: VertexCredentials::ServiceAccountKey(_),
+                ..
+            }
+        ));
     }
 
     #[test]
     fn bad_values_name_the_variable() {
         let cases = [
-            (("GEMINI_BACKEND", "openai"), "GEMINI_BACKEND: expected \"developer\" or \"vertex\", got \"openai\""),
-            (("GEMINI_MAX_ATTEMPTS", "0"), "GEMINI_MAX_ATTEMPTS: expected a whole number ≥ 1, got \"0\""),
-            (("GEMINI_BASE_URL", "localhost:8090"), "GEMINI_BASE_URL: expected an http:// or https:// URL, got \"localhost:8090\""),
+            (
+                ("GEMINI_BACKEND", "openai"),
+                "GEMINI_BACKEND: expected \"developer\" or \"vertex\", got \"openai\"",
+            ),
+            (
+                ("GEMINI_MAX_ATTEMPTS", "0"),
+                "GEMINI_MAX_ATTEMPTS: expected a whole number ≥ 1, got \"0\"",
+            ),
+            (
+                ("GEMINI_BASE_URL", "localhost:8090"),
+                "GEMINI_BASE_URL: expected an http:// or https:// URL, got \"localhost:8090\"",
+            ),
         ];
         for ((name, value), expected) in cases {
             let error = config(&[("GEMINI_API_KEY", "k"), (name, value)]).unwrap_err();

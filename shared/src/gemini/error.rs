@@ -105,7 +105,11 @@ pub struct AttemptError {
 
 impl AttemptError {
     pub fn fatal(kind: FailureKind, message: impl Into<String>) -> Self {
-        AttemptError { kind, message: message.into(), disposition: Disposition::Fatal }
+        AttemptError {
+            kind,
+            message: message.into(),
+            disposition: Disposition::Fatal,
+        }
     }
 
     pub fn retryable(kind: FailureKind, message: impl Into<String>) -> Self {
@@ -121,9 +125,15 @@ impl AttemptError {
     pub fn from_transport(error: &reqwest::Error) -> Self {
         let detail = error_chain(error);
         if error.is_timeout() {
-            AttemptError::retryable(FailureKind::Timeout, format!("no response in time: {detail}"))
+            AttemptError::retryable(
+                FailureKind::Timeout,
+                format!("no response in time: {detail}"),
+            )
         } else {
-            AttemptError::retryable(FailureKind::Connection, format!("connection failed: {detail}"))
+            AttemptError::retryable(
+                FailureKind::Connection,
+                format!("connection failed: {detail}"),
+            )
         }
     }
 }
@@ -154,7 +164,11 @@ pub struct HttpFailure<'a> {
 /// Classifies a non-200 response following the error table of the wire reference.
 pub fn classify_http(failure: &HttpFailure<'_>) -> AttemptError {
     let status = parse_error_body(failure.body);
-    let google_status = if status.status.is_empty() { "no status" } else { &status.status };
+    let google_status = if status.status.is_empty() {
+        "no status"
+    } else {
+        &status.status
+    };
     let server_message = if status.message.is_empty() {
         summarise_body(failure.body)
     } else {
@@ -166,18 +180,28 @@ pub fn classify_http(failure: &HttpFailure<'_>) -> AttemptError {
             .retry_after
             .and_then(parse_retry_after)
             .or_else(|| retry_info_delay(&status.details));
-        AttemptError { kind, message: described.clone(), disposition: Disposition::Retry { server_delay } }
+        AttemptError {
+            kind,
+            message: described.clone(),
+            disposition: Disposition::Retry { server_delay },
+        }
     };
     match failure.status {
         429 if quota_ids(&status.details).any(|id| id.contains("PerDay")) => AttemptError::fatal(
             FailureKind::DailyQuotaExhausted,
-            format!("daily quota exhausted for {} (not retried): {described}", failure.model),
+            format!(
+                "daily quota exhausted for {} (not retried): {described}",
+                failure.model
+            ),
         ),
         429 => retry(FailureKind::RateLimited),
         408 | 504 => retry(FailureKind::Timeout),
         500..=599 => retry(FailureKind::ServerError),
         400 if error_reasons(&status.details).any(|reason| reason == "API_KEY_INVALID") => {
-            AttemptError::fatal(FailureKind::Unauthenticated, format!("the API key was rejected: {described}"))
+            AttemptError::fatal(
+                FailureKind::Unauthenticated,
+                format!("the API key was rejected: {described}"),
+            )
         }
         401 if failure.can_refresh_credentials => AttemptError {
             kind: FailureKind::Unauthenticated,
@@ -189,7 +213,10 @@ pub fn classify_http(failure: &HttpFailure<'_>) -> AttemptError {
         403 => AttemptError::fatal(FailureKind::PermissionDenied, described),
         404 => AttemptError::fatal(
             FailureKind::NotFound,
-            format!("model {} not found (retired or misspelled?): {described}", failure.model),
+            format!(
+                "model {} not found (retired or misspelled?): {described}",
+                failure.model
+            ),
         ),
         _ => AttemptError::fatal(FailureKind::InvalidRequest, described),
     }
@@ -215,9 +242,14 @@ fn summarise_body(body: &str) -> String {
     excerpt
 }
 
-fn details_of_type<'a>(details: &'a [Value], type_suffix: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
+fn details_of_type<'a>(
+    details: &'a [Value],
+    type_suffix: &'a str,
+) -> impl Iterator<Item = &'a Value> + 'a {
     details.iter().filter(move |detail| {
-        detail["@type"].as_str().is_some_and(|t| t.ends_with(type_suffix))
+        detail["@type"]
+            .as_str()
+            .is_some_and(|t| t.ends_with(type_suffix))
     })
 }
 
@@ -260,7 +292,12 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn classify(status: u16, retry_after: Option<&str>, body: Value, refresh: bool) -> AttemptError {
+    fn classify(
+        status: u16,
+        retry_after: Option<&str>,
+        body: Value,
+        refresh: bool,
+    ) -> AttemptError {
         let body = body.to_string();
         classify_http(&HttpFailure {
             status,
@@ -285,20 +322,44 @@ mod tests {
         let per_minute = quota_429("GenerateRequestsPerMinutePerProjectPerModel", "19s");
         let error = classify(429, None, per_minute.clone(), false);
         assert_eq!(error.kind, FailureKind::RateLimited);
-        assert_eq!(error.disposition, Disposition::Retry { server_delay: Some(Duration::from_secs(19)) });
+        assert_eq!(
+            error.disposition,
+            Disposition::Retry {
+                server_delay: Some(Duration::from_secs(19))
+            }
+        );
         let error = classify(429, Some("3"), per_minute, false);
-        assert_eq!(error.disposition, Disposition::Retry { server_delay: Some(Duration::from_secs(3)) });
+        assert_eq!(
+            error.disposition,
+            Disposition::Retry {
+                server_delay: Some(Duration::from_secs(3))
+            }
+        );
         // Vertex 429s carry no details: plain backoff.
         let bare = json!({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED", "message": "Resource exhausted."}});
-        assert_eq!(classify(429, None, bare, false).disposition, Disposition::Retry { server_delay: None });
+        assert_eq!(
+            classify(429, None, bare, false).disposition,
+            Disposition::Retry { server_delay: None }
+        );
     }
 
     #[test]
     fn a_per_day_quota_fails_fast() {
-        let error = classify(429, None, quota_429("GenerateRequestsPerDayPerProjectPerModel-FreeTier", "30s"), false);
+        let error = classify(
+            429,
+            None,
+            quota_429("GenerateRequestsPerDayPerProjectPerModel-FreeTier", "30s"),
+            false,
+        );
         assert_eq!(error.kind, FailureKind::DailyQuotaExhausted);
         assert_eq!(error.disposition, Disposition::Fatal);
-        assert!(error.message.starts_with("daily quota exhausted for gemini-2.5-flash"), "{}", error.message);
+        assert!(
+            error
+                .message
+                .starts_with("daily quota exhausted for gemini-2.5-flash"),
+            "{}",
+            error.message
+        );
     }
 
     #[test]
@@ -311,16 +372,40 @@ mod tests {
             (503, "UNAVAILABLE", FailureKind::ServerError, retry),
             (504, "DEADLINE_EXCEEDED", FailureKind::Timeout, retry),
             (408, "", FailureKind::Timeout, retry),
-            (400, "INVALID_ARGUMENT", FailureKind::InvalidRequest, Disposition::Fatal),
-            (400, "FAILED_PRECONDITION", FailureKind::InvalidRequest, Disposition::Fatal),
-            (401, "UNAUTHENTICATED", FailureKind::Unauthenticated, Disposition::Fatal),
+            (
+                400,
+                "INVALID_ARGUMENT",
+                FailureKind::InvalidRequest,
+                Disposition::Fatal,
+            ),
+            (
+                400,
+                "FAILED_PRECONDITION",
+                FailureKind::InvalidRequest,
+                Disposition::Fatal,
+            ),
+            (
+                401,
+                "UNAUTHENTICATED",
+                FailureKind::Unauthenticated,
+                Disposition::Fatal,
+            ),
             (402, "", FailureKind::PaymentRequired, Disposition::Fatal),
-            (403, "PERMISSION_DENIED", FailureKind::PermissionDenied, Disposition::Fatal),
+            (
+                403,
+                "PERMISSION_DENIED",
+                FailureKind::PermissionDenied,
+                Disposition::Fatal,
+            ),
             (404, "NOT_FOUND", FailureKind::NotFound, Disposition::Fatal),
         ];
         for (code, status, kind, disposition) in rows {
             let error = classify(code, None, body(code, status), false);
-            assert_eq!((error.kind, error.disposition), (kind, disposition), "HTTP {code}");
+            assert_eq!(
+                (error.kind, error.disposition),
+                (kind, disposition),
+                "HTTP {code}"
+            );
         }
         let refreshable = classify(401, None, body(401, "UNAUTHENTICATED"), true);
         assert_eq!(refreshable.disposition, Disposition::RefreshCredentials);
@@ -345,16 +430,25 @@ mod tests {
             can_refresh_credentials: false,
             model: "m",
         });
-        assert_eq!(error.message, "HTTP 502 no status: <!DOCTYPE html> <html> <title>Error 502 (Server Error)!!1</title> </html>");
+        assert_eq!(
+            error.message,
+            "HTTP 502 no status: <!DOCTYPE html> <html> <title>Error 502 (Server Error)!!1</title> </html>"
+        );
     }
 
     #[test]
     fn durations_in_both_server_formats() {
         assert_eq!(parse_proto_duration("19s"), Some(Duration::from_secs(19)));
-        assert_eq!(parse_proto_duration("0.250s"), Some(Duration::from_millis(250)));
+        assert_eq!(
+            parse_proto_duration("0.250s"),
+            Some(Duration::from_millis(250))
+        );
         assert_eq!(parse_proto_duration("soon"), None);
         assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
         assert_eq!(parse_retry_after("later"), None);
     }
 }

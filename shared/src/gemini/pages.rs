@@ -91,15 +91,25 @@ mod tests {
         let dir = Path::new("/data/ds");
         let local = Page::from_dataset_path(dir, "images/unit01_page1.png");
         assert_eq!(local.file_name(), "unit01_page1.png");
-        assert_eq!(local.source(), &PageSource::File(dir.join("images/unit01_page1.png")));
+        assert_eq!(
+            local.source(),
+            &PageSource::File(dir.join("images/unit01_page1.png"))
+        );
         assert_eq!(local.mime_type(), Ok("image/png"));
 
         let remote = Page::from_dataset_path(dir, "gs://bucket/forms/p2.JPG");
         assert_eq!(remote.file_name(), "p2.JPG");
-        assert_eq!(remote.source(), &PageSource::Uri("gs://bucket/forms/p2.JPG".into()));
+        assert_eq!(
+            remote.source(),
+            &PageSource::Uri("gs://bucket/forms/p2.JPG".into())
+        );
         assert_eq!(remote.mime_type(), Ok("image/jpeg"));
 
         let bad = Page::from_dataset_path(dir, "scan.bmp");
-        assert!(bad.mime_type().unwrap_err().contains("scan.bmp: unsupported file type"));
+        assert!(
+            bad.mime_type()
+                .unwrap_err()
+                .contains("scan.bmp: unsupported file type")
+        );
     }
 }

@@ -13,7 +13,10 @@ use super::error::{AttemptError, FailureKind};
 use super::pages::{Page, PageSource};
 use super::prompt::{SYSTEM_INSTRUCTION, closing_instruction, page_label};
 use super::settings::{GenerationSettings, model_thinks};
-use super::wire::{Blob, Content, FileData, GenerateContentRequest, GenerationConfig, Part, SafetySetting, ThinkingConfig};
+use super::wire::{
+    Blob, Content, FileData, GenerateContentRequest, GenerationConfig, Part, SafetySetting,
+    ThinkingConfig,
+};
 
 /// Developer API: the whole request must stay under 20 MB.
 pub const DEVELOPER_REQUEST_LIMIT: usize = 20 * 1024 * 1024;
@@ -83,13 +86,25 @@ pub async fn page_parts(pages: &[Page], service: Service) -> Result<Vec<Part>, A
 }
 
 /// The complete request for one record.
-pub fn build(settings: &GenerationSettings, page_parts: Vec<Part>) -> Result<GenerateContentRequest, AttemptError> {
-    let page_count = page_parts.iter().filter(|p| !matches!(p, Part::Text(_))).count();
+pub fn build(
+    settings: &GenerationSettings,
+    page_parts: Vec<Part>,
+) -> Result<GenerateContentRequest, AttemptError> {
+    let page_count = page_parts
+        .iter()
+        .filter(|p| !matches!(p, Part::Text(_)))
+        .count();
     let mut parts = page_parts;
     parts.push(Part::Text(closing_instruction(page_count)));
     Ok(GenerateContentRequest {
-        contents: vec![Content { role: Some("user"), parts }],
-        system_instruction: Content { role: None, parts: vec![Part::Text(SYSTEM_INSTRUCTION.to_string())] },
+        contents: vec![Content {
+            role: Some("user"),
+            parts,
+        }],
+        system_instruction: Content {
+            role: None,
+            parts: vec![Part::Text(SYSTEM_INSTRUCTION.to_string())],
+        },
         generation_config: GenerationConfig {
             temperature: settings.temperature,
             top_p: settings.top_p,
@@ -102,7 +117,10 @@ pub fn build(settings: &GenerationSettings, page_parts: Vec<Part>) -> Result<Gen
         },
         safety_settings: SAFETY_CATEGORIES
             .iter()
-            .map(|category| SafetySetting { category, threshold: "BLOCK_NONE" })
+            .map(|category| SafetySetting {
+                category,
+                threshold: "BLOCK_NONE",
+            })
             .collect(),
     })
 }
@@ -110,9 +128,10 @@ pub fn build(settings: &GenerationSettings, page_parts: Vec<Part>) -> Result<Gen
 fn thinking_config(settings: &GenerationSettings) -> Result<Option<ThinkingConfig>, AttemptError> {
     match settings.thinking_budget {
         None => Ok(None),
-        Some(budget) if model_thinks(&settings.model) => {
-            Ok(Some(ThinkingConfig { thinking_budget: budget, include_thoughts: false }))
-        }
+        Some(budget) if model_thinks(&settings.model) => Ok(Some(ThinkingConfig {
+            thinking_budget: budget,
+            include_thoughts: false,
+        })),
         // "Off" on a model that never thinks: nothing to send.
         Some(0) => Ok(None),
         Some(budget) => Err(invalid(format!(
@@ -124,8 +143,12 @@ fn thinking_config(settings: &GenerationSettings) -> Result<Option<ThinkingConfi
 
 /// The serialised body, refused before sending when over the Developer API's limit.
 pub fn encode(request: &GenerateContentRequest, service: Service) -> Result<Vec<u8>, AttemptError> {
-    let body = serde_json::to_vec(request)
-        .map_err(|e| AttemptError::fatal(FailureKind::InvalidInput, format!("cannot encode the request: {e}")))?;
+    let body = serde_json::to_vec(request).map_err(|e| {
+        AttemptError::fatal(
+            FailureKind::InvalidInput,
+            format!("cannot encode the request: {e}"),
+        )
+    })?;
     if service == Service::Developer && body.len() > DEVELOPER_REQUEST_LIMIT {
         return Err(AttemptError::fatal(
             FailureKind::PayloadTooLarge,
@@ -172,19 +195,27 @@ mod tests {
     #[tokio::test]
     async fn golden_extraction_request() {
         let dir = dataset_with_pages(&["unit01_page1.png", "unit01_page2.png"]);
-        let pages: Vec<Page> = ["unit01_page1.png", "unit01_page2.png", "gs://forms/unit01_page3.jpg"]
-            .iter()
-            .map(|p| Page::from_dataset_path(dir.path(), p))
-            .collect();
+        let pages: Vec<Page> = [
+            "unit01_page1.png",
+            "unit01_page2.png",
+            "gs://forms/unit01_page3.jpg",
+        ]
+        .iter()
+        .map(|p| Page::from_dataset_path(dir.path(), p))
+        .collect();
         let parts = page_parts(&pages, Service::Vertex).await.unwrap();
         let request = build(&full_settings(), parts).unwrap();
         let actual = serde_json::to_string_pretty(&request).unwrap() + "\n";
-        let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/gemini/testdata/extraction_request.json");
+        let golden = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("src/gemini/testdata/extraction_request.json");
         if std::env::var_os("UPDATE_GOLDEN").is_some() {
             std::fs::write(&golden, &actual).unwrap();
         }
         let expected = std::fs::read_to_string(&golden).expect("golden file exists");
-        assert_eq!(actual, expected, "request body changed; see the test's doc to accept it");
+        assert_eq!(
+            actual, expected,
+            "request body changed; see the test's doc to accept it"
+        );
     }
 
     #[tokio::test]
@@ -192,7 +223,11 @@ mod tests {
         let pages = [Page::from_dataset_path(Path::new("/d"), "gs://b/p1.png")];
         let error = page_parts(&pages, Service::Developer).await.unwrap_err();
         assert_eq!(error.kind, FailureKind::InvalidInput);
-        assert!(error.message.starts_with("page 1: gs://b/p1.png can only be passed by reference to Vertex AI"));
+        assert!(
+            error
+                .message
+                .starts_with("page 1: gs://b/p1.png can only be passed by reference to Vertex AI")
+        );
     }
 
     #[tokio::test]
@@ -200,13 +235,22 @@ mod tests {
         let dir = dataset_with_pages(&[]);
         let pages = [Page::from_dataset_path(dir.path(), "missing.png")];
         let error = page_parts(&pages, Service::Developer).await.unwrap_err();
-        assert!(error.message.starts_with("page 1: cannot read ") && error.message.contains("missing.png"), "{}", error.message);
+        assert!(
+            error.message.starts_with("page 1: cannot read ")
+                && error.message.contains("missing.png"),
+            "{}",
+            error.message
+        );
     }
 
     #[tokio::test]
     async fn oversized_inline_payloads_are_refused_before_sending() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("big.png"), vec![0u8; VERTEX_INLINE_IMAGE_LIMIT + 1]).unwrap();
+        std::fs::write(
+            dir.path().join("big.png"),
+            vec![0u8; VERTEX_INLINE_IMAGE_LIMIT + 1],
+        )
+        .unwrap();
         let pages = [Page::from_dataset_path(dir.path(), "big.png")];
         let error = page_parts(&pages, Service::Vertex).await.unwrap_err();
         assert_eq!(error.kind, FailureKind::PayloadTooLarge);
@@ -217,7 +261,13 @@ mod tests {
         let request = build(&full_settings(), parts).unwrap();
         let error = encode(&request, Service::Developer).unwrap_err();
         assert_eq!(error.kind, FailureKind::PayloadTooLarge);
-        assert!(error.message.contains("the Developer API takes up to 20971520 bytes"), "{}", error.message);
+        assert!(
+            error
+                .message
+                .contains("the Developer API takes up to 20971520 bytes"),
+            "{}",
+            error.message
+        );
     }
 
     #[test]
@@ -225,13 +275,19 @@ mod tests {
         let mut settings = full_settings();
         settings.model = "gemini-2.0-flash".into();
         let error = build(&settings, vec![]).unwrap_err();
-        assert_eq!(error.message, "gemini-2.0-flash does not think: thinking_budget must be unset or 0, got 1024");
+        assert_eq!(
+            error.message,
+            "gemini-2.0-flash does not think: thinking_budget must be unset or 0, got 1024"
+        );
         settings.thinking_budget = Some(0);
         let request = serde_json::to_value(build(&settings, vec![]).unwrap()).unwrap();
         assert!(request["generationConfig"].get("thinkingConfig").is_none());
         settings.thinking_budget = None;
         settings.model = "gemini-2.5-flash".into();
         let request = serde_json::to_value(build(&settings, vec![]).unwrap()).unwrap();
-        assert!(request["generationConfig"].get("thinkingConfig").is_none(), "unset = the model's default");
+        assert!(
+            request["generationConfig"].get("thinkingConfig").is_none(),
+            "unset = the model's default"
+        );
     }
 }

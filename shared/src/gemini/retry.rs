@@ -64,27 +64,44 @@ impl RetryPolicy {
     {
         let started = Instant::now();
         let mut refreshed = false;
-        let mut next = Attempt { number: 1, refresh_credentials: false };
+        let mut next = Attempt {
+            number: 1,
+            refresh_credentials: false,
+        };
         loop {
             let remaining = self.total_budget.saturating_sub(started.elapsed());
             let outcome = match tokio::time::timeout(remaining, attempt(next)).await {
                 Ok(outcome) => outcome,
                 Err(_) => Err(AttemptError::fatal(
                     FailureKind::Timeout,
-                    format!("no answer within the retry budget of {}", seconds(self.total_budget)),
+                    format!(
+                        "no answer within the retry budget of {}",
+                        seconds(self.total_budget)
+                    ),
                 )),
             };
             let error = match outcome {
-                Ok(value) => return Retried { result: Ok(value), attempts: next.number },
+                Ok(value) => {
+                    return Retried {
+                        result: Ok(value),
+                        attempts: next.number,
+                    };
+                }
                 Err(error) => error,
             };
             let give_up = |mut error: AttemptError, why: String| {
                 error.message = format!("{} ({why})", error.message);
-                Retried { result: Err(error), attempts: next.number }
+                Retried {
+                    result: Err(error),
+                    attempts: next.number,
+                }
             };
             let wait = match error.disposition {
                 Disposition::Fatal if next.number == 1 => {
-                    return Retried { result: Err(error), attempts: 1 };
+                    return Retried {
+                        result: Err(error),
+                        attempts: 1,
+                    };
                 }
                 Disposition::Fatal => {
                     let why = format!("not retried; attempt {}", next.number);
@@ -138,7 +155,9 @@ impl RetryPolicy {
 
     fn backoff_ceiling(&self, attempt_number: u32) -> Duration {
         let doublings = attempt_number.saturating_sub(1).min(30);
-        self.initial_backoff.saturating_mul(1 << doublings).min(self.max_backoff)
+        self.initial_backoff
+            .saturating_mul(1 << doublings)
+            .min(self.max_backoff)
     }
 }
 
@@ -162,8 +181,13 @@ mod tests {
 
     #[test]
     fn backoff_doubles_up_to_the_cap() {
-        let policy = RetryPolicy { max_backoff: Duration::from_secs(60), ..RetryPolicy::default() };
-        let ceilings: Vec<u64> = (1..=8).map(|n| policy.backoff_ceiling(n).as_secs()).collect();
+        let policy = RetryPolicy {
+            max_backoff: Duration::from_secs(60),
+            ..RetryPolicy::default()
+        };
+        let ceilings: Vec<u64> = (1..=8)
+            .map(|n| policy.backoff_ceiling(n).as_secs())
+            .collect();
         assert_eq!(ceilings, [1, 2, 4, 8, 16, 32, 60, 60]);
         assert_eq!(policy.backoff_ceiling(u32::MAX), Duration::from_secs(60));
         for n in 1..=8 {
@@ -177,7 +201,12 @@ mod tests {
         let retried = policy()
             .run(|_| {
                 calls.set(calls.get() + 1);
-                async { Err::<(), _>(AttemptError::retryable(FailureKind::ServerError, "HTTP 503")) }
+                async {
+                    Err::<(), _>(AttemptError::retryable(
+                        FailureKind::ServerError,
+                        "HTTP 503",
+                    ))
+                }
             })
             .await;
         assert_eq!((calls.get(), retried.attempts), (4, 4));
@@ -200,19 +229,27 @@ mod tests {
 
     #[tokio::test]
     async fn a_server_delay_beyond_the_budget_stops_at_once() {
-        let policy = RetryPolicy { total_budget: Duration::from_secs(5), ..policy() };
+        let policy = RetryPolicy {
+            total_budget: Duration::from_secs(5),
+            ..policy()
+        };
         let retried = policy
             .run(|_| async {
                 Err::<(), _>(AttemptError {
                     kind: FailureKind::RateLimited,
                     message: "HTTP 429".into(),
-                    disposition: Disposition::Retry { server_delay: Some(Duration::from_secs(19)) },
+                    disposition: Disposition::Retry {
+                        server_delay: Some(Duration::from_secs(19)),
+                    },
                 })
             })
             .await;
         assert_eq!(retried.attempts, 1);
         let message = retried.result.unwrap_err().message;
-        assert!(message.contains("waiting 19.0s more would exceed the retry budget of 5.0s"), "{message}");
+        assert!(
+            message.contains("waiting 19.0s more would exceed the retry budget of 5.0s"),
+            "{message}"
+        );
     }
 
     #[tokio::test]
@@ -231,7 +268,10 @@ mod tests {
             })
             .await;
         assert_eq!(*seen.borrow(), [false, true]);
-        assert_eq!(retried.result.unwrap_err().message, "HTTP 401 (still refused after a fresh token)");
+        assert_eq!(
+            retried.result.unwrap_err().message,
+            "HTTP 401 (still refused after a fresh token)"
+        );
     }
 
     #[tokio::test]

@@ -61,10 +61,22 @@ mod tests {
 
     #[test]
     fn only_the_2_5_family_and_later_think() {
-        for model in ["gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-2.5-pro", "gemini-3-pro-preview", "models/gemini-2.5-flash"] {
+        for model in [
+            "gemini-2.5-flash",
+            "gemini-2.5-flash-lite",
+            "gemini-2.5-pro",
+            "gemini-3-pro-preview",
+            "models/gemini-2.5-flash",
+        ] {
             assert!(model_thinks(model), "{model}");
         }
-        for model in ["gemini-2.0-flash", "gemini-2.0-flash-lite", "gemini-1.5-pro", "gemma-3", "gemini-exp"] {
+        for model in [
+            "gemini-2.0-flash",
+            "gemini-2.0-flash-lite",
+            "gemini-1.5-pro",
+            "gemma-3",
+            "gemini-exp",
+        ] {
             assert!(!model_thinks(model), "{model}");
         }
     }

@@ -178,15 +178,24 @@ mod tests {
         .unwrap();
         assert_eq!(response.answer_text(), "[{\"a\": 1}]");
         assert_eq!(response.usage_metadata.unwrap().thoughts_token_count, 15);
-        assert_eq!(response.candidates[0].finish_reason.as_deref(), Some("STOP"));
+        assert_eq!(
+            response.candidates[0].finish_reason.as_deref(),
+            Some("STOP")
+        );
     }
 
     #[test]
     fn parts_serialise_in_the_documented_shape() {
         let parts = vec![
             Part::Text("Page 1".into()),
-            Part::InlineData(Blob { mime_type: "image/png", data: "AAAA".into() }),
-            Part::FileData(FileData { mime_type: "image/jpeg", file_uri: "gs://b/p.jpg".into() }),
+            Part::InlineData(Blob {
+                mime_type: "image/png",
+                data: "AAAA".into(),
+            }),
+            Part::FileData(FileData {
+                mime_type: "image/jpeg",
+                file_uri: "gs://b/p.jpg".into(),
+            }),
         ];
         assert_eq!(
             serde_json::to_value(parts).unwrap(),

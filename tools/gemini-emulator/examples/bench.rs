@@ -23,7 +23,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
     let records = fixtures::write_dataset(dir.path(), 50)?;
     let folder = fixtures::dataset_folder(dir.path());
-    let pages: Vec<Vec<Page>> = records.iter().map(|r| Page::of_record(&folder, r)).collect();
+    let pages: Vec<Vec<Page>> = records
+        .iter()
+        .map(|r| Page::of_record(&folder, r))
+        .collect();
 
     for latency_ms in [0, 200] {
         let mut config = EmulatorConfig::default().with_fixed_latency(latency_ms);
@@ -44,7 +47,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let client = client.clone();
                 let pages = pages.clone();
                 tokio::spawn(async move {
-                    let settings = GenerationSettings { seed: Some(1), ..GenerationSettings::new(MODEL, 0.0) };
+                    let settings = GenerationSettings {
+                        seed: Some(1),
+                        ..GenerationSettings::new(MODEL, 0.0)
+                    };
                     let (mut latencies, mut failures, mut call) = (Vec::new(), 0u64, worker);
                     while Instant::now() < deadline {
                         let record = &pages[call % pages.len()];
@@ -68,10 +74,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let elapsed = started.elapsed().as_secs_f64();
         latencies.sort();
         let percentile = |p: f64| {
-            latencies.get(((latencies.len() as f64 - 1.0) * p) as usize).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+            latencies
+                .get(((latencies.len() as f64 - 1.0) * p) as usize)
+                .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
         };
         let stats: serde_json::Value =
-            reqwest::get(format!("{}/_emulator/stats", emulator.base_url())).await?.json().await?;
+            reqwest::get(format!("{}/_emulator/stats", emulator.base_url()))
+                .await?
+                .json()
+                .await?;
         println!(
             "latency {latency_ms:>3} ms, concurrency {concurrency}: {:.0} calls/s ({} ok, {failures} failed in {elapsed:.1} s); \
              client p50 {:.1} ms, p99 {:.1} ms; emulator max in flight {}",

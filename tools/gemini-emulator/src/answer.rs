@@ -58,7 +58,11 @@ pub fn compose(inputs: &AnswerInputs<'_>) -> Answer {
         0 => 0,
         budget => {
             let dynamic = 200 + 350 * pages + rng.below(300) as u64;
-            if budget > 0 { dynamic.min(budget as u64) } else { dynamic }
+            if budget > 0 {
+                dynamic.min(budget as u64)
+            } else {
+                dynamic
+            }
         }
     };
     let mut answer = Answer {
@@ -157,7 +161,11 @@ impl Answer {
         let size = chars.len().div_ceil(3).max(1);
         let pieces: Vec<String> = chars.chunks(size).map(|c| c.iter().collect()).collect();
         let count = pieces.len();
-        pieces.iter().enumerate().map(|(i, piece)| self.chunk(piece, i == 0, i + 1 == count)).collect()
+        pieces
+            .iter()
+            .enumerate()
+            .map(|(i, piece)| self.chunk(piece, i == 0, i + 1 == count))
+            .collect()
     }
 
     fn chunk(&self, text: &str, first: bool, last: bool) -> Value {
@@ -169,7 +177,11 @@ impl Answer {
             ],
         });
         let candidates = if last { self.candidates_tokens } else { 0 };
-        let thoughts = if first || last { self.thoughts_tokens } else { 0 };
+        let thoughts = if first || last {
+            self.thoughts_tokens
+        } else {
+            0
+        };
         if candidates > 0 {
             usage["candidatesTokenCount"] = json!(candidates);
         }

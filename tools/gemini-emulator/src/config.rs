@@ -98,7 +98,10 @@ pub struct ErrorProfile {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{origin}: {message}")]
     Invalid { origin: String, message: String },
 }
@@ -116,13 +119,19 @@ impl Default for EmulatorConfig {
 impl EmulatorConfig {
     /// Built-in settings with `overlay` (TOML text) merged over them.
     pub fn from_toml(base: &str, overlay: Option<&str>, origin: &str) -> Result<Self, ConfigError> {
-        let invalid = |message: String| ConfigError::Invalid { origin: origin.to_string(), message };
+        let invalid = |message: String| ConfigError::Invalid {
+            origin: origin.to_string(),
+            message,
+        };
         let mut value: toml::Table = toml::from_str(base).map_err(|e| invalid(e.to_string()))?;
         if let Some(overlay) = overlay {
-            let overlay: toml::Table = toml::from_str(overlay).map_err(|e| invalid(e.to_string()))?;
+            let overlay: toml::Table =
+                toml::from_str(overlay).map_err(|e| invalid(e.to_string()))?;
             merge(&mut value, overlay);
         }
-        let config: EmulatorConfig = value.try_into().map_err(|e: toml::de::Error| invalid(e.to_string()))?;
+        let config: EmulatorConfig = value
+            .try_into()
+            .map_err(|e: toml::de::Error| invalid(e.to_string()))?;
         config.validate().map_err(invalid)?;
         Ok(config)
     }
@@ -133,8 +142,10 @@ impl EmulatorConfig {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let mut config = match var("EMULATOR_CONFIG") {
             Some(path) => {
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|source| ConfigError::Read { path: path.clone(), source })?;
+                let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
                 EmulatorConfig::from_toml(BUILT_IN, Some(&text), &path)?
             }
             None => EmulatorConfig::default(),
@@ -168,19 +179,32 @@ impl EmulatorConfig {
                 ("faults.reset", profile.faults.reset),
                 ("errors.digit_slip", profile.errors.digit_slip),
                 ("errors.drop_vote_row", profile.errors.drop_vote_row),
-                ("errors.duplicate_vote_row", profile.errors.duplicate_vote_row),
-                ("errors.wrong_header_field", profile.errors.wrong_header_field),
+                (
+                    "errors.duplicate_vote_row",
+                    profile.errors.duplicate_vote_row,
+                ),
+                (
+                    "errors.wrong_header_field",
+                    profile.errors.wrong_header_field,
+                ),
                 ("errors.malformed_json", profile.errors.malformed_json),
                 ("errors.max_tokens", profile.errors.max_tokens),
             ];
             for (field, rate) in rates {
                 if !(0.0..=1.0).contains(&rate) {
-                    return Err(format!("models.\"{name}\".{field}: must be between 0 and 1, got {rate}"));
+                    return Err(format!(
+                        "models.\"{name}\".{field}: must be between 0 and 1, got {rate}"
+                    ));
                 }
             }
-            profile.latency.validate().map_err(|e| format!("models.\"{name}\".latency: {e}"))?;
+            profile
+                .latency
+                .validate()
+                .map_err(|e| format!("models.\"{name}\".latency: {e}"))?;
             if profile.rpm == Some(0) {
-                return Err(format!("models.\"{name}\".rpm: must be at least 1 (omit it for no limit)"));
+                return Err(format!(
+                    "models.\"{name}\".rpm: must be at least 1 (omit it for no limit)"
+                ));
             }
         }
         if self.quota_window_ms == 0 {
@@ -219,13 +243,19 @@ pub fn listen_address() -> Result<SocketAddr, ConfigError> {
 }
 
 fn split_list(text: &str) -> Vec<String> {
-    text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 fn merge(base: &mut toml::Table, overlay: toml::Table) {
     for (key, value) in overlay {
         match (base.get_mut(&key), value) {
-            (Some(toml::Value::Table(existing)), toml::Value::Table(table)) => merge(existing, table),
+            (Some(toml::Value::Table(existing)), toml::Value::Table(table)) => {
+                merge(existing, table)
+            }
             (_, value) => {
                 base.insert(key, value);
             }
@@ -253,12 +283,21 @@ mod tests {
         let flash = &config.models["gemini-2.5-flash"];
         assert_eq!(flash.rpm, Some(5));
         assert_eq!(flash.errors.digit_slip, 0.5);
-        assert_eq!(flash.errors.drop_vote_row, 0.02, "untouched values keep the built-in");
+        assert_eq!(
+            flash.errors.drop_vote_row, 0.02,
+            "untouched values keep the built-in"
+        );
         let bad = "[models.\"gemini-2.5-flash\".faults]\nreset = 2.0\n";
         let error = EmulatorConfig::from_toml(BUILT_IN, Some(bad), "mine.toml").unwrap_err();
-        assert_eq!(error.to_string(), "mine.toml: models.\"gemini-2.5-flash\".faults.reset: must be between 0 and 1, got 2");
+        assert_eq!(
+            error.to_string(),
+            "mine.toml: models.\"gemini-2.5-flash\".faults.reset: must be between 0 and 1, got 2"
+        );
         let typo = "quota_windw_ms = 5\n";
         let error = EmulatorConfig::from_toml(BUILT_IN, Some(typo), "mine.toml").unwrap_err();
-        assert!(error.to_string().contains("unknown field `quota_windw_ms`"), "{error}");
+        assert!(
+            error.to_string().contains("unknown field `quota_windw_ms`"),
+            "{error}"
+        );
     }
 }

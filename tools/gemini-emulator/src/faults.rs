@@ -77,7 +77,9 @@ pub enum Action {
 impl Fault {
     pub fn action(&self, model: &str, api: Api) -> Action {
         match self {
-            Fault::Unavailable { retry_after_secs } => Action::Fail(ApiError::unavailable(*retry_after_secs)),
+            Fault::Unavailable { retry_after_secs } => {
+                Action::Fail(ApiError::unavailable(*retry_after_secs))
+            }
             Fault::Internal => Action::Fail(ApiError::internal()),
             Fault::BadGateway => Action::Fail(ApiError::bad_gateway()),
             Fault::DeadlineExceeded => Action::Fail(ApiError::deadline_exceeded()),
@@ -114,7 +116,12 @@ pub fn random_fault(rates: &FaultRates, rng: &mut SeededRng) -> Option<Fault> {
     let draw = rng.next_f64();
     let mut threshold = 0.0;
     for (rate, fault) in [
-        (rates.unavailable, Fault::Unavailable { retry_after_secs: None }),
+        (
+            rates.unavailable,
+            Fault::Unavailable {
+                retry_after_secs: None,
+            },
+        ),
         (rates.internal, Fault::Internal),
         (rates.timeout, Fault::Timeout),
         (rates.reset, Fault::Reset),
@@ -142,13 +149,18 @@ pub struct FaultScript {
 impl FaultScript {
     pub fn push(&self, model: Option<String>, faults: Vec<Fault>) {
         let mut queue = lock(&self.queue);
-        queue.extend(faults.into_iter().map(|fault| Scripted { model: model.clone(), fault }));
+        queue.extend(faults.into_iter().map(|fault| Scripted {
+            model: model.clone(),
+            fault,
+        }));
     }
 
     /// The first queued fault for `model` (or for any model), removed from the queue.
     pub fn take(&self, model: &str) -> Option<Fault> {
         let mut queue = lock(&self.queue);
-        let position = queue.iter().position(|s| s.model.as_deref().is_none_or(|m| m == model))?;
+        let position = queue
+            .iter()
+            .position(|s| s.model.as_deref().is_none_or(|m| m == model))?;
         queue.remove(position).map(|s| s.fault)
     }
 
@@ -163,7 +175,9 @@ impl FaultScript {
 
 /// A poisoned lock only means a handler panicked; the data is still consistent.
 pub fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]
@@ -180,16 +194,32 @@ mod tests {
         script.push(Some("a".into()), faults);
         script.push(None, vec![Fault::Reset]);
         assert_eq!(script.take("b"), Some(Fault::Reset));
-        assert_eq!(script.take("a"), Some(Fault::Unavailable { retry_after_secs: Some(2) }));
-        assert_eq!(script.take("a"), Some(Fault::RateLimit { retry_delay_ms: 1000 }));
+        assert_eq!(
+            script.take("a"),
+            Some(Fault::Unavailable {
+                retry_after_secs: Some(2)
+            })
+        );
+        assert_eq!(
+            script.take("a"),
+            Some(Fault::RateLimit {
+                retry_delay_ms: 1000
+            })
+        );
         assert_eq!(script.take("a"), None);
     }
 
     #[test]
     fn random_faults_follow_their_rates() {
         let mut rng = SeededRng::from_u64(5);
-        let rates = FaultRates { unavailable: 0.25, reset: 0.25, ..FaultRates::default() };
-        let hits = (0..4000).filter(|_| random_fault(&rates, &mut rng).is_some()).count();
+        let rates = FaultRates {
+            unavailable: 0.25,
+            reset: 0.25,
+            ..FaultRates::default()
+        };
+        let hits = (0..4000)
+            .filter(|_| random_fault(&rates, &mut rng).is_some())
+            .count();
         assert!((1800..2200).contains(&hits), "{hits}");
         assert_eq!(random_fault(&FaultRates::default(), &mut rng), None);
     }

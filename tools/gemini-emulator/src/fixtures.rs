@@ -54,7 +54,11 @@ fn crc32(data: &[u8]) -> u32 {
     for &byte in data {
         crc ^= u32::from(byte);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -63,7 +67,9 @@ fn crc32(data: &[u8]) -> u32 {
 /// The expected reports of unit `n`: a constituency and a party-list form whose
 /// numbers add up.
 pub fn expected_reports(n: u32) -> Value {
-    let votes: Vec<u64> = (0..5).map(|i| 40 + u64::from((n * 17 + i * 29) % 90)).collect();
+    let votes: Vec<u64> = (0..5)
+        .map(|i| 40 + u64::from((n * 17 + i * 29) % 90))
+        .collect();
     let good: u64 = votes.iter().sum();
     let report = |form_type: &str, rows: Value| {
         json!({
@@ -76,14 +82,21 @@ pub fn expected_reports(n: u32) -> Value {
             "vote_results": rows
         })
     };
-    let candidates: Vec<Value> = votes.iter().enumerate()
-        .map(|(i, v)| json!({"number": i + 1, "candidate_name": format!("ผู้สมัคร {}", i + 1),
-                             "party_name": format!("พรรค {}", i + 1), "vote_count": v}))
+    let candidates: Vec<Value> = votes
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            json!({"number": i + 1, "candidate_name": format!("ผู้สมัคร {}", i + 1),
+                             "party_name": format!("พรรค {}", i + 1), "vote_count": v})
+        })
         .collect();
     let parties: Vec<Value> = votes.iter().rev().enumerate()
         .map(|(i, v)| json!({"number": i + 1, "party_name": format!("พรรค {}", i + 1), "vote_count": v}))
         .collect();
-    json!([report("Constituency", json!(candidates)), report("PartyList", json!(parties))])
+    json!([
+        report("Constituency", json!(candidates)),
+        report("PartyList", json!(parties))
+    ])
 }
 
 /// Writes `<root>/sample/records.jsonl` with `count` two-page records and their
@@ -94,7 +107,9 @@ pub fn write_dataset(root: &Path, count: u32) -> std::io::Result<Vec<DatasetReco
     let mut lines = String::new();
     let mut records = Vec::new();
     for n in 0..count {
-        let paths: Vec<String> = (1..=2).map(|p| format!("images/unit{n:03}_page{p}.png")).collect();
+        let paths: Vec<String> = (1..=2)
+            .map(|p| format!("images/unit{n:03}_page{p}.png"))
+            .collect();
         for (p, path) in paths.iter().enumerate() {
             std::fs::write(folder.join(path), png(n * 2 + p as u32))?;
         }
@@ -114,7 +129,6 @@ pub fn dataset_folder(root: &Path) -> PathBuf {
     root.join("sample")
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,7 +140,11 @@ mod tests {
         // IHDR chunk: length 13, then its CRC over type + data.
         assert_eq!(&a[8..16], b"\0\0\0\x0dIHDR");
         assert_eq!(crc32(&a[12..29]).to_be_bytes(), a[29..33]);
-        assert_eq!(a[a.len() - 8..], *b"IEND\xaeB`\x82", "IEND with its well-known CRC");
+        assert_eq!(
+            a[a.len() - 8..],
+            *b"IEND\xaeB`\x82",
+            "IEND with its well-known CRC"
+        );
         assert_ne!(png(1), png(257));
     }
 
@@ -134,7 +152,12 @@ mod tests {
     fn expected_reports_add_up() {
         let reports = expected_reports(3);
         let report = &reports[0];
-        let votes: u64 = report["vote_results"].as_array().unwrap().iter().map(|r| r["vote_count"].as_u64().unwrap()).sum();
+        let votes: u64 = report["vote_results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["vote_count"].as_u64().unwrap())
+            .sum();
         assert_eq!(report["ballot_statistics"]["good_ballots"], votes);
     }
 }

@@ -49,12 +49,27 @@ pub async fn developer(
     if !matches!(version.as_str(), "v1" | "v1beta") {
         return ApiError::method_not_found().into_response();
     }
-    handle(state, Api::Developer, version, &action, query, headers, body).await
+    handle(
+        state,
+        Api::Developer,
+        version,
+        &action,
+        query,
+        headers,
+        body,
+    )
+    .await
 }
 
 pub async fn vertex(
     State(state): State<Arc<AppState>>,
-    Path((version, _project, _location, publisher, action)): Path<(String, String, String, String, String)>,
+    Path((version, _project, _location, publisher, action)): Path<(
+        String,
+        String,
+        String,
+        String,
+        String,
+    )>,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: Bytes,
@@ -91,7 +106,11 @@ async fn handle(
     };
     let _in_flight = Stats::enter(&state, &call.model);
     let response = respond(&state, &call, &query, &headers, &body).await;
-    let status = if response.extensions().get::<ResetConnection>().is_some() { 0 } else { response.status().as_u16() };
+    let status = if response.extensions().get::<ResetConnection>().is_some() {
+        0
+    } else {
+        response.status().as_u16()
+    };
     state.stats.finish(&call.model, status);
     response
 }
@@ -117,7 +136,13 @@ async fn respond(
         Ok(value) => value,
         Err(error) => return error.into_response(),
     };
-    state.log.record(settings.request_log_capacity, call.api, &call.model, call.stream, &value);
+    state.log.record(
+        settings.request_log_capacity,
+        call.api,
+        &call.model,
+        call.stream,
+        &value,
+    );
     let profile = match settings.models.get(&call.model) {
         Some(profile) if !settings.retired_models.contains(&call.model) => profile.clone(),
         _ => return ApiError::model_not_found(&call.model, &call.version).into_response(),
@@ -143,7 +168,10 @@ async fn respond(
         }
     }
     let mut noise = state.noise();
-    let fault = state.script.take(&call.model).or_else(|| random_fault(&profile.faults, &mut noise));
+    let fault = state
+        .script
+        .take(&call.model)
+        .or_else(|| random_fault(&profile.faults, &mut noise));
     let forced = match fault.map(|f| f.action(&call.model, call.api)) {
         Some(Action::Fail(error)) => return error.into_response(),
         Some(Action::Hang) => {
@@ -174,8 +202,15 @@ async fn respond(
     }
     let chunks = answer.to_stream_chunks();
     if call.sse {
-        let events: String = chunks.iter().map(|chunk| format!("data: {chunk}\r\n\r\n")).collect();
-        return ([(header::CONTENT_TYPE, "text/event-stream")], Body::from(events)).into_response();
+        let events: String = chunks
+            .iter()
+            .map(|chunk| format!("data: {chunk}\r\n\r\n"))
+            .collect();
+        return (
+            [(header::CONTENT_TYPE, "text/event-stream")],
+            Body::from(events),
+        )
+            .into_response();
     }
     axum::Json(Value::Array(chunks)).into_response()
 }

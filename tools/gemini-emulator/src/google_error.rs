@@ -27,7 +27,14 @@ pub struct ApiError {
 
 impl ApiError {
     fn new(code: u16, status: &'static str, message: impl Into<String>) -> Self {
-        ApiError { code, status, message: message.into(), details: Vec::new(), retry_after_secs: None, html: false }
+        ApiError {
+            code,
+            status,
+            message: message.into(),
+            details: Vec::new(),
+            retry_after_secs: None,
+            html: false,
+        }
     }
 
     pub fn invalid_argument(message: impl Into<String>) -> Self {
@@ -36,7 +43,11 @@ impl ApiError {
 
     /// 400 listing every violation, message = descriptions joined by newlines.
     pub fn violations(violations: Vec<Violation>) -> Self {
-        let message = violations.iter().map(|v| v.description.as_str()).collect::<Vec<_>>().join("\n");
+        let message = violations
+            .iter()
+            .map(|v| v.description.as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
         let field_violations: Vec<Value> = violations
             .iter()
             .map(|v| {
@@ -48,7 +59,9 @@ impl ApiError {
             })
             .collect();
         ApiError {
-            details: vec![json!({"@type": "type.googleapis.com/google.rpc.BadRequest", "fieldViolations": field_violations})],
+            details: vec![
+                json!({"@type": "type.googleapis.com/google.rpc.BadRequest", "fieldViolations": field_violations}),
+            ],
             ..ApiError::invalid_argument(message)
         }
     }
@@ -144,7 +157,14 @@ impl ApiError {
     }
 
     pub fn unavailable(retry_after_secs: Option<u64>) -> Self {
-        ApiError { retry_after_secs, ..ApiError::new(503, "UNAVAILABLE", "The model is overloaded. Please try again later.") }
+        ApiError {
+            retry_after_secs,
+            ..ApiError::new(
+                503,
+                "UNAVAILABLE",
+                "The model is overloaded. Please try again later.",
+            )
+        }
     }
 
     pub fn internal() -> Self {
@@ -160,15 +180,25 @@ impl ApiError {
     }
 
     pub fn deadline_exceeded() -> Self {
-        ApiError::new(504, "DEADLINE_EXCEEDED", "The request timed out. Please try again.")
+        ApiError::new(
+            504,
+            "DEADLINE_EXCEEDED",
+            "The request timed out. Please try again.",
+        )
     }
 
     pub fn bad_gateway() -> Self {
-        ApiError { html: true, ..ApiError::new(502, "", "Server Error") }
+        ApiError {
+            html: true,
+            ..ApiError::new(502, "", "Server Error")
+        }
     }
 
     pub fn request_timeout() -> Self {
-        ApiError { html: true, ..ApiError::new(408, "", "Request Timeout") }
+        ApiError {
+            html: true,
+            ..ApiError::new(408, "", "Request Timeout")
+        }
     }
 
     pub fn payment_required() -> Self {
@@ -180,7 +210,11 @@ impl ApiError {
     }
 
     pub fn permission_denied() -> Self {
-        ApiError::new(403, "PERMISSION_DENIED", "The caller does not have permission")
+        ApiError::new(
+            403,
+            "PERMISSION_DENIED",
+            "The caller does not have permission",
+        )
     }
 
     pub fn body(&self) -> Value {
@@ -194,7 +228,11 @@ impl ApiError {
 
 /// Protobuf JSON duration: whole seconds as `"19s"`, otherwise milliseconds precision.
 pub fn format_proto_duration(seconds: f64) -> String {
-    if seconds.fract() == 0.0 { format!("{seconds:.0}s") } else { format!("{seconds:.3}s") }
+    if seconds.fract() == 0.0 {
+        format!("{seconds:.0}s")
+    } else {
+        format!("{seconds:.3}s")
+    }
 }
 
 impl IntoResponse for ApiError {
@@ -208,12 +246,19 @@ impl IntoResponse for ApiError {
                 code = self.code,
                 message = self.message
             );
-            (status, [(header::CONTENT_TYPE, "text/html; charset=UTF-8")], page).into_response()
+            (
+                status,
+                [(header::CONTENT_TYPE, "text/html; charset=UTF-8")],
+                page,
+            )
+                .into_response()
         } else {
             (status, axum::Json(self.body())).into_response()
         };
         if let Some(seconds) = self.retry_after_secs {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

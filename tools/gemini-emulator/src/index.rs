@@ -63,11 +63,23 @@ impl DatasetIndex {
 
     fn add_dataset(&mut self, root: &Path, records_file: &Path) {
         let folder = records_file.parent().unwrap_or(root);
-        let dataset = folder.strip_prefix(root).unwrap_or(folder).display().to_string();
-        let dataset = if dataset.is_empty() { ".".to_string() } else { dataset };
+        let dataset = folder
+            .strip_prefix(root)
+            .unwrap_or(folder)
+            .display()
+            .to_string();
+        let dataset = if dataset.is_empty() {
+            ".".to_string()
+        } else {
+            dataset
+        };
         let reader = match std::fs::File::open(records_file) {
             Ok(file) => std::io::BufReader::new(file),
-            Err(e) => return self.warnings.push(format!("{}: {e}", records_file.display())),
+            Err(e) => {
+                return self
+                    .warnings
+                    .push(format!("{}: {e}", records_file.display()));
+            }
         };
         for (number, line) in reader.lines().enumerate() {
             let place = format!("{}:{}", records_file.display(), number + 1);
@@ -82,7 +94,8 @@ impl DatasetIndex {
             let record: DatasetRecord = match serde_json::from_str(&line) {
                 Ok(record) => record,
                 Err(e) => {
-                    self.warnings.push(format!("{place}: skipped, not a record: {e}"));
+                    self.warnings
+                        .push(format!("{place}: skipped, not a record: {e}"));
                     continue;
                 }
             };
@@ -97,9 +110,14 @@ impl DatasetIndex {
                     Err(e) => self.warnings.push(format!("{place}: image {path}: {e}")),
                 }
             }
-            let expected = serde_json::to_value(&record.expected_output).unwrap_or(Value::Array(Vec::new()));
+            let expected =
+                serde_json::to_value(&record.expected_output).unwrap_or(Value::Array(Vec::new()));
             let position = self.records.len();
-            self.records.push(IndexedRecord { dataset: dataset.clone(), id: record.id, expected });
+            self.records.push(IndexedRecord {
+                dataset: dataset.clone(),
+                id: record.id,
+                expected,
+            });
             for key in keys {
                 let slot = self.by_image.entry(key).or_default();
                 if !slot.contains(&position) {
@@ -127,7 +145,12 @@ impl DatasetIndex {
     }
 }
 
-fn find_record_files(dir: &Path, depth: usize, found: &mut Vec<std::path::PathBuf>, warnings: &mut Vec<String>) {
+fn find_record_files(
+    dir: &Path,
+    depth: usize,
+    found: &mut Vec<std::path::PathBuf>,
+    warnings: &mut Vec<String>,
+) {
     let candidate = dir.join("records.jsonl");
     if candidate.is_file() {
         found.push(candidate);

@@ -29,8 +29,10 @@ pub async fn stats(State(state): State<Arc<AppState>>) -> Json<Value> {
     stats["tokens_issued"] = json!(state.tokens.issued());
     stats["faults_pending"] = json!(state.script.pending());
     stats["index"] = match state.index.borrow().as_ref() {
-        Some(index) => json!({"ready": true, "records": index.record_count(), "images": index.image_count(),
-                              "warnings": index.warnings.len()}),
+        Some(index) => {
+            json!({"ready": true, "records": index.record_count(), "images": index.image_count(),
+                              "warnings": index.warnings.len()})
+        }
         None => json!({"ready": false}),
     };
     Json(stats)
@@ -43,7 +45,9 @@ pub async fn requests(
     let limit = match query.get("limit").map(|l| l.parse::<usize>()) {
         None => usize::MAX,
         Some(Ok(limit)) => limit,
-        Some(Err(_)) => return ApiError::invalid_argument("limit: expected a whole number").into_response(),
+        Some(Err(_)) => {
+            return ApiError::invalid_argument("limit: expected a whole number").into_response();
+        }
     };
     Json(json!({"requests": state.log.last(limit)})).into_response()
 }
@@ -52,7 +56,10 @@ pub async fn get_settings(State(state): State<Arc<AppState>>) -> Json<EmulatorCo
     Json(state.settings())
 }
 
-pub async fn patch_settings(State(state): State<Arc<AppState>>, Json(patch): Json<Value>) -> Response {
+pub async fn patch_settings(
+    State(state): State<Arc<AppState>>,
+    Json(patch): Json<Value>,
+) -> Response {
     let mut settings = state.settings.write().unwrap_or_else(|p| p.into_inner());
     let mut merged = match serde_json::to_value(&*settings) {
         Ok(value) => value,
@@ -78,7 +85,10 @@ pub struct FaultRequest {
     faults: Vec<Fault>,
 }
 
-pub async fn push_faults(State(state): State<Arc<AppState>>, Json(request): Json<FaultRequest>) -> Json<Value> {
+pub async fn push_faults(
+    State(state): State<Arc<AppState>>,
+    Json(request): Json<FaultRequest>,
+) -> Json<Value> {
     state.script.push(request.model, request.faults);
     Json(json!({"pending": state.script.pending()}))
 }

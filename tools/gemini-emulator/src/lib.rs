@@ -70,7 +70,8 @@ pub async fn serve(
 ) -> Result<(), ServeError> {
     let (index_sender, index_receiver) = watch::channel(None);
     let datasets = config.datasets.clone();
-    let state = Arc::new(AppState::new(config, index_receiver).map_err(ServeError::ServiceAccounts)?);
+    let state =
+        Arc::new(AppState::new(config, index_receiver).map_err(ServeError::ServiceAccounts)?);
     tokio::task::spawn_blocking(move || {
         let index = match datasets {
             Some(root) => {
@@ -136,5 +137,8 @@ pub async fn spawn(config: EmulatorConfig) -> Result<RunningEmulator, ServeError
             tracing::error!(%error, "emulator stopped");
         }
     });
-    Ok(RunningEmulator { addr, stop: Some(stop) })
+    Ok(RunningEmulator {
+        addr,
+        stop: Some(stop),
+    })
 }

@@ -13,13 +13,14 @@ async fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    let (config, address) = match EmulatorConfig::from_env().and_then(|c| Ok((c, listen_address()?))) {
-        Ok(loaded) => loaded,
-        Err(error) => {
-            eprintln!("gemini-emulator: {error}");
-            return ExitCode::from(2);
-        }
-    };
+    let (config, address) =
+        match EmulatorConfig::from_env().and_then(|c| Ok((c, listen_address()?))) {
+            Ok(loaded) => loaded,
+            Err(error) => {
+                eprintln!("gemini-emulator: {error}");
+                return ExitCode::from(2);
+            }
+        };
     let listener = match tokio::net::TcpListener::bind(address).await {
         Ok(listener) => listener,
         Err(error) => {

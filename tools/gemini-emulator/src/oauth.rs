@@ -37,7 +37,11 @@ impl Tokens {
             let key = ServiceAccountKey::load(path)?;
             trusted.insert(key.client_email().to_string(), key.public_key_der());
         }
-        Ok(Tokens { live: Mutex::new(HashMap::new()), issued: AtomicU64::new(0), trusted })
+        Ok(Tokens {
+            live: Mutex::new(HashMap::new()),
+            issued: AtomicU64::new(0),
+            trusted,
+        })
     }
 
     pub fn issued(&self) -> u64 {
@@ -46,7 +50,10 @@ impl Tokens {
 
     pub fn issue(&self, lifetime: Duration) -> String {
         let number = self.issued.fetch_add(1, Ordering::Relaxed) + 1;
-        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
         let token = format!("ya29.emulated-{number}-{nanos:08x}");
         let now = Instant::now();
         let mut live = lock(&self.live);
@@ -56,7 +63,9 @@ impl Tokens {
     }
 
     pub fn is_valid(&self, token: &str) -> bool {
-        lock(&self.live).get(token).is_some_and(|expiry| *expiry > Instant::now())
+        lock(&self.live)
+            .get(token)
+            .is_some_and(|expiry| *expiry > Instant::now())
     }
 
     pub fn revoke_all(&self) {
@@ -68,15 +77,25 @@ impl Tokens {
     /// `error_description`.
     pub fn check_grant(&self, form: &HashMap<String, String>) -> Result<(), String> {
         if form.get("grant_type").map(String::as_str) != Some(GRANT_TYPE) {
-            return Err(format!("Invalid grant_type: {}", form.get("grant_type").map_or("", String::as_str)));
+            return Err(format!(
+                "Invalid grant_type: {}",
+                form.get("grant_type").map_or("", String::as_str)
+            ));
         }
-        let assertion = form.get("assertion").ok_or("Missing required parameter: assertion")?;
+        let assertion = form
+            .get("assertion")
+            .ok_or("Missing required parameter: assertion")?;
         let parts: Vec<&str> = assertion.split('.').collect();
         let [header, claims, signature] = parts.as_slice() else {
-            return Err("Invalid JWT: Token must be a short-lived token and in a reasonable timeframe".into());
+            return Err(
+                "Invalid JWT: Token must be a short-lived token and in a reasonable timeframe"
+                    .into(),
+            );
         };
         let decode = |part: &str| -> Result<Value, String> {
-            let bytes = URL_SAFE_NO_PAD.decode(part).map_err(|_| "Invalid JWT: not base64url".to_string())?;
+            let bytes = URL_SAFE_NO_PAD
+                .decode(part)
+                .map_err(|_| "Invalid JWT: not base64url".to_string())?;
             serde_json::from_slice(&bytes).map_err(|_| "Invalid JWT: not JSON".to_string())
         };
         let header = decode(header)?;
@@ -92,20 +111,28 @@ impl Tokens {
         let (Some(iat), Some(exp)) = (claims["iat"].as_u64(), claims["exp"].as_u64()) else {
             return Err("Invalid JWT: iat and exp are required".into());
         };
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
         if exp <= iat || exp - iat > 3600 || exp < now || iat > now + 300 {
             return Err("Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. \
                         Check your iat and exp values in the JWT claim."
                 .into());
         }
-        if !claims["aud"].as_str().is_some_and(|aud| aud.ends_with("/token")) {
+        if !claims["aud"]
+            .as_str()
+            .is_some_and(|aud| aud.ends_with("/token"))
+        {
             return Err("Invalid JWT: aud must be the token_uri".into());
         }
         if self.trusted.is_empty() {
             return Ok(());
         }
         let key = self.trusted.get(iss).ok_or("Invalid JWT Signature.")?;
-        let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| "Invalid JWT Signature.")?;
+        let signature = URL_SAFE_NO_PAD
+            .decode(signature)
+            .map_err(|_| "Invalid JWT Signature.")?;
         let signed = &assertion[..assertion.rfind('.').unwrap_or(0)];
         UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, key)
             .verify(signed.as_bytes(), &signature)

@@ -82,7 +82,9 @@ fn perturb_report(report: &mut Value, profile: &ErrorProfile, rng: &mut SeededRn
 
 /// With probability `p`, one digit of the count at `key` is misread.
 fn slip_field(container: &mut Value, key: &str, p: f64, rng: &mut SeededRng) {
-    let Some(count) = container.get(key).and_then(Value::as_u64) else { return };
+    let Some(count) = container.get(key).and_then(Value::as_u64) else {
+        return;
+    };
     if rng.chance(p) {
         container[key] = json!(slip_digit(count, rng));
     }
@@ -94,14 +96,19 @@ fn slip_digit(count: u64, rng: &mut SeededRng) -> u64 {
     let old = digits[at] - b'0';
     let new = (old + 1 + rng.below(9) as u8) % 10;
     digits[at] = b'0' + new;
-    String::from_utf8_lossy(&digits).parse().unwrap_or(count + 1)
+    String::from_utf8_lossy(&digits)
+        .parse()
+        .unwrap_or(count + 1)
 }
 
 /// Cuts the JSON somewhere in its second half: unparsable, like a model that lost
 /// track of its brackets.
 fn truncate(text: &str, rng: &mut SeededRng) -> String {
     let chars: Vec<char> = text.chars().collect();
-    let keep = chars.len() / 2 + rng.below(chars.len() / 2).min(chars.len().saturating_sub(2));
+    let keep = chars.len() / 2
+        + rng
+            .below(chars.len() / 2)
+            .min(chars.len().saturating_sub(2));
     chars[..keep.max(1)].iter().collect()
 }
 
@@ -119,7 +126,11 @@ mod tests {
 
     #[test]
     fn a_perfect_profile_returns_the_ground_truth() {
-        let draft = draft(&expected(), &ErrorProfile::default(), &mut SeededRng::from_u64(1));
+        let draft = draft(
+            &expected(),
+            &ErrorProfile::default(),
+            &mut SeededRng::from_u64(1),
+        );
         assert_eq!(draft, Draft::Text(expected().to_string()));
     }
 
@@ -144,7 +155,11 @@ mod tests {
         assert_ne!(header[0]["form_info"], expected()[0]["form_info"]);
         let slipped = as_json(always(|p| p.digit_slip = 1.0)).unwrap();
         assert_ne!(slipped[0]["ballot_statistics"]["good_ballots"], 470);
-        assert_eq!(slipped[0]["form_info"], expected()[0]["form_info"], "only counts slip");
+        assert_eq!(
+            slipped[0]["form_info"],
+            expected()[0]["form_info"],
+            "only counts slip"
+        );
     }
 
     #[test]
@@ -153,7 +168,11 @@ mod tests {
         for _ in 0..200 {
             let slipped = slip_digit(4705, &mut rng);
             assert_ne!(slipped, 4705);
-            let differing = format!("{slipped:04}").chars().zip("4705".chars()).filter(|(a, b)| a != b).count();
+            let differing = format!("{slipped:04}")
+                .chars()
+                .zip("4705".chars())
+                .filter(|(a, b)| a != b)
+                .count();
             assert_eq!(differing, 1, "{slipped}");
         }
     }

@@ -18,7 +18,10 @@ impl Quotas {
         let now = Instant::now();
         let mut windows = lock(&self.windows);
         let admitted = windows.entry(model.to_string()).or_default();
-        while admitted.front().is_some_and(|t| now.duration_since(*t) >= window) {
+        while admitted
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= window)
+        {
             admitted.pop_front();
         }
         if admitted.len() >= limit as usize {

@@ -44,7 +44,11 @@ impl SeededRng {
 
     /// Uniform in [0, n); 0 when n is 0.
     pub fn below(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { (self.next_u64() % n as u64) as usize }
+        if n == 0 {
+            0
+        } else {
+            (self.next_u64() % n as u64) as usize
+        }
     }
 
     /// Standard normal (Box–Muller).
@@ -61,9 +65,24 @@ mod tests {
 
     #[test]
     fn same_parts_same_sequence_and_separated_parts_differ() {
-        let a: Vec<u64> = (0..4).map({ let mut r = SeededRng::from_parts(&[b"ab", b"c"]); move |_| r.next_u64() }).collect();
-        let b: Vec<u64> = (0..4).map({ let mut r = SeededRng::from_parts(&[b"ab", b"c"]); move |_| r.next_u64() }).collect();
-        let c: Vec<u64> = (0..4).map({ let mut r = SeededRng::from_parts(&[b"a", b"bc"]); move |_| r.next_u64() }).collect();
+        let a: Vec<u64> = (0..4)
+            .map({
+                let mut r = SeededRng::from_parts(&[b"ab", b"c"]);
+                move |_| r.next_u64()
+            })
+            .collect();
+        let b: Vec<u64> = (0..4)
+            .map({
+                let mut r = SeededRng::from_parts(&[b"ab", b"c"]);
+                move |_| r.next_u64()
+            })
+            .collect();
+        let c: Vec<u64> = (0..4)
+            .map({
+                let mut r = SeededRng::from_parts(&[b"a", b"bc"]);
+                move |_| r.next_u64()
+            })
+            .collect();
         assert_eq!(a, b);
         assert_ne!(a, c);
     }

@@ -40,7 +40,10 @@ pub fn router(state: Arc<AppState>) -> Router {
 }
 
 /// The OAuth 2 token endpoint (a service-account key's `token_uri`).
-async fn token(State(state): State<Arc<AppState>>, Form(form): Form<HashMap<String, String>>) -> Response {
+async fn token(
+    State(state): State<Arc<AppState>>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
     if let Err(description) = state.tokens.check_grant(&form) {
         let body = json!({"error": "invalid_grant", "error_description": description});
         return (StatusCode::BAD_REQUEST, Json(body)).into_response();
@@ -51,7 +54,11 @@ async fn token(State(state): State<Arc<AppState>>, Form(form): Form<HashMap<Stri
 /// The metadata server's token path; like the real one it needs `Metadata-Flavor: Google`.
 async fn metadata_token(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     if headers.get("metadata-flavor").and_then(|v| v.to_str().ok()) != Some("Google") {
-        return (StatusCode::FORBIDDEN, "Missing required header: Metadata-Flavor\n").into_response();
+        return (
+            StatusCode::FORBIDDEN,
+            "Missing required header: Metadata-Flavor\n",
+        )
+            .into_response();
     }
     issue(&state)
 }
@@ -59,5 +66,6 @@ async fn metadata_token(State(state): State<Arc<AppState>>, headers: HeaderMap) 
 fn issue(state: &AppState) -> Response {
     let lifetime = state.settings().token_lifetime_secs;
     let token = state.tokens.issue(Duration::from_secs(lifetime));
-    Json(json!({"access_token": token, "expires_in": lifetime, "token_type": "Bearer"})).into_response()
+    Json(json!({"access_token": token, "expires_in": lifetime, "token_type": "Bearer"}))
+        .into_response()
 }

@@ -29,9 +29,15 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(config: EmulatorConfig, index: watch::Receiver<Option<Arc<DatasetIndex>>>) -> Result<Self, String> {
+    pub fn new(
+        config: EmulatorConfig,
+        index: watch::Receiver<Option<Arc<DatasetIndex>>>,
+    ) -> Result<Self, String> {
         let tokens = Tokens::new(&config.service_accounts)?;
-        let start = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
+        let start = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0);
         Ok(AppState {
             settings: RwLock::new(config),
             index,
@@ -47,7 +53,10 @@ impl AppState {
     /// A copy of the current settings (cheap enough per request, and no lock is held
     /// across an await).
     pub fn settings(&self) -> EmulatorConfig {
-        self.settings.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.settings
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// A fresh generator for latency and fault draws (not for answers: those are

@@ -52,7 +52,10 @@ impl Stats {
         let stats = &state.stats;
         let now = stats.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
         stats.max_in_flight.fetch_max(now, Ordering::Relaxed);
-        lock(&stats.models).entry(model.to_string()).or_default().requests += 1;
+        lock(&stats.models)
+            .entry(model.to_string())
+            .or_default()
+            .requests += 1;
         InFlight(state.clone())
     }
 
@@ -77,7 +80,8 @@ impl Stats {
 
     pub fn reset(&self) {
         lock(&self.models).clear();
-        self.max_in_flight.store(self.in_flight.load(Ordering::Relaxed), Ordering::Relaxed);
+        self.max_in_flight
+            .store(self.in_flight.load(Ordering::Relaxed), Ordering::Relaxed);
         self.rate_limited.store(0, Ordering::Relaxed);
     }
 }
@@ -101,7 +105,11 @@ pub struct RequestLog {
 
 impl RequestLog {
     pub fn new() -> Self {
-        RequestLog { started: Instant::now(), next_seq: AtomicU64::new(1), entries: Mutex::new(VecDeque::new()) }
+        RequestLog {
+            started: Instant::now(),
+            next_seq: AtomicU64::new(1),
+            entries: Mutex::new(VecDeque::new()),
+        }
     }
 
     pub fn record(&self, capacity: usize, api: Api, model: &str, stream: bool, body: &Value) {
@@ -123,7 +131,11 @@ impl RequestLog {
     /// The last `limit` requests, oldest first.
     pub fn last(&self, limit: usize) -> Vec<LoggedRequest> {
         let entries = lock(&self.entries);
-        entries.iter().skip(entries.len().saturating_sub(limit)).cloned().collect()
+        entries
+            .iter()
+            .skip(entries.len().saturating_sub(limit))
+            .cloned()
+            .collect()
     }
 
     pub fn clear(&self) {
@@ -157,7 +169,11 @@ fn redact_blob(blob: &Value) -> Value {
     if let Some(Value::String(data)) = blob.get_mut("data")
         && let Some(bytes) = decode_bytes(data)
     {
-        *data = format!("sha256:{} ({} bytes)", hex::encode(Sha256::digest(&bytes)), bytes.len());
+        *data = format!(
+            "sha256:{} ({} bytes)",
+            hex::encode(Sha256::digest(&bytes)),
+            bytes.len()
+        );
     }
     blob
 }

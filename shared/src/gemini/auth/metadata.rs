@@ -16,6 +16,10 @@ pub fn token_url(host: &str) -> String {
 }
 
 pub async fn fetch_token(http: &reqwest::Client, url: &str) -> Result<TokenResponse, AttemptError> {
-    let sent = http.get(url).header("Metadata-Flavor", "Google").send().await;
+    let sent = http
+        .get(url)
+        .header("Metadata-Flavor", "Google")
+        .send()
+        .await;
     read_token_response(sent, "the metadata server").await
 }

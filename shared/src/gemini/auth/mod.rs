@@ -67,14 +67,23 @@ impl TokenProvider {
             VertexCredentials::ServiceAccountKey(path) => {
                 TokenSource::ServiceAccount(ServiceAccountKey::load(path)?)
             }
-            VertexCredentials::MetadataServer { host } => TokenSource::Metadata { url: metadata::token_url(host) },
+            VertexCredentials::MetadataServer { host } => TokenSource::Metadata {
+                url: metadata::token_url(host),
+            },
         };
-        Ok(TokenProvider { source, http, cache: tokio::sync::Mutex::new(None) })
+        Ok(TokenProvider {
+            source,
+            http,
+            cache: tokio::sync::Mutex::new(None),
+        })
     }
 
     /// A valid token. `refused` is the token a 401 just rejected: it is never handed
     /// out again (unless another call already replaced it, then that one is used).
-    pub async fn token(&self, refused: Option<&SecretString>) -> Result<SecretString, AttemptError> {
+    pub async fn token(
+        &self,
+        refused: Option<&SecretString>,
+    ) -> Result<SecretString, AttemptError> {
         let mut cache = self.cache.lock().await;
         if let Some(cached) = cache.as_ref() {
             let is_refused = refused.is_some_and(|r| *r == cached.token);
@@ -89,7 +98,10 @@ impl TokenProvider {
         let lifetime = Duration::from_secs(fetched.expires_in);
         let margin = REFRESH_MARGIN.min(lifetime / 10);
         let token = SecretString::new(fetched.access_token);
-        *cache = Some(CachedToken { token: token.clone(), refresh_at: Instant::now() + lifetime - margin });
+        *cache = Some(CachedToken {
+            token: token.clone(),
+            refresh_at: Instant::now() + lifetime - margin,
+        });
         Ok(token)
     }
 }
@@ -106,7 +118,10 @@ async fn read_token_response(
     };
     let response = sent.map_err(|e| context(AttemptError::from_transport(&e)))?;
     let status = response.status();
-    let body = response.text().await.map_err(|e| context(AttemptError::from_transport(&e)))?;
+    let body = response
+        .text()
+        .await
+        .map_err(|e| context(AttemptError::from_transport(&e)))?;
     if status.is_success() {
         return serde_json::from_str(&body).map_err(|e| {
             AttemptError::fatal(
@@ -122,7 +137,10 @@ async fn read_token_response(
         .filter_map(|v| v.as_str())
         .collect::<Vec<_>>()
         .join(": ");
-    let message = format!("{what} refused to issue a token: HTTP {} {reason}", status.as_u16());
+    let message = format!(
+        "{what} refused to issue a token: HTTP {} {reason}",
+        status.as_u16()
+    );
     Err(if status.is_server_error() {
         AttemptError::retryable(FailureKind::ServerError, message)
     } else {

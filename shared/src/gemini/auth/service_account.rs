@@ -47,7 +47,11 @@ impl ServiceAccountKey {
     pub fn parse(json_text: &str) -> Result<Self, String> {
         let file: KeyFile = serde_json::from_str(json_text).map_err(|e| {
             // serde's message may quote a value; only keep its position.
-            format!("not a service-account key file (line {}, column {})", e.line(), e.column())
+            format!(
+                "not a service-account key file (line {}, column {})",
+                e.line(),
+                e.column()
+            )
         })?;
         let der = pem_to_der(&file.private_key)?;
         let signer = RsaKeyPair::from_pkcs8(&der)
@@ -91,17 +95,39 @@ impl ServiceAccountKey {
         );
         let mut signature = vec![0; self.signer.public_modulus_len()];
         self.signer
-            .sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), signing_input.as_bytes(), &mut signature)
-            .map_err(|_| AttemptError::fatal(FailureKind::Unauthenticated, "signing the token request failed"))?;
-        Ok(format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature)))
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &SystemRandom::new(),
+                signing_input.as_bytes(),
+                &mut signature,
+            )
+            .map_err(|_| {
+                AttemptError::fatal(
+                    FailureKind::Unauthenticated,
+                    "signing the token request failed",
+                )
+            })?;
+        Ok(format!(
+            "{signing_input}.{}",
+            URL_SAFE_NO_PAD.encode(signature)
+        ))
     }
 
-    pub(super) async fn fetch_token(&self, http: &reqwest::Client) -> Result<TokenResponse, AttemptError> {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
+    pub(super) async fn fetch_token(
+        &self,
+        http: &reqwest::Client,
+    ) -> Result<TokenResponse, AttemptError> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
         let assertion = self.assertion(now)?;
         let sent = http
             .post(&self.token_uri)
-            .form(&[("grant_type", GRANT_TYPE), ("assertion", assertion.as_str())])
+            .form(&[
+                ("grant_type", GRANT_TYPE),
+                ("assertion", assertion.as_str()),
+            ])
             .send()
             .await;
         read_token_response(sent, &self.token_uri).await
@@ -117,7 +143,9 @@ fn pem_to_der(pem: &str) -> Result<Vec<u8>, String> {
     if body.is_empty() {
         return Err("private_key is empty".to_string());
     }
-    STANDARD.decode(body).map_err(|_| "private_key is not PEM (base64) text".to_string())
+    STANDARD
+        .decode(body)
+        .map_err(|_| "private_key is not PEM (base64) text".to_string())
 }
 
 #[cfg(test)]
@@ -149,7 +177,10 @@ mod tests {
         let decode = |part: &str| -> serde_json::Value {
             serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
         };
-        assert_eq!(decode(parts[0]), json!({"alg": "RS256", "typ": "JWT", "kid": "k1"}));
+        assert_eq!(
+            decode(parts[0]),
+            json!({"alg": "RS256", "typ": "JWT", "kid": "k1"})
+        );
         assert_eq!(
             decode(parts[1]),
             json!({"iss": "sa@p.iam.gserviceaccount.com", "scope": SCOPE,
@@ -166,10 +197,16 @@ mod tests {
     fn broken_key_files_say_what_is_wrong_without_the_key() {
         let (file, _) = test_key();
         let mut value: serde_json::Value = serde_json::from_str(&file).unwrap();
-        value["private_key"] = json!("-----BEGIN PRIVATE KEY-----\nnot base64!\n-----END PRIVATE KEY-----");
+        value["private_key"] =
+            json!("-----BEGIN PRIVATE KEY-----\nnot base64!\n-----END PRIVATE KEY-----");
         let error = ServiceAccountKey::parse(&value.to_string()).err().unwrap();
         assert_eq!(error, "private_key is not PEM (base64) text");
-        let error = ServiceAccountKey::parse("{\"client_email\": \"x\"}").err().unwrap();
-        assert!(error.starts_with("not a service-account key file"), "{error}");
+        let error = ServiceAccountKey::parse("{\"client_email\": \"x\"}")
+            .err()
+            .unwrap();
+        assert!(
+            error.starts_with("not a service-account key file"),
+            "{error}"
+        );
     }
 }

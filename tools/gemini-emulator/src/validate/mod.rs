@@ -49,10 +49,15 @@ pub fn check_request(
 pub fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
     serde_json::from_slice(body).map_err(|error| {
         let text = String::from_utf8_lossy(body);
-        let line = text.lines().nth(error.line().saturating_sub(1)).unwrap_or_default();
+        let line = text
+            .lines()
+            .nth(error.line().saturating_sub(1))
+            .unwrap_or_default();
         let start = error.column().saturating_sub(40);
         let excerpt: String = line.chars().skip(start).take(80).collect();
         let caret = " ".repeat(error.column().saturating_sub(start).saturating_sub(1));
-        ApiError::invalid_argument(format!("Invalid JSON payload received. Unexpected token.\n{excerpt}\n{caret}^"))
+        ApiError::invalid_argument(format!(
+            "Invalid JSON payload received. Unexpected token.\n{excerpt}\n{caret}^"
+        ))
     })
 }

@@ -39,11 +39,19 @@ pub enum Kind {
 }
 
 const fn field(name: &'static str, kind: Kind) -> Field {
-    Field { name, kind, repeated: false }
+    Field {
+        name,
+        kind,
+        repeated: false,
+    }
 }
 
 const fn repeated(name: &'static str, kind: Kind) -> Field {
-    Field { name, kind, repeated: true }
+    Field {
+        name,
+        kind,
+        repeated: true,
+    }
 }
 
 pub static GENERATE_CONTENT_REQUEST: Message = Message {
@@ -63,7 +71,10 @@ pub static GENERATE_CONTENT_REQUEST: Message = Message {
 
 pub static CONTENT: Message = Message {
     name: "Content",
-    fields: &[field("role", Kind::String), repeated("parts", Kind::Message(&PART))],
+    fields: &[
+        field("role", Kind::String),
+        repeated("parts", Kind::Message(&PART)),
+    ],
 };
 
 /// The members of `Part`'s `data` oneof: exactly one must be set.
@@ -96,12 +107,20 @@ pub static PART: Message = Message {
 
 pub static BLOB: Message = Message {
     name: "Blob",
-    fields: &[field("mime_type", Kind::String), field("data", Kind::Bytes), field("display_name", Kind::String)],
+    fields: &[
+        field("mime_type", Kind::String),
+        field("data", Kind::Bytes),
+        field("display_name", Kind::String),
+    ],
 };
 
 pub static FILE_DATA: Message = Message {
     name: "FileData",
-    fields: &[field("mime_type", Kind::String), field("file_uri", Kind::String), field("display_name", Kind::String)],
+    fields: &[
+        field("mime_type", Kind::String),
+        field("file_uri", Kind::String),
+        field("display_name", Kind::String),
+    ],
 };
 
 pub static SAFETY_SETTING: Message = Message {
@@ -180,7 +199,16 @@ pub static SCHEMA: Message = Message {
 
 pub static TYPE: Enum = Enum {
     name: "Type",
-    values: &["TYPE_UNSPECIFIED", "STRING", "NUMBER", "INTEGER", "BOOLEAN", "ARRAY", "OBJECT", "NULL"],
+    values: &[
+        "TYPE_UNSPECIFIED",
+        "STRING",
+        "NUMBER",
+        "INTEGER",
+        "BOOLEAN",
+        "ARRAY",
+        "OBJECT",
+        "NULL",
+    ],
 };
 
 pub static HARM_CATEGORY: Enum = Enum {
@@ -225,12 +253,23 @@ pub static MODALITY: Enum = Enum {
 
 pub static MEDIA_RESOLUTION: Enum = Enum {
     name: "GenerationConfig.MediaResolution",
-    values: &["MEDIA_RESOLUTION_UNSPECIFIED", "MEDIA_RESOLUTION_LOW", "MEDIA_RESOLUTION_MEDIUM", "MEDIA_RESOLUTION_HIGH"],
+    values: &[
+        "MEDIA_RESOLUTION_UNSPECIFIED",
+        "MEDIA_RESOLUTION_LOW",
+        "MEDIA_RESOLUTION_MEDIUM",
+        "MEDIA_RESOLUTION_HIGH",
+    ],
 };
 
 pub static THINKING_LEVEL: Enum = Enum {
     name: "ThinkingConfig.ThinkingLevel",
-    values: &["THINKING_LEVEL_UNSPECIFIED", "MINIMAL", "LOW", "MEDIUM", "HIGH"],
+    values: &[
+        "THINKING_LEVEL_UNSPECIFIED",
+        "MINIMAL",
+        "LOW",
+        "MEDIUM",
+        "HIGH",
+    ],
 };
 
 /// `response_mime_type` → `responseMimeType`.
@@ -253,7 +292,9 @@ pub fn camel_case(snake: &str) -> String {
 impl Message {
     /// The field a JSON key names, in either spelling.
     pub fn field(&self, key: &str) -> Option<&Field> {
-        self.fields.iter().find(|f| f.name == key || (f.name.contains('_') && camel_case(f.name) == key))
+        self.fields
+            .iter()
+            .find(|f| f.name == key || (f.name.contains('_') && camel_case(f.name) == key))
     }
 }
 
@@ -265,7 +306,10 @@ mod tests {
     fn both_spellings_find_the_field() {
         assert_eq!(camel_case("response_mime_type"), "responseMimeType");
         for key in ["thinking_config", "thinkingConfig"] {
-            assert_eq!(GENERATION_CONFIG.field(key).unwrap().name, "thinking_config");
+            assert_eq!(
+                GENERATION_CONFIG.field(key).unwrap().name,
+                "thinking_config"
+            );
         }
         assert!(GENERATION_CONFIG.field("thinkingconfig").is_none());
         assert!(GENERATION_CONFIG.field("ThinkingConfig").is_none());

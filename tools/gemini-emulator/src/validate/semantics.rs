@@ -73,34 +73,60 @@ struct Problems(Vec<String>);
 
 impl Problems {
     fn add(&mut self, field: &str, message: impl std::fmt::Display) {
-        self.0.push(format!("* GenerateContentRequest.{field}: {message}\n"));
+        self.0
+            .push(format!("* GenerateContentRequest.{field}: {message}\n"));
     }
 }
 
-pub fn check(body: &Value, api: Api, model_id: &str, profile: &ModelProfile) -> Result<RequestFacts, ApiError> {
+pub fn check(
+    body: &Value,
+    api: Api,
+    model_id: &str,
+    profile: &ModelProfile,
+) -> Result<RequestFacts, ApiError> {
     let mut problems = Problems::default();
     let mut images = Vec::new();
     let mut text_chars = 0;
 
-    let contents = get(body, "contents").and_then(Value::as_array).cloned().unwrap_or_default();
+    let contents = get(body, "contents")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     if contents.is_empty() {
         problems.add("contents", "contents is not specified");
     }
-    let system = get(body, "system_instruction").into_iter().map(|c| ("system_instruction".to_string(), c, true));
-    let user = contents.iter().enumerate().map(|(i, c)| (format!("contents[{i}]"), c, false));
+    let system = get(body, "system_instruction")
+        .into_iter()
+        .map(|c| ("system_instruction".to_string(), c, true));
+    let user = contents
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (format!("contents[{i}]"), c, false));
     for (path, content, is_system) in system.chain(user) {
         if let Some(role) = get(content, "role").and_then(Value::as_str)
             && !is_system
             && !matches!(role, "user" | "model")
         {
-            return Err(ApiError::invalid_argument("Please use a valid role: user, model."));
+            return Err(ApiError::invalid_argument(
+                "Please use a valid role: user, model.",
+            ));
         }
-        let parts = get(content, "parts").and_then(Value::as_array).cloned().unwrap_or_default();
+        let parts = get(content, "parts")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         if parts.is_empty() {
-            problems.add(&format!("{path}.parts"), "contents.parts must not be empty.");
+            problems.add(
+                &format!("{path}.parts"),
+                "contents.parts must not be empty.",
+            );
         }
         for (j, part) in parts.iter().enumerate() {
-            let set: Vec<&str> = PART_DATA_ONEOF.iter().copied().filter(|name| get(part, name).is_some()).collect();
+            let set: Vec<&str> = PART_DATA_ONEOF
+                .iter()
+                .copied()
+                .filter(|name| get(part, name).is_some())
+                .collect();
             let part_path = format!("{path}.parts[{j}]");
             match set.as_slice() {
                 [] => problems.add(
@@ -110,35 +136,55 @@ pub fn check(body: &Value, api: Api, model_id: &str, profile: &ModelProfile) -> 
                 [_] => {}
                 [_, second, ..] => problems.add(
                     &format!("{part_path}.data"),
-                    format!("oneof field 'data' is already set. Cannot set '{}'", camel_case(second)),
+                    format!(
+                        "oneof field 'data' is already set. Cannot set '{}'",
+                        camel_case(second)
+                    ),
                 ),
             }
             if let Some(text) = get(part, "text").and_then(Value::as_str) {
                 text_chars += text.chars().count();
             }
             if let Some(blob) = get(part, "inline_data") {
-                let mime = get(blob, "mime_type").and_then(Value::as_str).unwrap_or_default();
+                let mime = get(blob, "mime_type")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
                 if !SUPPORTED_MIME_TYPES.contains(&mime) {
-                    return Err(ApiError::invalid_argument(format!("Unsupported MIME type: {mime}")));
+                    return Err(ApiError::invalid_argument(format!(
+                        "Unsupported MIME type: {mime}"
+                    )));
                 }
-                let bytes = get(blob, "data").and_then(Value::as_str).and_then(decode_bytes).unwrap_or_default();
+                let bytes = get(blob, "data")
+                    .and_then(Value::as_str)
+                    .and_then(decode_bytes)
+                    .unwrap_or_default();
                 images.push(ImageRef::Inline(hex::encode(Sha256::digest(&bytes))));
             }
             if let Some(file) = get(part, "file_data") {
-                let uri = get(file, "file_uri").and_then(Value::as_str).unwrap_or_default();
+                let uri = get(file, "file_uri")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
                 let accepted = match api {
-                    Api::Vertex => uri.starts_with("gs://") || uri.starts_with("https://") || uri.starts_with("http://"),
+                    Api::Vertex => {
+                        uri.starts_with("gs://")
+                            || uri.starts_with("https://")
+                            || uri.starts_with("http://")
+                    }
                     Api::Developer => uri.starts_with("https://"),
                 };
                 if !accepted {
-                    return Err(ApiError::invalid_argument(format!("Invalid or unsupported file uri: {uri}")));
+                    return Err(ApiError::invalid_argument(format!(
+                        "Invalid or unsupported file uri: {uri}"
+                    )));
                 }
                 images.push(ImageRef::Uri(uri.to_string()));
             }
         }
     }
 
-    let config = get(body, "generation_config").cloned().unwrap_or(Value::Null);
+    let config = get(body, "generation_config")
+        .cloned()
+        .unwrap_or(Value::Null);
     let temperature = number(get(&config, "temperature")).unwrap_or(1.0);
     range_check("temperature", temperature, 0.0, 2.0)?;
     if let Some(top_p) = number(get(&config, "top_p")) {
@@ -161,8 +207,13 @@ pub fn check(body: &Value, api: Api, model_id: &str, profile: &ModelProfile) -> 
             ));
         }
     };
-    let mime = get(&config, "response_mime_type").and_then(Value::as_str).unwrap_or("text/plain");
-    if !matches!(mime, "text/plain" | "application/json" | "application/xml" | "application/yaml" | "text/x.enum") {
+    let mime = get(&config, "response_mime_type")
+        .and_then(Value::as_str)
+        .unwrap_or("text/plain");
+    if !matches!(
+        mime,
+        "text/plain" | "application/json" | "application/xml" | "application/yaml" | "text/x.enum"
+    ) {
         problems.add(
             "generation_config.response_mime_type",
             "allowed mimetypes are `text/plain`, `application/json`, `application/xml`, `application/yaml` and `text/x.enum`.",
@@ -192,10 +243,15 @@ pub fn check(body: &Value, api: Api, model_id: &str, profile: &ModelProfile) -> 
             )));
         }
         (thinking, Some(range)) => {
-            let requested = thinking.and_then(|t| number(get(t, "thinking_budget"))).map(|b| b as i32);
+            let requested = thinking
+                .and_then(|t| number(get(t, "thinking_budget")))
+                .map(|b| b as i32);
             let budget = requested.unwrap_or(range.default_budget);
             check_budget(budget, &range)?;
-            let include = thinking.and_then(|t| get(t, "include_thoughts")).and_then(Value::as_bool).unwrap_or(false);
+            let include = thinking
+                .and_then(|t| get(t, "include_thoughts"))
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
             (budget, include)
         }
         (None, None) => (0, false),
@@ -217,7 +273,12 @@ pub fn check(body: &Value, api: Api, model_id: &str, profile: &ModelProfile) -> 
 
 fn range_check(name: &str, value: f64, low: f64, high: f64) -> Result<(), ApiError> {
     if value < low || value > high {
-        return Err(out_of_range(name, value, &format!("{low} (inclusive)"), &format!("{} (exclusive)", high + 0.0001)));
+        return Err(out_of_range(
+            name,
+            value,
+            &format!("{low} (inclusive)"),
+            &format!("{} (exclusive)", high + 0.0001),
+        ));
     }
     Ok(())
 }
@@ -237,17 +298,25 @@ fn check_budget(budget: i32, range: &ThinkingRange) -> Result<(), ApiError> {
         return Ok(());
     }
     if budget == 0 {
-        return Err(ApiError::invalid_argument("Budget 0 is invalid. This model only works in thinking mode."));
+        return Err(ApiError::invalid_argument(
+            "Budget 0 is invalid. This model only works in thinking mode.",
+        ));
     }
     let message = if range.can_disable && range.min <= 1 {
-        format!("The thinking budget {budget} is invalid. Please choose a value between 0 and {}.", range.max)
+        format!(
+            "The thinking budget {budget} is invalid. Please choose a value between 0 and {}.",
+            range.max
+        )
     } else if range.can_disable {
         format!(
             "The thinking budget {budget} is invalid. Please choose a value between {} and {}, or 0 to disable thinking.",
             range.min, range.max
         )
     } else {
-        format!("The thinking budget {budget} is invalid. Please choose a value between {} and {}.", range.min, range.max)
+        format!(
+            "The thinking budget {budget} is invalid. Please choose a value between {} and {}.",
+            range.min, range.max
+        )
     };
     Err(ApiError::invalid_argument(message))
 }
@@ -257,10 +326,20 @@ fn check_schema(problems: &mut Problems, schema: &Value, path: &str) {
     let properties = get(schema, "properties").and_then(Value::as_object);
     if get(schema, "type").and_then(Value::as_str) == Some("OBJECT") {
         if properties.is_none_or(|p| p.is_empty()) {
-            problems.add(&format!("{path}.properties"), "should be non-empty for OBJECT type");
+            problems.add(
+                &format!("{path}.properties"),
+                "should be non-empty for OBJECT type",
+            );
         }
-        for (i, name) in get(schema, "required").and_then(Value::as_array).into_iter().flatten().enumerate() {
-            let defined = name.as_str().is_some_and(|n| properties.is_some_and(|p| p.contains_key(n)));
+        for (i, name) in get(schema, "required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let defined = name
+                .as_str()
+                .is_some_and(|n| properties.is_some_and(|p| p.contains_key(n)));
             if !defined {
                 problems.add(&format!("{path}.required[{i}]"), "property is not defined");
             }

@@ -23,7 +23,10 @@ pub struct Walker {
 
 impl Walker {
     pub fn new(package: &'static str) -> Self {
-        Walker { package, violations: Vec::new() }
+        Walker {
+            package,
+            violations: Vec::new(),
+        }
     }
 
     pub fn message(&mut self, value: &Value, message: &Message, path: &str) {
@@ -34,14 +37,22 @@ impl Walker {
         };
         for (key, value) in object {
             let Some(field) = message.field(key) else {
-                let at = if path.is_empty() { String::new() } else { format!(" at '{path}'") };
+                let at = if path.is_empty() {
+                    String::new()
+                } else {
+                    format!(" at '{path}'")
+                };
                 self.violation(
                     path,
                     format!("Invalid JSON payload received. Unknown name \"{key}\"{at}: Cannot find field."),
                 );
                 continue;
             };
-            let child = if path.is_empty() { field.name.to_string() } else { format!("{path}.{}", field.name) };
+            let child = if path.is_empty() {
+                field.name.to_string()
+            } else {
+                format!("{path}.{}", field.name)
+            };
             match value {
                 Value::Null => {}
                 Value::Array(items) if field.repeated => {
@@ -77,7 +88,9 @@ impl Walker {
                 }
                 return;
             }
-            Kind::StringMap => value.as_object().is_some_and(|m| m.values().all(Value::is_string)),
+            Kind::StringMap => value
+                .as_object()
+                .is_some_and(|m| m.values().all(Value::is_string)),
             Kind::String => value.is_string(),
             Kind::Bool => value.is_boolean(),
             Kind::Bytes => match value.as_str() {
@@ -126,23 +139,33 @@ impl Walker {
         if shown.len() > 80 {
             shown = format!("{}…", shown.chars().take(80).collect::<String>());
         }
-        self.violation(path, format!("Invalid value at '{path}' ({type_name}), {shown}"));
+        self.violation(
+            path,
+            format!("Invalid value at '{path}' ({type_name}), {shown}"),
+        );
     }
 
     fn violation(&mut self, field: &str, description: String) {
-        self.violations.push(Violation { field: field.to_string(), description });
+        self.violations.push(Violation {
+            field: field.to_string(),
+            description,
+        });
     }
 }
 
 /// Base64 as protobuf JSON accepts it: standard or URL-safe, padded or not.
 pub fn decode_bytes(text: &str) -> Option<Vec<u8>> {
-    [STANDARD, URL_SAFE, STANDARD_NO_PAD, URL_SAFE_NO_PAD].iter().find_map(|engine| engine.decode(text).ok())
+    [STANDARD, URL_SAFE, STANDARD_NO_PAD, URL_SAFE_NO_PAD]
+        .iter()
+        .find_map(|engine| engine.decode(text).ok())
 }
 
 fn integer(value: &Value) -> Option<i64> {
     match value {
         Value::Number(n) => n.as_i64().or_else(|| {
-            n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18).map(|f| f as i64)
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18)
+                .map(|f| f as i64)
         }),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
@@ -152,7 +175,9 @@ fn integer(value: &Value) -> Option<i64> {
 fn float(value: &Value) -> Option<f64> {
     match value {
         Value::Number(n) => n.as_f64(),
-        Value::String(s) if matches!(s.as_str(), "NaN" | "Infinity" | "-Infinity") => Some(f64::NAN),
+        Value::String(s) if matches!(s.as_str(), "NaN" | "Infinity" | "-Infinity") => {
+            Some(f64::NAN)
+        }
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
@@ -161,7 +186,9 @@ fn float(value: &Value) -> Option<f64> {
 fn enum_value(value: &Value, definition: &Enum) -> bool {
     match value {
         Value::String(name) => definition.values.contains(&name.as_str()),
-        Value::Number(n) => n.as_u64().is_some_and(|i| (i as usize) < definition.values.len()),
+        Value::Number(n) => n
+            .as_u64()
+            .is_some_and(|i| (i as usize) < definition.values.len()),
         _ => false,
     }
 }
@@ -175,7 +202,11 @@ mod tests {
     fn violations(body: Value) -> Vec<String> {
         let mut walker = Walker::new("google.ai.generativelanguage.v1beta");
         walker.message(&body, &GENERATE_CONTENT_REQUEST, "");
-        walker.violations.into_iter().map(|v| v.description).collect()
+        walker
+            .violations
+            .into_iter()
+            .map(|v| v.description)
+            .collect()
     }
 
     #[test]
@@ -215,7 +246,10 @@ mod tests {
             "Invalid value at 'safety_settings[0].category' (type.googleapis.com/google.ai.generativelanguage.v1beta.HarmCategory), \"VIOLENCE\"",
         ];
         for line in expected {
-            assert!(found.contains(&line.to_string()), "missing: {line}\nfound: {found:#?}");
+            assert!(
+                found.contains(&line.to_string()),
+                "missing: {line}\nfound: {found:#?}"
+            );
         }
         assert_eq!(found.len(), expected.len(), "{found:#?}");
     }

@@ -7,7 +7,9 @@ use std::time::Duration;
 use gemini_emulator::{EmulatorConfig, RunningEmulator};
 use serde_json::{Value, json};
 use tally::dataset::DatasetRecord;
-use tally::gemini::{GeminiClient, GeminiConfig, GenerationSettings, Page, RetryPolicy, SecretString};
+use tally::gemini::{
+    GeminiClient, GeminiConfig, GenerationSettings, Page, RetryPolicy, SecretString,
+};
 
 pub const API_KEY: &str = "test-key";
 
@@ -21,7 +23,9 @@ pub fn test_config() -> EmulatorConfig {
 }
 
 pub async fn start(config: EmulatorConfig) -> RunningEmulator {
-    gemini_emulator::spawn(config).await.expect("emulator starts")
+    gemini_emulator::spawn(config)
+        .await
+        .expect("emulator starts")
 }
 
 /// A Developer API client for `emulator` with fast retries.
@@ -29,7 +33,10 @@ pub fn client(emulator: &RunningEmulator) -> GeminiClient {
     client_with(emulator, |_| {})
 }
 
-pub fn client_with(emulator: &RunningEmulator, adjust: impl FnOnce(&mut GeminiConfig)) -> GeminiClient {
+pub fn client_with(
+    emulator: &RunningEmulator,
+    adjust: impl FnOnce(&mut GeminiConfig),
+) -> GeminiClient {
     let mut config = GeminiConfig::developer(SecretString::new(API_KEY));
     config.base_url = Some(emulator.base_url());
     config.retry = fast_retries();
@@ -52,7 +59,11 @@ pub fn pages(root: &Path, record: &DatasetRecord) -> Vec<Page> {
 
 /// Settings every built-in model accepts (2.0 models stop at 8192 output tokens).
 pub fn settings(model: &str) -> GenerationSettings {
-    GenerationSettings { seed: Some(1), max_output_tokens: 8192, ..GenerationSettings::new(model, 0.0) }
+    GenerationSettings {
+        seed: Some(1),
+        max_output_tokens: 8192,
+        ..GenerationSettings::new(model, 0.0)
+    }
 }
 
 /// A small introspection client.
@@ -63,34 +74,70 @@ pub struct Inspect {
 
 impl Inspect {
     pub fn new(emulator: &RunningEmulator) -> Self {
-        Inspect { http: reqwest::Client::new(), base: emulator.base_url() }
+        Inspect {
+            http: reqwest::Client::new(),
+            base: emulator.base_url(),
+        }
     }
 
     pub async fn get(&self, path: &str) -> Value {
-        self.http.get(format!("{}{path}", self.base)).send().await.unwrap().json().await.unwrap()
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
     }
 
     pub async fn post(&self, path: &str, body: Value) -> Value {
-        let response = self.http.post(format!("{}{path}", self.base)).json(&body).send().await.unwrap();
-        assert!(response.status().is_success(), "{path}: {}", response.status());
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
         response.json().await.unwrap()
     }
 
     pub async fn patch_settings(&self, patch: Value) {
-        let response = self.http.patch(format!("{}/_emulator/settings", self.base)).json(&patch).send().await.unwrap();
-        assert!(response.status().is_success(), "settings patch refused: {}", response.text().await.unwrap());
+        let response = self
+            .http
+            .patch(format!("{}/_emulator/settings", self.base))
+            .json(&patch)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "settings patch refused: {}",
+            response.text().await.unwrap()
+        );
     }
 
     pub async fn faults(&self, faults: Value) {
-        self.post("/_emulator/faults", json!({"faults": faults})).await;
+        self.post("/_emulator/faults", json!({"faults": faults}))
+            .await;
     }
 
     /// Requests that reached `model` (any outcome).
     pub async fn requests_to(&self, model: &str) -> u64 {
-        self.get("/_emulator/stats").await["models"][model]["requests"].as_u64().unwrap_or(0)
+        self.get("/_emulator/stats").await["models"][model]["requests"]
+            .as_u64()
+            .unwrap_or(0)
     }
 
     pub async fn logged(&self) -> Vec<Value> {
-        self.get("/_emulator/requests").await["requests"].as_array().cloned().unwrap_or_default()
+        self.get("/_emulator/requests").await["requests"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 }

@@ -10,7 +10,9 @@ use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::RsaKeyPair;
 use base64::Engine;
 use serde_json::json;
-use tally::gemini::{Backend, FailureKind, GeminiClient, GeminiConfig, SecretString, VertexCredentials};
+use tally::gemini::{
+    Backend, FailureKind, GeminiClient, GeminiConfig, SecretString, VertexCredentials,
+};
 
 use crate::support::*;
 
@@ -52,30 +54,46 @@ async fn vertex(token_lifetime_secs: u64) -> Vertex {
     config.token_lifetime_secs = token_lifetime_secs;
     config.service_accounts = vec![key.clone()];
     let emulator = start(config).await;
-    let mut file: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&key).unwrap()).unwrap();
+    let mut file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&key).unwrap()).unwrap();
     file["token_uri"] = json!(format!("{}/token", emulator.base_url()));
     std::fs::write(&key, file.to_string()).unwrap();
     let inspect = Inspect::new(&emulator);
     let pages = pages(dir.path(), &records[0]);
-    Vertex { dir, emulator, inspect, pages, key }
+    Vertex {
+        dir,
+        emulator,
+        inspect,
+        pages,
+        key,
+    }
 }
 
 fn vertex_client(base_url: String, credentials: VertexCredentials) -> GeminiClient {
     let mut config = GeminiConfig::developer(SecretString::new("unused"));
-    config.backend = Backend::Vertex { project: "tally-test".into(), location: "global".into(), credentials };
+    config.backend = Backend::Vertex {
+        project: "tally-test".into(),
+        location: "global".into(),
+        credentials,
+    };
     config.base_url = Some(base_url);
     config.retry = fast_retries();
     GeminiClient::new(config).unwrap()
 }
 
 async fn tokens_issued(inspect: &Inspect) -> u64 {
-    inspect.get("/_emulator/stats").await["tokens_issued"].as_u64().unwrap()
+    inspect.get("/_emulator/stats").await["tokens_issued"]
+        .as_u64()
+        .unwrap()
 }
 
 #[tokio::test]
 async fn a_token_is_fetched_once_and_reused() {
     let v = vertex(3600).await;
-    let client = vertex_client(v.emulator.base_url(), VertexCredentials::ServiceAccountKey(v.key.clone()));
+    let client = vertex_client(
+        v.emulator.base_url(),
+        VertexCredentials::ServiceAccountKey(v.key.clone()),
+    );
     for _ in 0..3 {
         let extraction = client.extract(&v.pages, &settings(MODEL)).await.unwrap();
         assert_eq!(extraction.attempts, 1);
@@ -89,25 +107,48 @@ async fn a_token_is_fetched_once_and_reused() {
 #[tokio::test]
 async fn a_401_gets_one_fresh_token() {
     let v = vertex(3600).await;
-    let client = vertex_client(v.emulator.base_url(), VertexCredentials::ServiceAccountKey(v.key.clone()));
+    let client = vertex_client(
+        v.emulator.base_url(),
+        VertexCredentials::ServiceAccountKey(v.key.clone()),
+    );
     client.extract(&v.pages, &settings(MODEL)).await.unwrap();
     v.inspect.post("/_emulator/tokens/revoke", json!({})).await;
     let extraction = client.extract(&v.pages, &settings(MODEL)).await.unwrap();
-    assert_eq!(extraction.attempts, 2, "refused once, then accepted with a new token");
+    assert_eq!(
+        extraction.attempts, 2,
+        "refused once, then accepted with a new token"
+    );
     assert_eq!(tokens_issued(&v.inspect).await, 2);
 
     // Refused even with a fresh token: exactly one refresh, then a clear failure.
-    v.inspect.patch_settings(json!({"reject_tokens": true})).await;
-    let failure = client.extract(&v.pages, &settings(MODEL)).await.unwrap_err();
-    assert_eq!((failure.kind, failure.attempts), (FailureKind::Unauthenticated, 2));
-    assert!(failure.message.ends_with("(still refused after a fresh token)"), "{}", failure.message);
+    v.inspect
+        .patch_settings(json!({"reject_tokens": true}))
+        .await;
+    let failure = client
+        .extract(&v.pages, &settings(MODEL))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (failure.kind, failure.attempts),
+        (FailureKind::Unauthenticated, 2)
+    );
+    assert!(
+        failure
+            .message
+            .ends_with("(still refused after a fresh token)"),
+        "{}",
+        failure.message
+    );
     assert_eq!(tokens_issued(&v.inspect).await, 3);
 }
 
 #[tokio::test]
 async fn an_expired_token_is_replaced() {
     let v = vertex(1).await;
-    let client = vertex_client(v.emulator.base_url(), VertexCredentials::ServiceAccountKey(v.key.clone()));
+    let client = vertex_client(
+        v.emulator.base_url(),
+        VertexCredentials::ServiceAccountKey(v.key.clone()),
+    );
     client.extract(&v.pages, &settings(MODEL)).await.unwrap();
     assert_eq!(tokens_issued(&v.inspect).await, 1);
     // Keep calling until the one-second token has been replaced.
@@ -121,19 +162,45 @@ async fn an_expired_token_is_replaced() {
 #[tokio::test]
 async fn an_untrusted_key_is_refused_by_the_token_endpoint() {
     let v = vertex(3600).await;
-    let stranger = write_key(v.dir.path(), "stranger", &format!("{}/token", v.emulator.base_url()));
-    let client = vertex_client(v.emulator.base_url(), VertexCredentials::ServiceAccountKey(stranger));
-    let failure = client.extract(&v.pages, &settings(MODEL)).await.unwrap_err();
-    assert_eq!((failure.kind, failure.attempts), (FailureKind::Unauthenticated, 1));
-    assert!(failure.message.contains("invalid_grant: Invalid JWT Signature."), "{}", failure.message);
-    assert_eq!(v.inspect.requests_to(MODEL).await, 0, "no model call without a token");
+    let stranger = write_key(
+        v.dir.path(),
+        "stranger",
+        &format!("{}/token", v.emulator.base_url()),
+    );
+    let client = vertex_client(
+        v.emulator.base_url(),
+        VertexCredentials::ServiceAccountKey(stranger),
+    );
+    let failure = client
+        .extract(&v.pages, &settings(MODEL))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (failure.kind, failure.attempts),
+        (FailureKind::Unauthenticated, 1)
+    );
+    assert!(
+        failure
+            .message
+            .contains("invalid_grant: Invalid JWT Signature."),
+        "{}",
+        failure.message
+    );
+    assert_eq!(
+        v.inspect.requests_to(MODEL).await,
+        0,
+        "no model call without a token"
+    );
 }
 
 #[tokio::test]
 async fn the_metadata_server_supplies_tokens() {
     let v = vertex(3600).await;
     let host = v.emulator.addr().to_string();
-    let client = vertex_client(v.emulator.base_url(), VertexCredentials::MetadataServer { host });
+    let client = vertex_client(
+        v.emulator.base_url(),
+        VertexCredentials::MetadataServer { host },
+    );
     client.extract(&v.pages, &settings(MODEL)).await.unwrap();
     client.extract(&v.pages, &settings(MODEL)).await.unwrap();
     assert_eq!(tokens_issued(&v.inspect).await, 1);
@@ -142,10 +209,19 @@ async fn the_metadata_server_supplies_tokens() {
 #[tokio::test]
 async fn gs_uris_reach_vertex_as_file_data() {
     let v = vertex(3600).await;
-    let client = vertex_client(v.emulator.base_url(), VertexCredentials::ServiceAccountKey(v.key.clone()));
-    let pages = [tally::gemini::Page::from_dataset_path(v.dir.path(), "gs://forms/unit7_page1.png")];
+    let client = vertex_client(
+        v.emulator.base_url(),
+        VertexCredentials::ServiceAccountKey(v.key.clone()),
+    );
+    let pages = [tally::gemini::Page::from_dataset_path(
+        v.dir.path(),
+        "gs://forms/unit7_page1.png",
+    )];
     let extraction = client.extract(&pages, &settings(MODEL)).await.unwrap();
-    assert_eq!(extraction.reports[0].form_info.province, "", "unknown pages get an empty answer");
+    assert_eq!(
+        extraction.reports[0].form_info.province, "",
+        "unknown pages get an empty answer"
+    );
     let logged = v.inspect.logged().await;
     assert_eq!(
         logged[0]["body"]["contents"][0]["parts"][1],
