@@ -13,7 +13,7 @@ use super::wire::GenerateContentResponse;
 pub struct Unusable {
     pub kind: FailureKind,
     pub message: String,
-    pub answer: Answer,
+    pub answer: Box<Answer>,
 }
 
 pub fn interpret(
@@ -42,7 +42,7 @@ pub fn interpret(
         Err(Unusable {
             kind,
             message,
-            answer: answer.clone(),
+            answer: Box::new(answer.clone()),
         })
     };
 

@@ -50,7 +50,7 @@ pub struct ModelFailure {
     pub latency: Duration,
     /// The answer, when the model did answer (MAX_TOKENS, blocked, unparsable), so
     /// its tokens and cost are still counted.
-    pub answer: Option<Answer>,
+    pub answer: Option<Box<Answer>>,
 }
 
 impl fmt::Display for ModelFailure {

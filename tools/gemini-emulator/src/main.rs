@@ -28,6 +28,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let address = listener.local_addr().unwrap_or(address);
     tracing::info!(%address, models = config.models.len(), "gemini-emulator listening (answers are emulated)");
     match gemini_emulator::serve(config, listener, shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,

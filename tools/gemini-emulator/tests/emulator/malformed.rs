@@ -28,6 +28,17 @@ async fn post(base: &str, path: &str, key: Option<&str>, body: String) -> (u16, 
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// Name, path, API key, body; expected HTTP status, Google status, message excerpt.
+type Case = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    String,
+    u16,
+    &'static str,
+    &'static str,
+);
+
 const FLASH: &str = "/v1beta/models/gemini-2.5-flash:generateContent";
 
 #[tokio::test]
@@ -39,7 +50,7 @@ async fn malformed_requests_get_googles_status_and_message() {
         edit(&mut body);
         body.to_string()
     };
-    let cases: Vec<(&str, &str, Option<&str>, String, u16, &str, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "unknown top-level field",
             FLASH,
