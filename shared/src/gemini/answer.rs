@@ -4,6 +4,7 @@
 use crate::extraction::{Report, parse_reports};
 
 use super::error::FailureKind;
+use super::outcome::EMULATED_RESPONSE_ID_PREFIX;
 use super::outcome::{Answer, Usage};
 use super::pricing::PriceTable;
 use super::wire::GenerateContentResponse;
@@ -37,6 +38,10 @@ pub fn interpret(
         model_version: response.model_version.clone(),
         usage,
         cost_usd: prices.cost(model, &usage),
+        emulated: response
+            .response_id
+            .as_deref()
+            .is_some_and(|id| id.starts_with(EMULATED_RESPONSE_ID_PREFIX)),
     };
     let unusable = |kind, message: String| {
         Err(Unusable {

@@ -98,6 +98,7 @@ impl GeminiClient {
             kind: error.kind,
             message: error.message,
             attempts: 0,
+            rate_limited: 0,
             latency: started.elapsed(),
             answer: None,
         };
@@ -117,10 +118,12 @@ impl GeminiClient {
             .await;
         let latency = started.elapsed();
         let attempts = retried.attempts;
+        let rate_limited = retried.rate_limited;
         let response = retried.result.map_err(|error| ModelFailure {
             kind: error.kind,
             message: error.message,
             attempts,
+            rate_limited,
             latency,
             answer: None,
         })?;
@@ -130,11 +133,13 @@ impl GeminiClient {
                 answer,
                 latency,
                 attempts,
+                rate_limited,
             }),
             Err(unusable) => Err(ModelFailure {
                 kind: unusable.kind,
                 message: unusable.message,
                 attempts,
+                rate_limited,
                 latency,
                 answer: Some(unusable.answer),
             }),

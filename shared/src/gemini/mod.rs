@@ -36,7 +36,7 @@ pub use client::GeminiClient;
 pub use config::{Backend, ConfigError, GeminiConfig, VertexCredentials};
 pub use error::FailureKind;
 pub use model::{BoxFuture, Model};
-pub use outcome::{Answer, Extraction, ModelFailure, Usage};
+pub use outcome::{Answer, EMULATED_RESPONSE_ID_PREFIX, Extraction, ModelFailure, Usage};
 pub use pages::{Page, PageSource};
 pub use pricing::{Price, PriceTable, PriceTableError};
 pub use prompt::SYSTEM_INSTRUCTION;

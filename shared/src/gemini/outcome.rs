@@ -27,7 +27,13 @@ pub struct Answer {
     pub usage: Usage,
     /// USD; `None` when the model has no listed price.
     pub cost_usd: Option<f64>,
+    /// Answered by gemini-emulator, not Gemini (its `responseId` starts with
+    /// [`EMULATED_RESPONSE_ID_PREFIX`]).
+    pub emulated: bool,
 }
+
+/// The `responseId` prefix gemini-emulator gives every answer.
+pub const EMULATED_RESPONSE_ID_PREFIX: &str = "emulated-";
 
 /// A successful extraction.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +43,8 @@ pub struct Extraction {
     /// From the start of the call to the parsed answer, retries and waits included.
     pub latency: Duration,
     pub attempts: u32,
+    /// Of the attempts, how many were answered 429.
+    pub rate_limited: u32,
 }
 
 /// A failed extraction: why, and what was spent on it.
@@ -47,6 +55,8 @@ pub struct ModelFailure {
     pub message: String,
     /// 0 when the call failed before anything was sent.
     pub attempts: u32,
+    /// Of the attempts, how many were answered 429.
+    pub rate_limited: u32,
     pub latency: Duration,
     /// The answer, when the model did answer (MAX_TOKENS, blocked, unparsable), so
     /// its tokens and cost are still counted.

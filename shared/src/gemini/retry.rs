@@ -52,6 +52,8 @@ pub struct Attempt {
 pub struct Retried<T> {
     pub result: Result<T, AttemptError>,
     pub attempts: u32,
+    /// Attempts answered with a per-minute 429.
+    pub rate_limited: u32,
 }
 
 impl RetryPolicy {
@@ -64,6 +66,7 @@ impl RetryPolicy {
     {
         let started = Instant::now();
         let mut refreshed = false;
+        let mut rate_limited = 0;
         let mut next = Attempt {
             number: 1,
             refresh_credentials: false,
@@ -85,15 +88,20 @@ impl RetryPolicy {
                     return Retried {
                         result: Ok(value),
                         attempts: next.number,
+                        rate_limited,
                     };
                 }
                 Err(error) => error,
             };
+            if error.kind == FailureKind::RateLimited {
+                rate_limited += 1;
+            }
             let give_up = |mut error: AttemptError, why: String| {
                 error.message = format!("{} ({why})", error.message);
                 Retried {
                     result: Err(error),
                     attempts: next.number,
+                    rate_limited,
                 }
             };
             let wait = match error.disposition {
@@ -101,6 +109,7 @@ impl RetryPolicy {
                     return Retried {
                         result: Err(error),
                         attempts: 1,
+                        rate_limited,
                     };
                 }
                 Disposition::Fatal => {

@@ -86,6 +86,7 @@ pub struct GenerateContentResponse {
     pub prompt_feedback: Option<PromptFeedback>,
     pub usage_metadata: Option<UsageMetadata>,
     pub model_version: Option<String>,
+    pub response_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
