@@ -8,6 +8,7 @@
 //! - `run`: runs, experiments and record results as stored; summaries; public URLs.
 //! - `jobs`: the plan / chunk / finalize jobs and their queues.
 //! - `submission`: creating a run from a validated request (API and scheduler).
+//! - `telemetry`: logging setup for the binaries.
 //! - `evaluators`: scoring an answer against the expected reports and against the
 //!   forms' own consistency rules; summaries over an experiment; field diffs.
 //! - `dataset`: the on-disk dataset format, its validation, and importing a folder
@@ -26,4 +27,5 @@ pub mod jobs;
 pub mod run;
 pub mod store;
 pub mod submission;
+pub mod telemetry;
 pub mod thai_words;

@@ -12,9 +12,18 @@ use crate::jobs::{PlanJob, QueueError, Queues};
 use crate::run::{DatasetPin, ExperimentId, ExperimentRecord, RunId, RunRecord, Submitter};
 use crate::store::{Created, IdempotencyKey, Store, StoreError};
 
-/// Records per chunk job: small enough that a dead worker loses little and chunks
-/// spread over workers, large enough that queue overhead per record stays small.
-pub const DEFAULT_CHUNK_SIZE: u64 = 10;
+/// Most records per chunk job: large enough that queue overhead per record stays
+/// small, small enough that a dead worker's chunk is little work to redo.
+pub const DEFAULT_MAX_CHUNK_SIZE: u64 = 25;
+
+/// Chunks an experiment is cut into at least (when it has that many records), so
+/// that even a small experiment spreads over several workers.
+const MIN_CHUNKS: u64 = 16;
+
+/// Records per chunk for an experiment of `total` records.
+pub fn chunk_size(total: u64, max_chunk_size: u64) -> u64 {
+    total.div_ceil(MIN_CHUNKS).clamp(1, max_chunk_size.max(1))
+}
 
 pub struct Submission {
     pub request: ExperimentRequest,
@@ -45,7 +54,7 @@ pub async fn submit(
     store: &Store,
     queues: &Queues,
     submission: Submission,
-    chunk_size: u64,
+    max_chunk_size: u64,
 ) -> Result<Submitted, SubmitError> {
     let request = submission.request;
     let name = request.dataset_name.clone();
@@ -84,7 +93,7 @@ pub async fn submit(
             config: config.clone(),
             dataset: dataset.clone(),
             total,
-            chunk_size: chunk_size.max(1),
+            chunk_size: chunk_size(total, max_chunk_size),
             jobs: u64::from(request.jobs.get()),
             raise_errors: request.raise_errors,
         })
@@ -131,4 +140,18 @@ pub async fn enqueue_plans(
             .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chunk_size;
+
+    #[test]
+    fn small_experiments_spread_and_large_ones_stay_bounded() {
+        assert_eq!(chunk_size(0, 25), 1);
+        assert_eq!(chunk_size(10, 25), 1);
+        assert_eq!(chunk_size(100, 25), 7);
+        assert_eq!(chunk_size(100_000, 25), 25);
+        assert_eq!(chunk_size(100_000, 0), 1);
+    }
 }

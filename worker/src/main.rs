@@ -1,4 +1,61 @@
-fn main() {
-    eprintln!("tally-worker: not yet implemented");
-    std::process::exit(2);
+//! `tally-worker`: settings → wiring → run until SIGTERM / ctrl-c.
+
+use std::sync::Arc;
+
+use tally::gemini::GeminiClient;
+use tally_worker::{Context, Metrics, Worker, WorkerSettings, connect, metrics};
+
+#[tokio::main]
+async fn main() {
+    tally::telemetry::init_logging();
+    if let Err(error) = run().await {
+        tracing::error!(%error, "tally-worker stopped");
+        eprintln!("tally-worker: {error}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> Result<(), String> {
+    let settings = WorkerSettings::from_env().map_err(|e| e.to_string())?;
+    let model = GeminiClient::new(settings.gemini.clone()).map_err(|e| e.to_string())?;
+    let (store, queues) = connect(&settings).await.map_err(|e| format!("Redis: {e}"))?;
+    let metrics = Metrics::new();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    if let Some(listen) = settings.metrics_listen {
+        let (metrics, store, mut stopped) = (metrics.clone(), store.clone(), stopped.clone());
+        tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            };
+            if let Err(error) = metrics::serve(listen, metrics, store, shutdown).await {
+                tracing::error!(%error, "metrics server failed");
+            }
+        });
+    }
+    let context = Context::new(settings.name, store, queues, Arc::new(model), settings.data_dir, settings.urls, metrics);
+    let worker = Worker::new(Arc::new(context), settings.concurrent_chunks, settings.shutdown_grace);
+    let shutdown = async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    };
+    drop(stopped);
+    worker.run(shutdown).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
 }

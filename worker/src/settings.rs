@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use tally::dataset::{DataDir, DataDirError};
 use tally::gemini::{ConfigError, GeminiConfig};
+use tally::jobs::QueueSettings;
 use tally::run::PublicUrls;
 use tally::store::{InvalidStoreSetting, StoreSettings};
 
@@ -21,6 +22,9 @@ pub struct WorkerSettings {
     pub shutdown_grace: Duration,
     /// `TALLY_WORKER_NAME`: unique per process; default host-pid-random.
     pub name: String,
+    /// `TALLY_HEARTBEAT_SECS`: liveness beat; a silent worker's jobs move to others
+    /// after three missed beats.
+    pub queues: QueueSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +69,12 @@ impl WorkerSettings {
             concurrent_chunks: number("TALLY_WORKER_CHUNKS", 16)?.max(1) as usize,
             shutdown_grace: Duration::from_secs(number("TALLY_SHUTDOWN_GRACE_SECS", 30)?),
             name: get("TALLY_WORKER_NAME").unwrap_or_else(default_worker_name),
+            queues: QueueSettings {
+                heartbeat_interval: Duration::from_secs(
+                    number("TALLY_HEARTBEAT_SECS", QueueSettings::default().heartbeat_interval.as_secs())?.max(1),
+                ),
+                ..QueueSettings::default()
+            },
         })
     }
 }

@@ -120,6 +120,9 @@ pub struct RecordResult {
     pub finish_reason: Option<String>,
     #[serde(default)]
     pub emulated: bool,
+    /// The worker that wrote the result (`TALLY_WORKER_NAME`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worker: Option<String>,
     pub finished_at: DateTime<Utc>,
 }
 

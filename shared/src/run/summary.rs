@@ -191,6 +191,7 @@ mod tests {
             model_version: None,
             finish_reason: None,
             emulated: true,
+            worker: None,
             finished_at: Utc::now(),
         }
     }

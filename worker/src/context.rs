@@ -1,0 +1,79 @@
+//! What every job handler shares: the store, the queues, the model, and settings.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tally::dataset::DataDir;
+use tally::gemini::Model;
+use tally::jobs::Queues;
+use tally::run::{ExperimentId, ExperimentRecord, PublicUrls};
+use tally::store::{Store, StoreError};
+
+use crate::limits::CallLimits;
+use crate::metrics::Metrics;
+
+/// Experiment records cached before the cache is cleared.
+const MAX_CACHED: usize = 1024;
+
+pub struct Context {
+    /// This worker's unique name (recorded on every result it writes).
+    pub name: String,
+    pub store: Store,
+    pub queues: Queues,
+    pub model: Arc<dyn Model>,
+    pub data_dir: DataDir,
+    pub urls: PublicUrls,
+    pub limits: CallLimits,
+    pub metrics: Metrics,
+    /// Experiment records never change once written: read each once per process.
+    experiments: Mutex<HashMap<ExperimentId, Arc<ExperimentRecord>>>,
+}
+
+impl Context {
+    pub fn new(
+        name: String,
+        store: Store,
+        queues: Queues,
+        model: Arc<dyn Model>,
+        data_dir: DataDir,
+        urls: PublicUrls,
+        metrics: Metrics,
+    ) -> Context {
+        Context {
+            name,
+            store,
+            queues,
+            model,
+            data_dir,
+            urls,
+            limits: CallLimits::default(),
+            metrics,
+            experiments: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The experiment's record, `None` when it does not exist (deleted, or a job of
+    /// another deployment).
+    pub async fn experiment_record(
+        &self,
+        id: &ExperimentId,
+    ) -> Result<Option<Arc<ExperimentRecord>>, StoreError> {
+        if let Some(record) = self.cache().get(id) {
+            return Ok(Some(record.clone()));
+        }
+        let Some(view) = self.store.experiment(id).await? else {
+            return Ok(None);
+        };
+        let record = Arc::new(view.record);
+        let mut cache = self.cache();
+        if cache.len() >= MAX_CACHED {
+            cache.clear();
+        }
+        cache.insert(id.clone(), record.clone());
+        Ok(Some(record))
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<ExperimentId, Arc<ExperimentRecord>>> {
+        self.experiments.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}

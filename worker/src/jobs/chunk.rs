@@ -1,0 +1,139 @@
+//! `chunk`: the records of one chunk, each through `begin_record` → model call →
+//! evaluators → `write_result`.
+//!
+//! Steps:
+//! 1. read the chunk's records (one `LRANGE`);
+//! 2. run them concurrently (the call limits cap model calls per experiment); each
+//!    record is skipped when it has a result already, or when the run was cancelled
+//!    or the experiment stopped; a record started too often is given up on;
+//! 3. a failed record of a `raise_errors` experiment stops the experiment;
+//! 4. enqueue the chunk `WINDOW` places on (if any), and `finalize` when the
+//!    experiment is complete, stopped or cancelled.
+
+use std::sync::Arc;
+
+use apalis::prelude::Data;
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+use tally::dataset::DatasetRecord;
+use tally::jobs::{ChunkJob, FinalizeJob};
+use tally::run::{ExperimentRecord, RecordResult, RecordStatus};
+use tally::store::RecordStart;
+use tracing::Instrument;
+
+use super::{JobError, WINDOW};
+use crate::context::Context;
+use crate::record::{self, MAX_RECORD_STARTS};
+
+pub async fn handle(job: ChunkJob, context: Data<Arc<Context>>) -> Result<(), JobError> {
+    let Some(experiment) = context.experiment_record(&job.experiment_id).await? else {
+        tracing::warn!(experiment_id = %job.experiment_id, "chunk of an unknown experiment dropped");
+        return Ok(());
+    };
+    let (start, end) = experiment.chunk_range(job.chunk);
+    let records = context
+        .store
+        .dataset_record_range(&experiment.dataset.name, &experiment.dataset.content_hash, start, end)
+        .await?;
+
+    let mut pending: FuturesUnordered<_> = records
+        .iter()
+        .map(|record| {
+            let span = tracing::info_span!("record", run_id = %experiment.run_id,
+                experiment_id = %experiment.experiment_id, record_id = %record.id);
+            process(&context, &experiment, record).instrument(span)
+        })
+        .collect();
+    let mut stopped = false;
+    while let Some(outcome) = pending.next().await {
+        stopped |= outcome? == Processed::Stopped;
+    }
+    drop(pending);
+
+    let next = job.chunk + WINDOW;
+    if !stopped && next < experiment.chunk_count() {
+        let job = ChunkJob { experiment_id: job.experiment_id.clone(), chunk: next };
+        context.queues.push_chunks(vec![job]).await?;
+    }
+    let view = context.store.experiment(&job.experiment_id).await?;
+    let ready = view.is_some_and(|view| view.progress.is_complete() || view.aborted.is_some());
+    if stopped || ready {
+        context.queues.push_finalize(FinalizeJob { experiment_id: job.experiment_id }).await?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Processed {
+    Written,
+    Skipped,
+    /// The run was cancelled or the experiment stopped: the rest is not processed.
+    Stopped,
+}
+
+async fn process(
+    context: &Context,
+    experiment: &ExperimentRecord,
+    record: &DatasetRecord,
+) -> Result<Processed, JobError> {
+    let start = context
+        .store
+        .begin_record(&experiment.run_id, &experiment.experiment_id, &record.id)
+        .await?;
+    let result = match start {
+        RecordStart::AlreadyDone => return Ok(Processed::Skipped),
+        RecordStart::Cancelled | RecordStart::Stopped => return Ok(Processed::Stopped),
+        RecordStart::Proceed { attempt } if attempt > MAX_RECORD_STARTS => {
+            record::abandoned(&context.name, record, attempt - 1)
+        }
+        RecordStart::Proceed { .. } => record::execute(context, experiment, record).await,
+    };
+    let (written, _progress) = context.store.write_result(&experiment.experiment_id, &result).await?;
+    if !written {
+        return Ok(Processed::Skipped);
+    }
+    observe(context, experiment, &result);
+    if result.status == RecordStatus::Failed && experiment.raise_errors {
+        let reason = format!(
+            "record {} failed and raise_errors is set: {}",
+            result.record_id,
+            result.error.as_ref().map_or("unknown error", |e| e.message.as_str())
+        );
+        if context.store.abort_experiment(&experiment.experiment_id, &reason).await? {
+            tracing::warn!(%reason, "experiment stopped");
+        }
+        return Ok(Processed::Stopped);
+    }
+    Ok(Processed::Written)
+}
+
+/// Metrics and the log line of one written result.
+fn observe(context: &Context, experiment: &ExperimentRecord, result: &RecordResult) {
+    let model = experiment.config.model.as_str();
+    let metrics = &context.metrics;
+    let (outcome, reason) = match &result.error {
+        None => ("succeeded", ""),
+        Some(error) => ("failed", error.kind.as_str()),
+    };
+    metrics.records.with_label_values(&[model, outcome, reason]).inc();
+    if result.attempts > 0 {
+        metrics.call_seconds.with_label_values(&[model]).observe(result.latency_ms as f64 / 1000.0);
+    }
+    metrics.retries.with_label_values(&[model]).inc_by(u64::from(result.retries()));
+    metrics.rate_limited.with_label_values(&[model]).inc_by(u64::from(result.rate_limited));
+    for (kind, count) in [
+        ("prompt", result.tokens.prompt),
+        ("output", result.tokens.output),
+        ("thinking", result.tokens.thinking),
+    ] {
+        metrics.tokens.with_label_values(&[model, kind]).inc_by(count);
+    }
+    if let Some(cost) = result.cost_usd {
+        metrics.cost_micro_usd.with_label_values(&[model]).inc_by((cost * 1e6).round() as u64);
+    }
+    match &result.error {
+        None => tracing::info!(latency_ms = result.latency_ms, attempts = result.attempts, "record done"),
+        Some(error) => tracing::warn!(kind = %error.kind, message = %error.message,
+            attempts = result.attempts, "record failed"),
+    }
+}

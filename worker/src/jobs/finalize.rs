@@ -1,0 +1,92 @@
+//! `finalize`: makes an experiment final with its summary, then completes the run
+//! when every experiment of it is final.
+//!
+//! Both steps are guarded transitions in the store (a final experiment or run never
+//! changes again), and the second runs on every invocation: if a worker dies between
+//! them, the re-executed job completes the run.
+
+use std::sync::Arc;
+
+use apalis::prelude::Data;
+use tally::contract::ExperimentStatus;
+use tally::jobs::FinalizeJob;
+use tally::run::{RecordStatus, RunId, SummaryContext, assemble_response, summarize_experiment};
+use tally::store::ExperimentView;
+
+use super::JobError;
+use crate::context::Context;
+
+pub async fn handle(job: FinalizeJob, context: Data<Arc<Context>>) -> Result<(), JobError> {
+    let Some(view) = context.store.experiment(&job.experiment_id).await? else {
+        tracing::warn!(experiment_id = %job.experiment_id, "finalize of an unknown experiment dropped");
+        return Ok(());
+    };
+    let run_id = view.record.run_id.clone();
+    if view.phase.final_status().is_none() {
+        finish_experiment(&context, &view).await?;
+    }
+    complete_run_if_done(&context, &run_id).await
+}
+
+async fn finish_experiment(context: &Context, view: &ExperimentView) -> Result<(), JobError> {
+    let experiment = &view.record;
+    let cancelled = context
+        .store
+        .run(&experiment.run_id)
+        .await?
+        .is_some_and(|run| run.cancel_requested);
+    let results = context.store.all_results(&experiment.experiment_id).await?;
+    let succeeded = results.iter().filter(|r| r.status == RecordStatus::Succeeded).count();
+    let (status, error) = if cancelled {
+        (ExperimentStatus::Cancelled, Some("the run was cancelled".to_string()))
+    } else if let Some(reason) = &view.aborted {
+        (ExperimentStatus::Failed, Some(reason.clone()))
+    } else if !view.progress.is_complete() {
+        // Only pushed when complete, stopped or cancelled; nothing to do otherwise.
+        tracing::warn!(experiment_id = %experiment.experiment_id, "finalize before the experiment is complete ignored");
+        return Ok(());
+    } else if succeeded == 0 && experiment.total > 0 {
+        (ExperimentStatus::Failed, Some("every record failed".to_string()))
+    } else {
+        (ExperimentStatus::Success, None)
+    };
+    let summary_context = SummaryContext { urls: &context.urls, status, error };
+    let summary = summarize_experiment(experiment, &results, &summary_context);
+    if context.store.finish_experiment(&experiment.experiment_id, &summary).await? {
+        context.metrics.experiments_finalized.with_label_values(&[phase_label(status)]).inc();
+        tracing::info!(run_id = %experiment.run_id, experiment_id = %experiment.experiment_id,
+            status = phase_label(status), overall_accuracy = summary.overall_accuracy,
+            success_rate = summary.success_rate, "experiment final");
+    }
+    Ok(())
+}
+
+async fn complete_run_if_done(context: &Context, run_id: &RunId) -> Result<(), JobError> {
+    let Some(run) = context.store.run(run_id).await? else {
+        return Ok(());
+    };
+    if run.status.is_final() {
+        return Ok(());
+    }
+    let views = context.store.experiments(&run.record.experiments).await?;
+    let summaries: Option<Vec<_>> = views
+        .into_iter()
+        .map(|view| view.and_then(|view| view.summary))
+        .collect();
+    let Some(summaries) = summaries else {
+        return Ok(()); // some experiment is not final yet
+    };
+    let (status, response) = assemble_response(&run.record, summaries, &context.urls);
+    if context.store.complete_run(run_id, status, &response).await? {
+        tracing::info!(%run_id, %status, message = %response.message, "run final");
+    }
+    Ok(())
+}
+
+fn phase_label(status: ExperimentStatus) -> &'static str {
+    match status {
+        ExperimentStatus::Success => "success",
+        ExperimentStatus::Failed => "failed",
+        ExperimentStatus::Cancelled => "cancelled",
+    }
+}

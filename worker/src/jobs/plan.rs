@@ -1,0 +1,28 @@
+//! `plan`: starts an experiment by enqueueing its first `WINDOW` chunks.
+
+use std::sync::Arc;
+
+use apalis::prelude::Data;
+use tally::jobs::{ChunkJob, FinalizeJob, PlanJob};
+
+use super::{JobError, WINDOW};
+use crate::context::Context;
+
+pub async fn handle(job: PlanJob, context: Data<Arc<Context>>) -> Result<(), JobError> {
+    let Some(experiment) = context.experiment_record(&job.experiment_id).await? else {
+        tracing::warn!(experiment_id = %job.experiment_id, "plan for an unknown experiment dropped");
+        return Ok(());
+    };
+    let chunks = experiment.chunk_count();
+    tracing::info!(run_id = %experiment.run_id, experiment_id = %job.experiment_id,
+        records = experiment.total, chunks, "planning experiment");
+    if chunks == 0 {
+        context.queues.push_finalize(FinalizeJob { experiment_id: job.experiment_id }).await?;
+        return Ok(());
+    }
+    let first: Vec<ChunkJob> = (0..chunks.min(WINDOW))
+        .map(|chunk| ChunkJob { experiment_id: job.experiment_id.clone(), chunk })
+        .collect();
+    context.queues.push_chunks(first).await?;
+    Ok(())
+}

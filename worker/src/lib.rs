@@ -1,0 +1,124 @@
+//! tally-worker: executes experiments.
+//!
+//! - `settings`: configuration from the environment.
+//! - `context`: what the job handlers share (store, queues, model, call limits).
+//! - `jobs/`: the `plan`, `chunk` and `finalize` handlers.
+//! - `record`: one record's model call and scoring, as a `RecordResult`.
+//! - `limits`: the per-experiment cap on model calls in flight (`jobs`).
+//! - `sweep`: re-enqueues the plans of runs that stay queued.
+//! - `metrics`: Prometheus metrics and their server.
+//!
+//! `Worker::run` registers one apalis worker per queue under a process-unique name
+//! and runs them until the shutdown future resolves; then no new job is taken, and
+//! jobs in flight get the grace period to finish before the process lets go (what
+//! is left is picked up by other workers through orphan recovery).
+
+pub mod context;
+pub mod jobs;
+pub mod limits;
+pub mod metrics;
+pub mod record;
+pub mod settings;
+pub mod sweep;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use apalis::prelude::{Monitor, WorkerBuilder, WorkerBuilderExt};
+use tally::jobs::Queues;
+use tally::store::Store;
+
+pub use context::Context;
+pub use metrics::Metrics;
+pub use settings::WorkerSettings;
+
+/// Plan and finalize jobs are short: a few at a time per worker is plenty.
+const SMALL_JOBS_AT_ONCE: usize = 4;
+
+pub struct Worker {
+    context: Arc<Context>,
+    concurrent_chunks: usize,
+    shutdown_grace: Duration,
+}
+
+impl Worker {
+    pub fn new(context: Arc<Context>, concurrent_chunks: usize, shutdown_grace: Duration) -> Worker {
+        Worker { context, concurrent_chunks, shutdown_grace }
+    }
+
+    pub fn context(&self) -> &Arc<Context> {
+        &self.context
+    }
+
+    /// Runs until `shutdown` resolves, then drains within the grace period.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), String> {
+        let queues = self.context.queues.clone();
+        let (plan, chunk, finalize) = (queues.plan, queues.chunk, queues.finalize);
+        let name = self.context.name.clone();
+        let context = self.context.clone();
+        let chunks = self.concurrent_chunks;
+        let monitor = Monitor::new()
+            .register({
+                let (context, name) = (context.clone(), name.clone());
+                move |restart| {
+                    WorkerBuilder::new(format!("{name}-plan-{restart}"))
+                        .backend(plan.clone())
+                        .catch_panic()
+                        .concurrency(SMALL_JOBS_AT_ONCE)
+                        .data(context.clone())
+                        .build(jobs::plan::handle)
+                }
+            })
+            .register({
+                let (context, name) = (context.clone(), name.clone());
+                move |restart| {
+                    WorkerBuilder::new(format!("{name}-chunk-{restart}"))
+                        .backend(chunk.clone())
+                        .catch_panic()
+                        .concurrency(chunks)
+                        .data(context.clone())
+                        .build(jobs::chunk::handle)
+                }
+            })
+            .register({
+                let (context, name) = (context.clone(), name.clone());
+                move |restart| {
+                    WorkerBuilder::new(format!("{name}-finalize-{restart}"))
+                        .backend(finalize.clone())
+                        .catch_panic()
+                        .concurrency(SMALL_JOBS_AT_ONCE)
+                        .data(context.clone())
+                        .build(jobs::finalize::handle)
+                }
+            })
+            // A worker whose queue connection failed (Redis restarted) starts again.
+            .should_restart(|worker, error| {
+                tracing::warn!(worker = %worker.name(), %error, "worker stopped; restarting");
+                true
+            })
+            .shutdown_timeout(self.shutdown_grace);
+        tracing::info!(worker = %name, chunks, "worker started");
+        let (stop_sweep, sweep_stopped) = tokio::sync::oneshot::channel::<()>();
+        let sweep = tokio::spawn(sweep::run(context, async {
+            let _ = sweep_stopped.await;
+        }));
+        let result = monitor
+            .run_with_signal(async move {
+                shutdown.await;
+                tracing::info!("shutting down: no new jobs; in-flight records may finish");
+                Ok(())
+            })
+            .await
+            .map_err(|e| e.to_string());
+        let _ = stop_sweep.send(());
+        let _ = sweep.await;
+        result
+    }
+}
+
+/// Connects the store and builds the queues of `settings`' namespace.
+pub async fn connect(settings: &WorkerSettings) -> Result<(Store, Queues), tally::store::StoreError> {
+    let store = Store::connect(&settings.store).await?;
+    let queues = Queues::new(&store, settings.queues);
+    Ok((store, queues))
+}

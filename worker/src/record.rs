@@ -1,0 +1,152 @@
+//! One record of one experiment: the model call and its scoring, as a `RecordResult`.
+//!
+//! Never fails: whatever goes wrong with the call becomes a failed result with a kind
+//! and a message, so every record reaches a final state.
+
+use chrono::Utc;
+use tally::contract::{ModelConfig, TokenUsage};
+use tally::dataset::DatasetRecord;
+use tally::evaluators::{self, Outcome};
+use tally::gemini::{Answer, GenerationSettings, Page};
+use tally::run::{ExperimentRecord, RecordError, RecordResult, RecordStatus};
+
+use crate::context::Context;
+
+/// Times a worker may start a record before it is given up on: a record whose
+/// processing kills the worker (it was started but never written) must not loop
+/// forever through orphan recovery.
+pub const MAX_RECORD_STARTS: u32 = 3;
+
+/// The error kind of a record given up on after `MAX_RECORD_STARTS`.
+pub const ABANDONED: &str = "abandoned";
+
+pub fn settings_of(config: &ModelConfig) -> GenerationSettings {
+    GenerationSettings {
+        model: config.model.as_str().to_string(),
+        temperature: config.temperature.get(),
+        top_p: config.top_p.map(|p| p.get()),
+        top_k: config.top_k.map(|k| k.get()),
+        seed: config.seed.map(|s| s.get()),
+        max_output_tokens: config.max_output_tokens.get(),
+        thinking_budget: config.thinking_budget.map(|b| b.get()),
+    }
+}
+
+/// A record given up on after it was started `starts` times without a result.
+pub fn abandoned(worker: &str, record: &DatasetRecord, starts: u32) -> RecordResult {
+    failed_result(
+        worker,
+        record,
+        RecordError {
+            kind: ABANDONED.to_string(),
+            message: format!(
+                "abandoned after {starts} starts: a worker stopped while processing this record each time"
+            ),
+        },
+    )
+}
+
+pub async fn execute(context: &Context, experiment: &ExperimentRecord, record: &DatasetRecord) -> RecordResult {
+    let pages = Page::of_record(context.data_dir.root(), record);
+    let settings = settings_of(&experiment.config);
+    let call = {
+        let _permit = context.limits.acquire(&experiment.experiment_id, experiment.jobs).await;
+        let _in_flight = InFlight::enter(context);
+        context.model.extract(&pages, &settings).await
+    };
+    let expected = Some(record.expected_output.as_slice());
+    match call {
+        Ok(extraction) => {
+            let outcome = Outcome::Reports(extraction.reports);
+            RecordResult {
+                record_id: record.id.clone(),
+                status: RecordStatus::Succeeded,
+                evaluations: evaluators::evaluate_record(expected, &outcome),
+                output: match outcome {
+                    Outcome::Reports(reports) => Some(reports),
+                    Outcome::Failed(_) => None,
+                },
+                error: None,
+                latency_ms: extraction.latency.as_millis() as u64,
+                tokens: tokens(&extraction.answer),
+                cost_usd: extraction.answer.cost_usd,
+                attempts: extraction.attempts,
+                rate_limited: extraction.rate_limited,
+                model_version: extraction.answer.model_version,
+                finish_reason: extraction.answer.finish_reason,
+                emulated: extraction.answer.emulated,
+                worker: Some(context.name.clone()),
+                finished_at: Utc::now(),
+            }
+        }
+        Err(failure) => {
+            let outcome = Outcome::Failed(failure.message.clone());
+            let answer = failure.answer.as_deref();
+            RecordResult {
+                record_id: record.id.clone(),
+                status: RecordStatus::Failed,
+                output: None,
+                evaluations: evaluators::evaluate_record(expected, &outcome),
+                error: Some(RecordError {
+                    kind: failure.kind.as_str().to_string(),
+                    message: failure.message,
+                }),
+                latency_ms: failure.latency.as_millis() as u64,
+                tokens: answer.map(tokens).unwrap_or_default(),
+                cost_usd: answer.and_then(|a| a.cost_usd),
+                attempts: failure.attempts,
+                rate_limited: failure.rate_limited,
+                model_version: answer.and_then(|a| a.model_version.clone()),
+                finish_reason: answer.and_then(|a| a.finish_reason.clone()),
+                emulated: answer.is_some_and(|a| a.emulated),
+                worker: Some(context.name.clone()),
+                finished_at: Utc::now(),
+            }
+        }
+    }
+}
+
+fn failed_result(worker: &str, record: &DatasetRecord, error: RecordError) -> RecordResult {
+    let outcome = Outcome::Failed(error.message.clone());
+    RecordResult {
+        record_id: record.id.clone(),
+        status: RecordStatus::Failed,
+        output: None,
+        evaluations: evaluators::evaluate_record(Some(&record.expected_output), &outcome),
+        error: Some(error),
+        latency_ms: 0,
+        tokens: TokenUsage::default(),
+        cost_usd: None,
+        attempts: 0,
+        rate_limited: 0,
+        model_version: None,
+        finish_reason: None,
+        emulated: false,
+        worker: Some(worker.to_string()),
+        finished_at: Utc::now(),
+    }
+}
+
+fn tokens(answer: &Answer) -> TokenUsage {
+    TokenUsage {
+        prompt: answer.usage.prompt_tokens,
+        output: answer.usage.candidates_tokens,
+        thinking: answer.usage.thoughts_tokens,
+    }
+}
+
+/// Counts a model call in the in-flight gauge for as long as it lives.
+struct InFlight<'a>(&'a Context);
+
+impl<'a> InFlight<'a> {
+    fn enter(context: &'a Context) -> Self {
+        context.metrics.in_flight.inc();
+        InFlight(context)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.metrics.in_flight.dec();
+    }
+}

@@ -1,0 +1,47 @@
+//! Runs that stay `queued` get their plan jobs enqueued again.
+//!
+//! A submitter stores a run and then enqueues its plan jobs; if it dies in between,
+//! the run would wait forever. Plan jobs carry idempotency keys, so re-enqueueing is
+//! a no-op for runs whose plans were enqueued: only lost ones are sent.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use tally::contract::RunStatus;
+use tally::store::RunFilter;
+use tally::submission::enqueue_plans;
+
+use crate::context::Context;
+
+/// How often the sweep looks, and how old a queued run must be to be swept.
+pub const INTERVAL: Duration = Duration::from_secs(30);
+const MIN_AGE: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
+/// Queued runs looked at per sweep (the oldest stalled ones surface first over time).
+const BATCH: usize = 100;
+
+pub async fn run(context: Arc<Context>, shutdown: impl Future<Output = ()>) {
+    tokio::pin!(shutdown);
+    let mut tick = tokio::time::interval(INTERVAL);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => return,
+            _ = tick.tick() => {}
+        }
+        if let Err(error) = sweep_once(&context).await {
+            tracing::warn!(%error, "sweep of queued runs failed; trying again later");
+        }
+    }
+}
+
+pub async fn sweep_once(context: &Context) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
+    let filter = RunFilter { status: Some(RunStatus::Queued), schedule: None };
+    let queued = context.store.list_runs(&filter, 0, BATCH).await?;
+    let now = Utc::now();
+    let mut swept = 0;
+    for run in queued.iter().filter(|run| now - run.created_at > MIN_AGE) {
+        enqueue_plans(&context.queues, &run.record.experiments).await?;
+        swept += 1;
+    }
+    Ok(swept)
+}

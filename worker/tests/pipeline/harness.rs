@@ -1,0 +1,240 @@
+//! A real pipeline for one test: its own Redis namespace, a gemini-emulator on a
+//! loopback port answering from the shipped sample dataset, workers in this process
+//! (or as child processes), and the store to submit runs and read results.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use gemini_emulator::{EmulatorConfig, RunningEmulator};
+use serde_json::Value;
+use tally::contract::ExperimentRequest;
+use tally::dataset::{DataDir, import};
+use tally::gemini::{GeminiClient, GeminiConfig, RetryPolicy, SecretString};
+use tally::jobs::{QueueSettings, Queues};
+use tally::run::{PublicUrls, RunId, Submitter};
+use tally::store::{RunView, Store, StoreSettings};
+use tally::submission::{DEFAULT_MAX_CHUNK_SIZE, Submission, submit};
+use tally_worker::{Context, Metrics, Worker};
+use tokio::sync::oneshot;
+
+pub const SAMPLE: &str = "vote-extraction-bangbamru-1-10";
+pub const EMULATOR_KEY: &str = "emulator-key";
+
+/// One-second beats: a killed worker's jobs move to the others within seconds.
+pub const HEARTBEAT: Duration = Duration::from_secs(1);
+
+pub fn repo_datasets() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../datasets")
+}
+
+pub struct Harness {
+    pub namespace: String,
+    pub store: Store,
+    pub queues: Queues,
+    pub emulator: RunningEmulator,
+    pub data_dir: PathBuf,
+    pub http: reqwest::Client,
+    workers: Vec<oneshot::Sender<()>>,
+    handles: Vec<tokio::task::JoinHandle<Result<(), String>>>,
+}
+
+impl Harness {
+    /// A namespace of its own, the emulator at `latency_ms`, the sample imported.
+    pub async fn start(test: &str, latency_ms: u64) -> Harness {
+        Harness::start_with_data(test, latency_ms, &repo_datasets()).await
+    }
+
+    pub async fn start_with_data(test: &str, latency_ms: u64, data_dir: &Path) -> Harness {
+        let namespace = format!("test:pipeline:{test}:{:08x}", rand::random::<u32>());
+        let settings = StoreSettings::from_lookup(|name| match name {
+            "TALLY_NAMESPACE" => Some(namespace.clone()),
+            _ => None,
+        })
+        .expect("test store settings");
+        let store = Store::connect(&settings).await.expect("Redis at 127.0.0.1:6379");
+        let queues = Queues::new(&store, queue_settings());
+        let mut config = EmulatorConfig::default().with_fixed_latency(latency_ms);
+        config.datasets = Some(data_dir.to_path_buf());
+        let emulator = gemini_emulator::spawn(config).await.expect("emulator starts");
+        let dir = DataDir::open(data_dir).expect("data dir");
+        import(&store, &dir, SAMPLE).await.expect("sample imports");
+        let harness = Harness {
+            namespace,
+            store,
+            queues,
+            emulator,
+            data_dir: data_dir.to_path_buf(),
+            http: reqwest::Client::new(),
+            workers: Vec::new(),
+            handles: Vec::new(),
+        };
+        harness.wait_for_emulator_index().await;
+        harness
+    }
+
+    async fn wait_for_emulator_index(&self) {
+        poll("the emulator's dataset index", Duration::from_secs(30), || async {
+            let stats = self.emulator_json("/_emulator/stats").await;
+            stats["index"]["ready"].as_bool() == Some(true)
+        })
+        .await;
+    }
+
+    pub fn gemini_config(&self) -> GeminiConfig {
+        let mut config = GeminiConfig::developer(SecretString::new(EMULATOR_KEY));
+        config.base_url = Some(self.emulator.base_url());
+        // Quick retries keep fault tests short; the policy itself is the real one.
+        config.retry = RetryPolicy {
+            max_attempts: 6,
+            total_budget: Duration::from_secs(60),
+            initial_backoff: Duration::from_millis(20),
+            max_backoff: Duration::from_millis(200),
+        };
+        config
+    }
+
+    /// Starts a worker in this process; it runs until the harness is dropped or
+    /// `stop_workers` is called.
+    pub async fn start_worker(&mut self, name: &str) {
+        let model = GeminiClient::new(self.gemini_config()).expect("client");
+        let context = Context::new(
+            format!("{name}-{:06x}", rand::random::<u32>() & 0xff_ffff),
+            self.store.clone(),
+            self.queues.clone(),
+            Arc::new(model),
+            DataDir::open(&self.data_dir).expect("data dir"),
+            PublicUrls::new("http://tally.test"),
+            Metrics::new(),
+        );
+        let worker = Worker::new(Arc::new(context), 8, Duration::from_secs(5));
+        let (stop, stopped) = oneshot::channel();
+        self.workers.push(stop);
+        self.handles.push(tokio::spawn(worker.run(async {
+            let _ = stopped.await;
+        })));
+    }
+
+    pub async fn stop_workers(&mut self) {
+        for stop in self.workers.drain(..) {
+            let _ = stop.send(());
+        }
+        for handle in self.handles.drain(..) {
+            let _ = handle.await;
+        }
+    }
+
+    pub async fn submit(&self, body: &str) -> RunId {
+        let request = ExperimentRequest::from_json_bytes(body.as_bytes()).expect("valid request");
+        let submission = Submission {
+            request,
+            submitter: Submitter { api_key_name: Some("test".into()), schedule: None },
+            idempotency: None,
+        };
+        submit(&self.store, &self.queues, submission, DEFAULT_MAX_CHUNK_SIZE)
+            .await
+            .expect("submitted")
+            .run_id
+    }
+
+    /// Polls until the run is final (panics after `within`).
+    pub async fn wait_final(&self, run: &RunId, within: Duration) -> RunView {
+        let deadline = Instant::now() + within;
+        loop {
+            let view = self.store.run(run).await.expect("store").expect("run exists");
+            if view.status.is_final() {
+                return view;
+            }
+            assert!(Instant::now() < deadline, "run {run} not final within {within:?}: {:?}", view.status);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn emulator_json(&self, path: &str) -> Value {
+        self.http
+            .get(format!("{}{path}", self.emulator.base_url()))
+            .send()
+            .await
+            .expect("emulator answers")
+            .json()
+            .await
+            .expect("json")
+    }
+
+    pub async fn patch_emulator(&self, patch: Value) {
+        let status = self
+            .http
+            .patch(format!("{}/_emulator/settings", self.emulator.base_url()))
+            .json(&patch)
+            .send()
+            .await
+            .expect("emulator answers")
+            .status();
+        assert!(status.is_success(), "emulator settings patch refused: {status}");
+    }
+
+    /// Every key of this test's namespace and queues, for scans and cleanup.
+    pub async fn all_keys(&self) -> Vec<String> {
+        let mut conn = redis::Client::open("redis://127.0.0.1:6379")
+            .expect("url")
+            .get_multiplexed_async_connection()
+            .await
+            .expect("redis");
+        let mut keys = Vec::new();
+        for pattern in [self.store.keys().all_pattern(), self.store.keys().queues_pattern()] {
+            let mut cursor: u64 = 0;
+            loop {
+                let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+                    .arg(cursor)
+                    .arg("MATCH")
+                    .arg(&pattern)
+                    .arg("COUNT")
+                    .arg(1000)
+                    .query_async(&mut conn)
+                    .await
+                    .expect("scan");
+                keys.extend(batch);
+                cursor = next;
+                if cursor == 0 {
+                    break;
+                }
+            }
+        }
+        keys
+    }
+
+    pub async fn cleanup(mut self) {
+        self.stop_workers().await;
+        let keys = self.all_keys().await;
+        let mut conn = redis::Client::open("redis://127.0.0.1:6379")
+            .expect("url")
+            .get_multiplexed_async_connection()
+            .await
+            .expect("redis");
+        for batch in keys.chunks(500) {
+            let _: () = redis::cmd("DEL").arg(batch).query_async(&mut conn).await.expect("del");
+        }
+    }
+}
+
+pub fn queue_settings() -> QueueSettings {
+    QueueSettings { heartbeat_interval: HEARTBEAT, missed_heartbeats: 3 }
+}
+
+/// Polls `check` until it holds (panics after `within`, naming `what`).
+pub async fn poll<F, Fut>(what: &str, within: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = Instant::now() + within;
+    while !check().await {
+        assert!(Instant::now() < deadline, "{what}: not within {within:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A request for the sample dataset with the given model configs JSON.
+pub fn request(model_configs: &str, extra: &str) -> String {
+    format!(r#"{{"dataset_name": "{SAMPLE}", "model_configs": {model_configs}{extra}}}"#)
+}

@@ -1,0 +1,10 @@
+//! The run pipeline end to end: real Redis, real gemini-emulator over HTTP, real
+//! workers (in this process, and as child processes for the crash test).
+
+mod harness;
+
+mod cancel;
+mod completes;
+mod crash;
+mod faults;
+mod raise_errors;
