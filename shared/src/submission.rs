@@ -1,4 +1,4 @@
-//! Submitting a run: the one code path the API and the scheduler share.
+//! Submitting and cancelling runs: the code paths the API and the scheduler share.
 //!
 //! Resolves and pins the dataset version, sizes every experiment, stores the run and
 //! its experiments in one step, then enqueues one `plan` job per experiment. A run
@@ -8,9 +8,9 @@
 use chrono::Utc;
 
 use crate::contract::{DatasetName, ExperimentRequest};
-use crate::jobs::{PlanJob, QueueError, Queues};
+use crate::jobs::{FinalizeJob, PlanJob, QueueError, Queues};
 use crate::run::{DatasetPin, ExperimentId, ExperimentRecord, RunId, RunRecord, Submitter};
-use crate::store::{Created, IdempotencyKey, Store, StoreError};
+use crate::store::{CancelOutcome, Created, IdempotencyKey, Store, StoreError};
 
 /// Most records per chunk job: large enough that queue overhead per record stays
 /// small, small enough that a dead worker's chunk is little work to redo.
@@ -125,6 +125,25 @@ pub async fn submit(
             })
         }
     }
+}
+
+/// Cancels a run: sets its cancel flag (workers stop at their next record; records
+/// in flight finish) and enqueues `finalize` for each experiment, which ends it
+/// `cancelled` with what was done so far.
+pub async fn cancel(
+    store: &Store,
+    queues: &Queues,
+    run: &RunId,
+) -> Result<CancelOutcome, SubmitError> {
+    let outcome = store.request_cancel(run).await?;
+    if outcome == CancelOutcome::Requested
+        && let Some(view) = store.run(run).await?
+    {
+        for experiment_id in view.record.experiments {
+            queues.push_finalize(FinalizeJob { experiment_id }).await?;
+        }
+    }
+    Ok(outcome)
 }
 
 /// Enqueues the plan job of each experiment.

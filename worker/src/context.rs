@@ -74,6 +74,8 @@ impl Context {
     }
 
     fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<ExperimentId, Arc<ExperimentRecord>>> {
-        self.experiments.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.experiments
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }

@@ -42,8 +42,16 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub fn new(context: Arc<Context>, concurrent_chunks: usize, shutdown_grace: Duration) -> Worker {
-        Worker { context, concurrent_chunks, shutdown_grace }
+    pub fn new(
+        context: Arc<Context>,
+        concurrent_chunks: usize,
+        shutdown_grace: Duration,
+    ) -> Worker {
+        Worker {
+            context,
+            concurrent_chunks,
+            shutdown_grace,
+        }
     }
 
     pub fn context(&self) -> &Arc<Context> {
@@ -51,7 +59,10 @@ impl Worker {
     }
 
     /// Runs until `shutdown` resolves, then drains within the grace period.
-    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), String> {
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), String> {
         let queues = self.context.queues.clone();
         let (plan, chunk, finalize) = (queues.plan, queues.chunk, queues.finalize);
         let name = self.context.name.clone();
@@ -117,7 +128,9 @@ impl Worker {
 }
 
 /// Connects the store and builds the queues of `settings`' namespace.
-pub async fn connect(settings: &WorkerSettings) -> Result<(Store, Queues), tally::store::StoreError> {
+pub async fn connect(
+    settings: &WorkerSettings,
+) -> Result<(Store, Queues), tally::store::StoreError> {
     let store = Store::connect(&settings.store).await?;
     let queues = Queues::new(&store, settings.queues);
     Ok((store, queues))

@@ -27,7 +27,10 @@ pub struct CallPermit {
 impl CallLimits {
     pub async fn acquire(&self, experiment: &ExperimentId, jobs: u64) -> CallPermit {
         let semaphore = {
-            let mut table = self.semaphores.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut table = self
+                .semaphores
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             if table.len() >= MAX_TRACKED && !table.contains_key(experiment) {
                 // Callers in flight keep their Arc; only future calls get a new one.
                 table.clear();
@@ -37,7 +40,10 @@ impl CallLimits {
                 .or_insert_with(|| Arc::new(Semaphore::new(jobs.clamp(1, 10_000) as usize)))
                 .clone()
         };
-        let permit = semaphore.acquire_owned().await.expect("the semaphore is never closed");
+        let permit = semaphore
+            .acquire_owned()
+            .await
+            .expect("the semaphore is never closed");
         CallPermit { _permit: permit }
     }
 }

@@ -18,7 +18,9 @@ async fn main() {
 async fn run() -> Result<(), String> {
     let settings = WorkerSettings::from_env().map_err(|e| e.to_string())?;
     let model = GeminiClient::new(settings.gemini.clone()).map_err(|e| e.to_string())?;
-    let (store, queues) = connect(&settings).await.map_err(|e| format!("Redis: {e}"))?;
+    let (store, queues) = connect(&settings)
+        .await
+        .map_err(|e| format!("Redis: {e}"))?;
     let metrics = Metrics::new();
     let (stop, stopped) = tokio::sync::watch::channel(false);
     if let Some(listen) = settings.metrics_listen {
@@ -32,8 +34,20 @@ async fn run() -> Result<(), String> {
             }
         });
     }
-    let context = Context::new(settings.name, store, queues, Arc::new(model), settings.data_dir, settings.urls, metrics);
-    let worker = Worker::new(Arc::new(context), settings.concurrent_chunks, settings.shutdown_grace);
+    let context = Context::new(
+        settings.name,
+        store,
+        queues,
+        Arc::new(model),
+        settings.data_dir,
+        settings.urls,
+        metrics,
+    );
+    let worker = Worker::new(
+        Arc::new(context),
+        settings.concurrent_chunks,
+        settings.shutdown_grace,
+    );
     let shutdown = async move {
         shutdown_signal().await;
         let _ = stop.send(true);

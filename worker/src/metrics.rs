@@ -37,7 +37,10 @@ impl Metrics {
     pub fn new() -> Metrics {
         let registry = Registry::new();
         let records = IntCounterVec::new(
-            Opts::new("tally_worker_records_total", "Records processed, by model and outcome"),
+            Opts::new(
+                "tally_worker_records_total",
+                "Records processed, by model and outcome",
+            ),
             &["model", "outcome", "reason"],
         )
         .expect("valid metric");
@@ -46,39 +49,59 @@ impl Metrics {
                 "tally_worker_model_call_seconds",
                 "Model-call latency per record, retries included",
             )
-            .buckets(vec![0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0]),
+            .buckets(vec![
+                0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0,
+            ]),
             &["model"],
         )
         .expect("valid metric");
         let retries = IntCounterVec::new(
-            Opts::new("tally_worker_model_retries_total", "Model calls repeated after a retryable failure"),
+            Opts::new(
+                "tally_worker_model_retries_total",
+                "Model calls repeated after a retryable failure",
+            ),
             &["model"],
         )
         .expect("valid metric");
         let rate_limited = IntCounterVec::new(
-            Opts::new("tally_worker_rate_limited_total", "Model calls answered 429"),
+            Opts::new(
+                "tally_worker_rate_limited_total",
+                "Model calls answered 429",
+            ),
             &["model"],
         )
         .expect("valid metric");
         let tokens = IntCounterVec::new(
-            Opts::new("tally_worker_tokens_total", "Tokens used, by model and kind"),
+            Opts::new(
+                "tally_worker_tokens_total",
+                "Tokens used, by model and kind",
+            ),
             &["model", "kind"],
         )
         .expect("valid metric");
         let cost_micro_usd = IntCounterVec::new(
-            Opts::new("tally_worker_cost_micro_usd_total", "Cost of model calls in millionths of a USD"),
+            Opts::new(
+                "tally_worker_cost_micro_usd_total",
+                "Cost of model calls in millionths of a USD",
+            ),
             &["model"],
         )
         .expect("valid metric");
         let in_flight = IntGauge::new("tally_worker_records_in_flight", "Records being processed")
             .expect("valid metric");
         let experiments_finalized = IntCounterVec::new(
-            Opts::new("tally_worker_experiments_finalized_total", "Experiments made final, by status"),
+            Opts::new(
+                "tally_worker_experiments_finalized_total",
+                "Experiments made final, by status",
+            ),
             &["status"],
         )
         .expect("valid metric");
         let queue_depth = IntGaugeVec::new(
-            Opts::new("tally_queue_depth", "Jobs waiting in a queue (due or scheduled)"),
+            Opts::new(
+                "tally_queue_depth",
+                "Jobs waiting in a queue (due or scheduled)",
+            ),
             &["queue"],
         )
         .expect("valid metric");
@@ -93,7 +116,9 @@ impl Metrics {
             Box::new(experiments_finalized.clone()),
             Box::new(queue_depth.clone()),
         ] {
-            registry.register(collector).expect("metric names are unique");
+            registry
+                .register(collector)
+                .expect("metric names are unique");
         }
         Metrics {
             registry,
@@ -113,7 +138,9 @@ impl Metrics {
     pub async fn render(&self, store: &Store) -> Result<String, String> {
         for queue in QUEUES {
             let depth = store.queue_depth(queue).await.map_err(|e| e.to_string())?;
-            self.queue_depth.with_label_values(&[queue]).set(depth as i64);
+            self.queue_depth
+                .with_label_values(&[queue])
+                .set(depth as i64);
         }
         let mut buffer = Vec::new();
         TextEncoder::new()
@@ -141,12 +168,17 @@ pub async fn serve(
         .with_state((metrics, store));
     let listener = tokio::net::TcpListener::bind(listen).await?;
     tracing::info!(%listen, "metrics listening");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 async fn scrape(State((metrics, store)): State<(Metrics, Store)>) -> (StatusCode, String) {
     match metrics.render(&store).await {
         Ok(text) => (StatusCode::OK, text),
-        Err(error) => (StatusCode::SERVICE_UNAVAILABLE, format!("metrics unavailable: {error}\n")),
+        Err(error) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("metrics unavailable: {error}\n"),
+        ),
     }
 }

@@ -46,11 +46,15 @@ pub fn abandoned(worker: &str, record: &DatasetRecord, starts: u32) -> RecordRes
     )
 }
 
-pub async fn execute(context: &Context, experiment: &ExperimentRecord, record: &DatasetRecord) -> RecordResult {
+/// Calls the model for `record` (the caller holds the call permit) and scores the answer.
+pub async fn execute(
+    context: &Context,
+    experiment: &ExperimentRecord,
+    record: &DatasetRecord,
+) -> RecordResult {
     let pages = Page::of_record(context.data_dir.root(), record);
     let settings = settings_of(&experiment.config);
     let call = {
-        let _permit = context.limits.acquire(&experiment.experiment_id, experiment.jobs).await;
         let _in_flight = InFlight::enter(context);
         context.model.extract(&pages, &settings).await
     };

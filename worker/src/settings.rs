@@ -71,7 +71,11 @@ impl WorkerSettings {
             name: get("TALLY_WORKER_NAME").unwrap_or_else(default_worker_name),
             queues: QueueSettings {
                 heartbeat_interval: Duration::from_secs(
-                    number("TALLY_HEARTBEAT_SECS", QueueSettings::default().heartbeat_interval.as_secs())?.max(1),
+                    number(
+                        "TALLY_HEARTBEAT_SECS",
+                        QueueSettings::default().heartbeat_interval.as_secs(),
+                    )?
+                    .max(1),
                 ),
                 ..QueueSettings::default()
             },
@@ -87,5 +91,9 @@ pub fn default_worker_name() -> String {
         .map(|h| h.trim().to_string())
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "host".to_string());
-    format!("{host}-{}-{:06x}", std::process::id(), rand::random::<u32>() & 0xff_ffff)
+    format!(
+        "{host}-{}-{:06x}",
+        std::process::id(),
+        rand::random::<u32>() & 0xff_ffff
+    )
 }

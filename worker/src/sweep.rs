@@ -34,8 +34,13 @@ pub async fn run(context: Arc<Context>, shutdown: impl Future<Output = ()>) {
     }
 }
 
-pub async fn sweep_once(context: &Context) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
-    let filter = RunFilter { status: Some(RunStatus::Queued), schedule: None };
+pub async fn sweep_once(
+    context: &Context,
+) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
+    let filter = RunFilter {
+        status: Some(RunStatus::Queued),
+        schedule: None,
+    };
     let queued = context.store.list_runs(&filter, 0, BATCH).await?;
     let now = Utc::now();
     let mut swept = 0;

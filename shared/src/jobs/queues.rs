@@ -40,7 +40,10 @@ impl Default for QueueSettings {
     /// 5 s × 3: a killed worker's jobs are picked up by the others within about 15 s
     /// (apalis defaults to minutes).
     fn default() -> Self {
-        QueueSettings { heartbeat_interval: Duration::from_secs(5), missed_heartbeats: 3 }
+        QueueSettings {
+            heartbeat_interval: Duration::from_secs(5),
+            missed_heartbeats: 3,
+        }
     }
 }
 
@@ -76,7 +79,11 @@ impl Queues {
     pub async fn push_plan(&self, job: PlanJob) -> Result<(), QueueError> {
         let key = format!("plan:{}", job.experiment_id);
         let task = TaskBuilder::new(job).idempotency_key(key).build();
-        self.plan.clone().push_task(task).await.map_err(|e| error("plan", e))
+        self.plan
+            .clone()
+            .push_task(task)
+            .await
+            .map_err(|e| error("plan", e))
     }
 
     pub async fn push_chunks(&self, jobs: Vec<ChunkJob>) -> Result<(), QueueError> {
@@ -87,16 +94,27 @@ impl Queues {
             let key = format!("chunk:{}:{}", job.experiment_id, job.chunk);
             TaskBuilder::new(job).idempotency_key(key).build()
         });
-        self.chunk.clone().push_all(stream::iter(tasks)).await.map_err(|e| error("chunk", e))
+        self.chunk
+            .clone()
+            .push_all(stream::iter(tasks))
+            .await
+            .map_err(|e| error("chunk", e))
     }
 
     pub async fn push_finalize(&self, job: FinalizeJob) -> Result<(), QueueError> {
         let key = format!("finalize:{}", job.experiment_id);
         let task = TaskBuilder::new(job).idempotency_key(key).build();
-        self.finalize.clone().push_task(task).await.map_err(|e| error("finalize", e))
+        self.finalize
+            .clone()
+            .push_task(task)
+            .await
+            .map_err(|e| error("finalize", e))
     }
 }
 
 fn error(kind: &'static str, error: impl std::fmt::Display) -> QueueError {
-    QueueError { kind, message: error.to_string() }
+    QueueError {
+        kind,
+        message: error.to_string(),
+    }
 }

@@ -33,7 +33,12 @@ pub async fn handle(job: ChunkJob, context: Data<Arc<Context>>) -> Result<(), Jo
     let (start, end) = experiment.chunk_range(job.chunk);
     let records = context
         .store
-        .dataset_record_range(&experiment.dataset.name, &experiment.dataset.content_hash, start, end)
+        .dataset_record_range(
+            &experiment.dataset.name,
+            &experiment.dataset.content_hash,
+            start,
+            end,
+        )
         .await?;
 
     let mut pending: FuturesUnordered<_> = records
@@ -52,13 +57,21 @@ pub async fn handle(job: ChunkJob, context: Data<Arc<Context>>) -> Result<(), Jo
 
     let next = job.chunk + WINDOW;
     if !stopped && next < experiment.chunk_count() {
-        let job = ChunkJob { experiment_id: job.experiment_id.clone(), chunk: next };
+        let job = ChunkJob {
+            experiment_id: job.experiment_id.clone(),
+            chunk: next,
+        };
         context.queues.push_chunks(vec![job]).await?;
     }
     let view = context.store.experiment(&job.experiment_id).await?;
     let ready = view.is_some_and(|view| view.progress.is_complete() || view.aborted.is_some());
     if stopped || ready {
-        context.queues.push_finalize(FinalizeJob { experiment_id: job.experiment_id }).await?;
+        context
+            .queues
+            .push_finalize(FinalizeJob {
+                experiment_id: job.experiment_id,
+            })
+            .await?;
     }
     Ok(())
 }
@@ -76,6 +89,12 @@ async fn process(
     experiment: &ExperimentRecord,
     record: &DatasetRecord,
 ) -> Result<Processed, JobError> {
+    // The permit comes first, so the cancel / stop check just below is made right
+    // before the call, not before a wait for a permit.
+    let permit = context
+        .limits
+        .acquire(&experiment.experiment_id, experiment.jobs)
+        .await;
     let start = context
         .store
         .begin_record(&experiment.run_id, &experiment.experiment_id, &record.id)
@@ -88,7 +107,13 @@ async fn process(
         }
         RecordStart::Proceed { .. } => record::execute(context, experiment, record).await,
     };
-    let (written, _progress) = context.store.write_result(&experiment.experiment_id, &result).await?;
+    // Held until the result (and a raise_errors stop) is written: with `jobs = 1`,
+    // no record starts before the previous one's outcome is known.
+    let _permit = permit;
+    let (written, _progress) = context
+        .store
+        .write_result(&experiment.experiment_id, &result)
+        .await?;
     if !written {
         return Ok(Processed::Skipped);
     }
@@ -97,9 +122,16 @@ async fn process(
         let reason = format!(
             "record {} failed and raise_errors is set: {}",
             result.record_id,
-            result.error.as_ref().map_or("unknown error", |e| e.message.as_str())
+            result
+                .error
+                .as_ref()
+                .map_or("unknown error", |e| e.message.as_str())
         );
-        if context.store.abort_experiment(&experiment.experiment_id, &reason).await? {
+        if context
+            .store
+            .abort_experiment(&experiment.experiment_id, &reason)
+            .await?
+        {
             tracing::warn!(%reason, "experiment stopped");
         }
         return Ok(Processed::Stopped);
@@ -115,24 +147,46 @@ fn observe(context: &Context, experiment: &ExperimentRecord, result: &RecordResu
         None => ("succeeded", ""),
         Some(error) => ("failed", error.kind.as_str()),
     };
-    metrics.records.with_label_values(&[model, outcome, reason]).inc();
+    metrics
+        .records
+        .with_label_values(&[model, outcome, reason])
+        .inc();
     if result.attempts > 0 {
-        metrics.call_seconds.with_label_values(&[model]).observe(result.latency_ms as f64 / 1000.0);
+        metrics
+            .call_seconds
+            .with_label_values(&[model])
+            .observe(result.latency_ms as f64 / 1000.0);
     }
-    metrics.retries.with_label_values(&[model]).inc_by(u64::from(result.retries()));
-    metrics.rate_limited.with_label_values(&[model]).inc_by(u64::from(result.rate_limited));
+    metrics
+        .retries
+        .with_label_values(&[model])
+        .inc_by(u64::from(result.retries()));
+    metrics
+        .rate_limited
+        .with_label_values(&[model])
+        .inc_by(u64::from(result.rate_limited));
     for (kind, count) in [
         ("prompt", result.tokens.prompt),
         ("output", result.tokens.output),
         ("thinking", result.tokens.thinking),
     ] {
-        metrics.tokens.with_label_values(&[model, kind]).inc_by(count);
+        metrics
+            .tokens
+            .with_label_values(&[model, kind])
+            .inc_by(count);
     }
     if let Some(cost) = result.cost_usd {
-        metrics.cost_micro_usd.with_label_values(&[model]).inc_by((cost * 1e6).round() as u64);
+        metrics
+            .cost_micro_usd
+            .with_label_values(&[model])
+            .inc_by((cost * 1e6).round() as u64);
     }
     match &result.error {
-        None => tracing::info!(latency_ms = result.latency_ms, attempts = result.attempts, "record done"),
+        None => tracing::info!(
+            latency_ms = result.latency_ms,
+            attempts = result.attempts,
+            "record done"
+        ),
         Some(error) => tracing::warn!(kind = %error.kind, message = %error.message,
             attempts = result.attempts, "record failed"),
     }

@@ -36,9 +36,15 @@ async fn finish_experiment(context: &Context, view: &ExperimentView) -> Result<(
         .await?
         .is_some_and(|run| run.cancel_requested);
     let results = context.store.all_results(&experiment.experiment_id).await?;
-    let succeeded = results.iter().filter(|r| r.status == RecordStatus::Succeeded).count();
+    let succeeded = results
+        .iter()
+        .filter(|r| r.status == RecordStatus::Succeeded)
+        .count();
     let (status, error) = if cancelled {
-        (ExperimentStatus::Cancelled, Some("the run was cancelled".to_string()))
+        (
+            ExperimentStatus::Cancelled,
+            Some("the run was cancelled".to_string()),
+        )
     } else if let Some(reason) = &view.aborted {
         (ExperimentStatus::Failed, Some(reason.clone()))
     } else if !view.progress.is_complete() {
@@ -46,14 +52,29 @@ async fn finish_experiment(context: &Context, view: &ExperimentView) -> Result<(
         tracing::warn!(experiment_id = %experiment.experiment_id, "finalize before the experiment is complete ignored");
         return Ok(());
     } else if succeeded == 0 && experiment.total > 0 {
-        (ExperimentStatus::Failed, Some("every record failed".to_string()))
+        (
+            ExperimentStatus::Failed,
+            Some("every record failed".to_string()),
+        )
     } else {
         (ExperimentStatus::Success, None)
     };
-    let summary_context = SummaryContext { urls: &context.urls, status, error };
+    let summary_context = SummaryContext {
+        urls: &context.urls,
+        status,
+        error,
+    };
     let summary = summarize_experiment(experiment, &results, &summary_context);
-    if context.store.finish_experiment(&experiment.experiment_id, &summary).await? {
-        context.metrics.experiments_finalized.with_label_values(&[phase_label(status)]).inc();
+    if context
+        .store
+        .finish_experiment(&experiment.experiment_id, &summary)
+        .await?
+    {
+        context
+            .metrics
+            .experiments_finalized
+            .with_label_values(&[phase_label(status)])
+            .inc();
         tracing::info!(run_id = %experiment.run_id, experiment_id = %experiment.experiment_id,
             status = phase_label(status), overall_accuracy = summary.overall_accuracy,
             success_rate = summary.success_rate, "experiment final");
@@ -77,7 +98,11 @@ async fn complete_run_if_done(context: &Context, run_id: &RunId) -> Result<(), J
         return Ok(()); // some experiment is not final yet
     };
     let (status, response) = assemble_response(&run.record, summaries, &context.urls);
-    if context.store.complete_run(run_id, status, &response).await? {
+    if context
+        .store
+        .complete_run(run_id, status, &response)
+        .await?
+    {
         tracing::info!(%run_id, %status, message = %response.message, "run final");
     }
     Ok(())

@@ -17,11 +17,19 @@ pub async fn handle(job: PlanJob, context: Data<Arc<Context>>) -> Result<(), Job
     tracing::info!(run_id = %experiment.run_id, experiment_id = %job.experiment_id,
         records = experiment.total, chunks, "planning experiment");
     if chunks == 0 {
-        context.queues.push_finalize(FinalizeJob { experiment_id: job.experiment_id }).await?;
+        context
+            .queues
+            .push_finalize(FinalizeJob {
+                experiment_id: job.experiment_id,
+            })
+            .await?;
         return Ok(());
     }
     let first: Vec<ChunkJob> = (0..chunks.min(WINDOW))
-        .map(|chunk| ChunkJob { experiment_id: job.experiment_id.clone(), chunk })
+        .map(|chunk| ChunkJob {
+            experiment_id: job.experiment_id.clone(),
+            chunk,
+        })
         .collect();
     context.queues.push_chunks(first).await?;
     Ok(())

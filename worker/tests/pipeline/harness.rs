@@ -29,13 +29,13 @@ pub fn repo_datasets() -> PathBuf {
 }
 
 pub struct Harness {
-    pub namespace: String,
     pub store: Store,
     pub queues: Queues,
     pub emulator: RunningEmulator,
     pub data_dir: PathBuf,
     pub http: reqwest::Client,
     workers: Vec<oneshot::Sender<()>>,
+    metrics: Vec<Metrics>,
     handles: Vec<tokio::task::JoinHandle<Result<(), String>>>,
 }
 
@@ -52,21 +52,25 @@ impl Harness {
             _ => None,
         })
         .expect("test store settings");
-        let store = Store::connect(&settings).await.expect("Redis at 127.0.0.1:6379");
+        let store = Store::connect(&settings)
+            .await
+            .expect("Redis at 127.0.0.1:6379");
         let queues = Queues::new(&store, queue_settings());
         let mut config = EmulatorConfig::default().with_fixed_latency(latency_ms);
         config.datasets = Some(data_dir.to_path_buf());
-        let emulator = gemini_emulator::spawn(config).await.expect("emulator starts");
+        let emulator = gemini_emulator::spawn(config)
+            .await
+            .expect("emulator starts");
         let dir = DataDir::open(data_dir).expect("data dir");
         import(&store, &dir, SAMPLE).await.expect("sample imports");
         let harness = Harness {
-            namespace,
             store,
             queues,
             emulator,
             data_dir: data_dir.to_path_buf(),
             http: reqwest::Client::new(),
             workers: Vec::new(),
+            metrics: Vec::new(),
             handles: Vec::new(),
         };
         harness.wait_for_emulator_index().await;
@@ -74,10 +78,14 @@ impl Harness {
     }
 
     async fn wait_for_emulator_index(&self) {
-        poll("the emulator's dataset index", Duration::from_secs(30), || async {
-            let stats = self.emulator_json("/_emulator/stats").await;
-            stats["index"]["ready"].as_bool() == Some(true)
-        })
+        poll(
+            "the emulator's dataset index",
+            Duration::from_secs(30),
+            || async {
+                let stats = self.emulator_json("/_emulator/stats").await;
+                stats["index"]["ready"].as_bool() == Some(true)
+            },
+        )
         .await;
     }
 
@@ -98,6 +106,8 @@ impl Harness {
     /// `stop_workers` is called.
     pub async fn start_worker(&mut self, name: &str) {
         let model = GeminiClient::new(self.gemini_config()).expect("client");
+        let metrics = Metrics::new();
+        self.metrics.push(metrics.clone());
         let context = Context::new(
             format!("{name}-{:06x}", rand::random::<u32>() & 0xff_ffff),
             self.store.clone(),
@@ -105,7 +115,7 @@ impl Harness {
             Arc::new(model),
             DataDir::open(&self.data_dir).expect("data dir"),
             PublicUrls::new("http://tally.test"),
-            Metrics::new(),
+            metrics,
         );
         let worker = Worker::new(Arc::new(context), 8, Duration::from_secs(5));
         let (stop, stopped) = oneshot::channel();
@@ -128,26 +138,51 @@ impl Harness {
         let request = ExperimentRequest::from_json_bytes(body.as_bytes()).expect("valid request");
         let submission = Submission {
             request,
-            submitter: Submitter { api_key_name: Some("test".into()), schedule: None },
+            submitter: Submitter {
+                api_key_name: Some("test".into()),
+                schedule: None,
+            },
             idempotency: None,
         };
-        submit(&self.store, &self.queues, submission, DEFAULT_MAX_CHUNK_SIZE)
-            .await
-            .expect("submitted")
-            .run_id
+        submit(
+            &self.store,
+            &self.queues,
+            submission,
+            DEFAULT_MAX_CHUNK_SIZE,
+        )
+        .await
+        .expect("submitted")
+        .run_id
     }
 
     /// Polls until the run is final (panics after `within`).
     pub async fn wait_final(&self, run: &RunId, within: Duration) -> RunView {
         let deadline = Instant::now() + within;
         loop {
-            let view = self.store.run(run).await.expect("store").expect("run exists");
+            let view = self
+                .store
+                .run(run)
+                .await
+                .expect("store")
+                .expect("run exists");
             if view.status.is_final() {
                 return view;
             }
-            assert!(Instant::now() < deadline, "run {run} not final within {within:?}: {:?}", view.status);
+            assert!(
+                Instant::now() < deadline,
+                "run {run} not final within {within:?}: {:?}",
+                view.status
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// The Prometheus text of the `index`-th worker started in this process.
+    pub async fn worker_metrics(&self, index: usize) -> String {
+        self.metrics[index]
+            .render(&self.store)
+            .await
+            .expect("metrics render")
     }
 
     pub async fn emulator_json(&self, path: &str) -> Value {
@@ -170,7 +205,10 @@ impl Harness {
             .await
             .expect("emulator answers")
             .status();
-        assert!(status.is_success(), "emulator settings patch refused: {status}");
+        assert!(
+            status.is_success(),
+            "emulator settings patch refused: {status}"
+        );
     }
 
     /// Every key of this test's namespace and queues, for scans and cleanup.
@@ -181,7 +219,10 @@ impl Harness {
             .await
             .expect("redis");
         let mut keys = Vec::new();
-        for pattern in [self.store.keys().all_pattern(), self.store.keys().queues_pattern()] {
+        for pattern in [
+            self.store.keys().all_pattern(),
+            self.store.keys().queues_pattern(),
+        ] {
             let mut cursor: u64 = 0;
             loop {
                 let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
@@ -203,6 +244,43 @@ impl Harness {
         keys
     }
 
+    /// Keys of this test whose name or value contains `needle`.
+    pub async fn keys_containing(&self, needle: &str) -> Vec<String> {
+        let mut conn = redis::Client::open("redis://127.0.0.1:6379")
+            .expect("url")
+            .get_multiplexed_async_connection()
+            .await
+            .expect("redis");
+        let mut found = Vec::new();
+        for key in self.all_keys().await {
+            let kind: String = redis::cmd("TYPE")
+                .arg(&key)
+                .query_async(&mut conn)
+                .await
+                .expect("type");
+            let read = match kind.as_str() {
+                "string" => redis::cmd("GET").arg(&key).clone(),
+                "hash" => redis::cmd("HGETALL").arg(&key).clone(),
+                "list" => redis::cmd("LRANGE").arg(&key).arg(0).arg(-1).clone(),
+                "set" => redis::cmd("SMEMBERS").arg(&key).clone(),
+                "zset" => redis::cmd("ZRANGE").arg(&key).arg(0).arg(-1).clone(),
+                _ => continue,
+            };
+            let values: Vec<Vec<u8>> = match kind.as_str() {
+                "string" => vec![read.query_async::<Vec<u8>>(&mut conn).await.expect("read")],
+                _ => read.query_async(&mut conn).await.expect("read"),
+            };
+            if key.contains(needle)
+                || values
+                    .iter()
+                    .any(|v| String::from_utf8_lossy(v).contains(needle))
+            {
+                found.push(key);
+            }
+        }
+        found
+    }
+
     pub async fn cleanup(mut self) {
         self.stop_workers().await;
         let keys = self.all_keys().await;
@@ -212,13 +290,20 @@ impl Harness {
             .await
             .expect("redis");
         for batch in keys.chunks(500) {
-            let _: () = redis::cmd("DEL").arg(batch).query_async(&mut conn).await.expect("del");
+            let _: () = redis::cmd("DEL")
+                .arg(batch)
+                .query_async(&mut conn)
+                .await
+                .expect("del");
         }
     }
 }
 
 pub fn queue_settings() -> QueueSettings {
-    QueueSettings { heartbeat_interval: HEARTBEAT, missed_heartbeats: 3 }
+    QueueSettings {
+        heartbeat_interval: HEARTBEAT,
+        missed_heartbeats: 3,
+    }
 }
 
 /// Polls `check` until it holds (panics after `within`, naming `what`).
