@@ -8,6 +8,7 @@
 //! - `runs`: runs created with their experiments; cancel; completion exactly once.
 //! - `experiments`: live experiment state, the chunk cursor, abort and finish.
 //! - `results`: per-record results, written once and counted once.
+//! - `health`: `ping`, whether Redis answers.
 //!
 //! Each concern adds an `impl Store` block in its own file; they share the one
 //! connection manager, which reconnects by itself and is cheap to clone per call.
@@ -15,6 +16,7 @@
 mod datasets;
 mod error;
 mod experiments;
+mod health;
 mod keys;
 mod namespace;
 mod results;
