@@ -1,18 +1,39 @@
 //! Logging setup shared by every binary: `tracing` to stderr, human-readable or JSON
-//! (`TALLY_LOG_FORMAT=json`), filtered by `RUST_LOG` (default `info`).
+//! lines (`TALLY_LOG_FORMAT=text|json`), filtered by `RUST_LOG` (default `info`).
 
 use tracing_subscriber::EnvFilter;
 
-/// Installs the global subscriber; a second call (tests) is ignored.
-pub fn init_logging() {
+/// The setting that chooses the log format.
+pub const LOG_FORMAT_ENV: &str = "TALLY_LOG_FORMAT";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+impl LogFormat {
+    /// Unset or empty is `text`.
+    pub fn parse(value: Option<&str>) -> Result<LogFormat, String> {
+        match value.map(str::trim) {
+            None | Some("" | "text") => Ok(LogFormat::Text),
+            Some("json") => Ok(LogFormat::Json),
+            Some(other) => Err(format!(
+                "{LOG_FORMAT_ENV}: must be text or json, got {other:?}"
+            )),
+        }
+    }
+}
+
+/// Installs the global subscriber; a second call (tests) leaves the first in place.
+pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let json = std::env::var("TALLY_LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
-    let _ = if json {
-        builder.json().try_init()
-    } else {
-        builder.try_init()
+    let _already_set = match format {
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Text => builder.try_init(),
     };
 }

@@ -7,7 +7,6 @@ use tally_worker::{Context, Metrics, Worker, WorkerSettings, connect, metrics};
 
 #[tokio::main]
 async fn main() {
-    tally::telemetry::init_logging();
     if let Err(error) = run().await {
         tracing::error!(%error, "tally-worker stopped");
         eprintln!("tally-worker: {error}");
@@ -17,6 +16,7 @@ async fn main() {
 
 async fn run() -> Result<(), String> {
     let settings = WorkerSettings::from_env().map_err(|e| e.to_string())?;
+    tally::telemetry::init(settings.log_format);
     let model = GeminiClient::new(settings.gemini.clone()).map_err(|e| e.to_string())?;
     let (store, queues) = connect(&settings)
         .await
@@ -24,12 +24,12 @@ async fn run() -> Result<(), String> {
     let metrics = Metrics::new();
     let (stop, stopped) = tokio::sync::watch::channel(false);
     if let Some(listen) = settings.metrics_listen {
-        let (metrics, store, mut stopped) = (metrics.clone(), store.clone(), stopped.clone());
+        let (metrics, mut stopped) = (metrics.clone(), stopped.clone());
         tokio::spawn(async move {
             let shutdown = async move {
                 let _ = stopped.wait_for(|stop| *stop).await;
             };
-            if let Err(error) = metrics::serve(listen, metrics, store, shutdown).await {
+            if let Err(error) = metrics::serve(listen, metrics, shutdown).await {
                 tracing::error!(%error, "metrics server failed");
             }
         });

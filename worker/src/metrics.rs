@@ -1,8 +1,8 @@
 //! The worker's Prometheus metrics, and the small server that exposes them.
 //!
 //! One registry per process (the `prometheus` crate; apalis's own metrics feature is
-//! off, so there is only one). Queue depths are read from Redis when scraped, so
-//! every worker reports the same cluster-wide figure.
+//! off, so there is only one). Queue depths are cluster-wide figures: tally-api
+//! exports them.
 
 use std::net::SocketAddr;
 
@@ -11,13 +11,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
 };
-use tally::store::Store;
-
-/// Queue kinds whose depth is exported.
-const QUEUES: [&str; 3] = ["plan", "chunk", "finalize"];
 
 #[derive(Clone)]
 pub struct Metrics {
@@ -30,7 +25,6 @@ pub struct Metrics {
     pub cost_micro_usd: IntCounterVec,
     pub in_flight: IntGauge,
     pub experiments_finalized: IntCounterVec,
-    queue_depth: IntGaugeVec,
 }
 
 impl Metrics {
@@ -97,14 +91,6 @@ impl Metrics {
             &["status"],
         )
         .expect("valid metric");
-        let queue_depth = IntGaugeVec::new(
-            Opts::new(
-                "tally_queue_depth",
-                "Jobs waiting in a queue (due or scheduled)",
-            ),
-            &["queue"],
-        )
-        .expect("valid metric");
         for collector in [
             Box::new(records.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(call_seconds.clone()),
@@ -114,7 +100,6 @@ impl Metrics {
             Box::new(cost_micro_usd.clone()),
             Box::new(in_flight.clone()),
             Box::new(experiments_finalized.clone()),
-            Box::new(queue_depth.clone()),
         ] {
             registry
                 .register(collector)
@@ -130,18 +115,11 @@ impl Metrics {
             cost_micro_usd,
             in_flight,
             experiments_finalized,
-            queue_depth,
         }
     }
 
-    /// The text exposition, with queue depths read now.
-    pub async fn render(&self, store: &Store) -> Result<String, String> {
-        for queue in QUEUES {
-            let depth = store.queue_depth(queue).await.map_err(|e| e.to_string())?;
-            self.queue_depth
-                .with_label_values(&[queue])
-                .set(depth as i64);
-        }
+    /// The text exposition.
+    pub fn render(&self) -> Result<String, String> {
         let mut buffer = Vec::new();
         TextEncoder::new()
             .encode(&self.registry.gather(), &mut buffer)
@@ -160,12 +138,11 @@ impl Default for Metrics {
 pub async fn serve(
     listen: SocketAddr,
     metrics: Metrics,
-    store: Store,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = Router::new()
         .route("/metrics", get(scrape))
-        .with_state((metrics, store));
+        .with_state(metrics);
     let listener = tokio::net::TcpListener::bind(listen).await?;
     tracing::info!(%listen, "metrics listening");
     axum::serve(listener, app)
@@ -173,8 +150,8 @@ pub async fn serve(
         .await
 }
 
-async fn scrape(State((metrics, store)): State<(Metrics, Store)>) -> (StatusCode, String) {
-    match metrics.render(&store).await {
+async fn scrape(State(metrics): State<Metrics>) -> (StatusCode, String) {
+    match metrics.render() {
         Ok(text) => (StatusCode::OK, text),
         Err(error) => (
             StatusCode::SERVICE_UNAVAILABLE,

@@ -8,6 +8,7 @@ use tally::gemini::{ConfigError, GeminiConfig};
 use tally::jobs::QueueSettings;
 use tally::run::PublicUrls;
 use tally::store::{InvalidStoreSetting, StoreSettings};
+use tally::telemetry::{LOG_FORMAT_ENV, LogFormat};
 
 pub struct WorkerSettings {
     pub store: StoreSettings,
@@ -25,6 +26,8 @@ pub struct WorkerSettings {
     /// `TALLY_HEARTBEAT_SECS`: liveness beat; a silent worker's jobs move to others
     /// after three missed beats.
     pub queues: QueueSettings,
+    /// `TALLY_LOG_FORMAT`: `text` or `json`.
+    pub log_format: LogFormat,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +72,12 @@ impl WorkerSettings {
             concurrent_chunks: number("TALLY_WORKER_CHUNKS", 16)?.max(1) as usize,
             shutdown_grace: Duration::from_secs(number("TALLY_SHUTDOWN_GRACE_SECS", 30)?),
             name: get("TALLY_WORKER_NAME").unwrap_or_else(default_worker_name),
+            log_format: LogFormat::parse(get(LOG_FORMAT_ENV).as_deref()).map_err(|message| {
+                SettingsError::Invalid {
+                    name: LOG_FORMAT_ENV,
+                    message,
+                }
+            })?,
             queues: QueueSettings {
                 heartbeat_interval: Duration::from_secs(
                     number(

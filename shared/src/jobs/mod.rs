@@ -7,13 +7,17 @@
 //! - `plan`: one per experiment; sizes it and enqueues its first chunks.
 //! - `chunk`: a handful of records of one experiment.
 //! - `finalize`: summarises an experiment and completes the run when it is the last.
+//!
+//! `depth` reads how many jobs wait in each queue (for metrics).
 
+mod depth;
 mod queues;
 
 use serde::{Deserialize, Serialize};
 
 use crate::run::ExperimentId;
 
+pub use depth::QueueDepth;
 pub use queues::{QueueError, QueueSettings, Queues};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -118,16 +118,6 @@ impl Keys {
         format!("{{{}}}:{kind}", self.namespace)
     }
 
-    /// apalis-redis's list of a queue's due job ids.
-    pub fn queue_active(&self, kind: &str) -> String {
-        format!("{}:active", self.queue(kind))
-    }
-
-    /// apalis-redis's sorted set of a queue's jobs waiting for their run time.
-    pub fn queue_scheduled(&self, kind: &str) -> String {
-        format!("{}:scheduled", self.queue(kind))
-    }
-
     /// The pattern that matches every queue key of this namespace.
     pub fn queues_pattern(&self) -> String {
         format!("{{{}}}:*", self.namespace)

@@ -8,7 +8,7 @@
 //! - `runs`: runs created with their experiments; cancel; completion exactly once.
 //! - `experiments`: live experiment state, abort and finish.
 //! - `results`: per-record results, written once and counted once.
-//! - `queues`: depths of the job queues.
+//! - `health`: `ping`, whether Redis answers.
 //!
 //! Each concern adds an `impl Store` block in its own file; they share the one
 //! connection manager, which reconnects by itself and is cheap to clone per call.
@@ -16,9 +16,9 @@
 mod datasets;
 mod error;
 mod experiments;
+mod health;
 mod keys;
 mod namespace;
-mod queues;
 mod results;
 mod runs;
 mod settings;

@@ -144,9 +144,10 @@ async fn async_submission_runs_to_a_final_response() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_workers_share_one_experiment() {
-    let mut harness = Harness::start("share", 150).await;
-    harness.start_worker("a").await;
-    harness.start_worker("b").await;
+    let mut harness = Harness::start("share", 600).await;
+    // Two chunks at a time each: neither worker can hold all ten chunks.
+    harness.start_worker_with("a", 2).await;
+    harness.start_worker_with("b", 2).await;
     let run = harness
         .submit(&request(
             r#"[{"model": "gemini-2.5-flash", "temperature": 0.0}]"#,

@@ -42,7 +42,7 @@ async fn rate_limits_and_overload_are_retried_to_a_final_state() {
     let summary = &view.response.unwrap().experiments[0];
     assert_eq!(summary.retries, 12);
 
-    let metrics = harness.worker_metrics(0).await;
+    let metrics = harness.worker_metrics(0);
     assert!(
         metrics.contains(r#"tally_worker_model_retries_total{model="gemini-2.5-flash"} 12"#),
         "{metrics}"

@@ -105,6 +105,11 @@ impl Harness {
     /// Starts a worker in this process; it runs until the harness is dropped or
     /// `stop_workers` is called.
     pub async fn start_worker(&mut self, name: &str) {
+        self.start_worker_with(name, 8).await;
+    }
+
+    /// A worker that runs at most `chunks` chunk jobs at once.
+    pub async fn start_worker_with(&mut self, name: &str, chunks: usize) {
         let model = GeminiClient::new(self.gemini_config()).expect("client");
         let metrics = Metrics::new();
         self.metrics.push(metrics.clone());
@@ -117,7 +122,7 @@ impl Harness {
             PublicUrls::new("http://tally.test"),
             metrics,
         );
-        let worker = Worker::new(Arc::new(context), 8, Duration::from_secs(5));
+        let worker = Worker::new(Arc::new(context), chunks, Duration::from_secs(5));
         let (stop, stopped) = oneshot::channel();
         self.workers.push(stop);
         self.handles.push(tokio::spawn(worker.run(async {
@@ -178,11 +183,8 @@ impl Harness {
     }
 
     /// The Prometheus text of the `index`-th worker started in this process.
-    pub async fn worker_metrics(&self, index: usize) -> String {
-        self.metrics[index]
-            .render(&self.store)
-            .await
-            .expect("metrics render")
+    pub fn worker_metrics(&self, index: usize) -> String {
+        self.metrics[index].render().expect("metrics render")
     }
 
     pub async fn emulator_json(&self, path: &str) -> Value {

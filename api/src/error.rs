@@ -1,0 +1,241 @@
+//! `ApiError`: every way a request can fail, mapped to one HTTP status and one stable
+//! JSON code (`tally::contract::ErrorBody`).
+//!
+//! The client gets a precise message naming the field at fault, never an internal
+//! cause: the cause chain of a 5xx goes to the log (and only there), with no secret in
+//! it — causes are store and queue errors, which carry no request data.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tally::contract::{ErrorBody, FieldError, RequestError};
+use tally::dataset::{DataDirError, ImportError, Problem};
+use tally::jobs::QueueError;
+use tally::store::StoreError;
+use tally::submission::SubmitError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the body is not a JSON object (or not UTF-8, or empty).
+    #[error("{0}")]
+    Malformed(String),
+    /// 401: no `X-API-Key`, or one that matches no configured key.
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// 404: an unknown run, experiment, dataset or route; `field` names the request
+    /// field that pointed at it, when one did.
+    #[error("{message}")]
+    NotFound {
+        message: String,
+        field: Option<&'static str>,
+    },
+    /// 405: the path exists, the method does not.
+    #[error("method not allowed on this path")]
+    MethodNotAllowed,
+    /// 409: the run already ended; there is nothing to cancel.
+    #[error("{0}")]
+    Conflict(String),
+    /// 413: the body is larger than the configured limit.
+    #[error("request body is larger than the limit of {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    /// 422: fields (of the body, the query or a header) break their rules; all of them.
+    #[error("{}", render(.0))]
+    Invalid(Vec<FieldError>),
+    /// 422: a dataset folder has problems, each located by file and line.
+    #[error("the dataset folder has {} problem(s)", .0.len())]
+    InvalidDataset(Vec<Problem>),
+    /// 429: the submitter is over its limit (reserved for submission quotas).
+    #[error("too many requests: {0}")]
+    RateLimited(String),
+    /// 503: Redis does not answer. The process stays up and recovers with it.
+    #[error("the store is unreachable")]
+    Unavailable(String),
+    /// 500: something that is no fault of the request (a corrupt stored value).
+    #[error("internal error")]
+    Internal(String),
+}
+
+fn render(errors: &[FieldError]) -> String {
+    ErrorBody::invalid_fields(errors).error.message
+}
+
+impl ApiError {
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::NotFound {
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    /// One invalid field.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> ApiError {
+        ApiError::Invalid(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Invalid(_) | ApiError::InvalidDataset(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable, machine-readable code of the body.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Malformed(_) => "malformed_body",
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::NotFound { .. } => "not_found",
+            ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::Invalid(_) => "invalid_request",
+            ApiError::InvalidDataset(_) => "invalid_dataset",
+            ApiError::RateLimited(_) => "rate_limited",
+            ApiError::Unavailable(_) => "unavailable",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        match self {
+            ApiError::Invalid(errors) => ErrorBody::invalid_fields(errors),
+            ApiError::InvalidDataset(problems) => {
+                let mut body = ErrorBody::new(
+                    self.code(),
+                    format!(
+                        "the dataset folder has {} problem(s); nothing was imported",
+                        problems.len()
+                    ),
+                );
+                body.error.details = problems.iter().map(problem_detail).collect();
+                body
+            }
+            ApiError::NotFound {
+                message,
+                field: Some(field),
+            } => {
+                let mut body = ErrorBody::new(self.code(), message.clone());
+                body.error.details = vec![FieldError {
+                    field: (*field).to_string(),
+                    message: message
+                        .strip_prefix(&format!("{field}: "))
+                        .unwrap_or(message)
+                        .to_string(),
+                }];
+                body
+            }
+            ApiError::Unavailable(_) => ErrorBody::new(
+                self.code(),
+                "the store (Redis) is unreachable; try again shortly",
+            ),
+            ApiError::Internal(_) => ErrorBody::new(
+                self.code(),
+                "internal error; the server log has the details",
+            ),
+            other => ErrorBody::new(other.code(), other.to_string()),
+        }
+    }
+}
+
+/// A dataset problem as a detail: the location (`records.jsonl:3`) is the field.
+fn problem_detail(problem: &Problem) -> FieldError {
+    FieldError {
+        field: match problem.line {
+            Some(line) => format!("{}:{line}", problem.file),
+            None => problem.file.clone(),
+        },
+        message: problem.message.clone(),
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match &self {
+            ApiError::Unavailable(cause) => tracing::warn!(cause = %cause, "store unreachable"),
+            ApiError::Internal(cause) => tracing::error!(cause = %cause, "internal error"),
+            _ => {}
+        }
+        let status = self.status();
+        let body = serde_json::to_vec(&self.body()).unwrap_or_default();
+        let mut response = (status, body).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        response
+    }
+}
+
+impl From<RequestError> for ApiError {
+    fn from(error: RequestError) -> Self {
+        match error {
+            RequestError::Malformed(message) => ApiError::Malformed(message),
+            RequestError::Invalid(errors) => ApiError::Invalid(errors),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Redis(_) => ApiError::Unavailable(error.to_string()),
+            StoreError::Corrupt { .. } => ApiError::Internal(error.to_string()),
+        }
+    }
+}
+
+impl From<QueueError> for ApiError {
+    /// Pushing a job only fails when Redis does.
+    fn from(error: QueueError) -> Self {
+        ApiError::Unavailable(error.to_string())
+    }
+}
+
+impl From<SubmitError> for ApiError {
+    fn from(error: SubmitError) -> Self {
+        match error {
+            SubmitError::UnknownDataset(_) => ApiError::NotFound {
+                message: error.to_string(),
+                field: Some("dataset_name"),
+            },
+            SubmitError::UnknownVersion { .. } => ApiError::NotFound {
+                message: error.to_string(),
+                field: Some("dataset_version"),
+            },
+            SubmitError::Store(error) => error.into(),
+            SubmitError::Queue(error) => error.into(),
+        }
+    }
+}
+
+impl From<ImportError> for ApiError {
+    fn from(error: ImportError) -> Self {
+        match error {
+            ImportError::Path(DataDirError::Unusable { .. }) => {
+                ApiError::Internal(error.to_string())
+            }
+            ImportError::Path(DataDirError::NotFound { .. }) => ApiError::NotFound {
+                message: format!("path: {error}"),
+                field: Some("path"),
+            },
+            ImportError::Path(path_error) => ApiError::invalid("path", path_error.to_string()),
+            ImportError::Name(value_error) => ApiError::invalid(
+                "path",
+                format!("the folder name cannot be a dataset name: {value_error}"),
+            ),
+            ImportError::Invalid(problems) => ApiError::InvalidDataset(problems),
+            ImportError::Store(error) => error.into(),
+            ImportError::Validation(cause) => ApiError::Internal(cause),
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! tally-api: the HTTP API of tally. It validates and authenticates requests, records
+//! runs and enqueues their jobs, and reports status, results, comparisons and
+//! datasets. **Handlers only validate, query or enqueue; they never execute a run**
+//! — workers do.
+//!
+//! - `settings`: every environment variable, parsed once (`Settings`, `ApiKeys`).
+//! - `startup`: `Application::build(settings)` → bound listener + router;
+//!   `run_until_stopped(shutdown)`.
+//! - `backend`: the Redis store and queues, connected on first use and retried, so
+//!   the process stays up while Redis is down.
+//! - `state`: `AppState`, what handlers share.
+//! - `auth`: the `X-API-Key` layer; `Caller` (the key's name).
+//! - `error`: `ApiError` → status + stable code + `ErrorBody`; causes only to the log.
+//! - `extract`: body (size limit), query parameters, path ids.
+//! - `routes`: one file per route group (submit, runs, experiments, compare,
+//!   datasets, health, docs).
+//! - `views`: the JSON of run status, experiment detail and progress.
+//! - `export`: results as CSV / JSON lines.
+//! - `bootstrap`: the paired bootstrap confidence interval used by compare.
+//! - `openapi`: the OpenAPI document; `metrics`: Prometheus; logging is `tally::telemetry`.
+
+pub mod auth;
+pub mod backend;
+pub mod bootstrap;
+pub mod error;
+pub mod export;
+pub mod extract;
+pub mod metrics;
+pub mod openapi;
+mod routes;
+pub mod settings;
+pub mod startup;
+pub mod state;
+pub mod views;
+
+pub use settings::{ApiKeys, LogFormat, Settings};
+pub use startup::Application;

@@ -1,0 +1,312 @@
+//! `GET /api/v1/experiments/compare?ids=a,b[,c…]`: two or more experiments (of one
+//! run or of different runs) side by side — their summaries, the records on which
+//! their answers or scores disagree, and for each pair a paired bootstrap 95 %
+//! interval of the overall-accuracy difference over the records both answered
+//! (`bootstrap`), so that a small difference on a small sample reads as noise.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use axum::Json;
+use axum::extract::State;
+use serde::Serialize;
+use tally::contract::ExperimentSummary;
+use tally::evaluators::{Compute, Evaluations, OVERALL_ACCURACY, by_name, diff};
+use tally::run::{ExperimentId, ExperimentPhase, RecordResult, RecordStatus};
+
+use crate::bootstrap::{Interval, RESAMPLES, SEED, paired_bootstrap};
+use crate::error::ApiError;
+use crate::extract::{Params, experiment_id};
+use crate::state::AppState;
+use crate::views::{ProgressView, experiment_api_url};
+
+const MAX_COMPARED: usize = 10;
+/// Records listed in `differences`; `differences_total` counts them all.
+const MAX_DIFFERENCES: usize = 1000;
+
+#[derive(Debug, Serialize)]
+pub struct Comparison {
+    pub experiments: Vec<ComparedExperiment>,
+    /// Records answered by every compared experiment.
+    pub shared_records: usize,
+    pub differences_total: usize,
+    /// Records where the experiments disagree, by record id (at most 1000).
+    pub differences: Vec<RecordDifference>,
+    /// One entry per pair (a before b in `ids` order).
+    pub pairs: Vec<PairComparison>,
+    pub method: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ComparedExperiment {
+    pub experiment_id: String,
+    pub run_id: String,
+    pub experiment_name: String,
+    pub model: String,
+    pub temperature: f64,
+    pub status: ExperimentPhase,
+    pub progress: ProgressView,
+    /// The final summary, once the experiment is final.
+    pub summary: Option<ExperimentSummary>,
+    pub detail_url: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RecordDifference {
+    pub record_id: String,
+    /// One per compared experiment, in `ids` order.
+    pub answers: Vec<RecordAnswer>,
+    /// Report fields whose values differ between answers (relative to the first
+    /// experiment that answered), e.g. `PartyList.ballot_statistics.good_ballots`.
+    pub differing_fields: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RecordAnswer {
+    pub experiment_id: String,
+    /// `succeeded`, `failed`, or `missing` (no result yet, or skipped).
+    pub status: &'static str,
+    /// 0.2·exact_form_match + 0.4·ballot_accuracy_score + 0.4·vote_results_quality.
+    pub overall_accuracy: Option<f64>,
+    pub error_kind: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PairComparison {
+    pub a: String,
+    pub b: String,
+    /// Records both answered with an accuracy (the bootstrap's sample).
+    pub shared_records: usize,
+    pub accuracy_a: Option<f64>,
+    pub accuracy_b: Option<f64>,
+    /// `accuracy_a − accuracy_b` over the shared records.
+    pub difference: Option<f64>,
+    pub ci95: Option<Interval>,
+    /// True when the interval excludes 0.
+    pub significant: bool,
+    pub verdict: String,
+    pub resamples: usize,
+    pub seed: u64,
+}
+
+const METHOD: &str = "Accuracy is the mean per-record overall_accuracy over the records both \
+experiments answered. ci95 is a paired bootstrap: the shared records are resampled with \
+replacement 2000 times (ChaCha8 seeded with `seed`, so answers repeat) and the 2.5th and \
+97.5th percentiles of the resampled differences are reported. An interval that contains 0 \
+means the data cannot tell the two apart.";
+
+pub async fn compare(
+    State(state): State<AppState>,
+    mut params: Params,
+) -> Result<Json<Comparison>, ApiError> {
+    let ids_text = params.text("ids");
+    params.finish()?;
+    let ids = parse_ids(ids_text.as_deref())?;
+    let connected = state.backend.get().await?;
+    let views = connected.store.experiments(&ids).await?;
+    let mut experiments = Vec::with_capacity(ids.len());
+    for (id, view) in ids.iter().zip(views) {
+        let view = view.ok_or_else(|| ApiError::NotFound {
+            message: format!("ids: no experiment {id}"),
+            field: Some("ids"),
+        })?;
+        let results = connected.store.all_results(id).await?;
+        experiments.push((view, by_record(results)));
+    }
+    let compared = experiments
+        .iter()
+        .map(|(view, _)| ComparedExperiment {
+            experiment_id: view.record.experiment_id.to_string(),
+            run_id: view.record.run_id.to_string(),
+            experiment_name: view.record.name.clone(),
+            model: view.record.config.model.as_str().to_string(),
+            temperature: view.record.config.temperature.get(),
+            status: view.phase,
+            progress: ProgressView::of(view.progress),
+            summary: view.summary.clone(),
+            detail_url: experiment_api_url(&state, view.record.experiment_id.as_str()),
+        })
+        .collect();
+    let results: Vec<&BTreeMap<String, RecordResult>> =
+        experiments.iter().map(|(_, r)| r).collect();
+    let (differences_total, differences) = differences(&ids, &results);
+    let shared_records = results.first().map_or(0, |first| {
+        first
+            .keys()
+            .filter(|record| results.iter().all(|r| r.contains_key(*record)))
+            .count()
+    });
+    let mut pairs = Vec::new();
+    for i in 0..ids.len() {
+        for j in i + 1..ids.len() {
+            pairs.push(pair(&ids[i], &ids[j], results[i], results[j]));
+        }
+    }
+    Ok(Json(Comparison {
+        experiments: compared,
+        shared_records,
+        differences_total,
+        differences,
+        pairs,
+        method: METHOD,
+    }))
+}
+
+fn parse_ids(text: Option<&str>) -> Result<Vec<ExperimentId>, ApiError> {
+    let Some(text) = text else {
+        return Err(ApiError::invalid(
+            "ids",
+            "is required: two or more experiment ids separated by commas",
+        ));
+    };
+    let parts: Vec<&str> = text.split(',').map(str::trim).collect();
+    if parts.len() < 2 || parts.len() > MAX_COMPARED {
+        return Err(ApiError::invalid(
+            "ids",
+            format!(
+                "must name 2 to {MAX_COMPARED} experiments separated by commas, got {}",
+                parts.len()
+            ),
+        ));
+    }
+    let mut seen = BTreeSet::new();
+    let mut ids = Vec::with_capacity(parts.len());
+    for part in parts {
+        let id = experiment_id(part).map_err(|error| ApiError::NotFound {
+            message: format!("ids: {error}"),
+            field: Some("ids"),
+        })?;
+        if !seen.insert(id.clone()) {
+            return Err(ApiError::invalid("ids", format!("names {id} twice")));
+        }
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+fn by_record(results: Vec<RecordResult>) -> BTreeMap<String, RecordResult> {
+    results
+        .into_iter()
+        .map(|r| (r.record_id.clone(), r))
+        .collect()
+}
+
+/// A record's overall accuracy, computed exactly as the `overall_accuracy` summary
+/// evaluator computes it per record (so the means here match the summaries).
+fn record_accuracy(evaluations: &Evaluations) -> Option<f64> {
+    let Some(Compute::Summary { inputs, per_record }) =
+        by_name(OVERALL_ACCURACY).map(|e| e.compute())
+    else {
+        return None;
+    };
+    let values: Vec<_> = inputs.iter().map(|name| evaluations.get(name)).collect();
+    per_record(&values)
+}
+
+fn differences(
+    ids: &[ExperimentId],
+    results: &[&BTreeMap<String, RecordResult>],
+) -> (usize, Vec<RecordDifference>) {
+    let records: BTreeSet<&String> = results.iter().flat_map(|r| r.keys()).collect();
+    let mut total = 0;
+    let mut listed = Vec::new();
+    for record in records {
+        let found: Vec<Option<&RecordResult>> = results.iter().map(|r| r.get(record)).collect();
+        let answers: Vec<RecordAnswer> = ids
+            .iter()
+            .zip(&found)
+            .map(|(id, result)| RecordAnswer {
+                experiment_id: id.to_string(),
+                status: match result.map(|r| r.status) {
+                    Some(RecordStatus::Succeeded) => "succeeded",
+                    Some(RecordStatus::Failed) => "failed",
+                    None => "missing",
+                },
+                overall_accuracy: result.and_then(|r| record_accuracy(&r.evaluations)),
+                error_kind: result.and_then(|r| r.error.as_ref().map(|e| e.kind.clone())),
+            })
+            .collect();
+        let differing_fields = differing_fields(&found);
+        let first = &answers[0];
+        let disagree = !differing_fields.is_empty()
+            || answers
+                .iter()
+                .any(|a| a.status != first.status || a.overall_accuracy != first.overall_accuracy);
+        if !disagree {
+            continue;
+        }
+        total += 1;
+        if listed.len() < MAX_DIFFERENCES {
+            listed.push(RecordDifference {
+                record_id: record.clone(),
+                answers,
+                differing_fields,
+            });
+        }
+    }
+    (total, listed)
+}
+
+/// Paths where any answer's reports differ from the first answer that has reports.
+fn differing_fields(found: &[Option<&RecordResult>]) -> Vec<String> {
+    let outputs: Vec<&[tally::extraction::Report]> = found
+        .iter()
+        .filter_map(|r| r.and_then(|r| r.output.as_deref()))
+        .collect();
+    let Some((reference, others)) = outputs.split_first() else {
+        return Vec::new();
+    };
+    let paths: BTreeSet<String> = others
+        .iter()
+        .flat_map(|other| diff(reference, other))
+        .map(|difference| difference.path().to_string())
+        .collect();
+    paths.into_iter().collect()
+}
+
+fn pair(
+    a: &ExperimentId,
+    b: &ExperimentId,
+    results_a: &BTreeMap<String, RecordResult>,
+    results_b: &BTreeMap<String, RecordResult>,
+) -> PairComparison {
+    let pairs: Vec<(f64, f64)> = results_a
+        .iter()
+        .filter_map(|(record, ra)| {
+            let rb = results_b.get(record)?;
+            Some((
+                record_accuracy(&ra.evaluations)?,
+                record_accuracy(&rb.evaluations)?,
+            ))
+        })
+        .collect();
+    let bootstrap = paired_bootstrap(&pairs, RESAMPLES, SEED);
+    let significant = bootstrap.ci95.is_some_and(|ci| !ci.contains_zero());
+    let verdict = match (bootstrap.difference, bootstrap.ci95) {
+        (Some(d), Some(ci)) if significant => format!(
+            "{} is more accurate by {:.3} (95% CI of a - b: [{:.3}, {:.3}] over {} records)",
+            if d > 0.0 { a } else { b },
+            d.abs(),
+            ci.low,
+            ci.high,
+            bootstrap.records
+        ),
+        (Some(_), Some(ci)) => format!(
+            "no clear difference: the 95% CI [{:.3}, {:.3}] over {} records includes 0",
+            ci.low, ci.high, bootstrap.records
+        ),
+        _ => "no records answered by both: nothing to compare yet".to_string(),
+    };
+    PairComparison {
+        a: a.to_string(),
+        b: b.to_string(),
+        shared_records: bootstrap.records,
+        accuracy_a: bootstrap.mean_a,
+        accuracy_b: bootstrap.mean_b,
+        difference: bootstrap.difference,
+        ci95: bootstrap.ci95,
+        significant,
+        verdict,
+        resamples: bootstrap.resamples,
+        seed: bootstrap.seed,
+    }
+}

@@ -1,0 +1,156 @@
+//! Datasets: the list, one dataset's versions, and import of a folder under the data
+//! directory (`tally::dataset::import`): 201 for a new version, 200 when identical
+//! content is already a version, 422 with every problem of the folder.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::Value;
+use tally::contract::DatasetName;
+use tally::dataset::{ContentHash, import as import_folder};
+use tally::store::DatasetVersion;
+
+use crate::error::ApiError;
+use crate::extract::{Body, Params};
+use crate::state::AppState;
+
+#[derive(Debug, Serialize)]
+pub struct DatasetBrief {
+    pub name: String,
+    pub latest_version: u64,
+    pub versions: usize,
+    /// Records in the latest version.
+    pub size: u64,
+    pub content_hash: ContentHash,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DatasetList {
+    pub datasets: Vec<DatasetBrief>,
+}
+
+/// `GET /api/v1/datasets`: every dataset with its latest version, by name.
+pub async fn list(
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Json<DatasetList>, ApiError> {
+    params.finish()?;
+    let connected = state.backend.get().await?;
+    let mut datasets = Vec::new();
+    for name in connected.store.dataset_names().await? {
+        let versions = connected.store.dataset_versions(&name).await?;
+        if let Some(latest) = versions.last() {
+            datasets.push(DatasetBrief {
+                name: name.as_str().to_string(),
+                latest_version: latest.version,
+                versions: versions.len(),
+                size: latest.size,
+                content_hash: latest.content_hash.clone(),
+                created_at: latest.created_at,
+            });
+        }
+    }
+    Ok(Json(DatasetList { datasets }))
+}
+
+#[derive(Debug, Serialize)]
+pub struct DatasetVersions {
+    pub name: String,
+    /// Oldest first.
+    pub versions: Vec<DatasetVersion>,
+}
+
+/// `GET /api/v1/datasets/{name}`.
+pub async fn versions(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    params: Params,
+) -> Result<Json<DatasetVersions>, ApiError> {
+    params.finish()?;
+    let unknown = || {
+        let shown: String = name.chars().take(100).collect();
+        ApiError::not_found(format!("no dataset named {shown:?}"))
+    };
+    let parsed = DatasetName::parse(&name).map_err(|_| unknown())?;
+    let connected = state.backend.get().await?;
+    let versions = connected.store.dataset_versions(&parsed).await?;
+    if versions.is_empty() {
+        return Err(unknown());
+    }
+    Ok(Json(DatasetVersions {
+        name: parsed.as_str().to_string(),
+        versions,
+    }))
+}
+
+/// `POST /api/v1/datasets/import` with `{"path": "<folder under TALLY_DATA_DIR>"}`.
+pub async fn import(
+    State(state): State<AppState>,
+    params: Params,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    params.finish()?;
+    let path = import_path(&body)?;
+    let connected = state.backend.get().await?;
+    let outcome = import_folder(&connected.store, &state.data_dir, &path).await?;
+    tracing::info!(
+        dataset = %outcome.name,
+        version = outcome.version,
+        created = outcome.created,
+        "dataset imported"
+    );
+    let status = if outcome.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(outcome)).into_response())
+}
+
+/// The body `{"path": "…"}`: a JSON object with one string field.
+fn import_path(body: &[u8]) -> Result<String, ApiError> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        ApiError::Malformed(if body.iter().all(u8::is_ascii_whitespace) {
+            "request body is empty; expected a JSON object".to_string()
+        } else {
+            format!("request body is not valid JSON: {e}")
+        })
+    })?;
+    let Value::Object(mut object) = value else {
+        return Err(ApiError::Malformed(
+            "request body must be a JSON object".to_string(),
+        ));
+    };
+    let path = object.remove("path");
+    let mut errors = Vec::new();
+    let path = match path {
+        Some(Value::String(path)) => Some(path),
+        Some(_) => {
+            errors.push(("path".to_string(), "must be a string".to_string()));
+            None
+        }
+        None => {
+            errors.push((
+                "path".to_string(),
+                "is required: a folder under the data directory".to_string(),
+            ));
+            None
+        }
+    };
+    for unknown in object.keys() {
+        let shown: String = unknown.chars().take(80).collect();
+        errors.push((shown, "unknown field; expected only path".to_string()));
+    }
+    match path {
+        Some(path) if errors.is_empty() => Ok(path),
+        _ => Err(ApiError::Invalid(
+            errors
+                .into_iter()
+                .map(|(field, message)| tally::contract::FieldError { field, message })
+                .collect(),
+        )),
+    }
+}

@@ -1,0 +1,80 @@
+//! The router: one file per route group. Open routes (health, metrics, docs) are
+//! merged outside the `X-API-Key` layer; everything else sits behind it.
+//!
+//! Handlers only validate, query or enqueue: none of them executes a run.
+
+mod compare;
+mod datasets;
+mod docs;
+mod experiments;
+mod health;
+mod runs;
+mod submit;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::Uri;
+use axum::middleware::{from_fn_with_state, map_response};
+use axum::response::Response;
+use axum::routing::{get, post};
+
+use crate::auth::require_api_key;
+use crate::error::ApiError;
+use crate::metrics::track;
+use crate::state::AppState;
+
+pub fn router(state: AppState) -> Router {
+    let protected = Router::new()
+        .route("/api/v1/experiments/run", post(submit::run_and_wait))
+        .route("/api/v1/experiments/run-async", post(submit::run_async))
+        .route("/api/v1/experiments/runs", get(runs::list))
+        .route("/api/v1/experiments/runs/{id}", get(runs::status))
+        .route("/api/v1/experiments/runs/{id}/cancel", post(runs::cancel))
+        .route(
+            "/api/v1/experiments/experiments/{id}",
+            get(experiments::detail),
+        )
+        .route(
+            "/api/v1/experiments/experiments/{id}/results",
+            get(experiments::results),
+        )
+        .route("/api/v1/experiments/compare", get(compare::compare))
+        .route("/api/v1/datasets", get(datasets::list))
+        .route("/api/v1/datasets/import", post(datasets::import))
+        .route("/api/v1/datasets/{name}", get(datasets::versions))
+        .route_layer(from_fn_with_state(state.clone(), require_api_key));
+    let open = Router::new()
+        .route("/api/v1/experiments/health", get(health::service_health))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .route("/openapi.json", get(docs::openapi))
+        .route("/docs", get(docs::page));
+    Router::new()
+        .merge(protected)
+        .merge(open)
+        .fallback(unknown_route)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(state.body_limit_bytes))
+        .layer(from_fn_with_state(state.metrics.clone(), track))
+        .layer(map_response(no_store))
+        .with_state(state)
+}
+
+async fn unknown_route(uri: Uri) -> ApiError {
+    let path: String = uri.path().chars().take(200).collect();
+    ApiError::not_found(format!("no route {path}"))
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
+
+/// Answers describe live state: no cache may keep them.
+async fn no_store(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    response
+}

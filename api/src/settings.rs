@@ -1,0 +1,297 @@
+//! The API's settings, read from the environment in one place (every variable is in
+//! the README's settings table). Secrets (`TALLY_API_KEYS`, the Redis URL's password)
+//! are held in redacting types and never printed, not even in a settings error.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tally::contract::Secret;
+use tally::dataset::DATA_DIR_ENV;
+use tally::store::{InvalidStoreSetting, StoreSettings};
+pub use tally::telemetry::{LOG_FORMAT_ENV, LogFormat};
+
+pub const LISTEN_ENV: &str = "TALLY_LISTEN";
+pub const API_KEYS_ENV: &str = "TALLY_API_KEYS";
+pub const ALLOW_NO_AUTH_ENV: &str = "TALLY_ALLOW_NO_AUTH";
+pub const PUBLIC_URL_ENV: &str = "TALLY_PUBLIC_URL";
+pub const BODY_LIMIT_ENV: &str = "TALLY_BODY_LIMIT_BYTES";
+pub const RUN_MAX_WAIT_ENV: &str = "TALLY_RUN_MAX_WAIT_SECONDS";
+
+const DEFAULT_LISTEN: &str = "0.0.0.0:8000";
+const DEFAULT_DATA_DIR: &str = "./datasets";
+/// Requests are a few kilobytes; a megabyte leaves room for 50 configurations with
+/// generous metadata.
+const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+const DEFAULT_RUN_MAX_WAIT: Duration = Duration::from_secs(300);
+/// Shorter keys are too easy to guess.
+const MIN_KEY_LENGTH: usize = 16;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub store: StoreSettings,
+    pub api_keys: ApiKeys,
+    pub data_dir: PathBuf,
+    /// Base of every URL the API hands out; `None` = derived from the bound address.
+    pub public_url: Option<String>,
+    pub body_limit_bytes: usize,
+    /// The longest `POST /run` waits before answering 202.
+    pub run_max_wait: Duration,
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingsError {
+    #[error("{name}: {message}")]
+    Invalid { name: &'static str, message: String },
+    #[error(transparent)]
+    Store(#[from] InvalidStoreSetting),
+}
+
+fn invalid(name: &'static str, message: impl Into<String>) -> SettingsError {
+    SettingsError::Invalid {
+        name,
+        message: message.into(),
+    }
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Settings, SettingsError> {
+        Settings::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, SettingsError> {
+        let listen_text = lookup(LISTEN_ENV).unwrap_or_else(|| DEFAULT_LISTEN.to_string());
+        let listen = listen_text.parse().map_err(|_| {
+            invalid(
+                LISTEN_ENV,
+                format!("{listen_text:?} is not an address like 0.0.0.0:8000"),
+            )
+        })?;
+        let allow_no_auth = match lookup(ALLOW_NO_AUTH_ENV).as_deref() {
+            None | Some("" | "0" | "false") => false,
+            Some("1" | "true") => true,
+            Some(other) => {
+                return Err(invalid(
+                    ALLOW_NO_AUTH_ENV,
+                    format!("must be true or false, got {other:?}"),
+                ));
+            }
+        };
+        let api_keys = ApiKeys::parse(lookup(API_KEYS_ENV).as_deref().unwrap_or(""))?;
+        if api_keys.is_empty() && !allow_no_auth {
+            return Err(invalid(
+                API_KEYS_ENV,
+                format!(
+                    "no API key configured; set name:key pairs, or {ALLOW_NO_AUTH_ENV}=true to run without authentication"
+                ),
+            ));
+        }
+        let public_url = lookup(PUBLIC_URL_ENV)
+            .map(|url| {
+                if url.starts_with("http://") || url.starts_with("https://") {
+                    Ok(url)
+                } else {
+                    Err(invalid(
+                        PUBLIC_URL_ENV,
+                        format!("{url:?} is not an http:// or https:// URL"),
+                    ))
+                }
+            })
+            .transpose()?;
+        Ok(Settings {
+            listen,
+            store: StoreSettings::from_lookup(&lookup)?,
+            api_keys,
+            data_dir: PathBuf::from(
+                lookup(DATA_DIR_ENV).unwrap_or_else(|| DEFAULT_DATA_DIR.to_string()),
+            ),
+            public_url,
+            body_limit_bytes: positive(&lookup, BODY_LIMIT_ENV, DEFAULT_BODY_LIMIT as u64)?
+                as usize,
+            run_max_wait: Duration::from_secs(positive(
+                &lookup,
+                RUN_MAX_WAIT_ENV,
+                DEFAULT_RUN_MAX_WAIT.as_secs(),
+            )?),
+            log_format: LogFormat::parse(lookup(LOG_FORMAT_ENV).as_deref()).map_err(|message| {
+                SettingsError::Invalid {
+                    name: LOG_FORMAT_ENV,
+                    message,
+                }
+            })?,
+        })
+    }
+}
+
+fn positive(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u64,
+) -> Result<u64, SettingsError> {
+    match lookup(name) {
+        None => Ok(default),
+        Some(text) => match text.trim().parse::<u64>() {
+            Ok(value) if value > 0 => Ok(value),
+            _ => Err(invalid(
+                name,
+                format!("must be a positive integer, got {text:?}"),
+            )),
+        },
+    }
+}
+
+/// The named API keys clients present in `X-API-Key` (`TALLY_API_KEYS` =
+/// `name:key,name2:key2`). A key's name is recorded on the runs it submits and
+/// scopes its idempotency keys; the key itself is a `Secret`.
+#[derive(Debug, Clone, Default)]
+pub struct ApiKeys(Vec<(String, Secret)>);
+
+impl ApiKeys {
+    pub fn parse(text: &str) -> Result<ApiKeys, SettingsError> {
+        let mut keys: Vec<(String, Secret)> = Vec::new();
+        for (position, pair) in text.split(',').map(str::trim).enumerate() {
+            if pair.is_empty() {
+                continue;
+            }
+            let entry = position + 1;
+            // The message never quotes the pair: it holds the key.
+            let Some((name, key)) = pair.split_once(':') else {
+                return Err(invalid(
+                    API_KEYS_ENV,
+                    format!("entry {entry} is not name:key"),
+                ));
+            };
+            let name = name.trim();
+            if name.is_empty()
+                || name.len() > 64
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            {
+                return Err(invalid(
+                    API_KEYS_ENV,
+                    format!(
+                        "entry {entry}: the name must be 1-64 ASCII letters, digits, '-', '_' or '.'"
+                    ),
+                ));
+            }
+            if key.len() < MIN_KEY_LENGTH {
+                return Err(invalid(
+                    API_KEYS_ENV,
+                    format!(
+                        "entry {entry} ({name}): the key must be at least {MIN_KEY_LENGTH} characters"
+                    ),
+                ));
+            }
+            if keys.iter().any(|(known, _)| known == name) {
+                return Err(invalid(
+                    API_KEYS_ENV,
+                    format!("entry {entry}: the name {name} is used twice"),
+                ));
+            }
+            keys.push((name.to_string(), Secret::new(key)));
+        }
+        Ok(ApiKeys(keys))
+    }
+
+    /// One key, for tests and embedding.
+    pub fn single(name: &str, key: &str) -> ApiKeys {
+        ApiKeys(vec![(name.to_string(), Secret::new(key))])
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The name of the key that matches `presented`. Every configured key is compared
+    /// (in constant time each), so timing does not tell which one came close.
+    pub fn identify(&self, presented: &str) -> Option<&str> {
+        self.0.iter().fold(None, |found, (name, key)| {
+            if key.matches(presented) {
+                Some(name.as_str())
+            } else {
+                found
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_apply_with_a_key() {
+        let s = settings(&[(API_KEYS_ENV, "ci:0123456789abcdef")]).unwrap();
+        assert_eq!(s.listen.to_string(), "0.0.0.0:8000");
+        assert_eq!(s.body_limit_bytes, 1024 * 1024);
+        assert_eq!(s.run_max_wait, Duration::from_secs(300));
+        assert_eq!(s.log_format, LogFormat::Text);
+        assert_eq!(s.public_url, None);
+        assert_eq!(s.api_keys.identify("0123456789abcdef"), Some("ci"));
+        assert_eq!(s.api_keys.identify("0123456789abcdeX"), None);
+    }
+
+    #[test]
+    fn refuses_to_start_without_keys_unless_told() {
+        let err = settings(&[]).unwrap_err();
+        assert!(
+            err.to_string().starts_with("TALLY_API_KEYS: no API key"),
+            "{err}"
+        );
+        let open = settings(&[(ALLOW_NO_AUTH_ENV, "true")]).unwrap();
+        assert!(open.api_keys.is_empty());
+    }
+
+    #[test]
+    fn key_errors_never_quote_the_key() {
+        for (text, expected) in [
+            ("ci=0123456789abcdef-secret", "entry 1 is not name:key"),
+            (
+                "ci:short-secret",
+                "entry 1 (ci): the key must be at least 16",
+            ),
+            (
+                "a:0123456789abcdef-secret,a:0123456789abcdef-secret",
+                "entry 2: the name a is used twice",
+            ),
+            ("b c:0123456789abcdef-secret", "entry 1: the name must be"),
+        ] {
+            let err = ApiKeys::parse(text).unwrap_err().to_string();
+            assert!(err.contains(expected), "{text}: {err}");
+            assert!(!err.contains("secret"), "{err}");
+        }
+        let keys = ApiKeys::parse(" a:0123456789abcdef1 , b:0123456789abcdef2 ,").unwrap();
+        assert_eq!(keys.identify("0123456789abcdef2"), Some("b"));
+        assert!(!format!("{keys:?}").contains("0123456789abcdef"));
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        for (name, value) in [
+            (LISTEN_ENV, "nowhere"),
+            (BODY_LIMIT_ENV, "0"),
+            (RUN_MAX_WAIT_ENV, "soon"),
+            (LOG_FORMAT_ENV, "xml"),
+            (PUBLIC_URL_ENV, "example.org"),
+            (ALLOW_NO_AUTH_ENV, "maybe"),
+        ] {
+            let err = settings(&[(API_KEYS_ENV, "ci:0123456789abcdef"), (name, value)])
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with(name), "{err}");
+        }
+    }
+}

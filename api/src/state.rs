@@ -1,0 +1,27 @@
+//! `AppState`: what every handler may use — the (lazily connected) store and queues,
+//! the public URLs, the data directory, the API keys, metrics and limits.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tally::dataset::DataDir;
+use tally::run::PublicUrls;
+use tokio::sync::watch;
+
+use crate::backend::Backend;
+use crate::metrics::Metrics;
+use crate::settings::ApiKeys;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub backend: Arc<Backend>,
+    pub urls: PublicUrls,
+    pub data_dir: DataDir,
+    pub api_keys: Arc<ApiKeys>,
+    pub metrics: Metrics,
+    pub body_limit_bytes: usize,
+    pub run_max_wait: Duration,
+    /// Turns true when the server begins to shut down: waiting `/run` requests answer
+    /// 202 at once instead of holding the shutdown up.
+    pub shutting_down: watch::Receiver<bool>,
+}

@@ -1,0 +1,338 @@
+//! `spawn_app`: the application on 127.0.0.1:0 with a fresh namespace, a client, and
+//! helpers to seed what workers would write (through the real store).
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use chrono::Utc;
+use serde_json::{Value, json};
+use tally::contract::{DatasetName, ExperimentStatus, TokenUsage};
+use tally::dataset::DatasetRecord;
+use tally::evaluators::{Outcome, evaluate_record};
+use tally::extraction::Report;
+use tally::run::{
+    ExperimentId, PublicUrls, RecordError, RecordResult, RecordStatus, RunId, SummaryContext,
+    assemble_response, summarize_experiment,
+};
+use tally::store::{Namespace, RecordStart, Store, StoreSettings};
+use tally_api::{ApiKeys, Application, LogFormat, Settings};
+
+pub const KEY_NAME: &str = "ci";
+pub const KEY: &str = "ci-key-0123456789abcdef";
+pub const SAMPLE: &str = "vote-extraction-bangbamru-1-10";
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub store: Store,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// The repository's `datasets/` folder (holds the shipped sample; imports only read it).
+pub fn datasets_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../datasets")
+}
+
+pub fn unique_namespace() -> Namespace {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    Namespace::parse(&format!(
+        "test:api:{}-{nanos}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ))
+    .unwrap()
+}
+
+pub fn test_settings(namespace: &Namespace) -> Settings {
+    let mut store = StoreSettings::from_env().unwrap();
+    store.namespace = namespace.clone();
+    Settings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        store,
+        api_keys: ApiKeys::single(KEY_NAME, KEY),
+        data_dir: datasets_dir(),
+        public_url: None,
+        body_limit_bytes: 64 * 1024,
+        run_max_wait: Duration::from_secs(30),
+        log_format: LogFormat::Text,
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// The application with settings adjusted by `adjust`. The store handle the test gets
+/// always points at the real Redis, in the app's namespace.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let namespace = unique_namespace();
+    let mut settings = test_settings(&namespace);
+    adjust(&mut settings);
+    let application = Application::build(settings).await.expect("the app builds");
+    let base = application.base_url().to_string();
+    let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(application.run_until_stopped(async {
+        let _ = stopped.await;
+    }));
+    let mut store_settings = StoreSettings::from_env().unwrap();
+    store_settings.namespace = namespace.clone();
+    TestApp {
+        base,
+        client: reqwest::Client::new(),
+        store: Store::connect(&store_settings).await.unwrap(),
+        shutdown: Some(shutdown),
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header("X-API-Key", KEY)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("X-API-Key", KEY)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Imports the shipped sample (10 records); returns its name.
+    pub async fn import_sample(&self) -> DatasetName {
+        let response = self
+            .post("/api/v1/datasets/import", &json!({"path": SAMPLE}))
+            .await;
+        assert!(
+            response.status().is_success(),
+            "{}",
+            response.text().await.unwrap()
+        );
+        DatasetName::parse(SAMPLE).unwrap()
+    }
+
+    /// Imports the sample and submits a run of `models` on it; returns the run and
+    /// its experiments, in request order.
+    pub async fn submit_run(&self, models: &[&str]) -> (RunId, Vec<ExperimentId>) {
+        self.import_sample().await;
+        let configs: Vec<Value> = models
+            .iter()
+            .map(|m| json!({"model": m, "temperature": 0.0}))
+            .collect();
+        let response = self
+            .post(
+                "/api/v1/experiments/run-async",
+                &json!({"dataset_name": SAMPLE, "model_configs": configs}),
+            )
+            .await;
+        assert_eq!(response.status(), 202);
+        let body: Value = response.json().await.unwrap();
+        let run = RunId::parse(body["run_id"].as_str().unwrap()).unwrap();
+        let view = self.store.run(&run).await.unwrap().unwrap();
+        (run, view.record.experiments)
+    }
+
+    /// The sample's records as stored.
+    pub async fn sample_records(&self) -> Vec<DatasetRecord> {
+        let name = DatasetName::parse(SAMPLE).unwrap();
+        self.store
+            .dataset_records(&name, 1, None)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    /// Writes a record result as a worker would (begin, then write): `answer` scored
+    /// against the record, or a model error when `None`.
+    pub async fn write_answer(
+        &self,
+        experiment: &ExperimentId,
+        record: &DatasetRecord,
+        answer: Option<Vec<Report>>,
+    ) {
+        let outcome = match &answer {
+            Some(reports) => Outcome::Reports(reports.clone()),
+            None => Outcome::Failed("model error".to_string()),
+        };
+        let result = RecordResult {
+            record_id: record.id.clone(),
+            status: if answer.is_some() {
+                RecordStatus::Succeeded
+            } else {
+                RecordStatus::Failed
+            },
+            evaluations: evaluate_record(Some(&record.expected_output), &outcome),
+            error: answer.is_none().then(|| RecordError {
+                kind: "model_error".to_string(),
+                message: "the model answered 500".to_string(),
+            }),
+            output: answer,
+            latency_ms: 1200,
+            tokens: TokenUsage {
+                prompt: 1000,
+                output: 200,
+                thinking: 0,
+            },
+            cost_usd: Some(0.001),
+            attempts: 2,
+            rate_limited: 1,
+            model_version: Some("gemini-2.5-flash-001".to_string()),
+            finish_reason: Some("STOP".to_string()),
+            emulated: true,
+            worker: Some("test-worker".into()),
+            finished_at: Utc::now(),
+        };
+        let run = self
+            .store
+            .experiment(experiment)
+            .await
+            .unwrap()
+            .unwrap()
+            .record
+            .run_id;
+        let start = self
+            .store
+            .begin_record(&run, experiment, &record.id)
+            .await
+            .unwrap();
+        assert!(matches!(start, RecordStart::Proceed { .. }), "{start:?}");
+        let (written, _) = self.store.write_result(experiment, &result).await.unwrap();
+        assert!(written);
+    }
+
+    /// Finishes every experiment of the run from its stored results and completes the
+    /// run, as the finalize jobs would.
+    pub async fn finish_run(&self, run: &RunId) {
+        let view = self.store.run(run).await.unwrap().unwrap();
+        let urls = PublicUrls::new(&self.base);
+        let mut summaries = Vec::new();
+        for id in &view.record.experiments {
+            let experiment = self.store.experiment(id).await.unwrap().unwrap();
+            let results = self.store.all_results(id).await.unwrap();
+            let summary = summarize_experiment(
+                &experiment.record,
+                &results,
+                &SummaryContext {
+                    urls: &urls,
+                    status: ExperimentStatus::Success,
+                    error: None,
+                },
+            );
+            self.store.finish_experiment(id, &summary).await.unwrap();
+            summaries.push(summary);
+        }
+        let (status, response) = assemble_response(&view.record, summaries, &urls);
+        assert!(
+            self.store
+                .complete_run(run, status, &response)
+                .await
+                .unwrap()
+        );
+    }
+
+    /// Every key of the namespace, queues included.
+    pub async fn keys(&self) -> Vec<String> {
+        let mut conn = raw_connection().await;
+        let mut keys = Vec::new();
+        for pattern in [
+            self.store.keys().all_pattern(),
+            self.store.keys().queues_pattern(),
+        ] {
+            let mut cursor = 0u64;
+            loop {
+                let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+                    .arg(cursor)
+                    .arg("MATCH")
+                    .arg(&pattern)
+                    .arg("COUNT")
+                    .arg(1000)
+                    .query_async(&mut conn)
+                    .await
+                    .unwrap();
+                keys.extend(batch);
+                if next == 0 {
+                    break;
+                }
+                cursor = next;
+            }
+        }
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+
+    /// Stops the server and deletes the namespace's keys.
+    pub async fn cleanup(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        let keys = self.keys().await;
+        if !keys.is_empty() {
+            let mut conn = raw_connection().await;
+            redis::cmd("DEL")
+                .arg(keys)
+                .query_async::<()>(&mut conn)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+pub async fn raw_connection() -> redis::aio::MultiplexedConnection {
+    let settings = StoreSettings::from_env().unwrap();
+    let client = redis::Client::open(settings.redis_url.expose()).unwrap();
+    client.get_multiplexed_async_connection().await.unwrap()
+}
+
+/// The reports of `record` with one number changed (a wrong answer).
+pub fn wrong_answer(record: &DatasetRecord) -> Vec<Report> {
+    let mut value = serde_json::to_value(&record.expected_output).unwrap();
+    let good = &mut value[0]["ballot_statistics"]["good_ballots"];
+    *good = json!(good.as_u64().unwrap() + 7);
+    serde_json::from_value(value).unwrap()
+}
+
+/// Polls `check` until it returns `Some`, failing after `seconds`.
+pub async fn eventually<T, F, Fut>(seconds: u64, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "condition not met within {seconds} s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The JSON error body of `response`, after checking its status.
+pub async fn error_of(response: reqwest::Response, status: u16) -> Value {
+    assert_eq!(response.status(), status);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/json",
+        "errors are JSON"
+    );
+    response.json().await.unwrap()
+}

@@ -1,0 +1,15 @@
+//! Integration tests of tally-api: the real application on a loopback port, talking
+//! to the real Redis (each test in its own namespace `test:api:<unique>`).
+
+mod helpers;
+
+mod auth;
+mod compare;
+mod datasets;
+mod docs;
+mod errors;
+mod redis_down;
+mod results;
+mod runs;
+mod secrets;
+mod submit;

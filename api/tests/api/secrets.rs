@@ -1,0 +1,157 @@
+//! Secrets go nowhere: the request's Datadog `api_key` and the caller's `X-API-Key`
+//! appear in no Redis key or value of the namespace, no response, and no log line.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+use tracing_subscriber::fmt::MakeWriter;
+
+use crate::helpers::{KEY, SAMPLE, raw_connection, spawn_app};
+
+const DATADOG_KEY: &str = "dd-api-key-5f2b9c41e7a84d0f";
+
+/// Log output collected in memory.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Captured {
+        self.clone()
+    }
+}
+
+/// Every value stored under `keys`, whatever its type, as text.
+async fn stored_text(keys: &[String]) -> String {
+    let mut conn = raw_connection().await;
+    let mut text = String::new();
+    for key in keys {
+        text.push_str(key);
+        text.push('\n');
+        let kind: String = redis::cmd("TYPE")
+            .arg(key)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        let values: Vec<Vec<u8>> = match kind.as_str() {
+            "string" => vec![
+                redis::cmd("GET")
+                    .arg(key)
+                    .query_async(&mut conn)
+                    .await
+                    .unwrap(),
+            ],
+            "hash" => redis::cmd("HGETALL")
+                .arg(key)
+                .query_async(&mut conn)
+                .await
+                .unwrap(),
+            "list" => redis::cmd("LRANGE")
+                .arg(key)
+                .arg(0)
+                .arg(-1)
+                .query_async(&mut conn)
+                .await
+                .unwrap(),
+            "set" => redis::cmd("SMEMBERS")
+                .arg(key)
+                .query_async(&mut conn)
+                .await
+                .unwrap(),
+            "zset" => redis::cmd("ZRANGE")
+                .arg(key)
+                .arg(0)
+                .arg(-1)
+                .query_async(&mut conn)
+                .await
+                .unwrap(),
+            other => panic!("unexpected type {other} at {key}"),
+        };
+        for value in values {
+            text.push_str(&String::from_utf8_lossy(&value));
+            text.push('\n');
+        }
+    }
+    text
+}
+
+#[tokio::test]
+async fn the_datadog_key_and_the_api_key_are_never_stored_echoed_or_logged() {
+    let logs = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(logs.clone())
+        .with_max_level(tracing::Level::DEBUG)
+        .finish();
+    // The test runtime has one thread: the server's tasks log through this subscriber.
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let app = spawn_app().await;
+    app.import_sample().await;
+    let request = json!({"dataset_name": SAMPLE, "api_key": DATADOG_KEY,
+                         "model_configs": [{"model": "m", "temperature": 0.0}]});
+    let mut responses = String::new();
+    let accepted = app.post("/api/v1/experiments/run-async", &request).await;
+    assert_eq!(accepted.status(), 202);
+    let accepted: Value = accepted.json().await.unwrap();
+    responses.push_str(&accepted.to_string());
+    let run_id = accepted["run_id"].as_str().unwrap();
+    // Also through /run, and in an invalid request (errors never echo it).
+    responses.push_str(
+        &app.post("/api/v1/experiments/run?wait_seconds=0", &request)
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
+    let mut invalid = request.clone();
+    invalid["jobs"] = json!(0);
+    invalid["api_key"] = json!(7);
+    let refused = app
+        .post("/api/v1/experiments/run-async", &invalid)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(refused.contains("api_key"), "{refused}");
+    responses.push_str(&refused);
+    for path in [
+        format!("/api/v1/experiments/runs/{run_id}"),
+        "/api/v1/experiments/runs".to_string(),
+        "/openapi.json".to_string(),
+    ] {
+        responses.push_str(&app.get(&path).await.text().await.unwrap());
+    }
+
+    let keys = app.keys().await;
+    assert!(
+        keys.iter().any(|k| k.contains(run_id)),
+        "the run is stored: {keys:?}"
+    );
+    let stored = stored_text(&keys).await;
+    assert!(
+        stored.contains("\"api_key_name\":\"ci\""),
+        "the key's name is recorded"
+    );
+    let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logged.contains("run submitted"),
+        "logs were captured: {logged}"
+    );
+    for secret in [DATADOG_KEY, KEY] {
+        assert!(!stored.contains(secret), "{secret} stored in Redis");
+        assert!(!responses.contains(secret), "{secret} in a response");
+        assert!(!logged.contains(secret), "{secret} in a log line");
+    }
+    app.cleanup().await;
+}
