@@ -8,6 +8,8 @@
 //! - `run`: runs, experiments and record results as stored; summaries; public URLs.
 //! - `jobs`: the plan / chunk / finalize jobs and their queues.
 //! - `submission`: creating a run from a validated request (API and scheduler).
+//! - `schedule`: schedules (crontab calendar, run request, alert settings), the
+//!   schedules file, slots and the regression check of scheduled runs.
 //! - `evaluators`: scoring an answer against the expected reports and against the
 //!   forms' own consistency rules; summaries over an experiment; field diffs.
 //! - `dataset`: the on-disk dataset format, its validation, and importing a folder
@@ -21,6 +23,7 @@ pub mod evaluators;
 pub mod extraction;
 pub mod jobs;
 pub mod run;
+pub mod schedule;
 pub mod store;
 pub mod submission;
 pub mod thai_words;

@@ -34,3 +34,4 @@ pub use values::{
     DatadogSite, DatasetName, DatasetVersion, Jobs, Label, MaxOutputTokens, Metadata, ModelId,
     NameSuffix, SampleSize, Seed, Temperature, ThinkingBudget, TopK, TopP, ValueError,
 };
+pub(crate) use values::check_identifier;

@@ -23,4 +23,5 @@ pub use metadata::Metadata;
 pub use names::{DatasetName, Label, ModelId, NameSuffix};
 pub use run_settings::{DatadogSite, DatasetVersion, Jobs, SampleSize};
 pub use value_error::ValueError;
+pub(crate) use names::check_identifier;
 pub(crate) use value_error::excerpt;
