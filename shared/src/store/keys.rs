@@ -20,10 +20,17 @@
 //! | `{ns}:exp:{experiment_id}:results` | hash | record id → RecordResult JSON (first write wins) |
 //! | `{ns}:exp:{experiment_id}:order` | list | record ids in the order their results were written |
 //! | `{ns}:exp:{experiment_id}:attempts` | hash | record id → times a worker started it |
+//! | `{ns}:schedules` | set | names of the stored schedules (`{name}` = a `ScheduleName`, no `:`) |
+//! | `{ns}:schedule:{name}` | hash | `definition` (Schedule JSON), `origin` (`file`/`api`), `created_at`, `updated_at`, `active_since`, `cursor` (ms of the latest slot handled) |
+//! | `{ns}:schedules:deleted` | set | schedules deleted through the API (the file does not recreate them) |
+//! | `{ns}:schedule:{name}:slot:{ms}` | string | one slot: `claim:<token>` (leased), `run:<run_id>` or `failed:<reason>` (8 days) |
+//! | `{ns}:schedule:{name}:skips` | list | records of skipped slots, newest first (50 kept) |
+//! | `{ns}:run_check:{run_id}` | string | the regression check of a scheduled run was claimed (30 days) |
 //! | `{{ns}}:{kind}:…` | (apalis-redis) | the `plan`, `chunk` and `finalize` job queues; the braces are a Redis Cluster hash tag |
 
 use crate::dataset::{ContentHash, DatasetName};
 use crate::run::{ExperimentId, RunId};
+use crate::schedule::ScheduleName;
 
 use super::namespace::Namespace;
 
@@ -110,6 +117,31 @@ impl Keys {
 
     pub fn experiment_attempts(&self, experiment: &ExperimentId) -> String {
         format!("{}:exp:{experiment}:attempts", self.namespace)
+    }
+
+    pub fn schedule_names(&self) -> String {
+        format!("{}:schedules", self.namespace)
+    }
+
+    pub fn schedule(&self, name: &ScheduleName) -> String {
+        format!("{}:schedule:{name}", self.namespace)
+    }
+
+    pub fn deleted_schedules(&self) -> String {
+        format!("{}:schedules:deleted", self.namespace)
+    }
+
+    /// One slot of a schedule, by its fire time in milliseconds since the epoch.
+    pub fn schedule_slot(&self, name: &ScheduleName, fire_time_ms: i64) -> String {
+        format!("{}:schedule:{name}:slot:{fire_time_ms}", self.namespace)
+    }
+
+    pub fn schedule_skips(&self, name: &ScheduleName) -> String {
+        format!("{}:schedule:{name}:skips", self.namespace)
+    }
+
+    pub fn run_check(&self, run: &RunId) -> String {
+        format!("{}:run_check:{run}", self.namespace)
     }
 
     /// The apalis-redis queue of one job kind: `{<ns>}:<kind>`. The braces make the
