@@ -21,7 +21,11 @@ const PREVIOUS_RUNS_SEARCHED: usize = 20;
 impl Scheduler {
     pub(crate) async fn check_finished_runs(&self, view: &ScheduleView) -> Result<(), StoreError> {
         let schedule = &view.schedule;
-        for run in self.store.schedule_runs(&schedule.name, RECENT_RUNS).await? {
+        for run in self
+            .store
+            .schedule_runs(&schedule.name, RECENT_RUNS)
+            .await?
+        {
             if !run.status.is_final() || run.status == RunStatus::Cancelled {
                 continue;
             }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tally::jobs::{QueueSettings, Queues};
 use tally::store::Store;
 use tally_scheduler::settings::Settings;
-use tally_scheduler::{AlertSender, Metrics, RetryPolicy, Scheduler, SystemClock};
+use tally_scheduler::{AlertSender, Metrics, RetryPolicy, Scheduler, SystemClock, metrics};
 use tokio::sync::watch;
 
 /// Time queued alerts get to go out after a shutdown signal.
@@ -17,15 +17,14 @@ const ALERT_GRACE: Duration = Duration::from_secs(10);
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            tracing::error!("{message}");
             eprintln!("tally-scheduler: {message}");
             ExitCode::FAILURE
         }
@@ -35,9 +34,12 @@ async fn main() -> ExitCode {
 async fn run() -> Result<(), String> {
     let settings = Settings::from_env().map_err(|e| e.to_string())?;
     let schedules = settings.schedules().map_err(|e| e.to_string())?;
-    let store = Store::connect(&settings.store)
-        .await
-        .map_err(|e| format!("cannot reach the store at {}: {e}", settings.store.redis_url))?;
+    let store = Store::connect(&settings.store).await.map_err(|e| {
+        format!(
+            "cannot reach the store at {}: {e}",
+            settings.store.redis_url
+        )
+    })?;
     let queues = Queues::new(&store, QueueSettings::default());
     let metrics = Metrics::new().map_err(|e| format!("metrics: {e}"))?;
     let alerts = AlertSender::start(RetryPolicy::default(), metrics.clone())
@@ -51,29 +53,24 @@ async fn run() -> Result<(), String> {
         metrics.clone(),
         alerts,
     );
-    scheduler.seed(&schedules).await.map_err(|e| format!("seeding schedules: {e}"))?;
+    scheduler
+        .seed(&schedules)
+        .await
+        .map_err(|e| format!("seeding schedules: {e}"))?;
 
     let (stop, stopped) = watch::channel(false);
     let listener = tokio::net::TcpListener::bind(settings.metrics_listen)
         .await
         .map_err(|e| format!("TALLY_METRICS_LISTEN {}: {e}", settings.metrics_listen))?;
-    let app = axum::Router::new().route(
-        "/metrics",
-        axum::routing::get(move || {
-            let metrics = metrics.clone();
-            async move { metrics.render() }
-        }),
-    );
+    let metrics_address = listener
+        .local_addr()
+        .map_err(|e| format!("metrics listener: {e}"))?;
     let mut metrics_stopped = stopped.clone();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = metrics_stopped.wait_for(|stop| *stop).await;
-            })
-            .await
-    });
+    let server = tokio::spawn(metrics::serve(listener, metrics, async move {
+        let _ = metrics_stopped.wait_for(|stop| *stop).await;
+    }));
     tracing::info!(
-        metrics = %settings.metrics_listen,
+        metrics = %metrics_address,
         namespace = %settings.store.namespace,
         schedules = schedules.len(),
         "tally-scheduler started"

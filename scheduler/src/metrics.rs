@@ -1,7 +1,10 @@
 //! The scheduler's Prometheus metrics, in a registry of its own (served on
 //! `TALLY_METRICS_LISTEN` at `/metrics`).
 
+use std::future::Future;
+
 use prometheus::{Encoder, GaugeVec, IntCounterVec, Opts, Registry, TextEncoder};
+use tokio::net::TcpListener;
 
 /// Every metric the scheduler exports. Cheap to clone (the metrics are shared).
 #[derive(Clone)]
@@ -97,4 +100,22 @@ impl Metrics {
         let _ = TextEncoder::new().encode(&self.registry.gather(), &mut buffer);
         String::from_utf8_lossy(&buffer).into_owned()
     }
+}
+
+/// Serves `GET /metrics` on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    metrics: Metrics,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let metrics = metrics.clone();
+            async move { metrics.render() }
+        }),
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }

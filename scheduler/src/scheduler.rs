@@ -148,10 +148,10 @@ impl Scheduler {
                 }
             };
             self.publish_next_fire(&view, now);
-            if !view.schedule.paused {
-                if let Err(error) = self.handle_due_slot(&view, now).await {
-                    self.store_error("handle slot", Some(&name), &error);
-                }
+            if !view.schedule.paused
+                && let Err(error) = self.handle_due_slot(&view, now).await
+            {
+                self.store_error("handle slot", Some(&name), &error);
             }
             if let Err(error) = self.check_finished_runs(&view).await {
                 self.store_error("check finished runs", Some(&name), &error);
@@ -161,6 +161,18 @@ impl Scheduler {
 
     fn publish_next_fire(&self, view: &ScheduleView, now: DateTime<Utc>) {
         let name = view.schedule.name.as_str();
+        // Every per-schedule series exists from the first tick (at 0), so a
+        // dashboard's rate() sees the first increment.
+        for counter in [
+            &self.metrics.runs_created,
+            &self.metrics.slots_caught_up,
+            &self.metrics.slots_skipped,
+            &self.metrics.slot_failures,
+            &self.metrics.alerts_sent,
+            &self.metrics.alerts_failed,
+        ] {
+            counter.with_label_values(&[name]);
+        }
         match view.next_fire_times(now, 1).first() {
             Some(next) => self
                 .metrics
@@ -176,15 +188,26 @@ impl Scheduler {
     /// Drops the next-fire gauge of schedules that no longer exist.
     fn forget_removed_schedules(&self, names: &[ScheduleName]) {
         let current: BTreeSet<String> = names.iter().map(ScheduleName::to_string).collect();
-        let mut published = self.published.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut published = self
+            .published
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         for gone in published.difference(&current) {
             let _ = self.metrics.next_fire.remove_label_values(&[gone.as_str()]);
         }
         *published = current;
     }
 
-    pub(crate) fn store_error(&self, operation: &str, schedule: Option<&ScheduleName>, error: &StoreError) {
-        self.metrics.store_errors.with_label_values(&[operation]).inc();
+    pub(crate) fn store_error(
+        &self,
+        operation: &str,
+        schedule: Option<&ScheduleName>,
+        error: &StoreError,
+    ) {
+        self.metrics
+            .store_errors
+            .with_label_values(&[operation])
+            .inc();
         tracing::warn!(
             schedule = schedule.map(ScheduleName::as_str),
             operation,

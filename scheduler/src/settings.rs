@@ -57,15 +57,20 @@ impl Settings {
 
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, SettingsError> {
         let store = StoreSettings::from_lookup(&lookup)?;
-        let metrics_listen = lookup(METRICS_LISTEN_ENV)
-            .unwrap_or_else(|| DEFAULT_METRICS_LISTEN.to_string());
+        let metrics_listen =
+            lookup(METRICS_LISTEN_ENV).unwrap_or_else(|| DEFAULT_METRICS_LISTEN.to_string());
         let metrics_listen = metrics_listen.parse().map_err(|_| SettingsError::Invalid {
             name: METRICS_LISTEN_ENV,
             message: format!("{metrics_listen:?} is not an address like 0.0.0.0:9102"),
         })?;
         let catch_up_window = match lookup(CATCH_UP_WINDOW_ENV) {
             None => SchedulerConfig::default().catch_up_window,
-            Some(text) => parse_duration(CATCH_UP_WINDOW_ENV, &text, Duration::ZERO, MAX_CATCH_UP_WINDOW)?,
+            Some(text) => parse_duration(
+                CATCH_UP_WINDOW_ENV,
+                &text,
+                Duration::ZERO,
+                MAX_CATCH_UP_WINDOW,
+            )?,
         };
         let tick_interval = match lookup(TICK_ENV) {
             None => SchedulerConfig::default().tick_interval,
@@ -160,7 +165,10 @@ mod tests {
     #[test]
     fn defaults_seed_the_weekly_monitoring_schedule() {
         let settings = settings(&[]).unwrap();
-        assert_eq!(settings.scheduler.catch_up_window, Duration::from_secs(6 * 3600));
+        assert_eq!(
+            settings.scheduler.catch_up_window,
+            Duration::from_secs(6 * 3600)
+        );
         assert_eq!(settings.metrics_listen.to_string(), DEFAULT_METRICS_LISTEN);
         let schedules = settings.schedules().unwrap();
         assert_eq!(schedules[0].name.as_str(), "weekly-monitoring");
@@ -170,16 +178,22 @@ mod tests {
     fn durations_and_their_bounds() {
         let window = settings(&[(CATCH_UP_WINDOW_ENV, "90m")]).unwrap();
         assert_eq!(window.scheduler.catch_up_window, Duration::from_secs(5400));
-        let err = settings(&[(CATCH_UP_WINDOW_ENV, "2d")]).unwrap_err().to_string();
+        let err = settings(&[(CATCH_UP_WINDOW_ENV, "2d")])
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             err,
             "TALLY_CATCH_UP_WINDOW: \"2d\" is not a duration like 90s, 30m or 6h"
         );
-        let err = settings(&[(CATCH_UP_WINDOW_ENV, "25h")]).unwrap_err().to_string();
+        let err = settings(&[(CATCH_UP_WINDOW_ENV, "25h")])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("must be between 0s and 86400s"), "{err}");
         let err = settings(&[(TICK_ENV, "0s")]).unwrap_err().to_string();
         assert!(err.starts_with("TALLY_SCHEDULER_TICK: "), "{err}");
-        let err = settings(&[(METRICS_LISTEN_ENV, "localhost")]).unwrap_err().to_string();
+        let err = settings(&[(METRICS_LISTEN_ENV, "localhost")])
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("TALLY_METRICS_LISTEN: "), "{err}");
     }
 
@@ -187,6 +201,9 @@ mod tests {
     fn a_missing_schedules_file_is_named() {
         let settings = settings(&[(SCHEDULES_FILE_ENV, "/nonexistent/s.toml")]).unwrap();
         let err = settings.schedules().unwrap_err().to_string();
-        assert!(err.starts_with("/nonexistent/s.toml: cannot be read"), "{err}");
+        assert!(
+            err.starts_with("/nonexistent/s.toml: cannot be read"),
+            "{err}"
+        );
     }
 }

@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use tally::run::Submitter;
 use tally::schedule::{Schedule, Slot};
 use tally::store::{ScheduleView, SkippedSlots, SlotClaim, StoreError};
-use tally::submission::{SubmitError, Submission, submit};
+use tally::submission::{Submission, SubmitError, submit};
 
 use crate::scheduler::Scheduler;
 
@@ -52,14 +52,20 @@ impl Scheduler {
             return Ok(());
         }
         let late = now - latest;
-        let in_window = late.to_std().is_ok_and(|late| late <= self.config.catch_up_window);
+        let in_window = late
+            .to_std()
+            .is_ok_and(|late| late <= self.config.catch_up_window);
         if in_window {
             let slot = Slot::new(schedule.name.clone(), latest);
             if let Settled::NotYet = self.settle_slot(schedule, &slot, late).await? {
                 return Ok(());
             }
         }
-        if !self.store.advance_schedule_cursor(&schedule.name, latest).await? {
+        if !self
+            .store
+            .advance_schedule_cursor(&schedule.name, latest)
+            .await?
+        {
             return Ok(());
         }
         let mut skipped = calendar.between(handled_until, latest, SKIP_COUNT_CAP);
@@ -97,7 +103,14 @@ impl Scheduler {
             },
             idempotency: Some(slot.idempotency_key()),
         };
-        match submit(&self.store, &self.queues, submission, self.config.chunk_size).await {
+        match submit(
+            &self.store,
+            &self.queues,
+            submission,
+            self.config.chunk_size,
+        )
+        .await
+        {
             Ok(submitted) => {
                 self.store.record_slot_run(slot, &submitted.run_id).await?;
                 if submitted.created {
@@ -105,7 +118,10 @@ impl Scheduler {
                 }
                 let caught_up = late > ON_TIME_GRACE;
                 if caught_up {
-                    self.metrics.slots_caught_up.with_label_values(&[name]).inc();
+                    self.metrics
+                        .slots_caught_up
+                        .with_label_values(&[name])
+                        .inc();
                 }
                 tracing::info!(
                     schedule = name,
@@ -162,6 +178,8 @@ impl Scheduler {
             count,
             recorded_at: now,
         };
-        self.store.record_skipped_slots(&schedule.name, &skipped).await
+        self.store
+            .record_skipped_slots(&schedule.name, &skipped)
+            .await
     }
 }

@@ -73,7 +73,10 @@ impl AlertSender {
             let delivery = match error {
                 mpsc::error::TrySendError::Full(d) | mpsc::error::TrySendError::Closed(d) => d,
             };
-            self.metrics.alerts_failed.with_label_values(&[&schedule]).inc();
+            self.metrics
+                .alerts_failed
+                .with_label_values(&[&schedule])
+                .inc();
             tracing::error!(
                 schedule,
                 run_id = delivery.alert.run_id,
@@ -120,7 +123,12 @@ async fn dispatch(
     while running.join_next().await.is_some() {}
 }
 
-async fn deliver(client: &reqwest::Client, policy: RetryPolicy, metrics: &Metrics, delivery: Delivery) {
+async fn deliver(
+    client: &reqwest::Client,
+    policy: RetryPolicy,
+    metrics: &Metrics,
+    delivery: Delivery,
+) {
     let Delivery { url, alert } = delivery;
     let schedule = alert.schedule.as_str();
     let mut backoff = policy.first_backoff;

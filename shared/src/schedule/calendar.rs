@@ -29,7 +29,10 @@ const FIELDS: [(&str, &str); 5] = [
     ("hour", "0-23"),
     ("day-of-month", "1-31"),
     ("month", "1-12 or JAN-DEC"),
-    ("day-of-week", "0-7 (0 and 7 are Sunday, 1 is Monday) or SUN-SAT"),
+    (
+        "day-of-week",
+        "0-7 (0 and 7 are Sunday, 1 is Monday) or SUN-SAT",
+    ),
 ];
 
 /// A parsed crontab expression; displays as the text it was parsed from.

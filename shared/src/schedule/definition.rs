@@ -57,7 +57,10 @@ impl Schedule {
     ) -> Result<Schedule, Vec<FieldError>> {
         let mut problems = Vec::new();
         let Some(object) = value.as_object() else {
-            return Err(vec![problem("", format!("must be an object, got {}", kind(value)))]);
+            return Err(vec![problem(
+                "",
+                format!("must be an object, got {}", kind(value)),
+            )]);
         };
         for key in object.keys().filter(|k| !FIELDS.contains(&k.as_str())) {
             problems.push(unknown_field(key, &FIELDS));
@@ -75,7 +78,10 @@ impl Schedule {
             None => Some(false),
             Some(Value::Bool(paused)) => Some(*paused),
             Some(other) => {
-                problems.push(problem("paused", format!("must be a boolean, got {}", kind(other))));
+                problems.push(problem(
+                    "paused",
+                    format!("must be a boolean, got {}", kind(other)),
+                ));
                 None
             }
         };
@@ -158,7 +164,10 @@ impl<'de> Deserialize<'de> for Schedule {
 
 fn parse_request(value: &Value, problems: &mut Vec<FieldError>) -> Option<ExperimentRequest> {
     let Some(object) = value.as_object() else {
-        problems.push(problem("request", format!("must be an object, got {}", kind(value))));
+        problems.push(problem(
+            "request",
+            format!("must be an object, got {}", kind(value)),
+        ));
         return None;
     };
     let mut object = object.clone();
@@ -204,10 +213,16 @@ fn parse_alerts(
     problems: &mut Vec<FieldError>,
 ) -> Option<AlertSettings> {
     let Some(object) = value.as_object() else {
-        problems.push(problem("alerts", format!("must be an object, got {}", kind(value))));
+        problems.push(problem(
+            "alerts",
+            format!("must be an object, got {}", kind(value)),
+        ));
         return None;
     };
-    for key in object.keys().filter(|k| !ALERT_FIELDS.contains(&k.as_str())) {
+    for key in object
+        .keys()
+        .filter(|k| !ALERT_FIELDS.contains(&k.as_str()))
+    {
         problems.push(unknown_field(&format!("alerts.{key}"), &ALERT_FIELDS));
     }
     let defaults = AlertSettings::default();
@@ -272,7 +287,10 @@ fn as_str<'a>(value: &'a Value, field: &str, problems: &mut Vec<FieldError>) -> 
     match value {
         Value::String(text) => Some(text),
         other => {
-            problems.push(problem(field, format!("must be a string, got {}", kind(other))));
+            problems.push(problem(
+                field,
+                format!("must be a string, got {}", kind(other)),
+            ));
             None
         }
     }

@@ -80,7 +80,10 @@ pub fn check_regression(
     if run.status == RunStatus::Failed {
         reasons.push(AlertReason::RunFailed);
     }
-    let regressions = match (run.response.as_ref(), previous.and_then(|p| p.response.as_ref())) {
+    let regressions = match (
+        run.response.as_ref(),
+        previous.and_then(|p| p.response.as_ref()),
+    ) {
         (Some(current), Some(before)) => {
             compare(schedule, &current.experiments, &before.experiments)
         }
@@ -173,7 +176,10 @@ fn text(
     links: &AlertLinks,
 ) -> String {
     let mut text = if status == RunStatus::Failed {
-        format!("tally: scheduled run {run_id} of \"{}\" failed", schedule.name)
+        format!(
+            "tally: scheduled run {run_id} of \"{}\" failed",
+            schedule.name
+        )
     } else {
         format!(
             "tally: scheduled run {run_id} of \"{}\" regressed ({status})",
@@ -186,7 +192,10 @@ fn text(
             r.experiment_name, r.metric, r.previous, r.current, r.drop, r.threshold
         ));
     }
-    text.push_str(&format!("\nRun: {}\nCompare: {}", links.run, links.comparison));
+    text.push_str(&format!(
+        "\nRun: {}\nCompare: {}",
+        links.run, links.comparison
+    ));
     if let Some(previous) = &links.previous_run {
         text.push_str(&format!("\nPrevious run: {previous}"));
     }

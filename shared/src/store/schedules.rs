@@ -74,7 +74,9 @@ impl ScheduleView {
         if self.schedule.paused {
             return Vec::new();
         }
-        self.schedule.calendar.upcoming(now.max(self.active_since), count)
+        self.schedule
+            .calendar
+            .upcoming(now.max(self.active_since), count)
     }
 }
 
@@ -289,7 +291,14 @@ impl Store {
                 ),
             };
             match self
-                .save_schedule(schedule, expected, ScheduleOrigin::File, now, active_since, true)
+                .save_schedule(
+                    schedule,
+                    expected,
+                    ScheduleOrigin::File,
+                    now,
+                    active_since,
+                    true,
+                )
                 .await?
             {
                 1 => return Ok(outcome),
@@ -481,7 +490,14 @@ impl Store {
             let changed = change(&view.schedule);
             let active_since = restart_point(&view.schedule, &changed, now);
             if self
-                .save_schedule(&changed, &raw, ScheduleOrigin::Api, now, active_since, false)
+                .save_schedule(
+                    &changed,
+                    &raw,
+                    ScheduleOrigin::Api,
+                    now,
+                    active_since,
+                    false,
+                )
                 .await?
                 == 1
             {
@@ -537,9 +553,15 @@ impl Store {
             ])
             .query_async(&mut self.conn())
             .await?;
-        let [definition, origin, created_at, updated_at, active_since, cursor] =
-            <[Option<String>; 6]>::try_from(fields)
-                .map_err(|_| corrupt(&key, "HMGET returned the wrong number of fields"))?;
+        let [
+            definition,
+            origin,
+            created_at,
+            updated_at,
+            active_since,
+            cursor,
+        ] = <[Option<String>; 6]>::try_from(fields)
+            .map_err(|_| corrupt(&key, "HMGET returned the wrong number of fields"))?;
         let Some(definition) = definition else {
             return Ok(None);
         };

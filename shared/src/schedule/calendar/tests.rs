@@ -9,7 +9,10 @@ fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
 }
 
 fn calendar(cron: &str, zone: &str) -> Calendar {
-    Calendar::new(CronExpr::parse(cron).unwrap(), ZoneName::parse(zone).unwrap())
+    Calendar::new(
+        CronExpr::parse(cron).unwrap(),
+        ZoneName::parse(zone).unwrap(),
+    )
 }
 
 #[test]
@@ -125,14 +128,18 @@ fn time_zones_are_iana_names() {
 
 /// Every distinct slot a scheduler polling every five minutes would see, from
 /// `start` for `hours`.
-fn slots_seen_polling(calendar: &Calendar, start: DateTime<Utc>, hours: i64) -> BTreeSet<DateTime<Utc>> {
+fn slots_seen_polling(
+    calendar: &Calendar,
+    start: DateTime<Utc>,
+    hours: i64,
+) -> BTreeSet<DateTime<Utc>> {
     let mut seen = BTreeSet::new();
     let mut now = start;
     while now < start + Duration::hours(hours) {
-        if let Some(slot) = calendar.latest_at_or_before(now) {
-            if slot >= start {
-                seen.insert(slot);
-            }
+        if let Some(slot) = calendar.latest_at_or_before(now)
+            && slot >= start
+        {
+            seen.insert(slot);
         }
         now += Duration::minutes(5);
     }

@@ -38,7 +38,8 @@ fn the_stored_form_reads_back_the_same_and_the_public_form_hides_the_webhook() {
     value["time_zone"] = json!("Asia/Bangkok");
     value["paused"] = json!(true);
     value["request"]["dataset_version"] = json!(3);
-    value["alerts"] = json!({"accuracy_drop": 0.02, "webhook_url": "https://hooks.example/services/s3cret"});
+    value["alerts"] =
+        json!({"accuracy_drop": 0.02, "webhook_url": "https://hooks.example/services/s3cret"});
     let schedule = Schedule::from_json(&value).unwrap();
     assert_eq!(schedule.request.dataset_version.unwrap().get(), 3);
     assert_eq!(schedule.alerts.success_rate_drop.get(), 0.10);
@@ -101,7 +102,11 @@ fn every_problem_is_reported_with_its_path() {
             .map(|e| e.message.clone())
             .unwrap()
     };
-    assert!(message("cron").starts_with("day-of-week field \"8\""), "{}", message("cron"));
+    assert!(
+        message("cron").starts_with("day-of-week field \"8\""),
+        "{}",
+        message("cron")
+    );
     assert!(message("request.dataset_version").contains("or \"latest\""));
     assert!(!errors.iter().any(|e| e.to_string().contains("s3cret")));
 }

@@ -72,7 +72,11 @@ x = 1
         found,
         ["extra", "schedule[1].cron", "schedule[1].request.jobs"]
     );
-    assert!(err.to_string().starts_with("schedules.toml: 3 problem(s): "), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("schedules.toml: 3 problem(s): "),
+        "{err}"
+    );
 
     let duplicate = text.replace("cron = \"0 8 * *\"", "cron = \"0 9 * * 1\"");
     let duplicate = duplicate.replace("jobs = 0, ", "");
@@ -88,7 +92,10 @@ x = 1
 #[test]
 fn syntax_errors_and_empty_files() {
     let err = parse_schedules_file("s.toml", "[[schedule]\n").unwrap_err();
-    assert!(err.to_string().starts_with("s.toml: is not valid TOML: "), "{err}");
+    assert!(
+        err.to_string().starts_with("s.toml: is not valid TOML: "),
+        "{err}"
+    );
     assert!(parse_schedules_file("s.toml", "").unwrap().is_empty());
     let err = read_schedules_file(Path::new("/nonexistent/schedules.toml")).unwrap_err();
     assert!(

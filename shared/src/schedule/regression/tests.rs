@@ -73,14 +73,23 @@ fn urls() -> PublicUrls {
 fn a_drop_beyond_the_threshold_alerts_with_the_numbers() {
     let previous = run(
         RunStatus::Succeeded,
-        &[("vote-extraction-ci-lite", 0.9, 1.0), ("vote-extraction-ci-flash", 0.95, 1.0)],
+        &[
+            ("vote-extraction-ci-lite", 0.9, 1.0),
+            ("vote-extraction-ci-flash", 0.95, 1.0),
+        ],
     );
     let current = run(
         RunStatus::Succeeded,
-        &[("vote-extraction-ci-lite", 0.6, 0.8), ("vote-extraction-ci-flash", 0.93, 1.0)],
+        &[
+            ("vote-extraction-ci-lite", 0.6, 0.8),
+            ("vote-extraction-ci-flash", 0.93, 1.0),
+        ],
     );
     let alert = check_regression(&schedule(0.05, 0.1), &current, Some(&previous), &urls()).unwrap();
-    assert_eq!(alert.reasons, [AlertReason::AccuracyDrop, AlertReason::SuccessRateDrop]);
+    assert_eq!(
+        alert.reasons,
+        [AlertReason::AccuracyDrop, AlertReason::SuccessRateDrop]
+    );
     assert_eq!(alert.regressions.len(), 2);
     let accuracy = &alert.regressions[0];
     assert_eq!(accuracy.experiment_name, "vote-extraction-ci-lite");
@@ -96,14 +105,17 @@ fn a_drop_beyond_the_threshold_alerts_with_the_numbers() {
     );
     assert_eq!(alert.links.run, urls().run_page(&current.record.run_id));
     assert!(
-        alert
-            .text
-            .contains("vote-extraction-ci-lite: overall_accuracy 0.900 → 0.600 (−0.300, threshold 0.050)"),
+        alert.text.contains(
+            "vote-extraction-ci-lite: overall_accuracy 0.900 → 0.600 (−0.300, threshold 0.050)"
+        ),
         "{}",
         alert.text
     );
     let body = serde_json::to_value(&alert).unwrap();
-    assert_eq!(body["reasons"], json!(["accuracy_drop", "success_rate_drop"]));
+    assert_eq!(
+        body["reasons"],
+        json!(["accuracy_drop", "success_rate_drop"])
+    );
     assert_eq!(body["regressions"][0]["previous"], json!(0.9));
     assert!(body["text"].is_string());
 }
@@ -116,7 +128,10 @@ fn small_drops_new_experiments_and_first_runs_raise_nothing() {
         check_regression(&schedule(0.05, 0.1), &current, Some(&previous), &urls()),
         None
     );
-    assert_eq!(check_regression(&schedule(0.05, 0.1), &current, None, &urls()), None);
+    assert_eq!(
+        check_regression(&schedule(0.05, 0.1), &current, None, &urls()),
+        None
+    );
     // A rise is never a regression, and a zero threshold still needs a fall.
     let better = run(RunStatus::Succeeded, &[("a", 0.95, 1.0)]);
     assert_eq!(
