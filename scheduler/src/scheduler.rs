@@ -147,7 +147,7 @@ impl Scheduler {
                     continue;
                 }
             };
-            self.publish_next_fire(&view, now);
+            self.publish_schedule_metrics(&view, now);
             if !view.schedule.paused
                 && let Err(error) = self.handle_due_slot(&view, now).await
             {
@@ -159,7 +159,7 @@ impl Scheduler {
         }
     }
 
-    fn publish_next_fire(&self, view: &ScheduleView, now: DateTime<Utc>) {
+    fn publish_schedule_metrics(&self, view: &ScheduleView, now: DateTime<Utc>) {
         let name = view.schedule.name.as_str();
         // Every per-schedule series exists from the first tick (at 0), so a
         // dashboard's rate() sees the first increment.

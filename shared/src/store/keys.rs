@@ -25,7 +25,7 @@
 //! | `{ns}:schedules:deleted` | set | schedules deleted through the API (the file does not recreate them) |
 //! | `{ns}:schedule:{name}:slot:{ms}` | string | one slot: `claim:<token>` (leased), `run:<run_id>` or `failed:<reason>` (8 days) |
 //! | `{ns}:schedule:{name}:skips` | list | records of skipped slots, newest first (50 kept) |
-//! | `{ns}:run_check:{run_id}` | string | the regression check of a scheduled run was claimed (30 days) |
+//! | `{ns}:run_check:{run_id}` | string | the regression check of a scheduled run was claimed (kept like the run) |
 //! | `{{ns}}:{kind}:…` | (apalis-redis) | the `plan`, `chunk` and `finalize` job queues; the braces are a Redis Cluster hash tag |
 
 use crate::dataset::{ContentHash, DatasetName};
@@ -165,6 +165,7 @@ mod tests {
         let keys = Keys::new(Namespace::parse("test:keys").unwrap());
         let name = DatasetName::parse("set-1").unwrap();
         let hash = ContentHash::parse(&format!("sha256:{}", "0".repeat(64))).unwrap();
+        let schedule = ScheduleName::parse("weekly-monitoring").unwrap();
         for key in [
             keys.dataset_names(),
             keys.dataset_latest(&name),
@@ -173,12 +174,21 @@ mod tests {
             keys.dataset_records(&name, &hash),
             keys.dataset_staging(9),
             keys.dataset_staging_seq(),
+            keys.schedule_names(),
+            keys.schedule(&schedule),
+            keys.deleted_schedules(),
+            keys.schedule_slot(&schedule, 1_767_600_000_000),
+            keys.schedule_skips(&schedule),
         ] {
             assert!(key.starts_with("test:keys:"), "{key}");
         }
         assert_eq!(
             keys.dataset_records(&name, &hash),
             format!("test:keys:dataset:set-1:records:sha256:{}", "0".repeat(64))
+        );
+        assert_eq!(
+            keys.schedule_slot(&schedule, 1_767_600_000_000),
+            "test:keys:schedule:weekly-monitoring:slot:1767600000000"
         );
     }
 }

@@ -29,9 +29,6 @@ use crate::schedule::{Schedule, ScheduleName, Slot};
 /// slot is only tried while it is within the catch-up window (at most a day), and
 /// the cursor moves past it as soon as it is handled.
 const SLOT_TTL: Duration = Duration::from_secs(8 * 24 * 3600);
-/// How long a run's regression check is remembered: longer than the window in
-/// which the scheduler looks for finished runs (`RUN_CHECK_WINDOW` in the scheduler).
-const RUN_CHECK_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 /// Skip records kept per schedule.
 const SKIPS_KEPT: isize = 50;
 /// Compare-and-set attempts before an edit gives up on a schedule that keeps changing.
@@ -451,14 +448,13 @@ impl Store {
     }
 
     /// Claims the regression check of a finished scheduled run: true for exactly
-    /// one caller per run.
+    /// one caller per run. The mark never expires (like the run itself): a yearly
+    /// schedule's run stays among its latest runs for years and must not alert again.
     pub async fn claim_run_check(&self, run: &RunId) -> Result<bool, StoreError> {
         let set: Option<String> = redis::cmd("SET")
             .arg(self.keys.run_check(run))
             .arg(1)
             .arg("NX")
-            .arg("EX")
-            .arg(RUN_CHECK_TTL.as_secs())
             .query_async(&mut self.conn())
             .await?;
         Ok(set.is_some())
