@@ -190,6 +190,8 @@ impl From<StoreError> for ApiError {
         match error {
             StoreError::Redis(_) => ApiError::Unavailable(error.to_string()),
             StoreError::Corrupt { .. } => ApiError::Internal(error.to_string()),
+            // Another writer kept changing the same value: the client may retry.
+            StoreError::Contended { .. } => ApiError::Conflict(error.to_string()),
         }
     }
 }

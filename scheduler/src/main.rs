@@ -1,4 +1,123 @@
-fn main() {
-    eprintln!("tally-scheduler: not yet implemented");
-    std::process::exit(2);
+//! tally-scheduler: settings → store, schedules and metrics server → tick loop until
+//! SIGTERM or Ctrl-C.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tally::jobs::{QueueSettings, Queues};
+use tally::store::Store;
+use tally_scheduler::settings::Settings;
+use tally_scheduler::{AlertSender, Metrics, RetryPolicy, Scheduler, SystemClock, metrics};
+use tokio::sync::watch;
+
+/// Time queued alerts get to go out after a shutdown signal.
+const ALERT_GRACE: Duration = Duration::from_secs(10);
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("tally-scheduler: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), String> {
+    let settings = Settings::from_env().map_err(|e| e.to_string())?;
+    let schedules = settings.schedules().map_err(|e| e.to_string())?;
+    let store = Store::connect(&settings.store).await.map_err(|e| {
+        format!(
+            "cannot reach the store at {}: {e}",
+            settings.store.redis_url
+        )
+    })?;
+    let queues = Queues::new(&store, QueueSettings::default());
+    let metrics = Metrics::new().map_err(|e| format!("metrics: {e}"))?;
+    let alerts = AlertSender::start(RetryPolicy::default(), metrics.clone())
+        .map_err(|e| format!("webhook client: {e}"))?;
+    let scheduler = Scheduler::new(
+        store,
+        queues,
+        Arc::new(SystemClock),
+        settings.scheduler.clone(),
+        settings.public_urls.clone(),
+        metrics.clone(),
+        alerts,
+    );
+    scheduler
+        .seed(&schedules)
+        .await
+        .map_err(|e| format!("seeding schedules: {e}"))?;
+
+    let (stop, stopped) = watch::channel(false);
+    let listener = tokio::net::TcpListener::bind(settings.metrics_listen)
+        .await
+        .map_err(|e| format!("TALLY_METRICS_LISTEN {}: {e}", settings.metrics_listen))?;
+    let metrics_address = listener
+        .local_addr()
+        .map_err(|e| format!("metrics listener: {e}"))?;
+    let mut metrics_stopped = stopped.clone();
+    let server = tokio::spawn(metrics::serve(listener, metrics, async move {
+        let _ = metrics_stopped.wait_for(|stop| *stop).await;
+    }));
+    tracing::info!(
+        metrics = %metrics_address,
+        namespace = %settings.store.namespace,
+        schedules = schedules.len(),
+        "tally-scheduler started"
+    );
+
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutdown signal received; finishing the current tick");
+        let _ = stop.send(true);
+    });
+    let mut loop_stopped = stopped;
+    scheduler
+        .run(async move {
+            let _ = loop_stopped.wait_for(|stop| *stop).await;
+        })
+        .await;
+    scheduler.shutdown(ALERT_GRACE).await;
+    match server.await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(format!("metrics server: {e}")),
+        Err(e) => return Err(format!("metrics server: {e}")),
+    }
+    tracing::info!("tally-scheduler stopped");
+    Ok(())
+}
+
+/// SIGTERM (how orchestrators stop a container) or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM; only Ctrl-C stops the scheduler");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
 }

@@ -9,6 +9,8 @@
 //! - `jobs`: the plan / chunk / finalize jobs and their queues.
 //! - `submission`: creating a run from a validated request (API and scheduler).
 //! - `telemetry`: logging setup for the binaries.
+//! - `schedule`: schedules (crontab calendar, run request, alert settings), the
+//!   schedules file, slots and the regression check of scheduled runs.
 //! - `evaluators`: scoring an answer against the expected reports and against the
 //!   forms' own consistency rules; summaries over an experiment; field diffs.
 //! - `dataset`: the on-disk dataset format, its validation, and importing a folder
@@ -25,6 +27,7 @@ pub mod extraction;
 pub mod gemini;
 pub mod jobs;
 pub mod run;
+pub mod schedule;
 pub mod store;
 pub mod submission;
 pub mod telemetry;

@@ -9,6 +9,9 @@ pub enum StoreError {
     /// by hand. Names the key so an operator can look at it.
     #[error("stored value at {key} is corrupt: {message}")]
     Corrupt { key: String, message: String },
+    /// A compare-and-set write kept losing to other writers of the same value.
+    #[error("{key} kept changing while it was being written; try again")]
+    Contended { key: String },
 }
 
 /// A `Corrupt` error for the value stored at `key`.

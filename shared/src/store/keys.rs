@@ -20,10 +20,17 @@
 //! | `{ns}:exp:{experiment_id}:results` | hash | record id → RecordResult JSON (first write wins) |
 //! | `{ns}:exp:{experiment_id}:order` | list | record ids in the order their results were written |
 //! | `{ns}:exp:{experiment_id}:attempts` | hash | record id → times a worker started it |
+//! | `{ns}:schedules` | set | names of the stored schedules (`{name}` = a `ScheduleName`, no `:`) |
+//! | `{ns}:schedule:{name}` | hash | `definition` (Schedule JSON), `origin` (`file`/`api`), `created_at`, `updated_at`, `active_since`, `cursor` (ms of the latest slot handled) |
+//! | `{ns}:schedules:deleted` | set | schedules deleted through the API (the file does not recreate them) |
+//! | `{ns}:schedule:{name}:slot:{ms}` | string | one slot: `claim:<token>` (leased), `run:<run_id>` or `failed:<reason>` (8 days) |
+//! | `{ns}:schedule:{name}:skips` | list | records of skipped slots, newest first (50 kept) |
+//! | `{ns}:run_check:{run_id}` | string | the regression check of a scheduled run was claimed (kept like the run) |
 //! | `{{ns}}:{kind}:…` | (apalis-redis) | the `plan`, `chunk` and `finalize` job queues; the braces are a Redis Cluster hash tag |
 
 use crate::dataset::{ContentHash, DatasetName};
 use crate::run::{ExperimentId, RunId};
+use crate::schedule::ScheduleName;
 
 use super::namespace::Namespace;
 
@@ -112,6 +119,31 @@ impl Keys {
         format!("{}:exp:{experiment}:attempts", self.namespace)
     }
 
+    pub fn schedule_names(&self) -> String {
+        format!("{}:schedules", self.namespace)
+    }
+
+    pub fn schedule(&self, name: &ScheduleName) -> String {
+        format!("{}:schedule:{name}", self.namespace)
+    }
+
+    pub fn deleted_schedules(&self) -> String {
+        format!("{}:schedules:deleted", self.namespace)
+    }
+
+    /// One slot of a schedule, by its fire time in milliseconds since the epoch.
+    pub fn schedule_slot(&self, name: &ScheduleName, fire_time_ms: i64) -> String {
+        format!("{}:schedule:{name}:slot:{fire_time_ms}", self.namespace)
+    }
+
+    pub fn schedule_skips(&self, name: &ScheduleName) -> String {
+        format!("{}:schedule:{name}:skips", self.namespace)
+    }
+
+    pub fn run_check(&self, run: &RunId) -> String {
+        format!("{}:run_check:{run}", self.namespace)
+    }
+
     /// The apalis-redis queue of one job kind: `{<ns>}:<kind>`. The braces make the
     /// namespace the Redis Cluster hash tag, so all keys of a queue share a slot.
     pub fn queue(&self, kind: &str) -> String {
@@ -133,6 +165,7 @@ mod tests {
         let keys = Keys::new(Namespace::parse("test:keys").unwrap());
         let name = DatasetName::parse("set-1").unwrap();
         let hash = ContentHash::parse(&format!("sha256:{}", "0".repeat(64))).unwrap();
+        let schedule = ScheduleName::parse("weekly-monitoring").unwrap();
         for key in [
             keys.dataset_names(),
             keys.dataset_latest(&name),
@@ -141,12 +174,21 @@ mod tests {
             keys.dataset_records(&name, &hash),
             keys.dataset_staging(9),
             keys.dataset_staging_seq(),
+            keys.schedule_names(),
+            keys.schedule(&schedule),
+            keys.deleted_schedules(),
+            keys.schedule_slot(&schedule, 1_767_600_000_000),
+            keys.schedule_skips(&schedule),
         ] {
             assert!(key.starts_with("test:keys:"), "{key}");
         }
         assert_eq!(
             keys.dataset_records(&name, &hash),
             format!("test:keys:dataset:set-1:records:sha256:{}", "0".repeat(64))
+        );
+        assert_eq!(
+            keys.schedule_slot(&schedule, 1_767_600_000_000),
+            "test:keys:schedule:weekly-monitoring:slot:1767600000000"
         );
     }
 }

@@ -9,6 +9,8 @@
 //! - `experiments`: live experiment state, abort and finish.
 //! - `results`: per-record results, written once and counted once.
 //! - `health`: `ping`, whether Redis answers.
+//! - `schedules`: schedules (API edits and file seeding), slot claims, the cursor of
+//!   handled slots, skipped slots, the once-per-run regression check.
 //!
 //! Each concern adds an `impl Store` block in its own file; they share the one
 //! connection manager, which reconnects by itself and is cheap to clone per call.
@@ -21,6 +23,7 @@ mod keys;
 mod namespace;
 mod results;
 mod runs;
+mod schedules;
 mod settings;
 
 use std::time::Duration;
@@ -34,6 +37,7 @@ pub use keys::Keys;
 pub use namespace::{DEFAULT_NAMESPACE, InvalidNamespace, Namespace};
 pub use results::RecordStart;
 pub use runs::{CancelOutcome, Created, IdempotencyKey, RunFilter, RunView};
+pub use schedules::{ScheduleOrigin, ScheduleView, SeedOutcome, SkippedSlots, SlotClaim};
 pub use settings::{
     DEFAULT_REDIS_URL, InvalidStoreSetting, NAMESPACE_ENV, REDIS_URL_ENV, RedisUrl, StoreSettings,
 };

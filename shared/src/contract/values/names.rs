@@ -122,7 +122,7 @@ impl TryFrom<String> for ModelId {
     }
 }
 
-fn check_identifier(text: &str) -> Result<(), ValueError> {
+pub(crate) fn check_identifier(text: &str) -> Result<(), ValueError> {
     check_length(text, MAX_IDENTIFIER_CHARS)?;
     if let Some(bad) = text
         .chars()

@@ -1,0 +1,185 @@
+//! Handling a schedule's due slot: exactly one run per slot, catch-up within the
+//! window, older missed slots skipped and recorded once.
+//!
+//! The schedule's cursor (the latest slot handled) and its `active_since` bound the
+//! slots that are due: those after both, up to now. Only the latest of them can
+//! create a run, and only while it is within the catch-up window; every older one is
+//! skipped — a scheduler down for weeks runs once when it comes back, never a burst.
+//!
+//! Creating the run: the replica that wins the slot's claim submits it with the
+//! slot's idempotency key and records the run on the slot. A replica that crashes in
+//! between leaves a claim whose lease runs out; the next claimant submits again with
+//! the same key and gets the same run. The cursor moves only once the slot is
+//! settled (run, or failed for good), and only one replica moves it past a slot, so
+//! skipped slots are counted and recorded once.
+
+use chrono::{DateTime, Utc};
+use tally::run::Submitter;
+use tally::schedule::{Schedule, Slot};
+use tally::store::{ScheduleView, SkippedSlots, SlotClaim, StoreError};
+use tally::submission::{Submission, SubmitError, submit};
+
+use crate::scheduler::Scheduler;
+
+/// A run created later than this after its slot is reported as a catch-up.
+const ON_TIME_GRACE: chrono::Duration = chrono::Duration::minutes(1);
+/// Missed slots counted one by one at most (a minutely schedule down for months
+/// reports this many).
+const SKIP_COUNT_CAP: usize = 100_000;
+
+/// Whether a slot is settled, so the cursor may move past it.
+enum Settled {
+    Yes,
+    /// Claimed by another replica, or a transient error: try again next tick.
+    NotYet,
+}
+
+impl Scheduler {
+    pub(crate) async fn handle_due_slot(
+        &self,
+        view: &ScheduleView,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let schedule = &view.schedule;
+        let calendar = &schedule.calendar;
+        let Some(latest) = calendar.latest_at_or_before(now) else {
+            return Ok(());
+        };
+        let handled_until = view
+            .last_slot
+            .map_or(view.active_since, |slot| slot.max(view.active_since));
+        if latest <= handled_until {
+            return Ok(());
+        }
+        let late = now - latest;
+        let in_window = late
+            .to_std()
+            .is_ok_and(|late| late <= self.config.catch_up_window);
+        if in_window {
+            let slot = Slot::new(schedule.name.clone(), latest);
+            if let Settled::NotYet = self.settle_slot(schedule, &slot, late).await? {
+                return Ok(());
+            }
+        }
+        if !self
+            .store
+            .advance_schedule_cursor(&schedule.name, latest)
+            .await?
+        {
+            return Ok(());
+        }
+        let mut skipped = calendar.between(handled_until, latest, SKIP_COUNT_CAP);
+        if !in_window {
+            skipped.push(latest);
+        }
+        if let (Some(&first), Some(&last)) = (skipped.first(), skipped.last()) {
+            self.record_skip(schedule, first, last, skipped.len() as u64, now)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn settle_slot(
+        &self,
+        schedule: &Schedule,
+        slot: &Slot,
+        late: chrono::Duration,
+    ) -> Result<Settled, StoreError> {
+        match self
+            .store
+            .claim_slot(slot, &self.replica, self.config.claim_lease)
+            .await?
+        {
+            SlotClaim::Done(_) | SlotClaim::Failed(_) => return Ok(Settled::Yes),
+            SlotClaim::InProgress => return Ok(Settled::NotYet),
+            SlotClaim::Won => {}
+        }
+        let name = schedule.name.as_str();
+        let submission = Submission {
+            request: schedule.request.clone(),
+            submitter: Submitter {
+                api_key_name: None,
+                schedule: Some(name.to_string()),
+            },
+            idempotency: Some(slot.idempotency_key()),
+        };
+        match submit(
+            &self.store,
+            &self.queues,
+            submission,
+            self.config.chunk_size,
+        )
+        .await
+        {
+            Ok(submitted) => {
+                self.store.record_slot_run(slot, &submitted.run_id).await?;
+                if submitted.created {
+                    self.metrics.runs_created.with_label_values(&[name]).inc();
+                }
+                let caught_up = late > ON_TIME_GRACE;
+                if caught_up {
+                    self.metrics
+                        .slots_caught_up
+                        .with_label_values(&[name])
+                        .inc();
+                }
+                tracing::info!(
+                    schedule = name,
+                    slot = %slot.fire_time,
+                    run_id = %submitted.run_id,
+                    created = submitted.created,
+                    caught_up,
+                    late_seconds = late.num_seconds(),
+                    "scheduled run submitted"
+                );
+                Ok(Settled::Yes)
+            }
+            Err(error @ (SubmitError::UnknownDataset(_) | SubmitError::UnknownVersion { .. })) => {
+                // Retrying cannot help until someone imports the dataset: the slot
+                // is marked failed so it is not tried on every tick.
+                let reason = error.to_string();
+                self.store.record_slot_failure(slot, &reason).await?;
+                self.metrics.slot_failures.with_label_values(&[name]).inc();
+                tracing::error!(schedule = name, slot = %slot.fire_time, reason, "scheduled run could not be created");
+                Ok(Settled::Yes)
+            }
+            Err(error) => {
+                self.store.release_slot(slot, &self.replica).await?;
+                tracing::warn!(schedule = name, slot = %slot.fire_time, %error, "scheduled run not submitted; retrying on the next tick");
+                Ok(Settled::NotYet)
+            }
+        }
+    }
+
+    async fn record_skip(
+        &self,
+        schedule: &Schedule,
+        first: DateTime<Utc>,
+        last: DateTime<Utc>,
+        count: u64,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let name = schedule.name.as_str();
+        self.metrics
+            .slots_skipped
+            .with_label_values(&[name])
+            .inc_by(count);
+        tracing::warn!(
+            schedule = name,
+            first = %first,
+            last = %last,
+            count,
+            catch_up_window_seconds = self.config.catch_up_window.as_secs(),
+            "missed slots skipped"
+        );
+        let skipped = SkippedSlots {
+            first,
+            last,
+            count,
+            recorded_at: now,
+        };
+        self.store
+            .record_skipped_slots(&schedule.name, &skipped)
+            .await
+    }
+}

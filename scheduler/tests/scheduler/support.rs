@@ -1,0 +1,293 @@
+//! Fixtures: a namespace of one's own with the sample dataset imported, schedulers
+//! on a manual clock, runs made final through the store, and a webhook server.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::{Value, json};
+use tally::contract::ExperimentStatus;
+use tally::dataset::{DataDir, import};
+use tally::evaluators::{Outcome, evaluate_record};
+use tally::jobs::{QueueSettings, Queues};
+use tally::run::{
+    PublicUrls, RecordError, RecordResult, RecordStatus, RunId, SummaryContext, assemble_response,
+    summarize_experiment,
+};
+use tally::schedule::Schedule;
+use tally::store::{Namespace, RunView, Store, StoreSettings};
+use tally_scheduler::{AlertSender, ManualClock, Metrics, RetryPolicy, Scheduler, SchedulerConfig};
+use tokio::sync::Notify;
+
+pub const SAMPLE_DATASET: &str = "vote-extraction-bangbamru-1-10";
+pub const PUBLIC_URL: &str = "http://tally.test";
+
+pub fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()
+}
+
+/// Monday 2026-01-05 08:00 UTC, and the Mondays after it.
+pub fn monday(week: i64) -> DateTime<Utc> {
+    utc(2026, 1, 5, 8, 0) + chrono::Duration::weeks(week)
+}
+
+pub struct TestEnv {
+    pub store: Store,
+    pub clock: ManualClock,
+}
+
+impl TestEnv {
+    /// A fresh `test:sched:<unique>` namespace holding the sample dataset, and a
+    /// clock at `start`.
+    pub async fn new(start: DateTime<Utc>) -> TestEnv {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let unique = format!(
+            "{}-{nanos}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        let mut settings = StoreSettings::from_env().unwrap();
+        settings.namespace = Namespace::parse(&format!("test:sched:{unique}")).unwrap();
+        let store = Store::connect(&settings).await.unwrap();
+        let datasets = Path::new(env!("CARGO_MANIFEST_DIR")).join("../datasets");
+        let data_dir = DataDir::open(&datasets).unwrap();
+        import(&store, &data_dir, SAMPLE_DATASET).await.unwrap();
+        TestEnv {
+            store,
+            clock: ManualClock::new(start),
+        }
+    }
+
+    /// A scheduler replica on this store and clock.
+    pub fn scheduler(&self, policy: RetryPolicy) -> Scheduler {
+        let metrics = Metrics::new().unwrap();
+        let alerts = AlertSender::start(policy, metrics.clone()).unwrap();
+        Scheduler::new(
+            self.store.clone(),
+            Queues::new(&self.store, QueueSettings::default()),
+            Arc::new(self.clock.clone()),
+            SchedulerConfig::default(),
+            PublicUrls::new(PUBLIC_URL),
+            metrics,
+            alerts,
+        )
+    }
+
+    pub async fn runs_of(&self, schedule: &Schedule) -> Vec<RunView> {
+        self.store
+            .schedule_runs(&schedule.name, 1000)
+            .await
+            .unwrap()
+    }
+
+    /// Deletes every key of the namespace, the job queues included.
+    pub async fn cleanup(self) {
+        let client =
+            redis::Client::open(StoreSettings::from_env().unwrap().redis_url.expose()).unwrap();
+        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+        let keys = self.store.keys();
+        for pattern in [keys.all_pattern(), keys.queues_pattern()] {
+            let mut cursor = 0u64;
+            loop {
+                let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+                    .arg(cursor)
+                    .arg("MATCH")
+                    .arg(&pattern)
+                    .arg("COUNT")
+                    .arg(1000)
+                    .query_async(&mut conn)
+                    .await
+                    .unwrap();
+                if !batch.is_empty() {
+                    redis::cmd("DEL")
+                        .arg(batch)
+                        .query_async::<()>(&mut conn)
+                        .await
+                        .unwrap();
+                }
+                if next == 0 {
+                    break;
+                }
+                cursor = next;
+            }
+        }
+    }
+}
+
+/// The shipped default schedule, with alert settings for the test.
+pub fn weekly_monitoring(webhook_url: Option<&str>) -> Schedule {
+    let mut value = Schedule::from_json(&default_schedule_json())
+        .unwrap()
+        .to_json();
+    value["alerts"] =
+        json!({"accuracy_drop": 0.05, "success_rate_drop": 0.1, "webhook_url": webhook_url});
+    Schedule::from_json(&value).unwrap()
+}
+
+fn default_schedule_json() -> Value {
+    let text = include_str!("../../../deploy/schedules.toml");
+    let schedules = tally::schedule::parse_schedules_file("deploy/schedules.toml", text).unwrap();
+    schedules[0].to_json()
+}
+
+/// Quick retries, so a test of retrying takes milliseconds.
+pub fn quick_retries() -> RetryPolicy {
+    RetryPolicy {
+        attempts: 5,
+        first_backoff: Duration::from_millis(20),
+        max_backoff: Duration::from_millis(100),
+        timeout: Duration::from_secs(10),
+    }
+}
+
+/// Makes a run final as workers would, through the store: the first `correct`
+/// records of each experiment answered with the expected reports, the rest failed.
+pub async fn finish_run(store: &Store, run_id: &RunId, correct: usize) {
+    let urls = PublicUrls::new(PUBLIC_URL);
+    let run = store.run(run_id).await.unwrap().unwrap();
+    let mut summaries = Vec::new();
+    for experiment_id in &run.record.experiments {
+        let experiment = store.experiment(experiment_id).await.unwrap().unwrap();
+        let records = store
+            .dataset_records(
+                &run.record.dataset.name,
+                run.record.dataset.version,
+                Some(experiment.record.total as usize),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        for (index, record) in records.iter().enumerate() {
+            let answered = index < correct;
+            let outcome = if answered {
+                Outcome::Reports(record.expected_output.clone())
+            } else {
+                Outcome::Failed("model_error".to_string())
+            };
+            let result = RecordResult {
+                record_id: record.id.clone(),
+                status: if answered {
+                    RecordStatus::Succeeded
+                } else {
+                    RecordStatus::Failed
+                },
+                output: answered.then(|| record.expected_output.clone()),
+                evaluations: evaluate_record(Some(&record.expected_output), &outcome),
+                error: (!answered).then(|| RecordError {
+                    kind: "model_error".to_string(),
+                    message: "the model did not answer".to_string(),
+                }),
+                latency_ms: 10,
+                tokens: Default::default(),
+                cost_usd: None,
+                attempts: 1,
+                rate_limited: 0,
+                model_version: None,
+                finish_reason: None,
+                emulated: true,
+                worker: None,
+                finished_at: Utc::now(),
+            };
+            store.write_result(experiment_id, &result).await.unwrap();
+        }
+        let results = store.all_results(experiment_id).await.unwrap();
+        let context = SummaryContext {
+            urls: &urls,
+            status: ExperimentStatus::Success,
+            error: None,
+        };
+        let summary = summarize_experiment(&experiment.record, &results, &context);
+        store
+            .finish_experiment(experiment_id, &summary)
+            .await
+            .unwrap();
+        summaries.push(summary);
+    }
+    let (status, response) = assemble_response(&run.record, summaries, &urls);
+    assert!(store.complete_run(run_id, status, &response).await.unwrap());
+}
+
+/// Polls `condition` until it holds, failing the test after a generous deadline.
+pub async fn eventually<F, Fut>(what: &str, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while !condition().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// A webhook receiver on 127.0.0.1:0 that records every body and answers the n-th
+/// request with `statuses[n]` (200 past the end). With `hold_first`, the first
+/// request is answered only after `release_first`.
+pub struct WebhookServer {
+    pub url: String,
+    state: Arc<WebhookState>,
+}
+
+struct WebhookState {
+    bodies: Mutex<Vec<Value>>,
+    statuses: Vec<u16>,
+    hold_first: bool,
+    release: Notify,
+}
+
+impl WebhookServer {
+    pub async fn start(statuses: Vec<u16>, hold_first: bool) -> WebhookServer {
+        let state = Arc::new(WebhookState {
+            bodies: Mutex::new(Vec::new()),
+            statuses,
+            hold_first,
+            release: Notify::new(),
+        });
+        let app = axum::Router::new()
+            .route("/hooks/s3cret", axum::routing::post(receive))
+            .with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address: SocketAddr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        WebhookServer {
+            url: format!("http://{address}/hooks/s3cret"),
+            state,
+        }
+    }
+
+    pub fn bodies(&self) -> Vec<Value> {
+        self.state.bodies.lock().unwrap().clone()
+    }
+
+    pub fn release_first(&self) {
+        self.state.release.notify_one();
+    }
+}
+
+async fn receive(
+    State(state): State<Arc<WebhookState>>,
+    axum::Json(body): axum::Json<Value>,
+) -> StatusCode {
+    let index = {
+        let mut bodies = state.bodies.lock().unwrap();
+        bodies.push(body);
+        bodies.len() - 1
+    };
+    if index == 0 && state.hold_first {
+        state.release.notified().await;
+    }
+    let status = state.statuses.get(index).copied().unwrap_or(200);
+    StatusCode::from_u16(status).unwrap()
+}
