@@ -1,5 +1,6 @@
 //! `tally dataset …`: working with datasets.
 
+use crate::api::{Api, Connection};
 use crate::synth::{self, SynthArgs};
 
 #[derive(Debug, clap::Args)]
@@ -12,11 +13,62 @@ pub struct DatasetArgs {
 enum DatasetCommand {
     /// Generate a synthetic dataset: realistic polling units with rendered form pages.
     Synth(SynthArgs),
+    /// Import a dataset folder (under the server's TALLY_DATA_DIR) as a new version.
+    Import(ImportArgs),
+    /// List the server's datasets and their latest versions.
+    List(ListArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    connection: Connection,
+    /// The folder, relative to the server's data directory (a `datasets/` prefix is
+    /// taken as the data directory itself).
+    path: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    connection: Connection,
 }
 
 pub fn run(args: DatasetArgs) -> Result<(), Box<dyn std::error::Error>> {
     match args.command {
         DatasetCommand::Synth(args) => synth::run(args)?,
+        DatasetCommand::Import(args) => {
+            let api = Api::new(&args.connection)?;
+            let path = args.path.strip_prefix("datasets/").unwrap_or(&args.path);
+            let body = serde_json::json!({ "path": path.trim_end_matches('/') });
+            let imported = api.post("/api/v1/datasets/import", &body, None)?;
+            println!(
+                "{} version {} ({} records, {})",
+                imported["name"].as_str().unwrap_or("?"),
+                imported["version"],
+                imported["size"],
+                imported["content_hash"].as_str().unwrap_or("?")
+            );
+        }
+        DatasetCommand::List(args) => {
+            let api = Api::new(&args.connection)?;
+            let datasets = api.get("/api/v1/datasets")?;
+            let list = datasets["datasets"]
+                .as_array()
+                .or_else(|| datasets.as_array())
+                .cloned();
+            for dataset in list.unwrap_or_default() {
+                println!(
+                    "{:<40} latest v{} ({} records)",
+                    dataset["name"].as_str().unwrap_or("?"),
+                    dataset["latest_version"]
+                        .as_u64()
+                        .or_else(|| dataset["version"].as_u64())
+                        .unwrap_or(0),
+                    dataset["size"]
+                );
+            }
+        }
     }
     Ok(())
 }

@@ -1,10 +1,17 @@
 //! `tally`: the command line of tally.
 //!
-//! One module per subcommand group (`dataset`, …); each parses its own arguments
-//! with clap and returns an error that `main` prints, so every failure ends with
-//! a message and exit status 1.
+//! One module per subcommand group (`dataset`, `run`, `runs`, `presets_cmd`); each
+//! parses its own arguments with clap and returns an error that `main` prints, so
+//! every failure ends with a message and exit status 1. `tally run --wait` also ends
+//! with 2 when the run did not succeed and 3 when a `--fail-under` threshold was
+//! missed. `api` is the HTTP client; `report` prints progress and results.
 
+mod api;
 mod dataset;
+mod presets_cmd;
+mod report;
+mod run;
+mod runs;
 mod synth;
 
 use std::process::ExitCode;
@@ -24,18 +31,36 @@ struct Cli {
 
 #[derive(Debug, clap::Subcommand)]
 enum Command {
-    /// Datasets: generate synthetic ones.
+    /// Datasets: generate synthetic ones, import and list them on a server.
     #[command(visible_alias = "datasets")]
     Dataset(dataset::DatasetArgs),
+    /// Submit a run; with --wait, show progress and the results table.
+    Run(run::RunArgs),
+    /// A run's status, progress and (once final) results.
+    Status(runs::StatusArgs),
+    /// Recent runs, newest first.
+    List(runs::ListArgs),
+    /// Cancel a run.
+    Cancel(runs::CancelArgs),
+    /// Two or more experiments side by side.
+    Compare(runs::CompareArgs),
+    /// The quick presets of model configurations.
+    Presets(presets_cmd::PresetsArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Dataset(args) => dataset::run(args),
+        Command::Dataset(args) => dataset::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Run(args) => run::run(args),
+        Command::Status(args) => runs::status(args).map(|()| ExitCode::SUCCESS),
+        Command::List(args) => runs::list(args).map(|()| ExitCode::SUCCESS),
+        Command::Cancel(args) => runs::cancel(args).map(|()| ExitCode::SUCCESS),
+        Command::Compare(args) => runs::compare(args).map(|()| ExitCode::SUCCESS),
+        Command::Presets(args) => presets_cmd::run(args).map(|()| ExitCode::SUCCESS),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             eprintln!("tally: {error}");
             ExitCode::FAILURE

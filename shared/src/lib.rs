@@ -7,6 +7,7 @@
 //! - `thai_words`: Thai number words, spelled and read.
 //! - `run`: runs, experiments and record results as stored; summaries; public URLs.
 //! - `jobs`: the plan / chunk / finalize jobs and their queues.
+//! - `presets`: the named model-configuration sets every client offers.
 //! - `submission`: creating a run from a validated request (API and scheduler).
 //! - `telemetry`: logging setup for the binaries.
 //! - `schedule`: schedules (crontab calendar, run request, alert settings), the
@@ -26,6 +27,7 @@ pub mod evaluators;
 pub mod extraction;
 pub mod gemini;
 pub mod jobs;
+pub mod presets;
 pub mod run;
 pub mod schedule;
 pub mod store;

@@ -1,0 +1,133 @@
+//! A small client of the tally HTTP API, for the commands that talk to a server.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// Where the API is and how to authenticate (flags, or `TALLY_API_URL` / `TALLY_API_KEY`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct Connection {
+    /// Base URL of tally-api.
+    #[arg(long, env = "TALLY_API_URL", default_value = "http://localhost:8000")]
+    pub api_url: String,
+    /// An API key (one of the server's TALLY_API_KEYS).
+    #[arg(long, env = "TALLY_API_KEY", hide_env_values = true)]
+    pub api_key: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("cannot reach {url}: {message}")]
+    Unreachable { url: String, message: String },
+    /// The server's error body, with every field detail on its own line.
+    #[error("{status} {code}: {message}{details}")]
+    Refused {
+        status: u16,
+        code: String,
+        message: String,
+        details: String,
+    },
+    #[error("unexpected answer from {url}: {message}")]
+    BadAnswer { url: String, message: String },
+}
+
+pub struct Api {
+    base: String,
+    key: Option<String>,
+    http: reqwest::blocking::Client,
+}
+
+impl Api {
+    pub fn new(connection: &Connection) -> Result<Api, ApiError> {
+        let http = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(120))
+            .build()
+            .map_err(|e| ApiError::Unreachable {
+                url: connection.api_url.clone(),
+                message: e.to_string(),
+            })?;
+        Ok(Api {
+            base: connection.api_url.trim_end_matches('/').to_string(),
+            key: connection.api_key.clone(),
+            http,
+        })
+    }
+
+    pub fn get(&self, path: &str) -> Result<Value, ApiError> {
+        self.send(self.http.get(self.url(path)), path)
+    }
+
+    pub fn post(
+        &self,
+        path: &str,
+        body: &Value,
+        idempotency_key: Option<&str>,
+    ) -> Result<Value, ApiError> {
+        let mut request = self.http.post(self.url(path)).json(body);
+        if let Some(key) = idempotency_key {
+            request = request.header("Idempotency-Key", key);
+        }
+        self.send(request, path)
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn send(
+        &self,
+        request: reqwest::blocking::RequestBuilder,
+        path: &str,
+    ) -> Result<Value, ApiError> {
+        let url = self.url(path);
+        let request = match &self.key {
+            Some(key) => request.header("X-API-Key", key),
+            None => request,
+        };
+        let response = request.send().map_err(|e| ApiError::Unreachable {
+            url: url.clone(),
+            message: e.to_string(),
+        })?;
+        let status = response.status();
+        let text = response.text().map_err(|e| ApiError::BadAnswer {
+            url: url.clone(),
+            message: e.to_string(),
+        })?;
+        let body: Value = serde_json::from_str(&text).map_err(|_| ApiError::BadAnswer {
+            url: url.clone(),
+            message: format!(
+                "HTTP {status} with a body that is not JSON: {}",
+                excerpt(&text)
+            ),
+        })?;
+        if status.is_success() {
+            return Ok(body);
+        }
+        let error = &body["error"];
+        let details: String = error["details"]
+            .as_array()
+            .map(|details| {
+                details
+                    .iter()
+                    .map(|d| match (d["field"].as_str(), d["message"].as_str()) {
+                        (Some(field), Some(message)) => format!("\n  - {field}: {message}"),
+                        _ => format!("\n  - {d}"),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Err(ApiError::Refused {
+            status: status.as_u16(),
+            code: error["code"].as_str().unwrap_or("error").to_string(),
+            message: error["message"]
+                .as_str()
+                .unwrap_or("(no message)")
+                .to_string(),
+            details,
+        })
+    }
+}
+
+fn excerpt(text: &str) -> String {
+    text.chars().take(200).collect()
+}
