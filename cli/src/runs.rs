@@ -117,15 +117,23 @@ pub fn cancel(args: CancelArgs) -> Result<(), Box<dyn std::error::Error>> {
 
 pub fn compare(args: CompareArgs) -> Result<(), Box<dyn std::error::Error>> {
     let api = Api::new(&args.connection)?;
-    let comparison = api.get(&format!(
-        "/api/v1/experiments/compare?ids={}",
-        args.experiment_ids.join(",")
-    ))?;
+    let comparison = api.get(&format!("/api/v1/experiments/compare?ids={}", args.experiment_ids.join(",")))?;
     if args.output == Output::Json {
         println!("{}", serde_json::to_string_pretty(&comparison)?);
         return Ok(());
     }
-    print!("{}", results_table(&comparison));
+    // The summaries of final experiments, as a results table.
+    let summaries: Vec<Value> = comparison["experiments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.get("summary").filter(|s| !s.is_null()).cloned())
+        .collect();
+    let message = format!(
+        "{} shared records, {} where the experiments disagree",
+        comparison["shared_records"], comparison["differences_total"]
+    );
+    print!("{}", results_table(&serde_json::json!({"experiments": summaries, "message": message})));
     for pair in comparison["pairs"].as_array().into_iter().flatten() {
         println!("{}", describe_pair(pair));
     }
@@ -133,20 +141,19 @@ pub fn compare(args: CompareArgs) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn describe_pair(pair: &Value) -> String {
-    let ci = &pair["ci95"];
     format!(
-        "{} vs {}: accuracy difference {} (95% CI {} to {}) over {} shared records",
+        "{} vs {}: accuracy {} vs {}, difference {} — {}",
         text(&pair["a"]),
         text(&pair["b"]),
+        number(&pair["accuracy_a"]),
+        number(&pair["accuracy_b"]),
         number(&pair["difference"]),
-        number(&ci[0]),
-        number(&ci[1]),
-        pair["shared_records"]
+        text(&pair["verdict"])
     )
 }
 
 fn number(value: &Value) -> String {
-    value.as_f64().map_or("-".into(), |v| format!("{v:+.3}"))
+    value.as_f64().map_or("-".into(), |v| format!("{v:.3}"))
 }
 
 fn text(value: &Value) -> String {
