@@ -1,5 +1,6 @@
-//! The router: one file per route group. Open routes (health, metrics, docs) are
-//! merged outside the `X-API-Key` layer; everything else sits behind it.
+//! The router: one file per route group. Open routes (health, metrics, docs, the web
+//! UI's static files) are merged outside the `X-API-Key` layer; everything else sits
+//! behind it.
 //!
 //! Handlers only validate, query or enqueue: none of them executes a run.
 
@@ -8,8 +9,10 @@ mod datasets;
 mod docs;
 mod experiments;
 mod health;
+mod records;
 mod runs;
 mod submit;
+mod ui;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -42,6 +45,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/datasets", get(datasets::list))
         .route("/api/v1/datasets/import", post(datasets::import))
         .route("/api/v1/datasets/{name}", get(datasets::versions))
+        .route(
+            "/api/v1/datasets/{name}/versions/{version}/records/{id}",
+            get(records::record),
+        )
+        .route(
+            "/api/v1/datasets/{name}/versions/{version}/records/{id}/pages/{page}",
+            get(records::page),
+        )
         .route_layer(from_fn_with_state(state.clone(), require_api_key));
     let open = Router::new()
         .route("/api/v1/experiments/health", get(health::service_health))
@@ -49,7 +60,11 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .route("/openapi.json", get(docs::openapi))
-        .route("/docs", get(docs::page));
+        .route("/docs", get(docs::page))
+        .route("/", get(ui::to_ui))
+        .route("/ui", get(ui::to_ui))
+        .route("/ui/", get(ui::page))
+        .route("/ui/{*path}", get(ui::asset));
     Router::new()
         .merge(protected)
         .merge(open)
