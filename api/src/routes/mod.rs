@@ -8,7 +8,9 @@ mod datasets;
 mod docs;
 mod experiments;
 mod health;
+mod presets;
 mod runs;
+mod schedules;
 mod submit;
 
 use axum::Router;
@@ -42,6 +44,19 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/datasets", get(datasets::list))
         .route("/api/v1/datasets/import", post(datasets::import))
         .route("/api/v1/datasets/{name}", get(datasets::versions))
+        .route(
+            "/api/v1/schedules",
+            get(schedules::list).post(schedules::create),
+        )
+        .route(
+            "/api/v1/schedules/{name}",
+            get(schedules::detail)
+                .put(schedules::replace)
+                .delete(schedules::delete),
+        )
+        .route("/api/v1/schedules/{name}/pause", post(schedules::pause))
+        .route("/api/v1/schedules/{name}/resume", post(schedules::resume))
+        .route("/api/v1/presets", get(presets::list))
         .route_layer(from_fn_with_state(state.clone(), require_api_key));
     let open = Router::new()
         .route("/api/v1/experiments/health", get(health::service_health))
