@@ -23,7 +23,7 @@ use tally::store::{RunView, ScheduleOrigin, ScheduleView, SkippedSlots};
 use crate::auth::Caller;
 use crate::backend::Connected;
 use crate::error::ApiError;
-use crate::extract::{Body, Params};
+use crate::extract::{Body, Params, json_object};
 use crate::state::AppState;
 
 /// Fire times shown per schedule.
@@ -117,7 +117,8 @@ pub async fn create(
     Body(body): Body,
 ) -> Result<Response, ApiError> {
     params.finish()?;
-    let schedule = Schedule::from_json(&json_object(&body)?).map_err(ApiError::Invalid)?;
+    let schedule =
+        Schedule::from_json(&Value::Object(json_object(&body)?)).map_err(ApiError::Invalid)?;
     let connected = state.backend.get().await?;
     let now = Utc::now();
     if !connected.store.create_schedule(&schedule, now).await? {
@@ -156,7 +157,7 @@ pub async fn replace(
 ) -> Result<Json<ScheduleDetail>, ApiError> {
     params.finish()?;
     let name = schedule_name(&name)?;
-    let body = json_object(&body)?;
+    let body = Value::Object(json_object(&body)?);
     let connected = state.backend.get().await?;
     let current = connected
         .store
@@ -325,21 +326,4 @@ fn no_schedule(name: &ScheduleName) -> ApiError {
 
 fn schedule_url(state: &AppState, name: &ScheduleName) -> String {
     format!("{}/api/v1/schedules/{name}", state.urls.base())
-}
-
-/// The body as a JSON object (400 otherwise, as for every other body of the API).
-fn json_object(body: &[u8]) -> Result<Value, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::Malformed(
-            "request body is empty; expected a JSON object".to_string(),
-        ));
-    }
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| ApiError::Malformed(format!("request body is not valid JSON: {e}")))?;
-    if !value.is_object() {
-        return Err(ApiError::Malformed(
-            "request body must be a JSON object".to_string(),
-        ));
-    }
-    Ok(value)
 }
