@@ -31,7 +31,8 @@ pub enum ApiError {
     /// 405: the path exists, the method does not.
     #[error("method not allowed on this path")]
     MethodNotAllowed,
-    /// 409: the run already ended; there is nothing to cancel.
+    /// 409: the request conflicts with what is stored (the run already ended; the
+    /// schedule name is taken).
     #[error("{0}")]
     Conflict(String),
     /// 413: the body is larger than the configured limit.

@@ -171,6 +171,25 @@ impl Page {
 }
 
 /// A run id from a path; any other text names no run (404).
+/// A request body that must be a JSON object (empty, invalid JSON and other JSON
+/// values are 400 with what was wrong).
+pub fn json_object(body: &[u8]) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::Malformed(
+            "request body is empty; expected a JSON object".to_string(),
+        ));
+    }
+    match serde_json::from_slice(body) {
+        Ok(serde_json::Value::Object(object)) => Ok(object),
+        Ok(_) => Err(ApiError::Malformed(
+            "request body must be a JSON object".to_string(),
+        )),
+        Err(e) => Err(ApiError::Malformed(format!(
+            "request body is not valid JSON: {e}"
+        ))),
+    }
+}
+
 pub fn run_id(text: &str) -> Result<RunId, ApiError> {
     RunId::parse(text).map_err(|reason| ApiError::not_found(format!("no such run: {reason}")))
 }

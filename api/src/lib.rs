@@ -13,7 +13,7 @@
 //! - `error`: `ApiError` → status + stable code + `ErrorBody`; causes only to the log.
 //! - `extract`: body (size limit), query parameters, path ids.
 //! - `routes`: one file per route group (submit, runs, experiments, compare,
-//!   datasets, health, docs).
+//!   datasets, schedules, presets, health, docs).
 //! - `views`: the JSON of run status, experiment detail and progress.
 //! - `export`: results as CSV / JSON lines.
 //! - `bootstrap`: the paired bootstrap confidence interval used by compare.

@@ -208,7 +208,7 @@ fn schemas() -> Value {
         ]),
         "CancelAnswer": object(&[
             ("run_id", string()),
-            ("status", run_status),
+            ("status", run_status.clone()),
             ("cancel_requested", boolean()),
             ("message", string()),
             ("status_url", string()),
@@ -329,13 +329,68 @@ fn schemas() -> Value {
             ("version", string()),
         ]),
         "Probe": object(&[("status", string())]),
+        "Schedule": object(&[
+            ("name", described(string(), "ASCII letters, digits, - . _; starts with a letter or digit; at most 128 characters; unique")),
+            ("cron", described(string(), "a standard 5-field crontab line, read in time_zone; 1 = Monday, 0 and 7 = Sunday; a seconds field is refused")),
+            ("time_zone?", described(string(), "an IANA name; default UTC")),
+            ("paused?", described(boolean(), "default false; a paused schedule creates no runs")),
+            ("request", described(schema_ref("ExperimentRequest"), "submitted at every fire time; dataset_version may also be \"latest\"; api_key is refused")),
+            ("alerts?", object(&[
+                ("accuracy_drop?", described(number(), "0.0-1.0, default 0.05: the largest tolerated fall of overall_accuracy")),
+                ("success_rate_drop?", described(number(), "0.0-1.0, default 0.10")),
+                ("webhook_url?", described(nullable(string()), "http(s); alerts are POSTed here. Shown redacted (scheme://host/…); sending the redacted form back keeps the stored URL")),
+            ])),
+        ]),
+        "ScheduleView": object(&[
+            ("name", string()),
+            ("cron", string()),
+            ("time_zone", string()),
+            ("paused", boolean()),
+            ("request", schema_ref("ExperimentRequest")),
+            ("alerts", object(&[
+                ("accuracy_drop", number()),
+                ("success_rate_drop", number()),
+                ("webhook_url", described(nullable(string()), "redacted: scheme://host/…")),
+            ])),
+            ("origin", described(enumeration(&["file", "api"]), "file while only the schedules file wrote it; api after any API write (the file then leaves it alone)")),
+            ("created_at", time()),
+            ("updated_at", time()),
+            ("last_slot", described(nullable(time()), "the latest fire time handled (run, failed or skipped)")),
+            ("next_fire_times", described(array(time()), "the next 5, UTC; empty while paused")),
+            ("last_runs", described(array(object(&[
+                ("run_id", string()),
+                ("status", run_status.clone()),
+                ("created_at", time()),
+                ("finished_at", nullable(time())),
+                ("status_url", string()),
+                ("experiments", described(
+                    map_of(object(&[("overall_accuracy", number()), ("success_rate", number())])),
+                    "experiment name → its scores, once the run is final (empty before)",
+                )),
+            ])), "the schedule's latest 10 runs, newest first")),
+            ("skipped_slots", described(array(object(&[
+                ("first", time()),
+                ("last", time()),
+                ("count", integer()),
+                ("recorded_at", time()),
+            ])), "slots never run (missed beyond the catch-up window), newest record first; at most 10")),
+        ]),
+        "ScheduleList": object(&[("schedules", array(schema_ref("ScheduleView")))]),
+        "PresetList": object(&[("presets", array(object(&[
+            ("id", described(string(), "what the CLI takes: tally run --preset <id>")),
+            ("title", string()),
+            ("description", string()),
+            ("model_configs", array(schema_ref("ModelConfig"))),
+            ("sample_size", described(nullable(integer()), "null = the whole dataset")),
+        ])))]),
     })
 }
 
-/// One documented answer: a status and its schema (or plain text).
+/// One documented answer: a status and its schema (or plain text, or no body).
 enum Answer {
     Json(u16, &'static str, &'static str),
     Text(u16, &'static str, &'static str),
+    Empty(u16, &'static str),
 }
 
 struct Operation {
@@ -353,7 +408,7 @@ const ERRORS_COMMON: [Answer; 2] = [
     Answer::Json(503, "ErrorBody", "Redis is unreachable"),
 ];
 
-use Answer::{Json as J, Text as T};
+use Answer::{Empty as E, Json as J, Text as T};
 
 /// Every route of the API. The integration tests call each one.
 const OPERATIONS: &[Operation] = &[
@@ -535,6 +590,107 @@ const OPERATIONS: &[Operation] = &[
     },
     Operation {
         method: "get",
+        path: "/api/v1/schedules",
+        summary: "Every schedule with its next fire times, latest runs and skipped slots",
+        open: false,
+        query: &[],
+        body: None,
+        answers: &[J(200, "ScheduleList", "every schedule, by name")],
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/schedules",
+        summary: "Create a schedule (Location: its URL); from then on the API's version wins over the schedules file",
+        open: false,
+        query: &[],
+        body: Some("Schedule"),
+        answers: &[
+            J(201, "ScheduleView", "created"),
+            J(400, "ErrorBody", "the body is not a JSON object"),
+            J(409, "ErrorBody", "a schedule with this name exists"),
+            J(413, "ErrorBody", "body larger than TALLY_BODY_LIMIT_BYTES"),
+            J(
+                422,
+                "ErrorBody",
+                "invalid fields (cron, time_zone, request.…), all listed in details",
+            ),
+        ],
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/schedules/{name}",
+        summary: "One schedule",
+        open: false,
+        query: &[],
+        body: None,
+        answers: &[
+            J(200, "ScheduleView", "the schedule"),
+            J(404, "ErrorBody", "no such schedule"),
+        ],
+    },
+    Operation {
+        method: "put",
+        path: "/api/v1/schedules/{name}",
+        summary: "Replace a schedule's whole definition; the body's name must be the path's. A changed cron or time_zone counts slots from now",
+        open: false,
+        query: &[],
+        body: Some("Schedule"),
+        answers: &[
+            J(200, "ScheduleView", "replaced"),
+            J(400, "ErrorBody", "the body is not a JSON object"),
+            J(404, "ErrorBody", "no such schedule"),
+            J(413, "ErrorBody", "body larger than TALLY_BODY_LIMIT_BYTES"),
+            J(
+                422,
+                "ErrorBody",
+                "invalid fields, or a name other than the path's",
+            ),
+        ],
+    },
+    Operation {
+        method: "delete",
+        path: "/api/v1/schedules/{name}",
+        summary: "Delete a schedule; its runs stay, and the schedules file does not bring it back",
+        open: false,
+        query: &[],
+        body: None,
+        answers: &[E(204, "deleted"), J(404, "ErrorBody", "no such schedule")],
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/schedules/{name}/pause",
+        summary: "Pause a schedule: no runs until resumed (repeatable)",
+        open: false,
+        query: &[],
+        body: None,
+        answers: &[
+            J(200, "ScheduleView", "paused; next_fire_times is empty"),
+            J(404, "ErrorBody", "no such schedule"),
+        ],
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/schedules/{name}/resume",
+        summary: "Resume a schedule: it fires again from now on; slots missed while paused are not caught up",
+        open: false,
+        query: &[],
+        body: None,
+        answers: &[
+            J(200, "ScheduleView", "resumed"),
+            J(404, "ErrorBody", "no such schedule"),
+        ],
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/presets",
+        summary: "The quick presets: named sets of model configurations (the run page and tally run --preset offer the same)",
+        open: false,
+        query: &[],
+        body: None,
+        answers: &[J(200, "PresetList", "every preset")],
+    },
+    Operation {
+        method: "get",
         path: "/api/v1/experiments/health",
         summary: "The old service's health answer",
         open: true,
@@ -635,6 +791,7 @@ fn operation(op: &Operation) -> Value {
                 status,
                 json!({"description": description, "content": {*media: {"schema": {"type": "string"}}}}),
             ),
+            Answer::Empty(status, description) => (status, json!({"description": description})),
         };
         responses.entry(status.to_string()).or_insert(content);
     }

@@ -112,18 +112,7 @@ pub async fn import(
 
 /// The body `{"path": "…"}`: a JSON object with one string field.
 fn import_path(body: &[u8]) -> Result<String, ApiError> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
-        ApiError::Malformed(if body.iter().all(u8::is_ascii_whitespace) {
-            "request body is empty; expected a JSON object".to_string()
-        } else {
-            format!("request body is not valid JSON: {e}")
-        })
-    })?;
-    let Value::Object(mut object) = value else {
-        return Err(ApiError::Malformed(
-            "request body must be a JSON object".to_string(),
-        ));
-    };
+    let mut object = crate::extract::json_object(body)?;
     let path = object.remove("path");
     let mut errors = Vec::new();
     let path = match path {

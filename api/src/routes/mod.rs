@@ -9,8 +9,10 @@ mod datasets;
 mod docs;
 mod experiments;
 mod health;
+mod presets;
 mod records;
 mod runs;
+mod schedules;
 mod submit;
 mod ui;
 
@@ -53,6 +55,19 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/datasets/{name}/versions/{version}/records/{id}/pages/{page}",
             get(records::page),
         )
+        .route(
+            "/api/v1/schedules",
+            get(schedules::list).post(schedules::create),
+        )
+        .route(
+            "/api/v1/schedules/{name}",
+            get(schedules::detail)
+                .put(schedules::replace)
+                .delete(schedules::delete),
+        )
+        .route("/api/v1/schedules/{name}/pause", post(schedules::pause))
+        .route("/api/v1/schedules/{name}/resume", post(schedules::resume))
+        .route("/api/v1/presets", get(presets::list))
         .route_layer(from_fn_with_state(state.clone(), require_api_key));
     let open = Router::new()
         .route("/api/v1/experiments/health", get(health::service_health))

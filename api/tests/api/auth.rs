@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::helpers::{error_of, spawn_app};
+use crate::helpers::{TestApp, error_of, spawn_app};
 
 const SAMPLE_RUN: &str = "run_01jd5x00000000000000000000";
 const SAMPLE_EXPERIMENT: &str = "exp_01jd5x00000000000000000000";
@@ -15,6 +15,16 @@ fn concrete(path: &str) -> String {
             &format!("experiments/{SAMPLE_EXPERIMENT}"),
         )
         .replace("{name}", "some-dataset")
+}
+
+/// A request of the documented method; those that may carry a body carry `{}`.
+fn request_of(app: &TestApp, method: &str, url: &str) -> reqwest::RequestBuilder {
+    match method {
+        "get" => app.client.get(url),
+        "delete" => app.client.delete(url),
+        "put" => app.client.put(url).json(&json!({})),
+        _ => app.client.post(url).json(&json!({})),
+    }
 }
 
 #[tokio::test]
@@ -30,10 +40,7 @@ async fn no_route_but_the_open_ones_answers_without_a_key() {
     ];
     for (method, path) in tally_api::openapi::routes() {
         let url = app.url(&concrete(path));
-        let request = match method {
-            "get" => app.client.get(&url),
-            _ => app.client.post(&url).json(&json!({})),
-        };
+        let request = request_of(&app, method, &url);
         let response = request.send().await.unwrap();
         if open.contains(&path) {
             assert_eq!(response.status(), 200, "{method} {path}");
@@ -75,10 +82,7 @@ async fn every_documented_route_exists_with_a_key() {
     let app = spawn_app().await;
     for (method, path) in tally_api::openapi::routes() {
         let url = app.url(&concrete(path));
-        let request = match method {
-            "get" => app.client.get(&url),
-            _ => app.client.post(&url).json(&json!({})),
-        };
+        let request = request_of(&app, method, &url);
         let response = request
             .header("X-API-Key", crate::helpers::KEY)
             .send()

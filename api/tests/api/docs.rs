@@ -7,7 +7,7 @@ use crate::helpers::{SAMPLE, spawn_app};
 
 /// Checks `value` against `schema`: every object key documented, every required key
 /// present, recursively through `$ref`, `anyOf`, arrays and maps.
-fn check(value: &Value, schema: &Value, schemas: &Map<String, Value>, at: &str) {
+pub fn check(value: &Value, schema: &Value, schemas: &Map<String, Value>, at: &str) {
     if let Some(reference) = schema["$ref"].as_str() {
         let name = reference.rsplit('/').next().unwrap();
         return check(value, &schemas[name], schemas, at);

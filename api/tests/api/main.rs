@@ -11,5 +11,6 @@ mod errors;
 mod redis_down;
 mod results;
 mod runs;
+mod schedules;
 mod secrets;
 mod submit;

@@ -1,0 +1,329 @@
+//! Schedules through the API: list, one, create, replace, pause, resume, delete.
+//!
+//! Definitions are validated by `tally::schedule::Schedule` (every problem named by
+//! its field path, `cron` included) and stored by the store's compare-and-set edits,
+//! which also mark the schedule as the API's (the schedules file stops changing it).
+//! A view adds what people need to trust a schedule: its next fire times, its latest
+//! runs with each experiment's scores (the UI draws the trend from them), and the
+//! slots it skipped. Webhook URLs are only ever shown redacted.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use tally::contract::{FieldError, RunStatus};
+use tally::schedule::{Schedule, ScheduleName};
+use tally::store::{RunView, ScheduleOrigin, ScheduleView, SkippedSlots};
+
+use crate::auth::Caller;
+use crate::backend::Connected;
+use crate::error::ApiError;
+use crate::extract::{Body, Params, json_object};
+use crate::state::AppState;
+
+/// Fire times shown per schedule.
+const NEXT_FIRE_TIMES: usize = 5;
+/// Runs shown per schedule, newest first: enough for a trend line.
+const LAST_RUNS: usize = 10;
+/// Skip records shown per schedule, newest first.
+const SKIP_RECORDS: usize = 10;
+
+/// `GET /api/v1/schedules/{name}` and the items of the list: the public definition
+/// (`Schedule::to_public_json`, webhook redacted) with the store's bookkeeping.
+#[derive(Debug, Serialize)]
+pub struct ScheduleDetail {
+    #[serde(flatten)]
+    pub definition: Map<String, Value>,
+    /// `file` while only the schedules file wrote it, `api` after any API write.
+    pub origin: ScheduleOrigin,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// The latest fire time handled (run, failed or skipped).
+    pub last_slot: Option<DateTime<Utc>>,
+    /// The next fire times, UTC; empty while paused.
+    pub next_fire_times: Vec<DateTime<Utc>>,
+    /// The schedule's latest runs, newest first.
+    pub last_runs: Vec<ScheduledRun>,
+    /// Records of slots that were never run, newest first.
+    pub skipped_slots: Vec<SkippedSlots>,
+}
+
+/// One run a schedule created.
+#[derive(Debug, Serialize)]
+pub struct ScheduledRun {
+    pub run_id: String,
+    pub status: RunStatus,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub status_url: String,
+    /// Experiment name → its scores; filled once the run is final (empty before).
+    pub experiments: BTreeMap<String, ExperimentScores>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ExperimentScores {
+    pub overall_accuracy: f64,
+    pub success_rate: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ScheduleList {
+    pub schedules: Vec<ScheduleDetail>,
+}
+
+/// `GET /api/v1/schedules`: every schedule, by name.
+pub async fn list(
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Json<ScheduleList>, ApiError> {
+    params.finish()?;
+    let connected = state.backend.get().await?;
+    let now = Utc::now();
+    let mut schedules = Vec::new();
+    for view in connected.store.schedules().await? {
+        schedules.push(detail_of(connected, &state, view, now).await?);
+    }
+    Ok(Json(ScheduleList { schedules }))
+}
+
+/// `GET /api/v1/schedules/{name}`.
+pub async fn detail(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    params: Params,
+) -> Result<Json<ScheduleDetail>, ApiError> {
+    params.finish()?;
+    let name = schedule_name(&name)?;
+    let connected = state.backend.get().await?;
+    let view = connected
+        .store
+        .schedule(&name)
+        .await?
+        .ok_or_else(|| no_schedule(&name))?;
+    Ok(Json(detail_of(connected, &state, view, Utc::now()).await?))
+}
+
+/// `POST /api/v1/schedules`: 201 with the view (and its URL in `Location`); 409 when
+/// the name is taken.
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    params: Params,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    params.finish()?;
+    let schedule =
+        Schedule::from_json(&Value::Object(json_object(&body)?)).map_err(ApiError::Invalid)?;
+    let connected = state.backend.get().await?;
+    let now = Utc::now();
+    if !connected.store.create_schedule(&schedule, now).await? {
+        return Err(ApiError::Conflict(format!(
+            "a schedule named \"{name}\" already exists; change it with PUT /api/v1/schedules/{name}",
+            name = schedule.name
+        )));
+    }
+    tracing::info!(schedule = %schedule.name, caller = caller.scope(), "schedule created");
+    let view = connected
+        .store
+        .schedule(&schedule.name)
+        .await?
+        .ok_or_else(|| no_schedule(&schedule.name))?;
+    let location = schedule_url(&state, &schedule.name);
+    let mut response = (
+        StatusCode::CREATED,
+        Json(detail_of(connected, &state, view, now).await?),
+    )
+        .into_response();
+    if let Ok(location) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// `PUT /api/v1/schedules/{name}`: replaces the whole definition; the body's `name`
+/// must be the path's (a schedule is not renamed). A redacted webhook URL sent back
+/// as it was shown keeps the stored one.
+pub async fn replace(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(name): Path<String>,
+    params: Params,
+    Body(body): Body,
+) -> Result<Json<ScheduleDetail>, ApiError> {
+    params.finish()?;
+    let name = schedule_name(&name)?;
+    let body = Value::Object(json_object(&body)?);
+    let connected = state.backend.get().await?;
+    let current = connected
+        .store
+        .schedule(&name)
+        .await?
+        .ok_or_else(|| no_schedule(&name))?;
+    let (parsed, mut problems) = match Schedule::from_json_replacing(&body, Some(&current.schedule))
+    {
+        Ok(schedule) => (Some(schedule), Vec::new()),
+        Err(problems) => (None, problems),
+    };
+    if let Some(given) = body.get("name").and_then(Value::as_str)
+        && given != name.as_str()
+        && !problems.iter().any(|p| p.field == "name")
+    {
+        problems.push(FieldError {
+            field: "name".to_string(),
+            message: format!(
+                "must be \"{name}\", the schedule of the path (a schedule cannot be renamed: create the new one and delete this one)"
+            ),
+        });
+    }
+    let schedule = match parsed {
+        Some(schedule) if problems.is_empty() => schedule,
+        _ => return Err(ApiError::Invalid(problems)),
+    };
+    let now = Utc::now();
+    let view = connected
+        .store
+        .replace_schedule(&schedule, now)
+        .await?
+        .ok_or_else(|| no_schedule(&name))?;
+    tracing::info!(schedule = %name, caller = caller.scope(), "schedule replaced");
+    Ok(Json(detail_of(connected, &state, view, now).await?))
+}
+
+/// `POST /api/v1/schedules/{name}/pause`: no runs until resumed (repeatable).
+pub async fn pause(
+    state: State<AppState>,
+    caller: Extension<Caller>,
+    name: Path<String>,
+    params: Params,
+) -> Result<Json<ScheduleDetail>, ApiError> {
+    set_paused(state, caller, name, params, true).await
+}
+
+/// `POST /api/v1/schedules/{name}/resume`: fires again from now on; slots that passed
+/// while it was paused are not caught up.
+pub async fn resume(
+    state: State<AppState>,
+    caller: Extension<Caller>,
+    name: Path<String>,
+    params: Params,
+) -> Result<Json<ScheduleDetail>, ApiError> {
+    set_paused(state, caller, name, params, false).await
+}
+
+async fn set_paused(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(name): Path<String>,
+    params: Params,
+    paused: bool,
+) -> Result<Json<ScheduleDetail>, ApiError> {
+    params.finish()?;
+    let name = schedule_name(&name)?;
+    let connected = state.backend.get().await?;
+    let now = Utc::now();
+    let view = connected
+        .store
+        .set_schedule_paused(&name, paused, now)
+        .await?
+        .ok_or_else(|| no_schedule(&name))?;
+    let event = if paused {
+        "schedule paused"
+    } else {
+        "schedule resumed"
+    };
+    tracing::info!(schedule = %name, caller = caller.scope(), "{event}");
+    Ok(Json(detail_of(connected, &state, view, now).await?))
+}
+
+/// `DELETE /api/v1/schedules/{name}`: 204; its runs stay, and the schedules file does
+/// not bring it back.
+pub async fn delete(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(name): Path<String>,
+    params: Params,
+) -> Result<StatusCode, ApiError> {
+    params.finish()?;
+    let name = schedule_name(&name)?;
+    let connected = state.backend.get().await?;
+    if !connected.store.delete_schedule(&name).await? {
+        return Err(no_schedule(&name));
+    }
+    tracing::info!(schedule = %name, caller = caller.scope(), "schedule deleted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn detail_of(
+    connected: &Connected,
+    state: &AppState,
+    view: ScheduleView,
+    now: DateTime<Utc>,
+) -> Result<ScheduleDetail, ApiError> {
+    let name = &view.schedule.name;
+    let runs = connected.store.schedule_runs(name, LAST_RUNS).await?;
+    let skipped_slots = connected.store.skipped_slots(name, SKIP_RECORDS).await?;
+    let Value::Object(definition) = view.schedule.to_public_json() else {
+        return Err(ApiError::Internal(format!(
+            "schedule {name} did not render as a JSON object"
+        )));
+    };
+    Ok(ScheduleDetail {
+        definition,
+        origin: view.origin,
+        created_at: view.created_at,
+        updated_at: view.updated_at,
+        last_slot: view.last_slot,
+        next_fire_times: view.next_fire_times(now, NEXT_FIRE_TIMES),
+        last_runs: runs
+            .into_iter()
+            .map(|run| scheduled_run(state, run))
+            .collect(),
+        skipped_slots,
+    })
+}
+
+fn scheduled_run(state: &AppState, run: RunView) -> ScheduledRun {
+    let experiments = run
+        .response
+        .iter()
+        .flat_map(|response| &response.experiments)
+        .map(|summary| {
+            (
+                summary.experiment_name.clone(),
+                ExperimentScores {
+                    overall_accuracy: summary.overall_accuracy,
+                    success_rate: summary.success_rate,
+                },
+            )
+        })
+        .collect();
+    ScheduledRun {
+        status_url: state.urls.run_status(&run.record.run_id),
+        run_id: run.record.run_id.to_string(),
+        status: run.status,
+        created_at: run.created_at,
+        finished_at: run.finished_at,
+        experiments,
+    }
+}
+
+/// A schedule name from a path; any other text names no schedule (404).
+fn schedule_name(text: &str) -> Result<ScheduleName, ApiError> {
+    ScheduleName::parse(text).map_err(|_| {
+        let shown: String = text.chars().take(100).collect();
+        ApiError::not_found(format!("no schedule named {shown:?}"))
+    })
+}
+
+fn no_schedule(name: &ScheduleName) -> ApiError {
+    ApiError::not_found(format!("no schedule named \"{name}\""))
+}
+
+fn schedule_url(state: &AppState, name: &ScheduleName) -> String {
+    format!("{}/api/v1/schedules/{name}", state.urls.base())
+}
