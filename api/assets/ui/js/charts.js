@@ -78,7 +78,7 @@ export function scatterChart({ title, points, xLabel, yLabel, xFormat, yFormat, 
   const height = 300;
   const left = 58;
   const right = 20;
-  const top = 12;
+  const top = 26;
   const bottom = 44;
   const xMax = Math.max(...usable.map((p) => p.x), 0) * 1.15 || 1;
   const x = (v) => left + (v / xMax) * (width - left - right);

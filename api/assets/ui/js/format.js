@@ -21,13 +21,24 @@ export function ms(value) {
 
 export function usd(value) {
   if (value === null || value === undefined) return "—";
+  if (value === 0) return "$0";
   return value < 0.01 ? `$${value.toFixed(5)}` : `$${value.toFixed(3)}`;
 }
 
-export function when(iso) {
+/** A date and time in the viewer's zone, or in `timeZone` (an IANA name) when given. */
+export function when(iso, timeZone) {
   if (!iso) return "—";
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" });
+  if (Number.isNaN(date.getTime())) return iso;
+  const options = timeZone
+    ? { weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", timeZone }
+    : { dateStyle: "medium", timeStyle: "short" };
+  try {
+    return date.toLocaleString("en-GB", options);
+  } catch {
+    // A zone this browser does not know: the viewer's own zone, said so.
+    return `${date.toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" })} (local)`;
+  }
 }
 
 /** Seconds between two ISO times (or until now). */

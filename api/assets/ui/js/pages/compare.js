@@ -122,12 +122,14 @@ function renderComparison(outcome, comparison) {
     const present = values.filter((v) => v !== null && v !== undefined);
     const best = present.length > 1 ? (better === "high" ? Math.max(...present) : Math.min(...present)) : null;
     const worst = present.length > 1 ? (better === "high" ? Math.min(...present) : Math.max(...present)) : null;
+    // Only the best value is marked, and only where the values differ at all; whether
+    // a difference is real is the bootstrap's verdict below, not the colour's.
     return h(
       "tr",
       {},
       h("th", { scope: "row", text: label }),
       values.map((v) =>
-        h("td", { class: `num${best !== worst && v === best ? " better" : ""}${best !== worst && v === worst ? " worse" : ""}`, text: format(v) }),
+        h("td", { class: best !== worst && v === best ? "num better" : "num", text: format(v) }),
       ),
     );
   });
@@ -148,7 +150,15 @@ function renderComparison(outcome, comparison) {
             {},
             h("th", { scope: "col", text: "Metric" }),
             experiments.map((e) =>
-              h("th", { scope: "col", class: "num" }, h("a", { href: `#/experiments/${e.experiment_id}`, text: e.experiment_name }), h("br"), h("span", { class: "hint", text: `${e.model} · t${e.temperature.toFixed(1)} · ${e.run_id}` }), " ", e.summary?.emulated ? emulatedBadge() : null),
+              h(
+                "th",
+                { scope: "col", class: "num" },
+                h("a", { href: `#/experiments/${e.experiment_id}`, text: e.experiment_name }),
+                " ",
+                e.summary?.emulated ? emulatedBadge() : null,
+                h("span", { class: "hint", text: `${e.model} · t${e.temperature.toFixed(1)}` }),
+                h("a", { class: "hint", href: `#/runs/${e.run_id}`, text: e.run_id }),
+              ),
             ),
           ),
         ),

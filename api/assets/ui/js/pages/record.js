@@ -130,7 +130,7 @@ function comparison(expected, extracted) {
   return h(
     "div",
     { id: "comparison" },
-    h("p", { id: "difference-count", class: differences ? "field-error" : "hint", text: differences ? `${differences} value${differences === 1 ? "" : "s"} differ from the expected output.` : "Every value matches the expected output." }),
+    h("p", { id: "difference-count", class: differences ? "field-error" : "hint", text: differences ? `${differences} value${differences === 1 ? " differs" : "s differ"} from the expected output.` : "Every value matches the expected output." }),
     tables,
   );
 }

@@ -30,7 +30,7 @@ export async function runForm({ main, signal }) {
   const banner = h("div", { class: "banner error", role: "alert" });
   const formArea = h("div");
   const preview = h("pre", { class: "preview", id: "request-preview", tabindex: "0", "aria-label": "Request JSON" });
-  const curl = h("pre", { class: "preview", id: "request-curl", tabindex: "0", "aria-label": "curl command" });
+  const curl = h("pre", { class: "preview wrap", id: "request-curl", tabindex: "0", "aria-label": "curl command" });
   const copyStatus = h("span", { class: "hint", role: "status" });
   const submit = h("button", { type: "submit", class: "primary", id: "submit-run", text: "Submit run" });
   const submitStatus = h("span", { class: "hint", role: "status" });
@@ -75,19 +75,20 @@ export async function runForm({ main, signal }) {
               },
             },
             h("strong", { text: preset.title }),
+            h("span", { class: "hint", text: preset.description }),
           ),
         )
       : [];
     const reset = h("button", {
       type: "button",
       dataset: { preset: "reset" },
-      text: "Reset",
+      title: "Back to one default model on the whole dataset",
       onclick: () => {
         state = defaultState(datasets[0]?.name ?? "");
         clearErrors();
         build('[data-preset="reset"]');
       },
-    });
+    }, h("strong", { text: "Reset" }), h("span", { class: "hint", text: "One model, defaults" }));
     return h(
       "section",
       { "aria-labelledby": "presets-title" },
@@ -163,7 +164,7 @@ export async function runForm({ main, signal }) {
       h(
         "div",
         { class: "grid-fields" },
-        field("Dataset", dataset, { fieldPath: "dataset_name" }),
+        field("Dataset", dataset, { fieldPath: "dataset_name", className: "field span2" }),
         field("Version", version, { fieldPath: "dataset_version" }),
         field("Sample size", sample, { fieldPath: "sample_size", hint: "First N records; empty = all" }),
         field("Jobs", jobs, { fieldPath: "jobs", hint: "Model calls in flight per experiment (1–10)" }),

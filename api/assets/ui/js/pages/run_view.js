@@ -159,22 +159,21 @@ function progressLine(label, progress, elapsed, id) {
 /** The experiments of a result: the old service's metrics, then latency, tokens, cost. */
 export function summaryTable(summaries) {
   const columns = [
-    ["Experiment", (e) => h("a", { href: `#/experiments/${e.experiment_id}`, text: e.experiment_name }), false],
-    ["Model", (e) => e.model, false],
-    ["Temp.", (e) => e.temperature.toFixed(1), true],
-    ["Status", (e) => [statusBadge(e.status), e.emulated ? [" ", emulatedBadge()] : null], false],
-    ["Records", (e) => `${e.successful_records} / ${e.total_records}`, true],
+    ["Experiment", (e) => [
+      h("a", { href: `#/experiments/${e.experiment_id}`, text: e.experiment_name }),
+      h("span", { class: "hint" }, `${e.model} · t${e.temperature.toFixed(1)} `, e.emulated ? emulatedBadge() : null),
+    ], "experiment"],
+    ["Status", (e) => statusBadge(e.status), null],
     ["Overall accuracy", (e) => pct(e.overall_accuracy), true],
-    ["Success rate", (e) => pct(e.success_rate), true],
+    ["Success rate", (e) => [pct(e.success_rate), h("span", { class: "hint", text: `${e.successful_records} / ${e.total_records} records` })], true],
     ["Ballot accuracy", (e) => pct(e.avg_ballot_accuracy), true],
     ["Vote results", (e) => pct(e.avg_vote_results_quality), true],
     ["Exact form", (e) => pct(e.exact_form_match_rate), true],
-    ["Latency p50", (e) => ms(e.latency_ms?.p50), true],
-    ["Latency p95", (e) => ms(e.latency_ms?.p95), true],
-    ["Tokens in / out / think", (e) => `${num(e.tokens.prompt)} / ${num(e.tokens.output)} / ${num(e.tokens.thinking)}`, true],
+    ["Latency p50 / p95", (e) => `${ms(e.latency_ms?.p50)} / ${ms(e.latency_ms?.p95)}`, true],
+    ["Tokens in / out / thinking", (e) => `${num(e.tokens.prompt)} / ${num(e.tokens.output)} / ${num(e.tokens.thinking)}`, true],
     ["Cost", (e) => usd(e.cost_usd), true],
     ["Retries", (e) => num(e.retries), true],
-    ["Downloads", (e) => downloads(e.experiment_id), false],
+    ["Results", (e) => downloads(e.experiment_id), "name"],
   ];
   return h(
     "div",
@@ -183,8 +182,8 @@ export function summaryTable(summaries) {
       "table",
       { id: "results-table" },
       h("caption", { class: "sr-only", text: "Experiments of this run" }),
-      h("thead", {}, h("tr", {}, columns.map(([name, , numeric]) => h("th", { scope: "col", class: numeric ? "num" : null, text: name })))),
-      h("tbody", {}, summaries.map((e) => h("tr", { dataset: { experiment: e.experiment_id } }, columns.map(([, cell, numeric]) => h("td", { class: numeric ? "num" : null }, cell(e)))))),
+      h("thead", {}, h("tr", {}, columns.map(([name, , kind]) => h("th", { scope: "col", class: kind === true ? "num" : null, text: name })))),
+      h("tbody", {}, summaries.map((e) => h("tr", { dataset: { experiment: e.experiment_id } }, columns.map(([, cell, kind]) => h("td", { class: kind === true ? "num" : kind || null }, cell(e)))))),
     ),
   );
 }

@@ -27,7 +27,11 @@ function pauseButton(schedule, after) {
 function nextFires(schedule, count) {
   const times = (schedule.next_fire_times ?? []).slice(0, count);
   if (schedule.paused || times.length === 0) return h("span", { class: "empty", text: schedule.paused ? "paused" : "none" });
-  return h("ul", { class: "next-fires" }, times.map((t) => h("li", {}, h("time", { datetime: t, text: when(t) }))));
+  return h(
+    "ul",
+    { class: "next-fires" },
+    times.map((t) => h("li", {}, h("time", { datetime: t, title: `${when(t)} in your time zone`, text: `${when(t, schedule.time_zone)} ${schedule.time_zone}` }))),
+  );
 }
 
 export async function schedulesPage({ main, signal }) {
@@ -119,6 +123,13 @@ export async function schedulePage({ main, signal }, name) {
             ),
           ),
         ),
+    (schedule.skipped_slots ?? []).length > 0
+      ? [
+          h("h2", { text: "Skipped fire times" }),
+          h("ul", {}, schedule.skipped_slots.map((skip) =>
+            h("li", { text: `${skip.count} between ${when(skip.first)} and ${when(skip.last)} (outside the catch-up window)` }))),
+        ]
+      : null,
     h("h2", { text: "Request" }),
     h("pre", { class: "preview", tabindex: "0", text: JSON.stringify(schedule.request, null, 2) }),
     schedule.alerts ? [h("h2", { text: "Alerts" }), h("pre", { class: "preview", tabindex: "0", text: JSON.stringify(schedule.alerts, null, 2) })] : null,

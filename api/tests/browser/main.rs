@@ -1,0 +1,19 @@
+//! End-to-end tests of the web UI: headless Chromium (Debian's `chromium`, driven
+//! through `chromedriver`) against a real tally-api, real workers and the Gemini
+//! emulator, all in this process, each test in its own Redis namespace.
+//!
+//! Set `TALLY_UI_SCREENSHOTS=<folder>` to save the pages' screenshots there
+//! (`docs/screenshots/` holds the committed ones).
+
+// The pipeline harness (emulator, workers, namespace) and the API test helpers are
+// shared with their own test suites, not copied; not every helper is used here.
+#[allow(dead_code)]
+#[path = "../../../worker/tests/pipeline/harness.rs"]
+mod harness;
+#[allow(dead_code)]
+#[path = "../api/helpers.rs"]
+mod helpers;
+
+mod flows;
+mod stack;
+mod webdriver;
