@@ -313,6 +313,19 @@ fn schemas() -> Value {
                 ("source", string()),
             ]))),
         ]),
+        "DatasetRecord": object(&[
+            ("dataset_name", string()),
+            ("dataset_version", integer()),
+            ("id", string()),
+            ("input", object(&[
+                ("form_set_name", string()),
+                ("image_paths", described(array(string()), "relative to the data directory, or gs:// / https:// URIs")),
+                ("num_pages", integer()),
+            ])),
+            ("expected_output", described(array(json!({"type": "object"})), "the reports the record should yield")),
+            ("metadata", map_of(json!({}))),
+            ("page_urls", described(array(string()), "one per image path: GET it with the key for the image bytes")),
+        ]),
         "ImportRequest": object(&[("path", described(string(), "a folder under TALLY_DATA_DIR"))]),
         "ImportOutcome": object(&[
             ("name", string()),
@@ -563,6 +576,38 @@ const OPERATIONS: &[Operation] = &[
         answers: &[
             J(200, "DatasetVersions", "the versions"),
             J(404, "ErrorBody", "no such dataset"),
+        ],
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/datasets/{name}/versions/{version}/records/{id}",
+        summary: "One record of a dataset version: its pages, expected output and metadata",
+        open: false,
+        query: &[],
+        body: None,
+        answers: &[
+            J(200, "DatasetRecord", "the record"),
+            J(404, "ErrorBody", "no such dataset, version or record"),
+        ],
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/datasets/{name}/versions/{version}/records/{id}/pages/{page}",
+        summary: "Page {page} (from 1) of a record: the image as stored in the data directory",
+        open: false,
+        query: &[],
+        body: None,
+        answers: &[
+            T(
+                200,
+                "image/png",
+                "the page, PNG or JPEG (image/jpeg) as the file is",
+            ),
+            J(
+                404,
+                "ErrorBody",
+                "no such record or page, a missing file, or a remote (gs://, https://) image",
+            ),
         ],
     },
     Operation {

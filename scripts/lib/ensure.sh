@@ -55,3 +55,10 @@ ensure_thai_fonts() {
   if ls /usr/share/fonts/*/tlwg/Purisa.* /usr/share/fonts/*/tlwg/Laksaman.* >/dev/null 2>&1; then return 0; fi
   apt_install fonts-thai-tlwg
 }
+
+# The web UI tests (api/tests/browser) drive Debian's headless Chromium through
+# chromedriver. They fail, never skip, when it is missing.
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ] && command -v chromedriver >/dev/null 2>&1; then return 0; fi
+  apt_install chromium chromium-driver
+}

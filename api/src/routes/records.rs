@@ -99,10 +99,11 @@ pub async fn page(
         }
     };
     let root = state.data_dir.root().to_path_buf();
-    let bytes = tokio::task::spawn_blocking(move || read_local_image(&root, FsPath::new(&relative)))
-        .await
-        .map_err(|e| ApiError::Internal(format!("reading a page image failed: {e}")))?
-        .map_err(|reason| ApiError::not_found(format!("page {index}: {reason}")))?;
+    let bytes =
+        tokio::task::spawn_blocking(move || read_local_image(&root, FsPath::new(&relative)))
+            .await
+            .map_err(|e| ApiError::Internal(format!("reading a page image failed: {e}")))?
+            .map_err(|reason| ApiError::not_found(format!("page {index}: {reason}")))?;
     let content_type = if bytes.starts_with(b"\x89PNG") {
         "image/png"
     } else {
@@ -143,7 +144,10 @@ async fn find_record(
         .dataset_records(name, version, None)
         .await?
         .ok_or_else(|| {
-            ApiError::not_found(format!("dataset {} has no version {version}", name.as_str()))
+            ApiError::not_found(format!(
+                "dataset {} has no version {version}",
+                name.as_str()
+            ))
         })?;
     records.into_iter().find(|r| r.id == id).ok_or_else(|| {
         let shown: String = id.chars().take(100).collect();
@@ -175,6 +179,9 @@ mod tests {
     fn record_ids_stay_one_path_segment() {
         assert_eq!(percent_encode("unit-01"), "unit-01");
         assert_eq!(percent_encode("a/b c"), "a%2Fb%20c");
-        assert_eq!(percent_encode("หน่วย"), "%E0%B8%AB%E0%B8%99%E0%B9%88%E0%B8%A7%E0%B8%A2");
+        assert_eq!(
+            percent_encode("หน่วย"),
+            "%E0%B8%AB%E0%B8%99%E0%B9%88%E0%B8%A7%E0%B8%A2"
+        );
     }
 }

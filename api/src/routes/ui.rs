@@ -129,10 +129,9 @@ mod tests {
                     if target.starts_with('#') || target.contains("://") || target.contains('$') {
                         continue;
                     }
-                    let target = target.strip_prefix("/ui/").map_or_else(
-                        || resolve(asset.path, target),
-                        str::to_string,
-                    );
+                    let target = target
+                        .strip_prefix("/ui/")
+                        .map_or_else(|| resolve(asset.path, target), str::to_string);
                     assert!(
                         ASSETS.iter().any(|a| a.path == target),
                         "{} refers to {target}, which is not served",
@@ -151,6 +150,10 @@ mod tests {
         let response = serve("js/main.js");
         assert_eq!(response.status(), 200);
         assert_eq!(response.headers()[header::CONTENT_TYPE], JS);
-        assert!(response.headers().contains_key(header::CONTENT_SECURITY_POLICY));
+        assert!(
+            response
+                .headers()
+                .contains_key(header::CONTENT_SECURITY_POLICY)
+        );
     }
 }

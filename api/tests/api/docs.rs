@@ -145,6 +145,11 @@ async fn every_response_matches_its_documented_schema() {
             Value::Null,
         ),
         (
+            format!("/api/v1/datasets/{SAMPLE}/versions/1/records/unit-02"),
+            "DatasetRecord",
+            Value::Null,
+        ),
+        (
             "/api/v1/experiments/health".into(),
             "ServiceHealth",
             Value::Null,

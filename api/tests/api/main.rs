@@ -14,3 +14,4 @@ mod runs;
 mod schedules;
 mod secrets;
 mod submit;
+mod ui;

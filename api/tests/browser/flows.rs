@@ -138,12 +138,18 @@ async fn api_validation_errors_are_shown_at_their_fields() {
         )
         .await;
     assert!(
-        message.as_str().unwrap().starts_with("Metadata is not valid JSON"),
+        message
+            .as_str()
+            .unwrap()
+            .starts_with("Metadata is not valid JSON"),
         "{message}"
     );
     assert_eq!(
         browser
-            .js("return document.getElementById('submit-run').disabled", vec![])
+            .js(
+                "return document.getElementById('submit-run').disabled",
+                vec![]
+            )
             .await,
         true
     );
@@ -156,7 +162,10 @@ async fn api_validation_errors_are_shown_at_their_fields() {
     // Two mistakes only the API knows about: each lands at its own field.
     browser.click("#add-model").await;
     browser
-        .type_into("[data-field=\"model_configs[1].model\"]", "gemini 2.5 flash")
+        .type_into(
+            "[data-field=\"model_configs[1].model\"]",
+            "gemini 2.5 flash",
+        )
         .await;
     browser.type_into("[name=sample_size]", "0").await;
     browser.click("#submit-run").await;
@@ -234,7 +243,10 @@ async fn presets_run_progress_results_drill_down_download_and_compare() {
     assert_eq!(quick["sample_size"], 5);
     assert_eq!(quick["dataset_name"], crate::harness::SAMPLE);
     let rows = browser
-        .js("return document.querySelectorAll('fieldset.model-row').length", vec![])
+        .js(
+            "return document.querySelectorAll('fieldset.model-row').length",
+            vec![],
+        )
         .await;
     assert_eq!(rows, 2);
     let curl = browser.text("#request-curl").await;
@@ -279,7 +291,10 @@ async fn presets_run_progress_results_drill_down_download_and_compare() {
     browser.click("#results-table tbody tr .download-csv").await;
     let csv = browser.downloaded(".csv").await;
     let mut lines = csv.lines();
-    assert!(lines.next().unwrap_or_default().contains("record_id"), "{csv}");
+    assert!(
+        lines.next().unwrap_or_default().contains("record_id"),
+        "{csv}"
+    );
     assert_eq!(lines.filter(|l| l.starts_with("unit-")).count(), 5, "{csv}");
 
     // Drill-down: experiment → its first record: pages beside expected vs extracted.
@@ -380,9 +395,7 @@ async fn presets_run_progress_results_drill_down_download_and_compare() {
 
     // Across runs: one experiment of each run, picked in the list.
     browser.goto(&stack.ui("#/compare")).await;
-    browser
-        .find("input[type=checkbox][value^=exp_]")
-        .await;
+    browser.find("input[type=checkbox][value^=exp_]").await;
     let picked = browser
         .js(
             "const groups = [...document.querySelectorAll('.pick-list')]; \
@@ -479,9 +492,15 @@ async fn schedules_show_next_fire_times_and_the_accuracy_trend() {
             SHORT,
         )
         .await;
-    assert_eq!(trend, json!(["Schedule weekly-ui", 2, 4]), "two experiments × two runs");
+    assert_eq!(
+        trend,
+        json!(["Schedule weekly-ui", 2, 4]),
+        "two experiments × two runs"
+    );
     browser.screenshot("schedule").await;
-    browser.goto(&stack.ui("#/history?schedule=weekly-ui")).await;
+    browser
+        .goto(&stack.ui("#/history?schedule=weekly-ui"))
+        .await;
     let history = browser
         .wait_for(
             "the schedule's runs",

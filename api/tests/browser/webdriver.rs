@@ -18,6 +18,8 @@ const CHROMEDRIVER: &str = "chromedriver";
 /// Laptop-sized window.
 const WIDTH: u64 = 1366;
 const HEIGHT: u64 = 900;
+/// Long pages (a record's drill-down) are cut here: the top tells the story.
+const MAX_SHOT_HEIGHT: u64 = 1600;
 
 /// A running chromedriver; killed when dropped.
 pub struct Driver {
@@ -153,10 +155,7 @@ impl Browser {
     }
 
     async fn command(&self, method: &str, path: &str, body: Value) -> Value {
-        let url = format!(
-            "{}/session/{}{path}",
-            self.driver.base, self.session
-        );
+        let url = format!("{}/session/{}{path}", self.driver.base, self.session);
         let request = match method {
             "GET" => self.http.get(url),
             "DELETE" => self.http.delete(url),
@@ -198,8 +197,8 @@ impl Browser {
         let deadline = Instant::now() + within;
         loop {
             let value = self.js(script, vec![]).await;
-            let done = !matches!(&value, Value::Null | Value::Bool(false))
-                && value.as_str() != Some("");
+            let done =
+                !matches!(&value, Value::Null | Value::Bool(false)) && value.as_str() != Some("");
             if done {
                 return value;
             }
@@ -277,12 +276,21 @@ impl Browser {
             .to_string()
     }
 
-    /// A PNG of the whole page (beyond the window, through the DevTools protocol),
-    /// written to `$TALLY_UI_SCREENSHOTS/<name>.png` when that variable is set.
+    /// A PNG of the page (beyond the window, through the DevTools protocol, at most
+    /// `MAX_SHOT_HEIGHT` pixels tall), written to `$TALLY_UI_SCREENSHOTS/<name>.png`
+    /// when that variable is set.
     pub async fn screenshot(&self, name: &str) {
         let Some(dir) = std::env::var_os("TALLY_UI_SCREENSHOTS") else {
             return;
         };
+        let size = self
+            .js(
+                "const e = document.documentElement; return [e.clientWidth, e.scrollHeight]",
+                vec![],
+            )
+            .await;
+        let width = size[0].as_u64().unwrap_or(WIDTH);
+        let height = size[1].as_u64().unwrap_or(HEIGHT).min(MAX_SHOT_HEIGHT);
         let shot = self
             .command(
                 "POST",
@@ -290,12 +298,14 @@ impl Browser {
                 json!({"cmd": "Page.captureScreenshot", "params": {
                     "format": "png",
                     "captureBeyondViewport": true,
+                    "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
                 }}),
             )
             .await;
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(shot["data"].as_str().expect("base64 PNG"))
             .expect("screenshot decodes");
+        std::fs::create_dir_all(&dir).expect("screenshot folder");
         let path = PathBuf::from(dir).join(format!("{name}.png"));
         std::fs::write(&path, bytes).expect("screenshot written");
     }
