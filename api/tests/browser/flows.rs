@@ -154,10 +154,22 @@ async fn api_validation_errors_are_shown_at_their_fields() {
         true
     );
     browser.type_into(metadata, "{\"prompt\": \"v2\"}").await;
-    assert_eq!(
-        previewed(&browser).await["model_configs"][0]["metadata"],
-        json!({"prompt": "v2"})
-    );
+    // Jobs outside 1–10 is refused before anything is sent.
+    browser.type_into("[name=jobs]", "11").await;
+    let jobs = browser
+        .wait_for(
+            "the jobs error",
+            "const el = document.querySelector('[name=jobs]'); \
+             return document.getElementById('submit-run').disabled \
+               && document.getElementById(el.id + '-error').textContent",
+            SHORT,
+        )
+        .await;
+    assert_eq!(jobs, "Jobs must be a whole number from 1 to 10.");
+    browser.type_into("[name=jobs]", "3").await;
+    let request = previewed(&browser).await;
+    assert_eq!(request["model_configs"][0]["metadata"], json!({"prompt": "v2"}));
+    assert_eq!(request["jobs"], 3);
 
     // Two mistakes only the API knows about: each lands at its own field.
     browser.click("#add-model").await;

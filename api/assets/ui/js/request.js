@@ -13,6 +13,8 @@ export const KNOWN_MODELS = [
 ];
 
 export const DEFAULT_JOBS = 2;
+/** The page offers at most this many model calls in flight per experiment. */
+export const MAX_JOBS = 10;
 
 export function defaultConfig() {
   return { model: "gemini-2.5-flash", temperature: 0, name_suffix: "", metadata: "{}" };
@@ -78,7 +80,11 @@ export function toRequest(state) {
     return out;
   });
   if (String(state.sample_size).trim() !== "") request.sample_size = Number(state.sample_size);
-  if (Number(state.jobs) !== DEFAULT_JOBS) request.jobs = Number(state.jobs);
+  const jobs = Number(state.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > MAX_JOBS) {
+    errors.push({ field: "jobs", message: `must be a whole number from 1 to ${MAX_JOBS}` });
+  }
+  if (jobs !== DEFAULT_JOBS) request.jobs = jobs;
   if (!state.raise_errors) request.raise_errors = false;
   return { request, errors };
 }

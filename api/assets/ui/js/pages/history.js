@@ -22,7 +22,6 @@ export async function historyPage({ main, params, signal }) {
     event?.preventDefault();
     location.hash = `#/history${query({ status: statusSelect.value, schedule: scheduleInput.value.trim() })}`;
   };
-  statusSelect.addEventListener("change", apply);
   const list = h("section", { "aria-live": "polite" });
   fill(
     main,

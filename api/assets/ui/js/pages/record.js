@@ -54,6 +54,7 @@ export async function recordPage({ main, signal }, experimentId, recordId) {
     blobUrl(pathOf(url)).then(
       (src) => {
         img.src = src;
+        signal.addEventListener("abort", () => URL.revokeObjectURL(src), { once: true });
       },
       (error) => {
         img.replaceWith(h("p", { class: "field-error", text: `Page ${i + 1} could not be loaded: ${error.message}` }));

@@ -7,6 +7,7 @@ import { field, fill, h, setFieldError, uid } from "../dom.js";
 import { experimentName } from "../format.js";
 import {
   KNOWN_MODELS,
+  MAX_JOBS,
   curlLine,
   defaultConfig,
   defaultState,
@@ -140,11 +141,12 @@ export async function runForm({ main, signal }) {
       update();
     });
 
-    const jobs = h("input", { type: "number", name: "jobs", min: "1", max: "10", step: "1", inputmode: "numeric" });
+    const jobs = h("input", { type: "number", name: "jobs", min: "1", max: String(MAX_JOBS), step: "1", inputmode: "numeric" });
     jobs.value = String(state.jobs);
     jobs.addEventListener("input", () => {
       state.jobs = jobs.value === "" ? "" : Number(jobs.value);
-      setFieldError(jobs, null);
+      const ok = Number.isInteger(state.jobs) && state.jobs >= 1 && state.jobs <= MAX_JOBS;
+      setFieldError(jobs, ok ? null : `Jobs must be a whole number from 1 to ${MAX_JOBS}.`);
       update();
     });
 
@@ -167,7 +169,7 @@ export async function runForm({ main, signal }) {
         field("Dataset", dataset, { fieldPath: "dataset_name", className: "field span2" }),
         field("Version", version, { fieldPath: "dataset_version" }),
         field("Sample size", sample, { fieldPath: "sample_size", hint: "First N records; empty = all" }),
-        field("Jobs", jobs, { fieldPath: "jobs", hint: "Model calls in flight per experiment (1–10)" }),
+        field("Jobs", jobs, { fieldPath: "jobs", hint: `Model calls in flight per experiment (1–${MAX_JOBS})` }),
         field("Raise errors", raise, { fieldPath: "raise_errors", className: "field check", hint: "Stop an experiment at its first failed record" }),
       ),
     );
@@ -215,7 +217,7 @@ export async function runForm({ main, signal }) {
 
     const temperature = h("input", { type: "range", min: "0", max: "2", step: "0.1", name: `${path}.temperature` });
     temperature.value = String(config.temperature);
-    const shown = h("output", { for: "", text: Number(config.temperature).toFixed(1) });
+    const shown = h("output", { text: Number(config.temperature).toFixed(1) });
     temperature.addEventListener("input", () => {
       config.temperature = Number(temperature.value);
       shown.textContent = config.temperature.toFixed(1);

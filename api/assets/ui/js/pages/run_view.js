@@ -29,10 +29,22 @@ export async function runView({ main, signal }, runId) {
     }
   });
 
+  // Progress rows are built once, then updated in place: a focused control (Cancel,
+  // a link) keeps focus while the numbers change under it every second.
+  const lines = new Map();
   let lastStatus = null;
   let run;
   for (;;) {
-    run = await api(`/api/v1/experiments/runs/${runId}`, { signal });
+    try {
+      run = await api(`/api/v1/experiments/runs/${runId}`, { signal });
+    } catch (error) {
+      // A run that does not exist, or a refused key, ends the page; anything else
+      // (Redis restarting: 503) is waited out.
+      if (signal.aborted || error.status === 404 || error.status === 401) throw error;
+      notice.textContent = `Lost contact with the API (${error.message}); retrying…`;
+      await sleep(POLL_MS, signal);
+      continue;
+    }
     if (signal.aborted) return;
     renderHeader(run);
     renderProgress(run);
@@ -63,35 +75,25 @@ export async function runView({ main, signal }, runId) {
 
   function renderProgress(run) {
     const elapsed = seconds(run.started_at, run.finished_at);
-    const overall = run.progress;
-    fill(
-      progressArea,
-      h("div", { class: "headline" }, h("h2", { id: "progress-title", text: "Progress" }), isFinal(run.status) || run.cancel_requested ? null : cancel),
-      progressLine("All experiments", overall, elapsed, "overall-progress"),
-      h(
-        "div",
-        { class: "progress-grid" },
-        run.experiments.map((e) =>
-          h(
-            "div",
-            { class: "exp-progress", dataset: { experiment: e.experiment_id } },
-            h("div", {}, h("a", { href: `#/experiments/${e.experiment_id}`, text: e.experiment_name }), " ", statusBadge(e.status)),
-            h("progress", { max: String(Math.max(1, e.progress.total)), value: String(e.progress.done), "aria-label": `${e.experiment_name} progress` }),
-            h("span", { class: "pct", text: `${e.progress.percent} %` }),
-            h(
-              "div",
-              { class: "stats" },
-              h("span", { text: `${e.progress.done} / ${e.progress.total} done` }),
-              h("span", { text: `${e.progress.failed} failed` }),
-              h("span", { text: `${throughput(e.progress.done, elapsed)} records/s` }),
-              h("span", { text: `${e.progress.retries} retries` }),
-              h("span", { text: `${e.progress.rate_limited} × 429` }),
-              e.error ? h("span", { class: "field-error", text: e.error }) : null,
-            ),
-          ),
-        ),
-      ),
-    );
+    if (lines.size === 0) {
+      const overall = progressLine("All experiments", "overall-progress");
+      lines.set("overall", overall);
+      const perExperiment = run.experiments.map((e) => {
+        const line = progressLine(e.experiment_name, null, `#/experiments/${e.experiment_id}`);
+        line.node.dataset.experiment = e.experiment_id;
+        lines.set(e.experiment_id, line);
+        return line.node;
+      });
+      fill(
+        progressArea,
+        h("div", { class: "headline" }, h("h2", { id: "progress-title", text: "Progress" }), cancel),
+        overall.node,
+        h("div", { class: "progress-grid" }, perExperiment),
+      );
+    }
+    if (isFinal(run.status) || run.cancel_requested) cancel.hidden = true;
+    lines.get("overall").update(run.progress, elapsed, null, null);
+    for (const e of run.experiments) lines.get(e.experiment_id)?.update(e.progress, elapsed, e.status, e.error);
   }
 
   async function renderResults(run) {
@@ -137,23 +139,42 @@ function throughput(done, elapsed) {
   return elapsed ? (done / elapsed).toFixed(2) : "0.00";
 }
 
-function progressLine(label, progress, elapsed, id) {
-  return h(
+/** One progress row: {node, update(progress, elapsed, status, error)}. */
+function progressLine(label, id, href) {
+  const bar = h("progress", { max: "1", value: "0", "aria-label": `${label} progress` });
+  const percent = h("span", { class: "pct" });
+  const badge = h("span");
+  const counts = h("span");
+  const failed = h("span");
+  const rate = h("span");
+  const retries = h("span");
+  const limited = h("span");
+  const error = h("span", { class: "field-error" });
+  const title = href ? h("div", {}, h("a", { href, text: label }), " ", badge) : h("strong", { text: label });
+  const node = h(
     "div",
     { class: "exp-progress", id },
-    h("strong", { text: label }),
-    h("progress", { max: String(Math.max(1, progress.total)), value: String(progress.done), "aria-label": `${label} progress` }),
-    h("span", { class: "pct", text: `${progress.percent} %` }),
-    h(
-      "div",
-      { class: "stats" },
-      h("span", { text: `${progress.done} / ${progress.total} records` }),
-      h("span", { text: `${progress.failed} failed` }),
-      h("span", { text: `${throughput(progress.done, elapsed)} records/s` }),
-      h("span", { text: `${progress.retries} retries` }),
-      h("span", { text: `${progress.rate_limited} × 429` }),
-    ),
+    title,
+    bar,
+    percent,
+    h("div", { class: "stats" }, counts, failed, rate, retries, limited, error),
   );
+  const update = (progress, elapsed, status, errorText) => {
+    bar.max = Math.max(1, progress.total);
+    bar.value = progress.done;
+    percent.textContent = `${progress.percent} %`;
+    if (status) {
+      badge.className = `badge s-${status}`;
+      badge.textContent = status;
+    }
+    counts.textContent = `${progress.done} / ${progress.total} ${href ? "done" : "records"}`;
+    failed.textContent = `${progress.failed} failed`;
+    rate.textContent = `${throughput(progress.done, elapsed)} records/s`;
+    retries.textContent = `${progress.retries} retries`;
+    limited.textContent = `${progress.rate_limited} × 429`;
+    error.textContent = errorText ?? "";
+  };
+  return { node, update };
 }
 
 /** The experiments of a result: the old service's metrics, then latency, tokens, cost. */
