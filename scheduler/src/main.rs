@@ -77,7 +77,7 @@ async fn run() -> Result<(), String> {
     );
 
     tokio::spawn(async move {
-        shutdown_signal().await;
+        tally::shutdown::signal().await;
         tracing::info!("shutdown signal received; finishing the current tick");
         let _ = stop.send(true);
     });
@@ -95,29 +95,4 @@ async fn run() -> Result<(), String> {
     }
     tracing::info!("tally-scheduler stopped");
     Ok(())
-}
-
-/// SIGTERM (how orchestrators stop a container) or Ctrl-C.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::warn!(%error, "cannot listen for SIGTERM; only Ctrl-C stops the scheduler");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
 }

@@ -9,7 +9,8 @@
 //! - `jobs`: the plan / chunk / finalize jobs and their queues.
 //! - `presets`: the named model-configuration sets every client offers.
 //! - `submission`: creating a run from a validated request (API and scheduler).
-//! - `telemetry`: logging setup for the binaries.
+//! - `telemetry`: logging setup for the binaries; `shutdown`: the stop signal they
+//!   wait for (when to stop; how is each daemon's own business).
 //! - `schedule`: schedules (crontab calendar, run request, alert settings), the
 //!   schedules file, slots and the regression check of scheduled runs.
 //! - `evaluators`: scoring an answer against the expected reports and against the
@@ -30,6 +31,7 @@ pub mod jobs;
 pub mod presets;
 pub mod run;
 pub mod schedule;
+pub mod shutdown;
 pub mod store;
 pub mod submission;
 pub mod telemetry;

@@ -24,13 +24,19 @@ pub mod sweep;
 use std::sync::Arc;
 use std::time::Duration;
 
-use apalis::prelude::{Monitor, WorkerBuilder, WorkerBuilderExt};
+use apalis::prelude::{BackendExt, Monitor, WorkerBuilder, WorkerBuilderExt};
 use tally::jobs::Queues;
 use tally::store::Store;
 
 pub use context::Context;
 pub use metrics::Metrics;
 pub use settings::WorkerSettings;
+
+/// How often an idle worker looks for new jobs. apalis-redis wakes a worker that
+/// found its queue empty only on its next heartbeat, which left a new run waiting
+/// seconds for its first job; a short poll keeps pickup within this interval at the
+/// cost of one small Lua call per queue per interval while idle.
+const IDLE_POLL: Duration = Duration::from_millis(50);
 
 /// Plan and finalize jobs are short: a few at a time per worker is plenty.
 const SMALL_JOBS_AT_ONCE: usize = 4;
@@ -73,7 +79,7 @@ impl Worker {
                 let (context, name) = (context.clone(), name.clone());
                 move |restart| {
                     WorkerBuilder::new(format!("{name}-plan-{restart}"))
-                        .backend(plan.clone())
+                        .backend(plan.clone().poll_with_interval(IDLE_POLL))
                         .catch_panic()
                         .concurrency(SMALL_JOBS_AT_ONCE)
                         .data(context.clone())
@@ -84,7 +90,7 @@ impl Worker {
                 let (context, name) = (context.clone(), name.clone());
                 move |restart| {
                     WorkerBuilder::new(format!("{name}-chunk-{restart}"))
-                        .backend(chunk.clone())
+                        .backend(chunk.clone().poll_with_interval(IDLE_POLL))
                         .catch_panic()
                         .concurrency(chunks)
                         .data(context.clone())
@@ -95,7 +101,7 @@ impl Worker {
                 let (context, name) = (context.clone(), name.clone());
                 move |restart| {
                     WorkerBuilder::new(format!("{name}-finalize-{restart}"))
-                        .backend(finalize.clone())
+                        .backend(finalize.clone().poll_with_interval(IDLE_POLL))
                         .catch_panic()
                         .concurrency(SMALL_JOBS_AT_ONCE)
                         .data(context.clone())

@@ -49,27 +49,9 @@ async fn run() -> Result<(), String> {
         settings.shutdown_grace,
     );
     let shutdown = async move {
-        shutdown_signal().await;
+        tally::shutdown::signal().await;
         let _ = stop.send(true);
     };
     drop(stopped);
     worker.run(shutdown).await
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
 }

@@ -128,16 +128,7 @@ impl Store {
     /// Names of all datasets with at least one version, sorted.
     pub async fn dataset_names(&self) -> Result<Vec<DatasetName>, StoreError> {
         let key = self.keys.dataset_names();
-        let raw: Vec<String> = redis::cmd("SMEMBERS")
-            .arg(&key)
-            .query_async(&mut self.conn())
-            .await?;
-        let mut names = raw
-            .iter()
-            .map(|n| DatasetName::parse(n).map_err(|e| corrupt(&key, e)))
-            .collect::<Result<Vec<_>, _>>()?;
-        names.sort();
-        Ok(names)
+        self.sorted_members(&key, DatasetName::parse).await
     }
 
     /// All versions of `name`, oldest first (empty when the dataset is unknown).

@@ -69,6 +69,25 @@ impl Store {
         &self.keys
     }
 
+    /// The members of the set at `key`, each parsed (a member that does not parse
+    /// means the store is corrupt), sorted.
+    pub(crate) async fn sorted_members<T: Ord, E: std::fmt::Display>(
+        &self,
+        key: &str,
+        parse: impl Fn(&str) -> Result<T, E>,
+    ) -> Result<Vec<T>, StoreError> {
+        let raw: Vec<String> = redis::cmd("SMEMBERS")
+            .arg(key)
+            .query_async(&mut self.conn())
+            .await?;
+        let mut members = raw
+            .iter()
+            .map(|member| parse(member).map_err(|e| error::corrupt(key, e)))
+            .collect::<Result<Vec<_>, _>>()?;
+        members.sort();
+        Ok(members)
+    }
+
     /// A connection for one operation (a clone of the shared manager).
     pub(crate) fn conn(&self) -> ConnectionManager {
         self.conn.clone()

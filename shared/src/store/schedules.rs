@@ -197,16 +197,7 @@ impl Store {
     /// The names of every schedule, sorted.
     pub async fn schedule_names(&self) -> Result<Vec<ScheduleName>, StoreError> {
         let key = self.keys.schedule_names();
-        let raw: Vec<String> = redis::cmd("SMEMBERS")
-            .arg(&key)
-            .query_async(&mut self.conn())
-            .await?;
-        let mut names = raw
-            .iter()
-            .map(|name| ScheduleName::parse(name).map_err(|e| corrupt(&key, e)))
-            .collect::<Result<Vec<_>, _>>()?;
-        names.sort();
-        Ok(names)
+        self.sorted_members(&key, ScheduleName::parse).await
     }
 
     pub async fn schedule(&self, name: &ScheduleName) -> Result<Option<ScheduleView>, StoreError> {

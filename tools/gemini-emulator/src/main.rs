@@ -30,33 +30,11 @@ async fn main() -> ExitCode {
     };
     let address = listener.local_addr().unwrap_or(address);
     tracing::info!(%address, models = config.models.len(), "gemini-emulator listening (answers are emulated)");
-    match gemini_emulator::serve(config, listener, shutdown_signal()).await {
+    match gemini_emulator::serve(config, listener, tally::shutdown::signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("gemini-emulator: {error}");
             ExitCode::from(2)
         }
-    }
-}
-
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
     }
 }
