@@ -9,6 +9,10 @@ use crate::stack::{Stack, sign_in};
 use crate::webdriver::Browser;
 
 const LONG: Duration = Duration::from_secs(60);
+
+/// One browser test at a time: each starts a Chromium and (most) a whole pipeline,
+/// more than two cores run side by side without starving the pipeline's heartbeats.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 const SHORT: Duration = Duration::from_secs(15);
 
 /// The configurations the form holds, as the request preview shows them.
@@ -55,6 +59,7 @@ async fn run_in_address(browser: &Browser) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn without_a_key_there_is_only_the_prompt() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let app = spawn_app().await;
     let browser = Browser::start().await;
     browser.goto(&format!("{}/", app.base)).await;
@@ -120,6 +125,7 @@ async fn without_a_key_there_is_only_the_prompt() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn api_validation_errors_are_shown_at_their_fields() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let app = spawn_app().await;
     app.import_sample().await;
     let browser = Browser::start().await;
@@ -168,7 +174,10 @@ async fn api_validation_errors_are_shown_at_their_fields() {
     assert_eq!(jobs, "Jobs must be a whole number from 1 to 10.");
     browser.type_into("[name=jobs]", "3").await;
     let request = previewed(&browser).await;
-    assert_eq!(request["model_configs"][0]["metadata"], json!({"prompt": "v2"}));
+    assert_eq!(
+        request["model_configs"][0]["metadata"],
+        json!({"prompt": "v2"})
+    );
     assert_eq!(request["jobs"], 3);
 
     // Two mistakes only the API knows about: each lands at its own field.
@@ -215,6 +224,7 @@ async fn api_validation_errors_are_shown_at_their_fields() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn presets_run_progress_results_drill_down_download_and_compare() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let stack = Stack::start(
         "ui-flow",
         json!({"kind": "uniform", "min_ms": 40, "max_ms": 400}),
@@ -451,6 +461,7 @@ async fn presets_run_progress_results_drill_down_download_and_compare() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn schedules_show_next_fire_times_and_the_accuracy_trend() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let stack = Stack::start("ui-schedules", json!({"kind": "fixed", "ms": 20})).await;
     let definition = json!({
         "name": "weekly-ui",

@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 use tally::contract::ExperimentRequest;
+use tally::jobs::{QueueSettings, Queues};
 use tally::run::{RunId, Submitter};
 use tally::submission::{DEFAULT_MAX_CHUNK_SIZE, Submission, submit};
 use tally_api::Application;
@@ -28,6 +29,10 @@ impl Stack {
                 .patch_emulator(serde_json::json!({"models": {model: {"latency": latency}}}))
                 .await;
         }
+        // The production heartbeat: the harness's one-second beat is for crash tests,
+        // and on two cores shared with Chromium a worker can miss three of those and be
+        // taken for dead while it is working.
+        harness.queues = Queues::new(&harness.store, QueueSettings::default());
         harness.start_worker("ui").await;
         let settings = test_settings(harness.store.keys().namespace());
         let application = Application::build(settings).await.expect("the API builds");
