@@ -117,7 +117,10 @@ pub fn cancel(args: CancelArgs) -> Result<(), Box<dyn std::error::Error>> {
 
 pub fn compare(args: CompareArgs) -> Result<(), Box<dyn std::error::Error>> {
     let api = Api::new(&args.connection)?;
-    let comparison = api.get(&format!("/api/v1/experiments/compare?ids={}", args.experiment_ids.join(",")))?;
+    let comparison = api.get(&format!(
+        "/api/v1/experiments/compare?ids={}",
+        args.experiment_ids.join(",")
+    ))?;
     if args.output == Output::Json {
         println!("{}", serde_json::to_string_pretty(&comparison)?);
         return Ok(());
@@ -133,7 +136,10 @@ pub fn compare(args: CompareArgs) -> Result<(), Box<dyn std::error::Error>> {
         "{} shared records, {} where the experiments disagree",
         comparison["shared_records"], comparison["differences_total"]
     );
-    print!("{}", results_table(&serde_json::json!({"experiments": summaries, "message": message})));
+    print!(
+        "{}",
+        results_table(&serde_json::json!({"experiments": summaries, "message": message}))
+    );
     for pair in comparison["pairs"].as_array().into_iter().flatten() {
         println!("{}", describe_pair(pair));
     }
