@@ -183,7 +183,7 @@ fn request_body(args: &RunArgs) -> Result<Value, Box<dyn std::error::Error>> {
         ("dataset_version", args.dataset_version.map(|v| json!(v))),
         ("sample_size", args.sample_size.map(|v| json!(v))),
         ("jobs", args.jobs.map(|v| json!(v))),
-        ("raise_errors", args.no_raise_errors.then(|| json!(false))),
+        ("raise_errors", args.no_raise_errors.then_some(json!(false))),
     ] {
         if let Some(value) = value {
             object.insert(field.into(), value);

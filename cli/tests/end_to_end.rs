@@ -68,7 +68,11 @@ async fn a_waited_run_passes_a_met_threshold_and_exits_3_on_a_missed_one() {
         "5/5",
         "EMULATED",
     ] {
-        assert!(table.contains(expected), "{expected}: {}", describe(&passed));
+        assert!(
+            table.contains(expected),
+            "{expected}: {}",
+            describe(&passed)
+        );
     }
     assert!(!table.contains("[#"), "no progress bar on stdout");
 
@@ -89,7 +93,11 @@ async fn a_waited_run_passes_a_met_threshold_and_exits_3_on_a_missed_one() {
         "{}",
         describe(&missed)
     );
-    assert!(text(&missed.stdout).contains("5/5"), "{}", describe(&missed));
+    assert!(
+        text(&missed.stdout).contains("5/5"),
+        "{}",
+        describe(&missed)
+    );
     harness.cleanup().await;
 }
 
@@ -156,11 +164,7 @@ async fn datasets_runs_and_presets_from_the_command_line() {
     }
 
     // Submitted without --wait: the run id and its status URL, at once.
-    let submitted = tally(
-        &api,
-        &["run", "--preset", "quick-ci", "--dataset", SAMPLE],
-    )
-    .await;
+    let submitted = tally(&api, &["run", "--preset", "quick-ci", "--dataset", SAMPLE]).await;
     assert!(submitted.status.success(), "{}", describe(&submitted));
     let stdout = text(&submitted.stdout);
     let run_id = stdout.lines().next().unwrap_or_default().to_string();
@@ -180,7 +184,11 @@ async fn datasets_runs_and_presets_from_the_command_line() {
     );
     let listed = tally(&api, &["list"]).await;
     assert!(listed.status.success(), "{}", describe(&listed));
-    assert!(text(&listed.stdout).contains(&run_id), "{}", describe(&listed));
+    assert!(
+        text(&listed.stdout).contains(&run_id),
+        "{}",
+        describe(&listed)
+    );
 
     // A worker picks the run up; `status` then shows it final.
     harness.start_worker("w").await;

@@ -68,7 +68,10 @@ fn referenced_names() -> Vec<(String, String)> {
         for file in files {
             let text = std::fs::read_to_string(&file).unwrap();
             for name in metric_names_in(&text) {
-                referenced.push((name, format!("{folder}/{}", file.file_name().unwrap().to_string_lossy())));
+                referenced.push((
+                    name,
+                    format!("{folder}/{}", file.file_name().unwrap().to_string_lossy()),
+                ));
             }
         }
     }
@@ -77,7 +80,11 @@ fn referenced_names() -> Vec<(String, String)> {
 
 async fn scrape(http: &reqwest::Client, url: &str) -> String {
     let response = http.get(url).send().await.expect("metrics answer");
-    assert!(response.status().is_success(), "{url}: {}", response.status());
+    assert!(
+        response.status().is_success(),
+        "{url}: {}",
+        response.status()
+    );
     response.text().await.unwrap()
 }
 
@@ -112,7 +119,12 @@ async fn scheduler_metrics(harness: &Harness) -> (String, oneshot::Sender<()>) {
 async fn every_metric_the_deployment_files_name_is_exported_by_a_daemon() {
     let referenced = referenced_names();
     let names: BTreeSet<&str> = referenced.iter().map(|(name, _)| name.as_str()).collect();
-    for prefix in ["tally_api_", "tally_worker_", "tally_scheduler_", "tally_queue_"] {
+    for prefix in [
+        "tally_api_",
+        "tally_worker_",
+        "tally_scheduler_",
+        "tally_queue_",
+    ] {
         assert!(
             names.iter().any(|name| name.starts_with(prefix)),
             "the deployment files name no {prefix}* metric: {names:?}"
@@ -212,7 +224,9 @@ fn the_dashboard_is_json_and_every_panel_queries_prometheus() {
         assert!(!targets.is_empty(), "{}", panel["title"]);
         for target in targets {
             assert!(
-                target["expr"].as_str().is_some_and(|e| e.contains("tally_")),
+                target["expr"]
+                    .as_str()
+                    .is_some_and(|e| e.contains("tally_")),
                 "{}: {target}",
                 panel["title"]
             );

@@ -119,7 +119,7 @@ fn due_ms_of_first_scheduled(reply: &Value) -> Option<u64> {
         Value::Int(value) => *value as f64,
         _ => return None,
     };
-    (seconds.is_finite() && seconds >= 0.0).then(|| (seconds * 1000.0) as u64)
+    (seconds.is_finite() && seconds >= 0.0).then_some((seconds * 1000.0) as u64)
 }
 
 #[cfg(test)]
