@@ -1,21 +1,26 @@
 //! Prometheus metrics of the API (`GET /metrics`): requests by route and status,
 //! their latency, runs submitted, and — read from Redis at scrape time — the number
-//! of jobs waiting in each queue.
+//! of jobs waiting in each queue, how long the next one has waited, and how many
+//! workers are alive. The queue figures are cluster-wide, so one scraped daemon owns
+//! them: alerts on a dead fleet or a stuck queue work even with no worker to scrape.
 //!
 //! The registry is per application (not the global default), so several test
 //! servers in one process keep separate counts.
 
-use std::time::Instant;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
+use tally::jobs::WORKER_ALIVE_WITHIN;
 
-use crate::backend::Backend;
+use tally::store::StoreError;
+
+use crate::backend::{Backend, Connected};
 
 #[derive(Clone)]
 pub struct Metrics {
@@ -24,6 +29,8 @@ pub struct Metrics {
     latency: HistogramVec,
     runs_submitted: IntCounterVec,
     queue_waiting: IntGaugeVec,
+    queue_oldest_age: GaugeVec,
+    workers_alive: IntGauge,
     redis_up: IntGauge,
 }
 
@@ -59,11 +66,24 @@ impl Metrics {
             ),
             &["queue"],
         )?;
+        let queue_oldest_age = GaugeVec::new(
+            Opts::new(
+                "tally_queue_oldest_job_age_seconds",
+                "How long the job next in line of a queue has waited (0 when none waits), read at scrape time",
+            ),
+            &["queue"],
+        )?;
+        let workers_alive = IntGauge::new(
+            "tally_workers_alive",
+            "Worker processes that beat on the chunk queue within the last 60 s, read at scrape time",
+        )?;
         let redis_up = IntGauge::new("tally_redis_up", "1 when Redis answered the scrape")?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(runs_submitted.clone()))?;
         registry.register(Box::new(queue_waiting.clone()))?;
+        registry.register(Box::new(queue_oldest_age.clone()))?;
+        registry.register(Box::new(workers_alive.clone()))?;
         registry.register(Box::new(redis_up.clone()))?;
         Ok(Metrics {
             registry,
@@ -71,6 +91,8 @@ impl Metrics {
             latency,
             runs_submitted,
             queue_waiting,
+            queue_oldest_age,
+            workers_alive,
             redis_up,
         })
     }
@@ -82,27 +104,44 @@ impl Metrics {
 
     /// The text exposition, after reading the queue gauges from Redis.
     pub async fn render(&self, backend: &Backend) -> String {
-        let depths = match backend.get().await {
-            Ok(connected) => connected.queues.depths(&connected.store).await.ok(),
-            Err(_) => None,
+        let redis_up = match backend.get().await {
+            Ok(connected) => self.read_queues(connected).await.is_ok(),
+            Err(_) => false,
         };
-        match depths {
-            Some(depths) => {
-                self.redis_up.set(1);
-                for depth in depths {
-                    let waiting = i64::try_from(depth.waiting).unwrap_or(i64::MAX);
-                    self.queue_waiting
-                        .with_label_values(&[depth.kind])
-                        .set(waiting);
-                }
-            }
-            None => self.redis_up.set(0),
-        }
+        self.redis_up.set(i64::from(redis_up));
         let mut buffer = Vec::new();
         if let Err(error) = TextEncoder::new().encode(&self.registry.gather(), &mut buffer) {
             tracing::error!(%error, "could not encode the metrics");
         }
         String::from_utf8(buffer).unwrap_or_default()
+    }
+
+    /// Sets the queue gauges from Redis; an error leaves the last values.
+    async fn read_queues(&self, connected: &Connected) -> Result<(), StoreError> {
+        let (store, queues) = (&connected.store, &connected.queues);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        let depths = queues.depths(store).await?;
+        let ages = queues.oldest_waiting(store, now.as_millis() as u64).await?;
+        let alive = queues
+            .workers_alive(store, now.as_secs(), WORKER_ALIVE_WITHIN)
+            .await?;
+        for depth in depths {
+            let waiting = i64::try_from(depth.waiting).unwrap_or(i64::MAX);
+            self.queue_waiting
+                .with_label_values(&[depth.kind])
+                .set(waiting);
+        }
+        for age in ages {
+            let seconds = age.oldest_waiting.map_or(0.0, |wait| wait.as_secs_f64());
+            self.queue_oldest_age
+                .with_label_values(&[age.kind])
+                .set(seconds);
+        }
+        self.workers_alive
+            .set(i64::try_from(alive).unwrap_or(i64::MAX));
+        Ok(())
     }
 }
 

@@ -51,10 +51,10 @@ fn progress_lines(status: &Value) -> String {
         let done = progress["done"].as_u64().unwrap_or(0);
         let failed = progress["failed"].as_u64().unwrap_or(0);
         let width = 24;
-        // An experiment with nothing to do is complete.
+        // An experiment with nothing to do is complete; `done` never overfills the bar.
         let filled = (done * width as u64)
             .checked_div(total)
-            .map_or(width, |f| (f as usize).min(width));
+            .map_or(width, |filled| (filled as usize).min(width));
         out += &format!(
             "  {:<32} [{}{}] {done:>5}/{total:<5} failed {failed:<4} retries {}{}\n",
             name_of(experiment),

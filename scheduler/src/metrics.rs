@@ -3,13 +3,16 @@
 
 use std::future::Future;
 
-use prometheus::{Encoder, GaugeVec, IntCounterVec, Opts, Registry, TextEncoder};
+use prometheus::{Encoder, Gauge, GaugeVec, IntCounterVec, Opts, Registry, TextEncoder};
 use tokio::net::TcpListener;
 
 /// Every metric the scheduler exports. Cheap to clone (the metrics are shared).
 #[derive(Clone)]
 pub struct Metrics {
     registry: Registry,
+    /// Unix time of the last tick that read the schedules: the scheduler's
+    /// heartbeat (a stale value means it is stuck or cannot reach the store).
+    pub last_tick: Gauge,
     /// Unix time of each active schedule's next slot.
     pub next_fire: GaugeVec,
     /// Runs created by this process, by schedule.
@@ -46,7 +49,13 @@ impl Metrics {
             &["schedule"],
         )?;
         registry.register(Box::new(next_fire.clone()))?;
+        let last_tick = Gauge::new(
+            "tally_scheduler_last_tick_timestamp_seconds",
+            "Unix time of the last tick that read the schedules from the store",
+        )?;
+        registry.register(Box::new(last_tick.clone()))?;
         Ok(Metrics {
+            last_tick,
             next_fire,
             runs_created: counter(
                 "tally_scheduler_runs_created_total",

@@ -131,7 +131,10 @@ impl Scheduler {
     pub async fn tick(&self) {
         let now = self.clock.now();
         let names = match self.store.schedule_names().await {
-            Ok(names) => names,
+            Ok(names) => {
+                self.metrics.last_tick.set(now.timestamp() as f64);
+                names
+            }
             Err(error) => {
                 self.store_error("list schedules", None, &error);
                 return;

@@ -134,17 +134,26 @@ impl Default for Metrics {
     }
 }
 
-/// Serves `GET /metrics` until `shutdown` resolves.
+/// Serves `GET /metrics` on `listen` until `shutdown` resolves.
 pub async fn serve(
     listen: SocketAddr,
+    metrics: Metrics,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    tracing::info!(listen = %listener.local_addr()?, "metrics listening");
+    serve_on(listener, metrics, shutdown).await
+}
+
+/// Serves `GET /metrics` on a listener already bound (a test's port 0).
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
     metrics: Metrics,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = Router::new()
         .route("/metrics", get(scrape))
         .with_state(metrics);
-    let listener = tokio::net::TcpListener::bind(listen).await?;
-    tracing::info!(%listen, "metrics listening");
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use tally_test_support::pipeline::{API_KEY, SAMPLE};
+
 use crate::helpers::{KEY, spawn_app};
 use crate::stack::{Stack, sign_in};
 use crate::webdriver::Browser;
@@ -129,7 +131,7 @@ async fn api_validation_errors_are_shown_at_their_fields() {
     let app = spawn_app().await;
     app.import_sample().await;
     let browser = Browser::start().await;
-    sign_in(&browser, &format!("{}/ui/", app.base)).await;
+    sign_in(&browser, &format!("{}/ui/", app.base), KEY).await;
 
     // Metadata is checked as it is typed, and blocks submission while it is not JSON.
     let metadata = "[data-field=\"model_configs[0].metadata\"]";
@@ -231,7 +233,7 @@ async fn presets_run_progress_results_drill_down_download_and_compare() {
     )
     .await;
     let browser = Browser::start().await;
-    sign_in(&browser, &stack.ui("")).await;
+    stack.sign_in(&browser, "").await;
 
     // Every preset fills the form as documented; Reset empties it.
     let baseline = apply_preset(&browser, "baseline").await;
@@ -263,7 +265,7 @@ async fn presets_run_progress_results_drill_down_download_and_compare() {
         ]
     );
     assert_eq!(quick["sample_size"], 5);
-    assert_eq!(quick["dataset_name"], crate::harness::SAMPLE);
+    assert_eq!(quick["dataset_name"], SAMPLE);
     let rows = browser
         .js(
             "return document.querySelectorAll('fieldset.model-row').length",
@@ -468,7 +470,7 @@ async fn schedules_show_next_fire_times_and_the_accuracy_trend() {
         "cron": "0 8 * * 1",
         "time_zone": "Asia/Bangkok",
         "request": {
-            "dataset_name": crate::harness::SAMPLE,
+            "dataset_name": SAMPLE,
             "sample_size": 3,
             "model_configs": [
                 {"model": "gemini-2.5-flash-lite", "temperature": 0.0, "name_suffix": "ci-lite"},
@@ -478,7 +480,7 @@ async fn schedules_show_next_fire_times_and_the_accuracy_trend() {
     });
     let created = reqwest::Client::new()
         .post(format!("{}/api/v1/schedules", stack.base))
-        .header("X-API-Key", KEY)
+        .header("X-API-Key", API_KEY)
         .json(&definition)
         .send()
         .await
@@ -493,7 +495,7 @@ async fn schedules_show_next_fire_times_and_the_accuracy_trend() {
     }
 
     let browser = Browser::start().await;
-    sign_in(&browser, &stack.ui("#/schedules")).await;
+    stack.sign_in(&browser, "#/schedules").await;
     let listed = browser
         .wait_for(
             "the schedules table",

@@ -5,11 +5,8 @@
 //! Set `TALLY_UI_SCREENSHOTS=<folder>` to save the pages' screenshots there
 //! (`docs/screenshots/` holds the committed ones).
 
-// The pipeline harness (emulator, workers, namespace) and the API test helpers are
-// shared with their own test suites, not copied; not every helper is used here.
-#[allow(dead_code)]
-#[path = "../../../worker/tests/pipeline/harness.rs"]
-mod harness;
+// The API test helpers (`spawn_app`) are shared with the API's own suite, not copied;
+// not every helper is used here. The pipeline comes from `tally-test-support`.
 #[allow(dead_code)]
 #[path = "../api/helpers.rs"]
 mod helpers;

@@ -1,23 +1,21 @@
-//! `Stack`: everything the UI talks to, for one test — the emulator, a worker and the
-//! sample dataset (the pipeline harness), plus a tally-api on 127.0.0.1:0 in the same
-//! namespace.
+//! `Stack`: everything the UI talks to, for one test — the emulator, a worker, the
+//! sample dataset and a tally-api, all in one namespace (`tally-test-support`'s
+//! pipeline harness).
+
+use std::time::Duration;
 
 use serde_json::Value;
 use tally::contract::ExperimentRequest;
 use tally::jobs::{QueueSettings, Queues};
 use tally::run::{RunId, Submitter};
 use tally::submission::{DEFAULT_MAX_CHUNK_SIZE, Submission, submit};
-use tally_api::Application;
-use tokio::sync::oneshot;
+use tally_test_support::pipeline::{API_KEY, Harness};
 
-use crate::harness::Harness;
-use crate::helpers::{KEY, test_settings};
 use crate::webdriver::Browser;
 
 pub struct Stack {
     pub harness: Harness,
     pub base: String,
-    shutdown: Option<oneshot::Sender<()>>,
 }
 
 impl Stack {
@@ -34,47 +32,14 @@ impl Stack {
         // taken for dead while it is working.
         harness.queues = Queues::new(&harness.store, QueueSettings::default());
         harness.start_worker("ui").await;
-        let settings = test_settings(harness.store.keys().namespace());
-        let application = Application::build(settings).await.expect("the API builds");
-        let base = application.base_url().to_string();
-        let (shutdown, stopped) = oneshot::channel::<()>();
-        tokio::spawn(application.run_until_stopped(async {
-            let _ = stopped.await;
-        }));
-        Stack {
-            harness,
-            base,
-            shutdown: Some(shutdown),
-        }
+        let base = harness.start_api().await;
+        Stack { harness, base }
     }
 
     pub fn ui(&self, hash: &str) -> String {
         format!("{}/ui/{hash}", self.base)
     }
 
-    pub async fn cleanup(mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        self.harness.cleanup().await;
-    }
-}
-
-/// Opens `url` and answers the key prompt with the test key.
-pub async fn sign_in(browser: &Browser, url: &str) {
-    browser.goto(url).await;
-    browser.type_into("#key-input", KEY).await;
-    browser.click("#key-form button[type=submit]").await;
-    browser
-        .wait_for(
-            "the app after the key",
-            "return !document.getElementById('app').hidden && document.querySelector('main h1')?.textContent",
-            std::time::Duration::from_secs(15),
-        )
-        .await;
-}
-
-impl Stack {
     /// Submits the schedule's request as the scheduler does: a run whose submitter is
     /// the schedule.
     pub async fn scheduled_run(&self, schedule: &Value) -> RunId {
@@ -97,4 +62,26 @@ impl Stack {
         .expect("submitted")
         .run_id
     }
+
+    pub async fn sign_in(&self, browser: &Browser, hash: &str) {
+        sign_in(browser, &self.ui(hash), API_KEY).await;
+    }
+
+    pub async fn cleanup(self) {
+        self.harness.cleanup().await;
+    }
+}
+
+/// Opens `url` and answers the key prompt with `key`.
+pub async fn sign_in(browser: &Browser, url: &str, key: &str) {
+    browser.goto(url).await;
+    browser.type_into("#key-input", key).await;
+    browser.click("#key-form button[type=submit]").await;
+    browser
+        .wait_for(
+            "the app after the key",
+            "return !document.getElementById('app').hidden && document.querySelector('main h1')?.textContent",
+            Duration::from_secs(15),
+        )
+        .await;
 }

@@ -74,6 +74,11 @@ async fn weekly_monitoring_runs_every_monday_at_0800_utc_across_the_turn_of_the_
         "tally_scheduler_next_fire_timestamp_seconds{{schedule=\"weekly-monitoring\"}} {}",
         utc(2026, 2, 2, 8, 0).timestamp()
     )));
+    // The heartbeat is the time of the last tick: Saturday 2026-01-31 16:00:03.
+    assert!(metrics.render().contains(&format!(
+        "tally_scheduler_last_tick_timestamp_seconds {}",
+        utc(2026, 1, 31, 16, 0).timestamp() + 3
+    )));
     scheduler.shutdown(Duration::from_secs(1)).await;
     env.cleanup().await;
 }

@@ -3,8 +3,6 @@
 //! to its `active` list when due; both count as waiting. Jobs a worker holds are not
 //! counted here.
 
-use apalis_redis::Config;
-
 use super::Queues;
 use crate::store::{Store, StoreError};
 
@@ -19,11 +17,7 @@ pub struct QueueDepth {
 impl Queues {
     /// The depth of the plan, chunk and finalize queues, in one round trip.
     pub async fn depths(&self, store: &Store) -> Result<Vec<QueueDepth>, StoreError> {
-        let configs: [(&'static str, &Config); 3] = [
-            ("plan", self.plan.get_config()),
-            ("chunk", self.chunk.get_config()),
-            ("finalize", self.finalize.get_config()),
-        ];
+        let configs = self.configs();
         let mut pipe = redis::pipe();
         for (_, config) in &configs {
             pipe.cmd("LLEN").arg(config.active_jobs_list());

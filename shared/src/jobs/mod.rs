@@ -8,9 +8,11 @@
 //! - `chunk`: a handful of records of one experiment.
 //! - `finalize`: summarises an experiment and completes the run when it is the last.
 //!
-//! `depth` reads how many jobs wait in each queue (for metrics).
+//! `depth` reads how many jobs wait in each queue, `liveness` how long the next one
+//! has waited and how many workers beat (for metrics).
 
 mod depth;
+mod liveness;
 mod queues;
 
 use serde::{Deserialize, Serialize};
@@ -18,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::run::ExperimentId;
 
 pub use depth::QueueDepth;
+pub use liveness::{QueueAge, WORKER_ALIVE_WITHIN};
 pub use queues::{QueueError, QueueSettings, Queues};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,0 +1,219 @@
+//! The `tally` binary against a real tally-api, real workers and gemini-emulator on
+//! loopback, in a Redis namespace of its own: what CI and operators run.
+
+use std::process::Output;
+use std::time::Duration;
+
+use serde_json::json;
+use tally::contract::ExperimentResponse;
+use tally_test_support::pipeline::{API_KEY, Harness, SAMPLE, repo_datasets};
+
+/// Runs `tally args…` against `api` (the URL and key from the environment, as CI
+/// passes its secrets).
+async fn tally(api: &str, args: &[&str]) -> Output {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_tally"))
+        .args(args)
+        .env("TALLY_API_URL", api)
+        .env("TALLY_API_KEY", API_KEY)
+        .kill_on_drop(true)
+        .output()
+        .await
+        .expect("tally runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn describe(output: &Output) -> String {
+    format!(
+        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        output.status.code(),
+        text(&output.stdout),
+        text(&output.stderr)
+    )
+}
+
+const RUN_QUICK_CI: [&str; 7] = [
+    "run",
+    "--preset",
+    "quick-ci",
+    "--dataset",
+    SAMPLE,
+    "--wait",
+    "--fail-under",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_waited_run_passes_a_met_threshold_and_exits_3_on_a_missed_one() {
+    let mut harness = Harness::start("cli-threshold", 10).await;
+    let api = harness.start_api().await;
+    harness.start_worker("w").await;
+
+    let mut args = RUN_QUICK_CI.to_vec();
+    args.push("overall_accuracy=0.1");
+    let passed = tally(&api, &args).await;
+    assert_eq!(passed.status.code(), Some(0), "{}", describe(&passed));
+    let progress = text(&passed.stderr);
+    assert!(
+        progress.contains("run run_") && progress.contains("/5"),
+        "progress lines on stderr: {}",
+        describe(&passed)
+    );
+    let table = text(&passed.stdout);
+    for expected in [
+        "experiment",
+        "accuracy",
+        "gemini-2.5-flash-lite",
+        "5/5",
+        "EMULATED",
+    ] {
+        assert!(
+            table.contains(expected),
+            "{expected}: {}",
+            describe(&passed)
+        );
+    }
+    assert!(!table.contains("[#"), "no progress bar on stdout");
+
+    // Every answer now has a slipped digit: the run succeeds, the bar is missed.
+    harness
+        .patch_emulator(json!({"models": {
+            "gemini-2.5-flash": {"errors": {"digit_slip": 1.0}},
+            "gemini-2.5-flash-lite": {"errors": {"digit_slip": 1.0}}
+        }}))
+        .await;
+    let mut args = RUN_QUICK_CI.to_vec();
+    args.push("overall_accuracy=0.999");
+    let missed = tally(&api, &args).await;
+    assert_eq!(missed.status.code(), Some(3), "{}", describe(&missed));
+    assert!(
+        text(&missed.stderr).contains("threshold missed:")
+            && text(&missed.stderr).contains("overall_accuracy"),
+        "{}",
+        describe(&missed)
+    );
+    assert!(
+        text(&missed.stdout).contains("5/5"),
+        "{}",
+        describe(&missed)
+    );
+    harness.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_output_is_the_experiment_response() {
+    let mut harness = Harness::start("cli-json", 10).await;
+    let api = harness.start_api().await;
+    harness.start_worker("w").await;
+
+    let output = tally(
+        &api,
+        &[
+            "run",
+            "--preset",
+            "quick-ci",
+            "--dataset",
+            SAMPLE,
+            "--wait",
+            "--output",
+            "json",
+        ],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let response: ExperimentResponse = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("not an ExperimentResponse ({e}): {}", describe(&output)));
+    assert_eq!(response.dataset_name, SAMPLE);
+    assert_eq!(response.total_experiments, 2);
+    assert_eq!(response.successful_experiments, 2);
+    assert!(
+        response
+            .experiments
+            .iter()
+            .all(|experiment| experiment.total_records == 5),
+        "quick-ci runs the first 5 records"
+    );
+    harness.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn datasets_runs_and_presets_from_the_command_line() {
+    let mut harness = Harness::start_empty("cli-commands", 10, &repo_datasets()).await;
+    let api = harness.start_api().await;
+
+    let imported = tally(&api, &["dataset", "import", SAMPLE]).await;
+    assert!(imported.status.success(), "{}", describe(&imported));
+    assert!(
+        text(&imported.stdout).starts_with(&format!("{SAMPLE} version 1 (10 records, sha256:")),
+        "{}",
+        describe(&imported)
+    );
+    let listed = tally(&api, &["dataset", "list"]).await;
+    assert!(listed.status.success(), "{}", describe(&listed));
+    assert!(
+        text(&listed.stdout).contains(SAMPLE) && text(&listed.stdout).contains("latest v1"),
+        "{}",
+        describe(&listed)
+    );
+
+    let presets = tally(&api, &["presets"]).await;
+    assert!(presets.status.success(), "{}", describe(&presets));
+    for id in ["baseline", "temperature", "quick-ci"] {
+        assert!(text(&presets.stdout).contains(id), "{}", describe(&presets));
+    }
+
+    // Submitted without --wait: the run id and its status URL, at once.
+    let submitted = tally(&api, &["run", "--preset", "quick-ci", "--dataset", SAMPLE]).await;
+    assert!(submitted.status.success(), "{}", describe(&submitted));
+    let stdout = text(&submitted.stdout);
+    let run_id = stdout.lines().next().unwrap_or_default().to_string();
+    assert!(run_id.starts_with("run_"), "{}", describe(&submitted));
+    assert!(
+        stdout.contains(&format!("/api/v1/experiments/runs/{run_id}")),
+        "{}",
+        describe(&submitted)
+    );
+
+    let status = tally(&api, &["status", &run_id]).await;
+    assert!(status.status.success(), "{}", describe(&status));
+    assert!(
+        text(&status.stdout).starts_with(&format!("run {run_id}: queued")),
+        "no worker yet, so the run waits: {}",
+        describe(&status)
+    );
+    let listed = tally(&api, &["list"]).await;
+    assert!(listed.status.success(), "{}", describe(&listed));
+    assert!(
+        text(&listed.stdout).contains(&run_id),
+        "{}",
+        describe(&listed)
+    );
+
+    // A worker picks the run up; `status` then shows it final.
+    harness.start_worker("w").await;
+    let run = tally::run::RunId::parse(&run_id).expect("a run id");
+    harness.wait_final(&run, Duration::from_secs(60)).await;
+    let status = tally(&api, &["status", &run_id]).await;
+    assert!(
+        text(&status.stdout).starts_with(&format!("run {run_id}: succeeded")),
+        "{}",
+        describe(&status)
+    );
+
+    // A wrong key is refused with the server's reason and status 1.
+    let refused = tokio::process::Command::new(env!("CARGO_BIN_EXE_tally"))
+        .args(["dataset", "list"])
+        .env("TALLY_API_URL", &api)
+        .env("TALLY_API_KEY", "wrong-key-0123456789")
+        .output()
+        .await
+        .expect("tally runs");
+    assert_eq!(refused.status.code(), Some(1), "{}", describe(&refused));
+    assert!(
+        text(&refused.stderr).starts_with("tally: 401 unauthorized"),
+        "{}",
+        describe(&refused)
+    );
+    harness.cleanup().await;
+}

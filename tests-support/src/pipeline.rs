@@ -1,0 +1,390 @@
+//! A real pipeline for one test: its own Redis namespace, a gemini-emulator on a
+//! loopback port answering from the shipped sample dataset, workers and tally-api
+//! servers in this process, and the store to submit runs and read results.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use gemini_emulator::{EmulatorConfig, RunningEmulator};
+use serde_json::Value;
+use tally::contract::ExperimentRequest;
+use tally::dataset::{DataDir, import};
+use tally::gemini::{GeminiClient, GeminiConfig, RetryPolicy, SecretString};
+use tally::jobs::{QueueSettings, Queues};
+use tally::run::{PublicUrls, RunId, Submitter};
+use tally::store::{RunView, Store, StoreSettings};
+use tally::submission::{DEFAULT_MAX_CHUNK_SIZE, Submission, submit};
+use tally_api::Application;
+use tally_worker::{Context, Metrics, Worker};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+pub const SAMPLE: &str = "vote-extraction-bangbamru-1-10";
+pub const EMULATOR_KEY: &str = "emulator-key";
+/// The key the harness's API servers accept (`X-API-Key`), named `API_KEY_NAME`.
+pub const API_KEY: &str = "test-key-0123456789abcdef";
+pub const API_KEY_NAME: &str = "test";
+
+/// One-second beats: a killed worker's jobs move to the others within seconds.
+pub const HEARTBEAT: Duration = Duration::from_secs(1);
+
+pub fn repo_datasets() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../datasets")
+}
+
+pub struct Harness {
+    pub store: Store,
+    pub queues: Queues,
+    pub emulator: RunningEmulator,
+    pub data_dir: PathBuf,
+    pub http: reqwest::Client,
+    workers: Vec<oneshot::Sender<()>>,
+    metrics: Vec<Metrics>,
+    handles: Vec<tokio::task::JoinHandle<Result<(), String>>>,
+    /// Stops the API and metrics servers started by this harness.
+    servers: Vec<oneshot::Sender<()>>,
+}
+
+impl Harness {
+    /// A namespace of its own, the emulator at `latency_ms`, the sample imported.
+    pub async fn start(test: &str, latency_ms: u64) -> Harness {
+        Harness::start_with_data(test, latency_ms, &repo_datasets()).await
+    }
+
+    pub async fn start_with_data(test: &str, latency_ms: u64, data_dir: &Path) -> Harness {
+        let harness = Harness::start_empty(test, latency_ms, data_dir).await;
+        let dir = DataDir::open(data_dir).expect("data dir");
+        import(&harness.store, &dir, SAMPLE)
+            .await
+            .expect("sample imports");
+        harness
+    }
+
+    /// Like `start_with_data`, but no dataset is imported into the store yet (the
+    /// emulator still answers from `data_dir`).
+    pub async fn start_empty(test: &str, latency_ms: u64, data_dir: &Path) -> Harness {
+        let namespace = format!("test:pipeline:{test}:{:08x}", rand::random::<u32>());
+        let settings = StoreSettings::from_lookup(|name| match name {
+            "TALLY_NAMESPACE" => Some(namespace.clone()),
+            _ => None,
+        })
+        .expect("test store settings");
+        let store = Store::connect(&settings)
+            .await
+            .expect("Redis at 127.0.0.1:6379");
+        let queues = Queues::new(&store, queue_settings());
+        let mut config = EmulatorConfig::default().with_fixed_latency(latency_ms);
+        config.datasets = Some(data_dir.to_path_buf());
+        let emulator = gemini_emulator::spawn(config)
+            .await
+            .expect("emulator starts");
+        let harness = Harness {
+            store,
+            queues,
+            emulator,
+            data_dir: data_dir.to_path_buf(),
+            http: reqwest::Client::new(),
+            workers: Vec::new(),
+            metrics: Vec::new(),
+            handles: Vec::new(),
+            servers: Vec::new(),
+        };
+        harness.wait_for_emulator_index().await;
+        harness
+    }
+
+    async fn wait_for_emulator_index(&self) {
+        poll(
+            "the emulator's dataset index",
+            Duration::from_secs(30),
+            || async {
+                let stats = self.emulator_json("/_emulator/stats").await;
+                stats["index"]["ready"].as_bool() == Some(true)
+            },
+        )
+        .await;
+    }
+
+    pub fn gemini_config(&self) -> GeminiConfig {
+        let mut config = GeminiConfig::developer(SecretString::new(EMULATOR_KEY));
+        config.base_url = Some(self.emulator.base_url());
+        // Quick retries keep fault tests short; the policy itself is the real one.
+        config.retry = RetryPolicy {
+            max_attempts: 6,
+            total_budget: Duration::from_secs(60),
+            initial_backoff: Duration::from_millis(20),
+            max_backoff: Duration::from_millis(200),
+        };
+        config
+    }
+
+    /// Starts a worker in this process; it runs until the harness is dropped or
+    /// `stop_workers` is called.
+    pub async fn start_worker(&mut self, name: &str) {
+        self.start_worker_with(name, 8).await;
+    }
+
+    /// A worker that runs at most `chunks` chunk jobs at once.
+    pub async fn start_worker_with(&mut self, name: &str, chunks: usize) {
+        let model = GeminiClient::new(self.gemini_config()).expect("client");
+        let metrics = Metrics::new();
+        self.metrics.push(metrics.clone());
+        let context = Context::new(
+            format!("{name}-{:06x}", rand::random::<u32>() & 0xff_ffff),
+            self.store.clone(),
+            self.queues.clone(),
+            Arc::new(model),
+            DataDir::open(&self.data_dir).expect("data dir"),
+            PublicUrls::new("http://tally.test"),
+            metrics,
+        );
+        let worker = Worker::new(Arc::new(context), chunks, Duration::from_secs(5));
+        let (stop, stopped) = oneshot::channel();
+        self.workers.push(stop);
+        self.handles.push(tokio::spawn(worker.run(async {
+            let _ = stopped.await;
+        })));
+    }
+
+    /// Serves the `index`-th worker's metrics on a loopback port, as
+    /// `TALLY_METRICS_LISTEN` does; returns the scrape URL.
+    pub async fn serve_worker_metrics(&mut self, index: usize) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!(
+            "http://{}/metrics",
+            listener.local_addr().expect("bound address")
+        );
+        let (stop, stopped) = oneshot::channel::<()>();
+        self.servers.push(stop);
+        tokio::spawn(tally_worker::metrics::serve_on(
+            listener,
+            self.metrics[index].clone(),
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        url
+    }
+
+    /// Starts tally-api on a loopback port over this harness's namespace and data
+    /// folder, accepting `API_KEY`; returns its base URL. It stops at `cleanup`.
+    pub async fn start_api(&mut self) -> String {
+        let namespace = self.store.keys().namespace().to_string();
+        let data_dir = self.data_dir.display().to_string();
+        let settings = tally_api::Settings::from_lookup(|name| match name {
+            "TALLY_LISTEN" => Some("127.0.0.1:0".to_string()),
+            "TALLY_API_KEYS" => Some(format!("{API_KEY_NAME}:{API_KEY}")),
+            "TALLY_NAMESPACE" => Some(namespace.clone()),
+            "TALLY_DATA_DIR" => Some(data_dir.clone()),
+            _ => None,
+        })
+        .expect("test API settings");
+        let application = Application::build(settings).await.expect("the API builds");
+        let base = application.base_url().to_string();
+        let (stop, stopped) = oneshot::channel::<()>();
+        self.servers.push(stop);
+        tokio::spawn(application.run_until_stopped(async {
+            let _ = stopped.await;
+        }));
+        base
+    }
+
+    pub async fn stop_workers(&mut self) {
+        for stop in self.workers.drain(..) {
+            let _ = stop.send(());
+        }
+        for handle in self.handles.drain(..) {
+            let _ = handle.await;
+        }
+    }
+
+    pub async fn submit(&self, body: &str) -> RunId {
+        let request = ExperimentRequest::from_json_bytes(body.as_bytes()).expect("valid request");
+        let submission = Submission {
+            request,
+            submitter: Submitter {
+                api_key_name: Some("test".into()),
+                schedule: None,
+            },
+            idempotency: None,
+        };
+        submit(
+            &self.store,
+            &self.queues,
+            submission,
+            DEFAULT_MAX_CHUNK_SIZE,
+        )
+        .await
+        .expect("submitted")
+        .run_id
+    }
+
+    /// Polls until the run is final (panics after `within`).
+    pub async fn wait_final(&self, run: &RunId, within: Duration) -> RunView {
+        let deadline = Instant::now() + within;
+        loop {
+            let view = self
+                .store
+                .run(run)
+                .await
+                .expect("store")
+                .expect("run exists");
+            if view.status.is_final() {
+                return view;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "run {run} not final within {within:?}: {:?}",
+                view.status
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The Prometheus text of the `index`-th worker started in this process.
+    pub fn worker_metrics(&self, index: usize) -> String {
+        self.metrics[index].render().expect("metrics render")
+    }
+
+    pub async fn emulator_json(&self, path: &str) -> Value {
+        self.http
+            .get(format!("{}{path}", self.emulator.base_url()))
+            .send()
+            .await
+            .expect("emulator answers")
+            .json()
+            .await
+            .expect("json")
+    }
+
+    pub async fn patch_emulator(&self, patch: Value) {
+        let status = self
+            .http
+            .patch(format!("{}/_emulator/settings", self.emulator.base_url()))
+            .json(&patch)
+            .send()
+            .await
+            .expect("emulator answers")
+            .status();
+        assert!(
+            status.is_success(),
+            "emulator settings patch refused: {status}"
+        );
+    }
+
+    /// Every key of this test's namespace and queues, for scans and cleanup.
+    pub async fn all_keys(&self) -> Vec<String> {
+        let mut conn = redis::Client::open("redis://127.0.0.1:6379")
+            .expect("url")
+            .get_multiplexed_async_connection()
+            .await
+            .expect("redis");
+        let mut keys = Vec::new();
+        for pattern in [
+            self.store.keys().all_pattern(),
+            self.store.keys().queues_pattern(),
+        ] {
+            let mut cursor: u64 = 0;
+            loop {
+                let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+                    .arg(cursor)
+                    .arg("MATCH")
+                    .arg(&pattern)
+                    .arg("COUNT")
+                    .arg(1000)
+                    .query_async(&mut conn)
+                    .await
+                    .expect("scan");
+                keys.extend(batch);
+                cursor = next;
+                if cursor == 0 {
+                    break;
+                }
+            }
+        }
+        keys
+    }
+
+    /// Keys of this test whose name or value contains `needle`.
+    pub async fn keys_containing(&self, needle: &str) -> Vec<String> {
+        let mut conn = redis::Client::open("redis://127.0.0.1:6379")
+            .expect("url")
+            .get_multiplexed_async_connection()
+            .await
+            .expect("redis");
+        let mut found = Vec::new();
+        for key in self.all_keys().await {
+            let kind: String = redis::cmd("TYPE")
+                .arg(&key)
+                .query_async(&mut conn)
+                .await
+                .expect("type");
+            let read = match kind.as_str() {
+                "string" => redis::cmd("GET").arg(&key).clone(),
+                "hash" => redis::cmd("HGETALL").arg(&key).clone(),
+                "list" => redis::cmd("LRANGE").arg(&key).arg(0).arg(-1).clone(),
+                "set" => redis::cmd("SMEMBERS").arg(&key).clone(),
+                "zset" => redis::cmd("ZRANGE").arg(&key).arg(0).arg(-1).clone(),
+                _ => continue,
+            };
+            let values: Vec<Vec<u8>> = match kind.as_str() {
+                "string" => vec![read.query_async::<Vec<u8>>(&mut conn).await.expect("read")],
+                _ => read.query_async(&mut conn).await.expect("read"),
+            };
+            if key.contains(needle)
+                || values
+                    .iter()
+                    .any(|v| String::from_utf8_lossy(v).contains(needle))
+            {
+                found.push(key);
+            }
+        }
+        found
+    }
+
+    pub async fn cleanup(mut self) {
+        self.stop_workers().await;
+        for stop in self.servers.drain(..) {
+            let _ = stop.send(());
+        }
+        let keys = self.all_keys().await;
+        let mut conn = redis::Client::open("redis://127.0.0.1:6379")
+            .expect("url")
+            .get_multiplexed_async_connection()
+            .await
+            .expect("redis");
+        for batch in keys.chunks(500) {
+            let _: () = redis::cmd("DEL")
+                .arg(batch)
+                .query_async(&mut conn)
+                .await
+                .expect("del");
+        }
+    }
+}
+
+pub fn queue_settings() -> QueueSettings {
+    QueueSettings {
+        heartbeat_interval: HEARTBEAT,
+        missed_heartbeats: 3,
+    }
+}
+
+/// Polls `check` until it holds (panics after `within`, naming `what`).
+pub async fn poll<F, Fut>(what: &str, within: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = Instant::now() + within;
+    while !check().await {
+        assert!(Instant::now() < deadline, "{what}: not within {within:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A request for the sample dataset with the given model configs JSON.
+pub fn request(model_configs: &str, extra: &str) -> String {
+    format!(r#"{{"dataset_name": "{SAMPLE}", "model_configs": {model_configs}{extra}}}"#)
+}
