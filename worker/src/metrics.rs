@@ -11,8 +11,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    CounterVec, Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 use tally::store::Store;
 
@@ -30,6 +30,8 @@ pub struct Metrics {
     pub cost_micro_usd: IntCounterVec,
     pub in_flight: IntGauge,
     pub experiments_finalized: IntCounterVec,
+    /// Seconds calls waited for their model's shared rate limiter.
+    pub pacing_wait: CounterVec,
     queue_depth: IntGaugeVec,
 }
 
@@ -97,6 +99,14 @@ impl Metrics {
             &["status"],
         )
         .expect("valid metric");
+        let pacing_wait = CounterVec::new(
+            Opts::new(
+                "tally_worker_pacing_wait_seconds_total",
+                "Time model calls waited for their model's quota (shared rate limiter)",
+            ),
+            &["model"],
+        )
+        .expect("valid metric");
         let queue_depth = IntGaugeVec::new(
             Opts::new(
                 "tally_queue_depth",
@@ -114,6 +124,7 @@ impl Metrics {
             Box::new(cost_micro_usd.clone()),
             Box::new(in_flight.clone()),
             Box::new(experiments_finalized.clone()),
+            Box::new(pacing_wait.clone()),
             Box::new(queue_depth.clone()),
         ] {
             registry
@@ -130,6 +141,7 @@ impl Metrics {
             cost_micro_usd,
             in_flight,
             experiments_finalized,
+            pacing_wait,
             queue_depth,
         }
     }

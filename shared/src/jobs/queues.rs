@@ -77,7 +77,7 @@ impl Queues {
     }
 
     pub async fn push_plan(&self, job: PlanJob) -> Result<(), QueueError> {
-        let key = format!("plan:{}", job.experiment_id);
+        let key = job.idempotency_key();
         let task = TaskBuilder::new(job).idempotency_key(key).build();
         self.plan
             .clone()
@@ -91,7 +91,7 @@ impl Queues {
             return Ok(());
         }
         let tasks = jobs.into_iter().map(|job| {
-            let key = format!("chunk:{}:{}", job.experiment_id, job.chunk);
+            let key = job.idempotency_key();
             TaskBuilder::new(job).idempotency_key(key).build()
         });
         self.chunk
@@ -102,7 +102,7 @@ impl Queues {
     }
 
     pub async fn push_finalize(&self, job: FinalizeJob) -> Result<(), QueueError> {
-        let key = format!("finalize:{}", job.experiment_id);
+        let key = job.idempotency_key();
         let task = TaskBuilder::new(job).idempotency_key(key).build();
         self.finalize
             .clone()

@@ -8,6 +8,10 @@
 //! - `runs`: runs created with their experiments; cancel; completion exactly once.
 //! - `experiments`: live experiment state, abort and finish.
 //! - `results`: per-record results, written once and counted once.
+//! - `leases`: renewal and expiry of the call leases behind an experiment's `jobs` cap.
+//! - `rate_limits`: the shared per-model rate limiter.
+//! - `retention`: time-to-live of final runs, pruning of indexes, vacuum of job
+//!   bookkeeping.
 //! - `queues`: depths of the job queues.
 //!
 //! Each concern adds an `impl Store` block in its own file; they share the one
@@ -17,9 +21,12 @@ mod datasets;
 mod error;
 mod experiments;
 mod keys;
+mod leases;
 mod namespace;
 mod queues;
+mod rate_limits;
 mod results;
+mod retention;
 mod runs;
 mod settings;
 
@@ -32,7 +39,9 @@ pub use error::StoreError;
 pub use experiments::ExperimentView;
 pub use keys::Keys;
 pub use namespace::{DEFAULT_NAMESPACE, InvalidNamespace, Namespace};
-pub use results::RecordStart;
+pub use rate_limits::{ModelPace, RateState, Slowdown};
+pub use results::{LeaseRequest, RecordStart};
+pub use retention::{VacuumEntry, Vacuumed};
 pub use runs::{CancelOutcome, Created, IdempotencyKey, RunFilter, RunView};
 pub use settings::{
     DEFAULT_REDIS_URL, InvalidStoreSetting, NAMESPACE_ENV, REDIS_URL_ENV, RedisUrl, StoreSettings,
