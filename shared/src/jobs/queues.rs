@@ -65,9 +65,12 @@ impl Queues {
                 .heartbeat_interval(settings.heartbeat_interval)
                 .missed_heartbeats(settings.missed_heartbeats)
                 .idempotency_ttl(Some(IDEMPOTENCY_TTL))
-                // Few jobs are fetched at once: a chunk holds many records already, and a
-                // small batch spreads an experiment's chunks over all workers.
-                .batch_size(4)
+                // One job per fetch: a chunk holds many records already, one at a time
+                // spreads an experiment's chunks over all workers, and a worker never
+                // holds fetched jobs it has no slot for. (apalis-core skips the
+                // heartbeat while fetched jobs wait in its buffer: with slow chunks
+                // the worker would be declared dead and its jobs run twice.)
+                .batch_size(1)
         };
         Queues {
             plan: RedisStorage::new(conn.clone()).with_config(config("plan")),

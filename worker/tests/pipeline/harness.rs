@@ -15,10 +15,15 @@ use tally::jobs::{QueueSettings, Queues};
 use tally::run::{PublicUrls, RunId, Submitter};
 use tally::store::{RunView, Store, StoreSettings};
 use tally::submission::{DEFAULT_MAX_CHUNK_SIZE, Submission, submit};
+use tally_worker::limits::LimitSettings;
+use tally_worker::pacer::Pacer;
+use tally_worker::quotas::Quotas;
 use tally_worker::{Context, Metrics, Worker};
 use tokio::sync::oneshot;
 
 pub const SAMPLE: &str = "vote-extraction-bangbamru-1-10";
+/// The dataset `start_with_fixture` writes (`gemini_emulator::fixtures`).
+pub const FIXTURE: &str = "sample";
 pub const EMULATOR_KEY: &str = "emulator-key";
 
 /// One-second beats: a killed worker's jobs move to the others within seconds.
@@ -37,6 +42,19 @@ pub struct Harness {
     workers: Vec<oneshot::Sender<()>>,
     metrics: Vec<Metrics>,
     handles: Vec<tokio::task::JoinHandle<Result<(), String>>>,
+    /// The generated data dir of `start_with_fixture`, removed with the harness.
+    _fixture: Option<tempfile::TempDir>,
+}
+
+/// What a worker of a test runs with, beyond the defaults.
+#[derive(Debug, Clone, Default)]
+pub struct WorkerOptions {
+    pub limits: Option<LimitSettings>,
+    /// Calls are paced by these quotas (none: not paced).
+    pub quotas: Option<Quotas>,
+    pub retention: Option<Duration>,
+    /// Chunk jobs run at once (default 8).
+    pub chunks: Option<usize>,
 }
 
 impl Harness {
@@ -46,6 +64,25 @@ impl Harness {
     }
 
     pub async fn start_with_data(test: &str, latency_ms: u64, data_dir: &Path) -> Harness {
+        Harness::start_importing(test, latency_ms, data_dir, SAMPLE).await
+    }
+
+    /// A data dir of its own holding `records` generated fixture records (two small
+    /// pages each, known answers), imported as `FIXTURE`.
+    pub async fn start_with_fixture(test: &str, latency_ms: u64, records: u32) -> Harness {
+        let dir = tempfile::tempdir().expect("temp dir");
+        gemini_emulator::fixtures::write_dataset(dir.path(), records).expect("fixture dataset");
+        let mut harness = Harness::start_importing(test, latency_ms, dir.path(), FIXTURE).await;
+        harness._fixture = Some(dir);
+        harness
+    }
+
+    async fn start_importing(
+        test: &str,
+        latency_ms: u64,
+        data_dir: &Path,
+        dataset: &str,
+    ) -> Harness {
         let namespace = format!("test:pipeline:{test}:{:08x}", rand::random::<u32>());
         let settings = StoreSettings::from_lookup(|name| match name {
             "TALLY_NAMESPACE" => Some(namespace.clone()),
@@ -62,7 +99,9 @@ impl Harness {
             .await
             .expect("emulator starts");
         let dir = DataDir::open(data_dir).expect("data dir");
-        import(&store, &dir, SAMPLE).await.expect("sample imports");
+        import(&store, &dir, dataset)
+            .await
+            .expect("dataset imports");
         let harness = Harness {
             store,
             queues,
@@ -72,6 +111,7 @@ impl Harness {
             workers: Vec::new(),
             metrics: Vec::new(),
             handles: Vec::new(),
+            _fixture: None,
         };
         harness.wait_for_emulator_index().await;
         harness
@@ -105,10 +145,21 @@ impl Harness {
     /// Starts a worker in this process; it runs until the harness is dropped or
     /// `stop_workers` is called.
     pub async fn start_worker(&mut self, name: &str) {
-        let model = GeminiClient::new(self.gemini_config()).expect("client");
+        self.start_worker_with(name, WorkerOptions::default()).await
+    }
+
+    pub async fn start_worker_with(&mut self, name: &str, options: WorkerOptions) {
         let metrics = Metrics::new();
+        let mut model = GeminiClient::new(self.gemini_config()).expect("client");
+        if let Some(quotas) = options.quotas {
+            model = model.with_gate(Arc::new(Pacer::new(
+                self.store.clone(),
+                quotas,
+                metrics.clone(),
+            )));
+        }
         self.metrics.push(metrics.clone());
-        let context = Context::new(
+        let mut context = Context::new(
             format!("{name}-{:06x}", rand::random::<u32>() & 0xff_ffff),
             self.store.clone(),
             self.queues.clone(),
@@ -117,7 +168,14 @@ impl Harness {
             PublicUrls::new("http://tally.test"),
             metrics,
         );
-        let worker = Worker::new(Arc::new(context), 8, Duration::from_secs(5));
+        if let Some(limits) = options.limits {
+            context = context.with_limits(limits);
+        }
+        if let Some(retention) = options.retention {
+            context = context.with_retention(retention);
+        }
+        let chunks = options.chunks.unwrap_or(8);
+        let worker = Worker::new(Arc::new(context), chunks, Duration::from_secs(5));
         let (stop, stopped) = oneshot::channel();
         self.workers.push(stop);
         self.handles.push(tokio::spawn(worker.run(async {
@@ -321,5 +379,10 @@ where
 
 /// A request for the sample dataset with the given model configs JSON.
 pub fn request(model_configs: &str, extra: &str) -> String {
-    format!(r#"{{"dataset_name": "{SAMPLE}", "model_configs": {model_configs}{extra}}}"#)
+    request_for(SAMPLE, model_configs, extra)
+}
+
+/// A request for `dataset` with the given model configs JSON.
+pub fn request_for(dataset: &str, model_configs: &str, extra: &str) -> String {
+    format!(r#"{{"dataset_name": "{dataset}", "model_configs": {model_configs}{extra}}}"#)
 }
