@@ -13,7 +13,7 @@ const ONE_MODEL: &str = r#"[{"model": "gemini-2.5-flash-lite", "temperature": 0.
 /// The emulator's error profile fails a record now and then: that must not end the run.
 const NO_RAISE: &str = r#", "raise_errors": false"#;
 
-async fn ttl_ms(harness: &Harness, key: &str) -> i64 {
+async fn ttl_ms(key: &str) -> i64 {
     let mut conn = redis::Client::open("redis://127.0.0.1:6379")
         .unwrap()
         .get_multiplexed_async_connection()
@@ -53,7 +53,7 @@ async fn an_expired_run_leaves_nothing_and_a_live_run_is_untouched() {
     )
     .await;
     let run_key = harness.store.keys().run(&finished);
-    let ttl = ttl_ms(&harness, &run_key).await;
+    let ttl = ttl_ms(&run_key).await;
     assert!(
         ttl > 0 && ttl <= 2_000,
         "a retired run expires: ttl {ttl} ms"
@@ -111,7 +111,7 @@ async fn an_expired_run_leaves_nothing_and_a_live_run_is_untouched() {
             .iter()
             .map(|r| r.record.run_id.clone())
             .collect::<Vec<_>>(),
-        [live.clone()],
+        std::slice::from_ref(&live),
         "the index holds the live run only"
     );
 
@@ -126,6 +126,6 @@ async fn an_expired_run_leaves_nothing_and_a_live_run_is_untouched() {
     );
     let live_view = harness.store.run(&live).await.unwrap().unwrap();
     assert_eq!(live_view.status, RunStatus::Queued);
-    assert_eq!(ttl_ms(&harness, &harness.store.keys().run(&live)).await, -1);
+    assert_eq!(ttl_ms(&harness.store.keys().run(&live)).await, -1);
     harness.cleanup().await;
 }
