@@ -69,6 +69,8 @@ def main(path):
          med("bullmq (iii) W=2 C=50", "jobs_per_s"), "target >= 1.5"),
         ("100 ms, tally / bullmq (iii) through the emulator", med("tally 100ms W=2 C=100", "jobs_per_s"),
          med("bullmq (iii) 100ms W=2 C=100", "jobs_per_s"), ""),
+        ("1000 ms, tally / bullmq (iii) through the emulator", med("tally 1000ms W=2 C=100", "jobs_per_s"),
+         med("bullmq (iii) 1000ms W=2 C=100", "jobs_per_s"), ""),
     ]
     for name, ours, theirs, target in ratios:
         if ours and theirs:

@@ -2,8 +2,8 @@
 # tally beside BullMQ, Celery and arq, on one private Redis and one gemini-emulator
 # (see BENCHMARKS.md for what is measured and the latest figures).
 #
-#   bench/run.sh               # everything, REPS=3 (~40 min on 2 cores)
-#   REPS=1 bench/run.sh        # one pass (~15 min)
+#   bench/run.sh               # everything, REPS=3 (~45 min on 2 cores)
+#   REPS=1 bench/run.sh        # one pass (~17 min)
 #   SKIP_PEERS=1 bench/run.sh  # tally only
 #   SKIP_SCALE=1 bench/run.sh  # without the 10k / 100k-record runs
 #
@@ -71,8 +71,9 @@ log "dataset: $RECORDS records (synth --no-images, then two pages each)"
 stop_all() {
   [ -f "$OUT/emulator.pid" ] && kill "$(cat "$OUT/emulator.pid")" 2>/dev/null
   if [ -f "$OUT/redis.pid" ]; then
-    kill "$(cat "$OUT/redis.pid")" 2>/dev/null
-    for _ in $(seq 50); do kill -0 "$(cat "$OUT/redis.pid")" 2>/dev/null || break; sleep 0.1; done
+    local pid; pid=$(cat "$OUT/redis.pid")
+    kill "$pid" 2>/dev/null
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   fi
   rm -f "$OUT/emulator.pid" "$OUT/redis.pid"
 }
@@ -121,13 +122,15 @@ C="$PY bench.py --port $PORT"
 for rep in $(seq "$REPS"); do
   tally "tally (iii) W=2 C=50"                 "$rep" dispatch 20000 2
   tally "tally 100ms W=2 C=100"                "$rep" efficiency 20000 2 100 100
-  tally "tally 1000ms W=2 C=100"               "$rep" efficiency 4000 2 100 1000
+  tally "tally 1000ms W=2 C=100"               "$rep" efficiency 20000 2 100 1000
   tally "tally quota W=4 R=500/10s"            "$rep" quota 1500 4 500 10000
   if [ "${SKIP_PEERS:-0}" != 1 ]; then
     emulator_latency 0
     peer "bullmq (iii) W=2 C=50"               "$rep" bullmq $B --body http --n 20000 --workers 2 --concurrency 50 --url "$URL" --request-file "$OUT/request.json"
     emulator_latency 100
     peer "bullmq (iii) 100ms W=2 C=100"        "$rep" bullmq $B --body http --n 20000 --workers 2 --concurrency 100 --url "$URL" --request-file "$OUT/request.json" --latency-ms 100
+    emulator_latency 1000
+    peer "bullmq (iii) 1000ms W=2 C=100"       "$rep" bullmq $B --body http --n 20000 --workers 2 --concurrency 100 --url "$URL" --request-file "$OUT/request.json" --latency-ms 1000
     emulator_latency 0
     peer "bullmq (i)  W=2 C=50"                "$rep" bullmq $B --body noop  --n 20000 --workers 2 --concurrency 50
     peer "bullmq (ii) W=2 C=100"               "$rep" bullmq $B --body sleep --n 20000 --workers 2 --concurrency 100

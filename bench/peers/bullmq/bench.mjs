@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, a, i, arr) => {
@@ -33,6 +34,28 @@ const LATENCY_MS = Number(args['latency-ms'] ?? 0);
 const QNAME = 'bench';
 const connection = { host: '127.0.0.1', port: PORT, maxRetriesPerRequest: null };
 
+// node:http with a keep-alive agent: several times faster than fetch() here.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
+function post(body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(URL_, {
+      method: 'POST', agent,
+      headers: { 'content-type': 'application/json', 'x-goog-api-key': 'emulator-key', 'content-length': body.length },
+    }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        if (res.statusCode !== 200) reject(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`));
+        else resolve(text);
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 async function child() {
   process.on('disconnect', () => process.exit(1)); // parent died: don't linger
   const redis = new IORedis({ host: '127.0.0.1', port: PORT });
@@ -45,13 +68,8 @@ async function child() {
         }
       : BODY === 'http'
       ? async (job) => {
-          const res = await fetch(URL_, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', 'x-goog-api-key': 'emulator-key' },
-            body: request,
-          });
-          const answer = await res.json();
-          if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${JSON.stringify(answer).slice(0, 200)}`);
+          const answer = await post(request);
+          JSON.parse(answer);
           await redis.hset('bench:results', job.id, '{"ok":1}');
         }
       : async (job) => {

@@ -206,9 +206,10 @@ impl Bench {
         self.emulator_at(latency_ms, None, 64).await?;
         let plan = WorkerPlan {
             count: workers,
-            // Twice the records the limit lets in flight, so a finishing chunk never
-            // leaves a slot idle.
-            chunks: (2 * in_flight).div_ceil(DEFAULT_MAX_CHUNK_SIZE as usize),
+            // One chunk more than the limit lets in flight: a finishing chunk's slots
+            // are taken by the spare one's records at once, and at the end no worker
+            // holds more than a chunk that the other could have run.
+            chunks: in_flight.div_ceil(DEFAULT_MAX_CHUNK_SIZE as usize) + 1,
             max_in_flight: in_flight,
             quotas: unreachable_quota(),
         };
