@@ -16,11 +16,16 @@ use tally::run::{PublicUrls, RunId, Submitter};
 use tally::store::{RunView, Store, StoreSettings};
 use tally::submission::{DEFAULT_MAX_CHUNK_SIZE, Submission, submit};
 use tally_api::Application;
+use tally_worker::limits::LimitSettings;
+use tally_worker::pacer::Pacer;
+use tally_worker::quotas::Quotas;
 use tally_worker::{Context, Metrics, Worker};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 pub const SAMPLE: &str = "vote-extraction-bangbamru-1-10";
+/// The dataset `start_with_fixture` writes (`gemini_emulator::fixtures`).
+pub const FIXTURE: &str = "sample";
 pub const EMULATOR_KEY: &str = "emulator-key";
 /// The key the harness's API servers accept (`X-API-Key`), named `API_KEY_NAME`.
 pub const API_KEY: &str = "test-key-0123456789abcdef";
@@ -44,6 +49,19 @@ pub struct Harness {
     handles: Vec<tokio::task::JoinHandle<Result<(), String>>>,
     /// Stops the API and metrics servers started by this harness.
     servers: Vec<oneshot::Sender<()>>,
+    /// The generated data dir of `start_with_fixture`, removed with the harness.
+    _fixture: Option<tempfile::TempDir>,
+}
+
+/// What a worker of a test runs with, beyond the defaults.
+#[derive(Debug, Clone, Default)]
+pub struct WorkerOptions {
+    pub limits: Option<LimitSettings>,
+    /// Calls are paced by these quotas (none: not paced).
+    pub quotas: Option<Quotas>,
+    pub retention: Option<Duration>,
+    /// Chunk jobs run at once (default 8).
+    pub chunks: Option<usize>,
 }
 
 impl Harness {
@@ -53,11 +71,30 @@ impl Harness {
     }
 
     pub async fn start_with_data(test: &str, latency_ms: u64, data_dir: &Path) -> Harness {
+        Harness::start_importing(test, latency_ms, data_dir, SAMPLE).await
+    }
+
+    /// A data dir of its own holding `records` generated fixture records (two small
+    /// pages each, known answers), imported as `FIXTURE`.
+    pub async fn start_with_fixture(test: &str, latency_ms: u64, records: u32) -> Harness {
+        let dir = tempfile::tempdir().expect("temp dir");
+        gemini_emulator::fixtures::write_dataset(dir.path(), records).expect("fixture dataset");
+        let mut harness = Harness::start_importing(test, latency_ms, dir.path(), FIXTURE).await;
+        harness._fixture = Some(dir);
+        harness
+    }
+
+    async fn start_importing(
+        test: &str,
+        latency_ms: u64,
+        data_dir: &Path,
+        dataset: &str,
+    ) -> Harness {
         let harness = Harness::start_empty(test, latency_ms, data_dir).await;
         let dir = DataDir::open(data_dir).expect("data dir");
-        import(&harness.store, &dir, SAMPLE)
+        import(&harness.store, &dir, dataset)
             .await
-            .expect("sample imports");
+            .expect("dataset imports");
         harness
     }
 
@@ -89,6 +126,7 @@ impl Harness {
             metrics: Vec::new(),
             handles: Vec::new(),
             servers: Vec::new(),
+            _fixture: None,
         };
         harness.wait_for_emulator_index().await;
         harness
@@ -122,15 +160,21 @@ impl Harness {
     /// Starts a worker in this process; it runs until the harness is dropped or
     /// `stop_workers` is called.
     pub async fn start_worker(&mut self, name: &str) {
-        self.start_worker_with(name, 8).await;
+        self.start_worker_with(name, WorkerOptions::default()).await
     }
 
-    /// A worker that runs at most `chunks` chunk jobs at once.
-    pub async fn start_worker_with(&mut self, name: &str, chunks: usize) {
-        let model = GeminiClient::new(self.gemini_config()).expect("client");
+    pub async fn start_worker_with(&mut self, name: &str, options: WorkerOptions) {
         let metrics = Metrics::new();
         self.metrics.push(metrics.clone());
-        let context = Context::new(
+        let mut model = GeminiClient::new(self.gemini_config()).expect("client");
+        if let Some(quotas) = options.quotas {
+            model = model.with_gate(Arc::new(Pacer::new(
+                self.store.clone(),
+                quotas,
+                metrics.clone(),
+            )));
+        }
+        let mut context = Context::new(
             format!("{name}-{:06x}", rand::random::<u32>() & 0xff_ffff),
             self.store.clone(),
             self.queues.clone(),
@@ -139,6 +183,13 @@ impl Harness {
             PublicUrls::new("http://tally.test"),
             metrics,
         );
+        if let Some(limits) = options.limits {
+            context = context.with_limits(limits);
+        }
+        if let Some(retention) = options.retention {
+            context = context.with_retention(retention);
+        }
+        let chunks = options.chunks.unwrap_or(8);
         let worker = Worker::new(Arc::new(context), chunks, Duration::from_secs(5));
         let (stop, stopped) = oneshot::channel();
         self.workers.push(stop);
@@ -386,5 +437,10 @@ where
 
 /// A request for the sample dataset with the given model configs JSON.
 pub fn request(model_configs: &str, extra: &str) -> String {
-    format!(r#"{{"dataset_name": "{SAMPLE}", "model_configs": {model_configs}{extra}}}"#)
+    request_for(SAMPLE, model_configs, extra)
+}
+
+/// A request for `dataset` with the given model configs JSON.
+pub fn request_for(dataset: &str, model_configs: &str, extra: &str) -> String {
+    format!(r#"{{"dataset_name": "{dataset}", "model_configs": {model_configs}{extra}}}"#)
 }

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tally::dataset::DataDir;
 use tally::gemini::Model;
@@ -9,11 +10,14 @@ use tally::jobs::Queues;
 use tally::run::{ExperimentId, ExperimentRecord, PublicUrls};
 use tally::store::{Store, StoreError};
 
-use crate::limits::CallLimits;
+use crate::limits::{CallLimits, LimitSettings};
 use crate::metrics::Metrics;
 
 /// Experiment records cached before the cache is cleared.
 const MAX_CACHED: usize = 1024;
+
+/// How long a final run's results are kept by default (`TALLY_RESULT_RETENTION_DAYS`).
+pub const DEFAULT_RETENTION: Duration = Duration::from_secs(90 * 24 * 3600);
 
 pub struct Context {
     /// This worker's unique name (recorded on every result it writes).
@@ -25,6 +29,8 @@ pub struct Context {
     pub urls: PublicUrls,
     pub limits: CallLimits,
     pub metrics: Metrics,
+    /// How long a final run's keys are kept.
+    pub retention: Duration,
     /// Experiment records never change once written: read each once per process.
     experiments: Mutex<HashMap<ExperimentId, Arc<ExperimentRecord>>>,
 }
@@ -40,16 +46,29 @@ impl Context {
         metrics: Metrics,
     ) -> Context {
         Context {
+            limits: CallLimits::new(store.clone(), name.clone(), LimitSettings::default()),
             name,
             store,
             queues,
             model,
             data_dir,
             urls,
-            limits: CallLimits::default(),
             metrics,
+            retention: DEFAULT_RETENTION,
             experiments: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The context with other call limits than the defaults.
+    pub fn with_limits(mut self, settings: LimitSettings) -> Context {
+        self.limits = CallLimits::new(self.store.clone(), self.name.clone(), settings);
+        self
+    }
+
+    /// The context with another retention period than the default.
+    pub fn with_retention(mut self, retention: Duration) -> Context {
+        self.retention = retention;
+        self
     }
 
     /// The experiment's record, `None` when it does not exist (deleted, or a job of

@@ -4,8 +4,11 @@
 //! - `context`: what the job handlers share (store, queues, model, call limits).
 //! - `jobs/`: the `plan`, `chunk` and `finalize` handlers.
 //! - `record`: one record's model call and scoring, as a `RecordResult`.
-//! - `limits`: the per-experiment cap on model calls in flight (`jobs`).
-//! - `sweep`: re-enqueues the plans of runs that stay queued.
+//! - `limits`: the cluster-wide cap on an experiment's model calls in flight (`jobs`,
+//!   leases in Redis) and the per-process cap.
+//! - `quotas`: per-model request and token quotas (built-in tier-1 limits + a file).
+//! - `pacer`: the Gemini client's call gate over the shared rate limiter.
+//! - `sweep`: re-enqueues the plans of runs that stay queued; retention housekeeping.
 //! - `metrics`: Prometheus metrics and their server.
 //!
 //! `Worker::run` registers one apalis worker per queue under a process-unique name
@@ -17,6 +20,8 @@ pub mod context;
 pub mod jobs;
 pub mod limits;
 pub mod metrics;
+pub mod pacer;
+pub mod quotas;
 pub mod record;
 pub mod settings;
 pub mod sweep;
@@ -116,9 +121,19 @@ impl Worker {
             .shutdown_timeout(self.shutdown_grace);
         tracing::info!(worker = %name, chunks, "worker started");
         let (stop_sweep, sweep_stopped) = tokio::sync::oneshot::channel::<()>();
-        let sweep = tokio::spawn(sweep::run(context, async {
+        let sweep = tokio::spawn(sweep::run(context.clone(), async {
             let _ = sweep_stopped.await;
         }));
+        // Leases are renewed until the last call has drained, after the monitor.
+        let (stop_renewing, renewing_stopped) = tokio::sync::oneshot::channel::<()>();
+        let renewals = tokio::spawn(async move {
+            context
+                .limits
+                .renew_forever(async {
+                    let _ = renewing_stopped.await;
+                })
+                .await
+        });
         let result = monitor
             .run_with_signal(async move {
                 shutdown.await;
@@ -129,6 +144,8 @@ impl Worker {
             .map_err(|e| e.to_string());
         let _ = stop_sweep.send(());
         let _ = sweep.await;
+        let _ = stop_renewing.send(());
+        let _ = renewals.await;
         result
     }
 }

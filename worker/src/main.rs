@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use tally::gemini::GeminiClient;
+use tally_worker::pacer::Pacer;
 use tally_worker::{Context, Metrics, Worker, WorkerSettings, connect, metrics};
 
 #[tokio::main]
@@ -17,11 +18,14 @@ async fn main() {
 async fn run() -> Result<(), String> {
     let settings = WorkerSettings::from_env().map_err(|e| e.to_string())?;
     tally::telemetry::init(settings.log_format);
-    let model = GeminiClient::new(settings.gemini.clone()).map_err(|e| e.to_string())?;
     let (store, queues) = connect(&settings)
         .await
         .map_err(|e| format!("Redis: {e}"))?;
     let metrics = Metrics::new();
+    let pacer = Pacer::new(store.clone(), settings.quotas.clone(), metrics.clone());
+    let model = GeminiClient::new(settings.gemini.clone())
+        .map_err(|e| e.to_string())?
+        .with_gate(Arc::new(pacer));
     let (stop, stopped) = tokio::sync::watch::channel(false);
     if let Some(listen) = settings.metrics_listen {
         let (metrics, mut stopped) = (metrics.clone(), stopped.clone());
@@ -42,7 +46,9 @@ async fn run() -> Result<(), String> {
         settings.data_dir,
         settings.urls,
         metrics,
-    );
+    )
+    .with_limits(settings.limits)
+    .with_retention(settings.retention);
     let worker = Worker::new(
         Arc::new(context),
         settings.concurrent_chunks,

@@ -11,7 +11,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    CounterVec, Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
 };
 
 #[derive(Clone)]
@@ -25,6 +26,8 @@ pub struct Metrics {
     pub cost_micro_usd: IntCounterVec,
     pub in_flight: IntGauge,
     pub experiments_finalized: IntCounterVec,
+    /// Seconds calls waited for their model's shared rate limiter.
+    pub pacing_wait: CounterVec,
 }
 
 impl Metrics {
@@ -91,6 +94,14 @@ impl Metrics {
             &["status"],
         )
         .expect("valid metric");
+        let pacing_wait = CounterVec::new(
+            Opts::new(
+                "tally_worker_pacing_wait_seconds_total",
+                "Time model calls waited for their model's quota (shared rate limiter)",
+            ),
+            &["model"],
+        )
+        .expect("valid metric");
         for collector in [
             Box::new(records.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(call_seconds.clone()),
@@ -100,6 +111,7 @@ impl Metrics {
             Box::new(cost_micro_usd.clone()),
             Box::new(in_flight.clone()),
             Box::new(experiments_finalized.clone()),
+            Box::new(pacing_wait.clone()),
         ] {
             registry
                 .register(collector)
@@ -115,6 +127,7 @@ impl Metrics {
             cost_micro_usd,
             in_flight,
             experiments_finalized,
+            pacing_wait,
         }
     }
 

@@ -10,6 +10,9 @@ use tally::run::PublicUrls;
 use tally::store::{InvalidStoreSetting, StoreSettings};
 use tally::telemetry::{LOG_FORMAT_ENV, LogFormat};
 
+use crate::limits::LimitSettings;
+use crate::quotas::{Quotas, QuotasError};
+
 pub struct WorkerSettings {
     pub store: StoreSettings,
     pub data_dir: DataDir,
@@ -28,6 +31,12 @@ pub struct WorkerSettings {
     pub queues: QueueSettings,
     /// `TALLY_LOG_FORMAT`: `text` or `json`.
     pub log_format: LogFormat,
+    /// `TALLY_WORKER_MAX_IN_FLIGHT`, `TALLY_LEASE_SECS`.
+    pub limits: LimitSettings,
+    /// `TALLY_QUOTAS_FILE` merged over the built-in quotas.
+    pub quotas: Quotas,
+    /// `TALLY_RESULT_RETENTION_DAYS`: how long a final run's keys are kept.
+    pub retention: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +47,8 @@ pub enum SettingsError {
     DataDir(#[from] DataDirError),
     #[error("Gemini settings: {0}")]
     Gemini(#[from] ConfigError),
+    #[error("TALLY_QUOTAS_FILE: {0}")]
+    Quotas(#[from] QuotasError),
     #[error("{name}: {message}")]
     Invalid { name: &'static str, message: String },
 }
@@ -61,7 +72,29 @@ impl WorkerSettings {
                 })
             })
             .transpose()?;
+        let defaults = LimitSettings::default();
+        let limits = LimitSettings {
+            max_in_flight: number("TALLY_WORKER_MAX_IN_FLIGHT", defaults.max_in_flight as u64)?
+                .max(1) as usize,
+            lease_ttl: Duration::from_secs(
+                number("TALLY_LEASE_SECS", defaults.lease_ttl.as_secs())?.max(3),
+            ),
+        };
+        let quotas = match get("TALLY_QUOTAS_FILE") {
+            Some(path) => Quotas::load(std::path::Path::new(&path))?,
+            None => Quotas::default(),
+        };
+        let retention_days = number("TALLY_RESULT_RETENTION_DAYS", 90)?;
+        if retention_days == 0 || retention_days > 36_500 {
+            return Err(SettingsError::Invalid {
+                name: "TALLY_RESULT_RETENTION_DAYS",
+                message: format!("expected 1 to 36500 days, got {retention_days}"),
+            });
+        }
         Ok(WorkerSettings {
+            limits,
+            quotas,
+            retention: Duration::from_secs(retention_days * 86_400),
             store: StoreSettings::from_env()?,
             data_dir: DataDir::from_env()?,
             gemini: GeminiConfig::from_env()?,

@@ -1,8 +1,12 @@
-//! Runs that stay `queued` get their plan jobs enqueued again.
+//! Housekeeping every worker does now and then.
 //!
-//! A submitter stores a run and then enqueues its plan jobs; if it dies in between,
-//! the run would wait forever. Plan jobs carry idempotency keys, so re-enqueueing is
-//! a no-op for runs whose plans were enqueued: only lost ones are sent.
+//! - Runs that stay `queued` get their plan jobs enqueued again. A submitter stores a
+//!   run and then enqueues its plan jobs; if it dies in between, the run would wait
+//!   forever. Plan jobs carry idempotency keys, so re-enqueueing is a no-op for runs
+//!   whose plans were enqueued: only lost ones are sent.
+//! - Retention: the job bookkeeping of retired runs is vacuumed, and runs whose keys
+//!   expired are dropped from the run indexes. Both are idempotent, so it does not
+//!   matter that every worker does them.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,6 +23,11 @@ pub const INTERVAL: Duration = Duration::from_secs(30);
 const MIN_AGE: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 /// Queued runs looked at per sweep (the oldest stalled ones surface first over time).
 const BATCH: usize = 100;
+/// Retired experiments vacuumed, and expired runs pruned, per sweep.
+const VACUUM_BATCH: usize = 50;
+const PRUNE_BATCH: usize = 1000;
+/// An experiment with jobs still running is vacuumed again this much later.
+const VACUUM_RETRY: Duration = Duration::from_secs(60);
 
 pub async fn run(context: Arc<Context>, shutdown: impl Future<Output = ()>) {
     tokio::pin!(shutdown);
@@ -30,6 +39,9 @@ pub async fn run(context: Arc<Context>, shutdown: impl Future<Output = ()>) {
         }
         if let Err(error) = sweep_once(&context).await {
             tracing::warn!(%error, "sweep of queued runs failed; trying again later");
+        }
+        if let Err(error) = retention_once(&context).await {
+            tracing::warn!(%error, "retention sweep failed; trying again later");
         }
     }
 }
@@ -49,4 +61,25 @@ pub async fn sweep_once(
         swept += 1;
     }
     Ok(swept)
+}
+
+/// Vacuums the job bookkeeping of retired runs and prunes expired runs from the
+/// indexes.
+pub async fn retention_once(context: &Context) -> Result<(), tally::store::StoreError> {
+    let now = Utc::now();
+    let vacuumed = context
+        .store
+        .vacuum_due(now, VACUUM_RETRY, VACUUM_BATCH)
+        .await?;
+    let pruned = context.store.prune_expired(now, PRUNE_BATCH).await?;
+    if vacuumed.jobs > 0 || pruned > 0 {
+        tracing::info!(
+            experiments = vacuumed.experiments,
+            jobs = vacuumed.jobs,
+            postponed = vacuumed.postponed,
+            runs_pruned = pruned,
+            "retention sweep"
+        );
+    }
+    Ok(())
 }

@@ -15,7 +15,7 @@ use tally::run::{
     ExperimentId, PublicUrls, RecordError, RecordResult, RecordStatus, RunId, SummaryContext,
     assemble_response, summarize_experiment,
 };
-use tally::store::{Namespace, RecordStart, Store, StoreSettings};
+use tally::store::{LeaseRequest, Namespace, RecordStart, Store, StoreSettings};
 use tally_api::{ApiKeys, Application, LogFormat, Settings};
 
 pub const KEY_NAME: &str = "ci";
@@ -205,13 +205,22 @@ impl TestApp {
             .unwrap()
             .record
             .run_id;
+        let lease = LeaseRequest {
+            id: "test-lease",
+            cap: 1,
+            ttl: std::time::Duration::from_secs(60),
+        };
         let start = self
             .store
-            .begin_record(&run, experiment, &record.id)
+            .begin_record(&run, experiment, &record.id, &lease)
             .await
             .unwrap();
         assert!(matches!(start, RecordStart::Proceed { .. }), "{start:?}");
-        let (written, _) = self.store.write_result(experiment, &result).await.unwrap();
+        let (written, _) = self
+            .store
+            .write_result(experiment, &result, Some(lease.id))
+            .await
+            .unwrap();
         assert!(written);
     }
 

@@ -197,7 +197,10 @@ pub async fn finish_run(store: &Store, run_id: &RunId, correct: usize) {
                 worker: None,
                 finished_at: Utc::now(),
             };
-            store.write_result(experiment_id, &result).await.unwrap();
+            store
+                .write_result(experiment_id, &result, None)
+                .await
+                .unwrap();
         }
         let results = store.all_results(experiment_id).await.unwrap();
         let context = SummaryContext {

@@ -1,7 +1,7 @@
 //! `GeminiClient`: one extraction call = build the request, send it under the retry
 //! policy with the right credentials, read the answer.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -10,6 +10,7 @@ use super::answer::interpret;
 use super::auth::{Credentials, TokenProvider};
 use super::config::{Backend, ConfigError, GeminiConfig};
 use super::error::{AttemptError, FailureKind, HttpFailure, classify_http};
+use super::gate::{CallGate, Pacing};
 use super::outcome::{Extraction, ModelFailure};
 use super::pages::Page;
 use super::pricing::PriceTable;
@@ -27,6 +28,8 @@ pub struct GeminiClient {
     credentials: Credentials,
     retry: RetryPolicy,
     prices: PriceTable,
+    /// Paces every attempt (a shared rate limiter); `None` = calls go out at once.
+    gate: Option<Arc<dyn CallGate>>,
 }
 
 impl GeminiClient {
@@ -84,7 +87,14 @@ impl GeminiClient {
             credentials,
             retry: config.retry,
             prices: config.prices,
+            gate: None,
         })
+    }
+
+    /// The client with every attempt (first call and retries) admitted by `gate`.
+    pub fn with_gate(mut self, gate: Arc<dyn CallGate>) -> Self {
+        self.gate = Some(gate);
+        self
     }
 
     /// Extracts the reports of one record's pages.
@@ -112,9 +122,16 @@ impl GeminiClient {
 
         let url = format!("{}{model}:generateContent", self.models_url);
         let last_token: Mutex<Option<SecretString>> = Mutex::new(None);
+        let pacing = self.gate.as_deref().map(|gate| Pacing {
+            gate,
+            model,
+            tokens: billed_tokens,
+        });
         let retried = self
             .retry
-            .run(|attempt| self.attempt(&url, body.clone(), model, attempt, &last_token))
+            .run_paced(pacing.as_ref(), |attempt| {
+                self.attempt(&url, body.clone(), model, attempt, &last_token)
+            })
             .await;
         let latency = started.elapsed();
         let attempts = retried.attempts;
@@ -202,6 +219,13 @@ impl GeminiClient {
             )
         })
     }
+}
+
+/// The tokens a response is billed for: prompt, output and thinking.
+fn billed_tokens(response: &GenerateContentResponse) -> u64 {
+    response.usage_metadata.as_ref().map_or(0, |usage| {
+        usage.prompt_token_count + usage.candidates_token_count + usage.thoughts_token_count
+    })
 }
 
 /// A poisoned lock only means another attempt panicked; the token slot is still usable.

@@ -10,6 +10,7 @@
 //! - `auth`: API key, or Vertex tokens (service-account JWT, metadata server), cached.
 //! - `error`: failure kinds and the classification of HTTP errors.
 //! - `retry`: the retry policy — the only place that decides about retries.
+//! - `gate`: the pacing hook of the retry policy (a shared rate limiter plugs in here).
 //! - `answer`: a 200 response → reports, or the reason there are none.
 //! - `pricing`: cost from the configured price table.
 //! - `config`: settings from the environment.
@@ -20,6 +21,7 @@ mod auth;
 mod client;
 mod config;
 mod error;
+mod gate;
 mod model;
 mod outcome;
 mod pages;
@@ -35,6 +37,7 @@ pub use auth::ServiceAccountKey;
 pub use client::GeminiClient;
 pub use config::{Backend, ConfigError, GeminiConfig, VertexCredentials};
 pub use error::FailureKind;
+pub use gate::{AttemptReport, CallGate};
 pub use model::{BoxFuture, Model};
 pub use outcome::{Answer, EMULATED_RESPONSE_ID_PREFIX, Extraction, ModelFailure, Usage};
 pub use pages::{Page, PageSource};

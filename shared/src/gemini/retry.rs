@@ -7,6 +7,10 @@
 //! maximum number of attempts and by a total time budget that covers attempts and
 //! waits alike. A 401 on refreshable credentials is retried once, at once, with a
 //! fresh token.
+//!
+//! A paced call (`run_paced`) asks its `CallGate` before every attempt, the first
+//! and each retry, and reports every outcome to it; the time spent waiting at the
+//! gate is not charged to the budget.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -14,6 +18,7 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 
 use super::error::{AttemptError, Disposition, FailureKind};
+use super::gate::{AttemptReport, Pacing};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -59,12 +64,29 @@ pub struct Retried<T> {
 impl RetryPolicy {
     /// Runs `attempt` until it succeeds, fails for good, or the policy's limits are
     /// reached; the last error is returned with a note saying why retrying stopped.
-    pub async fn run<T, F, Fut>(&self, mut attempt: F) -> Retried<T>
+    pub async fn run<T, F, Fut>(&self, attempt: F) -> Retried<T>
+    where
+        F: FnMut(Attempt) -> Fut,
+        Fut: Future<Output = Result<T, AttemptError>>,
+    {
+        self.run_paced(None, attempt).await
+    }
+
+    /// `run`, with every attempt admitted by `pacing`'s gate first and its outcome
+    /// reported to it.
+    pub async fn run_paced<T, F, Fut>(
+        &self,
+        pacing: Option<&Pacing<'_, T>>,
+        mut attempt: F,
+    ) -> Retried<T>
     where
         F: FnMut(Attempt) -> Fut,
         Fut: Future<Output = Result<T, AttemptError>>,
     {
         let started = Instant::now();
+        // Time spent queueing at the gate, which the budget does not count.
+        let mut gated = Duration::ZERO;
+        let spent = |gated: Duration| started.elapsed().saturating_sub(gated);
         let mut refreshed = false;
         let mut rate_limited = 0;
         let mut next = Attempt {
@@ -72,7 +94,12 @@ impl RetryPolicy {
             refresh_credentials: false,
         };
         loop {
-            let remaining = self.total_budget.saturating_sub(started.elapsed());
+            if let Some(pacing) = pacing {
+                let waiting = Instant::now();
+                pacing.gate.admit(pacing.model).await;
+                gated += waiting.elapsed();
+            }
+            let remaining = self.total_budget.saturating_sub(spent(gated));
             let outcome = match tokio::time::timeout(remaining, attempt(next)).await {
                 Ok(outcome) => outcome,
                 Err(_) => Err(AttemptError::fatal(
@@ -83,6 +110,25 @@ impl RetryPolicy {
                     ),
                 )),
             };
+            if let Some(pacing) = pacing {
+                let report = match &outcome {
+                    Ok(value) => AttemptReport::Answered {
+                        tokens: (pacing.tokens)(value),
+                    },
+                    Err(AttemptError {
+                        kind: FailureKind::RateLimited,
+                        disposition,
+                        ..
+                    }) => AttemptReport::RateLimited {
+                        retry_after: match disposition {
+                            Disposition::Retry { server_delay } => *server_delay,
+                            _ => None,
+                        },
+                    },
+                    Err(_) => AttemptReport::Failed,
+                };
+                pacing.gate.report(pacing.model, report).await;
+            }
             let error = match outcome {
                 Ok(value) => {
                     return Retried {
@@ -131,7 +177,7 @@ impl RetryPolicy {
                 let why = format!("gave up after {} attempts", next.number);
                 return give_up(error, why);
             }
-            if started.elapsed() + wait > self.total_budget {
+            if spent(gated) + wait > self.total_budget {
                 let why = format!(
                     "gave up after {} attempts: waiting {} more would exceed the retry budget of {}",
                     next.number,
@@ -280,6 +326,78 @@ mod tests {
         assert_eq!(
             retried.result.unwrap_err().message,
             "HTTP 401 (still refused after a fresh token)"
+        );
+    }
+
+    /// Counts admissions and remembers reports; each admission waits `wait`.
+    struct RecordingGate {
+        wait: Duration,
+        admitted: std::sync::Mutex<u32>,
+        reports: std::sync::Mutex<Vec<AttemptReport>>,
+    }
+
+    impl super::super::gate::CallGate for RecordingGate {
+        fn admit<'a>(&'a self, _model: &'a str) -> super::super::BoxFuture<'a, ()> {
+            Box::pin(async move {
+                tokio::time::sleep(self.wait).await;
+                *self.admitted.lock().unwrap() += 1;
+            })
+        }
+        fn report<'a>(
+            &'a self,
+            _model: &'a str,
+            report: AttemptReport,
+        ) -> super::super::BoxFuture<'a, ()> {
+            self.reports.lock().unwrap().push(report);
+            Box::pin(async {})
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_paced_call_asks_the_gate_before_every_attempt_and_reports_each_outcome() {
+        let gate = RecordingGate {
+            // Longer than the whole budget: queueing at the gate is not charged to it.
+            wait: Duration::from_secs(90),
+            admitted: Default::default(),
+            reports: Default::default(),
+        };
+        let pacing = Pacing {
+            gate: &gate,
+            model: "m",
+            tokens: |n: &u64| *n,
+        };
+        let calls = Cell::new(0);
+        let retried = policy()
+            .run_paced(Some(&pacing), |_| {
+                calls.set(calls.get() + 1);
+                let n = calls.get();
+                async move {
+                    match n {
+                        1 => Err(AttemptError {
+                            kind: FailureKind::RateLimited,
+                            message: "HTTP 429".into(),
+                            disposition: Disposition::Retry {
+                                server_delay: Some(Duration::from_millis(1500)),
+                            },
+                        }),
+                        2 => Err(AttemptError::retryable(FailureKind::ServerError, "503")),
+                        _ => Ok(1234u64),
+                    }
+                }
+            })
+            .await;
+        assert_eq!((retried.result.unwrap(), retried.attempts), (1234, 3));
+        assert_eq!(retried.rate_limited, 1);
+        assert_eq!(*gate.admitted.lock().unwrap(), 3);
+        assert_eq!(
+            *gate.reports.lock().unwrap(),
+            [
+                AttemptReport::RateLimited {
+                    retry_after: Some(Duration::from_millis(1500))
+                },
+                AttemptReport::Failed,
+                AttemptReport::Answered { tokens: 1234 },
+            ]
         );
     }
 

@@ -39,3 +39,45 @@ pub struct ChunkJob {
 pub struct FinalizeJob {
     pub experiment_id: ExperimentId,
 }
+
+/// The queue kind and idempotency key of every job an experiment ever enqueues (its
+/// plan, its chunks, its finalize): what the queues remember of it, for retention.
+pub fn idempotency_keys(experiment: &ExperimentId, chunks: u64) -> Vec<(&'static str, String)> {
+    let plan = PlanJob {
+        experiment_id: experiment.clone(),
+    };
+    let finalize = FinalizeJob {
+        experiment_id: experiment.clone(),
+    };
+    let mut keys = vec![
+        ("plan", plan.idempotency_key()),
+        ("finalize", finalize.idempotency_key()),
+    ];
+    keys.extend((0..chunks).map(|chunk| {
+        let job = ChunkJob {
+            experiment_id: experiment.clone(),
+            chunk,
+        };
+        ("chunk", job.idempotency_key())
+    }));
+    keys
+}
+
+impl PlanJob {
+    /// Names what the job does, so a second push of it is dropped.
+    pub fn idempotency_key(&self) -> String {
+        format!("plan:{}", self.experiment_id)
+    }
+}
+
+impl ChunkJob {
+    pub fn idempotency_key(&self) -> String {
+        format!("chunk:{}:{}", self.experiment_id, self.chunk)
+    }
+}
+
+impl FinalizeJob {
+    pub fn idempotency_key(&self) -> String {
+        format!("finalize:{}", self.experiment_id)
+    }
+}

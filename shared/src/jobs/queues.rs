@@ -65,9 +65,12 @@ impl Queues {
                 .heartbeat_interval(settings.heartbeat_interval)
                 .missed_heartbeats(settings.missed_heartbeats)
                 .idempotency_ttl(Some(IDEMPOTENCY_TTL))
-                // Few jobs are fetched at once: a chunk holds many records already, and a
-                // small batch spreads an experiment's chunks over all workers.
-                .batch_size(4)
+                // One job per fetch: a chunk holds many records already, one at a time
+                // spreads an experiment's chunks over all workers, and a worker never
+                // holds fetched jobs it has no slot for. (apalis-core skips the
+                // heartbeat while fetched jobs wait in its buffer: with slow chunks
+                // the worker would be declared dead and its jobs run twice.)
+                .batch_size(1)
         };
         Queues {
             plan: RedisStorage::new(conn.clone()).with_config(config("plan")),
@@ -77,7 +80,7 @@ impl Queues {
     }
 
     pub async fn push_plan(&self, job: PlanJob) -> Result<(), QueueError> {
-        let key = format!("plan:{}", job.experiment_id);
+        let key = job.idempotency_key();
         let task = TaskBuilder::new(job).idempotency_key(key).build();
         self.plan
             .clone()
@@ -91,7 +94,7 @@ impl Queues {
             return Ok(());
         }
         let tasks = jobs.into_iter().map(|job| {
-            let key = format!("chunk:{}:{}", job.experiment_id, job.chunk);
+            let key = job.idempotency_key();
             TaskBuilder::new(job).idempotency_key(key).build()
         });
         self.chunk
@@ -102,7 +105,7 @@ impl Queues {
     }
 
     pub async fn push_finalize(&self, job: FinalizeJob) -> Result<(), QueueError> {
-        let key = format!("finalize:{}", job.experiment_id);
+        let key = job.idempotency_key();
         let task = TaskBuilder::new(job).idempotency_key(key).build();
         self.finalize
             .clone()

@@ -26,6 +26,12 @@
 //! | `{ns}:schedule:{name}:slot:{ms}` | string | one slot: `claim:<token>` (leased), `run:<run_id>` or `failed:<reason>` (8 days) |
 //! | `{ns}:schedule:{name}:skips` | list | records of skipped slots, newest first (50 kept) |
 //! | `{ns}:run_check:{run_id}` | string | the regression check of a scheduled run was claimed (kept like the run) |
+//! | `{ns}:exp:{experiment_id}:attempts` | hash | record id → times a worker started it (deleted when the run is retired) |
+//! | `{ns}:exp:{experiment_id}:leases` | sorted set | lease id → expiry (Redis time, ms): the experiment's model calls in flight, cluster-wide |
+//! | `{ns}:ratelimit:{model}` | hash | the model's shared rate limiter: `tat`, `ttat` (next free request / token time, ms), `factor`, `factor_at`, `blocked`, `cooldown` |
+//! | `{ns}:retention` | sorted set | run id → when its keys expire (ms): final runs to drop from the run indexes |
+//! | `{ns}:retention:schedule` | hash | run id → schedule, for the retained runs a schedule created |
+//! | `{ns}:vacuum` | sorted set | `<experiment_id>:<chunks>` → when to vacuum the experiment's job bookkeeping (ms) |
 //! | `{{ns}}:{kind}:…` | (apalis-redis) | the `plan`, `chunk` and `finalize` job queues; the braces are a Redis Cluster hash tag |
 
 use crate::dataset::{ContentHash, DatasetName};
@@ -144,10 +150,53 @@ impl Keys {
         format!("{}:run_check:{run}", self.namespace)
     }
 
+    /// The holders of an experiment's call permits (`jobs`), by lease expiry.
+    pub fn experiment_leases(&self, experiment: &ExperimentId) -> String {
+        format!("{}:exp:{experiment}:leases", self.namespace)
+    }
+
+    /// The shared rate limiter of one model (`model` is a Gemini model id: letters,
+    /// digits, `-`, `.`, `_`).
+    pub fn rate_limit(&self, model: &str) -> String {
+        format!("{}:ratelimit:{model}", self.namespace)
+    }
+
+    pub fn retention(&self) -> String {
+        format!("{}:retention", self.namespace)
+    }
+
+    pub fn retention_schedules(&self) -> String {
+        format!("{}:retention:schedule", self.namespace)
+    }
+
+    pub fn vacuum(&self) -> String {
+        format!("{}:vacuum", self.namespace)
+    }
+
     /// The apalis-redis queue of one job kind: `{<ns>}:<kind>`. The braces make the
     /// namespace the Redis Cluster hash tag, so all keys of a queue share a slot.
     pub fn queue(&self, kind: &str) -> String {
         format!("{{{}}}:{kind}", self.namespace)
+    }
+
+    /// apalis-redis's hash of job id → payload.
+    pub fn queue_data(&self, kind: &str) -> String {
+        format!("{}:data", self.queue(kind))
+    }
+
+    /// apalis-redis's hash of one job's status, attempts and result.
+    pub fn queue_meta(&self, kind: &str, task_id: &str) -> String {
+        format!("{}:meta:{task_id}", self.queue(kind))
+    }
+
+    /// apalis-redis's sets of finished job ids: `done`, `dead`, `failed`.
+    pub fn queue_finished_sets(&self, kind: &str) -> [String; 3] {
+        ["done", "dead", "failed"].map(|set| format!("{}:{set}", self.queue(kind)))
+    }
+
+    /// apalis-redis's record of an idempotency key: holds the id of the job it let in.
+    pub fn queue_idempotency(&self, kind: &str, idempotency_key: &str) -> String {
+        format!("{}:idempotency:{idempotency_key}", self.queue(kind))
     }
 
     /// The pattern that matches every queue key of this namespace.

@@ -11,6 +11,10 @@
 //! - `health`: `ping`, whether Redis answers.
 //! - `schedules`: schedules (API edits and file seeding), slot claims, the cursor of
 //!   handled slots, skipped slots, the once-per-run regression check.
+//! - `leases`: renewal and expiry of the call leases behind an experiment's `jobs` cap.
+//! - `rate_limits`: the shared per-model rate limiter.
+//! - `retention`: time-to-live of final runs, pruning of indexes, vacuum of job
+//!   bookkeeping.
 //!
 //! Each concern adds an `impl Store` block in its own file; they share the one
 //! connection manager, which reconnects by itself and is cheap to clone per call.
@@ -20,8 +24,11 @@ mod error;
 mod experiments;
 mod health;
 mod keys;
+mod leases;
 mod namespace;
+mod rate_limits;
 mod results;
+mod retention;
 mod runs;
 mod schedules;
 mod settings;
@@ -35,7 +42,9 @@ pub use error::StoreError;
 pub use experiments::ExperimentView;
 pub use keys::Keys;
 pub use namespace::{DEFAULT_NAMESPACE, InvalidNamespace, Namespace};
-pub use results::RecordStart;
+pub use rate_limits::{ModelPace, RateState, Slowdown};
+pub use results::{LeaseRequest, RecordStart};
+pub use retention::{VacuumEntry, Vacuumed};
 pub use runs::{CancelOutcome, Created, IdempotencyKey, RunFilter, RunView};
 pub use schedules::{ScheduleOrigin, ScheduleView, SeedOutcome, SkippedSlots, SlotClaim};
 pub use settings::{

@@ -3,9 +3,10 @@
 //!
 //! Steps:
 //! 1. read the chunk's records (one `LRANGE`);
-//! 2. run them concurrently (the call limits cap model calls per experiment); each
-//!    record is skipped when it has a result already, or when the run was cancelled
-//!    or the experiment stopped; a record started too often is given up on;
+//! 2. run them concurrently (the call limits cap model calls per experiment across
+//!    the cluster, and per process); each record is skipped when it has a result
+//!    already, or when the run was cancelled or the experiment stopped; a record
+//!    started too often is given up on;
 //! 3. a failed record of a `raise_errors` experiment stops the experiment;
 //! 4. enqueue the chunk `WINDOW` places on (if any), and `finalize` when the
 //!    experiment is complete, stopped or cancelled.
@@ -18,11 +19,11 @@ use futures::stream::FuturesUnordered;
 use tally::dataset::DatasetRecord;
 use tally::jobs::{ChunkJob, FinalizeJob};
 use tally::run::{ExperimentRecord, RecordResult, RecordStatus};
-use tally::store::RecordStart;
 use tracing::Instrument;
 
 use super::{JobError, WINDOW};
 use crate::context::Context;
+use crate::limits::Begun;
 use crate::record::{self, MAX_RECORD_STARTS};
 
 pub async fn handle(job: ChunkJob, context: Data<Arc<Context>>) -> Result<(), JobError> {
@@ -55,15 +56,20 @@ pub async fn handle(job: ChunkJob, context: Data<Arc<Context>>) -> Result<(), Jo
     }
     drop(pending);
 
+    let view = context.store.experiment(&job.experiment_id).await?;
+    // A chunk re-executed after its experiment ended (and its job bookkeeping was
+    // vacuumed) must not start the chain of later chunks again.
+    let ended = view
+        .as_ref()
+        .is_none_or(|view| view.phase.final_status().is_some());
     let next = job.chunk + WINDOW;
-    if !stopped && next < experiment.chunk_count() {
+    if !stopped && !ended && next < experiment.chunk_count() {
         let job = ChunkJob {
             experiment_id: job.experiment_id.clone(),
             chunk: next,
         };
         context.queues.push_chunks(vec![job]).await?;
     }
-    let view = context.store.experiment(&job.experiment_id).await?;
     let ready = view.is_some_and(|view| view.progress.is_complete() || view.aborted.is_some());
     if stopped || ready {
         context
@@ -89,54 +95,56 @@ async fn process(
     experiment: &ExperimentRecord,
     record: &DatasetRecord,
 ) -> Result<Processed, JobError> {
-    // The permit comes first, so the cancel / stop check just below is made right
+    // The permits come first, so the cancel / stop check in `begin` is made right
     // before the call, not before a wait for a permit.
-    let permit = context
-        .limits
-        .acquire(&experiment.experiment_id, experiment.jobs)
-        .await;
-    let start = context
-        .store
-        .begin_record(&experiment.run_id, &experiment.experiment_id, &record.id)
-        .await?;
-    let result = match start {
-        RecordStart::AlreadyDone => return Ok(Processed::Skipped),
-        RecordStart::Cancelled | RecordStart::Stopped => return Ok(Processed::Stopped),
-        RecordStart::Proceed { attempt } if attempt > MAX_RECORD_STARTS => {
-            record::abandoned(&context.name, record, attempt - 1)
-        }
-        RecordStart::Proceed { .. } => record::execute(context, experiment, record).await,
+    let (attempt, permit) = match context.limits.begin(experiment, &record.id).await? {
+        Begun::AlreadyDone => return Ok(Processed::Skipped),
+        Begun::Cancelled | Begun::Stopped => return Ok(Processed::Stopped),
+        Begun::Proceed { attempt, permit } => (attempt, permit),
     };
-    // Held until the result (and a raise_errors stop) is written: with `jobs = 1`,
-    // no record starts before the previous one's outcome is known.
-    let _permit = permit;
+    let result = if attempt > MAX_RECORD_STARTS {
+        record::abandoned(&context.name, record, attempt - 1)
+    } else {
+        record::execute(context, experiment, record).await
+    };
+    // A failure that stops the experiment keeps its lease until the stop is written:
+    // with `jobs = 1`, no record starts before the previous one's outcome is known.
+    let stops = result.status == RecordStatus::Failed && experiment.raise_errors;
+    let release = (!stops).then(|| permit.lease());
     let (written, _progress) = context
         .store
-        .write_result(&experiment.experiment_id, &result)
+        .write_result(&experiment.experiment_id, &result, release)
         .await?;
+    let held = if stops {
+        Some(permit)
+    } else {
+        permit.returned();
+        None
+    };
     if !written {
         return Ok(Processed::Skipped);
     }
     observe(context, experiment, &result);
-    if result.status == RecordStatus::Failed && experiment.raise_errors {
-        let reason = format!(
-            "record {} failed and raise_errors is set: {}",
-            result.record_id,
-            result
-                .error
-                .as_ref()
-                .map_or("unknown error", |e| e.message.as_str())
-        );
-        if context
-            .store
-            .abort_experiment(&experiment.experiment_id, &reason)
-            .await?
-        {
-            tracing::warn!(%reason, "experiment stopped");
-        }
-        return Ok(Processed::Stopped);
+    let Some(permit) = held else {
+        return Ok(Processed::Written);
+    };
+    let reason = format!(
+        "record {} failed and raise_errors is set: {}",
+        result.record_id,
+        result
+            .error
+            .as_ref()
+            .map_or("unknown error", |e| e.message.as_str())
+    );
+    if context
+        .store
+        .abort_experiment(&experiment.experiment_id, &reason)
+        .await?
+    {
+        tracing::warn!(%reason, "experiment stopped");
     }
-    Ok(Processed::Written)
+    permit.release().await?;
+    Ok(Processed::Stopped)
 }
 
 /// Metrics and the log line of one written result.

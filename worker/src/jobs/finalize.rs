@@ -3,15 +3,19 @@
 //!
 //! Both steps are guarded transitions in the store (a final experiment or run never
 //! changes again), and the second runs on every invocation: if a worker dies between
-//! them, the re-executed job completes the run.
+//! them, the re-executed job completes the run. A final run is then retired (its
+//! keys get the retention time-to-live, its job bookkeeping is queued for vacuum),
+//! again on every invocation until it is.
 
 use std::sync::Arc;
 
 use apalis::prelude::Data;
 use tally::contract::ExperimentStatus;
 use tally::jobs::FinalizeJob;
-use tally::run::{RecordStatus, RunId, SummaryContext, assemble_response, summarize_experiment};
-use tally::store::ExperimentView;
+use tally::run::{
+    RecordStatus, RunId, RunRecord, SummaryContext, assemble_response, summarize_experiment,
+};
+use tally::store::{ExperimentView, VacuumEntry};
 
 use super::JobError;
 use crate::context::Context;
@@ -87,7 +91,7 @@ async fn complete_run_if_done(context: &Context, run_id: &RunId) -> Result<(), J
         return Ok(());
     };
     if run.status.is_final() {
-        return Ok(());
+        return retire(context, &run.record).await;
     }
     let views = context.store.experiments(&run.record.experiments).await?;
     let summaries: Option<Vec<_>> = views
@@ -104,7 +108,31 @@ async fn complete_run_if_done(context: &Context, run_id: &RunId) -> Result<(), J
         .await?
     {
         tracing::info!(%run_id, %status, message = %response.message, "run final");
+        retire(context, &run.record).await?;
     }
+    Ok(())
+}
+
+/// Starts the retention of a final run, unless that was done already.
+async fn retire(context: &Context, run: &RunRecord) -> Result<(), JobError> {
+    if context.store.is_retired(&run.run_id).await? {
+        return Ok(());
+    }
+    let views = context.store.experiments(&run.experiments).await?;
+    let entries: Vec<VacuumEntry> = views
+        .into_iter()
+        .flatten()
+        .map(|view| VacuumEntry {
+            chunks: view.record.chunk_count(),
+            experiment: view.record.experiment_id,
+        })
+        .collect();
+    context
+        .store
+        .retire_run(run, &entries, context.retention)
+        .await?;
+    tracing::info!(run_id = %run.run_id, retention_days = context.retention.as_secs() / 86_400,
+        "run retired: its keys expire after the retention period");
     Ok(())
 }
 

@@ -10,7 +10,7 @@ use tally::evaluators::{
 };
 use tally::run::{ExperimentId, RecordResult, RecordStatus};
 
-use crate::harness::{Harness, request};
+use crate::harness::{Harness, WorkerOptions, request};
 
 const BASELINE: &str = r#"[
   {"model": "gemini-2.5-flash", "temperature": 0.0, "name_suffix": "baseline", "thinking_budget": 0, "seed": 11},
@@ -146,8 +146,12 @@ async fn async_submission_runs_to_a_final_response() {
 async fn two_workers_share_one_experiment() {
     let mut harness = Harness::start("share", 600).await;
     // Two chunks at a time each: neither worker can hold all ten chunks.
-    harness.start_worker_with("a", 2).await;
-    harness.start_worker_with("b", 2).await;
+    let two_chunks = WorkerOptions {
+        chunks: Some(2),
+        ..WorkerOptions::default()
+    };
+    harness.start_worker_with("a", two_chunks.clone()).await;
+    harness.start_worker_with("b", two_chunks).await;
     let run = harness
         .submit(&request(
             r#"[{"model": "gemini-2.5-flash", "temperature": 0.0}]"#,

@@ -1,5 +1,5 @@
 //! The run pipeline end to end: real Redis, real gemini-emulator over HTTP, real
-//! workers (in this process, and as child processes for the crash test).
+//! workers (in this process, and as child processes for the crash and lease tests).
 
 mod harness;
 
@@ -7,4 +7,6 @@ mod cancel;
 mod completes;
 mod crash;
 mod faults;
+mod limits;
 mod raise_errors;
+mod retention;

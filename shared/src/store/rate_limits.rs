@@ -1,0 +1,206 @@
+//! The shared per-model rate limiter: one hash per model, changed only by the Lua
+//! scripts here, on Redis's clock (workers' clocks need not agree).
+//!
+//! It is GCRA used for reservations: `tat` is the earliest time the next request may
+//! go out; a caller reserves the slot at `max(now, tat, blocked)` and the next one
+//! starts an interval later, so requests leave strictly spaced and no window of the
+//! quota's length ever holds more than the quota. Tokens are paced the same way
+//! (`ttat`), with a burst allowance, since a call's tokens are only known after it:
+//! it reserves an estimate, and the difference is settled with its next reservation.
+//!
+//! When 429s still come (another user of the same project), `rate_limited` lowers
+//! the model's `factor` (the share of the configured rate in use; once per cool-down,
+//! so a burst of 429s from one event counts once) and blocks the model until the
+//! server's retry delay for every worker; the factor climbs back linearly over the
+//! recovery time.
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use redis::Script;
+
+use super::error::corrupt;
+use super::{Store, StoreError};
+
+/// Pacing of one model, in Redis-time milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ModelPace {
+    /// Between two requests at full rate; 0 = requests are not limited.
+    pub request_interval_ms: f64,
+    /// Per token at full rate; 0 = tokens are not limited.
+    pub token_interval_ms: f64,
+    /// How far the token schedule may run ahead of now (a burst).
+    pub token_burst_ms: f64,
+    /// Time for the factor to climb from 0 back to 1 after a 429.
+    pub recovery_ms: f64,
+}
+
+/// How a 429 changes the pace.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Slowdown {
+    /// The factor is multiplied by this (e.g. 0.5).
+    pub multiplier: f64,
+    /// The factor never drops below this.
+    pub min_factor: f64,
+    /// Block this long when the server named no retry delay.
+    pub default_block: Duration,
+}
+
+/// A model's limiter as it stands (for metrics and tests).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateState {
+    /// The share of the configured rate in use (1 = full).
+    pub factor: f64,
+    /// How long the model is still blocked by a server's retry delay.
+    pub blocked_for: Duration,
+}
+
+/// Limiter state is dropped this long after it stops mattering.
+const IDLE_TTL_MS: u64 = 3_600_000;
+
+const NOW: &str = r#"
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
+"#;
+
+/// The factor with its linear recovery since `factor_at` applied.
+const RECOVERED: &str = r#"
+local function recovered(factor, factor_at, recovery, now)
+  if factor >= 1 then return 1 end
+  if recovery <= 0 then return 1 end
+  return math.min(1, factor + math.max(0, now - factor_at) / recovery)
+end
+"#;
+
+/// KEYS: limiter. ARGV: request interval, token interval, token burst, recovery (ms),
+/// estimated tokens of this call, tokens to settle from earlier calls (signed), idle
+/// ttl. Returns the wait before the reserved slot, in ms (a string: fractional).
+static RESERVE_SCRIPT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(&format!(
+        r#"{NOW}{RECOVERED}
+local s = redis.call('HMGET', KEYS[1], 'tat', 'ttat', 'factor', 'factor_at', 'blocked')
+local tat = tonumber(s[1]) or 0
+local ttat = tonumber(s[2]) or 0
+local factor = recovered(tonumber(s[3]) or 1, tonumber(s[4]) or now, tonumber(ARGV[4]), now)
+local blocked = tonumber(s[5]) or 0
+local req = tonumber(ARGV[1]) / factor
+local tok = tonumber(ARGV[2]) / factor
+ttat = ttat + tonumber(ARGV[6]) * tok
+local start = math.max(now, blocked)
+if req > 0 then start = math.max(start, tat) end
+if tok > 0 then start = math.max(start, ttat - tonumber(ARGV[3])) end
+if req > 0 then tat = start + req end
+if tok > 0 then ttat = math.max(ttat, start) + tonumber(ARGV[5]) * tok end
+redis.call('HSET', KEYS[1], 'tat', tat, 'ttat', ttat, 'factor', factor, 'factor_at', now)
+redis.call('PEXPIRE', KEYS[1], math.ceil(math.max(tat, ttat, blocked) - now) + tonumber(ARGV[7]))
+return tostring(start - now)
+"#
+    ))
+});
+
+/// KEYS: limiter. ARGV: block (ms), multiplier, min factor, recovery (ms), idle ttl.
+static RATE_LIMITED_SCRIPT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(&format!(
+        r#"{NOW}{RECOVERED}
+local s = redis.call('HMGET', KEYS[1], 'tat', 'factor', 'factor_at', 'blocked', 'cooldown')
+local tat = tonumber(s[1]) or 0
+local factor = recovered(tonumber(s[2]) or 1, tonumber(s[3]) or now, tonumber(ARGV[4]), now)
+local blocked = tonumber(s[4]) or 0
+local cooldown = tonumber(s[5]) or 0
+local block = tonumber(ARGV[1])
+if now >= cooldown then
+  factor = math.max(tonumber(ARGV[3]), factor * tonumber(ARGV[2]))
+  cooldown = now + math.max(block, 1000)
+end
+blocked = math.max(blocked, now + block)
+redis.call('HSET', KEYS[1], 'factor', factor, 'factor_at', now, 'blocked', blocked, 'cooldown', cooldown,
+  'tat', math.max(tat, blocked))
+redis.call('PEXPIRE', KEYS[1], math.ceil(math.max(tat, blocked) - now) + tonumber(ARGV[5]))
+return 1
+"#
+    ))
+});
+
+/// KEYS: limiter. ARGV: recovery (ms). Returns {factor, blocked for (ms)} as strings.
+static STATE_SCRIPT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(&format!(
+        r#"{NOW}{RECOVERED}
+local s = redis.call('HMGET', KEYS[1], 'factor', 'factor_at', 'blocked')
+local factor = recovered(tonumber(s[1]) or 1, tonumber(s[2]) or now, tonumber(ARGV[1]), now)
+return {{tostring(factor), tostring(math.max(0, (tonumber(s[3]) or 0) - now))}}
+"#
+    ))
+});
+
+impl Store {
+    /// Reserves the next slot of `model` for a call estimated at `estimated_tokens`,
+    /// settling `token_correction` (actual minus estimated tokens of earlier calls);
+    /// returns how long to wait before sending.
+    pub async fn reserve_call(
+        &self,
+        model: &str,
+        pace: &ModelPace,
+        estimated_tokens: u64,
+        token_correction: i64,
+    ) -> Result<Duration, StoreError> {
+        let key = self.keys.rate_limit(model);
+        let wait: String = RESERVE_SCRIPT
+            .key(&key)
+            .arg(pace.request_interval_ms)
+            .arg(pace.token_interval_ms)
+            .arg(pace.token_burst_ms)
+            .arg(pace.recovery_ms)
+            .arg(estimated_tokens)
+            .arg(token_correction)
+            .arg(IDLE_TTL_MS)
+            .invoke_async(&mut self.conn())
+            .await?;
+        millis(&key, &wait)
+    }
+
+    /// A call to `model` was answered 429: slow the model down and block it for
+    /// `retry_after` (the server's advice) for every worker.
+    pub async fn rate_limited(
+        &self,
+        model: &str,
+        pace: &ModelPace,
+        slowdown: &Slowdown,
+        retry_after: Option<Duration>,
+    ) -> Result<(), StoreError> {
+        let block = retry_after.unwrap_or(slowdown.default_block);
+        let _: u8 = RATE_LIMITED_SCRIPT
+            .key(self.keys.rate_limit(model))
+            .arg(block.as_millis() as u64)
+            .arg(slowdown.multiplier)
+            .arg(slowdown.min_factor)
+            .arg(pace.recovery_ms)
+            .arg(IDLE_TTL_MS)
+            .invoke_async(&mut self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// The limiter of `model` now.
+    pub async fn rate_state(&self, model: &str, pace: &ModelPace) -> Result<RateState, StoreError> {
+        let key = self.keys.rate_limit(model);
+        let (factor, blocked): (String, String) = STATE_SCRIPT
+            .key(&key)
+            .arg(pace.recovery_ms)
+            .invoke_async(&mut self.conn())
+            .await?;
+        Ok(RateState {
+            factor: factor
+                .parse()
+                .map_err(|e| corrupt(&key, format!("factor {factor:?}: {e}")))?,
+            blocked_for: millis(&key, &blocked)?,
+        })
+    }
+}
+
+/// A duration in (fractional) milliseconds, as the scripts return it.
+fn millis(key: &str, text: &str) -> Result<Duration, StoreError> {
+    let ms: f64 = text
+        .parse()
+        .map_err(|e| corrupt(key, format!("{text:?}: {e}")))?;
+    Ok(Duration::from_secs_f64(ms.max(0.0) / 1000.0))
+}

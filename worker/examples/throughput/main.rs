@@ -1,0 +1,154 @@
+//! tally's side of the benchmark (`bench/run.sh` runs it; see BENCHMARKS.md).
+//!
+//!     throughput attach-pages <dataset folder>
+//!     throughput request-body <data dir> <dataset> <out file>
+//!     throughput run <redis url> <emulator url> <tally-worker> <data dir> <scratch dir> <dataset> <phase> [args]
+//!
+//! Phases (each prints one JSON line):
+//!     dispatch <records> <workers>
+//!     efficiency <records> <workers> <in flight per worker> <latency ms>
+//!     quota <records> <workers> <requests per window> <window ms>
+//!     rss <in flight>
+//!     scale <records> <workers>
+//!
+//! - `dataset`: pages for a page-less synthetic dataset.
+//! - `capture`: the exact request body tally sends, for the peers' body (iii).
+//! - `fleet`: worker processes, the emulator's settings and counters, Redis counters.
+//! - `phases`: the measurements.
+
+mod capture;
+mod dataset;
+mod fleet;
+mod phases;
+
+use std::path::{Path, PathBuf};
+
+use tally::contract::ExperimentRequest;
+use tally::dataset::{DataDir, DatasetRecord};
+use tally::jobs::{QueueSettings, Queues};
+use tally::store::{Namespace, Store, StoreSettings};
+
+use fleet::{Emulator, Setup};
+use phases::{Bench, MODEL};
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let outcome = match args.first().map(String::as_str) {
+        Some("attach-pages") if args.len() == 2 => dataset::attach_pages(Path::new(&args[1]))
+            .map(|n| eprintln!("{n} records now have two pages each")),
+        Some("request-body") if args.len() == 4 => {
+            write_request_body(&args[1], &args[2], &args[3]).await
+        }
+        Some("run") if args.len() >= 8 => run(&args[1..]).await,
+        _ => Err("usage: see the top of worker/examples/throughput/main.rs".to_string()),
+    };
+    if let Err(error) = outcome {
+        eprintln!("throughput: {error}");
+        std::process::exit(1);
+    }
+}
+
+async fn write_request_body(data_dir: &str, dataset: &str, out: &str) -> Result<(), String> {
+    let folder = Path::new(data_dir).join(dataset);
+    let records =
+        std::fs::read_to_string(folder.join("records.jsonl")).map_err(|e| e.to_string())?;
+    let first = records.lines().next().ok_or("the dataset has no record")?;
+    let record: DatasetRecord = serde_json::from_str(first).map_err(|e| e.to_string())?;
+    let request = format!(
+        r#"{{"dataset_name": "{dataset}", "model_configs": [{{"model": "{MODEL}", "temperature": 0.0}}]}}"#
+    );
+    let request =
+        ExperimentRequest::from_json_bytes(request.as_bytes()).map_err(|e| format!("{e:?}"))?;
+    let settings = tally_worker::record::settings_of(&request.model_configs.as_slice()[0]);
+    let body = capture::request_body(&folder, &record, &settings).await?;
+    std::fs::write(out, &body).map_err(|e| format!("{out}: {e}"))?;
+    eprintln!(
+        "wrote the {}-byte request of record {} to {out}",
+        body.len(),
+        record.id
+    );
+    Ok(())
+}
+
+async fn run(args: &[String]) -> Result<(), String> {
+    let [
+        redis_url,
+        emulator_url,
+        worker,
+        data_dir,
+        scratch,
+        dataset,
+        phase,
+        rest @ ..,
+    ] = args
+    else {
+        return Err("run: missing arguments".to_string());
+    };
+    let number = |i: usize| -> Result<u64, String> {
+        rest.get(i)
+            .ok_or(format!("{phase}: argument {} missing", i + 1))?
+            .parse()
+            .map_err(|e| format!("{phase}: argument {}: {e}", i + 1))
+    };
+    let mut settings = StoreSettings::from_lookup(|name| match name {
+        "TALLY_REDIS_URL" => Some(redis_url.clone()),
+        _ => None,
+    })
+    .map_err(|e| e.to_string())?;
+    settings.namespace = Namespace::parse("bench").map_err(|e| e.to_string())?;
+    let store = Store::connect(&settings).await.map_err(|e| e.to_string())?;
+    let redis = redis::Client::open(redis_url.as_str())
+        .map_err(|e| e.to_string())?
+        .get_multiplexed_async_connection()
+        .await
+        .map_err(|e| e.to_string())?;
+    let name = tally::dataset::DatasetName::parse(dataset).map_err(|e| e.to_string())?;
+    let imported = store
+        .latest_dataset_version(&name)
+        .await
+        .map_err(|e| e.to_string())?;
+    if imported.is_none() {
+        let data = DataDir::open(Path::new(data_dir)).map_err(|e| e.to_string())?;
+        tally::dataset::import(&store, &data, dataset)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    let mut bench = Bench {
+        setup: Setup {
+            redis_url: redis_url.clone(),
+            emulator_url: emulator_url.clone(),
+            worker_binary: PathBuf::from(worker),
+            data_dir: PathBuf::from(data_dir),
+            scratch: PathBuf::from(scratch),
+        },
+        queues: Queues::new(&store, QueueSettings::default()),
+        store,
+        redis,
+        emulator: Emulator::new(emulator_url),
+        dataset: dataset.clone(),
+    };
+    let line = match phase.as_str() {
+        "dispatch" => bench.dispatch(number(0)?, number(1)? as usize).await?,
+        "efficiency" => {
+            bench
+                .efficiency(
+                    number(0)?,
+                    number(1)? as usize,
+                    number(2)? as usize,
+                    number(3)?,
+                )
+                .await?
+        }
+        "quota" => {
+            bench
+                .quota(number(0)?, number(1)? as usize, number(2)?, number(3)?)
+                .await?
+        }
+        "rss" => bench.rss(number(0)? as usize).await?,
+        "scale" => bench.scale(number(0)?, number(1)? as usize).await?,
+        other => return Err(format!("unknown phase {other:?}")),
+    };
+    println!("{line}");
+    Ok(())
+}

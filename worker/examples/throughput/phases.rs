@@ -1,0 +1,452 @@
+//! One tally measurement per function, each printing one JSON line: the run is
+//! submitted first, then the workers start and the clock runs until every record
+//! has its result (as the peers' benches: jobs enqueued, workers started, timed to
+//! the last result).
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tally::contract::ExperimentRequest;
+use tally::jobs::Queues;
+use tally::run::{ExperimentId, RunId, Submitter};
+use tally::store::Store;
+use tally::submission::{DEFAULT_MAX_CHUNK_SIZE, Submission, submit};
+
+use crate::fleet::{Emulator, Setup, WorkerPlan, Workers, redis_stats, rss_mib};
+
+/// The model every phase calls (no thinking by default: short answers).
+pub const MODEL: &str = "gemini-2.5-flash-lite";
+
+pub struct Bench {
+    pub setup: Setup,
+    pub store: Store,
+    pub queues: Queues,
+    pub redis: redis::aio::MultiplexedConnection,
+    pub emulator: Emulator,
+    pub dataset: String,
+}
+
+/// Quotas that keep the shared rate limiter in every call's path without ever
+/// holding a call back.
+pub fn unreachable_quota() -> String {
+    format!("[models.\"{MODEL}\"]\nrpm = 100000000\ntpm = 0\n")
+}
+
+struct Timed {
+    run: RunId,
+    experiment: ExperimentId,
+    records: u64,
+    wall: Duration,
+    commands: u64,
+    redis_cpu: f64,
+    worker_cpu: f64,
+    max_chunk_queue: u64,
+    workers: Workers,
+}
+
+impl Bench {
+    async fn submit(&self, records: u64, jobs: u64) -> Result<(RunId, ExperimentId), String> {
+        let body = json!({
+            "dataset_name": self.dataset,
+            "sample_size": records,
+            "jobs": jobs,
+            "raise_errors": false,
+            "model_configs": [{"model": MODEL, "temperature": 0.0}],
+        });
+        let request = ExperimentRequest::from_json_bytes(body.to_string().as_bytes())
+            .map_err(|e| format!("{e:?}"))?;
+        let submission = Submission {
+            request,
+            submitter: Submitter {
+                api_key_name: Some("bench".into()),
+                schedule: None,
+            },
+            idempotency: None,
+        };
+        let submitted = submit(
+            &self.store,
+            &self.queues,
+            submission,
+            DEFAULT_MAX_CHUNK_SIZE,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        let run = submitted.run_id;
+        let view = self
+            .store
+            .run(&run)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("the run vanished")?;
+        Ok((run, view.record.experiments[0].clone()))
+    }
+
+    async fn chunk_queue_depth(&mut self) -> u64 {
+        let depths = self.queues.depths(&self.store).await.unwrap_or_default();
+        depths
+            .iter()
+            .filter(|d| d.kind == "chunk")
+            .map(|d| d.waiting)
+            .sum()
+    }
+
+    /// Submits `records`, starts the workers, waits for the last result.
+    async fn timed(
+        &mut self,
+        label: &str,
+        records: u64,
+        jobs: u64,
+        plan: &WorkerPlan,
+    ) -> Result<Timed, String> {
+        let (run, experiment) = self.submit(records, jobs).await?;
+        let before = redis_stats(&mut self.redis).await?;
+        let workers = Workers::start(&self.setup, plan, label)?;
+        let started = Instant::now();
+        let deadline = started + Duration::from_secs(1800);
+        let mut max_chunk_queue = 0;
+        loop {
+            max_chunk_queue = max_chunk_queue.max(self.chunk_queue_depth().await);
+            let view = self
+                .store
+                .experiment(&experiment)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or("the experiment vanished")?;
+            if view.progress.done >= records {
+                break;
+            }
+            if Instant::now() > deadline {
+                workers.stop();
+                return Err(format!(
+                    "{label}: {} of {records} after 30 min",
+                    view.progress.done
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let wall = started.elapsed();
+        let after = redis_stats(&mut self.redis).await?;
+        Ok(Timed {
+            run,
+            experiment,
+            records,
+            wall,
+            commands: after.commands - before.commands,
+            redis_cpu: after.cpu_seconds - before.cpu_seconds,
+            worker_cpu: workers.cpu_seconds(),
+            max_chunk_queue,
+            workers,
+        })
+    }
+
+    fn report(label: &str, timed: &Timed, extra: Value) -> Value {
+        let wall = timed.wall.as_secs_f64();
+        let mut line = json!({
+            "peer": "tally",
+            "label": label,
+            "n": timed.records,
+            "wall_s": round(wall, 3),
+            "jobs_per_s": round(timed.records as f64 / wall, 1),
+            "redis_cmds_per_job": round(timed.commands as f64 / timed.records as f64, 2),
+            "redis_cpu_pct": round(100.0 * timed.redis_cpu / wall, 1),
+            "worker_cpu_s": round(timed.worker_cpu, 2),
+            "max_chunk_queue": timed.max_chunk_queue,
+        });
+        if let (Some(line), Some(extra)) = (line.as_object_mut(), extra.as_object()) {
+            line.extend(extra.clone());
+        }
+        line
+    }
+
+    async fn emulator_at(
+        &self,
+        latency_ms: u64,
+        quota: Option<(u64, u64)>,
+        log: usize,
+    ) -> Result<(), String> {
+        let rpm = quota.map_or(Value::Null, |(rpm, _)| json!(rpm));
+        let window = quota.map_or(60_000, |(_, window)| window);
+        self.emulator
+            .patch(json!({
+                "quota_window_ms": window,
+                "request_log_capacity": log,
+                "models": {MODEL: {"latency": {"kind": "fixed", "ms": latency_ms}, "rpm": rpm}},
+            }))
+            .await?;
+        self.emulator.reset().await
+    }
+
+    /// Records per second through the whole path, emulator at 0 ms.
+    pub async fn dispatch(&mut self, records: u64, workers: usize) -> Result<Value, String> {
+        self.emulator_at(0, None, 64).await?;
+        let plan = WorkerPlan {
+            count: workers,
+            chunks: 8,
+            max_in_flight: 50,
+            quotas: unreachable_quota(),
+        };
+        let label = format!("tally dispatch W={workers} C=50");
+        let timed = self.timed("dispatch", records, 1000, &plan).await?;
+        let line = Self::report(&label, &timed, json!({"body": "iii", "workers": workers}));
+        timed.workers.stop();
+        Ok(line)
+    }
+
+    /// Achieved / ideal throughput with `latency_ms` per call.
+    pub async fn efficiency(
+        &mut self,
+        records: u64,
+        workers: usize,
+        in_flight: usize,
+        latency_ms: u64,
+    ) -> Result<Value, String> {
+        self.emulator_at(latency_ms, None, 64).await?;
+        let plan = WorkerPlan {
+            count: workers,
+            // One chunk more than the limit lets in flight: a finishing chunk's slots
+            // are taken by the spare one's records at once, and at the end no worker
+            // holds more than a chunk that the other could have run.
+            chunks: in_flight.div_ceil(DEFAULT_MAX_CHUNK_SIZE as usize) + 1,
+            max_in_flight: in_flight,
+            quotas: unreachable_quota(),
+        };
+        let timed = self
+            .timed("efficiency", records, (workers * in_flight) as u64, &plan)
+            .await?;
+        let ideal = (workers * in_flight) as f64 * 1000.0 / latency_ms as f64;
+        let achieved = timed.records as f64 / timed.wall.as_secs_f64();
+        let label = format!("tally {latency_ms}ms W={workers} C={in_flight}");
+        let line = Self::report(
+            &label,
+            &timed,
+            json!({"ideal_per_s": ideal, "efficiency": round(achieved / ideal, 4), "workers": workers}),
+        );
+        timed.workers.stop();
+        Ok(line)
+    }
+
+    /// Share of a per-window request quota that four workers achieve together.
+    pub async fn quota(
+        &mut self,
+        records: u64,
+        workers: usize,
+        quota: u64,
+        window_ms: u64,
+    ) -> Result<Value, String> {
+        self.emulator_at(50, Some((quota, window_ms)), records as usize + 100)
+            .await?;
+        let plan = WorkerPlan {
+            count: workers,
+            chunks: 4,
+            max_in_flight: 100,
+            quotas: format!(
+                "window_ms = {window_ms}\n[models.\"{MODEL}\"]\nrpm = {quota}\ntpm = 0\n"
+            ),
+        };
+        let timed = self.timed("quota", records, 1000, &plan).await?;
+        let stats = self.emulator.stats().await?;
+        let mut arrivals = self.emulator.arrivals().await?;
+        arrivals.sort_by(f64::total_cmp);
+        let span =
+            arrivals.last().copied().unwrap_or(0.0) - arrivals.first().copied().unwrap_or(0.0);
+        let per_window = if span > 0.0 {
+            (arrivals.len() - 1) as f64 / span * window_ms as f64
+        } else {
+            0.0
+        };
+        let busiest = busiest_window(&arrivals, window_ms as f64);
+        let refused = stats["rate_limited"].as_u64().unwrap_or(0);
+        let label = format!("tally quota W={workers} R={quota}/{}s", window_ms / 1000);
+        let line = Self::report(
+            &label,
+            &timed,
+            json!({
+                "quota": quota, "window_ms": window_ms, "calls": arrivals.len(),
+                "achieved_share": round(per_window / quota as f64, 4),
+                "busiest_window": busiest, "rate_limited": refused,
+                "rate_limited_pct": round(100.0 * refused as f64 / arrivals.len().max(1) as f64, 3),
+                "workers": workers,
+            }),
+        );
+        timed.workers.stop();
+        Ok(line)
+    }
+
+    /// Resident memory of one worker with `in_flight` calls open.
+    pub async fn rss(&mut self, in_flight: usize) -> Result<Value, String> {
+        self.emulator_at(3_000, None, 64).await?;
+        let plan = WorkerPlan {
+            count: 1,
+            chunks: in_flight.div_ceil(DEFAULT_MAX_CHUNK_SIZE as usize),
+            max_in_flight: in_flight,
+            quotas: unreachable_quota(),
+        };
+        let (run, _experiment) = self.submit(4 * in_flight as u64, 1000).await?;
+        let workers = Workers::start(&self.setup, &plan, "rss")?;
+        let pid = workers.pids()[0];
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let idle = rss_mib(pid);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut peak = 0.0f64;
+        let mut open = 0;
+        while Instant::now() < deadline {
+            open = self.emulator.stats().await?["in_flight"]
+                .as_u64()
+                .unwrap_or(0);
+            if open >= in_flight as u64 {
+                for _ in 0..10 {
+                    peak = peak.max(rss_mib(pid));
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // Cancelled and drained, so that no later measurement inherits its jobs.
+        tally::submission::cancel(&self.store, &self.queues, &run)
+            .await
+            .map_err(|e| e.to_string())?;
+        let drained = Instant::now();
+        while !self
+            .store
+            .run(&run)
+            .await
+            .map_err(|e| e.to_string())?
+            .is_some_and(|view| view.status.is_final())
+        {
+            if drained.elapsed() > Duration::from_secs(120) {
+                return Err("the cancelled run did not end".to_string());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        while self.chunk_queue_depth().await > 0 && drained.elapsed() < Duration::from_secs(120) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        workers.stop();
+        if peak == 0.0 {
+            return Err(format!("only {open} calls in flight, not {in_flight}"));
+        }
+        Ok(json!({
+            "peer": "tally", "label": format!("tally worker RSS, {in_flight} in flight"),
+            "in_flight": open, "rss_mib": round(peak, 1), "rss_mib_at_start": round(idle, 1),
+        }))
+    }
+
+    /// A large run: time, queue depth, exactly one result per record, Redis memory.
+    pub async fn scale(&mut self, records: u64, workers: usize) -> Result<Value, String> {
+        self.emulator_at(0, None, 64).await?;
+        let plan = WorkerPlan {
+            count: workers,
+            chunks: 8,
+            max_in_flight: 50,
+            quotas: unreachable_quota(),
+        };
+        let label = format!("tally scale N={records} W={workers}");
+        let timed = self.timed("scale", records, 1000, &plan).await?;
+        let finalized = Instant::now();
+        loop {
+            let view = self
+                .store
+                .run(&timed.run)
+                .await
+                .map_err(|e| e.to_string())?;
+            if view.is_some_and(|v| v.status.is_final()) {
+                break;
+            }
+            if finalized.elapsed() > Duration::from_secs(600) {
+                return Err(format!("{label}: not final 10 min after the last result"));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let finalize_s = finalized.elapsed().as_secs_f64();
+        let keys = self.store.keys();
+        let results_key = keys.experiment_results(&timed.experiment);
+        let (stored, order): (u64, u64) = redis::pipe()
+            .cmd("HLEN")
+            .arg(&results_key)
+            .cmd("LLEN")
+            .arg(keys.experiment_order(&timed.experiment))
+            .query_async(&mut self.redis)
+            .await
+            .map_err(|e| e.to_string())?;
+        let done = self
+            .store
+            .experiment(&timed.experiment)
+            .await
+            .map_err(|e| e.to_string())?
+            .map_or(0, |v| v.progress.done);
+        if stored != records || order != records || done != records {
+            return Err(format!(
+                "{label}: {stored} results, {order} in order, {done} counted, for {records} records"
+            ));
+        }
+        let memory = |key: String| {
+            let mut conn = self.redis.clone();
+            async move {
+                redis::cmd("MEMORY")
+                    .arg("USAGE")
+                    .arg(key)
+                    .arg("SAMPLES")
+                    .arg(0)
+                    .query_async::<Option<u64>>(&mut conn)
+                    .await
+                    .map(|bytes| bytes.unwrap_or(0))
+                    .map_err(|e| e.to_string())
+            }
+        };
+        let results_bytes = memory(results_key.clone()).await?;
+        let order_bytes = memory(keys.experiment_order(&timed.experiment)).await?;
+        let sample: Vec<String> = redis::cmd("HRANDFIELD")
+            .arg(&results_key)
+            .arg(100)
+            .arg("WITHVALUES")
+            .query_async(&mut self.redis)
+            .await
+            .map_err(|e| e.to_string())?;
+        let json_bytes: usize = sample.iter().skip(1).step_by(2).map(String::len).sum();
+        let before_vacuum = redis_stats(&mut self.redis).await?.used_memory;
+        let vacuumed = self
+            .store
+            .vacuum_due(
+                chrono::Utc::now() + chrono::TimeDelta::hours(1),
+                Duration::from_secs(60),
+                100,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let after_vacuum = redis_stats(&mut self.redis).await?.used_memory;
+        let per = |bytes: u64| round(bytes as f64 / records as f64, 1);
+        let line = Self::report(
+            &label,
+            &timed,
+            json!({
+                "results": stored, "finalize_s": round(finalize_s, 2),
+                "result_bytes_per_record": per(results_bytes),
+                "order_bytes_per_record": per(order_bytes),
+                "result_json_bytes_avg": round(json_bytes as f64 / (sample.len() / 2).max(1) as f64, 1),
+                "vacuumed_jobs": vacuumed.jobs,
+                "job_bookkeeping_bytes_per_record": per(before_vacuum.saturating_sub(after_vacuum)),
+                "workers": workers,
+            }),
+        );
+        timed.workers.stop();
+        Ok(line)
+    }
+}
+
+/// The most arrivals in any window of `window_ms` (half-open, as a quota counts).
+fn busiest_window(arrivals: &[f64], window_ms: f64) -> usize {
+    let (mut busiest, mut first) = (0, 0);
+    for (last, at) in arrivals.iter().enumerate() {
+        while *at - arrivals[first] >= window_ms {
+            first += 1;
+        }
+        busiest = busiest.max(last - first + 1);
+    }
+    busiest
+}
+
+fn round(value: f64, digits: i32) -> f64 {
+    let scale = 10f64.powi(digits);
+    (value * scale).round() / scale
+}

@@ -1,0 +1,246 @@
+//! Cluster-wide limits with several workers: a model's quota shared by all of them,
+//! an experiment's `jobs` cap across all of them, and the cap coming back whole after
+//! a worker dies holding permits.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tally::contract::RunStatus;
+use tally::run::{ExperimentId, RecordStatus, RunId};
+use tally_worker::limits::LimitSettings;
+use tally_worker::quotas::Quotas;
+
+use crate::harness::{EMULATOR_KEY, FIXTURE, Harness, WorkerOptions, poll, request_for};
+
+const FLASH: &str = r#"[{"model": "gemini-2.5-flash", "temperature": 0.0}]"#;
+
+/// An emulator error profile under which every answer is usable.
+fn no_errors() -> serde_json::Value {
+    json!({"malformed_json": 0.0, "max_tokens": 0.0})
+}
+
+async fn experiment_of(harness: &Harness, run: &RunId) -> ExperimentId {
+    harness
+        .store
+        .run(run)
+        .await
+        .unwrap()
+        .unwrap()
+        .record
+        .experiments[0]
+        .clone()
+}
+
+/// Requests the emulator received for `model`, by arrival time (ms).
+async fn arrivals(harness: &Harness, model: &str) -> Vec<f64> {
+    let log = harness.emulator_json("/_emulator/requests").await;
+    log["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["model"] == model)
+        .map(|r| r["at_ms"].as_f64().unwrap())
+        .collect()
+}
+
+/// The most arrivals in any window of `window_ms` (half-open, as the quota counts).
+fn busiest_window(arrivals: &[f64], window_ms: f64) -> usize {
+    let mut busiest = 0;
+    let mut first = 0;
+    for (last, at) in arrivals.iter().enumerate() {
+        while *at - arrivals[first] >= window_ms {
+            first += 1;
+        }
+        busiest = busiest.max(last - first + 1);
+    }
+    busiest
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn four_workers_share_a_quota_without_crossing_it() {
+    const WINDOW_MS: u64 = 2_000;
+    const QUOTA: usize = 50;
+    const RECORDS: u32 = 200;
+    let mut harness = Harness::start_with_fixture("quota", 10, RECORDS).await;
+    harness
+        .patch_emulator(json!({
+            "quota_window_ms": WINDOW_MS,
+            "request_log_capacity": 1000,
+            "models": {"gemini-2.5-flash": {"rpm": QUOTA}},
+        }))
+        .await;
+    let overlay =
+        format!("window_ms = {WINDOW_MS}\n[models.\"gemini-2.5-flash\"]\nrpm = {QUOTA}\ntpm = 0\n");
+    let quotas = Quotas::from_toml(Some(&overlay), "test quotas").unwrap();
+    for name in ["w1", "w2", "w3", "w4"] {
+        let options = WorkerOptions {
+            quotas: Some(quotas.clone()),
+            // Few chunks each, so that every worker gets some of the sixteen.
+            chunks: Some(2),
+            ..WorkerOptions::default()
+        };
+        harness.start_worker_with(name, options).await;
+    }
+    let run = harness
+        .submit(&request_for(
+            FIXTURE,
+            FLASH,
+            r#", "jobs": 100, "raise_errors": false"#,
+        ))
+        .await;
+    let view = harness.wait_final(&run, Duration::from_secs(120)).await;
+    assert_eq!(view.status, RunStatus::Succeeded);
+    let results = harness
+        .store
+        .all_results(&experiment_of(&harness, &run).await)
+        .await
+        .unwrap();
+    assert_eq!(results.len(), RECORDS as usize);
+    let by_workers: std::collections::BTreeSet<_> = results
+        .iter()
+        .filter_map(|r| r.worker.clone())
+        .map(|w| w[..2].to_string())
+        .collect();
+    assert_eq!(
+        by_workers.len(),
+        4,
+        "all four workers called: {by_workers:?}"
+    );
+
+    let stats = harness.emulator_json("/_emulator/stats").await;
+    assert_eq!(stats["rate_limited"], 0, "no call was refused: {stats}");
+    let mut seen = arrivals(&harness, "gemini-2.5-flash").await;
+    seen.sort_by(f64::total_cmp);
+    let attempts: u32 = results.iter().map(|r| r.attempts).sum();
+    assert_eq!(seen.len(), attempts as usize, "the log holds every call");
+    let busiest = busiest_window(&seen, WINDOW_MS as f64);
+    assert!(busiest <= QUOTA, "{busiest} requests in one window");
+    let span = seen[seen.len() - 1] - seen[0];
+    let achieved = (seen.len() - 1) as f64 / span * WINDOW_MS as f64 / QUOTA as f64;
+    assert!(
+        achieved >= 0.9,
+        "achieved {:.1} % of the quota",
+        achieved * 100.0
+    );
+    harness.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn jobs_caps_calls_in_flight_across_workers() {
+    let mut harness = Harness::start_with_fixture("jobs-cap", 60, 48).await;
+    harness
+        .patch_emulator(json!({"models": {"gemini-2.5-flash": {"errors": no_errors()}}}))
+        .await;
+    for name in ["w1", "w2", "w3"] {
+        harness.start_worker(name).await;
+    }
+    let run = harness
+        .submit(&request_for(
+            FIXTURE,
+            FLASH,
+            r#", "jobs": 3, "raise_errors": false"#,
+        ))
+        .await;
+    let view = harness.wait_final(&run, Duration::from_secs(120)).await;
+    assert_eq!(view.status, RunStatus::Succeeded);
+    let results = harness
+        .store
+        .all_results(&experiment_of(&harness, &run).await)
+        .await
+        .unwrap();
+    assert_eq!(results.len(), 48);
+    assert!(results.iter().all(|r| r.status == RecordStatus::Succeeded));
+    let workers: std::collections::BTreeSet<_> = results
+        .iter()
+        .filter_map(|r| r.worker.clone())
+        .map(|w| w[..2].to_string())
+        .collect();
+    assert!(workers.len() >= 2, "the work was shared: {workers:?}");
+    let stats = harness.emulator_json("/_emulator/stats").await;
+    assert_eq!(
+        stats["max_in_flight"], 3,
+        "the emulator saw the cap used, never exceeded: {stats}"
+    );
+    harness.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_dead_workers_permits_return_after_the_lease() {
+    const LEASE: Duration = Duration::from_secs(3);
+    let mut harness = Harness::start_with_fixture("lease", 1_500, 40).await;
+    let mut doomed = Command::new(env!("CARGO_BIN_EXE_tally-worker"))
+        .env("TALLY_NAMESPACE", harness.store.keys().namespace().as_str())
+        .env("TALLY_DATA_DIR", harness.data_dir.as_os_str())
+        .env("GEMINI_BASE_URL", harness.emulator.base_url())
+        .env("GEMINI_API_KEY", EMULATOR_KEY)
+        .env("TALLY_HEARTBEAT_SECS", "1")
+        .env("TALLY_LEASE_SECS", LEASE.as_secs().to_string())
+        // One chunk: the rest stays queued for the survivors.
+        .env("TALLY_WORKER_CHUNKS", "1")
+        .env("TALLY_WORKER_NAME", "doomed")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the worker binary starts");
+    let run = harness
+        .submit(&request_for(
+            FIXTURE,
+            FLASH,
+            r#", "jobs": 3, "raise_errors": false"#,
+        ))
+        .await;
+    let experiment = experiment_of(&harness, &run).await;
+    let doomed_leases = || async {
+        let leases = harness.store.live_leases(&experiment).await.unwrap();
+        leases.iter().filter(|l| l.starts_with("doomed:")).count()
+    };
+    poll(
+        "the doomed worker holds all three permits",
+        Duration::from_secs(30),
+        || async { doomed_leases().await == 3 },
+    )
+    .await;
+    doomed.kill().expect("SIGKILL");
+    doomed.wait().unwrap();
+    let killed = Instant::now();
+    assert_eq!(
+        doomed_leases().await,
+        3,
+        "a dead worker's leases outlive it"
+    );
+
+    let survivors = WorkerOptions {
+        limits: Some(LimitSettings {
+            lease_ttl: LEASE,
+            ..LimitSettings::default()
+        }),
+        ..WorkerOptions::default()
+    };
+    harness.start_worker_with("s1", survivors.clone()).await;
+    harness.start_worker_with("s2", survivors).await;
+    poll(
+        "the survivors hold the whole cap",
+        Duration::from_secs(30),
+        || async {
+            let leases = harness.store.live_leases(&experiment).await.unwrap();
+            leases.len() == 3 && leases.iter().all(|l| l.starts_with("s"))
+        },
+    )
+    .await;
+    let regained = killed.elapsed();
+    assert!(
+        regained < LEASE + Duration::from_secs(3),
+        "the cap came back {regained:?} after the kill (lease {LEASE:?})"
+    );
+    let view = harness.wait_final(&run, Duration::from_secs(120)).await;
+    assert_eq!(view.status, RunStatus::Succeeded);
+    assert_eq!(
+        harness.store.all_results(&experiment).await.unwrap().len(),
+        40
+    );
+    let stats = harness.emulator_json("/_emulator/stats").await;
+    assert!(stats["max_in_flight"].as_u64().unwrap() <= 3, "{stats}");
+    harness.cleanup().await;
+}
