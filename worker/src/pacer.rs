@@ -3,7 +3,9 @@
 //!
 //! Before every attempt it reserves a slot of the model (one Lua call) and sleeps
 //! until it; after a long wait it checks again that no worker met a 429 meanwhile
-//! (a server's retry delay applies to everyone). A call's tokens are only known
+//! (a server's retry delay applies to everyone). A process starved of CPU wakes up
+//! late: a call more than one interval late takes a new slot rather than crowd the
+//! slots after its own. A call's tokens are only known
 //! afterwards: each reservation counts this process's running estimate, and the
 //! difference to the measured tokens rides along with the next reservation.
 //!
@@ -22,6 +24,10 @@ use crate::quotas::Quotas;
 
 /// A slot this far ahead may have been overtaken by a 429 block: look again.
 const RECHECK_AFTER: Duration = Duration::from_millis(100);
+
+/// Times a call that woke up too late for its slot reserves a new one before it
+/// goes anyway (a starved process must not wait forever).
+const MAX_LATE_RESERVATIONS: u32 = 3;
 
 /// Weight of the newest measured call in the running token estimate.
 const ESTIMATE_WEIGHT: f64 = 0.1;
@@ -72,6 +78,10 @@ impl Pacer {
             return;
         };
         let started = Instant::now();
+        // A call that leaves well after its slot lands among later calls' slots and
+        // could crowd a quota window: past this lateness it takes a new slot.
+        let tolerance = Duration::from_secs_f64(pace.request_interval_ms.max(5.0) / 1000.0);
+        let mut late_reservations = 0;
         loop {
             let (estimate, unsettled) = self.book(model, |book| {
                 (
@@ -91,7 +101,12 @@ impl Pacer {
                     break;
                 }
             };
-            tokio::time::sleep(wait).await;
+            let due = Instant::now() + wait;
+            tokio::time::sleep_until(due.into()).await;
+            if due.elapsed() > tolerance && late_reservations < MAX_LATE_RESERVATIONS {
+                late_reservations += 1;
+                continue;
+            }
             if wait < RECHECK_AFTER {
                 break;
             }
