@@ -12,7 +12,7 @@ use crate::extraction::response_schema;
 use super::error::{AttemptError, FailureKind};
 use super::pages::{Page, PageSource};
 use super::prompt::{SYSTEM_INSTRUCTION, closing_instruction, page_label};
-use super::settings::{GenerationSettings, model_thinks};
+use super::settings::{GenerationSettings, model_thinks, output_token_limit};
 use super::wire::{
     Blob, Content, FileData, GenerateContentRequest, GenerationConfig, Part, SafetySetting,
     ThinkingConfig,
@@ -110,7 +110,10 @@ pub fn build(
             top_p: settings.top_p,
             top_k: settings.top_k,
             seed: settings.seed,
-            max_output_tokens: settings.max_output_tokens,
+            max_output_tokens: output_token_limit(&settings.model)
+                .map_or(settings.max_output_tokens, |limit| {
+                    settings.max_output_tokens.min(limit)
+                }),
             response_mime_type: "application/json",
             response_schema: response_schema(),
             thinking_config: thinking_config(settings)?,
@@ -216,6 +219,25 @@ mod tests {
             actual, expected,
             "request body changed; see the test's doc to accept it"
         );
+    }
+
+    #[test]
+    fn output_is_capped_at_what_older_models_accept() {
+        let older = GenerationSettings {
+            thinking_budget: None,
+            ..GenerationSettings::new("gemini-2.0-flash", 0.0)
+        };
+        let body = serde_json::to_value(build(&older, Vec::new()).unwrap()).unwrap();
+        assert_eq!(body["generationConfig"]["maxOutputTokens"], 8192);
+        let newer = GenerationSettings::new("gemini-2.5-flash", 0.0);
+        let body = serde_json::to_value(build(&newer, Vec::new()).unwrap()).unwrap();
+        assert_eq!(body["generationConfig"]["maxOutputTokens"], 16384);
+        let small = GenerationSettings {
+            max_output_tokens: 1000,
+            ..older
+        };
+        let body = serde_json::to_value(build(&small, Vec::new()).unwrap()).unwrap();
+        assert_eq!(body["generationConfig"]["maxOutputTokens"], 1000);
     }
 
     #[tokio::test]

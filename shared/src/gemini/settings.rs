@@ -35,6 +35,17 @@ impl GenerationSettings {
     }
 }
 
+/// The most output tokens `model` accepts, when it is below the contract's default
+/// (16,384): the 2.0 and 1.5 families stop at 8,192 and answer 400 to more. The
+/// request is capped there, so a configuration left at its default works with them.
+pub fn output_token_limit(model: &str) -> Option<u32> {
+    let name = model.strip_prefix("models/").unwrap_or(model);
+    ["gemini-2.0-", "gemini-1.5-"]
+        .iter()
+        .any(|family| name.starts_with(family))
+        .then_some(8_192)
+}
+
 /// Whether `model` has a thinking phase (`thinkingConfig` is accepted).
 ///
 /// The 2.5 family and later think; 2.0 and 1.5 do not, and reject the field.
