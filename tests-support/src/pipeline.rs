@@ -12,7 +12,7 @@ use tally::contract::ExperimentRequest;
 use tally::dataset::{DataDir, import};
 use tally::gemini::{GeminiClient, GeminiConfig, RetryPolicy, SecretString};
 use tally::jobs::{QueueSettings, Queues};
-use tally::run::{PublicUrls, RunId, Submitter};
+use tally::run::{ExperimentId, PublicUrls, RunId, Submitter};
 use tally::store::{RunView, Store, StoreSettings};
 use tally::submission::{DEFAULT_MAX_CHUNK_SIZE, Submission, submit};
 use tally_api::Application;
@@ -164,7 +164,7 @@ impl Harness {
     }
 
     pub async fn start_worker_with(&mut self, name: &str, options: WorkerOptions) {
-        let metrics = Metrics::new();
+        let metrics = Metrics::new().expect("worker metrics");
         self.metrics.push(metrics.clone());
         let mut model = GeminiClient::new(self.gemini_config()).expect("client");
         if let Some(quotas) = options.quotas {
@@ -269,6 +269,17 @@ impl Harness {
         .await
         .expect("submitted")
         .run_id
+    }
+
+    /// The first experiment of `run` (the only one of a one-model request).
+    pub async fn first_experiment(&self, run: &RunId) -> ExperimentId {
+        let view = self
+            .store
+            .run(run)
+            .await
+            .expect("store")
+            .expect("run exists");
+        view.record.experiments[0].clone()
     }
 
     /// Polls until the run is final (panics after `within`).

@@ -21,7 +21,7 @@ async fn run() -> Result<(), String> {
     let (store, queues) = connect(&settings)
         .await
         .map_err(|e| format!("Redis: {e}"))?;
-    let metrics = Metrics::new();
+    let metrics = Metrics::new().map_err(|e| format!("metrics: {e}"))?;
     let pacer = Pacer::new(store.clone(), settings.quotas.clone(), metrics.clone());
     let model = GeminiClient::new(settings.gemini.clone())
         .map_err(|e| e.to_string())?

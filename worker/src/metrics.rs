@@ -31,7 +31,9 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    pub fn new() -> Metrics {
+    /// Fails only if a metric definition is malformed (a programming error caught by
+    /// every test that starts a worker).
+    pub fn new() -> Result<Metrics, prometheus::Error> {
         let registry = Registry::new();
         let records = IntCounterVec::new(
             Opts::new(
@@ -39,8 +41,7 @@ impl Metrics {
                 "Records processed, by model and outcome",
             ),
             &["model", "outcome", "reason"],
-        )
-        .expect("valid metric");
+        )?;
         let call_seconds = HistogramVec::new(
             HistogramOpts::new(
                 "tally_worker_model_call_seconds",
@@ -50,58 +51,50 @@ impl Metrics {
                 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0,
             ]),
             &["model"],
-        )
-        .expect("valid metric");
+        )?;
         let retries = IntCounterVec::new(
             Opts::new(
                 "tally_worker_model_retries_total",
                 "Model calls repeated after a retryable failure",
             ),
             &["model"],
-        )
-        .expect("valid metric");
+        )?;
         let rate_limited = IntCounterVec::new(
             Opts::new(
                 "tally_worker_rate_limited_total",
                 "Model calls answered 429",
             ),
             &["model"],
-        )
-        .expect("valid metric");
+        )?;
         let tokens = IntCounterVec::new(
             Opts::new(
                 "tally_worker_tokens_total",
                 "Tokens used, by model and kind",
             ),
             &["model", "kind"],
-        )
-        .expect("valid metric");
+        )?;
         let cost_micro_usd = IntCounterVec::new(
             Opts::new(
                 "tally_worker_cost_micro_usd_total",
                 "Cost of model calls in millionths of a USD",
             ),
             &["model"],
-        )
-        .expect("valid metric");
-        let in_flight = IntGauge::new("tally_worker_records_in_flight", "Records being processed")
-            .expect("valid metric");
+        )?;
+        let in_flight = IntGauge::new("tally_worker_records_in_flight", "Records being processed")?;
         let experiments_finalized = IntCounterVec::new(
             Opts::new(
                 "tally_worker_experiments_finalized_total",
                 "Experiments made final, by status",
             ),
             &["status"],
-        )
-        .expect("valid metric");
+        )?;
         let pacing_wait = CounterVec::new(
             Opts::new(
                 "tally_worker_pacing_wait_seconds_total",
                 "Time model calls waited for their model's quota (shared rate limiter)",
             ),
             &["model"],
-        )
-        .expect("valid metric");
+        )?;
         for collector in [
             Box::new(records.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(call_seconds.clone()),
@@ -113,11 +106,9 @@ impl Metrics {
             Box::new(experiments_finalized.clone()),
             Box::new(pacing_wait.clone()),
         ] {
-            registry
-                .register(collector)
-                .expect("metric names are unique");
+            registry.register(collector)?;
         }
-        Metrics {
+        Ok(Metrics {
             registry,
             records,
             call_seconds,
@@ -128,7 +119,7 @@ impl Metrics {
             in_flight,
             experiments_finalized,
             pacing_wait,
-        }
+        })
     }
 
     /// The text exposition.
@@ -138,12 +129,6 @@ impl Metrics {
             .encode(&self.registry.gather(), &mut buffer)
             .map_err(|e| e.to_string())?;
         String::from_utf8(buffer).map_err(|e| e.to_string())
-    }
-}
-
-impl Default for Metrics {
-    fn default() -> Self {
-        Metrics::new()
     }
 }
 

@@ -19,15 +19,7 @@ async fn a_cancelled_run_stops_and_ends_cancelled() {
             r#", "jobs": 1"#,
         ))
         .await;
-    let experiment = harness
-        .store
-        .run(&run)
-        .await
-        .unwrap()
-        .unwrap()
-        .record
-        .experiments[0]
-        .clone();
+    let experiment = harness.first_experiment(&run).await;
     poll("a first result", Duration::from_secs(30), || async {
         harness
             .store

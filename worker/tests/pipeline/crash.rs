@@ -29,15 +29,7 @@ async fn a_killed_worker_loses_nothing_and_counts_nothing_twice() {
             r#", "jobs": 3"#,
         ))
         .await;
-    let experiment = harness
-        .store
-        .run(&run)
-        .await
-        .unwrap()
-        .unwrap()
-        .record
-        .experiments[0]
-        .clone();
+    let experiment = harness.first_experiment(&run).await;
     poll(
         "the doomed worker writes results",
         Duration::from_secs(30),
