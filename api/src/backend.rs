@@ -5,8 +5,8 @@
 //! manager reconnects by itself after an outage, so this only matters for a process
 //! that has never reached Redis.
 
-use tally::jobs::{QueueSettings, Queues};
-use tally::store::{Store, StoreSettings};
+use tally_store::jobs::{QueueSettings, Queues};
+use tally_store::{Store, StoreSettings};
 use tokio::sync::OnceCell;
 
 use crate::error::ApiError;

@@ -1,5 +1,5 @@
 //! `ApiError`: every way a request can fail, mapped to one HTTP status and one stable
-//! JSON code (`tally::contract::ErrorBody`).
+//! JSON code (`tally_core::contract::ErrorBody`).
 //!
 //! The client gets a precise message naming the field at fault, never an internal
 //! cause: the cause chain of a 5xx goes to the log (and only there), with no secret in
@@ -7,11 +7,12 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use tally::contract::{ErrorBody, FieldError, RequestError};
-use tally::dataset::{DataDirError, ImportError, Problem};
-use tally::jobs::QueueError;
-use tally::store::StoreError;
-use tally::submission::SubmitError;
+use tally_core::contract::{ErrorBody, FieldError, RequestError};
+use tally_core::dataset::{DataDirError, Problem};
+use tally_store::ImportError;
+use tally_store::StoreError;
+use tally_store::jobs::QueueError;
+use tally_store::submission::SubmitError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {

@@ -6,8 +6,8 @@
 
 use std::collections::BTreeSet;
 
-use tally::evaluators::MetricValue;
-use tally::run::{RecordResult, RecordStatus};
+use tally_core::evaluators::MetricValue;
+use tally_core::run::{RecordResult, RecordStatus};
 
 const FIXED_COLUMNS: [&str; 16] = [
     "record_id",

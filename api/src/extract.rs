@@ -8,8 +8,8 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use tally::contract::FieldError;
-use tally::run::{ExperimentId, RunId};
+use tally_core::contract::FieldError;
+use tally_core::run::{ExperimentId, RunId};
 
 use crate::error::ApiError;
 use crate::state::AppState;

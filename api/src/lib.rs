@@ -17,7 +17,7 @@
 //! - `views`: the JSON of run status, experiment detail and progress.
 //! - `export`: results as CSV / JSON lines.
 //! - `bootstrap`: the paired bootstrap confidence interval used by compare.
-//! - `openapi`: the OpenAPI document; `metrics`: Prometheus; logging is `tally::telemetry`.
+//! - `openapi`: the OpenAPI document; `metrics`: Prometheus; logging is `tally_daemon::telemetry`.
 
 pub mod auth;
 pub mod backend;

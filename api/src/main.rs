@@ -14,7 +14,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    tally::telemetry::init(settings.log_format);
+    tally_daemon::telemetry::init(settings.log_format);
     let application = match Application::build(settings).await {
         Ok(application) => application,
         Err(error) => {
@@ -29,7 +29,7 @@ async fn main() -> ExitCode {
         "tally-api listening"
     );
     match application
-        .run_until_stopped(tally::shutdown::signal())
+        .run_until_stopped(tally_daemon::shutdown::signal())
         .await
     {
         Ok(()) => ExitCode::SUCCESS,

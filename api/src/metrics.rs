@@ -16,9 +16,9 @@ use prometheus::{
     Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts,
     Registry, TextEncoder,
 };
-use tally::jobs::WORKER_ALIVE_WITHIN;
+use tally_store::jobs::WORKER_ALIVE_WITHIN;
 
-use tally::store::StoreError;
+use tally_store::StoreError;
 
 use crate::backend::{Backend, Connected};
 

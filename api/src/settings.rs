@@ -6,10 +6,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use tally::contract::Secret;
-use tally::dataset::DATA_DIR_ENV;
-use tally::store::{InvalidStoreSetting, StoreSettings};
-pub use tally::telemetry::{LOG_FORMAT_ENV, LogFormat};
+use tally_core::contract::Secret;
+use tally_core::dataset::DATA_DIR_ENV;
+pub use tally_daemon::telemetry::{LOG_FORMAT_ENV, LogFormat};
+use tally_store::{InvalidStoreSetting, StoreSettings};
 
 pub const LISTEN_ENV: &str = "TALLY_LISTEN";
 pub const API_KEYS_ENV: &str = "TALLY_API_KEYS";

@@ -10,8 +10,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use tally::dataset::{DataDir, DataDirError};
-use tally::run::PublicUrls;
+use tally_core::dataset::{DataDir, DataDirError};
+use tally_core::run::PublicUrls;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tally::dataset::DataDir;
-use tally::run::PublicUrls;
+use tally_core::dataset::DataDir;
+use tally_core::run::PublicUrls;
 use tokio::sync::watch;
 
 use crate::backend::Backend;

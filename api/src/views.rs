@@ -1,12 +1,12 @@
 //! The JSON the API answers for runs and experiments beyond the old service's
 //! contract: built from the store's views, with progress and absolute URLs.
-//! (`ExperimentResponse`, `RunAccepted` and `ErrorBody` come from `tally::contract`.)
+//! (`ExperimentResponse`, `RunAccepted` and `ErrorBody` come from `tally_core::contract`.)
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use tally::contract::{ExperimentResponse, ExperimentSummary, ModelConfig, RunStatus};
-use tally::run::{DatasetPin, ExperimentPhase, Progress, Submitter};
-use tally::store::{ExperimentView, RunView};
+use tally_core::contract::{ExperimentResponse, ExperimentSummary, ModelConfig, RunStatus};
+use tally_core::run::{DatasetPin, ExperimentPhase, Progress, Submitter};
+use tally_store::{ExperimentView, RunView};
 
 use crate::state::AppState;
 

@@ -1,6 +1,6 @@
 //! `tally presets`: the named model-configuration sets.
 
-use tally::presets::presets;
+use tally_core::presets::presets;
 
 #[derive(Debug, clap::Args)]
 pub struct PresetsArgs {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use tally::presets;
+use tally_core::presets;
 
 use crate::api::{Api, Connection};
 use crate::report::{Progress, results_table};

@@ -5,7 +5,7 @@ use std::process::Output;
 use std::time::Duration;
 
 use serde_json::json;
-use tally::contract::ExperimentResponse;
+use tally_core::contract::ExperimentResponse;
 use tally_test_support::pipeline::{API_KEY, Harness, SAMPLE, repo_datasets};
 
 /// Runs `tally args…` against `api` (the URL and key from the environment, as CI
@@ -192,7 +192,7 @@ async fn datasets_runs_and_presets_from_the_command_line() {
 
     // A worker picks the run up; `status` then shows it final.
     harness.start_worker("w").await;
-    let run = tally::run::RunId::parse(&run_id).expect("a run id");
+    let run = tally_core::run::RunId::parse(&run_id).expect("a run id");
     harness.wait_final(&run, Duration::from_secs(60)).await;
     let status = tally(&api, &["status", &run_id]).await;
     assert!(

@@ -8,8 +8,8 @@
 use std::process::Command;
 use std::time::Instant;
 
-use tally::dataset::{DataDir, load};
-use tally::store::{Namespace, Store, StoreSettings};
+use tally_core::dataset::{DataDir, load};
+use tally_store::{Namespace, Store, StoreSettings};
 
 const RECORDS: u32 = 10_000;
 
@@ -53,15 +53,11 @@ async fn load_and_sample_ten_thousand_records() {
     let data_dir = DataDir::open(tmp.path()).unwrap();
 
     let started = Instant::now();
-    let outcome = tally::dataset::import(&store, &data_dir, "big")
-        .await
-        .unwrap();
+    let outcome = tally_store::import(&store, &data_dir, "big").await.unwrap();
     println!("import (load + store): {:?}", started.elapsed());
 
     let started = Instant::now();
-    let again = tally::dataset::import(&store, &data_dir, "big")
-        .await
-        .unwrap();
+    let again = tally_store::import(&store, &data_dir, "big").await.unwrap();
     println!("re-import of identical content: {:?}", started.elapsed());
     assert!(!again.created);
 

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use tally::dataset::load;
+use tally_core::dataset::load;
 
 const SAMPLE: &str = "vote-extraction-bangbamru-1-10";
 
@@ -50,7 +50,7 @@ fn the_sample_ground_truth_is_what_the_generator_makes_from_seed_7() {
     assert!(status.success());
     let shipped = load(&sample_folder()).unwrap();
     let regenerated = load(&out).unwrap();
-    let truth = |records: &[tally::dataset::DatasetRecord]| {
+    let truth = |records: &[tally_core::dataset::DatasetRecord]| {
         records
             .iter()
             .map(|r| (r.id.clone(), r.expected_output.clone()))

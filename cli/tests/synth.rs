@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use tally::dataset::load;
+use tally_core::dataset::load;
 
 fn synth(out: &Path, extra: &[&str]) -> Output {
     let mut args = vec!["dataset", "synth", "--name", "demo", "--out"];

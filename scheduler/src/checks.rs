@@ -2,13 +2,13 @@
 //!
 //! Each tick looks at the latest runs of every schedule; a run that is final and
 //! not yet checked is claimed (exactly one replica wins, once per run), compared
-//! with the schedule's previous successful run (`tally::schedule::check_regression`)
+//! with the schedule's previous successful run (`tally_core::schedule::check_regression`)
 //! and, when it regressed or failed, raises one alert: a structured log line, a
 //! counter per reason, and a webhook POST handed to the delivery task.
 
-use tally::contract::RunStatus;
-use tally::schedule::{Alert, Schedule, check_regression};
-use tally::store::{RunFilter, RunView, ScheduleView, StoreError};
+use tally_core::contract::RunStatus;
+use tally_core::schedule::{Alert, Schedule, check_regression};
+use tally_store::{RunFilter, RunView, ScheduleView, StoreError};
 
 use crate::scheduler::Scheduler;
 

@@ -9,8 +9,8 @@
 //! - `metrics`: the Prometheus metrics.
 //! - `settings`: the environment.
 //!
-//! Schedules, slots and the regression rule themselves live in `tally::schedule`
-//! and `tally::store` (the API edits the same schedules).
+//! Schedules, slots and the regression rule themselves live in `tally_core::schedule`
+//! and `tally_store` (the API edits the same schedules).
 
 mod checks;
 pub mod clock;

@@ -5,10 +5,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tally::jobs::{QueueSettings, Queues};
-use tally::store::Store;
 use tally_scheduler::settings::Settings;
 use tally_scheduler::{AlertSender, Metrics, RetryPolicy, Scheduler, SystemClock, metrics};
+use tally_store::Store;
+use tally_store::jobs::{QueueSettings, Queues};
 use tokio::sync::watch;
 
 /// Time queued alerts get to go out after a shutdown signal.
@@ -77,7 +77,7 @@ async fn run() -> Result<(), String> {
     );
 
     tokio::spawn(async move {
-        tally::shutdown::signal().await;
+        tally_daemon::shutdown::signal().await;
         tracing::info!("shutdown signal received; finishing the current tick");
         let _ = stop.send(true);
     });

@@ -16,11 +16,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tally::jobs::Queues;
-use tally::run::PublicUrls;
-use tally::schedule::{Schedule, ScheduleName};
-use tally::store::{ScheduleView, SeedOutcome, Store, StoreError};
-use tally::submission::DEFAULT_MAX_CHUNK_SIZE;
+use tally_core::run::PublicUrls;
+use tally_core::schedule::{Schedule, ScheduleName};
+use tally_store::jobs::Queues;
+use tally_store::submission::DEFAULT_MAX_CHUNK_SIZE;
+use tally_store::{ScheduleView, SeedOutcome, Store, StoreError};
 
 use crate::clock::Clock;
 use crate::metrics::Metrics;

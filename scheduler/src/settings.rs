@@ -2,7 +2,7 @@
 //!
 //! | variable | default |
 //! |---|---|
-//! | `TALLY_REDIS_URL`, `TALLY_NAMESPACE` | see `tally::store::StoreSettings` |
+//! | `TALLY_REDIS_URL`, `TALLY_NAMESPACE` | see `tally_store::StoreSettings` |
 //! | `TALLY_SCHEDULES_FILE` | unset: the built-in copy of `deploy/schedules.toml` |
 //! | `TALLY_METRICS_LISTEN` | `0.0.0.0:9102` |
 //! | `TALLY_CATCH_UP_WINDOW` | `6h` (at most `24h`; `0s` = never catch up) |
@@ -13,9 +13,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use tally::run::PublicUrls;
-use tally::schedule::{Schedule, SchedulesFileError, parse_schedules_file, read_schedules_file};
-use tally::store::{InvalidStoreSetting, StoreSettings};
+use tally_core::run::PublicUrls;
+use tally_core::schedule::{
+    Schedule, SchedulesFileError, parse_schedules_file, read_schedules_file,
+};
+use tally_store::{InvalidStoreSetting, StoreSettings};
 
 use crate::scheduler::SchedulerConfig;
 

@@ -14,10 +14,10 @@
 //! skipped slots are counted and recorded once.
 
 use chrono::{DateTime, Utc};
-use tally::run::Submitter;
-use tally::schedule::{Schedule, Slot};
-use tally::store::{ScheduleView, SkippedSlots, SlotClaim, StoreError};
-use tally::submission::{Submission, SubmitError, submit};
+use tally_core::run::Submitter;
+use tally_core::schedule::{Schedule, Slot};
+use tally_store::submission::{Submission, SubmitError, submit};
+use tally_store::{ScheduleView, SkippedSlots, SlotClaim, StoreError};
 
 use crate::scheduler::Scheduler;
 

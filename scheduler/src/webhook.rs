@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tally::schedule::{Alert, WebhookUrl};
+use tally_core::schedule::{Alert, WebhookUrl};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::{JoinHandle, JoinSet};
 

@@ -10,10 +10,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tally::jobs::{QueueSettings, Queues};
-use tally::run::{PublicUrls, RunId};
-use tally::schedule::parse_schedules_file;
+use tally_core::run::{PublicUrls, RunId};
+use tally_core::schedule::parse_schedules_file;
 use tally_scheduler::{AlertSender, Metrics, RetryPolicy, Scheduler, SchedulerConfig, SystemClock};
+use tally_store::jobs::{QueueSettings, Queues};
 use tally_test_support::pipeline::{API_KEY, Harness, SAMPLE};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;

@@ -4,11 +4,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tally::dataset::DataDir;
-use tally::gemini::Model;
-use tally::jobs::Queues;
-use tally::run::{ExperimentId, ExperimentRecord, PublicUrls};
-use tally::store::{Store, StoreError};
+use tally_core::dataset::DataDir;
+use tally_core::run::{ExperimentId, ExperimentRecord, PublicUrls};
+use tally_gemini::Model;
+use tally_store::jobs::Queues;
+use tally_store::{Store, StoreError};
 
 use crate::limits::{CallLimits, LimitSettings};
 use crate::metrics::Metrics;

@@ -30,8 +30,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use apalis::prelude::{BackendExt, Monitor, WorkerBuilder, WorkerBuilderExt};
-use tally::jobs::Queues;
-use tally::store::Store;
+use tally_store::Store;
+use tally_store::jobs::Queues;
 
 pub use context::Context;
 pub use metrics::Metrics;
@@ -153,7 +153,7 @@ impl Worker {
 /// Connects the store and builds the queues of `settings`' namespace.
 pub async fn connect(
     settings: &WorkerSettings,
-) -> Result<(Store, Queues), tally::store::StoreError> {
+) -> Result<(Store, Queues), tally_store::StoreError> {
     let store = Store::connect(&settings.store).await?;
     let queues = Queues::new(&store, settings.queues);
     Ok((store, queues))

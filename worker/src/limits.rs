@@ -19,8 +19,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rand::Rng;
-use tally::run::{ExperimentId, ExperimentRecord};
-use tally::store::{LeaseRequest, RecordStart, Store, StoreError};
+use tally_core::run::{ExperimentId, ExperimentRecord};
+use tally_store::{LeaseRequest, RecordStart, Store, StoreError};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Experiments remembered before the table is cleared (finished experiments' entries

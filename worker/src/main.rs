@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use tally::gemini::GeminiClient;
+use tally_gemini::GeminiClient;
 use tally_worker::pacer::Pacer;
 use tally_worker::{Context, Metrics, Worker, WorkerSettings, connect, metrics};
 
@@ -17,7 +17,7 @@ async fn main() {
 
 async fn run() -> Result<(), String> {
     let settings = WorkerSettings::from_env().map_err(|e| e.to_string())?;
-    tally::telemetry::init(settings.log_format);
+    tally_daemon::telemetry::init(settings.log_format);
     let (store, queues) = connect(&settings)
         .await
         .map_err(|e| format!("Redis: {e}"))?;
@@ -55,7 +55,7 @@ async fn run() -> Result<(), String> {
         settings.shutdown_grace,
     );
     let shutdown = async move {
-        tally::shutdown::signal().await;
+        tally_daemon::shutdown::signal().await;
         let _ = stop.send(true);
     };
     drop(stopped);

@@ -16,8 +16,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use tally::gemini::{AttemptReport, BoxFuture, CallGate};
-use tally::store::Store;
+use tally_gemini::{AttemptReport, BoxFuture, CallGate};
+use tally_store::Store;
 
 use crate::metrics::Metrics;
 use crate::quotas::Quotas;

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde::Deserialize;
-use tally::store::{ModelPace, Slowdown};
+use tally_store::{ModelPace, Slowdown};
 
 const BUILT_IN: &str = include_str!("../quotas.toml");
 

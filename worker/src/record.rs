@@ -4,11 +4,11 @@
 //! and a message, so every record reaches a final state.
 
 use chrono::Utc;
-use tally::contract::{ModelConfig, TokenUsage};
-use tally::dataset::DatasetRecord;
-use tally::evaluators::{self, Outcome};
-use tally::gemini::{Answer, GenerationSettings, Page};
-use tally::run::{ExperimentRecord, RecordError, RecordResult, RecordStatus};
+use tally_core::contract::{ModelConfig, TokenUsage};
+use tally_core::dataset::DatasetRecord;
+use tally_core::evaluators::{self, Outcome};
+use tally_core::run::{ExperimentRecord, RecordError, RecordResult, RecordStatus};
+use tally_gemini::{Answer, GenerationSettings, Page};
 
 use crate::context::Context;
 

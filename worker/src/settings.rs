@@ -3,12 +3,12 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use tally::dataset::{DataDir, DataDirError};
-use tally::gemini::{ConfigError, GeminiConfig};
-use tally::jobs::QueueSettings;
-use tally::run::PublicUrls;
-use tally::store::{InvalidStoreSetting, StoreSettings};
-use tally::telemetry::{LOG_FORMAT_ENV, LogFormat};
+use tally_core::dataset::{DataDir, DataDirError};
+use tally_core::run::PublicUrls;
+use tally_daemon::telemetry::{LOG_FORMAT_ENV, LogFormat};
+use tally_gemini::{ConfigError, GeminiConfig};
+use tally_store::jobs::QueueSettings;
+use tally_store::{InvalidStoreSetting, StoreSettings};
 
 use crate::limits::LimitSettings;
 use crate::quotas::{Quotas, QuotasError};

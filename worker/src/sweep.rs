@@ -12,9 +12,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use tally::contract::RunStatus;
-use tally::store::RunFilter;
-use tally::submission::enqueue_plans;
+use tally_core::contract::RunStatus;
+use tally_store::RunFilter;
+use tally_store::submission::enqueue_plans;
 
 use crate::context::Context;
 
@@ -65,7 +65,7 @@ pub async fn sweep_once(
 
 /// Vacuums the job bookkeeping of retired runs and prunes expired runs from the
 /// indexes.
-pub async fn retention_once(context: &Context) -> Result<(), tally::store::StoreError> {
+pub async fn retention_once(context: &Context) -> Result<(), tally_store::StoreError> {
     let now = Utc::now();
     let vacuumed = context
         .store

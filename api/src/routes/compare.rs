@@ -9,9 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
-use tally::contract::ExperimentSummary;
-use tally::evaluators::{Compute, Evaluations, OVERALL_ACCURACY, by_name, diff};
-use tally::run::{ExperimentId, ExperimentPhase, RecordResult, RecordStatus};
+use tally_core::contract::ExperimentSummary;
+use tally_core::evaluators::{Compute, Evaluations, OVERALL_ACCURACY, by_name, diff};
+use tally_core::run::{ExperimentId, ExperimentPhase, RecordResult, RecordStatus};
 
 use crate::bootstrap::{Interval, RESAMPLES, SEED, paired_bootstrap};
 use crate::error::ApiError;
@@ -248,7 +248,7 @@ fn differences(
 
 /// Paths where any answer's reports differ from the first answer that has reports.
 fn differing_fields(found: &[Option<&RecordResult>]) -> Vec<String> {
-    let outputs: Vec<&[tally::extraction::Report]> = found
+    let outputs: Vec<&[tally_core::extraction::Report]> = found
         .iter()
         .filter_map(|r| r.and_then(|r| r.output.as_deref()))
         .collect();

@@ -1,5 +1,5 @@
 //! Datasets: the list, one dataset's versions, and import of a folder under the data
-//! directory (`tally::dataset::import`): 201 for a new version, 200 when identical
+//! directory (`tally_store::import`): 201 for a new version, 200 when identical
 //! content is already a version, 422 with every problem of the folder.
 
 use axum::Json;
@@ -8,9 +8,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::Value;
-use tally::contract::DatasetName;
-use tally::dataset::{ContentHash, import as import_folder};
-use tally::store::DatasetVersion;
+use tally_core::contract::DatasetName;
+use tally_core::dataset::ContentHash;
+use tally_store::DatasetVersion;
+use tally_store::import as import_folder;
 
 use crate::error::ApiError;
 use crate::extract::{Body, Params};
@@ -138,7 +139,7 @@ fn import_path(body: &[u8]) -> Result<String, ApiError> {
         _ => Err(ApiError::Invalid(
             errors
                 .into_iter()
-                .map(|(field, message)| tally::contract::FieldError { field, message })
+                .map(|(field, message)| tally_core::contract::FieldError { field, message })
                 .collect(),
         )),
     }

@@ -6,8 +6,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use tally::run::{ExperimentId, RecordResult};
-use tally::store::ExperimentView;
+use tally_core::run::{ExperimentId, RecordResult};
+use tally_store::ExperimentView;
 
 use crate::backend::Connected;
 use crate::error::ApiError;

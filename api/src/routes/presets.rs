@@ -1,9 +1,9 @@
-//! `GET /api/v1/presets`: the quick presets (`tally::presets`), so every client (the
+//! `GET /api/v1/presets`: the quick presets (`tally_core::presets`), so every client (the
 //! run page, the CLI, scripts) offers the same named sets of model configurations.
 
 use axum::Json;
 use serde::Serialize;
-use tally::presets::{Preset, presets};
+use tally_core::presets::{Preset, presets};
 
 use crate::error::ApiError;
 use crate::extract::Params;

@@ -7,7 +7,7 @@
 //! - `GET …/records/{id}/pages/{n}` (n from 1): the page image's bytes (PNG or JPEG).
 //!
 //! Images are read from the data directory with the same refusals as every other
-//! image read (`tally::dataset::read_local_image`: no `..`, no absolute path, no
+//! image read (`tally_core::dataset::read_local_image`: no `..`, no absolute path, no
 //! symlink out, PNG/JPEG only). Both routes sit behind `X-API-Key` like all data: the
 //! UI fetches pages with the key and shows them through `blob:` URLs.
 
@@ -18,8 +18,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use tally::contract::DatasetName;
-use tally::dataset::{DatasetRecord, ImageRef, read_local_image};
+use tally_core::contract::DatasetName;
+use tally_core::dataset::{DatasetRecord, ImageRef, read_local_image};
 
 use crate::error::ApiError;
 use crate::extract::Params;

@@ -6,10 +6,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use tally::contract::RunStatus;
-use tally::jobs::FinalizeJob;
-use tally::run::RunId;
-use tally::store::{CancelOutcome, ExperimentView, RunFilter, RunView};
+use tally_core::contract::RunStatus;
+use tally_core::run::RunId;
+use tally_store::jobs::FinalizeJob;
+use tally_store::{CancelOutcome, ExperimentView, RunFilter, RunView};
 
 use crate::backend::Connected;
 use crate::error::ApiError;

@@ -1,6 +1,6 @@
 //! Schedules through the API: list, one, create, replace, pause, resume, delete.
 //!
-//! Definitions are validated by `tally::schedule::Schedule` (every problem named by
+//! Definitions are validated by `tally_core::schedule::Schedule` (every problem named by
 //! its field path, `cron` included) and stored by the store's compare-and-set edits,
 //! which also mark the schedule as the API's (the schedules file stops changing it).
 //! A view adds what people need to trust a schedule: its next fire times, its latest
@@ -16,9 +16,9 @@ use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
-use tally::contract::{FieldError, RunStatus};
-use tally::schedule::{Schedule, ScheduleName};
-use tally::store::{RunView, ScheduleOrigin, ScheduleView, SkippedSlots};
+use tally_core::contract::{FieldError, RunStatus};
+use tally_core::schedule::{Schedule, ScheduleName};
+use tally_store::{RunView, ScheduleOrigin, ScheduleView, SkippedSlots};
 
 use crate::auth::Caller;
 use crate::backend::Connected;

@@ -1,5 +1,5 @@
 //! `POST /api/v1/experiments/run` and `/run-async`: validate, record the run, enqueue
-//! its plan jobs (through `tally::submission::submit`, shared with the scheduler).
+//! its plan jobs (through `tally_store::submission::submit`, shared with the scheduler).
 //!
 //! The submission runs in a task of its own: a client that disconnects mid-request
 //! cannot cut it between storing the run and enqueueing its jobs, and a client that
@@ -12,10 +12,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use sha2::{Digest, Sha256};
-use tally::contract::{ExperimentRequest, RunAccepted};
-use tally::run::{RunId, Submitter};
-use tally::store::IdempotencyKey;
-use tally::submission::{DEFAULT_MAX_CHUNK_SIZE, Submission, Submitted, submit};
+use tally_core::contract::{ExperimentRequest, RunAccepted};
+use tally_core::run::{RunId, Submitter};
+use tally_store::IdempotencyKey;
+use tally_store::submission::{DEFAULT_MAX_CHUNK_SIZE, Submission, Submitted, submit};
 use tokio::time::Instant;
 
 use crate::auth::Caller;

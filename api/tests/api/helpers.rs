@@ -7,16 +7,16 @@ use std::time::Duration;
 
 use chrono::Utc;
 use serde_json::{Value, json};
-use tally::contract::{DatasetName, ExperimentStatus, TokenUsage};
-use tally::dataset::DatasetRecord;
-use tally::evaluators::{Outcome, evaluate_record};
-use tally::extraction::Report;
-use tally::run::{
+use tally_api::{ApiKeys, Application, LogFormat, Settings};
+use tally_core::contract::{DatasetName, ExperimentStatus, TokenUsage};
+use tally_core::dataset::DatasetRecord;
+use tally_core::evaluators::{Outcome, evaluate_record};
+use tally_core::extraction::Report;
+use tally_core::run::{
     ExperimentId, PublicUrls, RecordError, RecordResult, RecordStatus, RunId, SummaryContext,
     assemble_response, summarize_experiment,
 };
-use tally::store::{LeaseRequest, Namespace, RecordStart, Store, StoreSettings};
-use tally_api::{ApiKeys, Application, LogFormat, Settings};
+use tally_store::{LeaseRequest, Namespace, RecordStart, Store, StoreSettings};
 
 pub const KEY_NAME: &str = "ci";
 pub const KEY: &str = "ci-key-0123456789abcdef";

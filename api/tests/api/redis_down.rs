@@ -59,7 +59,7 @@ async fn unreachable_redis_is_503_and_the_api_recovers() {
     let relay = Relay::start("127.0.0.1:6379".to_string()).await;
     let redis_url = format!("redis://127.0.0.1:{}", relay.port);
     let app = spawn_app_with(move |s| {
-        s.store.redis_url = tally::store::RedisUrl::parse(&redis_url).unwrap();
+        s.store.redis_url = tally_store::RedisUrl::parse(&redis_url).unwrap();
     })
     .await;
     let unavailable = json!({"error": {"code": "unavailable",

@@ -4,12 +4,12 @@
 use chrono::{DateTime, Datelike, Duration, SubsecRound, Timelike, Utc, Weekday};
 use reqwest::Method;
 use serde_json::{Value, json};
-use tally::contract::ExperimentRequest;
-use tally::jobs::{QueueSettings, Queues};
-use tally::run::{RunId, Submitter};
-use tally::schedule::ScheduleName;
-use tally::store::SkippedSlots;
-use tally::submission::{DEFAULT_MAX_CHUNK_SIZE, Submission, submit};
+use tally_core::contract::ExperimentRequest;
+use tally_core::run::{RunId, Submitter};
+use tally_core::schedule::ScheduleName;
+use tally_store::SkippedSlots;
+use tally_store::jobs::{QueueSettings, Queues};
+use tally_store::submission::{DEFAULT_MAX_CHUNK_SIZE, Submission, submit};
 
 use crate::docs::check;
 use crate::helpers::{KEY, SAMPLE, TestApp, error_of, spawn_app, wrong_answer};

@@ -4,8 +4,8 @@
 
 use serde_json::{Value, json};
 
-use tally::contract::DatasetName;
-use tally::dataset::{ContentHash, DatasetRecord};
+use tally_core::contract::DatasetName;
+use tally_core::dataset::{ContentHash, DatasetRecord};
 
 use crate::helpers::{SAMPLE, error_of, spawn_app, spawn_app_with};
 

@@ -5,10 +5,10 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use tally::contract::ExperimentRequest;
-use tally::jobs::{QueueSettings, Queues};
-use tally::run::{RunId, Submitter};
-use tally::submission::{DEFAULT_MAX_CHUNK_SIZE, Submission, submit};
+use tally_core::contract::ExperimentRequest;
+use tally_core::run::{RunId, Submitter};
+use tally_store::jobs::{QueueSettings, Queues};
+use tally_store::submission::{DEFAULT_MAX_CHUNK_SIZE, Submission, submit};
 use tally_test_support::pipeline::{API_KEY, Harness};
 
 use crate::webdriver::Browser;

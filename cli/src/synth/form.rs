@@ -6,8 +6,8 @@
 //! polling staff are in the handwriting face, in Arabic digits (or Thai digits, for
 //! units whose staff write them) with the amount in Thai words in brackets.
 
-use tally::extraction::FormType;
-use tally::thai_words;
+use tally_core::extraction::FormType;
+use tally_core::thai_words;
 
 use super::dice::Dice;
 use super::fonts::Fonts;

@@ -23,8 +23,8 @@ mod units;
 use std::path::PathBuf;
 
 use serde_json::json;
-use tally::dataset::{DATA_DIR_ENV, DatasetName, DatasetRecord, RecordInput};
-use tally::extraction::FormType;
+use tally_core::dataset::{DATA_DIR_ENV, DatasetName, DatasetRecord, RecordInput};
+use tally_core::extraction::FormType;
 
 use dice::{Dice, Purpose};
 use fonts::{FontError, Fonts};

@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use tally::dataset::{DatasetRecord, RECORDS_FILE};
+use tally_core::dataset::{DatasetRecord, RECORDS_FILE};
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {

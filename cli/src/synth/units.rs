@@ -9,10 +9,10 @@
 //! exactly one thing real forms sometimes break: ballots used ≠ voters present.
 
 use serde_json::{Value, json};
-use tally::extraction::{
+use tally_core::extraction::{
     BallotStatistics, Count, FormInfo, FormType, Report, VoteResult, VoterStatistics,
 };
-use tally::thai_words;
+use tally_core::thai_words;
 
 use super::dice::{Dice, Purpose};
 use super::names::{FEMALE_FIRST, MALE_FIRST, PARTIES, SURNAMES, full_name};

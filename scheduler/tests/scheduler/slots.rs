@@ -5,10 +5,10 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use chrono::{Datelike, Weekday};
-use tally::schedule::Slot;
-use tally::store::{SkippedSlots, SlotClaim};
-use tally::submission::{Submission, submit};
+use tally_core::schedule::Slot;
 use tally_scheduler::RetryPolicy;
+use tally_store::submission::{Submission, submit};
+use tally_store::{SkippedSlots, SlotClaim};
 
 use crate::support::*;
 
@@ -260,13 +260,13 @@ async fn a_replica_that_died_between_claim_and_record_is_healed_without_a_second
             .unwrap(),
         SlotClaim::Won
     );
-    let queues = tally::jobs::Queues::new(&env.store, Default::default());
+    let queues = tally_store::jobs::Queues::new(&env.store, Default::default());
     let orphan = submit(
         &env.store,
         &queues,
         Submission {
             request: weekly.request.clone(),
-            submitter: tally::run::Submitter {
+            submitter: tally_core::run::Submitter {
                 api_key_name: None,
                 schedule: Some(weekly.name.to_string()),
             },
@@ -343,7 +343,7 @@ async fn a_slot_whose_dataset_is_unknown_fails_once_and_creates_nothing() {
     let env = TestEnv::new(monday(0) - chrono::Duration::hours(1)).await;
     let mut value = weekly_monitoring(None).to_json();
     value["request"]["dataset_name"] = serde_json::json!("no-such-dataset");
-    let schedule = tally::schedule::Schedule::from_json(&value).unwrap();
+    let schedule = tally_core::schedule::Schedule::from_json(&value).unwrap();
     let scheduler = env.scheduler(RetryPolicy::default());
     scheduler
         .seed(std::slice::from_ref(&schedule))

@@ -2,8 +2,8 @@
 //! who wins between the schedules file and the API.
 
 use serde_json::json;
-use tally::schedule::Schedule;
-use tally::store::{ScheduleOrigin, SeedOutcome};
+use tally_core::schedule::Schedule;
+use tally_store::{ScheduleOrigin, SeedOutcome};
 
 use crate::support::*;
 

@@ -11,17 +11,18 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Value, json};
-use tally::contract::ExperimentStatus;
-use tally::dataset::{DataDir, import};
-use tally::evaluators::{Outcome, evaluate_record};
-use tally::jobs::{QueueSettings, Queues};
-use tally::run::{
+use tally_core::contract::ExperimentStatus;
+use tally_core::dataset::DataDir;
+use tally_core::evaluators::{Outcome, evaluate_record};
+use tally_core::run::{
     PublicUrls, RecordError, RecordResult, RecordStatus, RunId, SummaryContext, assemble_response,
     summarize_experiment,
 };
-use tally::schedule::Schedule;
-use tally::store::{Namespace, RunView, Store, StoreSettings};
+use tally_core::schedule::Schedule;
 use tally_scheduler::{AlertSender, ManualClock, Metrics, RetryPolicy, Scheduler, SchedulerConfig};
+use tally_store::import;
+use tally_store::jobs::{QueueSettings, Queues};
+use tally_store::{Namespace, RunView, Store, StoreSettings};
 use tokio::sync::Notify;
 
 pub const SAMPLE_DATASET: &str = "vote-extraction-bangbamru-1-10";
@@ -135,7 +136,8 @@ pub fn weekly_monitoring(webhook_url: Option<&str>) -> Schedule {
 
 fn default_schedule_json() -> Value {
     let text = include_str!("../../../deploy/schedules.toml");
-    let schedules = tally::schedule::parse_schedules_file("deploy/schedules.toml", text).unwrap();
+    let schedules =
+        tally_core::schedule::parse_schedules_file("deploy/schedules.toml", text).unwrap();
     schedules[0].to_json()
 }
 

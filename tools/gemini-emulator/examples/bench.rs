@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant};
 
 use gemini_emulator::{EmulatorConfig, fixtures};
-use tally::gemini::{GeminiClient, GeminiConfig, GenerationSettings, Page, SecretString};
+use tally_gemini::{GeminiClient, GeminiConfig, GenerationSettings, Page, SecretString};
 
 const MODEL: &str = "gemini-2.5-flash";
 

@@ -140,14 +140,14 @@ fn seeded_for(model_id: &str, facts: &RequestFacts) -> SeededRng {
 }
 
 /// `emulated-<random>`: the prefix is how a client tells an emulated answer from
-/// Gemini's (`tally::gemini::Answer::emulated`), so no emulated result can pass for
+/// Gemini's (`tally_gemini::Answer::emulated`), so no emulated result can pass for
 /// a real one.
 fn response_id(rng: &mut SeededRng) -> String {
     use base64::Engine;
     let bytes: Vec<u8> = (0..2).flat_map(|_| rng.next_u64().to_le_bytes()).collect();
     format!(
         "{}{}",
-        tally::gemini::EMULATED_RESPONSE_ID_PREFIX,
+        tally_gemini::EMULATED_RESPONSE_ID_PREFIX,
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes[..16])
     )
 }

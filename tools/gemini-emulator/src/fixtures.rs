@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
-use tally::dataset::DatasetRecord;
+use tally_core::dataset::DatasetRecord;
 
 /// A valid grayscale PNG whose pixels depend on `seed` (distinct seeds → distinct
 /// bytes → distinct image hashes).

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use tally::dataset::DatasetRecord;
+use tally_core::dataset::DatasetRecord;
 
 use crate::validate::ImageRef;
 

@@ -30,7 +30,7 @@ async fn main() -> ExitCode {
     };
     let address = listener.local_addr().unwrap_or(address);
     tracing::info!(%address, models = config.models.len(), "gemini-emulator listening (answers are emulated)");
-    match gemini_emulator::serve(config, listener, tally::shutdown::signal()).await {
+    match gemini_emulator::serve(config, listener, tally_daemon::shutdown::signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("gemini-emulator: {error}");

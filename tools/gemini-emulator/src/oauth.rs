@@ -14,7 +14,7 @@ use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
-use tally::gemini::ServiceAccountKey;
+use tally_gemini::ServiceAccountKey;
 
 use crate::faults::lock;
 

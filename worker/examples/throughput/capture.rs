@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use tally::dataset::DatasetRecord;
-use tally::gemini::{GeminiClient, GeminiConfig, GenerationSettings, Page, SecretString};
+use tally_core::dataset::DatasetRecord;
+use tally_gemini::{GeminiClient, GeminiConfig, GenerationSettings, Page, SecretString};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 

@@ -23,10 +23,10 @@ mod phases;
 
 use std::path::{Path, PathBuf};
 
-use tally::contract::ExperimentRequest;
-use tally::dataset::{DataDir, DatasetRecord};
-use tally::jobs::{QueueSettings, Queues};
-use tally::store::{Namespace, Store, StoreSettings};
+use tally_core::contract::ExperimentRequest;
+use tally_core::dataset::{DataDir, DatasetRecord};
+use tally_store::jobs::{QueueSettings, Queues};
+use tally_store::{Namespace, Store, StoreSettings};
 
 use fleet::{Emulator, Setup};
 use phases::{Bench, MODEL};
@@ -103,14 +103,14 @@ async fn run(args: &[String]) -> Result<(), String> {
         .get_multiplexed_async_connection()
         .await
         .map_err(|e| e.to_string())?;
-    let name = tally::dataset::DatasetName::parse(dataset).map_err(|e| e.to_string())?;
+    let name = tally_core::dataset::DatasetName::parse(dataset).map_err(|e| e.to_string())?;
     let imported = store
         .latest_dataset_version(&name)
         .await
         .map_err(|e| e.to_string())?;
     if imported.is_none() {
         let data = DataDir::open(Path::new(data_dir)).map_err(|e| e.to_string())?;
-        tally::dataset::import(&store, &data, dataset)
+        tally_store::import(&store, &data, dataset)
             .await
             .map_err(|e| e.to_string())?;
     }

@@ -6,11 +6,11 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use tally::contract::ExperimentRequest;
-use tally::jobs::Queues;
-use tally::run::{ExperimentId, RunId, Submitter};
-use tally::store::Store;
-use tally::submission::{DEFAULT_MAX_CHUNK_SIZE, Submission, submit};
+use tally_core::contract::ExperimentRequest;
+use tally_core::run::{ExperimentId, RunId, Submitter};
+use tally_store::Store;
+use tally_store::jobs::Queues;
+use tally_store::submission::{DEFAULT_MAX_CHUNK_SIZE, Submission, submit};
 
 use crate::fleet::{Emulator, Setup, WorkerPlan, Workers, redis_stats, rss_mib};
 
@@ -303,7 +303,7 @@ impl Bench {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         // Cancelled and drained, so that no later measurement inherits its jobs.
-        tally::submission::cancel(&self.store, &self.queues, &run)
+        tally_store::submission::cancel(&self.store, &self.queues, &run)
             .await
             .map_err(|e| e.to_string())?;
         let drained = Instant::now();

@@ -16,9 +16,9 @@ use std::sync::Arc;
 use apalis::prelude::Data;
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
-use tally::dataset::DatasetRecord;
-use tally::jobs::{ChunkJob, FinalizeJob};
-use tally::run::{ExperimentRecord, RecordResult, RecordStatus};
+use tally_core::dataset::DatasetRecord;
+use tally_core::run::{ExperimentRecord, RecordResult, RecordStatus};
+use tally_store::jobs::{ChunkJob, FinalizeJob};
 use tracing::Instrument;
 
 use super::{JobError, WINDOW};

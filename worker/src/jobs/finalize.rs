@@ -10,12 +10,12 @@
 use std::sync::Arc;
 
 use apalis::prelude::Data;
-use tally::contract::ExperimentStatus;
-use tally::jobs::FinalizeJob;
-use tally::run::{
+use tally_core::contract::ExperimentStatus;
+use tally_core::run::{
     RecordStatus, RunId, RunRecord, SummaryContext, assemble_response, summarize_experiment,
 };
-use tally::store::{ExperimentView, VacuumEntry};
+use tally_store::jobs::FinalizeJob;
+use tally_store::{ExperimentView, VacuumEntry};
 
 use super::JobError;
 use crate::context::Context;

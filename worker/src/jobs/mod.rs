@@ -10,8 +10,8 @@ pub mod chunk;
 pub mod finalize;
 pub mod plan;
 
-use tally::jobs::QueueError;
-use tally::store::StoreError;
+use tally_store::StoreError;
+use tally_store::jobs::QueueError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use apalis::prelude::Data;
-use tally::jobs::{ChunkJob, FinalizeJob, PlanJob};
+use tally_store::jobs::{ChunkJob, FinalizeJob, PlanJob};
 
 use super::{JobError, WINDOW};
 use crate::context::Context;

@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use tally::contract::{ExperimentStatus, RunStatus};
-use tally::store::CancelOutcome;
-use tally::submission::cancel;
+use tally_core::contract::{ExperimentStatus, RunStatus};
+use tally_store::CancelOutcome;
+use tally_store::submission::cancel;
 
 use crate::harness::{Harness, poll, request};
 

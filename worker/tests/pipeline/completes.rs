@@ -4,11 +4,11 @@
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
-use tally::contract::{ExperimentSummary, RunStatus};
-use tally::evaluators::{
+use tally_core::contract::{ExperimentSummary, RunStatus};
+use tally_core::evaluators::{
     BALLOT_ACCURACY_SCORE, EXACT_FORM_MATCH, MetricValue, VOTE_RESULTS_QUALITY,
 };
-use tally::run::{ExperimentId, RecordResult, RecordStatus};
+use tally_core::run::{ExperimentId, RecordResult, RecordStatus};
 
 use crate::harness::{Harness, WorkerOptions, request};
 

@@ -4,7 +4,7 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use tally::contract::RunStatus;
+use tally_core::contract::RunStatus;
 
 use crate::harness::{EMULATOR_KEY, Harness, poll, repo_datasets, request};
 

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use serde_json::json;
-use tally::contract::{ExperimentStatus, RunStatus};
+use tally_core::contract::{ExperimentStatus, RunStatus};
 
 use crate::harness::{Harness, request};
 

@@ -6,8 +6,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use tally::contract::RunStatus;
-use tally::run::{ExperimentId, RecordStatus, RunId};
+use tally_core::contract::RunStatus;
+use tally_core::run::{ExperimentId, RecordStatus, RunId};
 use tally_worker::limits::LimitSettings;
 use tally_worker::quotas::Quotas;
 

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use tally::contract::{ExperimentStatus, RunStatus};
-use tally::run::RecordStatus;
+use tally_core::contract::{ExperimentStatus, RunStatus};
+use tally_core::run::RecordStatus;
 
 use crate::harness::{Harness, SAMPLE, repo_datasets, request};
 

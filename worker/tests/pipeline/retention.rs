@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use tally::contract::RunStatus;
-use tally::run::RunId;
+use tally_core::contract::RunStatus;
+use tally_core::run::RunId;
 
 use crate::harness::{Harness, WorkerOptions, poll, request};
 
@@ -103,7 +103,7 @@ async fn an_expired_run_leaves_nothing_and_a_live_run_is_untouched() {
     assert!(harness.store.run(&finished).await.unwrap().is_none());
     let listed = harness
         .store
-        .list_runs(&tally::store::RunFilter::default(), 0, 100)
+        .list_runs(&tally_store::RunFilter::default(), 0, 100)
         .await
         .unwrap();
     assert_eq!(

@@ -2,7 +2,7 @@
 //! empty for unknown pages, streamable, with realistic usage and quota errors.
 
 use serde_json::{Value, json};
-use tally::gemini::GenerationSettings;
+use tally_gemini::GenerationSettings;
 
 use crate::support::*;
 
@@ -55,9 +55,9 @@ async fn same_request_and_seed_give_the_same_answer() {
 
 /// Exact-match accuracy of `model` over `records`.
 async fn accuracy(
-    client: &tally::gemini::GeminiClient,
+    client: &tally_gemini::GeminiClient,
     root: &std::path::Path,
-    records: &[tally::dataset::DatasetRecord],
+    records: &[tally_core::dataset::DatasetRecord],
     model: &str,
 ) -> f64 {
     let mut correct = 0;
@@ -98,7 +98,7 @@ async fn unknown_pages_get_an_answer_with_nothing_filled_in() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("stranger.png"), png(999)).unwrap();
     let emulator = start(test_config()).await;
-    let page = tally::gemini::Page::from_dataset_path(dir.path(), "stranger.png");
+    let page = tally_gemini::Page::from_dataset_path(dir.path(), "stranger.png");
     let extraction = client(&emulator)
         .extract(&[page], &settings("gemini-2.5-flash"))
         .await
@@ -206,7 +206,7 @@ async fn streaming_sends_server_sent_events_with_cumulative_usage() {
         .filter_map(|c| c["candidates"][0]["content"]["parts"][0]["text"].as_str())
         .collect();
     assert!(
-        tally::extraction::parse_reports(&answer).is_ok(),
+        tally_core::extraction::parse_reports(&answer).is_ok(),
         "{answer}"
     );
     let last = chunks.last().unwrap();

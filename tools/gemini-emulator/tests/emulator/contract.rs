@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tally::gemini::{FailureKind, GenerationSettings, ModelFailure};
+use tally_gemini::{FailureKind, GenerationSettings, ModelFailure};
 
 use crate::support::*;
 
@@ -15,7 +15,7 @@ struct Setup {
     _dir: tempfile::TempDir,
     emulator: gemini_emulator::RunningEmulator,
     inspect: Inspect,
-    pages: Vec<tally::gemini::Page>,
+    pages: Vec<tally_gemini::Page>,
 }
 
 async fn setup() -> Setup {
@@ -113,7 +113,7 @@ async fn every_generation_setting_reaches_the_request() {
     assert_eq!(config["responseMimeType"], "application/json");
     assert_eq!(
         config["responseSchema"],
-        tally::extraction::response_schema()
+        tally_core::extraction::response_schema()
     );
     let parts = logged[0]["body"]["contents"][0]["parts"]
         .as_array()
@@ -294,8 +294,8 @@ async fn an_invalid_argument_fails_fast() {
 async fn a_wrong_api_key_fails_fast_and_is_never_echoed() {
     let s = setup().await;
     let client = client_with(&s.emulator, |c| {
-        c.backend = tally::gemini::Backend::Developer {
-            api_key: tally::gemini::SecretString::new("AIza-wrong-key"),
+        c.backend = tally_gemini::Backend::Developer {
+            api_key: tally_gemini::SecretString::new("AIza-wrong-key"),
         };
     });
     let failure = client

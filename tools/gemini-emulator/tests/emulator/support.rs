@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use gemini_emulator::{EmulatorConfig, RunningEmulator};
 use serde_json::{Value, json};
-use tally::dataset::DatasetRecord;
-use tally::gemini::{
+use tally_core::dataset::DatasetRecord;
+use tally_gemini::{
     GeminiClient, GeminiConfig, GenerationSettings, Page, RetryPolicy, SecretString,
 };
 

@@ -10,7 +10,7 @@ use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::RsaKeyPair;
 use base64::Engine;
 use serde_json::json;
-use tally::gemini::{
+use tally_gemini::{
     Backend, FailureKind, GeminiClient, GeminiConfig, SecretString, VertexCredentials,
 };
 
@@ -38,7 +38,7 @@ struct Vertex {
     dir: tempfile::TempDir,
     emulator: gemini_emulator::RunningEmulator,
     inspect: Inspect,
-    pages: Vec<tally::gemini::Page>,
+    pages: Vec<tally_gemini::Page>,
     key: PathBuf,
 }
 
@@ -213,7 +213,7 @@ async fn gs_uris_reach_vertex_as_file_data() {
         v.emulator.base_url(),
         VertexCredentials::ServiceAccountKey(v.key.clone()),
     );
-    let pages = [tally::gemini::Page::from_dataset_path(
+    let pages = [tally_gemini::Page::from_dataset_path(
         v.dir.path(),
         "gs://forms/unit7_page1.png",
     )];

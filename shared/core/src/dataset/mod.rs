@@ -1,0 +1,23 @@
+//! Datasets: records with page images and the reports they should produce.
+//!
+//! - `record`: one record of `records.jsonl`.
+//! - `problem`: `Problem`, one thing wrong with a folder, located by file and line.
+//! - `image`: page image references and the checks that keep them inside the folder.
+//! - `hash`: `ContentHash`, the identity of a dataset's records and image bytes.
+//! - `loader`: `load(folder)`, which validates a whole folder or lists its problems.
+//! - `data_dir`: `DataDir`, the configured folder that holds dataset folders.
+
+mod data_dir;
+mod hash;
+mod image;
+mod loader;
+mod problem;
+mod record;
+
+pub use crate::contract::DatasetName;
+pub use data_dir::{DATA_DIR_ENV, DataDir, DataDirError};
+pub use hash::{ContentHash, ContentHasher};
+pub use image::{ImageRef, read_local_image};
+pub use loader::{Dataset, RECORDS_FILE, load};
+pub use problem::Problem;
+pub use record::{DatasetRecord, RecordInput};

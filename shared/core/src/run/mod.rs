@@ -1,0 +1,28 @@
+//! Runs, experiments and record results: what the pipeline stores and reports.
+//!
+//! - `ids`: `RunId`, `ExperimentId`.
+//! - `model`: the stored records (`RunRecord`, `ExperimentRecord`, `RecordResult`) and
+//!   live `Progress`.
+//! - `response`: the run's `ExperimentResponse` from its experiment summaries.
+//! - `view`: `RunView`, a run with its status and timestamps.
+//! - `idempotency`: `IdempotencyKey`, how a repeated submission is recognised.
+//! - `summary`: an experiment's `ExperimentSummary` computed from its record results.
+
+mod idempotency;
+mod ids;
+mod model;
+mod response;
+mod summary;
+mod urls;
+mod view;
+
+pub use idempotency::IdempotencyKey;
+pub use ids::{ExperimentId, RunId};
+pub use model::{
+    DatasetPin, ExperimentPhase, ExperimentRecord, Progress, RecordError, RecordResult,
+    RecordStatus, RunRecord, Submitter,
+};
+pub use response::assemble_response;
+pub use summary::{SKIPPED, SummaryContext, summarize_experiment};
+pub use urls::PublicUrls;
+pub use view::RunView;

@@ -1,0 +1,263 @@
+//! Dataset versions: immutable, numbered 1, 2, 3 … per dataset name.
+//!
+//! Registering runs in two steps so that the large part never sits inside a script:
+//! 1. the records are pushed to a fresh staging list (with an expiry, so an upload cut
+//!    short leaves nothing behind for long);
+//! 2. one Lua script atomically either finds the content hash already registered
+//!    (and drops the staging list), or takes the next version number, renames the
+//!    staging list to the version's records list and writes the metadata.
+//!
+//! Concurrent imports therefore never share a number, and importing identical content
+//! twice yields one version. Records are stored as a list of JSON lines so a worker
+//! reads the first N of a version with one `LRANGE`.
+
+use chrono::{DateTime, Utc};
+use redis::Script;
+use serde::{Deserialize, Serialize};
+
+use super::error::corrupt;
+use super::{Store, StoreError};
+use tally_core::dataset::{ContentHash, DatasetName, DatasetRecord};
+
+/// Records pushed per `RPUSH` while staging: bounds the size of one command.
+const STAGING_CHUNK: usize = 500;
+/// A staging list outlives any real upload; the expiry only cleans up after a crash.
+const STAGING_TTL_SECONDS: u64 = 3600;
+
+/// The metadata of one registered dataset version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatasetVersion {
+    pub name: DatasetName,
+    pub version: u64,
+    /// Number of records.
+    pub size: u64,
+    pub content_hash: ContentHash,
+    pub created_at: DateTime<Utc>,
+    /// The folder it was imported from, relative to the data directory.
+    pub source: String,
+}
+
+/// The outcome of registering content: the version, and whether it is new.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registered {
+    pub version: DatasetVersion,
+    pub created: bool,
+}
+
+/// KEYS: by_hash, latest, versions, names, staging, records.
+/// ARGV: content hash, name, size, created_at, source.
+/// Returns {created (0/1), metadata JSON}.
+const REGISTER_SCRIPT: &str = r#"
+local existing = redis.call('HGET', KEYS[1], ARGV[1])
+if existing then
+  redis.call('DEL', KEYS[5])
+  return {0, redis.call('HGET', KEYS[3], existing)}
+end
+local size = tonumber(ARGV[3])
+if redis.call('LLEN', KEYS[5]) ~= size then
+  return redis.error_reply('staging list does not hold the ' .. ARGV[3] .. ' records sent')
+end
+local version = redis.call('INCR', KEYS[2])
+local meta = cjson.encode({name = ARGV[2], version = version, size = size,
+  content_hash = ARGV[1], created_at = ARGV[4], source = ARGV[5]})
+if size > 0 then
+  redis.call('RENAME', KEYS[5], KEYS[6])
+  redis.call('PERSIST', KEYS[6])
+end
+redis.call('HSET', KEYS[3], version, meta)
+redis.call('HSET', KEYS[1], ARGV[1], version)
+redis.call('SADD', KEYS[4], ARGV[2])
+return {1, meta}
+"#;
+
+impl Store {
+    /// Registers `records` (image paths already relative to the data directory) as the
+    /// next version of `name`, or returns the version that already has `content_hash`.
+    pub async fn register_dataset_version(
+        &self,
+        name: &DatasetName,
+        content_hash: &ContentHash,
+        source: &str,
+        records: &[DatasetRecord],
+    ) -> Result<Registered, StoreError> {
+        if let Some(version) = self.dataset_version_by_hash(name, content_hash).await? {
+            return Ok(Registered {
+                version,
+                created: false,
+            });
+        }
+        let mut conn = self.conn();
+        let staging_id: u64 = redis::cmd("INCR")
+            .arg(self.keys.dataset_staging_seq())
+            .query_async(&mut conn)
+            .await?;
+        let staging = self.keys.dataset_staging(staging_id);
+        let mut upload = redis::pipe();
+        for chunk in records.chunks(STAGING_CHUNK) {
+            let lines: Vec<String> = chunk.iter().map(record_line).collect();
+            upload.cmd("RPUSH").arg(&staging).arg(lines).ignore();
+        }
+        upload
+            .cmd("EXPIRE")
+            .arg(&staging)
+            .arg(STAGING_TTL_SECONDS)
+            .ignore();
+        upload.query_async::<()>(&mut conn).await?;
+
+        let (created, meta): (u8, String) = Script::new(REGISTER_SCRIPT)
+            .key(self.keys.dataset_by_hash(name))
+            .key(self.keys.dataset_latest(name))
+            .key(self.keys.dataset_versions(name))
+            .key(self.keys.dataset_names())
+            .key(&staging)
+            .key(self.keys.dataset_records(name, content_hash))
+            .arg(content_hash.as_str())
+            .arg(name.as_str())
+            .arg(records.len())
+            .arg(Utc::now().to_rfc3339())
+            .arg(source)
+            .invoke_async(&mut conn)
+            .await?;
+        let version = parse_meta(&self.keys.dataset_versions(name), &meta)?;
+        Ok(Registered {
+            version,
+            created: created == 1,
+        })
+    }
+
+    /// Names of all datasets with at least one version, sorted.
+    pub async fn dataset_names(&self) -> Result<Vec<DatasetName>, StoreError> {
+        let key = self.keys.dataset_names();
+        self.sorted_members(&key, DatasetName::parse).await
+    }
+
+    /// All versions of `name`, oldest first (empty when the dataset is unknown).
+    pub async fn dataset_versions(
+        &self,
+        name: &DatasetName,
+    ) -> Result<Vec<DatasetVersion>, StoreError> {
+        let key = self.keys.dataset_versions(name);
+        let raw: Vec<(u64, String)> = redis::cmd("HGETALL")
+            .arg(&key)
+            .query_async(&mut self.conn())
+            .await?;
+        let mut versions = raw
+            .iter()
+            .map(|(_, meta)| parse_meta(&key, meta))
+            .collect::<Result<Vec<_>, _>>()?;
+        versions.sort_by_key(|v| v.version);
+        Ok(versions)
+    }
+
+    /// One version's metadata, if it exists.
+    pub async fn dataset_version(
+        &self,
+        name: &DatasetName,
+        version: u64,
+    ) -> Result<Option<DatasetVersion>, StoreError> {
+        let key = self.keys.dataset_versions(name);
+        let raw: Option<String> = redis::cmd("HGET")
+            .arg(&key)
+            .arg(version)
+            .query_async(&mut self.conn())
+            .await?;
+        raw.map(|meta| parse_meta(&key, &meta)).transpose()
+    }
+
+    /// The newest version of `name`, if it has any.
+    pub async fn latest_dataset_version(
+        &self,
+        name: &DatasetName,
+    ) -> Result<Option<DatasetVersion>, StoreError> {
+        let latest: Option<u64> = redis::cmd("GET")
+            .arg(self.keys.dataset_latest(name))
+            .query_async(&mut self.conn())
+            .await?;
+        match latest {
+            Some(version) => self.dataset_version(name, version).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The first `limit` records of a version (all of them when `limit` is `None`),
+    /// in file order; `None` when the version does not exist.
+    pub async fn dataset_records(
+        &self,
+        name: &DatasetName,
+        version: u64,
+        limit: Option<usize>,
+    ) -> Result<Option<Vec<DatasetRecord>>, StoreError> {
+        let Some(meta) = self.dataset_version(name, version).await? else {
+            return Ok(None);
+        };
+        let key = self.keys.dataset_records(name, &meta.content_hash);
+        let stop: isize = match limit {
+            Some(0) => return Ok(Some(Vec::new())),
+            Some(n) => isize::try_from(n).map_or(-1, |n| n - 1),
+            None => -1,
+        };
+        let lines: Vec<String> = redis::cmd("LRANGE")
+            .arg(&key)
+            .arg(0)
+            .arg(stop)
+            .query_async(&mut self.conn())
+            .await?;
+        let records = lines
+            .iter()
+            .map(|line| serde_json::from_str(line).map_err(|e| corrupt(&key, e)))
+            .collect::<Result<Vec<DatasetRecord>, _>>()?;
+        Ok(Some(records))
+    }
+
+    async fn dataset_version_by_hash(
+        &self,
+        name: &DatasetName,
+        content_hash: &ContentHash,
+    ) -> Result<Option<DatasetVersion>, StoreError> {
+        let version: Option<u64> = redis::cmd("HGET")
+            .arg(self.keys.dataset_by_hash(name))
+            .arg(content_hash.as_str())
+            .query_async(&mut self.conn())
+            .await?;
+        match version {
+            Some(version) => self.dataset_version(name, version).await,
+            None => Ok(None),
+        }
+    }
+}
+
+fn record_line(record: &DatasetRecord) -> String {
+    // Cannot fail: the record holds only strings, numbers and JSON values.
+    serde_json::to_string(record).unwrap_or_default()
+}
+
+fn parse_meta(key: &str, meta: &str) -> Result<DatasetVersion, StoreError> {
+    serde_json::from_str(meta).map_err(|e| corrupt(key, e))
+}
+
+impl Store {
+    /// Records `[start, end)` of the version with `content_hash` (a chunk of a run's
+    /// sample), read with one `LRANGE`.
+    pub async fn dataset_record_range(
+        &self,
+        name: &DatasetName,
+        content_hash: &ContentHash,
+        start: u64,
+        end: u64,
+    ) -> Result<Vec<DatasetRecord>, StoreError> {
+        if end <= start {
+            return Ok(Vec::new());
+        }
+        let key = self.keys.dataset_records(name, content_hash);
+        let lines: Vec<String> = redis::cmd("LRANGE")
+            .arg(&key)
+            .arg(start)
+            .arg(end - 1)
+            .query_async(&mut self.conn())
+            .await?;
+        lines
+            .iter()
+            .map(|line| serde_json::from_str(line).map_err(|e| corrupt(&key, e)))
+            .collect()
+    }
+}

@@ -1,0 +1,114 @@
+//! `import`: a dataset folder under the data directory → a registered version.
+//!
+//! The folder is validated in full first (nothing is stored when any line is bad);
+//! then its records are stored with image paths rewritten relative to the data
+//! directory, so workers resolve them against their own `TALLY_DATA_DIR`. Images
+//! themselves stay on disk (or at their `gs://` / `https://` URI).
+
+use serde::Serialize;
+
+use crate::{Store, StoreError};
+use tally_core::contract::{DatasetName, ValueError};
+use tally_core::dataset::ContentHash;
+use tally_core::dataset::DatasetRecord;
+use tally_core::dataset::ImageRef;
+use tally_core::dataset::Problem;
+use tally_core::dataset::{DataDir, DataDirError};
+use tally_core::dataset::{Dataset, load};
+
+/// What an import did: the version, and whether it is new (HTTP 201) or an existing
+/// one with identical content (HTTP 200).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportOutcome {
+    pub name: DatasetName,
+    pub version: u64,
+    pub size: u64,
+    pub content_hash: ContentHash,
+    #[serde(skip)]
+    pub created: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    Path(#[from] DataDirError),
+    #[error("the folder name cannot be a dataset name: {0}")]
+    Name(#[from] ValueError),
+    #[error("the dataset has {} problem(s): {}", .0.len(), summary(.0))]
+    Invalid(Vec<Problem>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("validating the dataset failed unexpectedly: {0}")]
+    Validation(String),
+}
+
+/// Imports the folder `relative_path` (relative to `data_dir`); the dataset is named
+/// after the folder's last component.
+pub async fn import(
+    store: &Store,
+    data_dir: &DataDir,
+    relative_path: &str,
+) -> Result<ImportOutcome, ImportError> {
+    let folder = data_dir.dataset_folder(relative_path)?;
+    let folder_name = folder
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let name = DatasetName::parse(folder_name)?;
+    // Reading and hashing every image is blocking file work: keep it off the async
+    // threads that serve requests.
+    let dataset = tokio::task::spawn_blocking(move || load(&folder))
+        .await
+        .map_err(|e| ImportError::Validation(e.to_string()))?
+        .map_err(ImportError::Invalid)?;
+    let source = data_dir.relative_of(&dataset.folder).unwrap_or_default();
+    let content_hash = dataset.content_hash.clone();
+    let records = records_relative_to_data_dir(dataset, &source);
+    let registered = store
+        .register_dataset_version(&name, &content_hash, &source, &records)
+        .await?;
+    let version = registered.version;
+    Ok(ImportOutcome {
+        name: version.name,
+        version: version.version,
+        size: version.size,
+        content_hash: version.content_hash,
+        created: registered.created,
+    })
+}
+
+fn records_relative_to_data_dir(dataset: Dataset, source: &str) -> Vec<DatasetRecord> {
+    dataset
+        .records
+        .into_iter()
+        .map(|mut record| {
+            for path in &mut record.input.image_paths {
+                if let Ok(ImageRef::Local(local)) = ImageRef::parse(path) {
+                    let normal: Vec<&str> = local
+                        .components()
+                        .filter_map(|c| match c {
+                            std::path::Component::Normal(part) => part.to_str(),
+                            _ => None,
+                        })
+                        .collect();
+                    *path = format!("{source}/{}", normal.join("/"));
+                }
+            }
+            record
+        })
+        .collect()
+}
+
+fn summary(problems: &[Problem]) -> String {
+    const SHOWN: usize = 5;
+    let mut text = problems
+        .iter()
+        .take(SHOWN)
+        .map(Problem::to_string)
+        .collect::<Vec<_>>()
+        .join("; ");
+    if problems.len() > SHOWN {
+        text.push_str(&format!("; and {} more", problems.len() - SHOWN));
+    }
+    text
+}

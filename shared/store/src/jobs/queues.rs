@@ -1,0 +1,123 @@
+//! The apalis-redis queues of one namespace.
+//!
+//! Queue names are pinned (never the Rust type path, which would rename the queue
+//! when a module moves) and hash-tagged with the namespace, so every key of a queue
+//! lands in one Redis Cluster slot and two namespaces never share a queue.
+//!
+//! Every job is pushed with an idempotency key naming what it does (`chunk:<exp>:7`):
+//! a job pushed twice — by a re-executed chunk, a retried plan, a cancel racing the
+//! last record — is enqueued once.
+
+use std::time::Duration;
+
+use apalis::prelude::{TaskBuilder, TaskSink};
+use apalis_redis::{Config, RedisStorage};
+use futures::stream;
+
+use super::{ChunkJob, FinalizeJob, PlanJob};
+use crate::Store;
+
+/// How long an idempotency key is remembered: longer than any run lasts.
+const IDEMPOTENCY_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+
+#[derive(Debug, thiserror::Error)]
+#[error("could not enqueue a {kind} job: {message}")]
+pub struct QueueError {
+    kind: &'static str,
+    message: String,
+}
+
+/// Liveness settings shared by every queue of a worker.
+#[derive(Debug, Clone, Copy)]
+pub struct QueueSettings {
+    /// How often a worker proves it is alive.
+    pub heartbeat_interval: Duration,
+    /// Beats a worker may miss before its in-flight jobs go to other workers.
+    pub missed_heartbeats: usize,
+}
+
+impl Default for QueueSettings {
+    /// 5 s × 3: a killed worker's jobs are picked up by the others within about 15 s
+    /// (apalis defaults to minutes).
+    fn default() -> Self {
+        QueueSettings {
+            heartbeat_interval: Duration::from_secs(5),
+            missed_heartbeats: 3,
+        }
+    }
+}
+
+/// Handles to the plan, chunk and finalize queues; cheap to clone.
+#[derive(Clone)]
+pub struct Queues {
+    pub plan: RedisStorage<PlanJob>,
+    pub chunk: RedisStorage<ChunkJob>,
+    pub finalize: RedisStorage<FinalizeJob>,
+}
+
+impl Queues {
+    pub fn new(store: &Store, settings: QueueSettings) -> Queues {
+        let conn = store.conn();
+        let keys = store.keys();
+        let config = |kind: &str| {
+            Config::default()
+                .queue(keys.queue(kind))
+                .heartbeat_interval(settings.heartbeat_interval)
+                .missed_heartbeats(settings.missed_heartbeats)
+                .idempotency_ttl(Some(IDEMPOTENCY_TTL))
+                // One job per fetch: a chunk holds many records already, one at a time
+                // spreads an experiment's chunks over all workers, and a worker never
+                // holds fetched jobs it has no slot for. (apalis-core skips the
+                // heartbeat while fetched jobs wait in its buffer: with slow chunks
+                // the worker would be declared dead and its jobs run twice.)
+                .batch_size(1)
+        };
+        Queues {
+            plan: RedisStorage::new(conn.clone()).with_config(config("plan")),
+            chunk: RedisStorage::new(conn.clone()).with_config(config("chunk")),
+            finalize: RedisStorage::new(conn).with_config(config("finalize")),
+        }
+    }
+
+    pub async fn push_plan(&self, job: PlanJob) -> Result<(), QueueError> {
+        let key = job.idempotency_key();
+        let task = TaskBuilder::new(job).idempotency_key(key).build();
+        self.plan
+            .clone()
+            .push_task(task)
+            .await
+            .map_err(|e| error("plan", e))
+    }
+
+    pub async fn push_chunks(&self, jobs: Vec<ChunkJob>) -> Result<(), QueueError> {
+        if jobs.is_empty() {
+            return Ok(());
+        }
+        let tasks = jobs.into_iter().map(|job| {
+            let key = job.idempotency_key();
+            TaskBuilder::new(job).idempotency_key(key).build()
+        });
+        self.chunk
+            .clone()
+            .push_all(stream::iter(tasks))
+            .await
+            .map_err(|e| error("chunk", e))
+    }
+
+    pub async fn push_finalize(&self, job: FinalizeJob) -> Result<(), QueueError> {
+        let key = job.idempotency_key();
+        let task = TaskBuilder::new(job).idempotency_key(key).build();
+        self.finalize
+            .clone()
+            .push_task(task)
+            .await
+            .map_err(|e| error("finalize", e))
+    }
+}
+
+fn error(kind: &'static str, error: impl std::fmt::Display) -> QueueError {
+    QueueError {
+        kind,
+        message: error.to_string(),
+    }
+}

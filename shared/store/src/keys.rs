@@ -1,0 +1,243 @@
+//! Every Redis key tally uses is built here and nowhere else, so the key layout can be
+//! read in one place and every key carries the namespace.
+//!
+//! Layout (`{ns}` = namespace, `{name}` = a `DatasetName`, which never contains `:`):
+//!
+//! | key | type | holds |
+//! |---|---|---|
+//! | `{ns}:datasets` | set | names of datasets with at least one version |
+//! | `{ns}:dataset:{name}:latest` | string | the highest version number issued |
+//! | `{ns}:dataset:{name}:versions` | hash | version → metadata JSON |
+//! | `{ns}:dataset:{name}:by_hash` | hash | content hash → version |
+//! | `{ns}:dataset:{name}:records:{content_hash}` | list | a version's records, one JSON line each |
+//! | `{ns}:dataset_staging:{id}` | list | records being uploaded, before they become a version |
+//! | `{ns}:dataset_staging_seq` | string | counter naming staging lists |
+//! | `{ns}:runs` | sorted set | run ids by creation time (ms) |
+//! | `{ns}:runs:schedule:{schedule}` | sorted set | the runs one schedule created |
+//! | `{ns}:run:{run_id}` | hash | `record` (RunRecord JSON), `status`, `created_at`, `started_at`, `finished_at`, `cancel`, `response` (ExperimentResponse JSON once final) |
+//! | `{ns}:idempotency:{key_name}:{sha256}` | string | the run created for an `Idempotency-Key` (24 h) |
+//! | `{ns}:exp:{experiment_id}` | hash | `record` (ExperimentRecord JSON), `status`, `total`, counters `done` `failed` `retries` `rate_limited`, `aborted`, `summary`, `started_at`, `finished_at` |
+//! | `{ns}:exp:{experiment_id}:results` | hash | record id → RecordResult JSON (first write wins) |
+//! | `{ns}:exp:{experiment_id}:order` | list | record ids in the order their results were written |
+//! | `{ns}:exp:{experiment_id}:attempts` | hash | record id → times a worker started it |
+//! | `{ns}:schedules` | set | names of the stored schedules (`{name}` = a `ScheduleName`, no `:`) |
+//! | `{ns}:schedule:{name}` | hash | `definition` (Schedule JSON), `origin` (`file`/`api`), `created_at`, `updated_at`, `active_since`, `cursor` (ms of the latest slot handled) |
+//! | `{ns}:schedules:deleted` | set | schedules deleted through the API (the file does not recreate them) |
+//! | `{ns}:schedule:{name}:slot:{ms}` | string | one slot: `claim:<token>` (leased), `run:<run_id>` or `failed:<reason>` (8 days) |
+//! | `{ns}:schedule:{name}:skips` | list | records of skipped slots, newest first (50 kept) |
+//! | `{ns}:run_check:{run_id}` | string | the regression check of a scheduled run was claimed (kept like the run) |
+//! | `{ns}:exp:{experiment_id}:attempts` | hash | record id → times a worker started it (deleted when the run is retired) |
+//! | `{ns}:exp:{experiment_id}:leases` | sorted set | lease id → expiry (Redis time, ms): the experiment's model calls in flight, cluster-wide |
+//! | `{ns}:ratelimit:{model}` | hash | the model's shared rate limiter: `tat`, `ttat` (next free request / token time, ms), `factor`, `factor_at`, `blocked`, `cooldown` |
+//! | `{ns}:retention` | sorted set | run id → when its keys expire (ms): final runs to drop from the run indexes |
+//! | `{ns}:retention:schedule` | hash | run id → schedule, for the retained runs a schedule created |
+//! | `{ns}:vacuum` | sorted set | `<experiment_id>:<chunks>` → when to vacuum the experiment's job bookkeeping (ms) |
+//! | `{{ns}}:{kind}:…` | (apalis-redis) | the `plan`, `chunk` and `finalize` job queues; the braces are a Redis Cluster hash tag |
+
+use tally_core::dataset::{ContentHash, DatasetName};
+use tally_core::run::{ExperimentId, RunId};
+use tally_core::schedule::ScheduleName;
+
+use super::namespace::Namespace;
+
+/// Builds the keys of one namespace.
+#[derive(Debug, Clone)]
+pub struct Keys {
+    namespace: Namespace,
+}
+
+impl Keys {
+    pub fn new(namespace: Namespace) -> Keys {
+        Keys { namespace }
+    }
+
+    pub fn namespace(&self) -> &Namespace {
+        &self.namespace
+    }
+
+    /// The pattern that matches every key of this namespace (for cleanup in tests and
+    /// operator tooling).
+    pub fn all_pattern(&self) -> String {
+        format!("{}:*", self.namespace)
+    }
+
+    pub fn dataset_names(&self) -> String {
+        format!("{}:datasets", self.namespace)
+    }
+
+    pub fn dataset_latest(&self, name: &DatasetName) -> String {
+        format!("{}:dataset:{name}:latest", self.namespace)
+    }
+
+    pub fn dataset_versions(&self, name: &DatasetName) -> String {
+        format!("{}:dataset:{name}:versions", self.namespace)
+    }
+
+    pub fn dataset_by_hash(&self, name: &DatasetName) -> String {
+        format!("{}:dataset:{name}:by_hash", self.namespace)
+    }
+
+    /// Records are keyed by content, not by version number, so the key is known
+    /// before the registering script picks the number.
+    pub fn dataset_records(&self, name: &DatasetName, content_hash: &ContentHash) -> String {
+        format!("{}:dataset:{name}:records:{content_hash}", self.namespace)
+    }
+
+    pub fn dataset_staging(&self, id: u64) -> String {
+        format!("{}:dataset_staging:{id}", self.namespace)
+    }
+
+    pub fn dataset_staging_seq(&self) -> String {
+        format!("{}:dataset_staging_seq", self.namespace)
+    }
+
+    pub fn runs(&self) -> String {
+        format!("{}:runs", self.namespace)
+    }
+
+    pub fn runs_of_schedule(&self, schedule: &str) -> String {
+        format!("{}:runs:schedule:{schedule}", self.namespace)
+    }
+
+    pub fn run(&self, run: &RunId) -> String {
+        format!("{}:run:{run}", self.namespace)
+    }
+
+    /// `key_hash` is the SHA-256 (hex) of the client's key: its text is the client's
+    /// and may be anything, the hash is safe in a key.
+    pub fn idempotency(&self, api_key_name: &str, key_hash: &str) -> String {
+        format!("{}:idempotency:{api_key_name}:{key_hash}", self.namespace)
+    }
+
+    pub fn experiment(&self, experiment: &ExperimentId) -> String {
+        format!("{}:exp:{experiment}", self.namespace)
+    }
+
+    pub fn experiment_results(&self, experiment: &ExperimentId) -> String {
+        format!("{}:exp:{experiment}:results", self.namespace)
+    }
+
+    pub fn experiment_order(&self, experiment: &ExperimentId) -> String {
+        format!("{}:exp:{experiment}:order", self.namespace)
+    }
+
+    pub fn experiment_attempts(&self, experiment: &ExperimentId) -> String {
+        format!("{}:exp:{experiment}:attempts", self.namespace)
+    }
+
+    pub fn schedule_names(&self) -> String {
+        format!("{}:schedules", self.namespace)
+    }
+
+    pub fn schedule(&self, name: &ScheduleName) -> String {
+        format!("{}:schedule:{name}", self.namespace)
+    }
+
+    pub fn deleted_schedules(&self) -> String {
+        format!("{}:schedules:deleted", self.namespace)
+    }
+
+    /// One slot of a schedule, by its fire time in milliseconds since the epoch.
+    pub fn schedule_slot(&self, name: &ScheduleName, fire_time_ms: i64) -> String {
+        format!("{}:schedule:{name}:slot:{fire_time_ms}", self.namespace)
+    }
+
+    pub fn schedule_skips(&self, name: &ScheduleName) -> String {
+        format!("{}:schedule:{name}:skips", self.namespace)
+    }
+
+    pub fn run_check(&self, run: &RunId) -> String {
+        format!("{}:run_check:{run}", self.namespace)
+    }
+
+    /// The holders of an experiment's call permits (`jobs`), by lease expiry.
+    pub fn experiment_leases(&self, experiment: &ExperimentId) -> String {
+        format!("{}:exp:{experiment}:leases", self.namespace)
+    }
+
+    /// The shared rate limiter of one model (`model` is a Gemini model id: letters,
+    /// digits, `-`, `.`, `_`).
+    pub fn rate_limit(&self, model: &str) -> String {
+        format!("{}:ratelimit:{model}", self.namespace)
+    }
+
+    pub fn retention(&self) -> String {
+        format!("{}:retention", self.namespace)
+    }
+
+    pub fn retention_schedules(&self) -> String {
+        format!("{}:retention:schedule", self.namespace)
+    }
+
+    pub fn vacuum(&self) -> String {
+        format!("{}:vacuum", self.namespace)
+    }
+
+    /// The apalis-redis queue of one job kind: `{<ns>}:<kind>`. The braces make the
+    /// namespace the Redis Cluster hash tag, so all keys of a queue share a slot.
+    pub fn queue(&self, kind: &str) -> String {
+        format!("{{{}}}:{kind}", self.namespace)
+    }
+
+    /// apalis-redis's hash of job id → payload.
+    pub fn queue_data(&self, kind: &str) -> String {
+        format!("{}:data", self.queue(kind))
+    }
+
+    /// apalis-redis's hash of one job's status, attempts and result.
+    pub fn queue_meta(&self, kind: &str, task_id: &str) -> String {
+        format!("{}:meta:{task_id}", self.queue(kind))
+    }
+
+    /// apalis-redis's sets of finished job ids: `done`, `dead`, `failed`.
+    pub fn queue_finished_sets(&self, kind: &str) -> [String; 3] {
+        ["done", "dead", "failed"].map(|set| format!("{}:{set}", self.queue(kind)))
+    }
+
+    /// apalis-redis's record of an idempotency key: holds the id of the job it let in.
+    pub fn queue_idempotency(&self, kind: &str, idempotency_key: &str) -> String {
+        format!("{}:idempotency:{idempotency_key}", self.queue(kind))
+    }
+
+    /// The pattern that matches every queue key of this namespace.
+    pub fn queues_pattern(&self) -> String {
+        format!("{{{}}}:*", self.namespace)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_starts_with_the_namespace() {
+        let keys = Keys::new(Namespace::parse("test:keys").unwrap());
+        let name = DatasetName::parse("set-1").unwrap();
+        let hash = ContentHash::parse(&format!("sha256:{}", "0".repeat(64))).unwrap();
+        let schedule = ScheduleName::parse("weekly-monitoring").unwrap();
+        for key in [
+            keys.dataset_names(),
+            keys.dataset_latest(&name),
+            keys.dataset_versions(&name),
+            keys.dataset_by_hash(&name),
+            keys.dataset_records(&name, &hash),
+            keys.dataset_staging(9),
+            keys.dataset_staging_seq(),
+            keys.schedule_names(),
+            keys.schedule(&schedule),
+            keys.deleted_schedules(),
+            keys.schedule_slot(&schedule, 1_767_600_000_000),
+            keys.schedule_skips(&schedule),
+        ] {
+            assert!(key.starts_with("test:keys:"), "{key}");
+        }
+        assert_eq!(
+            keys.dataset_records(&name, &hash),
+            format!("test:keys:dataset:set-1:records:sha256:{}", "0".repeat(64))
+        );
+        assert_eq!(
+            keys.schedule_slot(&schedule, 1_767_600_000_000),
+            "test:keys:schedule:weekly-monitoring:slot:1767600000000"
+        );
+    }
+}

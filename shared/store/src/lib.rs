@@ -1,0 +1,121 @@
+//! The Redis store: the only stateful part of tally.
+//!
+//! - `settings`: `StoreSettings` from `TALLY_REDIS_URL` and `TALLY_NAMESPACE`.
+//! - `namespace`: `Namespace`, the prefix of every key.
+//! - `keys`: the one place where Redis keys are built (and the key layout documented).
+//! - `error`: `StoreError`.
+//! - `datasets`: immutable, numbered dataset versions and their records.
+//! - `runs`: runs created with their experiments; cancel; completion exactly once.
+//! - `experiments`: live experiment state, abort and finish.
+//! - `results`: per-record results, written once and counted once.
+//! - `health`: `ping`, whether Redis answers.
+//! - `schedules`: schedules (API edits and file seeding), slot claims, the cursor of
+//!   handled slots, skipped slots, the once-per-run regression check.
+//! - `leases`: renewal and expiry of the call leases behind an experiment's `jobs` cap.
+//! - `rate_limits`: the shared per-model rate limiter.
+//! - `retention`: time-to-live of final runs, pruning of indexes, vacuum of job
+//!   bookkeeping.
+//!
+//! - `jobs`: the plan / chunk / finalize jobs and their queues.
+//! - `submission`: creating a run from a validated request (API and scheduler).
+//! - `import`: importing a dataset folder as a new (or the existing identical) version.
+//!
+//! Each concern adds an `impl Store` block in its own file; they share the one
+//! connection manager, which reconnects by itself and is cheap to clone per call.
+
+mod datasets;
+mod error;
+mod experiments;
+mod health;
+mod import;
+pub mod jobs;
+mod keys;
+mod leases;
+mod namespace;
+mod rate_limits;
+mod results;
+mod retention;
+mod runs;
+mod schedules;
+mod settings;
+pub mod submission;
+
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+pub use datasets::{DatasetVersion, Registered};
+pub use error::StoreError;
+pub use experiments::ExperimentView;
+pub use import::{ImportError, ImportOutcome, import};
+pub use keys::Keys;
+pub use namespace::{DEFAULT_NAMESPACE, InvalidNamespace, Namespace};
+pub use rate_limits::{ModelPace, RateState, Slowdown};
+pub use results::{LeaseRequest, RecordStart};
+pub use retention::{VacuumEntry, Vacuumed};
+pub use runs::{CancelOutcome, Created, RunFilter};
+pub use schedules::{ScheduleOrigin, ScheduleView, SeedOutcome, SkippedSlots, SlotClaim};
+pub use settings::{
+    DEFAULT_REDIS_URL, InvalidStoreSetting, NAMESPACE_ENV, REDIS_URL_ENV, RedisUrl, StoreSettings,
+};
+pub use tally_core::run::{IdempotencyKey, RunView};
+
+/// A handle on the store; clone it freely (clones share the connection).
+#[derive(Clone)]
+pub struct Store {
+    conn: ConnectionManager,
+    keys: Keys,
+}
+
+impl Store {
+    /// Connects to Redis. Fails when it does not answer within a few seconds, so a
+    /// daemon started without Redis says so instead of hanging.
+    pub async fn connect(settings: &StoreSettings) -> Result<Store, StoreError> {
+        let client = redis::Client::open(settings.redis_url.expose())?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(5)))
+            .set_response_timeout(Some(Duration::from_secs(30)))
+            .set_number_of_retries(2);
+        let conn = ConnectionManager::new_with_config(client, config).await?;
+        Ok(Store {
+            conn,
+            keys: Keys::new(settings.namespace.clone()),
+        })
+    }
+
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    /// The members of the set at `key`, each parsed (a member that does not parse
+    /// means the store is corrupt), sorted.
+    pub(crate) async fn sorted_members<T: Ord, E: std::fmt::Display>(
+        &self,
+        key: &str,
+        parse: impl Fn(&str) -> Result<T, E>,
+    ) -> Result<Vec<T>, StoreError> {
+        let raw: Vec<String> = redis::cmd("SMEMBERS")
+            .arg(key)
+            .query_async(&mut self.conn())
+            .await?;
+        let mut members = raw
+            .iter()
+            .map(|member| parse(member).map_err(|e| error::corrupt(key, e)))
+            .collect::<Result<Vec<_>, _>>()?;
+        members.sort();
+        Ok(members)
+    }
+
+    /// A connection for one operation (a clone of the shared manager).
+    pub(crate) fn conn(&self) -> ConnectionManager {
+        self.conn.clone()
+    }
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("namespace", self.keys.namespace())
+            .finish()
+    }
+}

@@ -1,0 +1,176 @@
+//! Submitting and cancelling runs: the code paths the API and the scheduler share.
+//!
+//! Resolves and pins the dataset version, sizes every experiment, stores the run and
+//! its experiments in one step, then enqueues one `plan` job per experiment. A run
+//! whose plan jobs were lost (the submitter died between the two steps) is picked up
+//! by the workers' sweep of runs that stay queued (`requeue_stalled`).
+
+use chrono::Utc;
+
+use crate::jobs::{FinalizeJob, PlanJob, QueueError, Queues};
+use crate::{CancelOutcome, Created, IdempotencyKey, Store, StoreError};
+use tally_core::contract::{DatasetName, ExperimentRequest};
+use tally_core::run::{DatasetPin, ExperimentId, ExperimentRecord, RunId, RunRecord, Submitter};
+
+/// Most records per chunk job: large enough that queue overhead per record stays
+/// small, small enough that a dead worker's chunk is little work to redo.
+pub const DEFAULT_MAX_CHUNK_SIZE: u64 = 25;
+
+/// Chunks an experiment is cut into at least (when it has that many records), so
+/// that even a small experiment spreads over several workers.
+const MIN_CHUNKS: u64 = 16;
+
+/// Records per chunk for an experiment of `total` records.
+pub fn chunk_size(total: u64, max_chunk_size: u64) -> u64 {
+    total.div_ceil(MIN_CHUNKS).clamp(1, max_chunk_size.max(1))
+}
+
+pub struct Submission {
+    pub request: ExperimentRequest,
+    pub submitter: Submitter,
+    pub idempotency: Option<IdempotencyKey>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submitted {
+    pub run_id: RunId,
+    /// False when an idempotency key returned an earlier run.
+    pub created: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    #[error("dataset_name: no dataset named \"{0}\"")]
+    UnknownDataset(DatasetName),
+    #[error("dataset_version: dataset \"{name}\" has no version {version}")]
+    UnknownVersion { name: DatasetName, version: u32 },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+}
+
+pub async fn submit(
+    store: &Store,
+    queues: &Queues,
+    submission: Submission,
+    max_chunk_size: u64,
+) -> Result<Submitted, SubmitError> {
+    let request = submission.request;
+    let name = request.dataset_name.clone();
+    let version = match request.dataset_version {
+        Some(version) => store
+            .dataset_version(&name, u64::from(version.get()))
+            .await?
+            .ok_or(SubmitError::UnknownVersion {
+                name: name.clone(),
+                version: version.get(),
+            })?,
+        None => store
+            .latest_dataset_version(&name)
+            .await?
+            .ok_or_else(|| SubmitError::UnknownDataset(name.clone()))?,
+    };
+    let dataset = DatasetPin {
+        name,
+        version: version.version,
+        size: version.size,
+        content_hash: version.content_hash,
+    };
+    let total = request
+        .sample_size
+        .map_or(dataset.size, |n| u64::from(n.get()).min(dataset.size));
+    let run_id = RunId::generate();
+    let experiments: Vec<ExperimentRecord> = request
+        .model_configs
+        .iter()
+        .enumerate()
+        .map(|(index, config)| ExperimentRecord {
+            experiment_id: ExperimentId::generate(),
+            run_id: run_id.clone(),
+            index,
+            name: config.experiment_name(),
+            config: config.clone(),
+            dataset: dataset.clone(),
+            total,
+            chunk_size: chunk_size(total, max_chunk_size),
+            jobs: u64::from(request.jobs.get()),
+            raise_errors: request.raise_errors,
+        })
+        .collect();
+    let run = RunRecord {
+        run_id,
+        experiments: experiments
+            .iter()
+            .map(|e| e.experiment_id.clone())
+            .collect(),
+        request,
+        dataset,
+        submitter: submission.submitter,
+        created_at: Utc::now(),
+    };
+    match store
+        .create_run(&run, &experiments, submission.idempotency.as_ref())
+        .await?
+    {
+        Created::Existing(run_id) => Ok(Submitted {
+            run_id,
+            created: false,
+        }),
+        Created::New(run_id) => {
+            enqueue_plans(queues, &run.experiments).await?;
+            Ok(Submitted {
+                run_id,
+                created: true,
+            })
+        }
+    }
+}
+
+/// Cancels a run: sets its cancel flag (workers stop at their next record; records
+/// in flight finish) and enqueues `finalize` for each experiment, which ends it
+/// `cancelled` with what was done so far.
+pub async fn cancel(
+    store: &Store,
+    queues: &Queues,
+    run: &RunId,
+) -> Result<CancelOutcome, SubmitError> {
+    let outcome = store.request_cancel(run).await?;
+    if outcome == CancelOutcome::Requested
+        && let Some(view) = store.run(run).await?
+    {
+        for experiment_id in view.record.experiments {
+            queues.push_finalize(FinalizeJob { experiment_id }).await?;
+        }
+    }
+    Ok(outcome)
+}
+
+/// Enqueues the plan job of each experiment.
+pub async fn enqueue_plans(
+    queues: &Queues,
+    experiments: &[ExperimentId],
+) -> Result<(), QueueError> {
+    for experiment_id in experiments {
+        queues
+            .push_plan(PlanJob {
+                experiment_id: experiment_id.clone(),
+            })
+            .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chunk_size;
+
+    #[test]
+    fn small_experiments_spread_and_large_ones_stay_bounded() {
+        assert_eq!(chunk_size(0, 25), 1);
+        assert_eq!(chunk_size(10, 25), 1);
+        assert_eq!(chunk_size(100, 25), 7);
+        assert_eq!(chunk_size(100_000, 25), 25);
+        assert_eq!(chunk_size(100_000, 0), 1);
+    }
+}

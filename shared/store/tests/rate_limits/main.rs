@@ -1,0 +1,145 @@
+//! The shared per-model rate limiter against a real Redis: reservations are spaced
+//! by the quota, tokens count, a 429 blocks the model for every caller and slows it
+//! down once per episode, and the pace recovers.
+
+use std::time::{Duration, Instant};
+
+use tally_store::{ModelPace, Namespace, Slowdown, Store, StoreSettings};
+
+async fn store(test: &str) -> Store {
+    let namespace = format!("test:rate-limits:{test}:{:08x}", rand::random::<u32>());
+    let mut settings = StoreSettings::from_lookup(|_| None).unwrap();
+    settings.namespace = Namespace::parse(&namespace).unwrap();
+    Store::connect(&settings)
+        .await
+        .expect("Redis at 127.0.0.1:6379")
+}
+
+async fn cleanup(store: &Store, model: &str) {
+    let client = redis::Client::open("redis://127.0.0.1:6379").unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let _: () = redis::cmd("DEL")
+        .arg(store.keys().rate_limit(model))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+}
+
+/// Ten seconds between requests: the few milliseconds between two calls of a test
+/// do not matter next to it.
+const SLOW: ModelPace = ModelPace {
+    request_interval_ms: 10_000.0,
+    token_interval_ms: 0.0,
+    token_burst_ms: 0.0,
+    recovery_ms: 60_000.0,
+};
+
+const HALVE: Slowdown = Slowdown {
+    multiplier: 0.5,
+    min_factor: 0.05,
+    default_block: Duration::from_secs(1),
+};
+
+fn secs(duration: Duration) -> f64 {
+    duration.as_secs_f64()
+}
+
+#[tokio::test]
+async fn reservations_are_spaced_by_the_interval() {
+    let store = store("spaced").await;
+    let mut waits = Vec::new();
+    for _ in 0..4 {
+        waits.push(secs(store.reserve_call("m", &SLOW, 0, 0).await.unwrap()));
+    }
+    for (i, wait) in waits.iter().enumerate() {
+        let expected = 10.0 * i as f64;
+        assert!((wait - expected).abs() < 0.5, "slot {i}: wait {wait} s");
+    }
+    cleanup(&store, "m").await;
+}
+
+#[tokio::test]
+async fn tokens_are_paced_with_their_burst() {
+    let store = store("tokens").await;
+    // 1 ms per token, a burst of 5,000 tokens' worth.
+    let pace = ModelPace {
+        request_interval_ms: 0.0,
+        token_interval_ms: 1.0,
+        token_burst_ms: 5_000.0,
+        recovery_ms: 60_000.0,
+    };
+    let first = secs(store.reserve_call("m", &pace, 4_000, 0).await.unwrap());
+    let second = secs(store.reserve_call("m", &pace, 4_000, 0).await.unwrap());
+    let third = secs(store.reserve_call("m", &pace, 4_000, 0).await.unwrap());
+    assert!(
+        first < 0.5 && second < 0.5,
+        "within the burst: {first} {second}"
+    );
+    assert!(
+        (third - 3.0).abs() < 0.5,
+        "8,000 tokens out, 5,000 burst: {third}"
+    );
+    // 12,000 tokens are now booked; calls that used 7,000 fewer than reserved give
+    // them back, and the next call fits in the burst again.
+    let settled = secs(store.reserve_call("m", &pace, 0, -7_000).await.unwrap());
+    assert!(settled < 0.5, "{settled}");
+    cleanup(&store, "m").await;
+}
+
+#[tokio::test]
+async fn a_429_blocks_everyone_and_slows_down_once_per_episode() {
+    let store = store("blocked").await;
+    let fast = ModelPace {
+        request_interval_ms: 100.0,
+        ..SLOW
+    };
+    store
+        .rate_limited("m", &fast, &HALVE, Some(Duration::from_secs(30)))
+        .await
+        .unwrap();
+    // A second 429 of the same episode (another call in flight) counts once.
+    store
+        .rate_limited("m", &fast, &HALVE, Some(Duration::from_secs(20)))
+        .await
+        .unwrap();
+    let state = store.rate_state("m", &fast).await.unwrap();
+    assert!((state.factor - 0.5).abs() < 0.01, "{state:?}");
+    assert!((secs(state.blocked_for) - 30.0).abs() < 0.5, "{state:?}");
+    let first = secs(store.reserve_call("m", &fast, 0, 0).await.unwrap());
+    let second = secs(store.reserve_call("m", &fast, 0, 0).await.unwrap());
+    assert!(
+        (first - 30.0).abs() < 0.5,
+        "nobody calls before the retry delay: {first}"
+    );
+    assert!(
+        (second - first - 0.2).abs() < 0.05,
+        "at half the rate: {first} then {second}"
+    );
+    cleanup(&store, "m").await;
+}
+
+#[tokio::test]
+async fn the_pace_recovers_after_a_429() {
+    let store = store("recovers").await;
+    let pace = ModelPace {
+        request_interval_ms: 100.0,
+        recovery_ms: 300.0,
+        ..SLOW
+    };
+    store
+        .rate_limited("m", &pace, &HALVE, Some(Duration::ZERO))
+        .await
+        .unwrap();
+    let slowed = store.rate_state("m", &pace).await.unwrap().factor;
+    assert!(slowed < 0.6, "{slowed}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let factor = store.rate_state("m", &pace).await.unwrap().factor;
+        if factor >= 1.0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "still at {factor}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    cleanup(&store, "m").await;
+}
