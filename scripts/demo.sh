@@ -10,10 +10,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/ensure.sh
+source scripts/lib/daemons.sh
 
 api_port="${TALLY_DEMO_API_PORT:-8000}"
 emulator_port="${TALLY_DEMO_EMULATOR_PORT:-8090}"
 state=.tally/demo
+DAEMON_STATE=$state
 bin=target/debug
 
 ensure_redis
@@ -30,45 +32,16 @@ api_key="$(cat "$key_file")"
 export TALLY_REDIS_URL TALLY_DATA_DIR="$PWD/datasets"
 export TALLY_PUBLIC_URL="http://localhost:$api_port"
 
-# start NAME COMMAND… — runs a daemon in the background, logging to $state/NAME.log.
-start() {
-  local name=$1; shift
-  "$@" >"$state/$name.log" 2>&1 &
-  echo $! >"$state/$name.pid"
-}
-
-start emulator env EMULATOR_LISTEN="127.0.0.1:$emulator_port" EMULATOR_DATASETS="$PWD/datasets" \
+start_daemon emulator env EMULATOR_LISTEN="127.0.0.1:$emulator_port" EMULATOR_DATASETS="$PWD/datasets" \
   "$bin/gemini-emulator"
-start api env TALLY_LISTEN="127.0.0.1:$api_port" TALLY_API_KEYS="demo:$api_key" "$bin/tally-api"
+start_daemon api env TALLY_LISTEN="127.0.0.1:$api_port" TALLY_API_KEYS="demo:$api_key" "$bin/tally-api"
 for n in 1 2; do
-  start "worker-$n" env GEMINI_BASE_URL="http://127.0.0.1:$emulator_port" GEMINI_API_KEY=emulator-key \
+  start_daemon "worker-$n" env GEMINI_BASE_URL="http://127.0.0.1:$emulator_port" GEMINI_API_KEY=emulator-key \
     TALLY_WORKER_NAME="demo-worker-$n-$$" TALLY_METRICS_LISTEN="127.0.0.1:$((9100 + 2 * n - 1))" \
     "$bin/tally-worker"
 done
-start scheduler env TALLY_METRICS_LISTEN="127.0.0.1:9102" "$bin/tally-scheduler"
+start_daemon scheduler env TALLY_METRICS_LISTEN="127.0.0.1:9102" "$bin/tally-scheduler"
 
-# Waits until GET http://127.0.0.1:PORT/PATH answers 200 (or a daemon died).
-wait_http() {
-  local port=$1 path=$2 what=$3
-  for _ in $(seq 150); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port" &&
-        printf 'GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n' "$path" >&3 &&
-        head -1 <&3 | grep -q ' 200 ') 2>/dev/null; then
-      return 0
-    fi
-    for pid_file in "$state"/*.pid; do
-      if ! kill -0 "$(cat "$pid_file")" 2>/dev/null; then
-        local name; name=$(basename "$pid_file" .pid)
-        echo "$name stopped; its log ($state/$name.log) ends:" >&2
-        tail -20 "$state/$name.log" >&2
-        return 1
-      fi
-    done
-    sleep 0.2
-  done
-  echo "$what did not answer on port $port; see $state/*.log" >&2
-  return 1
-}
 wait_http "$emulator_port" /_emulator/stats gemini-emulator
 wait_http "$api_port" /readyz tally-api
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers that make sure a prerequisite is present, installing it through the system
 # package manager when that is possible and saying exactly what to install otherwise.
 # Sourced by scripts/*.sh.
@@ -5,11 +6,14 @@
 TALLY_REDIS_URL="${TALLY_REDIS_URL:-redis://127.0.0.1:6379}"
 
 apt_install() {
-  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  # As root, or through passwordless sudo (as on GitHub's hosted runners).
+  local as_root=()
+  [ "$(id -u)" = 0 ] || as_root=(sudo -n)
+  if command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" = 0 ] || sudo -n true 2>/dev/null; }; then
     echo "installing $* with apt-get" >&2
-    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null 2>&1; then
-      apt-get update -q >/dev/null 2>&1 || true
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null
+    if ! "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null 2>&1; then
+      "${as_root[@]}" apt-get update -q >/dev/null 2>&1 || true
+      "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null
     fi
   else
     echo "missing: install the Debian/Ubuntu package(s) $* (or your system's equivalent)" >&2
