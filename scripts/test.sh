@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: makes sure what the tests need is present (Redis, Thai
-# fonts, headless Chromium for the web UI tests), then `cargo test`. Used by
-# developers and by CI alike.
+# fonts, headless Chromium for the web UI tests, jq and curl for the action's
+# scripts), then `cargo test`. Used by developers and by CI alike.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/ensure.sh
@@ -9,5 +9,6 @@ source scripts/lib/ensure.sh
 ensure_redis
 ensure_thai_fonts
 ensure_chromium
+ensure_action_tools
 
 cargo test --workspace --locked "$@"

@@ -66,3 +66,9 @@ ensure_chromium() {
   if [ -x /usr/bin/chromium ] && command -v chromedriver >/dev/null 2>&1; then return 0; fi
   apt_install chromium chromium-driver
 }
+
+# The GitHub Action's scripts (action/, run by cli/tests/action.rs) need jq and curl.
+ensure_action_tools() {
+  command -v jq >/dev/null 2>&1 || apt_install jq
+  command -v curl >/dev/null 2>&1 || apt_install curl
+}
