@@ -5,17 +5,16 @@
 //! manager reconnects by itself after an outage, so this only matters for a process
 //! that has never reached Redis.
 
-use tally_store::jobs::{QueueSettings, Queues};
-use tally_store::{Store, StoreSettings};
+use tally_store::{ApiStore, StoreSettings};
 use tokio::sync::OnceCell;
 
 use crate::error::ApiError;
 
-/// The store and the job queues, once connected.
+/// The API's store handle (reads, submit, cancel, import, schedule edits: it
+/// cannot execute anything), once connected.
 #[derive(Clone)]
 pub struct Connected {
-    pub store: Store,
-    pub queues: Queues,
+    pub store: ApiStore,
 }
 
 pub struct Backend {
@@ -36,10 +35,9 @@ impl Backend {
     pub async fn get(&self) -> Result<&Connected, ApiError> {
         self.connected
             .get_or_try_init(|| async {
-                let store = Store::connect(&self.settings).await?;
-                let queues = Queues::new(&store, QueueSettings::default());
+                let store = ApiStore::connect(&self.settings).await?;
                 tracing::info!(redis = %self.settings.redis_url, namespace = %self.settings.namespace, "connected to the store");
-                Ok::<_, ApiError>(Connected { store, queues })
+                Ok::<_, ApiError>(Connected { store })
             })
             .await
     }

@@ -1,7 +1,8 @@
 //! tally-api: the HTTP API of tally. It validates and authenticates requests, records
 //! runs and enqueues their jobs, and reports status, results, comparisons and
 //! datasets. **Handlers only validate, query or enqueue; they never execute a run**
-//! — workers do.
+//! — workers do. Its store handle, `tally_store::ApiStore`, has no operation that
+//! could: that is checked by the compiler.
 //!
 //! - `settings`: every environment variable, parsed once (`Settings`, `ApiKeys`).
 //! - `startup`: `Application::build(settings)` → bound listener + router;

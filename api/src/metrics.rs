@@ -118,14 +118,14 @@ impl Metrics {
 
     /// Sets the queue gauges from Redis; an error leaves the last values.
     async fn read_queues(&self, connected: &Connected) -> Result<(), StoreError> {
-        let (store, queues) = (&connected.store, &connected.queues);
+        let store = &connected.store;
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
-        let depths = queues.depths(store).await?;
-        let ages = queues.oldest_waiting(store, now.as_millis() as u64).await?;
-        let alive = queues
-            .workers_alive(store, now.as_secs(), WORKER_ALIVE_WITHIN)
+        let depths = store.queue_depths().await?;
+        let ages = store.oldest_waiting(now.as_millis() as u64).await?;
+        let alive = store
+            .workers_alive(now.as_secs(), WORKER_ALIVE_WITHIN)
             .await?;
         for depth in depths {
             let waiting = i64::try_from(depth.waiting).unwrap_or(i64::MAX);

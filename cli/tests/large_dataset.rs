@@ -9,7 +9,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use tally_core::dataset::{DataDir, load};
-use tally_store::{Namespace, Store, StoreSettings};
+use tally_store::{ApiStore, Namespace, StoreSettings};
 
 const RECORDS: u32 = 10_000;
 
@@ -49,7 +49,7 @@ async fn load_and_sample_ten_thousand_records() {
     let mut settings = StoreSettings::from_env().unwrap();
     settings.namespace =
         Namespace::parse(&format!("test:large-dataset:{}", std::process::id())).unwrap();
-    let store = Store::connect(&settings).await.unwrap();
+    let store = ApiStore::connect(&settings).await.unwrap();
     let data_dir = DataDir::open(tmp.path()).unwrap();
 
     let started = Instant::now();

@@ -7,8 +7,7 @@ use std::time::Duration;
 
 use tally_scheduler::settings::Settings;
 use tally_scheduler::{AlertSender, Metrics, RetryPolicy, Scheduler, SystemClock, metrics};
-use tally_store::Store;
-use tally_store::jobs::{QueueSettings, Queues};
+use tally_store::SchedulerStore;
 use tokio::sync::watch;
 
 /// Time queued alerts get to go out after a shutdown signal.
@@ -34,19 +33,19 @@ async fn main() -> ExitCode {
 async fn run() -> Result<(), String> {
     let settings = Settings::from_env().map_err(|e| e.to_string())?;
     let schedules = settings.schedules().map_err(|e| e.to_string())?;
-    let store = Store::connect(&settings.store).await.map_err(|e| {
-        format!(
-            "cannot reach the store at {}: {e}",
-            settings.store.redis_url
-        )
-    })?;
-    let queues = Queues::new(&store, QueueSettings::default());
+    let store = SchedulerStore::connect(&settings.store)
+        .await
+        .map_err(|e| {
+            format!(
+                "cannot reach the store at {}: {e}",
+                settings.store.redis_url
+            )
+        })?;
     let metrics = Metrics::new().map_err(|e| format!("metrics: {e}"))?;
     let alerts = AlertSender::start(RetryPolicy::default(), metrics.clone())
         .map_err(|e| format!("webhook client: {e}"))?;
     let scheduler = Scheduler::new(
         store,
-        queues,
         Arc::new(SystemClock),
         settings.scheduler.clone(),
         settings.public_urls.clone(),

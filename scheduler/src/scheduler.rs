@@ -18,9 +18,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tally_core::run::PublicUrls;
 use tally_core::schedule::{Schedule, ScheduleName};
-use tally_store::jobs::Queues;
 use tally_store::submission::DEFAULT_MAX_CHUNK_SIZE;
-use tally_store::{ScheduleView, SeedOutcome, Store, StoreError};
+use tally_store::{ScheduleView, SchedulerStore, SeedOutcome, StoreError};
 
 use crate::clock::Clock;
 use crate::metrics::Metrics;
@@ -50,8 +49,7 @@ impl Default for SchedulerConfig {
 }
 
 pub struct Scheduler {
-    pub(crate) store: Store,
-    pub(crate) queues: Queues,
+    pub(crate) store: SchedulerStore,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) config: SchedulerConfig,
     pub(crate) urls: PublicUrls,
@@ -65,8 +63,7 @@ pub struct Scheduler {
 
 impl Scheduler {
     pub fn new(
-        store: Store,
-        queues: Queues,
+        store: SchedulerStore,
         clock: Arc<dyn Clock>,
         config: SchedulerConfig,
         urls: PublicUrls,
@@ -76,7 +73,6 @@ impl Scheduler {
         let replica = format!("{}-{:016x}", std::process::id(), rand::random::<u64>());
         Scheduler {
             store,
-            queues,
             clock,
             config,
             urls,

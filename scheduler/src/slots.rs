@@ -16,7 +16,7 @@
 use chrono::{DateTime, Utc};
 use tally_core::run::Submitter;
 use tally_core::schedule::{Schedule, Slot};
-use tally_store::submission::{Submission, SubmitError, submit};
+use tally_store::submission::{Submission, SubmitError};
 use tally_store::{ScheduleView, SkippedSlots, SlotClaim, StoreError};
 
 use crate::scheduler::Scheduler;
@@ -103,14 +103,7 @@ impl Scheduler {
             },
             idempotency: Some(slot.idempotency_key()),
         };
-        match submit(
-            &self.store,
-            &self.queues,
-            submission,
-            self.config.chunk_size,
-        )
-        .await
-        {
+        match self.store.submit(submission, self.config.chunk_size).await {
             Ok(submitted) => {
                 self.store.record_slot_run(slot, &submitted.run_id).await?;
                 if submitted.created {

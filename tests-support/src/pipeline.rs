@@ -1,6 +1,6 @@
 //! A real pipeline for one test: its own Redis namespace, a gemini-emulator on a
 //! loopback port answering from the shipped sample dataset, workers and tally-api
-//! servers in this process, and the store to submit runs and read results.
+//! servers in this process, and the store handles to submit runs and read results.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -14,9 +14,9 @@ use tally_core::dataset::DataDir;
 use tally_core::run::{ExperimentId, PublicUrls, RunId, Submitter};
 use tally_gemini::{GeminiClient, GeminiConfig, RetryPolicy, SecretString};
 use tally_store::import;
-use tally_store::jobs::{QueueSettings, Queues};
-use tally_store::submission::{DEFAULT_MAX_CHUNK_SIZE, Submission, submit};
-use tally_store::{RunView, Store, StoreSettings};
+use tally_store::jobs::QueueSettings;
+use tally_store::submission::{DEFAULT_MAX_CHUNK_SIZE, Submission};
+use tally_store::{ApiStore, RunView, StoreSettings, WorkerStore};
 use tally_worker::limits::LimitSettings;
 use tally_worker::pacer::Pacer;
 use tally_worker::quotas::Quotas;
@@ -40,8 +40,13 @@ pub fn repo_datasets() -> PathBuf {
 }
 
 pub struct Harness {
-    pub store: Store,
-    pub queues: Queues,
+    /// The client's handle: submits, cancels, imports and reads, as tally-api does.
+    pub store: ApiStore,
+    /// What this harness's workers share (one-second beats); tests run a worker's
+    /// housekeeping with it.
+    pub worker_store: WorkerStore,
+    /// The namespace's settings, to connect the handles of other roles.
+    pub store_settings: StoreSettings,
     pub emulator: RunningEmulator,
     pub data_dir: PathBuf,
     pub http: reqwest::Client,
@@ -63,6 +68,8 @@ pub struct WorkerOptions {
     pub retention: Option<Duration>,
     /// Chunk jobs run at once (default 8).
     pub chunks: Option<usize>,
+    /// Beats and orphan recovery of the worker's queues (default: `queue_settings()`).
+    pub queues: Option<QueueSettings>,
 }
 
 impl Harness {
@@ -108,10 +115,12 @@ impl Harness {
             _ => None,
         })
         .expect("test store settings");
-        let store = Store::connect(&settings)
+        let store = ApiStore::connect(&settings)
             .await
             .expect("Redis at 127.0.0.1:6379");
-        let queues = Queues::new(&store, queue_settings());
+        let worker_store = WorkerStore::connect(&settings, queue_settings())
+            .await
+            .expect("Redis at 127.0.0.1:6379");
         let mut config = EmulatorConfig::default().with_fixed_latency(latency_ms);
         config.datasets = Some(data_dir.to_path_buf());
         let emulator = gemini_emulator::spawn(config)
@@ -119,7 +128,8 @@ impl Harness {
             .expect("emulator starts");
         let harness = Harness {
             store,
-            queues,
+            worker_store,
+            store_settings: settings,
             emulator,
             data_dir: data_dir.to_path_buf(),
             http: reqwest::Client::new(),
@@ -167,18 +177,19 @@ impl Harness {
     pub async fn start_worker_with(&mut self, name: &str, options: WorkerOptions) {
         let metrics = Metrics::new().expect("worker metrics");
         self.metrics.push(metrics.clone());
+        let store = match options.queues {
+            Some(queues) => WorkerStore::connect(&self.store_settings, queues)
+                .await
+                .expect("Redis at 127.0.0.1:6379"),
+            None => self.worker_store.clone(),
+        };
         let mut model = GeminiClient::new(self.gemini_config()).expect("client");
         if let Some(quotas) = options.quotas {
-            model = model.with_gate(Arc::new(Pacer::new(
-                self.store.clone(),
-                quotas,
-                metrics.clone(),
-            )));
+            model = model.with_gate(Arc::new(Pacer::new(store.clone(), quotas, metrics.clone())));
         }
         let mut context = Context::new(
             format!("{name}-{:06x}", rand::random::<u32>() & 0xff_ffff),
-            self.store.clone(),
-            self.queues.clone(),
+            store,
             Arc::new(model),
             DataDir::open(&self.data_dir).expect("data dir"),
             PublicUrls::new("http://tally.test"),
@@ -261,15 +272,11 @@ impl Harness {
             },
             idempotency: None,
         };
-        submit(
-            &self.store,
-            &self.queues,
-            submission,
-            DEFAULT_MAX_CHUNK_SIZE,
-        )
-        .await
-        .expect("submitted")
-        .run_id
+        self.store
+            .submit(submission, DEFAULT_MAX_CHUNK_SIZE)
+            .await
+            .expect("submitted")
+            .run_id
     }
 
     /// The first experiment of `run` (the only one of a one-model request).

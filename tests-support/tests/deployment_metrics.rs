@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use tally_core::run::{PublicUrls, RunId};
 use tally_core::schedule::parse_schedules_file;
 use tally_scheduler::{AlertSender, Metrics, RetryPolicy, Scheduler, SchedulerConfig, SystemClock};
-use tally_store::jobs::{QueueSettings, Queues};
+use tally_store::SchedulerStore;
 use tally_test_support::pipeline::{API_KEY, Harness, SAMPLE};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -95,9 +95,11 @@ async fn scheduler_metrics(harness: &Harness) -> (String, oneshot::Sender<()>) {
     let text = std::fs::read_to_string(deploy_dir().join("schedules.toml")).unwrap();
     let schedules = parse_schedules_file("deploy/schedules.toml", &text).expect("schedules");
     let metrics = Metrics::new().unwrap();
+    let store = SchedulerStore::connect(&harness.store_settings)
+        .await
+        .unwrap();
     let scheduler = Scheduler::new(
-        harness.store.clone(),
-        Queues::new(&harness.store, QueueSettings::default()),
+        store,
         Arc::new(SystemClock),
         SchedulerConfig::default(),
         PublicUrls::new("http://tally.test"),

@@ -1,4 +1,4 @@
-//! What every job handler shares: the store, the queues, the model, and settings.
+//! What every job handler shares: the store (and its queues), the model, and settings.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -7,8 +7,7 @@ use std::time::Duration;
 use tally_core::dataset::DataDir;
 use tally_core::run::{ExperimentId, ExperimentRecord, PublicUrls};
 use tally_gemini::Model;
-use tally_store::jobs::Queues;
-use tally_store::{Store, StoreError};
+use tally_store::{StoreError, WorkerStore};
 
 use crate::limits::{CallLimits, LimitSettings};
 use crate::metrics::Metrics;
@@ -22,8 +21,8 @@ pub const DEFAULT_RETENTION: Duration = Duration::from_secs(90 * 24 * 3600);
 pub struct Context {
     /// This worker's unique name (recorded on every result it writes).
     pub name: String,
-    pub store: Store,
-    pub queues: Queues,
+    /// The worker's store handle; its queues are where handlers enqueue.
+    pub store: WorkerStore,
     pub model: Arc<dyn Model>,
     pub data_dir: DataDir,
     pub urls: PublicUrls,
@@ -38,8 +37,7 @@ pub struct Context {
 impl Context {
     pub fn new(
         name: String,
-        store: Store,
-        queues: Queues,
+        store: WorkerStore,
         model: Arc<dyn Model>,
         data_dir: DataDir,
         urls: PublicUrls,
@@ -49,7 +47,6 @@ impl Context {
             limits: CallLimits::new(store.clone(), name.clone(), LimitSettings::default()),
             name,
             store,
-            queues,
             model,
             data_dir,
             urls,

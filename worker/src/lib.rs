@@ -30,8 +30,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use apalis::prelude::{BackendExt, Monitor, WorkerBuilder, WorkerBuilderExt};
-use tally_store::Store;
-use tally_store::jobs::Queues;
+use tally_store::WorkerStore;
 
 pub use context::Context;
 pub use metrics::Metrics;
@@ -74,7 +73,7 @@ impl Worker {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), String> {
-        let queues = self.context.queues.clone();
+        let queues = self.context.store.queues().clone();
         let (plan, chunk, finalize) = (queues.plan, queues.chunk, queues.finalize);
         let name = self.context.name.clone();
         let context = self.context.clone();
@@ -150,11 +149,7 @@ impl Worker {
     }
 }
 
-/// Connects the store and builds the queues of `settings`' namespace.
-pub async fn connect(
-    settings: &WorkerSettings,
-) -> Result<(Store, Queues), tally_store::StoreError> {
-    let store = Store::connect(&settings.store).await?;
-    let queues = Queues::new(&store, settings.queues);
-    Ok((store, queues))
+/// Connects the worker's store handle, with the queues of `settings`' namespace.
+pub async fn connect(settings: &WorkerSettings) -> Result<WorkerStore, tally_store::StoreError> {
+    WorkerStore::connect(&settings.store, settings.queues).await
 }

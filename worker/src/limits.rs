@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use rand::Rng;
 use tally_core::run::{ExperimentId, ExperimentRecord};
-use tally_store::{LeaseRequest, RecordStart, Store, StoreError};
+use tally_store::{LeaseRequest, RecordStart, StoreError, WorkerStore};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Experiments remembered before the table is cleared (finished experiments' entries
@@ -53,7 +53,7 @@ impl Default for LimitSettings {
 type Held = Arc<Mutex<HashMap<ExperimentId, HashSet<String>>>>;
 
 pub struct CallLimits {
-    store: Store,
+    store: WorkerStore,
     /// Prefix of this process's lease ids (the worker's unique name).
     owner: String,
     settings: LimitSettings,
@@ -77,7 +77,7 @@ pub enum Begun {
 
 /// The right to make one model call: local permits and a cluster lease.
 pub struct CallPermit {
-    store: Store,
+    store: WorkerStore,
     experiment: ExperimentId,
     lease: String,
     held: Held,
@@ -88,7 +88,7 @@ pub struct CallPermit {
 }
 
 impl CallLimits {
-    pub fn new(store: Store, owner: String, settings: LimitSettings) -> CallLimits {
+    pub fn new(store: WorkerStore, owner: String, settings: LimitSettings) -> CallLimits {
         CallLimits {
             store,
             owner,

@@ -18,7 +18,7 @@ async fn main() {
 async fn run() -> Result<(), String> {
     let settings = WorkerSettings::from_env().map_err(|e| e.to_string())?;
     tally_daemon::telemetry::init(settings.log_format);
-    let (store, queues) = connect(&settings)
+    let store = connect(&settings)
         .await
         .map_err(|e| format!("Redis: {e}"))?;
     let metrics = Metrics::new().map_err(|e| format!("metrics: {e}"))?;
@@ -41,7 +41,6 @@ async fn run() -> Result<(), String> {
     let context = Context::new(
         settings.name,
         store,
-        queues,
         Arc::new(model),
         settings.data_dir,
         settings.urls,

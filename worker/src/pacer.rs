@@ -17,7 +17,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use tally_gemini::{AttemptReport, BoxFuture, CallGate};
-use tally_store::Store;
+use tally_store::WorkerStore;
 
 use crate::metrics::Metrics;
 use crate::quotas::Quotas;
@@ -33,7 +33,7 @@ const MAX_LATE_RESERVATIONS: u32 = 3;
 const ESTIMATE_WEIGHT: f64 = 0.1;
 
 pub struct Pacer {
-    store: Store,
+    store: WorkerStore,
     quotas: Quotas,
     metrics: Metrics,
     books: Mutex<HashMap<String, TokenBook>>,
@@ -49,7 +49,7 @@ struct TokenBook {
 }
 
 impl Pacer {
-    pub fn new(store: Store, quotas: Quotas, metrics: Metrics) -> Pacer {
+    pub fn new(store: WorkerStore, quotas: Quotas, metrics: Metrics) -> Pacer {
         Pacer {
             store,
             quotas,

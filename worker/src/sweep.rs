@@ -57,7 +57,7 @@ pub async fn sweep_once(
     let now = Utc::now();
     let mut swept = 0;
     for run in queued.iter().filter(|run| now - run.created_at > MIN_AGE) {
-        enqueue_plans(&context.queues, &run.record.experiments).await?;
+        enqueue_plans(context.store.queues(), &run.record.experiments).await?;
         swept += 1;
     }
     Ok(swept)

@@ -8,7 +8,6 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use tally_core::contract::RunStatus;
 use tally_core::run::RunId;
-use tally_store::jobs::FinalizeJob;
 use tally_store::{CancelOutcome, ExperimentView, RunFilter, RunView};
 
 use crate::backend::Connected;
@@ -137,23 +136,13 @@ pub async fn cancel(
     params.finish()?;
     let id = run_id(&id)?;
     let connected = state.backend.get().await?;
-    match connected.store.request_cancel(&id).await? {
+    match connected.store.cancel(&id).await? {
         CancelOutcome::NotFound => Err(ApiError::not_found(format!("no run {id}"))),
         CancelOutcome::AlreadyFinal(status) => Err(ApiError::Conflict(format!(
             "run {id} already ended with status {status}; there is nothing to cancel"
         ))),
         CancelOutcome::Requested => {
             let run = find_run(connected, &id).await?;
-            for experiment in experiments_of(connected, &run).await? {
-                if experiment.phase.final_status().is_none() {
-                    connected
-                        .queues
-                        .push_finalize(FinalizeJob {
-                            experiment_id: experiment.record.experiment_id,
-                        })
-                        .await?;
-                }
-            }
             tracing::info!(run_id = %id, "cancel requested");
             let answer = CancelAnswer {
                 run_id: id.to_string(),

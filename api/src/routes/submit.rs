@@ -1,5 +1,5 @@
 //! `POST /api/v1/experiments/run` and `/run-async`: validate, record the run, enqueue
-//! its plan jobs (through `tally_store::submission::submit`, shared with the scheduler).
+//! its plan jobs (through `ApiStore::submit`, the code the scheduler submits with).
 //!
 //! The submission runs in a task of its own: a client that disconnects mid-request
 //! cannot cut it between storing the run and enqueueing its jobs, and a client that
@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use tally_core::contract::{ExperimentRequest, RunAccepted};
 use tally_core::run::{RunId, Submitter};
 use tally_store::IdempotencyKey;
-use tally_store::submission::{DEFAULT_MAX_CHUNK_SIZE, Submission, Submitted, submit};
+use tally_store::submission::{DEFAULT_MAX_CHUNK_SIZE, Submission, Submitted};
 use tokio::time::Instant;
 
 use crate::auth::Caller;
@@ -84,13 +84,10 @@ async fn accept(
         idempotency,
     };
     let submitted = tokio::spawn(async move {
-        submit(
-            &connected.store,
-            &connected.queues,
-            submission,
-            DEFAULT_MAX_CHUNK_SIZE,
-        )
-        .await
+        connected
+            .store
+            .submit(submission, DEFAULT_MAX_CHUNK_SIZE)
+            .await
     })
     .await
     .map_err(|e| ApiError::Internal(format!("the submission task failed: {e}")))??;

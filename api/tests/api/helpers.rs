@@ -16,7 +16,10 @@ use tally_core::run::{
     ExperimentId, PublicUrls, RecordError, RecordResult, RecordStatus, RunId, SummaryContext,
     assemble_response, summarize_experiment,
 };
-use tally_store::{LeaseRequest, Namespace, RecordStart, Store, StoreSettings};
+use tally_store::jobs::QueueSettings;
+use tally_store::{
+    ApiStore, LeaseRequest, Namespace, RecordStart, SchedulerStore, StoreSettings, WorkerStore,
+};
 
 pub const KEY_NAME: &str = "ci";
 pub const KEY: &str = "ci-key-0123456789abcdef";
@@ -25,7 +28,9 @@ pub const SAMPLE: &str = "vote-extraction-bangbamru-1-10";
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
-    pub store: Store,
+    /// A worker's handle on the app's namespace: seeds what workers write, reads.
+    pub store: WorkerStore,
+    store_settings: StoreSettings,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -84,12 +89,25 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     TestApp {
         base,
         client: reqwest::Client::new(),
-        store: Store::connect(&store_settings).await.unwrap(),
+        store: WorkerStore::connect(&store_settings, QueueSettings::default())
+            .await
+            .unwrap(),
+        store_settings,
         shutdown: Some(shutdown),
     }
 }
 
 impl TestApp {
+    /// The API's handle on the app's namespace, for what only the API writes.
+    pub async fn api_store(&self) -> ApiStore {
+        ApiStore::connect(&self.store_settings).await.unwrap()
+    }
+
+    /// The scheduler's handle on the app's namespace, for what only it writes.
+    pub async fn scheduler_store(&self) -> SchedulerStore {
+        SchedulerStore::connect(&self.store_settings).await.unwrap()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

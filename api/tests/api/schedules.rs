@@ -8,8 +8,7 @@ use tally_core::contract::ExperimentRequest;
 use tally_core::run::{RunId, Submitter};
 use tally_core::schedule::ScheduleName;
 use tally_store::SkippedSlots;
-use tally_store::jobs::{QueueSettings, Queues};
-use tally_store::submission::{DEFAULT_MAX_CHUNK_SIZE, Submission, submit};
+use tally_store::submission::{DEFAULT_MAX_CHUNK_SIZE, Submission};
 
 use crate::docs::check;
 use crate::helpers::{KEY, SAMPLE, TestApp, error_of, spawn_app, wrong_answer};
@@ -346,7 +345,6 @@ async fn replace_pause_resume_and_delete() {
 
 /// Submits the schedule's request as the scheduler would (its name as submitter).
 async fn scheduled_run(app: &TestApp, schedule: &Value) -> RunId {
-    let queues = Queues::new(&app.store, QueueSettings::default());
     let mut request = schedule["request"].clone();
     request["dataset_version"] = Value::Null;
     let submission = Submission {
@@ -358,7 +356,9 @@ async fn scheduled_run(app: &TestApp, schedule: &Value) -> RunId {
         },
         idempotency: None,
     };
-    submit(&app.store, &queues, submission, DEFAULT_MAX_CHUNK_SIZE)
+    app.scheduler_store()
+        .await
+        .submit(submission, DEFAULT_MAX_CHUNK_SIZE)
         .await
         .unwrap()
         .run_id
@@ -407,7 +407,8 @@ async fn last_runs_show_each_experiments_scores_and_skips_are_listed() {
         count: 2,
         recorded_at: now,
     };
-    app.store
+    app.scheduler_store()
+        .await
         .record_skipped_slots(&name, &skipped)
         .await
         .unwrap();

@@ -139,7 +139,8 @@ async fn page_images_never_come_from_outside_the_data_directory() {
     .unwrap();
     let hash = ContentHash::parse(&format!("sha256:{}", "0".repeat(64))).unwrap();
     let name = DatasetName::parse("set").unwrap();
-    app.store
+    app.api_store()
+        .await
         .register_dataset_version(&name, &hash, "set", &[record])
         .await
         .unwrap();

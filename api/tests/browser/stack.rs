@@ -7,9 +7,9 @@ use std::time::Duration;
 use serde_json::Value;
 use tally_core::contract::ExperimentRequest;
 use tally_core::run::{RunId, Submitter};
-use tally_store::jobs::{QueueSettings, Queues};
-use tally_store::submission::{DEFAULT_MAX_CHUNK_SIZE, Submission, submit};
-use tally_test_support::pipeline::{API_KEY, Harness};
+use tally_store::jobs::QueueSettings;
+use tally_store::submission::{DEFAULT_MAX_CHUNK_SIZE, Submission};
+use tally_test_support::pipeline::{API_KEY, Harness, WorkerOptions};
 
 use crate::webdriver::Browser;
 
@@ -30,8 +30,11 @@ impl Stack {
         // The production heartbeat: the harness's one-second beat is for crash tests,
         // and on two cores shared with Chromium a worker can miss three of those and be
         // taken for dead while it is working.
-        harness.queues = Queues::new(&harness.store, QueueSettings::default());
-        harness.start_worker("ui").await;
+        let production_beats = WorkerOptions {
+            queues: Some(QueueSettings::default()),
+            ..WorkerOptions::default()
+        };
+        harness.start_worker_with("ui", production_beats).await;
         let base = harness.start_api().await;
         Stack { harness, base }
     }
@@ -52,15 +55,12 @@ impl Stack {
             },
             idempotency: None,
         };
-        submit(
-            &self.harness.store,
-            &self.harness.queues,
-            submission,
-            DEFAULT_MAX_CHUNK_SIZE,
-        )
-        .await
-        .expect("submitted")
-        .run_id
+        self.harness
+            .store
+            .submit(submission, DEFAULT_MAX_CHUNK_SIZE)
+            .await
+            .expect("submitted")
+            .run_id
     }
 
     pub async fn sign_in(&self, browser: &Browser, hash: &str) {

@@ -33,7 +33,7 @@ async fn an_accuracy_drop_sends_exactly_one_webhook_post_with_the_numbers() {
     env.clock.set(monday(0) + chrono::Duration::seconds(1));
     tick_all().await;
     let good = env.runs_of(&weekly).await[0].record.run_id.clone();
-    finish_run(&env.store, &good, 5).await;
+    finish_run(&env.worker, &good, 5).await;
     tick_all().await;
 
     // Week 1: two records of five right in both experiments.
@@ -42,7 +42,7 @@ async fn an_accuracy_drop_sends_exactly_one_webhook_post_with_the_numbers() {
     let runs = env.runs_of(&weekly).await;
     assert_eq!(runs.len(), 2);
     let bad = runs[0].record.run_id.clone();
-    finish_run(&env.store, &bad, 2).await;
+    finish_run(&env.worker, &bad, 2).await;
     tick_all().await;
     tick_all().await;
     for replica in replicas {
@@ -135,11 +135,11 @@ async fn a_failing_webhook_is_retried_and_does_not_hold_up_the_next_slot() {
     env.clock.set(monday(0) + chrono::Duration::seconds(1));
     scheduler.tick().await;
     let good = env.runs_of(&weekly).await[0].record.run_id.clone();
-    finish_run(&env.store, &good, 5).await;
+    finish_run(&env.worker, &good, 5).await;
     env.clock.set(monday(1) + chrono::Duration::seconds(1));
     scheduler.tick().await;
     let bad = env.runs_of(&weekly).await[0].record.run_id.clone();
-    finish_run(&env.store, &bad, 1).await;
+    finish_run(&env.worker, &bad, 1).await;
     scheduler.tick().await;
     eventually("the first POST to arrive", || async {
         webhook.bodies().len() == 1

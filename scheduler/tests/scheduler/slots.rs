@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{Datelike, Weekday};
 use tally_core::schedule::Slot;
 use tally_scheduler::RetryPolicy;
-use tally_store::submission::{Submission, submit};
+use tally_store::submission::Submission;
 use tally_store::{SkippedSlots, SlotClaim};
 
 use crate::support::*;
@@ -260,22 +260,21 @@ async fn a_replica_that_died_between_claim_and_record_is_healed_without_a_second
             .unwrap(),
         SlotClaim::Won
     );
-    let queues = tally_store::jobs::Queues::new(&env.store, Default::default());
-    let orphan = submit(
-        &env.store,
-        &queues,
-        Submission {
-            request: weekly.request.clone(),
-            submitter: tally_core::run::Submitter {
-                api_key_name: None,
-                schedule: Some(weekly.name.to_string()),
+    let orphan = env
+        .store
+        .submit(
+            Submission {
+                request: weekly.request.clone(),
+                submitter: tally_core::run::Submitter {
+                    api_key_name: None,
+                    schedule: Some(weekly.name.to_string()),
+                },
+                idempotency: Some(slot.idempotency_key()),
             },
-            idempotency: Some(slot.idempotency_key()),
-        },
-        10,
-    )
-    .await
-    .unwrap();
+            10,
+        )
+        .await
+        .unwrap();
 
     env.clock.set(monday(0) + chrono::Duration::seconds(1));
     scheduler.tick().await;
@@ -306,7 +305,7 @@ async fn paused_slots_are_not_run_nor_caught_up_on_resume() {
     let weekly = weekly_monitoring(None);
     let scheduler = env.scheduler(RetryPolicy::default());
     scheduler.seed(std::slice::from_ref(&weekly)).await.unwrap();
-    env.store
+    env.api
         .set_schedule_paused(&weekly.name, true, monday(0) - chrono::Duration::hours(1))
         .await
         .unwrap();
@@ -315,7 +314,7 @@ async fn paused_slots_are_not_run_nor_caught_up_on_resume() {
     scheduler.tick().await;
     env.clock.set(monday(0) + chrono::Duration::hours(1));
     let resumed = env
-        .store
+        .api
         .set_schedule_paused(&weekly.name, false, monday(0) + chrono::Duration::hours(1))
         .await
         .unwrap()

@@ -16,7 +16,7 @@ fn edited(schedule: &Schedule, change: impl FnOnce(&mut serde_json::Value)) -> S
 #[tokio::test]
 async fn create_read_replace_pause_and_delete() {
     let env = TestEnv::new(monday(0)).await;
-    let store = &env.store;
+    let store = &env.api;
     let now = monday(0) - chrono::Duration::days(2);
     let weekly = weekly_monitoring(Some("https://hooks.example/services/s3cret"));
 
@@ -76,7 +76,7 @@ async fn create_read_replace_pause_and_delete() {
 #[tokio::test]
 async fn the_file_seeds_and_api_edits_win() {
     let env = TestEnv::new(monday(0)).await;
-    let store = &env.store;
+    let (store, api) = (&env.store, &env.api);
     let t0 = monday(0) - chrono::Duration::days(3);
     let weekly = weekly_monitoring(None);
 
@@ -103,8 +103,7 @@ async fn the_file_seeds_and_api_edits_win() {
 
     // An API edit; the file no longer overrides it.
     let api_version = edited(&weekly, |v| v["request"]["sample_size"] = json!(8));
-    store
-        .replace_schedule(&api_version, t0)
+    api.replace_schedule(&api_version, t0)
         .await
         .unwrap()
         .unwrap();
@@ -120,13 +119,13 @@ async fn the_file_seeds_and_api_edits_win() {
     );
 
     // Deleted through the API: the file does not bring it back; the API can.
-    store.delete_schedule(&weekly.name).await.unwrap();
+    api.delete_schedule(&weekly.name).await.unwrap();
     assert_eq!(
         store.seed_schedule(&weekly, t0).await.unwrap(),
         SeedOutcome::DeletedThroughApi
     );
     assert_eq!(store.schedule(&weekly.name).await.unwrap(), None);
-    assert!(store.create_schedule(&weekly, t0).await.unwrap());
+    assert!(api.create_schedule(&weekly, t0).await.unwrap());
     assert!(store.schedule(&weekly.name).await.unwrap().is_some());
     env.cleanup().await;
 }

@@ -21,8 +21,8 @@ use tally_core::run::{
 use tally_core::schedule::Schedule;
 use tally_scheduler::{AlertSender, ManualClock, Metrics, RetryPolicy, Scheduler, SchedulerConfig};
 use tally_store::import;
-use tally_store::jobs::{QueueSettings, Queues};
-use tally_store::{Namespace, RunView, Store, StoreSettings};
+use tally_store::jobs::QueueSettings;
+use tally_store::{ApiStore, Namespace, RunView, SchedulerStore, StoreSettings, WorkerStore};
 use tokio::sync::Notify;
 
 pub const SAMPLE_DATASET: &str = "vote-extraction-bangbamru-1-10";
@@ -38,7 +38,12 @@ pub fn monday(week: i64) -> DateTime<Utc> {
 }
 
 pub struct TestEnv {
-    pub store: Store,
+    /// The scheduler's handle, the one its replicas use.
+    pub store: SchedulerStore,
+    /// The API's, for schedule edits and imports.
+    pub api: ApiStore,
+    /// A worker's, for making runs final.
+    pub worker: WorkerStore,
     pub clock: ManualClock,
 }
 
@@ -58,12 +63,18 @@ impl TestEnv {
         );
         let mut settings = StoreSettings::from_env().unwrap();
         settings.namespace = Namespace::parse(&format!("test:sched:{unique}")).unwrap();
-        let store = Store::connect(&settings).await.unwrap();
+        let store = SchedulerStore::connect(&settings).await.unwrap();
+        let api = ApiStore::connect(&settings).await.unwrap();
+        let worker = WorkerStore::connect(&settings, QueueSettings::default())
+            .await
+            .unwrap();
         let datasets = Path::new(env!("CARGO_MANIFEST_DIR")).join("../datasets");
         let data_dir = DataDir::open(&datasets).unwrap();
-        import(&store, &data_dir, SAMPLE_DATASET).await.unwrap();
+        import(&api, &data_dir, SAMPLE_DATASET).await.unwrap();
         TestEnv {
             store,
+            api,
+            worker,
             clock: ManualClock::new(start),
         }
     }
@@ -74,7 +85,6 @@ impl TestEnv {
         let alerts = AlertSender::start(policy, metrics.clone()).unwrap();
         Scheduler::new(
             self.store.clone(),
-            Queues::new(&self.store, QueueSettings::default()),
             Arc::new(self.clock.clone()),
             SchedulerConfig::default(),
             PublicUrls::new(PUBLIC_URL),
@@ -153,7 +163,7 @@ pub fn quick_retries() -> RetryPolicy {
 
 /// Makes a run final as workers would, through the store: the first `correct`
 /// records of each experiment answered with the expected reports, the rest failed.
-pub async fn finish_run(store: &Store, run_id: &RunId, correct: usize) {
+pub async fn finish_run(store: &WorkerStore, run_id: &RunId, correct: usize) {
     let urls = PublicUrls::new(PUBLIC_URL);
     let run = store.run(run_id).await.unwrap().unwrap();
     let mut summaries = Vec::new();

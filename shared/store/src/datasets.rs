@@ -16,7 +16,7 @@ use redis::Script;
 use serde::{Deserialize, Serialize};
 
 use super::error::corrupt;
-use super::{Store, StoreError};
+use super::{ApiStore, Store, StoreError};
 use tally_core::dataset::{ContentHash, DatasetName, DatasetRecord};
 
 /// Records pushed per `RPUSH` while staging: bounds the size of one command.
@@ -70,7 +70,7 @@ redis.call('SADD', KEYS[4], ARGV[2])
 return {1, meta}
 "#;
 
-impl Store {
+impl ApiStore {
     /// Registers `records` (image paths already relative to the data directory) as the
     /// next version of `name`, or returns the version that already has `content_hash`.
     pub async fn register_dataset_version(
@@ -124,7 +124,9 @@ impl Store {
             created: created == 1,
         })
     }
+}
 
+impl Store {
     /// Names of all datasets with at least one version, sorted.
     pub async fn dataset_names(&self) -> Result<Vec<DatasetName>, StoreError> {
         let key = self.keys.dataset_names();

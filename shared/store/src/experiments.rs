@@ -8,7 +8,7 @@ use redis::Script;
 
 use super::error::{corrupt, parse_json};
 use super::runs::parse_time;
-use super::{Store, StoreError};
+use super::{Store, StoreError, WorkerStore};
 use tally_core::contract::ExperimentSummary;
 use tally_core::run::{ExperimentId, ExperimentPhase, ExperimentRecord, Progress};
 
@@ -80,7 +80,9 @@ impl Store {
             .map(|(id, row)| parse_view(&self.keys.experiment(id), row))
             .collect()
     }
+}
 
+impl WorkerStore {
     /// Records why `raise_errors` stopped the experiment; the first reason wins.
     /// Returns whether this call stopped it.
     pub async fn abort_experiment(

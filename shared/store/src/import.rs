@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use crate::{Store, StoreError};
+use crate::{ApiStore, StoreError};
 use tally_core::contract::{DatasetName, ValueError};
 use tally_core::dataset::ContentHash;
 use tally_core::dataset::DatasetRecord;
@@ -45,7 +45,7 @@ pub enum ImportError {
 /// Imports the folder `relative_path` (relative to `data_dir`); the dataset is named
 /// after the folder's last component.
 pub async fn import(
-    store: &Store,
+    store: &ApiStore,
     data_dir: &DataDir,
     relative_path: &str,
 ) -> Result<ImportOutcome, ImportError> {

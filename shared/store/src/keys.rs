@@ -32,7 +32,7 @@
 //! | `{ns}:retention` | sorted set | run id → when its keys expire (ms): final runs to drop from the run indexes |
 //! | `{ns}:retention:schedule` | hash | run id → schedule, for the retained runs a schedule created |
 //! | `{ns}:vacuum` | sorted set | `<experiment_id>:<chunks>` → when to vacuum the experiment's job bookkeeping (ms) |
-//! | `{{ns}}:{kind}:…` | (apalis-redis) | the `plan`, `chunk` and `finalize` job queues; the braces are a Redis Cluster hash tag |
+//! | `{{ns}}:{kind}:…` | (apalis-redis) | the `plan`, `chunk` and `finalize` job queues; the braces are a Redis Cluster hash tag (keys inside: `jobs::apalis_layout`) |
 
 use tally_core::dataset::{ContentHash, DatasetName};
 use tally_core::run::{ExperimentId, RunId};
@@ -177,26 +177,6 @@ impl Keys {
     /// namespace the Redis Cluster hash tag, so all keys of a queue share a slot.
     pub fn queue(&self, kind: &str) -> String {
         format!("{{{}}}:{kind}", self.namespace)
-    }
-
-    /// apalis-redis's hash of job id → payload.
-    pub fn queue_data(&self, kind: &str) -> String {
-        format!("{}:data", self.queue(kind))
-    }
-
-    /// apalis-redis's hash of one job's status, attempts and result.
-    pub fn queue_meta(&self, kind: &str, task_id: &str) -> String {
-        format!("{}:meta:{task_id}", self.queue(kind))
-    }
-
-    /// apalis-redis's sets of finished job ids: `done`, `dead`, `failed`.
-    pub fn queue_finished_sets(&self, kind: &str) -> [String; 3] {
-        ["done", "dead", "failed"].map(|set| format!("{}:{set}", self.queue(kind)))
-    }
-
-    /// apalis-redis's record of an idempotency key: holds the id of the job it let in.
-    pub fn queue_idempotency(&self, kind: &str, idempotency_key: &str) -> String {
-        format!("{}:idempotency:{idempotency_key}", self.queue(kind))
     }
 
     /// The pattern that matches every queue key of this namespace.

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use redis::Script;
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, WorkerStore};
 use tally_core::run::ExperimentId;
 
 /// KEYS: leases. ARGV: ttl (ms), lease ids… Pushes the expiry of the leases that are
@@ -41,7 +41,7 @@ return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')
     )
 });
 
-impl Store {
+impl WorkerStore {
     /// Extends the leases `ids` of `experiment` to `ttl` from now; returns how many
     /// were still held.
     pub async fn renew_leases(
@@ -77,7 +77,9 @@ impl Store {
             .await?;
         Ok(())
     }
+}
 
+impl Store {
     /// The ids of the leases of `experiment` that have not expired (what holds its
     /// `jobs` cap right now).
     pub async fn live_leases(&self, experiment: &ExperimentId) -> Result<Vec<String>, StoreError> {

@@ -16,12 +16,16 @@
 //! - `retention`: time-to-live of final runs, pruning of indexes, vacuum of job
 //!   bookkeeping.
 //!
-//! - `jobs`: the plan / chunk / finalize jobs and their queues.
+//! - `jobs`: the plan / chunk / finalize jobs and their queues; `jobs::apalis_layout`
+//!   is the one place that knows where apalis-redis keeps a queue's state.
 //! - `submission`: creating a run from a validated request (API and scheduler).
 //! - `import`: importing a dataset folder as a new (or the existing identical) version.
+//! - `roles`: the handle of each daemon — `ApiStore`, `WorkerStore`, `SchedulerStore`.
 //!
-//! Each concern adds an `impl Store` block in its own file; they share the one
-//! connection manager, which reconnects by itself and is cheap to clone per call.
+//! Each concern adds its operations in its own file: reads on `Store`, which every
+//! role handle dereferences to, and writes on the handle of the role that may make
+//! them (`impl WorkerStore`, …). They share the one connection manager, which
+//! reconnects by itself and is cheap to clone per call.
 
 mod datasets;
 mod error;
@@ -35,6 +39,7 @@ mod namespace;
 mod rate_limits;
 mod results;
 mod retention;
+mod roles;
 mod runs;
 mod schedules;
 mod settings;
@@ -53,6 +58,7 @@ pub use namespace::{DEFAULT_NAMESPACE, InvalidNamespace, Namespace};
 pub use rate_limits::{ModelPace, RateState, Slowdown};
 pub use results::{LeaseRequest, RecordStart};
 pub use retention::{VacuumEntry, Vacuumed};
+pub use roles::{ApiStore, SchedulerStore, WorkerStore};
 pub use runs::{CancelOutcome, Created, RunFilter};
 pub use schedules::{ScheduleOrigin, ScheduleView, SeedOutcome, SkippedSlots, SlotClaim};
 pub use settings::{
@@ -60,7 +66,9 @@ pub use settings::{
 };
 pub use tally_core::run::{IdempotencyKey, RunView};
 
-/// A handle on the store; clone it freely (clones share the connection).
+/// The store's reads, and the connection and keys every role handle shares; clone
+/// it freely (clones share the connection). Writes are on the handle of the role
+/// that may make them: [`ApiStore`], [`WorkerStore`], [`SchedulerStore`].
 #[derive(Clone)]
 pub struct Store {
     conn: ConnectionManager,

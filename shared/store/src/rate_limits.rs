@@ -20,7 +20,7 @@ use std::time::Duration;
 use redis::Script;
 
 use super::error::corrupt;
-use super::{Store, StoreError};
+use super::{Store, StoreError, WorkerStore};
 
 /// Pacing of one model, in Redis-time milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -132,7 +132,7 @@ return {{tostring(factor), tostring(math.max(0, (tonumber(s[3]) or 0) - now))}}
     ))
 });
 
-impl Store {
+impl WorkerStore {
     /// Reserves the next slot of `model` for a call estimated at `estimated_tokens`,
     /// settling `token_correction` (actual minus estimated tokens of earlier calls);
     /// returns how long to wait before sending.
@@ -179,7 +179,9 @@ impl Store {
             .await?;
         Ok(())
     }
+}
 
+impl Store {
     /// The limiter of `model` now.
     pub async fn rate_state(&self, model: &str, pace: &ModelPace) -> Result<RateState, StoreError> {
         let key = self.keys.rate_limit(model);

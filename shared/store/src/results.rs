@@ -17,7 +17,7 @@ use std::time::Duration;
 use redis::Script;
 
 use super::error::{corrupt, parse_json};
-use super::{Store, StoreError};
+use super::{Store, StoreError, WorkerStore};
 use tally_core::run::{ExperimentId, Progress, RecordResult, RecordStatus, RunId};
 
 /// What a worker may do with a record.
@@ -103,7 +103,7 @@ return {written, tonumber(c[1]) or 0, tonumber(c[2]) or 0, tonumber(c[3]) or 0,
     )
 });
 
-impl Store {
+impl WorkerStore {
     /// Whether a worker may process `record_id` now; when it may (`Proceed`), the
     /// lease `lease` is held in the experiment's name until `write_result` (or
     /// `release_lease`) gives it back, or it expires.
@@ -171,7 +171,9 @@ impl Store {
             },
         ))
     }
+}
 
+impl Store {
     /// Results in the order they were written: `limit` from `offset`.
     pub async fn results_page(
         &self,

@@ -20,7 +20,8 @@ use chrono::{DateTime, Utc};
 use std::time::Duration;
 
 use super::error::corrupt;
-use super::{Store, StoreError};
+use super::{Store, StoreError, WorkerStore};
+use crate::jobs::apalis_layout::{self, QueueLayout};
 use crate::jobs::idempotency_keys;
 use tally_core::run::{ExperimentId, RunId, RunRecord};
 
@@ -65,7 +66,7 @@ pub struct Vacuumed {
     pub postponed: usize,
 }
 
-impl Store {
+impl WorkerStore {
     /// Starts the retention of the final run `run` (whose experiments had `chunks`
     /// chunk jobs at most): its keys expire after `retention`. Idempotent.
     pub async fn retire_run(
@@ -118,7 +119,9 @@ impl Store {
         pipe.query_async::<()>(&mut self.conn()).await?;
         Ok(())
     }
+}
 
+impl Store {
     /// Whether `run` has been retired (its keys carry the retention time-to-live).
     pub async fn is_retired(&self, run: &RunId) -> Result<bool, StoreError> {
         let score: Option<f64> = redis::cmd("ZSCORE")
@@ -128,7 +131,9 @@ impl Store {
             .await?;
         Ok(score.is_some())
     }
+}
 
+impl WorkerStore {
     /// Vacuums the queue bookkeeping of up to `limit` retired experiments due by
     /// `now`; experiments with unfinished jobs are due again `retry_in` later.
     pub async fn vacuum_due(
@@ -180,61 +185,49 @@ impl Store {
         let mut deleted = 0;
         let mut complete = true;
         for batch in jobs.chunks(VACUUM_BATCH) {
+            let batch: Vec<(QueueLayout, &String)> = batch
+                .iter()
+                .map(|(kind, job_key)| (QueueLayout::of(&self.keys, kind), job_key))
+                .collect();
             let idempotency: Vec<String> = batch
                 .iter()
-                .map(|(kind, job_key)| self.keys.queue_idempotency(kind, job_key))
+                .map(|(layout, job_key)| layout.idempotency(job_key))
                 .collect();
             let ids: Vec<Option<String>> = redis::cmd("MGET")
                 .arg(&idempotency)
                 .query_async(&mut self.conn())
                 .await?;
-            let known: Vec<(&str, &str, &String)> = batch
+            let known: Vec<(&QueueLayout, &str, &String)> = batch
                 .iter()
                 .zip(&idempotency)
                 .zip(&ids)
-                .filter_map(|(((kind, _), idem), id)| {
-                    id.as_ref().map(|id| (*kind, id.as_str(), idem))
+                .filter_map(|(((layout, _), idem), id)| {
+                    id.as_ref().map(|id| (layout, id.as_str(), idem))
                 })
                 .collect();
             if known.is_empty() {
                 continue;
             }
             let mut states = redis::pipe();
-            for (kind, id, _) in &known {
-                let [_, dead, _] = self.keys.queue_finished_sets(kind);
+            for (layout, id, _) in &known {
                 states
                     .cmd("HGET")
-                    .arg(self.keys.queue_meta(kind, id))
-                    .arg("status")
+                    .arg(layout.meta(id))
+                    .arg(apalis_layout::STATUS_FIELD)
                     .cmd("SISMEMBER")
-                    .arg(dead)
+                    .arg(layout.dead())
                     .arg(*id);
             }
             let states: Vec<(Option<String>, bool)> = states.query_async(&mut self.conn()).await?;
             let mut removal = redis::pipe();
-            for ((kind, id, idem), (status, dead)) in known.iter().zip(states) {
-                let finished = match status.as_deref() {
-                    Some("Done") | Some("Killed") => true,
-                    Some("Failed") => dead,
-                    // No status: the job's bookkeeping is gone already.
-                    None => true,
-                    Some(_) => false,
-                };
-                if !finished {
+            for ((layout, id, idem), (status, dead)) in known.iter().zip(states) {
+                if !apalis_layout::finished_for_good(status.as_deref(), dead) {
                     complete = false;
                     continue;
                 }
-                removal
-                    .cmd("HDEL")
-                    .arg(self.keys.queue_data(kind))
-                    .arg(*id)
-                    .ignore();
-                removal
-                    .cmd("DEL")
-                    .arg(self.keys.queue_meta(kind, id))
-                    .arg(*idem)
-                    .ignore();
-                for set in self.keys.queue_finished_sets(kind) {
+                removal.cmd("HDEL").arg(layout.data()).arg(*id).ignore();
+                removal.cmd("DEL").arg(layout.meta(id)).arg(*idem).ignore();
+                for set in layout.finished_sets() {
                     removal.cmd("SREM").arg(set).arg(*id).ignore();
                 }
                 deleted += 1;

@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 use redis::Script;
 
 use super::error::{corrupt, parse_json};
-use super::{Store, StoreError};
+use super::{Store, StoreError, WorkerStore};
 use tally_core::contract::{ExperimentResponse, RunStatus};
 use tally_core::run::{ExperimentRecord, IdempotencyKey, RunId, RunRecord, RunView};
 
@@ -99,7 +99,7 @@ return 1
 impl Store {
     /// Stores a new run and its experiments in one step (nothing half-written), unless
     /// `idempotency` names a key that already created a run.
-    pub async fn create_run(
+    pub(crate) async fn create_run(
         &self,
         run: &RunRecord,
         experiments: &[ExperimentRecord],
@@ -227,7 +227,7 @@ impl Store {
         }
     }
 
-    pub async fn request_cancel(&self, run: &RunId) -> Result<CancelOutcome, StoreError> {
+    pub(crate) async fn request_cancel(&self, run: &RunId) -> Result<CancelOutcome, StoreError> {
         let key = self.keys.run(run);
         let status: String = CANCEL_SCRIPT
             .key(&key)
@@ -239,7 +239,9 @@ impl Store {
             other => CancelOutcome::AlreadyFinal(parse_json(&key, &format!("\"{other}\""))?),
         })
     }
+}
 
+impl WorkerStore {
     /// Makes the run final with `status` and its response, unless it already is.
     /// Returns whether this call did it.
     pub async fn complete_run(

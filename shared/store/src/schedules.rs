@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{corrupt, parse_json};
 use super::runs::{RunFilter, parse_time};
-use super::{Store, StoreError};
+use super::{ApiStore, SchedulerStore, Store, StoreError};
 use tally_core::run::RunId;
 use tally_core::run::RunView;
 use tally_core::schedule::{Schedule, ScheduleName, Slot};
@@ -204,7 +204,9 @@ impl Store {
     pub async fn schedule(&self, name: &ScheduleName) -> Result<Option<ScheduleView>, StoreError> {
         Ok(self.read_schedule(name).await?.map(|(_, view)| view))
     }
+}
 
+impl ApiStore {
     /// Creates a schedule through the API. False when the name is taken.
     pub async fn create_schedule(
         &self,
@@ -256,7 +258,9 @@ impl Store {
             .await?;
         Ok(existed > 0)
     }
+}
 
+impl SchedulerStore {
     /// Seeds one schedule of the schedules file (see the module doc for who wins).
     pub async fn seed_schedule(
         &self,
@@ -329,25 +333,6 @@ impl Store {
         Ok(SlotClaim::InProgress)
     }
 
-    /// Where a slot stands, without claiming it (None: never claimed, or forgotten).
-    pub async fn slot_state(&self, slot: &Slot) -> Result<Option<SlotClaim>, StoreError> {
-        let key = self.keys.schedule_slot(&slot.schedule, slot.millis());
-        let value: Option<String> = redis::cmd("GET")
-            .arg(&key)
-            .query_async(&mut self.conn())
-            .await?;
-        Ok(match value {
-            None => None,
-            Some(value) => Some(match value.split_once(':') {
-                Some(("run", run)) => {
-                    SlotClaim::Done(RunId::parse(run).map_err(|e| corrupt(&key, e))?)
-                }
-                Some(("failed", reason)) => SlotClaim::Failed(reason.to_string()),
-                _ => SlotClaim::InProgress,
-            }),
-        })
-    }
-
     /// Marks a slot done with the run it created.
     pub async fn record_slot_run(&self, slot: &Slot, run: &RunId) -> Result<(), StoreError> {
         self.set_slot(slot, &format!("run:{run}")).await
@@ -407,6 +392,40 @@ impl Store {
         Ok(())
     }
 
+    /// Claims the regression check of a finished scheduled run: true for exactly
+    /// one caller per run. The mark never expires (like the run itself): a yearly
+    /// schedule's run stays among its latest runs for years and must not alert again.
+    pub async fn claim_run_check(&self, run: &RunId) -> Result<bool, StoreError> {
+        let set: Option<String> = redis::cmd("SET")
+            .arg(self.keys.run_check(run))
+            .arg(1)
+            .arg("NX")
+            .query_async(&mut self.conn())
+            .await?;
+        Ok(set.is_some())
+    }
+}
+
+impl Store {
+    /// Where a slot stands, without claiming it (None: never claimed, or forgotten).
+    pub async fn slot_state(&self, slot: &Slot) -> Result<Option<SlotClaim>, StoreError> {
+        let key = self.keys.schedule_slot(&slot.schedule, slot.millis());
+        let value: Option<String> = redis::cmd("GET")
+            .arg(&key)
+            .query_async(&mut self.conn())
+            .await?;
+        Ok(match value {
+            None => None,
+            Some(value) => Some(match value.split_once(':') {
+                Some(("run", run)) => {
+                    SlotClaim::Done(RunId::parse(run).map_err(|e| corrupt(&key, e))?)
+                }
+                Some(("failed", reason)) => SlotClaim::Failed(reason.to_string()),
+                _ => SlotClaim::InProgress,
+            }),
+        })
+    }
+
     /// The latest skip records of a schedule, newest first.
     pub async fn skipped_slots(
         &self,
@@ -437,19 +456,6 @@ impl Store {
             ..RunFilter::default()
         };
         self.list_runs(&filter, 0, limit).await
-    }
-
-    /// Claims the regression check of a finished scheduled run: true for exactly
-    /// one caller per run. The mark never expires (like the run itself): a yearly
-    /// schedule's run stays among its latest runs for years and must not alert again.
-    pub async fn claim_run_check(&self, run: &RunId) -> Result<bool, StoreError> {
-        let set: Option<String> = redis::cmd("SET")
-            .arg(self.keys.run_check(run))
-            .arg(1)
-            .arg("NX")
-            .query_async(&mut self.conn())
-            .await?;
-        Ok(set.is_some())
     }
 
     async fn set_slot(&self, slot: &Slot, value: &str) -> Result<(), StoreError> {

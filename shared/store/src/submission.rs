@@ -1,4 +1,6 @@
-//! Submitting and cancelling runs: the code paths the API and the scheduler share.
+//! Submitting and cancelling runs: the code paths the API and the scheduler share,
+//! reached through their handles (`ApiStore::submit`, `ApiStore::cancel`,
+//! `SchedulerStore::submit`).
 //!
 //! Resolves and pins the dataset version, sizes every experiment, stores the run and
 //! its experiments in one step, then enqueues one `plan` job per experiment. A run
@@ -50,7 +52,7 @@ pub enum SubmitError {
     Queue(#[from] QueueError),
 }
 
-pub async fn submit(
+pub(crate) async fn submit(
     store: &Store,
     queues: &Queues,
     submission: Submission,
@@ -128,9 +130,9 @@ pub async fn submit(
 }
 
 /// Cancels a run: sets its cancel flag (workers stop at their next record; records
-/// in flight finish) and enqueues `finalize` for each experiment, which ends it
-/// `cancelled` with what was done so far.
-pub async fn cancel(
+/// in flight finish) and enqueues `finalize` for each experiment that is not final,
+/// which ends it `cancelled` with what was done so far.
+pub(crate) async fn cancel(
     store: &Store,
     queues: &Queues,
     run: &RunId,
@@ -139,8 +141,12 @@ pub async fn cancel(
     if outcome == CancelOutcome::Requested
         && let Some(view) = store.run(run).await?
     {
-        for experiment_id in view.record.experiments {
-            queues.push_finalize(FinalizeJob { experiment_id }).await?;
+        let experiments = store.experiments(&view.record.experiments).await?;
+        for experiment in experiments.into_iter().flatten() {
+            if experiment.phase.final_status().is_none() {
+                let experiment_id = experiment.record.experiment_id;
+                queues.push_finalize(FinalizeJob { experiment_id }).await?;
+            }
         }
     }
     Ok(outcome)

@@ -5,14 +5,16 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tally_core::run::ExperimentId;
-use tally_store::jobs::{FinalizeJob, PlanJob, QueueSettings, Queues, WORKER_ALIVE_WITHIN};
-use tally_store::{Namespace, Store, StoreSettings};
+use tally_store::jobs::{FinalizeJob, PlanJob, QueueSettings, WORKER_ALIVE_WITHIN};
+use tally_store::{Namespace, StoreSettings, WorkerStore};
 
-async fn store(test: &str) -> Store {
+async fn store(test: &str) -> WorkerStore {
     let mut settings = StoreSettings::from_env().unwrap();
     let unique = format!("{:08x}", rand::random::<u32>());
     settings.namespace = Namespace::parse(&format!("test:liveness:{test}:{unique}")).unwrap();
-    Store::connect(&settings).await.unwrap()
+    WorkerStore::connect(&settings, QueueSettings::default())
+        .await
+        .unwrap()
 }
 
 /// A plain connection, to write where apalis-redis keeps its state.
@@ -25,7 +27,7 @@ async fn raw() -> redis::aio::MultiplexedConnection {
         .unwrap()
 }
 
-async fn cleanup(store: &Store) {
+async fn cleanup(store: &WorkerStore) {
     let mut conn = raw().await;
     for pattern in [store.keys().all_pattern(), store.keys().queues_pattern()] {
         let keys: Vec<String> = redis::cmd("KEYS")
@@ -53,8 +55,8 @@ fn now_ms() -> u64 {
 #[tokio::test]
 async fn the_next_job_in_line_says_how_long_it_has_waited() {
     let store = store("age").await;
-    let queues = Queues::new(&store, QueueSettings::default());
-    let empty = queues.oldest_waiting(&store, now_ms()).await.unwrap();
+    let queues = store.queues();
+    let empty = store.oldest_waiting(now_ms()).await.unwrap();
     assert_eq!(
         empty
             .iter()
@@ -90,7 +92,7 @@ async fn the_next_job_in_line_says_how_long_it_has_waited() {
         .unwrap();
 
     let later = now_ms() + 10_000;
-    let ages = queues.oldest_waiting(&store, later).await.unwrap();
+    let ages = store.oldest_waiting(later).await.unwrap();
     let plan = ages[0].oldest_waiting.expect("the plan waits");
     assert!(
         plan >= Duration::from_secs(10) && plan < Duration::from_secs(60),
@@ -108,13 +110,10 @@ async fn the_next_job_in_line_says_how_long_it_has_waited() {
 #[tokio::test]
 async fn only_workers_that_beat_recently_count_as_alive() {
     let store = store("workers").await;
-    let queues = Queues::new(&store, QueueSettings::default());
+    let queues = store.queues();
     let now = now_ms() / 1000;
     assert_eq!(
-        queues
-            .workers_alive(&store, now, WORKER_ALIVE_WITHIN)
-            .await
-            .unwrap(),
+        store.workers_alive(now, WORKER_ALIVE_WITHIN).await.unwrap(),
         0
     );
     let workers = queues.chunk.get_config().workers_set();
@@ -132,15 +131,12 @@ async fn only_workers_that_beat_recently_count_as_alive() {
             .unwrap();
     }
     assert_eq!(
-        queues
-            .workers_alive(&store, now, WORKER_ALIVE_WITHIN)
-            .await
-            .unwrap(),
+        store.workers_alive(now, WORKER_ALIVE_WITHIN).await.unwrap(),
         2
     );
     assert_eq!(
-        queues
-            .workers_alive(&store, now, Duration::from_secs(10))
+        store
+            .workers_alive(now, Duration::from_secs(10))
             .await
             .unwrap(),
         1

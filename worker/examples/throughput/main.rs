@@ -25,8 +25,8 @@ use std::path::{Path, PathBuf};
 
 use tally_core::contract::ExperimentRequest;
 use tally_core::dataset::{DataDir, DatasetRecord};
-use tally_store::jobs::{QueueSettings, Queues};
-use tally_store::{Namespace, Store, StoreSettings};
+use tally_store::jobs::QueueSettings;
+use tally_store::{ApiStore, Namespace, StoreSettings, WorkerStore};
 
 use fleet::{Emulator, Setup};
 use phases::{Bench, MODEL};
@@ -97,7 +97,12 @@ async fn run(args: &[String]) -> Result<(), String> {
     })
     .map_err(|e| e.to_string())?;
     settings.namespace = Namespace::parse("bench").map_err(|e| e.to_string())?;
-    let store = Store::connect(&settings).await.map_err(|e| e.to_string())?;
+    let store = ApiStore::connect(&settings)
+        .await
+        .map_err(|e| e.to_string())?;
+    let worker_store = WorkerStore::connect(&settings, QueueSettings::default())
+        .await
+        .map_err(|e| e.to_string())?;
     let redis = redis::Client::open(redis_url.as_str())
         .map_err(|e| e.to_string())?
         .get_multiplexed_async_connection()
@@ -122,8 +127,8 @@ async fn run(args: &[String]) -> Result<(), String> {
             data_dir: PathBuf::from(data_dir),
             scratch: PathBuf::from(scratch),
         },
-        queues: Queues::new(&store, QueueSettings::default()),
         store,
+        worker_store,
         redis,
         emulator: Emulator::new(emulator_url),
         dataset: dataset.clone(),

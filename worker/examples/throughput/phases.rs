@@ -8,9 +8,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use tally_core::contract::ExperimentRequest;
 use tally_core::run::{ExperimentId, RunId, Submitter};
-use tally_store::Store;
-use tally_store::jobs::Queues;
-use tally_store::submission::{DEFAULT_MAX_CHUNK_SIZE, Submission, submit};
+use tally_store::submission::{DEFAULT_MAX_CHUNK_SIZE, Submission};
+use tally_store::{ApiStore, WorkerStore};
 
 use crate::fleet::{Emulator, Setup, WorkerPlan, Workers, redis_stats, rss_mib};
 
@@ -19,8 +18,10 @@ pub const MODEL: &str = "gemini-2.5-flash-lite";
 
 pub struct Bench {
     pub setup: Setup,
-    pub store: Store,
-    pub queues: Queues,
+    /// The client's handle: submits, cancels, reads.
+    pub store: ApiStore,
+    /// A worker's handle, for the retention pass the bench measures.
+    pub worker_store: WorkerStore,
     pub redis: redis::aio::MultiplexedConnection,
     pub emulator: Emulator,
     pub dataset: String,
@@ -63,14 +64,11 @@ impl Bench {
             },
             idempotency: None,
         };
-        let submitted = submit(
-            &self.store,
-            &self.queues,
-            submission,
-            DEFAULT_MAX_CHUNK_SIZE,
-        )
-        .await
-        .map_err(|e| e.to_string())?;
+        let submitted = self
+            .store
+            .submit(submission, DEFAULT_MAX_CHUNK_SIZE)
+            .await
+            .map_err(|e| e.to_string())?;
         let run = submitted.run_id;
         let view = self
             .store
@@ -82,7 +80,7 @@ impl Bench {
     }
 
     async fn chunk_queue_depth(&mut self) -> u64 {
-        let depths = self.queues.depths(&self.store).await.unwrap_or_default();
+        let depths = self.store.queue_depths().await.unwrap_or_default();
         depths
             .iter()
             .filter(|d| d.kind == "chunk")
@@ -303,9 +301,7 @@ impl Bench {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         // Cancelled and drained, so that no later measurement inherits its jobs.
-        tally_store::submission::cancel(&self.store, &self.queues, &run)
-            .await
-            .map_err(|e| e.to_string())?;
+        self.store.cancel(&run).await.map_err(|e| e.to_string())?;
         let drained = Instant::now();
         while !self
             .store
@@ -406,7 +402,7 @@ impl Bench {
         let json_bytes: usize = sample.iter().skip(1).step_by(2).map(String::len).sum();
         let before_vacuum = redis_stats(&mut self.redis).await?.used_memory;
         let vacuumed = self
-            .store
+            .worker_store
             .vacuum_due(
                 chrono::Utc::now() + chrono::TimeDelta::hours(1),
                 Duration::from_secs(60),

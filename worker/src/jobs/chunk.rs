@@ -68,12 +68,13 @@ pub async fn handle(job: ChunkJob, context: Data<Arc<Context>>) -> Result<(), Jo
             experiment_id: job.experiment_id.clone(),
             chunk: next,
         };
-        context.queues.push_chunks(vec![job]).await?;
+        context.store.queues().push_chunks(vec![job]).await?;
     }
     let ready = view.is_some_and(|view| view.progress.is_complete() || view.aborted.is_some());
     if stopped || ready {
         context
-            .queues
+            .store
+            .queues()
             .push_finalize(FinalizeJob {
                 experiment_id: job.experiment_id,
             })

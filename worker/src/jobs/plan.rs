@@ -18,7 +18,8 @@ pub async fn handle(job: PlanJob, context: Data<Arc<Context>>) -> Result<(), Job
         records = experiment.total, chunks, "planning experiment");
     if chunks == 0 {
         context
-            .queues
+            .store
+            .queues()
             .push_finalize(FinalizeJob {
                 experiment_id: job.experiment_id,
             })
@@ -31,6 +32,6 @@ pub async fn handle(job: PlanJob, context: Data<Arc<Context>>) -> Result<(), Job
             chunk,
         })
         .collect();
-    context.queues.push_chunks(first).await?;
+    context.store.queues().push_chunks(first).await?;
     Ok(())
 }

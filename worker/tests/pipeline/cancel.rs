@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use tally_core::contract::{ExperimentStatus, RunStatus};
 use tally_store::CancelOutcome;
-use tally_store::submission::cancel;
 
 use crate::harness::{Harness, poll, request};
 
@@ -33,7 +32,7 @@ async fn a_cancelled_run_stops_and_ends_cancelled() {
     })
     .await;
     assert_eq!(
-        cancel(&harness.store, &harness.queues, &run).await.unwrap(),
+        harness.store.cancel(&run).await.unwrap(),
         CancelOutcome::Requested
     );
     let view = harness.wait_final(&run, Duration::from_secs(30)).await;
@@ -42,7 +41,7 @@ async fn a_cancelled_run_stops_and_ends_cancelled() {
     assert_eq!(summary.status, ExperimentStatus::Cancelled);
     assert!(summary.successful_records < 10, "the run stopped early");
     assert_eq!(
-        cancel(&harness.store, &harness.queues, &run).await.unwrap(),
+        harness.store.cancel(&run).await.unwrap(),
         CancelOutcome::AlreadyFinal(RunStatus::Cancelled)
     );
     harness.cleanup().await;

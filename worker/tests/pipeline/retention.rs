@@ -87,11 +87,15 @@ async fn an_expired_run_leaves_nothing_and_a_live_run_is_untouched() {
             // As every worker's sweep does, with "now" far enough ahead that nothing waits.
             let later = Utc::now() + chrono::TimeDelta::hours(1);
             harness
-                .store
+                .worker_store
                 .vacuum_due(later, Duration::from_secs(60), 100)
                 .await
                 .unwrap();
-            harness.store.prune_expired(Utc::now(), 100).await.unwrap();
+            harness
+                .worker_store
+                .prune_expired(Utc::now(), 100)
+                .await
+                .unwrap();
             let mut left = Vec::new();
             for id in &finished_ids {
                 left.extend(harness.keys_containing(id).await);

@@ -3,7 +3,7 @@
 //! to its `active` list when due; both count as waiting. Jobs a worker holds are not
 //! counted here.
 
-use super::Queues;
+use super::layouts;
 use crate::{Store, StoreError};
 
 /// The waiting jobs of one queue.
@@ -14,17 +14,17 @@ pub struct QueueDepth {
     pub waiting: u64,
 }
 
-impl Queues {
+impl Store {
     /// The depth of the plan, chunk and finalize queues, in one round trip.
-    pub async fn depths(&self, store: &Store) -> Result<Vec<QueueDepth>, StoreError> {
-        let configs = self.configs();
+    pub async fn queue_depths(&self) -> Result<Vec<QueueDepth>, StoreError> {
+        let layouts = layouts(&self.keys);
         let mut pipe = redis::pipe();
-        for (_, config) in &configs {
-            pipe.cmd("LLEN").arg(config.active_jobs_list());
-            pipe.cmd("ZCARD").arg(config.scheduled_jobs_set());
+        for (_, layout) in &layouts {
+            pipe.cmd("LLEN").arg(layout.active());
+            pipe.cmd("ZCARD").arg(layout.scheduled());
         }
-        let counts: Vec<u64> = pipe.query_async(&mut store.conn()).await?;
-        Ok(configs
+        let counts: Vec<u64> = pipe.query_async(&mut self.conn()).await?;
+        Ok(layouts
             .iter()
             .zip(counts.chunks(2))
             .map(|((kind, _), pair)| QueueDepth {

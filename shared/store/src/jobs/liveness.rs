@@ -7,14 +7,15 @@
 //! Job ids are ULIDs minted at push, so the head's id says when it was enqueued.
 //! Every worker process beats on each queue's `workers` set (scored by the time of
 //! its last beat); a worker that stopped beating is dropped from it by orphan
-//! recovery, or simply ages out of the window counted here.
+//! recovery, or simply ages out of the window counted here. (`apalis_layout` names
+//! these keys and reads their values.)
 
 use std::time::Duration;
 
-use apalis_redis::Config;
 use redis::Value;
 
-use super::Queues;
+use super::apalis_layout::{self, QueueLayout};
+use super::layouts;
 use crate::{Store, StoreError};
 
 /// A worker counts as alive when it beat on the chunk queue within this long: four
@@ -30,27 +31,23 @@ pub struct QueueAge {
     pub oldest_waiting: Option<Duration>,
 }
 
-impl Queues {
+impl Store {
     /// The wait of the job next in line of each queue at `now_ms` (Unix time in
     /// milliseconds): the older of the active list's head and the earliest due
     /// scheduled job. One round trip.
-    pub async fn oldest_waiting(
-        &self,
-        store: &Store,
-        now_ms: u64,
-    ) -> Result<Vec<QueueAge>, StoreError> {
-        let configs = self.configs();
+    pub async fn oldest_waiting(&self, now_ms: u64) -> Result<Vec<QueueAge>, StoreError> {
+        let layouts = layouts(&self.keys);
         let mut pipe = redis::pipe();
-        for (_, config) in &configs {
-            pipe.cmd("LINDEX").arg(config.active_jobs_list()).arg(0);
+        for (_, layout) in &layouts {
+            pipe.cmd("LINDEX").arg(layout.active()).arg(0);
             pipe.cmd("ZRANGE")
-                .arg(config.scheduled_jobs_set())
+                .arg(layout.scheduled())
                 .arg(0)
                 .arg(0)
                 .arg("WITHSCORES");
         }
-        let replies: Vec<Value> = pipe.query_async(&mut store.conn()).await?;
-        Ok(configs
+        let replies: Vec<Value> = pipe.query_async(&mut self.conn()).await?;
+        Ok(layouts
             .iter()
             .zip(replies.chunks(2))
             .map(|((kind, _), pair)| {
@@ -69,28 +66,15 @@ impl Queues {
     /// Worker processes whose last beat on the chunk queue is at most `within` old
     /// at `now_secs` (Unix time in seconds). Every worker process takes chunk jobs,
     /// so this counts each process once.
-    pub async fn workers_alive(
-        &self,
-        store: &Store,
-        now_secs: u64,
-        within: Duration,
-    ) -> Result<u64, StoreError> {
+    pub async fn workers_alive(&self, now_secs: u64, within: Duration) -> Result<u64, StoreError> {
         let since = now_secs.saturating_sub(within.as_secs());
         let alive: u64 = redis::cmd("ZCOUNT")
-            .arg(self.chunk.get_config().workers_set())
+            .arg(QueueLayout::of(&self.keys, "chunk").workers())
             .arg(since)
             .arg("+inf")
-            .query_async(&mut store.conn())
+            .query_async(&mut self.conn())
             .await?;
         Ok(alive)
-    }
-
-    pub(super) fn configs(&self) -> [(&'static str, &Config); 3] {
-        [
-            ("plan", self.plan.get_config()),
-            ("chunk", self.chunk.get_config()),
-            ("finalize", self.finalize.get_config()),
-        ]
     }
 }
 
@@ -102,12 +86,10 @@ fn enqueued_ms_of_head(reply: &Value) -> Option<u64> {
         Value::SimpleString(text) => text.as_str(),
         _ => return None,
     };
-    ulid::Ulid::from_string(id)
-        .ok()
-        .map(|ulid| ulid.timestamp_ms())
+    apalis_layout::enqueued_ms(id)
 }
 
-/// The due time of the earliest scheduled job (`[id, score]`; the score is in seconds).
+/// The due time of the earliest scheduled job (`[id, score]`).
 fn due_ms_of_first_scheduled(reply: &Value) -> Option<u64> {
     let score = match reply {
         Value::Array(items) => items.get(1)?,
@@ -119,7 +101,7 @@ fn due_ms_of_first_scheduled(reply: &Value) -> Option<u64> {
         Value::Int(value) => *value as f64,
         _ => return None,
     };
-    (seconds.is_finite() && seconds >= 0.0).then_some((seconds * 1000.0) as u64)
+    apalis_layout::score_ms(seconds)
 }
 
 #[cfg(test)]

@@ -9,8 +9,10 @@
 //! - `finalize`: summarises an experiment and completes the run when it is the last.
 //!
 //! `depth` reads how many jobs wait in each queue, `liveness` how long the next one
-//! has waited and how many workers beat (for metrics).
+//! has waited and how many workers beat (for metrics); both read apalis-redis's keys
+//! through `apalis_layout`, the one module that knows where apalis-redis keeps them.
 
+pub mod apalis_layout;
 mod depth;
 mod liveness;
 mod queues;
@@ -19,9 +21,20 @@ use serde::{Deserialize, Serialize};
 
 use tally_core::run::ExperimentId;
 
+use crate::Keys;
+use apalis_layout::QueueLayout;
+
 pub use depth::QueueDepth;
 pub use liveness::{QueueAge, WORKER_ALIVE_WITHIN};
 pub use queues::{QueueError, QueueSettings, Queues};
+
+/// The job kinds, each with its own queue, in the order metrics report them.
+const KINDS: [&str; 3] = ["plan", "chunk", "finalize"];
+
+/// Where apalis-redis keeps each queue of `keys`' namespace, by kind.
+fn layouts(keys: &Keys) -> [(&'static str, QueueLayout); 3] {
+    KINDS.map(|kind| (kind, QueueLayout::of(keys, kind)))
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlanJob {

@@ -47,7 +47,8 @@ impl Default for QueueSettings {
     }
 }
 
-/// Handles to the plan, chunk and finalize queues; cheap to clone.
+/// Handles to the plan, chunk and finalize queues; cheap to clone. Only a
+/// `WorkerStore` hands them out: they are what apalis workers consume.
 #[derive(Clone)]
 pub struct Queues {
     pub plan: RedisStorage<PlanJob>,
@@ -56,7 +57,7 @@ pub struct Queues {
 }
 
 impl Queues {
-    pub fn new(store: &Store, settings: QueueSettings) -> Queues {
+    pub(crate) fn new(store: &Store, settings: QueueSettings) -> Queues {
         let conn = store.conn();
         let keys = store.keys();
         let config = |kind: &str| {

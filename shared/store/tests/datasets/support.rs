@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{Value, json};
-use tally_store::{Namespace, Store, StoreSettings};
+use tally_store::{ApiStore, Namespace, StoreSettings};
 
 /// The smallest file the validator takes for a PNG: the signature and some bytes.
 pub fn png_bytes(marker: &str) -> Vec<u8> {
@@ -60,9 +60,10 @@ pub fn good_folder(root: &Path, relative: &str, good_ballots: u64) -> PathBuf {
     )
 }
 
-/// A store whose keys all live under a fresh `test:<name>:<unique>` namespace.
+/// A store whose keys all live under a fresh `test:<name>:<unique>` namespace (the
+/// API's handle: imports and reads).
 pub struct TestStore {
-    pub store: Store,
+    pub store: ApiStore,
 }
 
 impl TestStore {
@@ -80,7 +81,7 @@ impl TestStore {
         let mut settings = StoreSettings::from_env().unwrap();
         settings.namespace = Namespace::parse(&format!("test:{test_name}:{unique}")).unwrap();
         TestStore {
-            store: Store::connect(&settings).await.unwrap(),
+            store: ApiStore::connect(&settings).await.unwrap(),
         }
     }
 

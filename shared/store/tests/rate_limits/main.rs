@@ -4,18 +4,19 @@
 
 use std::time::{Duration, Instant};
 
-use tally_store::{ModelPace, Namespace, Slowdown, Store, StoreSettings};
+use tally_store::jobs::QueueSettings;
+use tally_store::{ModelPace, Namespace, Slowdown, StoreSettings, WorkerStore};
 
-async fn store(test: &str) -> Store {
+async fn store(test: &str) -> WorkerStore {
     let namespace = format!("test:rate-limits:{test}:{:08x}", rand::random::<u32>());
     let mut settings = StoreSettings::from_lookup(|_| None).unwrap();
     settings.namespace = Namespace::parse(&namespace).unwrap();
-    Store::connect(&settings)
+    WorkerStore::connect(&settings, QueueSettings::default())
         .await
         .expect("Redis at 127.0.0.1:6379")
 }
 
-async fn cleanup(store: &Store, model: &str) {
+async fn cleanup(store: &WorkerStore, model: &str) {
     let client = redis::Client::open("redis://127.0.0.1:6379").unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
     let _: () = redis::cmd("DEL")
