@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use serde_json::{Value, json};
+use tally_test_support::namespace::redis_url;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
@@ -56,7 +57,8 @@ impl Relay {
 
 #[tokio::test]
 async fn unreachable_redis_is_503_and_the_api_recovers() {
-    let relay = Relay::start("127.0.0.1:6379".to_string()).await;
+    let redis = redis::Client::open(redis_url()).unwrap();
+    let relay = Relay::start(redis.get_connection_info().addr().to_string()).await;
     let redis_url = format!("redis://127.0.0.1:{}", relay.port);
     let app = spawn_app_with(move |s| {
         s.store.redis_url = tally_store::RedisUrl::parse(&redis_url).unwrap();

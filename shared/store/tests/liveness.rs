@@ -5,42 +5,13 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tally_core::run::ExperimentId;
+use tally_store::Store;
 use tally_store::jobs::{FinalizeJob, PlanJob, QueueSettings, Queues, WORKER_ALIVE_WITHIN};
-use tally_store::{Namespace, Store, StoreSettings};
+use tally_test_support::namespace::{TestNamespace, redis_connection};
 
-async fn store(test: &str) -> Store {
-    let mut settings = StoreSettings::from_env().unwrap();
-    let unique = format!("{:08x}", rand::random::<u32>());
-    settings.namespace = Namespace::parse(&format!("test:liveness:{test}:{unique}")).unwrap();
-    Store::connect(&settings).await.unwrap()
-}
-
-/// A plain connection, to write where apalis-redis keeps its state.
-async fn raw() -> redis::aio::MultiplexedConnection {
-    let settings = StoreSettings::from_env().unwrap();
-    redis::Client::open(settings.redis_url.expose())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap()
-}
-
-async fn cleanup(store: &Store) {
-    let mut conn = raw().await;
-    for pattern in [store.keys().all_pattern(), store.keys().queues_pattern()] {
-        let keys: Vec<String> = redis::cmd("KEYS")
-            .arg(&pattern)
-            .query_async(&mut conn)
-            .await
-            .unwrap();
-        if !keys.is_empty() {
-            redis::cmd("DEL")
-                .arg(keys)
-                .query_async::<()>(&mut conn)
-                .await
-                .unwrap();
-        }
-    }
+/// A store in `namespace` (whose keys go when the test drops it).
+async fn store(namespace: &TestNamespace) -> Store {
+    Store::connect(&namespace.store_settings()).await.unwrap()
 }
 
 fn now_ms() -> u64 {
@@ -52,7 +23,8 @@ fn now_ms() -> u64 {
 
 #[tokio::test]
 async fn the_next_job_in_line_says_how_long_it_has_waited() {
-    let store = store("age").await;
+    let namespace = TestNamespace::new("liveness:age");
+    let store = store(&namespace).await;
     let queues = Queues::new(&store, QueueSettings::default());
     let empty = queues.oldest_waiting(&store, now_ms()).await.unwrap();
     assert_eq!(
@@ -78,7 +50,7 @@ async fn the_next_job_in_line_says_how_long_it_has_waited() {
     let _: () = redis::cmd("RPUSH")
         .arg(&active)
         .arg(&old_id)
-        .query_async(&mut raw().await)
+        .query_async(&mut redis_connection().await)
         .await
         .unwrap();
     // A newer finalize job behind it does not hide the old one.
@@ -102,12 +74,12 @@ async fn the_next_job_in_line_says_how_long_it_has_waited() {
         finalize >= Duration::from_secs(310) && finalize < Duration::from_secs(360),
         "{finalize:?}"
     );
-    cleanup(&store).await;
 }
 
 #[tokio::test]
 async fn only_workers_that_beat_recently_count_as_alive() {
-    let store = store("workers").await;
+    let namespace = TestNamespace::new("liveness:workers");
+    let store = store(&namespace).await;
     let queues = Queues::new(&store, QueueSettings::default());
     let now = now_ms() / 1000;
     assert_eq!(
@@ -127,7 +99,7 @@ async fn only_workers_that_beat_recently_count_as_alive() {
             .arg(&workers)
             .arg(beat)
             .arg(name)
-            .query_async(&mut raw().await)
+            .query_async(&mut redis_connection().await)
             .await
             .unwrap();
     }
@@ -145,5 +117,4 @@ async fn only_workers_that_beat_recently_count_as_alive() {
             .unwrap(),
         1
     );
-    cleanup(&store).await;
 }
