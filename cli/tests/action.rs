@@ -253,7 +253,7 @@ async fn a_pull_request_without_a_stored_baseline_says_so() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn self_contained_mode_builds_starts_runs_and_stops_everything() {
-    let redis_url = "redis://127.0.0.1:6379";
+    let redis_url = tally_test_support::namespace::redis_url();
     let mut job = Job::new(&[
         ("INPUT_MODE", "self-contained"),
         ("INPUT_DATASET", SAMPLE),
@@ -261,7 +261,7 @@ async fn self_contained_mode_builds_starts_runs_and_stops_everything() {
         ("INPUT_THRESHOLD", "0.5"),
         ("INPUT_WORKERS", "1"),
         ("INPUT_CARGO_PROFILE", "dev"),
-        ("TALLY_REDIS_URL", redis_url),
+        ("TALLY_REDIS_URL", redis_url.as_str()),
     ]);
     job.set(
         "INPUT_DATA_DIR",
@@ -325,11 +325,7 @@ async fn self_contained_mode_builds_starts_runs_and_stops_everything() {
             "process {pid} still runs after stop.sh"
         );
     }
-    let mut redis = redis::Client::open(redis_url)
-        .expect("url")
-        .get_multiplexed_async_connection()
-        .await
-        .expect("redis");
+    let mut redis = tally_test_support::namespace::redis_connection().await;
     let left: Vec<String> = redis::cmd("KEYS")
         .arg(format!("*{namespace}*"))
         .query_async(&mut redis)

@@ -9,7 +9,8 @@ use std::process::Command;
 use std::time::Instant;
 
 use tally_core::dataset::{DataDir, load};
-use tally_store::{ApiStore, Namespace, StoreSettings};
+use tally_store::ApiStore;
+use tally_test_support::namespace::TestNamespace;
 
 const RECORDS: u32 = 10_000;
 
@@ -46,10 +47,10 @@ async fn load_and_sample_ten_thousand_records() {
     println!("load + validate + hash: {:?}", started.elapsed());
     assert_eq!(dataset.records.len(), RECORDS as usize);
 
-    let mut settings = StoreSettings::from_env().unwrap();
-    settings.namespace =
-        Namespace::parse(&format!("test:large-dataset:{}", std::process::id())).unwrap();
-    let store = ApiStore::connect(&settings).await.unwrap();
+    let namespace = TestNamespace::new("large-dataset");
+    let store = ApiStore::connect(&namespace.store_settings())
+        .await
+        .unwrap();
     let data_dir = DataDir::open(tmp.path()).unwrap();
 
     let started = Instant::now();
@@ -70,17 +71,4 @@ async fn load_and_sample_ten_thousand_records() {
             .unwrap();
         println!("sample first {:>6}: {:?}", records.len(), started.elapsed());
     }
-
-    let client = redis::Client::open(settings.redis_url.expose()).unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(store.keys().all_pattern())
-        .query_async(&mut conn)
-        .await
-        .unwrap();
-    redis::cmd("DEL")
-        .arg(keys)
-        .query_async::<()>(&mut conn)
-        .await
-        .unwrap();
 }

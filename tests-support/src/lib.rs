@@ -1,7 +1,16 @@
-//! Fixtures for the workspace's integration tests, so the worker, CLI and deployment
-//! tests share one way of standing up tally on loopback: `pipeline::Harness` (a Redis
-//! namespace of its own, gemini-emulator, workers and tally-api in the test process).
+//! Fixtures for the workspace's integration tests, so every suite stands up and
+//! tears down tally the same way:
+//!
+//! - `namespace`: the Redis of the tests (`TALLY_REDIS_URL`), a unique namespace per
+//!   test, and `TestNamespace`, which deletes the namespace's keys when dropped, even
+//!   when the test panics.
+//! - `child`: `ChildGuard`, which kills and reaps a spawned process when dropped.
+//! - `pipeline` (feature `pipeline`): `Harness`, a namespace of its own with
+//!   gemini-emulator, workers and tally-api in the test process.
 //!
 //! Only tests depend on this crate; it is never published.
 
+pub mod child;
+pub mod namespace;
+#[cfg(feature = "pipeline")]
 pub mod pipeline;

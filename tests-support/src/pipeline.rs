@@ -1,6 +1,9 @@
 //! A real pipeline for one test: its own Redis namespace, a gemini-emulator on a
 //! loopback port answering from the shipped sample dataset, workers and tally-api
 //! servers in this process, and the store handles to submit runs and read results.
+//!
+//! Dropping the harness (or a panic) tells its workers and servers to stop and
+//! deletes the namespace's keys; `cleanup` also waits for the workers to stop.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -16,13 +19,15 @@ use tally_gemini::{GeminiClient, GeminiConfig, RetryPolicy, SecretString};
 use tally_store::import;
 use tally_store::jobs::QueueSettings;
 use tally_store::submission::{DEFAULT_MAX_CHUNK_SIZE, Submission};
-use tally_store::{ApiStore, RunView, StoreSettings, WorkerStore};
+use tally_store::{ApiStore, REDIS_URL_ENV, RunView, StoreSettings, WorkerStore};
 use tally_worker::limits::LimitSettings;
 use tally_worker::pacer::Pacer;
 use tally_worker::quotas::Quotas;
 use tally_worker::{Context, Metrics, Worker};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+
+use crate::namespace::{TestNamespace, redis_connection, redis_url, stored_values};
 
 pub const SAMPLE: &str = "vote-extraction-bangbamru-1-10";
 /// The dataset `start_with_fixture` writes (`gemini_emulator::fixtures`).
@@ -57,6 +62,8 @@ pub struct Harness {
     servers: Vec<oneshot::Sender<()>>,
     /// The generated data dir of `start_with_fixture`, removed with the harness.
     _fixture: Option<tempfile::TempDir>,
+    /// Last, so that it is dropped after the stop signals of workers and servers.
+    namespace: TestNamespace,
 }
 
 /// What a worker of a test runs with, beyond the defaults.
@@ -109,18 +116,14 @@ impl Harness {
     /// Like `start_with_data`, but no dataset is imported into the store yet (the
     /// emulator still answers from `data_dir`).
     pub async fn start_empty(test: &str, latency_ms: u64, data_dir: &Path) -> Harness {
-        let namespace = format!("test:pipeline:{test}:{:08x}", rand::random::<u32>());
-        let settings = StoreSettings::from_lookup(|name| match name {
-            "TALLY_NAMESPACE" => Some(namespace.clone()),
-            _ => None,
-        })
-        .expect("test store settings");
+        let namespace = TestNamespace::new(&format!("pipeline:{test}"));
+        let settings = namespace.store_settings();
         let store = ApiStore::connect(&settings)
             .await
-            .expect("Redis at 127.0.0.1:6379");
+            .unwrap_or_else(|error| panic!("Redis at {}: {error}", redis_url()));
         let worker_store = WorkerStore::connect(&settings, queue_settings())
             .await
-            .expect("Redis at 127.0.0.1:6379");
+            .unwrap_or_else(|error| panic!("Redis at {}: {error}", redis_url()));
         let mut config = EmulatorConfig::default().with_fixed_latency(latency_ms);
         config.datasets = Some(data_dir.to_path_buf());
         let emulator = gemini_emulator::spawn(config)
@@ -138,6 +141,7 @@ impl Harness {
             handles: Vec::new(),
             servers: Vec::new(),
             _fixture: None,
+            namespace,
         };
         harness.wait_for_emulator_index().await;
         harness
@@ -235,7 +239,9 @@ impl Harness {
     pub async fn start_api(&mut self) -> String {
         let namespace = self.store.keys().namespace().to_string();
         let data_dir = self.data_dir.display().to_string();
+        let redis = redis_url();
         let settings = tally_api::Settings::from_lookup(|name| match name {
+            REDIS_URL_ENV => Some(redis.clone()),
             "TALLY_LISTEN" => Some("127.0.0.1:0".to_string()),
             "TALLY_API_KEYS" => Some(format!("{API_KEY_NAME}:{API_KEY}")),
             "TALLY_NAMESPACE" => Some(namespace.clone()),
@@ -343,64 +349,18 @@ impl Harness {
         );
     }
 
-    /// Every key of this test's namespace and queues, for scans and cleanup.
+    /// Every key of this test's namespace and queues.
     pub async fn all_keys(&self) -> Vec<String> {
-        let mut conn = redis::Client::open("redis://127.0.0.1:6379")
-            .expect("url")
-            .get_multiplexed_async_connection()
-            .await
-            .expect("redis");
-        let mut keys = Vec::new();
-        for pattern in [
-            self.store.keys().all_pattern(),
-            self.store.keys().queues_pattern(),
-        ] {
-            let mut cursor: u64 = 0;
-            loop {
-                let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
-                    .arg(cursor)
-                    .arg("MATCH")
-                    .arg(&pattern)
-                    .arg("COUNT")
-                    .arg(1000)
-                    .query_async(&mut conn)
-                    .await
-                    .expect("scan");
-                keys.extend(batch);
-                cursor = next;
-                if cursor == 0 {
-                    break;
-                }
-            }
-        }
-        keys
+        self.namespace.keys().await
     }
 
     /// Keys of this test whose name or value contains `needle`.
     pub async fn keys_containing(&self, needle: &str) -> Vec<String> {
-        let mut conn = redis::Client::open("redis://127.0.0.1:6379")
-            .expect("url")
-            .get_multiplexed_async_connection()
-            .await
-            .expect("redis");
+        let mut conn = redis_connection().await;
         let mut found = Vec::new();
         for key in self.all_keys().await {
-            let kind: String = redis::cmd("TYPE")
-                .arg(&key)
-                .query_async(&mut conn)
-                .await
-                .expect("type");
-            let read = match kind.as_str() {
-                "string" => redis::cmd("GET").arg(&key).clone(),
-                "hash" => redis::cmd("HGETALL").arg(&key).clone(),
-                "list" => redis::cmd("LRANGE").arg(&key).arg(0).arg(-1).clone(),
-                "set" => redis::cmd("SMEMBERS").arg(&key).clone(),
-                "zset" => redis::cmd("ZRANGE").arg(&key).arg(0).arg(-1).clone(),
-                _ => continue,
-            };
-            let values: Vec<Vec<u8>> = match kind.as_str() {
-                "string" => vec![read.query_async::<Vec<u8>>(&mut conn).await.expect("read")],
-                _ => read.query_async(&mut conn).await.expect("read"),
+            let Some(values) = stored_values(&mut conn, &key).await else {
+                continue;
             };
             if key.contains(needle)
                 || values
@@ -413,23 +373,12 @@ impl Harness {
         found
     }
 
+    /// Stops the workers (waiting for them) and the servers, then deletes the
+    /// namespace's keys.
     pub async fn cleanup(mut self) {
         self.stop_workers().await;
         for stop in self.servers.drain(..) {
             let _ = stop.send(());
-        }
-        let keys = self.all_keys().await;
-        let mut conn = redis::Client::open("redis://127.0.0.1:6379")
-            .expect("url")
-            .get_multiplexed_async_connection()
-            .await
-            .expect("redis");
-        for batch in keys.chunks(500) {
-            let _: () = redis::cmd("DEL")
-                .arg(batch)
-                .query_async(&mut conn)
-                .await
-                .expect("del");
         }
     }
 }

@@ -2,7 +2,6 @@
 //! helpers to seed what workers would write (through the real store).
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -17,9 +16,8 @@ use tally_core::run::{
     assemble_response, summarize_experiment,
 };
 use tally_store::jobs::QueueSettings;
-use tally_store::{
-    ApiStore, LeaseRequest, Namespace, RecordStart, SchedulerStore, StoreSettings, WorkerStore,
-};
+use tally_store::{ApiStore, LeaseRequest, RecordStart, SchedulerStore, WorkerStore};
+use tally_test_support::namespace::TestNamespace;
 
 pub const KEY_NAME: &str = "ci";
 pub const KEY: &str = "ci-key-0123456789abcdef";
@@ -30,8 +28,10 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// A worker's handle on the app's namespace: seeds what workers write, reads.
     pub store: WorkerStore,
-    store_settings: StoreSettings,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    /// Dropped with the app, which stops the server.
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    /// Last: the keys go after the server was told to stop.
+    namespace: TestNamespace,
 }
 
 /// The repository's `datasets/` folder (holds the shipped sample; imports only read it).
@@ -39,26 +39,10 @@ pub fn datasets_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../datasets")
 }
 
-pub fn unique_namespace() -> Namespace {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    Namespace::parse(&format!(
-        "test:api:{}-{nanos}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ))
-    .unwrap()
-}
-
-pub fn test_settings(namespace: &Namespace) -> Settings {
-    let mut store = StoreSettings::from_env().unwrap();
-    store.namespace = namespace.clone();
+pub fn test_settings(namespace: &TestNamespace) -> Settings {
     Settings {
         listen: "127.0.0.1:0".parse().unwrap(),
-        store,
+        store: namespace.store_settings(),
         api_keys: ApiKeys::single(KEY_NAME, KEY),
         data_dir: datasets_dir(),
         public_url: None,
@@ -75,7 +59,7 @@ pub async fn spawn_app() -> TestApp {
 /// The application with settings adjusted by `adjust`. The store handle the test gets
 /// always points at the real Redis, in the app's namespace.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
-    let namespace = unique_namespace();
+    let namespace = TestNamespace::new("api");
     let mut settings = test_settings(&namespace);
     adjust(&mut settings);
     let application = Application::build(settings).await.expect("the app builds");
@@ -84,30 +68,31 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     tokio::spawn(application.run_until_stopped(async {
         let _ = stopped.await;
     }));
-    let mut store_settings = StoreSettings::from_env().unwrap();
-    store_settings.namespace = namespace.clone();
     TestApp {
         base,
         client: reqwest::Client::new(),
-        store: WorkerStore::connect(&store_settings, QueueSettings::default())
+        store: WorkerStore::connect(&namespace.store_settings(), QueueSettings::default())
             .await
             .unwrap(),
-        store_settings,
-        shutdown: Some(shutdown),
+        shutdown,
+        namespace,
     }
 }
 
 impl TestApp {
     /// The API's handle on the app's namespace, for what only the API writes.
     pub async fn api_store(&self) -> ApiStore {
-        ApiStore::connect(&self.store_settings).await.unwrap()
+        ApiStore::connect(&self.namespace.store_settings())
+            .await
+            .unwrap()
     }
 
     /// The scheduler's handle on the app's namespace, for what only it writes.
     pub async fn scheduler_store(&self) -> SchedulerStore {
-        SchedulerStore::connect(&self.store_settings).await.unwrap()
+        SchedulerStore::connect(&self.namespace.store_settings())
+            .await
+            .unwrap()
     }
-
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -274,56 +259,14 @@ impl TestApp {
 
     /// Every key of the namespace, queues included.
     pub async fn keys(&self) -> Vec<String> {
-        let mut conn = raw_connection().await;
-        let mut keys = Vec::new();
-        for pattern in [
-            self.store.keys().all_pattern(),
-            self.store.keys().queues_pattern(),
-        ] {
-            let mut cursor = 0u64;
-            loop {
-                let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
-                    .arg(cursor)
-                    .arg("MATCH")
-                    .arg(&pattern)
-                    .arg("COUNT")
-                    .arg(1000)
-                    .query_async(&mut conn)
-                    .await
-                    .unwrap();
-                keys.extend(batch);
-                if next == 0 {
-                    break;
-                }
-                cursor = next;
-            }
-        }
-        keys.sort();
-        keys.dedup();
-        keys
+        self.namespace.keys().await
     }
 
-    /// Stops the server and deletes the namespace's keys.
-    pub async fn cleanup(mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        let keys = self.keys().await;
-        if !keys.is_empty() {
-            let mut conn = raw_connection().await;
-            redis::cmd("DEL")
-                .arg(keys)
-                .query_async::<()>(&mut conn)
-                .await
-                .unwrap();
-        }
+    /// Stops the server and deletes the namespace's keys (as dropping the app does,
+    /// also when a test panics).
+    pub async fn cleanup(self) {
+        let _ = self.shutdown.send(());
     }
-}
-
-pub async fn raw_connection() -> redis::aio::MultiplexedConnection {
-    let settings = StoreSettings::from_env().unwrap();
-    let client = redis::Client::open(settings.redis_url.expose()).unwrap();
-    client.get_multiplexed_async_connection().await.unwrap()
 }
 
 /// The reports of `record` with one number changed (a wrong answer).

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use serde_json::{Value, json};
+use tally_test_support::namespace::redis_url;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
@@ -56,8 +57,18 @@ impl Relay {
 
 #[tokio::test]
 async fn unreachable_redis_is_503_and_the_api_recovers() {
-    let relay = Relay::start("127.0.0.1:6379".to_string()).await;
-    let redis_url = format!("redis://127.0.0.1:{}", relay.port);
+    let redis = url::Url::parse(&redis_url()).unwrap();
+    let upstream = format!(
+        "{}:{}",
+        redis.host_str().unwrap(),
+        redis.port().unwrap_or(6379)
+    );
+    let relay = Relay::start(upstream).await;
+    // The configured URL (credentials and database too) with the relay as its address.
+    let mut through_relay = redis.clone();
+    through_relay.set_host(Some("127.0.0.1")).unwrap();
+    through_relay.set_port(Some(relay.port)).unwrap();
+    let redis_url = through_relay.to_string();
     let app = spawn_app_with(move |s| {
         s.store.redis_url = tally_store::RedisUrl::parse(&redis_url).unwrap();
     })

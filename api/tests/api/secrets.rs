@@ -5,9 +5,10 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
+use tally_test_support::namespace::{redis_connection, stored_values};
 use tracing_subscriber::fmt::MakeWriter;
 
-use crate::helpers::{KEY, SAMPLE, raw_connection, spawn_app};
+use crate::helpers::{KEY, SAMPLE, spawn_app};
 
 const DATADOG_KEY: &str = "dd-api-key-5f2b9c41e7a84d0f";
 
@@ -34,50 +35,14 @@ impl<'a> MakeWriter<'a> for Captured {
 
 /// Every value stored under `keys`, whatever its type, as text.
 async fn stored_text(keys: &[String]) -> String {
-    let mut conn = raw_connection().await;
+    let mut conn = redis_connection().await;
     let mut text = String::new();
     for key in keys {
         text.push_str(key);
         text.push('\n');
-        let kind: String = redis::cmd("TYPE")
-            .arg(key)
-            .query_async(&mut conn)
+        let values = stored_values(&mut conn, key)
             .await
-            .unwrap();
-        let values: Vec<Vec<u8>> = match kind.as_str() {
-            "string" => vec![
-                redis::cmd("GET")
-                    .arg(key)
-                    .query_async(&mut conn)
-                    .await
-                    .unwrap(),
-            ],
-            "hash" => redis::cmd("HGETALL")
-                .arg(key)
-                .query_async(&mut conn)
-                .await
-                .unwrap(),
-            "list" => redis::cmd("LRANGE")
-                .arg(key)
-                .arg(0)
-                .arg(-1)
-                .query_async(&mut conn)
-                .await
-                .unwrap(),
-            "set" => redis::cmd("SMEMBERS")
-                .arg(key)
-                .query_async(&mut conn)
-                .await
-                .unwrap(),
-            "zset" => redis::cmd("ZRANGE")
-                .arg(key)
-                .arg(0)
-                .arg(-1)
-                .query_async(&mut conn)
-                .await
-                .unwrap(),
-            other => panic!("unexpected type {other} at {key}"),
-        };
+            .unwrap_or_else(|| panic!("unexpected type at {key}"));
         for value in values {
             text.push_str(&String::from_utf8_lossy(&value));
             text.push('\n');

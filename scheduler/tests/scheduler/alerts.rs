@@ -119,7 +119,6 @@ async fn an_accuracy_drop_sends_exactly_one_webhook_post_with_the_numbers() {
         ),
         "{text}"
     );
-    env.cleanup().await;
 }
 
 #[tokio::test]
@@ -169,5 +168,4 @@ async fn a_failing_webhook_is_retried_and_does_not_hold_up_the_next_slot() {
         0
     );
     scheduler.shutdown(Duration::from_secs(10)).await;
-    env.cleanup().await;
 }

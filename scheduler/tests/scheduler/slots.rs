@@ -80,7 +80,6 @@ async fn weekly_monitoring_runs_every_monday_at_0800_utc_across_the_turn_of_the_
         utc(2026, 1, 31, 16, 0).timestamp() + 3
     )));
     scheduler.shutdown(Duration::from_secs(1)).await;
-    env.cleanup().await;
 }
 
 #[tokio::test]
@@ -123,7 +122,6 @@ async fn three_replicas_over_ten_mondays_create_exactly_ten_runs() {
     for replica in replicas {
         replica.shutdown(Duration::from_secs(1)).await;
     }
-    env.cleanup().await;
 }
 
 #[tokio::test]
@@ -162,7 +160,6 @@ async fn a_slot_missed_by_two_hours_is_caught_up_once() {
             .is_empty()
     );
     restarted.shutdown(Duration::from_secs(1)).await;
-    env.cleanup().await;
 }
 
 #[tokio::test]
@@ -206,7 +203,6 @@ async fn a_slot_missed_by_three_days_is_skipped_and_recorded_once() {
     for replica in replicas {
         replica.shutdown(Duration::from_secs(1)).await;
     }
-    env.cleanup().await;
 }
 
 #[tokio::test]
@@ -239,7 +235,6 @@ async fn weeks_of_downtime_run_only_the_latest_slot() {
         3
     );
     scheduler.shutdown(Duration::from_secs(1)).await;
-    env.cleanup().await;
 }
 
 #[tokio::test]
@@ -296,7 +291,6 @@ async fn a_replica_that_died_between_claim_and_record_is_healed_without_a_second
         0
     );
     scheduler.shutdown(Duration::from_secs(1)).await;
-    env.cleanup().await;
 }
 
 #[tokio::test]
@@ -334,7 +328,6 @@ async fn paused_slots_are_not_run_nor_caught_up_on_resume() {
     scheduler.tick().await;
     assert_eq!(env.runs_of(&weekly).await.len(), 1);
     scheduler.shutdown(Duration::from_secs(1)).await;
-    env.cleanup().await;
 }
 
 #[tokio::test]
@@ -369,5 +362,4 @@ async fn a_slot_whose_dataset_is_unknown_fails_once_and_creates_nothing() {
         1
     );
     scheduler.shutdown(Duration::from_secs(1)).await;
-    env.cleanup().await;
 }

@@ -70,7 +70,6 @@ async fn create_read_replace_pause_and_delete() {
         None
     );
     assert!(store.schedules().await.unwrap().is_empty());
-    env.cleanup().await;
 }
 
 #[tokio::test]
@@ -127,5 +126,4 @@ async fn the_file_seeds_and_api_edits_win() {
     assert_eq!(store.schedule(&weekly.name).await.unwrap(), None);
     assert!(api.create_schedule(&weekly, t0).await.unwrap());
     assert!(store.schedule(&weekly.name).await.unwrap().is_some());
-    env.cleanup().await;
 }

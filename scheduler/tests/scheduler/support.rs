@@ -3,7 +3,6 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -22,7 +21,8 @@ use tally_core::schedule::Schedule;
 use tally_scheduler::{AlertSender, ManualClock, Metrics, RetryPolicy, Scheduler, SchedulerConfig};
 use tally_store::import;
 use tally_store::jobs::QueueSettings;
-use tally_store::{ApiStore, Namespace, RunView, SchedulerStore, StoreSettings, WorkerStore};
+use tally_store::{ApiStore, RunView, SchedulerStore, WorkerStore};
+use tally_test_support::namespace::TestNamespace;
 use tokio::sync::Notify;
 
 pub const SAMPLE_DATASET: &str = "vote-extraction-bangbamru-1-10";
@@ -45,24 +45,16 @@ pub struct TestEnv {
     /// A worker's, for making runs final.
     pub worker: WorkerStore,
     pub clock: ManualClock,
+    /// The namespace's keys, job queues included, go when the env is dropped.
+    _namespace: TestNamespace,
 }
 
 impl TestEnv {
     /// A fresh `test:sched:<unique>` namespace holding the sample dataset, and a
     /// clock at `start`.
     pub async fn new(start: DateTime<Utc>) -> TestEnv {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let unique = format!(
-            "{}-{nanos}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        );
-        let mut settings = StoreSettings::from_env().unwrap();
-        settings.namespace = Namespace::parse(&format!("test:sched:{unique}")).unwrap();
+        let namespace = TestNamespace::new("sched");
+        let settings = namespace.store_settings();
         let store = SchedulerStore::connect(&settings).await.unwrap();
         let api = ApiStore::connect(&settings).await.unwrap();
         let worker = WorkerStore::connect(&settings, QueueSettings::default())
@@ -76,6 +68,7 @@ impl TestEnv {
             api,
             worker,
             clock: ManualClock::new(start),
+            _namespace: namespace,
         }
     }
 
@@ -98,39 +91,6 @@ impl TestEnv {
             .schedule_runs(&schedule.name, 1000)
             .await
             .unwrap()
-    }
-
-    /// Deletes every key of the namespace, the job queues included.
-    pub async fn cleanup(self) {
-        let client =
-            redis::Client::open(StoreSettings::from_env().unwrap().redis_url.expose()).unwrap();
-        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-        let keys = self.store.keys();
-        for pattern in [keys.all_pattern(), keys.queues_pattern()] {
-            let mut cursor = 0u64;
-            loop {
-                let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
-                    .arg(cursor)
-                    .arg("MATCH")
-                    .arg(&pattern)
-                    .arg("COUNT")
-                    .arg(1000)
-                    .query_async(&mut conn)
-                    .await
-                    .unwrap();
-                if !batch.is_empty() {
-                    redis::cmd("DEL")
-                        .arg(batch)
-                        .query_async::<()>(&mut conn)
-                        .await
-                        .unwrap();
-                }
-                if next == 0 {
-                    break;
-                }
-                cursor = next;
-            }
-        }
     }
 }
 

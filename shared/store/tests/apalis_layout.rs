@@ -11,25 +11,15 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use apalis::prelude::{BackendExt, Data, Monitor, WorkerBuilder, WorkerBuilderExt};
 use redis::aio::MultiplexedConnection;
 use tally_core::run::ExperimentId;
+use tally_store::WorkerStore;
 use tally_store::jobs::apalis_layout::{self, QueueLayout};
 use tally_store::jobs::{PlanJob, QueueSettings};
-use tally_store::{Namespace, StoreSettings, WorkerStore};
+use tally_test_support::namespace::{TestNamespace, redis_connection};
 use tokio::sync::{Notify, oneshot};
 
-async fn store() -> WorkerStore {
-    let mut settings = StoreSettings::from_env().unwrap();
-    let unique = format!("{:08x}", rand::random::<u32>());
-    settings.namespace = Namespace::parse(&format!("test:apalis-layout:{unique}")).unwrap();
-    WorkerStore::connect(&settings, QueueSettings::default())
-        .await
-        .unwrap()
-}
-
-async fn raw() -> MultiplexedConnection {
-    let settings = StoreSettings::from_env().unwrap();
-    redis::Client::open(settings.redis_url.expose())
-        .unwrap()
-        .get_multiplexed_async_connection()
+/// A worker's store in `namespace` (whose keys go when the test drops it).
+async fn store(namespace: &TestNamespace) -> WorkerStore {
+    WorkerStore::connect(&namespace.store_settings(), QueueSettings::default())
         .await
         .unwrap()
 }
@@ -97,24 +87,6 @@ async fn places_holding(
     places
 }
 
-async fn cleanup(store: &WorkerStore) {
-    let mut conn = raw().await;
-    for pattern in [store.keys().all_pattern(), store.keys().queues_pattern()] {
-        let keys: Vec<String> = redis::cmd("KEYS")
-            .arg(&pattern)
-            .query_async(&mut conn)
-            .await
-            .unwrap();
-        if !keys.is_empty() {
-            redis::cmd("DEL")
-                .arg(keys)
-                .query_async::<()>(&mut conn)
-                .await
-                .unwrap();
-        }
-    }
-}
-
 /// Holds the first job the worker takes until released, and says which it was.
 #[derive(Default)]
 struct Gate {
@@ -141,9 +113,10 @@ async fn hold_the_first(job: PlanJob, gate: Data<Arc<Gate>>) -> Result<(), std::
 
 #[tokio::test]
 async fn apalis_redis_keeps_jobs_where_the_adapter_looks() {
-    let store = store().await;
+    let namespace = TestNamespace::new("apalis-layout");
+    let store = store(&namespace).await;
     let layout = QueueLayout::of(store.keys(), "plan");
-    let mut conn = raw().await;
+    let mut conn = redis_connection().await;
 
     // Pushed: a payload, a Pending status, an idempotency key holding a ULID id, and a
     // place in the scheduled set scored in seconds.
@@ -304,5 +277,4 @@ async fn apalis_redis_keeps_jobs_where_the_adapter_looks() {
 
     let _ = stop.send(());
     monitor.await.unwrap().unwrap();
-    cleanup(&store).await;
 }

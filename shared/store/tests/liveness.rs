@@ -5,44 +5,15 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tally_core::run::ExperimentId;
+use tally_store::WorkerStore;
 use tally_store::jobs::{FinalizeJob, PlanJob, QueueSettings, WORKER_ALIVE_WITHIN};
-use tally_store::{Namespace, StoreSettings, WorkerStore};
+use tally_test_support::namespace::{TestNamespace, redis_connection};
 
-async fn store(test: &str) -> WorkerStore {
-    let mut settings = StoreSettings::from_env().unwrap();
-    let unique = format!("{:08x}", rand::random::<u32>());
-    settings.namespace = Namespace::parse(&format!("test:liveness:{test}:{unique}")).unwrap();
-    WorkerStore::connect(&settings, QueueSettings::default())
+/// A worker's store in `namespace` (whose keys go when the test drops it).
+async fn store(namespace: &TestNamespace) -> WorkerStore {
+    WorkerStore::connect(&namespace.store_settings(), QueueSettings::default())
         .await
         .unwrap()
-}
-
-/// A plain connection, to write where apalis-redis keeps its state.
-async fn raw() -> redis::aio::MultiplexedConnection {
-    let settings = StoreSettings::from_env().unwrap();
-    redis::Client::open(settings.redis_url.expose())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap()
-}
-
-async fn cleanup(store: &WorkerStore) {
-    let mut conn = raw().await;
-    for pattern in [store.keys().all_pattern(), store.keys().queues_pattern()] {
-        let keys: Vec<String> = redis::cmd("KEYS")
-            .arg(&pattern)
-            .query_async(&mut conn)
-            .await
-            .unwrap();
-        if !keys.is_empty() {
-            redis::cmd("DEL")
-                .arg(keys)
-                .query_async::<()>(&mut conn)
-                .await
-                .unwrap();
-        }
-    }
 }
 
 fn now_ms() -> u64 {
@@ -54,7 +25,8 @@ fn now_ms() -> u64 {
 
 #[tokio::test]
 async fn the_next_job_in_line_says_how_long_it_has_waited() {
-    let store = store("age").await;
+    let namespace = TestNamespace::new("liveness:age");
+    let store = store(&namespace).await;
     let queues = store.queues();
     let empty = store.oldest_waiting(now_ms()).await.unwrap();
     assert_eq!(
@@ -80,7 +52,7 @@ async fn the_next_job_in_line_says_how_long_it_has_waited() {
     let _: () = redis::cmd("RPUSH")
         .arg(&active)
         .arg(&old_id)
-        .query_async(&mut raw().await)
+        .query_async(&mut redis_connection().await)
         .await
         .unwrap();
     // A newer finalize job behind it does not hide the old one.
@@ -104,12 +76,12 @@ async fn the_next_job_in_line_says_how_long_it_has_waited() {
         finalize >= Duration::from_secs(310) && finalize < Duration::from_secs(360),
         "{finalize:?}"
     );
-    cleanup(&store).await;
 }
 
 #[tokio::test]
 async fn only_workers_that_beat_recently_count_as_alive() {
-    let store = store("workers").await;
+    let namespace = TestNamespace::new("liveness:workers");
+    let store = store(&namespace).await;
     let queues = store.queues();
     let now = now_ms() / 1000;
     assert_eq!(
@@ -126,7 +98,7 @@ async fn only_workers_that_beat_recently_count_as_alive() {
             .arg(&workers)
             .arg(beat)
             .arg(name)
-            .query_async(&mut raw().await)
+            .query_async(&mut redis_connection().await)
             .await
             .unwrap();
     }
@@ -141,5 +113,4 @@ async fn only_workers_that_beat_recently_count_as_alive() {
             .unwrap(),
         1
     );
-    cleanup(&store).await;
 }

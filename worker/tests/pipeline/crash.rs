@@ -5,24 +5,27 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use tally_core::contract::RunStatus;
+use tally_test_support::child::ChildGuard;
 
 use crate::harness::{EMULATOR_KEY, Harness, poll, repo_datasets, request};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_killed_worker_loses_nothing_and_counts_nothing_twice() {
     let mut harness = Harness::start("crash", 400).await;
-    let mut doomed = Command::new(env!("CARGO_BIN_EXE_tally-worker"))
-        .env("TALLY_NAMESPACE", harness.store.keys().namespace().as_str())
-        .env("TALLY_DATA_DIR", repo_datasets())
-        .env("GEMINI_BASE_URL", harness.emulator.base_url())
-        .env("GEMINI_API_KEY", EMULATOR_KEY)
-        .env("TALLY_HEARTBEAT_SECS", "1")
-        .env("TALLY_WORKER_NAME", "doomed")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the worker binary starts");
+    let mut doomed = ChildGuard::new(
+        Command::new(env!("CARGO_BIN_EXE_tally-worker"))
+            .env("TALLY_NAMESPACE", harness.store.keys().namespace().as_str())
+            .env("TALLY_DATA_DIR", repo_datasets())
+            .env("GEMINI_BASE_URL", harness.emulator.base_url())
+            .env("GEMINI_API_KEY", EMULATOR_KEY)
+            .env("TALLY_HEARTBEAT_SECS", "1")
+            .env("TALLY_WORKER_NAME", "doomed")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the worker binary starts"),
+    );
     let run = harness
         .submit(&request(
             r#"[{"model": "gemini-2.5-flash", "temperature": 0.0}]"#,

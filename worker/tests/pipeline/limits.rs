@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use tally_core::contract::RunStatus;
 use tally_core::run::{ExperimentId, RecordStatus, RunId};
+use tally_test_support::child::ChildGuard;
 use tally_worker::limits::LimitSettings;
 use tally_worker::quotas::Quotas;
 
@@ -169,21 +170,23 @@ async fn jobs_caps_calls_in_flight_across_workers() {
 async fn a_dead_workers_permits_return_after_the_lease() {
     const LEASE: Duration = Duration::from_secs(3);
     let mut harness = Harness::start_with_fixture("lease", 1_500, 40).await;
-    let mut doomed = Command::new(env!("CARGO_BIN_EXE_tally-worker"))
-        .env("TALLY_NAMESPACE", harness.store.keys().namespace().as_str())
-        .env("TALLY_DATA_DIR", harness.data_dir.as_os_str())
-        .env("GEMINI_BASE_URL", harness.emulator.base_url())
-        .env("GEMINI_API_KEY", EMULATOR_KEY)
-        .env("TALLY_HEARTBEAT_SECS", "1")
-        .env("TALLY_LEASE_SECS", LEASE.as_secs().to_string())
-        // One chunk: the rest stays queued for the survivors.
-        .env("TALLY_WORKER_CHUNKS", "1")
-        .env("TALLY_WORKER_NAME", "doomed")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the worker binary starts");
+    let mut doomed = ChildGuard::new(
+        Command::new(env!("CARGO_BIN_EXE_tally-worker"))
+            .env("TALLY_NAMESPACE", harness.store.keys().namespace().as_str())
+            .env("TALLY_DATA_DIR", harness.data_dir.as_os_str())
+            .env("GEMINI_BASE_URL", harness.emulator.base_url())
+            .env("GEMINI_API_KEY", EMULATOR_KEY)
+            .env("TALLY_HEARTBEAT_SECS", "1")
+            .env("TALLY_LEASE_SECS", LEASE.as_secs().to_string())
+            // One chunk: the rest stays queued for the survivors.
+            .env("TALLY_WORKER_CHUNKS", "1")
+            .env("TALLY_WORKER_NAME", "doomed")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the worker binary starts"),
+    );
     let run = harness
         .submit(&request_for(
             FIXTURE,

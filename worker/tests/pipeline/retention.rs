@@ -6,6 +6,7 @@ use std::time::Duration;
 use chrono::Utc;
 use tally_core::contract::RunStatus;
 use tally_core::run::RunId;
+use tally_test_support::namespace::redis_connection;
 
 use crate::harness::{Harness, WorkerOptions, poll, request};
 
@@ -14,11 +15,7 @@ const ONE_MODEL: &str = r#"[{"model": "gemini-2.5-flash-lite", "temperature": 0.
 const NO_RAISE: &str = r#", "raise_errors": false"#;
 
 async fn ttl_ms(key: &str) -> i64 {
-    let mut conn = redis::Client::open("redis://127.0.0.1:6379")
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
+    let mut conn = redis_connection().await;
     redis::cmd("PTTL")
         .arg(key)
         .query_async(&mut conn)

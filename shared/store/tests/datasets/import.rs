@@ -92,7 +92,6 @@ async fn importing_twice_returns_the_same_version_and_a_change_makes_version_2()
         test.store.dataset_records(&name, 3, None).await.unwrap(),
         None
     );
-    test.cleanup().await;
 }
 
 #[tokio::test]
@@ -119,7 +118,6 @@ async fn the_first_n_records_are_read_in_file_order() {
     assert_eq!(ids(Some(0)).await, Vec::<String>::new());
     assert_eq!(ids(Some(100)).await.len(), 7);
     assert_eq!(ids(None).await.len(), 7);
-    test.cleanup().await;
 }
 
 #[tokio::test]
@@ -139,7 +137,6 @@ async fn a_bad_folder_stores_nothing() {
     assert_eq!(problems.len(), 1);
     assert_eq!(problems[0].line, Some(2));
     assert_eq!(test.keys().await, Vec::<String>::new());
-    test.cleanup().await;
 }
 
 #[tokio::test]
@@ -159,7 +156,6 @@ async fn import_paths_must_stay_under_the_data_dir() {
         );
     }
     assert_eq!(test.keys().await, Vec::<String>::new());
-    test.cleanup().await;
 }
 
 #[tokio::test]
@@ -184,7 +180,6 @@ async fn concurrent_imports_of_new_content_get_distinct_versions() {
         versions.insert(outcome.version);
     }
     assert_eq!(versions, (1..=6).collect());
-    test.cleanup().await;
 }
 
 #[tokio::test]
@@ -213,5 +208,4 @@ async fn concurrent_imports_of_identical_content_share_one_version() {
         "{:?}",
         test.keys().await
     );
-    test.cleanup().await;
 }

@@ -1,10 +1,10 @@
 //! Fixtures: dataset folders written on disk, and a store in a namespace of its own.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{Value, json};
-use tally_store::{ApiStore, Namespace, StoreSettings};
+use tally_store::ApiStore;
+use tally_test_support::namespace::TestNamespace;
 
 /// The smallest file the validator takes for a PNG: the signature and some bytes.
 pub fn png_bytes(marker: &str) -> Vec<u8> {
@@ -61,70 +61,25 @@ pub fn good_folder(root: &Path, relative: &str, good_ballots: u64) -> PathBuf {
 }
 
 /// A store whose keys all live under a fresh `test:<name>:<unique>` namespace (the
-/// API's handle: imports and reads).
+/// API's handle: imports and reads), deleted when the `TestStore` is dropped.
 pub struct TestStore {
     pub store: ApiStore,
+    namespace: TestNamespace,
 }
 
 impl TestStore {
     pub async fn new(test_name: &str) -> TestStore {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let unique = format!(
-            "{}-{nanos}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        );
-        let mut settings = StoreSettings::from_env().unwrap();
-        settings.namespace = Namespace::parse(&format!("test:{test_name}:{unique}")).unwrap();
+        let namespace = TestNamespace::new(test_name);
         TestStore {
-            store: ApiStore::connect(&settings).await.unwrap(),
+            store: ApiStore::connect(&namespace.store_settings())
+                .await
+                .unwrap(),
+            namespace,
         }
     }
 
     /// Every key of this test's namespace.
     pub async fn keys(&self) -> Vec<String> {
-        let mut conn = raw_connection().await;
-        let mut keys = Vec::new();
-        let mut cursor = 0u64;
-        loop {
-            let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
-                .arg(cursor)
-                .arg("MATCH")
-                .arg(self.store.keys().all_pattern())
-                .arg("COUNT")
-                .arg(1000)
-                .query_async(&mut conn)
-                .await
-                .unwrap();
-            keys.extend(batch);
-            if next == 0 {
-                break;
-            }
-            cursor = next;
-        }
-        keys.sort();
-        keys
+        self.namespace.keys().await
     }
-
-    pub async fn cleanup(self) {
-        let keys = self.keys().await;
-        if !keys.is_empty() {
-            let mut conn = raw_connection().await;
-            redis::cmd("DEL")
-                .arg(keys)
-                .query_async::<()>(&mut conn)
-                .await
-                .unwrap();
-        }
-    }
-}
-
-async fn raw_connection() -> redis::aio::MultiplexedConnection {
-    let settings = StoreSettings::from_env().unwrap();
-    let client = redis::Client::open(settings.redis_url.expose()).unwrap();
-    client.get_multiplexed_async_connection().await.unwrap()
 }

@@ -5,25 +5,14 @@
 use std::time::{Duration, Instant};
 
 use tally_store::jobs::QueueSettings;
-use tally_store::{ModelPace, Namespace, Slowdown, StoreSettings, WorkerStore};
+use tally_store::{ModelPace, Slowdown, WorkerStore};
+use tally_test_support::namespace::TestNamespace;
 
-async fn store(test: &str) -> WorkerStore {
-    let namespace = format!("test:rate-limits:{test}:{:08x}", rand::random::<u32>());
-    let mut settings = StoreSettings::from_lookup(|_| None).unwrap();
-    settings.namespace = Namespace::parse(&namespace).unwrap();
-    WorkerStore::connect(&settings, QueueSettings::default())
+/// A worker's store in `namespace` (whose keys go when the test drops it).
+async fn store(namespace: &TestNamespace) -> WorkerStore {
+    WorkerStore::connect(&namespace.store_settings(), QueueSettings::default())
         .await
-        .expect("Redis at 127.0.0.1:6379")
-}
-
-async fn cleanup(store: &WorkerStore, model: &str) {
-    let client = redis::Client::open("redis://127.0.0.1:6379").unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    let _: () = redis::cmd("DEL")
-        .arg(store.keys().rate_limit(model))
-        .query_async(&mut conn)
-        .await
-        .unwrap();
+        .unwrap()
 }
 
 /// Ten seconds between requests: the few milliseconds between two calls of a test
@@ -47,7 +36,8 @@ fn secs(duration: Duration) -> f64 {
 
 #[tokio::test]
 async fn reservations_are_spaced_by_the_interval() {
-    let store = store("spaced").await;
+    let namespace = TestNamespace::new("rate-limits:spaced");
+    let store = store(&namespace).await;
     let mut waits = Vec::new();
     for _ in 0..4 {
         waits.push(secs(store.reserve_call("m", &SLOW, 0, 0).await.unwrap()));
@@ -56,12 +46,12 @@ async fn reservations_are_spaced_by_the_interval() {
         let expected = 10.0 * i as f64;
         assert!((wait - expected).abs() < 0.5, "slot {i}: wait {wait} s");
     }
-    cleanup(&store, "m").await;
 }
 
 #[tokio::test]
 async fn tokens_are_paced_with_their_burst() {
-    let store = store("tokens").await;
+    let namespace = TestNamespace::new("rate-limits:tokens");
+    let store = store(&namespace).await;
     // 1 ms per token, a burst of 5,000 tokens' worth.
     let pace = ModelPace {
         request_interval_ms: 0.0,
@@ -84,12 +74,12 @@ async fn tokens_are_paced_with_their_burst() {
     // them back, and the next call fits in the burst again.
     let settled = secs(store.reserve_call("m", &pace, 0, -7_000).await.unwrap());
     assert!(settled < 0.5, "{settled}");
-    cleanup(&store, "m").await;
 }
 
 #[tokio::test]
 async fn a_429_blocks_everyone_and_slows_down_once_per_episode() {
-    let store = store("blocked").await;
+    let namespace = TestNamespace::new("rate-limits:blocked");
+    let store = store(&namespace).await;
     let fast = ModelPace {
         request_interval_ms: 100.0,
         ..SLOW
@@ -116,12 +106,12 @@ async fn a_429_blocks_everyone_and_slows_down_once_per_episode() {
         (second - first - 0.2).abs() < 0.05,
         "at half the rate: {first} then {second}"
     );
-    cleanup(&store, "m").await;
 }
 
 #[tokio::test]
 async fn the_pace_recovers_after_a_429() {
-    let store = store("recovers").await;
+    let namespace = TestNamespace::new("rate-limits:recovers");
+    let store = store(&namespace).await;
     let pace = ModelPace {
         request_interval_ms: 100.0,
         recovery_ms: 300.0,
@@ -142,5 +132,4 @@ async fn the_pace_recovers_after_a_429() {
         assert!(Instant::now() < deadline, "still at {factor}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    cleanup(&store, "m").await;
 }

@@ -1,5 +1,6 @@
-//! `tally dataset synth`: generates a synthetic dataset of polling units with
-//! rendered form pages and exact expected outputs.
+//! The synthetic dataset generator behind `tally dataset synth`: polling units with
+//! rendered form pages and exact expected outputs, written as a dataset folder.
+//! `generate` is the one entry point; the command line only parses its options.
 //!
 //! - `dice`: seeded randomness, one stream per unit and purpose.
 //! - `names`: Thai names of candidates, fictional parties and staff.
@@ -8,7 +9,7 @@
 //! - `fonts`: the fixed Thai font set; `render`: SVG → grayscale PNG with scan effects.
 //! - `output`: writing the dataset folder all at once.
 //!
-//! The same arguments give byte-identical files: no clock, no hash-map order, and
+//! The same options give byte-identical files: no clock, no hash-map order, and
 //! the fonts are fixed.
 
 mod dice;
@@ -23,43 +24,49 @@ mod units;
 use std::path::PathBuf;
 
 use serde_json::json;
-use tally_core::dataset::{DATA_DIR_ENV, DatasetName, DatasetRecord, RecordInput};
+use tally_core::dataset::{DatasetName, DatasetRecord, RecordInput};
 use tally_core::extraction::FormType;
 
 use dice::{Dice, Purpose};
-use fonts::{FontError, Fonts};
+use fonts::Fonts;
 use form::FormLayout;
-use output::{OutputError, PendingFolder};
-use render::{RenderError, ScanQuality, render_page};
+use output::PendingFolder;
+use render::render_page;
 use units::{Contest, Unit};
 
-#[derive(Debug, clap::Args)]
-pub struct SynthArgs {
-    /// Dataset name, recorded in every record's metadata (and the default folder name).
-    #[arg(long, value_parser = parse_name)]
-    name: DatasetName,
+pub use fonts::{FONT_PACKAGE, FontError};
+pub use output::OutputError;
+pub use render::{RenderError, ScanQuality};
+
+/// What to generate, and where.
+#[derive(Debug, Clone)]
+pub struct SynthOptions {
+    /// Dataset name, recorded in every record's metadata.
+    pub name: DatasetName,
     /// Number of polling units (one record each, numbered from 1).
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
-    units: u32,
+    pub units: u32,
     /// Seed of every random choice; the same seed gives the same bytes.
-    #[arg(long, default_value_t = 7)]
-    seed: u64,
-    /// Output folder [default: $TALLY_DATA_DIR/<name>, or ./datasets/<name>].
-    #[arg(long)]
-    out: Option<PathBuf>,
-    /// How scanned the page images look.
-    #[arg(long, value_enum, default_value_t = ScanQuality::Good)]
-    scan_quality: ScanQuality,
-    /// Write records without page images (for large benchmark datasets).
-    #[arg(long)]
-    no_images: bool,
+    pub seed: u64,
+    /// The dataset folder to write.
+    pub out: PathBuf,
+    /// How scanned the page images look; `None` writes records without page images
+    /// (for large benchmark datasets).
+    pub images: Option<ScanQuality>,
     /// Share of units (0–1) whose ballots used differ from the voters present, a
     /// real-world error, flagged in the record's metadata.
-    #[arg(long, default_value_t = 0.0, value_parser = parse_rate)]
-    anomalies: f64,
+    pub anomalies: f64,
     /// Replace the output folder if it exists.
-    #[arg(long)]
-    force: bool,
+    pub replace: bool,
+}
+
+/// The folder that was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generated {
+    pub path: PathBuf,
+    /// Its size on disk.
+    pub bytes: u64,
+    pub records: u32,
+    pub pages: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -77,28 +84,32 @@ pub enum SynthError {
     Output(#[from] OutputError),
 }
 
-pub fn run(args: SynthArgs) -> Result<(), SynthError> {
-    let out = args.out.clone().unwrap_or_else(|| {
-        let data_dir =
-            std::env::var_os(DATA_DIR_ENV).map_or_else(|| PathBuf::from("datasets"), PathBuf::from);
-        data_dir.join(args.name.as_str())
-    });
+/// Writes the dataset folder `options.out` all at once: nothing appears there
+/// unless every record and page was generated.
+pub fn generate(options: &SynthOptions) -> Result<Generated, SynthError> {
     // Fonts first: a missing font package fails before anything is written.
-    let fonts = if args.no_images {
-        None
-    } else {
-        Some(Fonts::load()?)
+    let pages = match options.images {
+        Some(quality) => Some((Fonts::load()?, quality)),
+        None => None,
     };
-    let mut folder = PendingFolder::create(&out, args.force)?;
-    let contest = Contest::draw(args.seed);
-    let width = args.units.to_string().len().max(2);
+    let mut folder = PendingFolder::create(&options.out, options.replace)?;
+    let contest = Contest::draw(options.seed);
+    let width = options.units.to_string().len().max(2);
     let mut pages_written = 0;
-    for number in 1..=args.units {
-        let unit = Unit::draw(args.seed, number, &contest, args.anomalies);
+    for number in 1..=options.units {
+        let unit = Unit::draw(options.seed, number, &contest, options.anomalies);
         let id = format!("unit-{number:0width$}");
-        let image_paths = match &fonts {
-            Some(fonts) => {
-                let paths = write_pages(&mut folder, fonts, &contest, &unit, &id, &args)?;
+        let image_paths = match &pages {
+            Some((fonts, quality)) => {
+                let paths = write_pages(
+                    &mut folder,
+                    fonts,
+                    *quality,
+                    &contest,
+                    &unit,
+                    &id,
+                    options.seed,
+                )?;
                 pages_written += paths.len();
                 paths
             }
@@ -106,9 +117,9 @@ pub fn run(args: SynthArgs) -> Result<(), SynthError> {
         };
         let mut metadata = json!({
             "synthetic": true,
-            "dataset": args.name.as_str(),
-            "seed": args.seed,
-            "scan_quality": if args.no_images { None } else { Some(args.scan_quality) },
+            "dataset": options.name.as_str(),
+            "seed": options.seed,
+            "scan_quality": options.images,
             "fictional_names": true,
         });
         if let (Some(all), Some(extra)) = (metadata.as_object_mut(), unit.metadata().as_object()) {
@@ -117,7 +128,7 @@ pub fn run(args: SynthArgs) -> Result<(), SynthError> {
         let record = DatasetRecord {
             id: id.clone(),
             input: RecordInput {
-                form_set_name: format!("{}-{id}", args.name),
+                form_set_name: format!("{}-{id}", options.name),
                 num_pages: image_paths.len() as u32,
                 image_paths,
             },
@@ -127,25 +138,25 @@ pub fn run(args: SynthArgs) -> Result<(), SynthError> {
         folder.add_record(&record)?;
     }
     let written = folder.commit()?;
-    println!(
-        "wrote {} record(s) and {pages_written} page image(s) to {} ({} bytes)",
-        args.units,
-        written.path.display(),
-        written.bytes
-    );
-    Ok(())
+    Ok(Generated {
+        path: written.path,
+        bytes: written.bytes,
+        records: options.units,
+        pages: pages_written,
+    })
 }
 
 /// Renders the unit's constituency pages, then its party-list pages.
 fn write_pages(
     folder: &mut PendingFolder,
     fonts: &Fonts,
+    quality: ScanQuality,
     contest: &Contest,
     unit: &Unit,
     id: &str,
-    args: &SynthArgs,
+    seed: u64,
 ) -> Result<Vec<String>, SynthError> {
-    let mut dice = Dice::new(args.seed, Purpose::Pages, unit.number);
+    let mut dice = Dice::new(seed, Purpose::Pages, unit.number);
     let mut paths = Vec::new();
     for form_type in FormType::ALL {
         let layout = FormLayout {
@@ -161,7 +172,7 @@ fn write_pages(
                 source,
             })?;
         for svg in pages {
-            let png = render_page(fonts, &svg, args.scan_quality, &mut dice).map_err(|source| {
+            let png = render_page(fonts, &svg, quality, &mut dice).map_err(|source| {
                 SynthError::Render {
                     unit: unit.number,
                     source,
@@ -173,19 +184,4 @@ fn write_pages(
         }
     }
     Ok(paths)
-}
-
-fn parse_name(text: &str) -> Result<DatasetName, String> {
-    DatasetName::parse(text).map_err(|e| e.to_string())
-}
-
-fn parse_rate(text: &str) -> Result<f64, String> {
-    let rate: f64 = text
-        .parse()
-        .map_err(|_| format!("{text:?} is not a number"))?;
-    if (0.0..=1.0).contains(&rate) {
-        Ok(rate)
-    } else {
-        Err(format!("{rate} is not between 0 and 1"))
-    }
 }

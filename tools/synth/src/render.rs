@@ -11,7 +11,10 @@ use serde::Serialize;
 use super::dice::Dice;
 use super::fonts::Fonts;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+/// The look of the page images (`--scan-quality`; the `clap` feature makes it a
+/// command-line value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum ScanQuality {
     /// The rendered page as it is: straight, white, noiseless.
