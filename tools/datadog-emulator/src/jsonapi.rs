@@ -131,7 +131,12 @@ pub fn resource(kind: &str, id: &str, attributes: Value) -> Value {
 
 /// `{"data": …}` with status 200.
 pub fn ok(data: Value) -> Response {
-    respond(StatusCode::OK, json!({ "data": data }))
+    with_status(StatusCode::OK, data)
+}
+
+/// `{"data": …}` with `status`.
+pub fn with_status(status: StatusCode, data: Value) -> Response {
+    respond(status, json!({ "data": data }))
 }
 
 /// `{"data": […], "meta": {"after": cursor}}` with status 200 (`""` on the last page).

@@ -146,7 +146,8 @@ pub fn experiment_metric(
             "{path}.experiment_id: {other} is not the experiment of the URL ({experiment_id})"
         )));
     }
-    let errored = metric.status == Some(MetricStatus::Error) || metric.error.is_some();
+    let errored = metric.status == Some(MetricStatus::Error)
+        || metric.error.as_ref().is_some_and(|e| e.message.is_some());
     check_value(raw, path, metric.metric_type, errored)?;
     window.check_ms(&format!("{path}.timestamp_ms"), metric.timestamp_ms)
 }
@@ -357,10 +358,15 @@ struct EventsSpanMeta {
     error: Option<MetricError>,
 }
 
-/// Checks one span at `path` of an events request.
+/// Checks one span at `path` of an events request (its ids need only be
+/// non-empty: the public API does not ask for ddtrace's decimal span ids).
 pub fn events_span(raw: &Value, path: &str, window: Window) -> Result<(), ApiError> {
     let span: EventsSpan = typed(raw, path)?;
-    check_span_ids(path, &span.span_id, &span.trace_id)?;
+    if span.span_id.is_empty() || span.trace_id.is_empty() {
+        return Err(ApiError::bad_request(format!(
+            "{path}: span_id and trace_id must not be empty"
+        )));
+    }
     if span.duration < 0 {
         return Err(ApiError::bad_request(format!(
             "{path}.duration: must not be negative"

@@ -3,8 +3,10 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -14,6 +16,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::jsonapi::{self, Object, parse_document, resource};
 use crate::paging::Page;
 use crate::query::Query;
+use crate::routes::Prefix;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -28,6 +31,7 @@ struct CreateDataset {
 
 pub async fn create(
     State(state): State<Arc<AppState>>,
+    Extension(prefix): Extension<Prefix>,
     Path(project_id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
@@ -40,13 +44,16 @@ pub async fn create(
     )?;
     let attributes = doc.attributes;
     let mut store = state.store.lock();
-    let dataset = store.dataset_create_or_get(
+    let (dataset, created) = store.dataset_create_or_get(
         &project_id,
         &attributes.name,
         attributes.description,
         attributes.metadata,
     )?;
-    Ok(jsonapi::ok(dataset.to_resource()))
+    Ok(jsonapi::with_status(
+        prefix.create_status(created),
+        dataset.to_resource(),
+    ))
 }
 
 pub async fn list(
@@ -88,21 +95,25 @@ struct DeleteDatasets {
     dataset_ids: Vec<String>,
 }
 
+/// 200 with the deleted datasets (what ddtrace's call gets).
 pub async fn delete(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult {
-    delete_datasets(&state, None, &headers, &body)
+    let deleted = delete_datasets(&state, None, &headers, &body)?;
+    Ok(jsonapi::ok(json!(deleted)))
 }
 
+/// The public API's `POST …/{project}/datasets/delete`: 204.
 pub async fn delete_in_project(
     State(state): State<Arc<AppState>>,
     Path(project_id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult {
-    delete_datasets(&state, Some(&project_id), &headers, &body)
+    delete_datasets(&state, Some(&project_id), &headers, &body)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 fn delete_datasets(
@@ -110,7 +121,7 @@ fn delete_datasets(
     project_id: Option<&str>,
     headers: &HeaderMap,
     body: &Bytes,
-) -> ApiResult {
+) -> Result<Vec<Value>, ApiError> {
     let doc =
         parse_document::<DeleteDatasets>(headers, body, state.config.api_max_bytes, &["datasets"])?;
     let DeleteDatasets { kind, dataset_ids } = doc.attributes;
@@ -124,11 +135,7 @@ fn delete_datasets(
             "data.attributes.dataset_ids: must name at least one dataset",
         ));
     }
-    let deleted = state
-        .store
-        .lock()
-        .datasets_delete(project_id, &dataset_ids)?;
-    Ok(jsonapi::ok(json!(deleted)))
+    state.store.lock().datasets_delete(project_id, &dataset_ids)
 }
 
 pub async fn versions(

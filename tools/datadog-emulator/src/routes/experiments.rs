@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use bytes::Bytes;
@@ -12,6 +13,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::jsonapi::{self, Object, parse_document};
 use crate::paging::Page;
 use crate::query::Query;
+use crate::routes::Prefix;
 use crate::state::AppState;
 use crate::store::experiments::{ExperimentFilter, ExperimentUpdate, NewExperiment, Status};
 
@@ -39,6 +41,7 @@ struct CreateExperiment {
 
 pub async fn create(
     State(state): State<Arc<AppState>>,
+    Extension(prefix): Extension<Prefix>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult {
@@ -79,7 +82,8 @@ pub async fn create(
     })?;
     let dataset_id = experiment.dataset_id.clone();
     let experiment = experiment.clone();
-    Ok(jsonapi::ok(
+    Ok(jsonapi::with_status(
+        prefix.create_status(true),
         experiment.to_resource(store.dataset_name(&dataset_id)),
     ))
 }

@@ -4,6 +4,10 @@
 //!
 //! Layers, outermost first, on the Datadog routes: request log → faults →
 //! credentials → handler.
+//!
+//! The two prefixes answer alike except for creation: under `/api/unstable/` (what
+//! ddtrace calls, and it requires exactly 200) a create answers 200; under
+//! `/api/v2/` (the public API) a create that made something answers 201.
 
 mod datasets;
 mod events;
@@ -15,11 +19,12 @@ mod upload;
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
 use axum::routing::{get, patch, post};
+use axum::{Extension, Router};
 
 use crate::auth;
 use crate::error::ApiError;
@@ -30,8 +35,8 @@ use crate::state::AppState;
 
 pub fn router(state: Arc<AppState>) -> Router {
     let api = Router::new()
-        .nest("/api/unstable/llm-obs/v1", llm_obs_v1())
-        .nest("/api/v2/llm-obs/v1", llm_obs_v1())
+        .nest("/api/unstable/llm-obs/v1", llm_obs_v1(Prefix::Unstable))
+        .nest("/api/v2/llm-obs/v1", llm_obs_v1(Prefix::Public))
         .route(
             "/api/v2/llm-obs/v2/experiments/{experiment_id}/events",
             get(events::list),
@@ -62,8 +67,27 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
+/// Which prefix a request came in under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prefix {
+    /// `/api/unstable/llm-obs/v1`.
+    Unstable,
+    /// `/api/v2/llm-obs/v1`.
+    Public,
+}
+
+impl Prefix {
+    /// The status of a create: 201 on the public API when something was made.
+    pub fn create_status(self, created: bool) -> StatusCode {
+        match (self, created) {
+            (Prefix::Public, true) => StatusCode::CREATED,
+            _ => StatusCode::OK,
+        }
+    }
+}
+
 /// The routes under one API prefix.
-fn llm_obs_v1() -> Router<Arc<AppState>> {
+fn llm_obs_v1(prefix: Prefix) -> Router<Arc<AppState>> {
     Router::new()
         .route("/projects", post(projects::create).get(projects::list))
         .route(
@@ -103,4 +127,5 @@ fn llm_obs_v1() -> Router<Arc<AppState>> {
             "/experiments/{experiment_id}/events",
             post(events::post).get(events::list),
         )
+        .layer(Extension(prefix))
 }

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use bytes::Bytes;
@@ -11,6 +12,7 @@ use crate::error::ApiResult;
 use crate::jsonapi::{self, parse_document};
 use crate::paging::Page;
 use crate::query::Query;
+use crate::routes::Prefix;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -23,6 +25,7 @@ struct CreateProject {
 
 pub async fn create(
     State(state): State<Arc<AppState>>,
+    Extension(prefix): Extension<Prefix>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult {
@@ -33,8 +36,12 @@ pub async fn create(
         &["projects"],
     )?;
     let mut store = state.store.lock();
-    let project = store.project_create_or_get(&doc.attributes.name, doc.attributes.description)?;
-    Ok(jsonapi::ok(project.to_resource()))
+    let (project, created) =
+        store.project_create_or_get(&doc.attributes.name, doc.attributes.description)?;
+    Ok(jsonapi::with_status(
+        prefix.create_status(created),
+        project.to_resource(),
+    ))
 }
 
 pub async fn list(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> ApiResult {

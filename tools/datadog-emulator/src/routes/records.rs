@@ -204,7 +204,8 @@ struct AppendRecords {
     records: Vec<InsertRecord>,
 }
 
-/// The public API's append (type `records`): a new version with the records added.
+/// The public API's append (type `records`): a new version with the records added;
+/// 201.
 pub async fn append(
     State(state): State<Arc<AppState>>,
     Path((project_id, dataset_id)): Path<(String, String)>,
@@ -226,7 +227,13 @@ pub async fn append(
         create_new_version: true,
         ..Change::default()
     };
-    mutation(&state, &project_id, &dataset_id, change)
+    mutation(
+        &state,
+        &project_id,
+        &dataset_id,
+        change,
+        StatusCode::CREATED,
+    )
 }
 
 #[derive(Deserialize)]
@@ -249,11 +256,17 @@ pub async fn update(
         create_new_version: true,
         ..Change::default()
     };
-    mutation(&state, &project_id, &dataset_id, change)
+    mutation(&state, &project_id, &dataset_id, change, StatusCode::OK)
 }
 
 /// `{"data": [{"records": [flat record, …]}]}`, the public API's mutation answer.
-fn mutation(state: &AppState, project_id: &str, dataset_id: &str, change: Change) -> ApiResult {
+fn mutation(
+    state: &AppState,
+    project_id: &str,
+    dataset_id: &str,
+    change: Change,
+    status: StatusCode,
+) -> ApiResult {
     let mut store = state.store.lock();
     let dataset = store.dataset_mut(Some(project_id), dataset_id)?;
     let applied = dataset.apply(change)?;
@@ -263,7 +276,10 @@ fn mutation(state: &AppState, project_id: &str, dataset_id: &str, change: Change
         .chain(&applied.updated)
         .map(|r| r.to_flat(dataset_id))
         .collect();
-    Ok(jsonapi::ok(json!([{ "records": records }])))
+    Ok(jsonapi::with_status(
+        status,
+        json!([{ "records": records }]),
+    ))
 }
 
 #[derive(Deserialize)]

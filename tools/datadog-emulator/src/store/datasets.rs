@@ -282,14 +282,15 @@ impl Record {
 }
 
 impl Store {
-    /// The dataset named `name` in the project, created (at version 0) if none is.
+    /// The dataset named `name` in the project, created (at version 0) if none is,
+    /// and whether it was created.
     pub fn dataset_create_or_get(
         &mut self,
         project_id: &str,
         name: &str,
         description: Option<String>,
         metadata: Option<Object>,
-    ) -> Result<&Dataset, ApiError> {
+    ) -> Result<(&Dataset, bool), ApiError> {
         self.project(project_id)?;
         if name.trim().is_empty() {
             return Err(ApiError::bad_request(
@@ -322,7 +323,7 @@ impl Store {
                 self.datasets.len() - 1
             }
         };
-        Ok(&self.datasets[position])
+        Ok((&self.datasets[position], existing.is_none()))
     }
 
     /// A live dataset; with `project_id`, it must belong to that project.
@@ -398,10 +399,11 @@ mod tests {
 
     fn dataset() -> (Store, String) {
         let mut store = Store::default();
-        let project = store.project_create_or_get("p", None).unwrap().id.clone();
+        let project = store.project_create_or_get("p", None).unwrap().0.id.clone();
         let id = store
             .dataset_create_or_get(&project, "d", None, None)
             .unwrap()
+            .0
             .id
             .clone();
         (store, id)

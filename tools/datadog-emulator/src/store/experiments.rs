@@ -292,10 +292,11 @@ mod tests {
     #[test]
     fn runs_get_unique_names_and_keep_their_experiment() {
         let mut store = Store::default();
-        let project = store.project_create_or_get("p", None).unwrap().id.clone();
+        let project = store.project_create_or_get("p", None).unwrap().0.id.clone();
         let dataset = store
             .dataset_create_or_get(&project, "d", None, None)
             .unwrap()
+            .0
             .id
             .clone();
         let new = NewExperiment {

@@ -36,18 +36,19 @@ impl Project {
 
 impl Store {
     /// The project named `name`, created if there is none (the description of an
-    /// existing project is left alone).
+    /// existing project is left alone), and whether it was created.
     pub fn project_create_or_get(
         &mut self,
         name: &str,
         description: Option<String>,
-    ) -> Result<&Project, ApiError> {
+    ) -> Result<(&Project, bool), ApiError> {
         if name.trim().is_empty() {
             return Err(ApiError::bad_request(
                 "data.attributes.name: must not be empty",
             ));
         }
-        let position = match self.projects.iter().position(|p| p.name == name) {
+        let existing = self.projects.iter().position(|p| p.name == name);
+        let position = match existing {
             Some(position) => position,
             None => {
                 let now = clock::now();
@@ -61,7 +62,7 @@ impl Store {
                 self.projects.len() - 1
             }
         };
-        Ok(&self.projects[position])
+        Ok((&self.projects[position], existing.is_none()))
     }
 
     pub fn project(&self, id: &str) -> Result<&Project, ApiError> {

@@ -244,7 +244,7 @@ async fn the_public_api_appends_updates_and_deletes_records() {
             ),
         )
         .await;
-    assert_eq!(appended.status, 200, "{}", appended.body);
+    assert_eq!(appended.status, 201, "{}", appended.body);
     let flat = &appended.body["data"][0]["records"][0];
     assert_eq!(flat["input"], "hello");
     assert_eq!(flat["dataset_id"], dataset.as_str());

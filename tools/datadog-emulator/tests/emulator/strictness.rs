@@ -152,6 +152,47 @@ async fn content_type_query_and_routes_are_checked() {
 }
 
 #[tokio::test]
+async fn the_public_prefix_answers_201_for_what_it_creates() {
+    let client = Client::start().await;
+    let v2 = "/api/v2/llm-obs/v1";
+    let new = client
+        .post(
+            &format!("{v2}/projects"),
+            document("projects", json!({"name": "p"})),
+        )
+        .await;
+    assert_eq!(new.status, 201, "{}", new.body);
+    let project = id_of(&new);
+    let again = client
+        .post(
+            &format!("{v2}/projects"),
+            document("projects", json!({"name": "p"})),
+        )
+        .await;
+    assert_eq!(again.status, 200, "an existing project");
+    let dataset = client
+        .post(
+            &format!("{v2}/{project}/datasets"),
+            document("datasets", json!({"name": "d"})),
+        )
+        .await;
+    assert_eq!(dataset.status, 201);
+    let dataset = id_of(&dataset);
+    let mut body = experiment_body(&project, &dataset, "e");
+    body["data"]["attributes"]["dataset_version"] = json!(0);
+    let experiment = client.post(&format!("{v2}/experiments"), body).await;
+    assert_eq!(experiment.status, 201, "{}", experiment.body);
+    let deleted = client
+        .post(
+            &format!("{v2}/{project}/datasets/delete"),
+            document("datasets", json!({"dataset_ids": [dataset]})),
+        )
+        .await;
+    assert_eq!(deleted.status, 204);
+    assert_eq!(deleted.body, serde_json::Value::Null);
+}
+
+#[tokio::test]
 async fn both_prefixes_serve_the_same_data() {
     let client = Client::start().await;
     let unstable = client.project("shared").await;
