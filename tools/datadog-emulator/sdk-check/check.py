@@ -1,11 +1,14 @@
 """Datadog's own SDK (ddtrace) against datadog-emulator.
 
 Run by run.sh with DD_LLMOBS_OVERRIDE_ORIGIN pointing at a running emulator. Through
-the SDK's public API it creates a dataset, pulls it back (page by page), runs an
-experiment with evaluators and a summary evaluator, pulls the experiment back and
-requires every record's span and every evaluation to be there; it also submits one
-span evaluation through the evaluation intake. Any SDK error or mismatch fails the
-check with a message on stderr and exit status 1.
+the SDK's public API it creates a dataset, pulls it back (page by page, by tag, by
+version), edits and pushes another, bulk-uploads a third, runs an experiment with
+evaluators and a summary evaluator, pulls the experiment back and requires every
+record's span and every evaluation to be there; it also submits one span evaluation
+through the evaluation intake. One 503 on the API, one 429 on the span intake and one
+503 on the evaluation intake are injected on the way: the SDK must retry through
+them. Any SDK error or mismatch fails the check with a message on stderr and exit
+status 1.
 """
 
 import json
@@ -41,10 +44,21 @@ def expect(condition, message):
         fail(message)
 
 
-def emulator(path):
-    """GET on the emulator's introspection routes."""
-    with urllib.request.urlopen(f"{ORIGIN}{path}", timeout=10) as response:
+def emulator(path, body=None):
+    """GET (or, with a body, POST) on the emulator's introspection routes."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        f"{ORIGIN}{path}", data=data, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
         return json.load(response)
+
+
+INJECTED_FAULTS = [
+    {"fault": "server_error", "target": "api"},
+    {"fault": "rate_limit", "target": "spans"},
+    {"fault": "server_error", "target": "eval_metrics"},
+]
 
 
 def answer(input_data, config):
@@ -87,6 +101,34 @@ def check_dataset(name):
     first_version = LLMObs.pull_dataset(dataset_name=name, version=1)
     expect(len(first_version) == len(RECORDS), "version 1 does not hold the records")
     return pulled
+
+
+def check_dataset_edits(name):
+    """Update, tag and delete through Dataset.push(); the old version stays readable."""
+    dataset = LLMObs.create_dataset(dataset_name=name, records=RECORDS[:3])
+    dataset.update(0, {"expected_output": "changed"})
+    dataset.add_tags(1, ["reviewed:yes"])
+    dataset.delete(2)
+    dataset.push()
+    pulled = LLMObs.pull_dataset(dataset_name=name)
+    by_question = {r["input_data"]["question"]: r for r in pulled}
+    expect(sorted(by_question) == ["q0", "q1"], f"after push: {sorted(by_question)}")
+    expect(by_question["q0"]["expected_output"] == "changed", f"update lost: {by_question['q0']}")
+    expect(sorted(by_question["q1"]["tags"]) == ["parity:odd", "reviewed:yes"],
+           f"tags: {by_question['q1']['tags']}")
+    before = LLMObs.pull_dataset(dataset_name=name, version=1)
+    expect(len(before) == 3, f"version 1 holds {len(before)} records")
+
+
+def check_bulk_upload(name):
+    """bulk_upload=True goes through the CSV upload endpoint."""
+    LLMObs.create_dataset(dataset_name=name, records=RECORDS, bulk_upload=True)
+    pulled = LLMObs.pull_dataset(dataset_name=name)
+    got = sorted((r["input_data"]["question"], r["expected_output"], r["metadata"]["position"])
+                 for r in pulled)
+    want = sorted((r["input_data"]["question"], r["expected_output"], r["metadata"]["position"])
+                  for r in RECORDS)
+    expect(got == want, f"bulk upload: {got} != {want}")
 
 
 def pulled_rows(experiment_id, want_rows):
@@ -176,14 +218,20 @@ def check_span_evaluation(row):
 def main():
     started = time.monotonic()
     LLMObs.enable(integrations_enabled=False)
+    emulator("/_emulator/faults/next", {"faults": INJECTED_FAULTS})
     name = f"sdk-check-{int(time.time() * 1000)}"
     dataset = check_dataset(name)
+    check_dataset_edits(f"{name}-edits")
+    check_bulk_upload(f"{name}-bulk")
     row = check_experiment(dataset, name)
     check_span_evaluation(row)
     LLMObs.disable()
     stats = emulator("/_emulator/stats")
-    bad = {s: n for s, n in stats["statuses"].items() if int(s) >= 400}
-    expect(not bad, f"the emulator refused requests: {bad} (see /_emulator/requests)")
+    expect(stats["faults_injected"] == len(INJECTED_FAULTS) and stats["faults_pending"] == 0,
+           f"faults injected {stats['faults_injected']}, pending {stats['faults_pending']}")
+    refused = [r for r in emulator("/_emulator/requests")["requests"]
+               if r["status"] >= 400 and not r["fault"]]
+    expect(not refused, f"the emulator refused requests: {refused}")
     print(f"sdk-check: ok ({stats['requests']} requests, {time.monotonic() - started:.1f}s)")
 
 
