@@ -113,12 +113,14 @@ pub async fn record(State(state): State<Arc<AppState>>, request: Request, next: 
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
+    let fault = response.extensions().get::<Injected>().is_some();
+    tracing::debug!(%method, %path, status = response.status().as_u16(), fault, "request");
     state.log.push(Entry {
         at_ms: clock::now_ms(),
         method,
         path,
         status: response.status().as_u16(),
-        fault: response.extensions().get::<Injected>().is_some(),
+        fault,
         body: logged_body,
     });
     response
