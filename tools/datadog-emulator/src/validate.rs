@@ -3,6 +3,10 @@
 //! forms). Unknown members are refused, types are checked, a metric's value must
 //! match its `metric_type`, and every timestamp must be within the window of now
 //! (Datadog's 24-hour rule: `timestamp_within_24hr`). Errors name the member's path.
+//!
+//! The schema structs are deserialized only to check members and types (what is
+//! stored is the JSON as received), so most of their fields are never read: hence
+//! their `allow(dead_code)`.
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -69,7 +73,7 @@ enum Assessment {
 /// send it.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)] // Fields are read by serde for their types; the metric is kept raw.
+#[allow(dead_code)]
 struct ExperimentMetric {
     span_id: String,
     #[serde(default)]
