@@ -1,0 +1,102 @@
+//! datadog-emulator: an offline stand-in for Datadog LLM Observability's
+//! experiments and datasets API and its span and evaluation intakes, strict where
+//! Datadog is (keys, JSON:API types, the 24-hour timestamp rule, payload limits),
+//! keeping everything it is sent so tests can read it back, with injectable faults.
+//! Point ddtrace at it with `DD_LLMOBS_OVERRIDE_ORIGIN=<base_url>`.
+//!
+//! - `config`: settings from the environment; `state`: what handlers share.
+//! - `routes`: the Datadog endpoints; `introspection`: `/_emulator/*`.
+//! - `auth`, `faults`, `request_log`: the layers around every Datadog route.
+//! - `jsonapi`, `query`, `paging`, `validate`: strict reading of requests.
+//! - `store`: projects, datasets and versions, experiments, received events.
+//! - `error`: Datadog's error bodies; `clock`, `ids`, `csv`, `multipart`: helpers.
+//!
+//! In tests: `let emulator = datadog_emulator::spawn(config).await?;` then use
+//! `emulator.base_url()`.
+
+mod auth;
+mod clock;
+pub mod config;
+mod csv;
+mod error;
+mod faults;
+mod ids;
+mod introspection;
+mod jsonapi;
+mod multipart;
+mod paging;
+mod query;
+mod request_log;
+mod routes;
+mod state;
+mod store;
+mod validate;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+pub use config::{EmulatorConfig, FaultSettings};
+pub use faults::{Fault, Target};
+
+/// Serves the emulator on `listener` until `shutdown` resolves.
+pub async fn serve(
+    config: EmulatorConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let router = routes::router(Arc::new(state::AppState::new(config)));
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// An emulator running in this process on a free loopback port; stops when dropped.
+pub struct RunningEmulator {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl RunningEmulator {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:<port>`: the `DD_LLMOBS_OVERRIDE_ORIGIN` to use.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Starts an emulator on `127.0.0.1:0` in the current runtime.
+pub async fn spawn(config: EmulatorConfig) -> std::io::Result<RunningEmulator> {
+    config
+        .validate()
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let shutdown = async {
+            let _ = stopped.await;
+        };
+        if let Err(error) = serve(config, listener, shutdown).await {
+            tracing::error!(%error, "datadog-emulator stopped");
+        }
+    });
+    Ok(RunningEmulator {
+        addr,
+        stop: Some(stop),
+    })
+}
