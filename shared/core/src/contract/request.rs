@@ -61,20 +61,30 @@ impl ExperimentRequest {
 }
 
 /// One model configuration: one experiment of a run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ModelConfig {
+    #[schema(value_type = String)]
     pub model: ModelId,
+    #[schema(value_type = f64, minimum = 0.0, maximum = 2.0)]
     pub temperature: Temperature,
     /// Names the experiment `vote-extraction-{name_suffix}` instead of by model and
     /// temperature.
+    #[schema(value_type = Option<String>, required = false)]
     pub name_suffix: Option<NameSuffix>,
     /// Free-form; every entry becomes an experiment tag (default `{}`).
+    #[schema(value_type = Object, required = false)]
     pub metadata: Metadata,
-    /// `None` = the model's default (not sent).
+    /// `None` = the model's default (not sent); -1 = dynamic, 0 = off.
+    #[schema(value_type = Option<i32>, required = false)]
     pub thinking_budget: Option<ThinkingBudget>,
+    /// Default 16384.
+    #[schema(value_type = u32, required = false)]
     pub max_output_tokens: MaxOutputTokens,
+    #[schema(value_type = Option<f64>, required = false)]
     pub top_p: Option<TopP>,
+    #[schema(value_type = Option<u32>, required = false)]
     pub top_k: Option<TopK>,
+    #[schema(value_type = Option<i32>, required = false)]
     pub seed: Option<Seed>,
 }
 
