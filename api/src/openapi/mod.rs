@@ -13,9 +13,10 @@ mod operations;
 use serde_json::{Map, Value, json};
 use tally_core::contract::views::{
     CancelAnswer, Comparison, DatasetList, DatasetVersions, ExperimentDetail, ImportOutcomeView,
-    PresetList, Probe, RecordView, ResultsPage, RunList, RunStatusView, ServiceHealth,
+    PresetList, Probe, RecordView, ResultsPage, RunList, RunStatusView, ScheduleDetail,
+    ScheduleList, ServiceHealth,
 };
-use tally_core::contract::{ErrorBody, ExperimentResponse, RunAccepted};
+use tally_core::contract::{ErrorBody, ExperimentRequest, ExperimentResponse, RunAccepted};
 use utoipa::OpenApi;
 
 use operations::{OPERATIONS, operation};
@@ -23,6 +24,7 @@ use operations::{OPERATIONS, operation};
 /// The answer types: `utoipa` collects them and every type they contain.
 #[derive(OpenApi)]
 #[openapi(components(schemas(
+    ExperimentRequest,
     ErrorBody,
     ExperimentResponse,
     RunAccepted,
@@ -39,6 +41,8 @@ use operations::{OPERATIONS, operation};
     ServiceHealth,
     Probe,
     PresetList,
+    ScheduleDetail,
+    ScheduleList,
 )))]
 struct Answers;
 
@@ -50,7 +54,24 @@ fn schemas() -> Map<String, Value> {
         _ => Map::new(),
     };
     schemas.extend(input::schemas());
+    add_api_key(&mut schemas);
     schemas
+}
+
+/// Clients may send a Datadog `api_key`, but `ExperimentRequest` never serializes it
+/// (a stored request holds no secret), so the derive leaves it out of the schema of
+/// the body; it is added here.
+fn add_api_key(schemas: &mut Map<String, Value>) {
+    if let Some(Value::Object(properties)) = schemas
+        .get_mut("ExperimentRequest")
+        .and_then(|schema| schema.get_mut("properties"))
+    {
+        properties.insert(
+            "api_key".to_string(),
+            json!({"type": ["string", "null"],
+                   "description": "A Datadog API key for this run's export; never stored, logged or echoed."}),
+        );
+    }
 }
 
 /// The `(method, path)` of every documented route.

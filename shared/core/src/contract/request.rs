@@ -26,29 +26,42 @@ pub const DEFAULT_PROJECT_NAME: &str = "vote-extraction-project";
 const MAX_MODEL_CONFIGS: usize = 50;
 
 /// One submission: a dataset version and the model configurations to run on it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+///
+/// Its OpenAPI schema describes the body as sent: fields with a default are optional.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ExperimentRequest {
     /// Datadog LLM Observability app name (default `vote-extractor`).
+    #[schema(value_type = String, required = false)]
     pub ml_app: Label,
     /// The submitter's Datadog API key, for exporting this run only. Never stored.
     #[serde(skip_serializing)]
     pub api_key: Option<Secret>,
     /// Datadog site (default `datadoghq.com`).
+    #[schema(inline, required = false)]
     pub site: DatadogSite,
     /// Send to Datadog without a local agent (default true).
+    #[schema(required = false)]
     pub agentless_enabled: bool,
     /// Datadog project (default `vote-extraction-project`).
+    #[schema(value_type = String, required = false)]
     pub project_name: Label,
+    /// Must name a dataset (404 otherwise).
+    #[schema(value_type = String)]
     pub dataset_name: DatasetName,
     /// `None` = the latest version at submission; the run pins what it used.
+    #[schema(value_type = Option<u32>, required = false)]
     pub dataset_version: Option<DatasetVersion>,
+    #[schema(value_type = Vec<ModelConfig>)]
     pub model_configs: ModelConfigs,
     /// `None` = every record; else the first N.
+    #[schema(value_type = Option<u32>, required = false)]
     pub sample_size: Option<SampleSize>,
     /// Most model calls of one experiment in flight, cluster-wide (default 2).
+    #[schema(value_type = u32, required = false)]
     pub jobs: Jobs,
     /// The first record that still fails after retries fails its experiment
     /// (default true).
+    #[schema(required = false)]
     pub raise_errors: bool,
 }
 

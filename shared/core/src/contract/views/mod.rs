@@ -11,6 +11,7 @@
 //! - `experiments`: an experiment's detail and its page of results.
 //! - `compare`: experiments side by side.
 //! - `datasets`: datasets, versions, one record, an import's outcome.
+//! - `schedules`: a schedule with its bookkeeping, runs and skipped slots.
 //! - `service`: health, probes and presets.
 
 mod compare;
@@ -18,6 +19,7 @@ mod datasets;
 mod experiments;
 mod progress;
 mod runs;
+mod schedules;
 mod service;
 
 pub use compare::{
@@ -30,4 +32,5 @@ pub use datasets::{
 pub use experiments::{ExperimentDetail, ResultsPage};
 pub use progress::ProgressView;
 pub use runs::{CancelAnswer, ExperimentBrief, RunList, RunStatusView, RunSummaryView};
+pub use schedules::{ExperimentScores, ScheduleDetail, ScheduleList, ScheduledRun};
 pub use service::{HealthStatus, PresetList, Probe, RedisState, ServiceHealth, ServiceName};
