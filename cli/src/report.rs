@@ -72,11 +72,8 @@ impl Bars {
         if self.experiments.is_empty() {
             self.header = self
                 .all
-                .add(ProgressBar::new_spinner().with_style(plain_style("{msg}")));
-            let style = plain_style(&format!(
-                "  {{prefix:<32}} [{{bar:{BAR_WIDTH}}}] {{pos:>5}}/{{len:<5}} {{msg}}"
-            ))
-            .progress_chars("#>.");
+                .add(ProgressBar::new_spinner().with_style(plain_style(HEADER_TEMPLATE)));
+            let style = plain_style(&experiment_template()).progress_chars("#>.");
             for experiment in &status.experiments {
                 let bar = self.all.add(
                     ProgressBar::new(experiment.progress.total)
@@ -95,6 +92,13 @@ impl Bars {
             bar.set_message(counters(experiment));
         }
     }
+}
+
+const HEADER_TEMPLATE: &str = "{msg}";
+
+/// One experiment's bar, laid out like the plain lines.
+fn experiment_template() -> String {
+    format!("  {{prefix:<32}} [{{bar:{BAR_WIDTH}}}] {{pos:>5}}/{{len:<5}} {{msg}}")
 }
 
 /// A style from a template the code itself writes; a template error is a bug of
@@ -209,6 +213,13 @@ pub fn results_table(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_progress_templates_parse() {
+        for template in [HEADER_TEMPLATE.to_string(), experiment_template()] {
+            assert!(ProgressStyle::with_template(&template).is_ok(), "{template}");
+        }
+    }
     use serde_json::json;
 
     #[test]
