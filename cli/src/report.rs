@@ -217,7 +217,10 @@ mod tests {
     #[test]
     fn the_progress_templates_parse() {
         for template in [HEADER_TEMPLATE.to_string(), experiment_template()] {
-            assert!(ProgressStyle::with_template(&template).is_ok(), "{template}");
+            assert!(
+                ProgressStyle::with_template(&template).is_ok(),
+                "{template}"
+            );
         }
     }
     use serde_json::json;

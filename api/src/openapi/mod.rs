@@ -105,3 +105,37 @@ pub fn document(server: &str) -> Value {
         "security": [{"api_key": []}]
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `$ref` under `value`.
+    fn references(value: &Value, found: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(reference)) = map.get("$ref") {
+                    found.push(reference.clone());
+                }
+                map.values().for_each(|v| references(v, found));
+            }
+            Value::Array(items) => items.iter().for_each(|v| references(v, found)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_schema_named_by_a_route_or_a_schema_exists() {
+        let document = document("http://localhost");
+        let schemas = document["components"]["schemas"].as_object().unwrap();
+        let mut found = Vec::new();
+        references(&document, &mut found);
+        assert!(found.len() > 50);
+        for reference in found {
+            let name = reference
+                .strip_prefix("#/components/schemas/")
+                .unwrap_or_else(|| panic!("{reference} is not a component"));
+            assert!(schemas.contains_key(name), "{reference} names no schema");
+        }
+    }
+}
