@@ -1,9 +1,9 @@
 //! The OpenAPI 3.1 document served at `/openapi.json`.
 //!
-//! The schemas of the answers are derived from the types the handlers return
-//! (`tally_core::contract` and its `views`, `utoipa::ToSchema`), so a field added to a
-//! response type is documented by construction. Request bodies and schedules, read
-//! and written through hand-written JSON code, keep hand-written schemas (`input`).
+//! The schemas are derived from the types the handlers return and the run request
+//! they read (`tally_core::contract` and its `views`, `utoipa::ToSchema`), so a field
+//! added to one is documented by construction. The two bodies read by hand-written
+//! JSON code (a schedule, an import) keep hand-written schemas (`input`).
 //! `operations` lists the routes. The integration tests validate every route's
 //! answers against this document with a JSON Schema validator.
 
