@@ -15,12 +15,6 @@ const ALERT_GRACE: Duration = Duration::from_secs(10);
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -32,6 +26,7 @@ async fn main() -> ExitCode {
 
 async fn run() -> Result<(), String> {
     let settings = Settings::from_env().map_err(|e| e.to_string())?;
+    tally_daemon::telemetry::init(settings.log_format);
     let schedules = settings.schedules().map_err(|e| e.to_string())?;
     let store = SchedulerStore::connect(&settings.store)
         .await

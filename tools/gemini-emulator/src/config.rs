@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
+use tally_daemon::settings::Environment;
 
 const BUILT_IN: &str = include_str!("../emulator.toml");
 
@@ -138,8 +139,8 @@ impl EmulatorConfig {
 
     /// Reads `EMULATOR_CONFIG`, `EMULATOR_DATASETS`, `EMULATOR_API_KEYS`,
     /// `EMULATOR_SERVICE_ACCOUNTS` (see the README).
-    pub fn from_env() -> Result<Self, ConfigError> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    pub fn from_environment(env: &Environment) -> Result<Self, ConfigError> {
+        let var = |name: &str| env.non_blank(name);
         let mut config = match var("EMULATOR_CONFIG") {
             Some(path) => {
                 let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
@@ -234,8 +235,10 @@ impl Latency {
 }
 
 /// Where the emulator listens (`EMULATOR_LISTEN`, default 127.0.0.1:8090).
-pub fn listen_address() -> Result<SocketAddr, ConfigError> {
-    let text = std::env::var("EMULATOR_LISTEN").unwrap_or_else(|_| "127.0.0.1:8090".to_string());
+pub fn listen_address(env: &Environment) -> Result<SocketAddr, ConfigError> {
+    let text = env
+        .get("EMULATOR_LISTEN")
+        .unwrap_or_else(|| "127.0.0.1:8090".to_string());
     text.parse().map_err(|_| ConfigError::Invalid {
         origin: "EMULATOR_LISTEN".to_string(),
         message: format!("expected host:port (e.g. 127.0.0.1:8090), got \"{text}\""),
