@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
+use tally_core::layered_toml::from_layers;
 use tally_daemon::settings::Environment;
 
 const BUILT_IN: &str = include_str!("../emulator.toml");
@@ -124,15 +125,8 @@ impl EmulatorConfig {
             origin: origin.to_string(),
             message,
         };
-        let mut value: toml::Table = toml::from_str(base).map_err(|e| invalid(e.to_string()))?;
-        if let Some(overlay) = overlay {
-            let overlay: toml::Table =
-                toml::from_str(overlay).map_err(|e| invalid(e.to_string()))?;
-            merge(&mut value, overlay);
-        }
-        let config: EmulatorConfig = value
-            .try_into()
-            .map_err(|e: toml::de::Error| invalid(e.to_string()))?;
+        let config: EmulatorConfig =
+            from_layers(base, overlay).map_err(|e| invalid(e.to_string()))?;
         config.validate().map_err(invalid)?;
         Ok(config)
     }
@@ -251,19 +245,6 @@ fn split_list(text: &str) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .map(str::to_string)
         .collect()
-}
-
-fn merge(base: &mut toml::Table, overlay: toml::Table) {
-    for (key, value) in overlay {
-        match (base.get_mut(&key), value) {
-            (Some(toml::Value::Table(existing)), toml::Value::Table(table)) => {
-                merge(existing, table)
-            }
-            (_, value) => {
-                base.insert(key, value);
-            }
-        }
-    }
 }
 
 #[cfg(test)]
