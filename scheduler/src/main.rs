@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tally_scheduler::settings::Settings;
-use tally_scheduler::{AlertSender, Metrics, RetryPolicy, Scheduler, SystemClock, metrics};
+use tally_scheduler::{AlertSender, Metrics, RetryPolicy, Scheduler, SystemClock};
 use tally_store::SchedulerStore;
 use tokio::sync::watch;
 
@@ -60,9 +60,14 @@ async fn run() -> Result<(), String> {
         .local_addr()
         .map_err(|e| format!("metrics listener: {e}"))?;
     let mut metrics_stopped = stopped.clone();
-    let server = tokio::spawn(metrics::serve(listener, metrics, async move {
-        let _ = metrics_stopped.wait_for(|stop| *stop).await;
-    }));
+    let registry = metrics.registry().clone();
+    let server = tokio::spawn(tally_daemon::metrics::serve(
+        listener,
+        registry,
+        async move {
+            let _ = metrics_stopped.wait_for(|stop| *stop).await;
+        },
+    ));
     tracing::info!(
         metrics = %metrics_address,
         namespace = %settings.store.namespace,

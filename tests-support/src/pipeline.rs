@@ -225,9 +225,9 @@ impl Harness {
         );
         let (stop, stopped) = oneshot::channel::<()>();
         self.servers.push(stop);
-        tokio::spawn(tally_worker::metrics::serve_on(
+        tokio::spawn(tally_daemon::metrics::serve(
             listener,
-            self.metrics[index].clone(),
+            self.metrics[index].registry().clone(),
             async {
                 let _ = stopped.await;
             },

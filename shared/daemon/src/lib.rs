@@ -3,8 +3,10 @@
 //!
 //! - `settings`: the environment a daemon reads its settings from.
 //! - `telemetry`: logging setup (`TALLY_LOG_FORMAT`, `RUST_LOG`).
+//! - `metrics`: the Prometheus exposition and its `/metrics` server.
 //! - `shutdown`: the stop signal every daemon waits for.
 
+pub mod metrics;
 pub mod settings;
 pub mod shutdown;
 pub mod telemetry;
