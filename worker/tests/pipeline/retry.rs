@@ -5,9 +5,10 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use tally_core::contract::RunStatus;
 use tally_core::run::{RecordStatus, RunId};
 
-use crate::harness::{API_KEY, Harness, request};
+use crate::harness::{API_KEY, Harness, poll, request};
 
 const MODEL: &str = "gemini-2.5-flash";
 
@@ -150,5 +151,91 @@ async fn a_retry_executes_exactly_the_failed_records_and_completes_the_result() 
         status["combined_result"]["experiments"][0]["successful_records"],
         10
     );
+    harness.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_cancelled_run_is_resumed_with_the_records_it_never_finished() {
+    let mut harness = Harness::start("retry-cancel", 200).await;
+    let api = harness.start_api().await;
+    let runs = format!("{api}/api/v1/experiments/runs");
+    harness.start_worker("w").await;
+    let parent = harness
+        .submit(&request(
+            &format!(r#"[{{"model": "{MODEL}", "temperature": 0.0}}]"#),
+            r#", "jobs": 1"#,
+        ))
+        .await;
+    let experiment = harness.first_experiment(&parent).await;
+    poll("a first result", Duration::from_secs(30), || async {
+        let view = harness
+            .store
+            .experiment(&experiment)
+            .await
+            .unwrap()
+            .unwrap();
+        view.progress.done >= 1
+    })
+    .await;
+    harness.store.cancel(&parent).await.unwrap();
+    let view = harness.wait_final(&parent, Duration::from_secs(30)).await;
+    assert_eq!(view.status, RunStatus::Cancelled);
+
+    let (code, accepted) = post(&harness, format!("{runs}/{parent}/retry")).await;
+    assert_eq!(code, 202, "{accepted}");
+    let child = RunId::parse(accepted["run_id"].as_str().unwrap()).unwrap();
+    let child_view = harness.wait_final(&child, Duration::from_secs(60)).await;
+    assert_eq!(child_view.status, RunStatus::Succeeded);
+    let child_experiment = harness
+        .store
+        .experiment(&child_view.record.experiments[0])
+        .await
+        .unwrap()
+        .unwrap()
+        .record;
+    let scope = child_experiment
+        .retry
+        .expect("a retry's experiment has a scope");
+    assert_eq!(accepted["records"], json!([scope.indices.len()]));
+    assert!(
+        !scope.indices.is_empty() && scope.indices.len() < 10,
+        "{scope:?}"
+    );
+    let sample = harness
+        .store
+        .dataset_records_at(
+            &child_experiment.dataset.name,
+            &child_experiment.dataset.content_hash,
+            &scope.indices,
+        )
+        .await
+        .unwrap();
+    let chosen: BTreeSet<String> = sample.into_iter().map(|r| r.id).collect();
+    let executed: BTreeSet<String> = harness
+        .store
+        .all_results(&child_experiment.experiment_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.record_id)
+        .collect();
+    assert_eq!(executed, chosen, "the retry executed the records it chose");
+    // None of them had succeeded when the retry was created (a record in flight at
+    // the cancel may have finished after it).
+    for result in harness.store.all_results(&experiment).await.unwrap() {
+        if chosen.contains(&result.record_id) {
+            assert!(
+                result.status == RecordStatus::Failed
+                    || result.finished_at >= child_view.created_at,
+                "{} had succeeded before the retry",
+                result.record_id
+            );
+        }
+    }
+    let status = get(&harness, format!("{runs}/{parent}")).await;
+    let combined = &status["combined_result"]["experiments"][0];
+    assert_eq!(combined["successful_records"], 10, "{status}");
+    assert_eq!(combined["status"], "success", "{status}");
+    assert_eq!(status["result"]["experiments"][0]["status"], "cancelled");
     harness.cleanup().await;
 }
