@@ -187,6 +187,26 @@ fn schemas() -> Value {
             ("finished_at", nullable(time())),
             ("status_url", string()),
             ("run_url", string()),
+            ("retry_of", described(nullable(schema_ref("RunLink")), "on a retry: the chain's first run")),
+            ("retries", described(array(schema_ref("RunLink")), "on a first run: its retries, oldest first")),
+            ("combined_result", described(nullable(schema_ref("ExperimentResponse")),
+                "once every run of a chain with retries is final: the result over the whole chain, each record counted once, its latest attempt winning")),
+        ]),
+        "RunLink": object(&[
+            ("run_id", string()),
+            ("status", described(nullable(run_status.clone()), "null once the run's retention has ended")),
+            ("status_url", string()),
+            ("run_url", string()),
+        ]),
+        "RetryAccepted": object(&[
+            ("status", enumeration(&["accepted"])),
+            ("message", string()),
+            ("task_id", string()),
+            ("run_id", string()),
+            ("retry_of", string()),
+            ("records", described(array(integer()), "records the retry executes, per experiment in request order")),
+            ("status_url", string()),
+            ("run_url", string()),
         ]),
         "RunList": object(&[
             ("runs", array(object(&[
@@ -201,6 +221,7 @@ fn schemas() -> Value {
                 ("created_at", time()),
                 ("finished_at", nullable(time())),
                 ("status_url", string()),
+                ("retry_of", nullable(string())),
             ]))),
             ("offset", integer()),
             ("limit", integer()),
@@ -506,6 +527,23 @@ const OPERATIONS: &[Operation] = &[
             ),
             J(404, "ErrorBody", "no such run"),
             J(409, "ErrorBody", "the run already ended"),
+        ],
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/experiments/runs/{id}/retry",
+        summary: "Retry a run's unsuccessful records (failed, cancelled, never started) in a child run with the same configuration and dataset version",
+        open: false,
+        query: &[],
+        body: None,
+        answers: &[
+            J(202, "RetryAccepted", "the child run is queued"),
+            J(404, "ErrorBody", "no such run"),
+            J(
+                409,
+                "ErrorBody",
+                "the run, or its latest retry, has not ended",
+            ),
         ],
     },
     Operation {

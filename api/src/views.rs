@@ -8,6 +8,7 @@ use tally_core::contract::{ExperimentResponse, ExperimentSummary, ModelConfig, R
 use tally_core::run::{DatasetPin, ExperimentPhase, Progress, Submitter};
 use tally_store::{ExperimentView, RunView};
 
+use crate::chain::ChainView;
 use crate::state::AppState;
 
 /// Counters with a completion percentage.
@@ -112,10 +113,18 @@ pub struct RunStatusView {
     pub finished_at: Option<DateTime<Utc>>,
     pub status_url: String,
     pub run_url: String,
+    /// Retries: links both ways and the chain's combined result.
+    #[serde(flatten)]
+    pub chain: ChainView,
 }
 
 impl RunStatusView {
-    pub fn of(run: RunView, experiments: &[ExperimentView], state: &AppState) -> RunStatusView {
+    pub fn of(
+        run: RunView,
+        experiments: &[ExperimentView],
+        chain: ChainView,
+        state: &AppState,
+    ) -> RunStatusView {
         let id = &run.record.run_id;
         RunStatusView {
             run_id: id.to_string(),
@@ -134,6 +143,7 @@ impl RunStatusView {
             finished_at: run.finished_at,
             status_url: state.urls.run_status(id),
             run_url: state.urls.run_page(id),
+            chain,
         }
     }
 }

@@ -70,6 +70,20 @@ pub fn status(args: StatusArgs) -> Result<(), Box<dyn std::error::Error>> {
     if !status["result"].is_null() {
         print!("{}", results_table(&status["result"]));
     }
+    if let Some(first) = status["retry_of"].as_object() {
+        println!("retry of run {}", text(&first["run_id"]));
+    }
+    for retry in status["retries"].as_array().into_iter().flatten() {
+        println!(
+            "retried by run {} ({})",
+            text(&retry["run_id"]),
+            text(&retry["status"])
+        );
+    }
+    if !status["combined_result"].is_null() {
+        println!("combined over the run and its retries, each record counted once:");
+        print!("{}", results_table(&status["combined_result"]));
+    }
     Ok(())
 }
 

@@ -1,5 +1,5 @@
 //! Runs: status with per-experiment progress, the list (newest first, filtered,
-//! paginated), and cancel.
+//! paginated), and cancel (retry is in `retry.rs`).
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -11,6 +11,7 @@ use tally_core::run::RunId;
 use tally_store::{CancelOutcome, ExperimentView, RunFilter, RunView};
 
 use crate::backend::Connected;
+use crate::chain::chain_of;
 use crate::error::ApiError;
 use crate::extract::{Page, Params, run_id};
 use crate::state::AppState;
@@ -36,7 +37,8 @@ pub async fn status(
     let connected = state.backend.get().await?;
     let run = find_run(connected, &id).await?;
     let experiments = experiments_of(connected, &run).await?;
-    Ok(Json(RunStatusView::of(run, &experiments, &state)))
+    let chain = chain_of(connected, &run, &state).await?;
+    Ok(Json(RunStatusView::of(run, &experiments, chain, &state)))
 }
 
 /// One line of the run list.
@@ -53,6 +55,8 @@ pub struct RunSummaryView {
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
     pub status_url: String,
+    /// On a retry: the chain's first run.
+    pub retry_of: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -105,6 +109,7 @@ pub async fn list(
             schedule: record.submitter.schedule,
             created_at: run.created_at,
             finished_at: run.finished_at,
+            retry_of: record.retry_of.map(|id| id.to_string()),
         });
     }
     Ok(Json(RunList {
