@@ -23,6 +23,7 @@
 pub mod auth;
 pub mod backend;
 pub mod bootstrap;
+pub mod chain;
 pub mod error;
 pub mod export;
 pub mod extract;

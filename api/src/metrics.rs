@@ -13,8 +13,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use prometheus::{
-    Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts,
-    Registry, TextEncoder,
+    GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
 };
 use tally_store::jobs::WORKER_ALIVE_WITHIN;
 
@@ -102,18 +101,14 @@ impl Metrics {
         self.runs_submitted.with_label_values(&[outcome]).inc();
     }
 
-    /// The text exposition, after reading the queue gauges from Redis.
-    pub async fn render(&self, backend: &Backend) -> String {
+    /// The answer to a scrape, after reading the queue gauges from Redis.
+    pub async fn scrape(&self, backend: &Backend) -> Response {
         let redis_up = match backend.get().await {
             Ok(connected) => self.read_queues(connected).await.is_ok(),
             Err(_) => false,
         };
         self.redis_up.set(i64::from(redis_up));
-        let mut buffer = Vec::new();
-        if let Err(error) = TextEncoder::new().encode(&self.registry.gather(), &mut buffer) {
-            tracing::error!(%error, "could not encode the metrics");
-        }
-        String::from_utf8(buffer).unwrap_or_default()
+        tally_daemon::metrics::exposition(&self.registry)
     }
 
     /// Sets the queue gauges from Redis; an error leaves the last values.

@@ -5,6 +5,7 @@ use tally_core::contract::views::{ExperimentBrief, ExperimentDetail, ProgressVie
 use tally_core::run::RunView;
 use tally_store::ExperimentView;
 
+use crate::chain::ChainView;
 use crate::state::AppState;
 
 /// One experiment of a run, as the run status lists it.
@@ -31,7 +32,12 @@ pub fn experiment_api_url(state: &AppState, experiment_id: &str) -> String {
 }
 
 /// `GET /api/v1/experiments/runs/{id}`.
-pub fn run_status(run: RunView, experiments: &[ExperimentView], state: &AppState) -> RunStatusView {
+pub fn run_status(
+    run: RunView,
+    experiments: &[ExperimentView],
+    chain: ChainView,
+    state: &AppState,
+) -> RunStatusView {
     let id = &run.record.run_id;
     RunStatusView {
         run_id: id.to_string(),
@@ -50,6 +56,9 @@ pub fn run_status(run: RunView, experiments: &[ExperimentView], state: &AppState
         finished_at: run.finished_at,
         status_url: state.urls.run_status(id),
         run_url: state.urls.run_page(id),
+        retry_of: chain.retry_of,
+        retries: chain.retries,
+        combined_result: chain.combined_result,
     }
 }
 

@@ -10,6 +10,7 @@ mod api;
 mod dataset;
 mod presets_cmd;
 mod report;
+mod retry;
 mod run;
 mod runs;
 mod synth;
@@ -34,8 +35,9 @@ enum Command {
     /// Datasets: generate synthetic ones, import and list them on a server.
     #[command(visible_alias = "datasets")]
     Dataset(dataset::DatasetArgs),
-    /// Submit a run; with --wait, show progress and the results table.
-    Run(run::RunArgs),
+    /// Submit a run; with --wait, show progress and the results table. `run retry RUN`
+    /// executes again the records of RUN that did not succeed.
+    Run(Box<run::RunArgs>),
     /// A run's status, progress and (once final) results.
     Status(runs::StatusArgs),
     /// Recent runs, newest first.
@@ -52,7 +54,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Dataset(args) => dataset::run(args).map(|()| ExitCode::SUCCESS),
-        Command::Run(args) => run::run(args),
+        Command::Run(args) => run::run(*args),
         Command::Status(args) => runs::status(args).map(|()| ExitCode::SUCCESS),
         Command::List(args) => runs::list(args).map(|()| ExitCode::SUCCESS),
         Command::Cancel(args) => runs::cancel(args).map(|()| ExitCode::SUCCESS),

@@ -1,5 +1,5 @@
 //! `tally run`: submit a run, optionally wait for it with live progress, print the
-//! results, and fail on a missed threshold.
+//! results, and fail on a missed threshold. `tally run retry` is in `retry.rs`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,6 +12,7 @@ use tally_core::presets;
 
 use crate::api::{Api, Connection};
 use crate::report::{Progress, results_table};
+use crate::retry::RetryArgs;
 
 /// Exit status when the run ended other than `succeeded`.
 pub const EXIT_RUN_NOT_SUCCEEDED: u8 = 2;
@@ -19,7 +20,10 @@ pub const EXIT_RUN_NOT_SUCCEEDED: u8 = 2;
 pub const EXIT_THRESHOLD_MISSED: u8 = 3;
 
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct RunArgs {
+    #[command(subcommand)]
+    action: Option<RunAction>,
     #[command(flatten)]
     connection: Connection,
     /// A preset's model configurations (see `tally presets`).
@@ -64,6 +68,13 @@ pub struct RunArgs {
     fail_under: Vec<Threshold>,
 }
 
+#[derive(Debug, clap::Subcommand)]
+pub enum RunAction {
+    /// Execute again the records of a run that did not succeed (failed, cancelled,
+    /// never started), same configuration and dataset version.
+    Retry(RetryArgs),
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Output {
     Table,
@@ -106,6 +117,9 @@ fn parse_threshold(text: &str) -> Result<Threshold, String> {
 }
 
 pub fn run(args: RunArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    if let Some(RunAction::Retry(retry)) = args.action {
+        return crate::retry::run(retry);
+    }
     let body = request_body(&args)?;
     let api = Api::new(&args.connection)?;
     let accepted: RunAccepted = api.post(
@@ -195,7 +209,7 @@ fn request_body(args: &RunArgs) -> Result<Value, Box<dyn std::error::Error>> {
 
 /// Polls the run until it is final, showing progress on standard error; the final
 /// status and the run's response.
-fn wait_for(
+pub fn wait_for(
     api: &Api,
     run_id: &str,
     timeout: Duration,

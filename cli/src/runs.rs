@@ -79,6 +79,25 @@ pub fn status(args: StatusArgs) -> Result<(), Box<dyn std::error::Error>> {
             )
         );
     }
+    if let Some(first) = &status.retry_of {
+        println!("retry of run {}", first.run_id);
+    }
+    for retry in &status.retries {
+        // A retry past its retention has no status any more.
+        let state = retry.status.map_or("null".to_string(), |s| s.to_string());
+        println!("retried by run {} ({state})", retry.run_id);
+    }
+    if let Some(combined) = &status.combined_result {
+        println!("combined over the run and its retries, each record counted once:");
+        print!(
+            "{}",
+            results_table(
+                &combined.experiments,
+                &combined.message,
+                combined.comparison_url.as_deref()
+            )
+        );
+    }
     Ok(())
 }
 

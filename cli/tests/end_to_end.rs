@@ -217,3 +217,59 @@ async fn datasets_runs_and_presets_from_the_command_line() {
     );
     harness.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_retry_completes_a_run_with_failed_records() {
+    let mut harness = Harness::start("cli-retry", 0).await;
+    let api = harness.start_api().await;
+    // Two calls refused for good (403 is not retried): two of five records fail.
+    let faults = vec![json!({"fault": "permission_denied"}); 2];
+    let status = harness
+        .http
+        .post(format!("{}/_emulator/faults", harness.emulator.base_url()))
+        .json(&json!({"faults": faults}))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert!(status.is_success());
+    harness.start_worker("w").await;
+    let models = r#"[{"model": "gemini-2.5-flash", "temperature": 0.0}]"#;
+    let first = tally(
+        &api,
+        &[
+            "run",
+            "--models",
+            models,
+            "--dataset",
+            SAMPLE,
+            "--sample-size",
+            "5",
+            "--jobs",
+            "1",
+            "--no-raise-errors",
+            "--wait",
+        ],
+    )
+    .await;
+    assert!(text(&first.stdout).contains("3/5"), "{}", describe(&first));
+    let list = tally(&api, &["list", "--output", "json", "--limit", "1"]).await;
+    let runs: serde_json::Value = serde_json::from_slice(&list.stdout).expect("json");
+    let run_id = runs["runs"][0]["run_id"].as_str().unwrap().to_string();
+
+    let retry = tally(&api, &["run", "retry", &run_id, "--wait"]).await;
+    assert_eq!(retry.status.code(), Some(0), "{}", describe(&retry));
+    let table = text(&retry.stdout);
+    assert!(
+        table.contains(&format!("run {run_id} and its retries")) && table.contains("5/5"),
+        "{}",
+        describe(&retry)
+    );
+    let status = tally(&api, &["status", &run_id]).await;
+    assert!(
+        text(&status.stdout).contains("retried by run run_"),
+        "{}",
+        describe(&status)
+    );
+    harness.cleanup().await;
+}

@@ -13,8 +13,8 @@ mod operations;
 use serde_json::{Map, Value, json};
 use tally_core::contract::views::{
     CancelAnswer, Comparison, DatasetList, DatasetVersions, ExperimentDetail, ImportOutcomeView,
-    PresetList, Probe, RecordView, ResultsPage, RunList, RunStatusView, ScheduleDetail,
-    ScheduleList, ServiceHealth,
+    PresetList, Probe, RecordView, ResultsPage, RetryAccepted, RunList, RunStatusView,
+    ScheduleDetail, ScheduleList, ServiceHealth,
 };
 use tally_core::contract::{ErrorBody, ExperimentRequest, ExperimentResponse, RunAccepted};
 use utoipa::OpenApi;
@@ -28,6 +28,7 @@ use operations::{OPERATIONS, operation};
     ErrorBody,
     ExperimentResponse,
     RunAccepted,
+    RetryAccepted,
     RunStatusView,
     RunList,
     CancelAnswer,

@@ -119,6 +119,23 @@ pub const OPERATIONS: &[Operation] = &[
         ],
     },
     Operation {
+        method: "post",
+        path: "/api/v1/experiments/runs/{id}/retry",
+        summary: "Retry a run's unsuccessful records (failed, cancelled, never started) in a child run with the same configuration and dataset version",
+        open: false,
+        query: &[],
+        body: None,
+        answers: &[
+            J(202, "RetryAccepted", "the child run is queued"),
+            J(404, "ErrorBody", "no such run"),
+            J(
+                409,
+                "ErrorBody",
+                "the run, or its latest retry, has not ended",
+            ),
+        ],
+    },
+    Operation {
         method: "get",
         path: "/api/v1/experiments/experiments/{id}",
         summary: "One experiment: configuration, progress, and its summary once final",

@@ -3,8 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use tally_core::contract::views::{HealthStatus, Probe, RedisState, ServiceHealth, ServiceName};
 
 use crate::error::ApiError;
@@ -44,13 +43,7 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Probe>, ApiErr
 }
 
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let text = state.metrics.render(&state.backend).await;
-    let mut response = text.into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
-    );
-    response
+    state.metrics.scrape(&state.backend).await
 }
 
 async fn ping(state: &AppState) -> Result<(), ApiError> {

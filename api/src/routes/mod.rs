@@ -11,6 +11,7 @@ mod experiments;
 mod health;
 mod presets;
 mod records;
+mod retry;
 mod runs;
 mod schedules;
 mod submit;
@@ -35,6 +36,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/experiments/runs", get(runs::list))
         .route("/api/v1/experiments/runs/{id}", get(runs::status))
         .route("/api/v1/experiments/runs/{id}/cancel", post(runs::cancel))
+        .route("/api/v1/experiments/runs/{id}/retry", post(retry::retry))
         .route(
             "/api/v1/experiments/experiments/{id}",
             get(experiments::detail),

@@ -1,5 +1,5 @@
 //! Runs: status with per-experiment progress, the list (newest first, filtered,
-//! paginated), and cancel.
+//! paginated), and cancel (retry is in `retry.rs`).
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -13,6 +13,7 @@ use tally_core::run::RunId;
 use tally_store::{CancelOutcome, ExperimentView, RunFilter, RunView};
 
 use crate::backend::Connected;
+use crate::chain::chain_of;
 use crate::error::ApiError;
 use crate::extract::{Page, Params, run_id};
 use crate::state::AppState;
@@ -38,7 +39,8 @@ pub async fn status(
     let connected = state.backend.get().await?;
     let run = find_run(connected, &id).await?;
     let experiments = experiments_of(connected, &run).await?;
-    Ok(Json(run_status(run, &experiments, &state)))
+    let chain = chain_of(connected, &run, &state).await?;
+    Ok(Json(run_status(run, &experiments, chain, &state)))
 }
 
 /// `GET /api/v1/experiments/runs?status=&schedule=&offset=&limit=`.
@@ -82,6 +84,7 @@ pub async fn list(
             schedule: record.submitter.schedule,
             created_at: run.created_at,
             finished_at: run.finished_at,
+            retry_of: record.retry_of.map(|id| id.to_string()),
         });
     }
     Ok(Json(RunList {

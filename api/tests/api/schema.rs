@@ -201,6 +201,16 @@ async fn every_route_answers_what_the_document_says() {
             format!("/api/v1/experiments/runs/{run}/cancel"),
         ),
         call(
+            M::POST,
+            "/api/v1/experiments/runs/{id}/retry",
+            format!("/api/v1/experiments/runs/{run}/retry"),
+        ),
+        call(
+            M::POST,
+            "/api/v1/experiments/runs/{id}/retry",
+            format!("/api/v1/experiments/runs/{queued}/retry"),
+        ),
+        call(
             M::GET,
             "/api/v1/experiments/experiments/{id}",
             format!("/api/v1/experiments/experiments/{a}"),

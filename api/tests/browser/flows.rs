@@ -539,3 +539,78 @@ async fn schedules_show_next_fire_times_and_the_accuracy_trend() {
     browser.quit().await;
     stack.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_with_failed_records_is_retried_from_its_page_and_shown_combined() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let stack = Stack::start("ui-retry", json!({"kind": "fixed", "ms": 20})).await;
+    // Two calls refused for good (403 is not retried): two of four records fail.
+    let faults = vec![json!({"fault": "permission_denied"}); 2];
+    let injected = stack
+        .harness
+        .http
+        .post(format!(
+            "{}/_emulator/faults",
+            stack.harness.emulator.base_url()
+        ))
+        .json(&json!({"faults": faults}))
+        .send()
+        .await
+        .expect("emulator answers");
+    assert!(injected.status().is_success());
+    let run = stack
+        .harness
+        .submit(&format!(
+            r#"{{"dataset_name": "{SAMPLE}", "sample_size": 4, "jobs": 1, "raise_errors": false,
+                "model_configs": [{{"model": "gemini-2.5-flash", "temperature": 0.0}}]}}"#
+        ))
+        .await;
+    stack.harness.wait_final(&run, LONG).await;
+
+    let browser = Browser::start().await;
+    stack.sign_in(&browser, &format!("#/runs/{run}")).await;
+    browser
+        .wait_for(
+            "the retry button",
+            "return !!document.querySelector('#retry-run')",
+            SHORT,
+        )
+        .await;
+    browser.click("#retry-run").await;
+    let child = browser
+        .wait_for(
+            "the retry's page",
+            &format!(
+                "const m = location.hash.match(/^#\\/runs\\/(run_[^/]+)$/); \
+                 return m && m[1] !== '{run}' && m[1]"
+            ),
+            SHORT,
+        )
+        .await;
+    let combined = browser
+        .wait_for(
+            "the combined result on the retry's page",
+            "const link = document.querySelector('#retry-of a'); \
+             const row = document.querySelector('#combined-table tbody tr'); \
+             return link && row && [link.textContent, row.textContent.includes('4 / 4 records'), \
+                                    !!document.querySelector('#retry-run')]",
+            LONG,
+        )
+        .await;
+    assert_eq!(
+        combined,
+        json!([run.to_string(), true, false]),
+        "retry of {child}"
+    );
+    browser.goto(&stack.ui(&format!("#/runs/{run}"))).await;
+    let retries = browser
+        .wait_for(
+            "the first run's retries",
+            "const link = document.querySelector('#retries a'); return link && link.textContent",
+            SHORT,
+        )
+        .await;
+    assert_eq!(retries, child);
+    browser.quit().await;
+    stack.cleanup().await;
+}

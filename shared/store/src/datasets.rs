@@ -262,4 +262,28 @@ impl Store {
             .map(|line| serde_json::from_str(line).map_err(|e| corrupt(&key, e)))
             .collect()
     }
+
+    /// The records at sample positions `indices` of the version with `content_hash`
+    /// (a chunk of a retry), read in one round trip; positions past the end are left out.
+    pub async fn dataset_records_at(
+        &self,
+        name: &DatasetName,
+        content_hash: &ContentHash,
+        indices: &[u64],
+    ) -> Result<Vec<DatasetRecord>, StoreError> {
+        if indices.is_empty() {
+            return Ok(Vec::new());
+        }
+        let key = self.keys.dataset_records(name, content_hash);
+        let mut pipe = redis::pipe();
+        for index in indices {
+            pipe.cmd("LINDEX").arg(&key).arg(*index);
+        }
+        let lines: Vec<Option<String>> = pipe.query_async(&mut self.conn()).await?;
+        lines
+            .iter()
+            .flatten()
+            .map(|line| serde_json::from_str(line).map_err(|e| corrupt(&key, e)))
+            .collect()
+    }
 }

@@ -15,6 +15,7 @@
 //! | `{ns}:runs` | sorted set | run ids by creation time (ms) |
 //! | `{ns}:runs:schedule:{schedule}` | sorted set | the runs one schedule created |
 //! | `{ns}:run:{run_id}` | hash | `record` (RunRecord JSON), `status`, `created_at`, `started_at`, `finished_at`, `cancel`, `response` (ExperimentResponse JSON once final) |
+//! | `{ns}:run:{run_id}:retries` | list | the runs retrying this run's unsuccessful records, oldest first (expires with the latest retired run of the chain) |
 //! | `{ns}:idempotency:{key_name}:{sha256}` | string | the run created for an `Idempotency-Key` (24 h) |
 //! | `{ns}:exp:{experiment_id}` | hash | `record` (ExperimentRecord JSON), `status`, `total`, counters `done` `failed` `retries` `rate_limited`, `aborted`, `summary`, `started_at`, `finished_at` |
 //! | `{ns}:exp:{experiment_id}:results` | hash | record id → RecordResult JSON (first write wins) |
@@ -101,6 +102,11 @@ impl Keys {
 
     pub fn run(&self, run: &RunId) -> String {
         format!("{}:run:{run}", self.namespace)
+    }
+
+    /// The runs that retry `run`'s unsuccessful records, oldest first.
+    pub fn run_retries(&self, run: &RunId) -> String {
+        format!("{}:run:{run}:retries", self.namespace)
     }
 
     /// `key_hash` is the SHA-256 (hex) of the client's key: its text is the client's

@@ -84,6 +84,11 @@ impl WorkerStore {
             .arg(self.keys.run(id))
             .arg(ttl_ms)
             .ignore();
+        // A chain's list of retries lives as long as its latest retired run.
+        pipe.cmd("PEXPIRE")
+            .arg(self.keys.run_retries(run.retry_of.as_ref().unwrap_or(id)))
+            .arg(ttl_ms)
+            .ignore();
         for entry in experiments {
             let experiment = &entry.experiment;
             for key in [

@@ -7,7 +7,7 @@
 //!
 //! | handle | writes |
 //! |---|---|
-//! | [`ApiStore`] (tally-api) | `submit`, `cancel`, `register_dataset_version` (and [`crate::import`]), `create_schedule`, `replace_schedule`, `set_schedule_paused`, `delete_schedule` |
+//! | [`ApiStore`] (tally-api) | `submit`, `cancel`, `retry`, `register_dataset_version` (and [`crate::import`]), `create_schedule`, `replace_schedule`, `set_schedule_paused`, `delete_schedule` |
 //! | [`WorkerStore`] (tally-worker) | `queues` (the apalis-redis storages workers consume), `begin_record`, `write_result`, `abort_experiment`, `finish_experiment`, `complete_run`, `renew_leases`, `release_lease`, `reserve_call`, `rate_limited`, `retire_run`, `vacuum_due`, `prune_expired` |
 //! | [`SchedulerStore`] (tally-scheduler) | `submit`, `seed_schedule`, `claim_slot`, `record_slot_run`, `record_slot_failure`, `release_slot`, `advance_schedule_cursor`, `record_skipped_slots`, `claim_run_check` |
 //!
@@ -20,9 +20,10 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
-use tally_core::run::RunId;
+use tally_core::run::{RunId, Submitter};
 
 use crate::jobs::{QueueSettings, Queues};
+use crate::retry::{self, RetryOutcome};
 use crate::submission::{self, Submission, SubmitError, Submitted};
 use crate::{CancelOutcome, Store, StoreError, StoreSettings};
 
@@ -145,6 +146,17 @@ impl ApiStore {
     /// experiment (see [`submission`]).
     pub async fn cancel(&self, run: &RunId) -> Result<CancelOutcome, SubmitError> {
         submission::cancel(&self.store, &self.queues, run).await
+    }
+
+    /// Stores a run retrying the unsuccessful records of `run`'s chain and enqueues
+    /// its plans (see `retry.rs`).
+    pub async fn retry(
+        &self,
+        run: &RunId,
+        submitter: Submitter,
+        max_chunk_size: u64,
+    ) -> Result<RetryOutcome, SubmitError> {
+        retry::retry(&self.store, &self.queues, run, submitter, max_chunk_size).await
     }
 }
 

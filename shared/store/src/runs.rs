@@ -24,6 +24,18 @@ const IDEMPOTENCY_TTL_SECONDS: u64 = 24 * 3600;
 pub enum Created {
     New(RunId),
     Existing(RunId),
+    /// A retry was refused: the chain's latest run (this one) is not final, or
+    /// another retry was created since the caller looked.
+    ChainMoved(Option<RunId>),
+}
+
+/// The chain a retry joins, as the caller saw it when it chose the records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ChainGuard {
+    /// The chain's first run.
+    pub root: RunId,
+    /// Its latest retry, if any.
+    pub latest_retry: Option<RunId>,
 }
 
 /// What a cancel request found.
@@ -43,13 +55,24 @@ pub struct RunFilter {
     pub schedule: Option<String>,
 }
 
-/// KEYS: run, runs index, idempotency key, schedule index, experiment hashes…
+/// KEYS: run, runs index, idempotency key, schedule index, retries list of the chain's
+///       first run, latest run of that chain, experiment hashes…
 /// ARGV: run id, record JSON, created ms, created at, use idempotency (0/1),
-///       idempotency ttl, use schedule (0/1), then per experiment: record JSON, total.
-/// Returns {1, run id} when created, {0, existing run id} for a known idempotency key.
+///       idempotency ttl, use schedule (0/1), is a retry (0/1), the chain's latest
+///       retry as the caller saw it ('' = none), then per experiment: record JSON, total.
+/// Returns {1, run id} when created, {0, existing run id} for a known idempotency key,
+/// {2, latest run id} for a retry refused because the chain's latest run is not final
+/// or another retry was created meanwhile.
 static CREATE_SCRIPT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
+if ARGV[8] == '1' then
+  local last = redis.call('LINDEX', KEYS[5], -1) or ''
+  local status = redis.call('HGET', KEYS[6], 'status')
+  if last ~= ARGV[9] or status == 'queued' or status == 'running' then
+    return {2, last}
+  end
+end
 if ARGV[5] == '1' then
   local existing = redis.call('GET', KEYS[3])
   if existing then return {0, existing} end
@@ -58,8 +81,9 @@ end
 redis.call('HSET', KEYS[1], 'record', ARGV[2], 'status', 'queued', 'created_at', ARGV[4])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
 if ARGV[7] == '1' then redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1]) end
-for i = 5, #KEYS do
-  local base = 8 + (i - 5) * 2
+if ARGV[8] == '1' then redis.call('RPUSH', KEYS[5], ARGV[1]) end
+for i = 7, #KEYS do
+  local base = 10 + (i - 7) * 2
   redis.call('HSET', KEYS[i], 'record', ARGV[base], 'status', 'pending', 'total', ARGV[base + 1],
     'done', 0, 'failed', 0, 'retries', 0, 'rate_limited', 0)
 end
@@ -104,6 +128,7 @@ impl Store {
         run: &RunRecord,
         experiments: &[ExperimentRecord],
         idempotency: Option<&IdempotencyKey>,
+        chain: Option<&ChainGuard>,
     ) -> Result<Created, StoreError> {
         let record = serde_json::to_string(run).map_err(|e| corrupt("run record", e))?;
         let idempotency_key = idempotency
@@ -116,6 +141,15 @@ impl Store {
             .key(self.keys.runs())
             .key(idempotency_key)
             .key(self.keys.runs_of_schedule(schedule.unwrap_or("-")));
+        match chain {
+            Some(chain) => script.key(self.keys.run_retries(&chain.root)).key(
+                self.keys
+                    .run(chain.latest_retry.as_ref().unwrap_or(&chain.root)),
+            ),
+            None => script
+                .key(self.keys.run_retries(&run.run_id))
+                .key(self.keys.run(&run.run_id)),
+        };
         for experiment in experiments {
             script.key(self.keys.experiment(&experiment.experiment_id));
         }
@@ -126,19 +160,45 @@ impl Store {
             .arg(run.created_at.to_rfc3339())
             .arg(u8::from(idempotency.is_some()))
             .arg(IDEMPOTENCY_TTL_SECONDS)
-            .arg(u8::from(schedule.is_some()));
+            .arg(u8::from(schedule.is_some()))
+            .arg(u8::from(chain.is_some()))
+            .arg(
+                chain
+                    .and_then(|c| c.latest_retry.as_ref())
+                    .map_or("", RunId::as_str),
+            );
         for experiment in experiments {
             let json =
                 serde_json::to_string(experiment).map_err(|e| corrupt("experiment record", e))?;
             script.arg(json).arg(experiment.total);
         }
         let (created, id): (u8, String) = script.invoke_async(&mut self.conn()).await?;
+        if created == 2 {
+            let latest = (!id.is_empty())
+                .then(|| RunId::parse(&id).map_err(|e| corrupt("retries list", e)))
+                .transpose()?;
+            return Ok(Created::ChainMoved(latest));
+        }
         let id = RunId::parse(&id).map_err(|e| corrupt("idempotency key", e))?;
         Ok(if created == 1 {
             Created::New(id)
         } else {
             Created::Existing(id)
         })
+    }
+
+    /// The runs retrying `run` (the first run of a chain), oldest first.
+    pub async fn run_retries(&self, run: &RunId) -> Result<Vec<RunId>, StoreError> {
+        let key = self.keys.run_retries(run);
+        let ids: Vec<String> = redis::cmd("LRANGE")
+            .arg(&key)
+            .arg(0)
+            .arg(-1)
+            .query_async(&mut self.conn())
+            .await?;
+        ids.iter()
+            .map(|id| RunId::parse(id).map_err(|e| corrupt(&key, e)))
+            .collect()
     }
 
     pub async fn run(&self, run: &RunId) -> Result<Option<RunView>, StoreError> {

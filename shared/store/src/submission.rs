@@ -9,6 +9,7 @@
 
 use chrono::Utc;
 
+use crate::error::corrupt;
 use crate::jobs::{FinalizeJob, PlanJob, QueueError, Queues};
 use crate::{CancelOutcome, Created, IdempotencyKey, Store, StoreError};
 use tally_core::contract::{DatasetName, ExperimentRequest};
@@ -98,6 +99,7 @@ pub(crate) async fn submit(
             chunk_size: chunk_size(total, max_chunk_size),
             jobs: u64::from(request.jobs.get()),
             raise_errors: request.raise_errors,
+            retry: None,
         })
         .collect();
     let run = RunRecord {
@@ -110,9 +112,10 @@ pub(crate) async fn submit(
         dataset,
         submitter: submission.submitter,
         created_at: Utc::now(),
+        retry_of: None,
     };
     match store
-        .create_run(&run, &experiments, submission.idempotency.as_ref())
+        .create_run(&run, &experiments, submission.idempotency.as_ref(), None)
         .await?
     {
         Created::Existing(run_id) => Ok(Submitted {
@@ -126,6 +129,11 @@ pub(crate) async fn submit(
                 created: true,
             })
         }
+        Created::ChainMoved(_) => Err(corrupt(
+            &store.keys().run(&run.run_id),
+            "a new run was refused as a retry",
+        )
+        .into()),
     }
 }
 

@@ -2,7 +2,7 @@
 //! evaluators → `write_result`.
 //!
 //! Steps:
-//! 1. read the chunk's records (one `LRANGE`);
+//! 1. read the chunk's records (one `LRANGE`; a retry reads its positions in one pipeline);
 //! 2. run them concurrently (the call limits cap model calls per experiment across
 //!    the cluster, and per process); each record is skipped when it has a result
 //!    already, or when the run was cancelled or the experiment stopped; a record
@@ -32,15 +32,26 @@ pub async fn handle(job: ChunkJob, context: Data<Arc<Context>>) -> Result<(), Jo
         return Ok(());
     };
     let (start, end) = experiment.chunk_range(job.chunk);
-    let records = context
-        .store
-        .dataset_record_range(
-            &experiment.dataset.name,
-            &experiment.dataset.content_hash,
-            start,
-            end,
-        )
-        .await?;
+    let (name, hash) = (&experiment.dataset.name, &experiment.dataset.content_hash);
+    let records = match &experiment.retry {
+        // A retry's chunk positions index its list of sample positions.
+        Some(scope) => {
+            let positions = scope
+                .indices
+                .get(start as usize..end as usize)
+                .unwrap_or_default();
+            context
+                .store
+                .dataset_records_at(name, hash, positions)
+                .await?
+        }
+        None => {
+            context
+                .store
+                .dataset_record_range(name, hash, start, end)
+                .await?
+        }
+    };
 
     let mut pending: FuturesUnordered<_> = records
         .iter()

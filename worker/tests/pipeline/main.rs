@@ -10,3 +10,4 @@ mod faults;
 mod limits;
 mod raise_errors;
 mod retention;
+mod retry;

@@ -6,12 +6,14 @@
 //! - `response`: the run's `ExperimentResponse` from its experiment summaries.
 //! - `view`: `RunView`, a run with its status and timestamps.
 //! - `idempotency`: `IdempotencyKey`, how a repeated submission is recognised.
+//! - `retry`: a run and its retries as one result per experiment (latest attempt wins).
 //! - `summary`: an experiment's `ExperimentSummary` computed from its record results.
 
 mod idempotency;
 mod ids;
 mod model;
 mod response;
+mod retry;
 mod summary;
 mod urls;
 mod view;
@@ -20,9 +22,10 @@ pub use idempotency::IdempotencyKey;
 pub use ids::{ExperimentId, RunId};
 pub use model::{
     DatasetPin, ExperimentPhase, ExperimentRecord, Progress, RecordError, RecordResult,
-    RecordStatus, RunRecord, Submitter,
+    RecordStatus, RetryScope, RunRecord, Submitter,
 };
 pub use response::assemble_response;
+pub use retry::{combined_status, merge_attempts, unsucceeded_indices};
 pub use summary::{SKIPPED, SummaryContext, summarize_experiment};
 pub use urls::PublicUrls;
 pub use view::RunView;

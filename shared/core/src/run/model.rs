@@ -50,6 +50,10 @@ pub struct RunRecord {
     pub experiments: Vec<ExperimentId>,
     pub submitter: Submitter,
     pub created_at: DateTime<Utc>,
+    /// The run this one retries the unsuccessful records of: always the first run of
+    /// the chain, so a chain is one run and its retries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_of: Option<RunId>,
 }
 
 /// One model configuration of a run, with everything a worker needs to execute it.
@@ -69,6 +73,19 @@ pub struct ExperimentRecord {
     /// Most model calls of this experiment in flight.
     pub jobs: u64,
     pub raise_errors: bool,
+    /// Set on the experiments of a retry: which records of the sample it executes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<RetryScope>,
+}
+
+/// The records a retry's experiment executes: sample indices of the first run's
+/// experiment that had not succeeded when the retry was created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetryScope {
+    /// The experiment of the chain's first run this one completes.
+    pub experiment_id: ExperimentId,
+    /// Positions in the sample, ascending; `total` is their count.
+    pub indices: Vec<u64>,
 }
 
 impl ExperimentRecord {

@@ -157,6 +157,7 @@ mod tests {
             chunk_size: 10,
             jobs: 2,
             raise_errors: false,
+            retry: None,
         }
     }
 

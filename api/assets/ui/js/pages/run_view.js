@@ -1,5 +1,7 @@
 // One run: live progress while it runs (polled every second, with cancel), then the
-// results — a table per experiment, charts, downloads and a link to compare.
+// results — a table per experiment, charts, downloads and a link to compare — and,
+// for a run with retries, the links between them, the combined result and a button
+// retrying the records that did not succeed.
 
 import { api, resultsOf, sleep } from "../api.js";
 import { barChart, distributionChart, scatterChart } from "../charts.js";
@@ -68,6 +70,10 @@ export async function runView({ main, signal }, runId) {
       run.finished_at ? h("span", {}, "Finished ", h("b", { text: when(run.finished_at) })) : null,
       run.submitter.schedule ? h("span", {}, "Schedule ", h("a", { href: `#/schedules/${encodeURIComponent(run.submitter.schedule)}`, text: run.submitter.schedule })) : null,
       run.submitter.api_key_name ? h("span", {}, "Key ", h("b", { text: run.submitter.api_key_name })) : null,
+      run.retry_of ? h("span", { id: "retry-of" }, "Retry of ", h("a", { href: `#/runs/${run.retry_of.run_id}`, text: run.retry_of.run_id })) : null,
+      run.retries.length
+        ? h("span", { id: "retries" }, "Retried by ", run.retries.flatMap((r, i) => [i ? ", " : null, h("a", { href: `#/runs/${r.run_id}`, text: r.run_id }), ` (${r.status ?? "expired"})`]))
+        : null,
     );
     if (run.cancel_requested && !isFinal(run.status)) notice.textContent = "Cancel requested: records in flight finish, no new record starts.";
     else if (!isFinal(run.status)) notice.textContent = "";
@@ -112,8 +118,10 @@ export async function runView({ main, signal }, runId) {
         { class: "actions" },
         h("a", { class: "linkish", href: `#/runs/${run.run_id}/compare`, id: "compare-run", text: "Compare these experiments" }),
         h("button", { type: "button", text: "Download run JSON", onclick: () => saveJson(run, `${run.run_id}.json`) }),
+        retryButton(run),
       ),
       summaryTable(summaries),
+      combinedSection(run.combined_result),
       h("h3", { text: "Charts" }),
       h("div", { class: "charts", id: "charts" }, accuracyChart(summaries), costChart(summaries)),
     );
@@ -129,6 +137,40 @@ export async function runView({ main, signal }, runId) {
       }),
     );
   }
+}
+
+/** Retries the records of the run's chain that did not succeed, then opens the retry. */
+function retryButton(run) {
+  const latest = run.combined_result ?? run.result;
+  const incomplete = latest.experiments.some((e) => e.status !== "success" || e.failed_records > 0);
+  if (!incomplete) return null;
+  const button = h("button", { type: "button", id: "retry-run", text: "Retry unsuccessful records" });
+  const message = h("span", { class: "hint", role: "status" });
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      const answer = await api(`/api/v1/experiments/runs/${run.run_id}/retry`, { method: "POST" });
+      location.hash = `#/runs/${answer.run_id}`;
+    } catch (error) {
+      message.textContent = `Retry refused: ${error.message}`;
+      button.disabled = false;
+    }
+  });
+  return h("span", {}, button, " ", message);
+}
+
+/** The first run's result recomputed over its retries (each record once, latest attempt). */
+function combinedSection(combined) {
+  if (!combined) return null;
+  const table = summaryTable(combined.experiments);
+  table.querySelector("table").id = "combined-table";
+  return h(
+    "section",
+    { id: "combined-result", "aria-labelledby": "combined-title" },
+    h("h3", { id: "combined-title", text: "Combined with retries" }),
+    h("p", { class: "hint", text: "Every record counted once, its latest attempt winning." }),
+    table,
+  );
 }
 
 export function isFinal(status) {

@@ -31,6 +31,8 @@ pub use datasets::{
 };
 pub use experiments::{ExperimentDetail, ResultsPage};
 pub use progress::ProgressView;
-pub use runs::{CancelAnswer, ExperimentBrief, RunList, RunStatusView, RunSummaryView};
+pub use runs::{
+    CancelAnswer, ExperimentBrief, RetryAccepted, RunLink, RunList, RunStatusView, RunSummaryView,
+};
 pub use schedules::{ExperimentScores, ScheduleDetail, ScheduleList, ScheduledRun};
 pub use service::{HealthStatus, PresetList, Probe, RedisState, ServiceHealth, ServiceName};

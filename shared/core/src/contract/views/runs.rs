@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ProgressView;
-use crate::contract::{ExperimentResponse, RunStatus};
+use crate::contract::{AcceptedStatus, ExperimentResponse, RunStatus};
 use crate::run::{DatasetPin, ExperimentPhase, Submitter};
 
 /// One experiment of a run, as the run status lists it.
@@ -47,6 +47,45 @@ pub struct RunStatusView {
     pub finished_at: Option<DateTime<Utc>>,
     pub status_url: String,
     pub run_url: String,
+    /// On a retry: the chain's first run, which it completes.
+    #[schema(required = true)]
+    pub retry_of: Option<RunLink>,
+    /// On a first run: its retries, oldest first.
+    pub retries: Vec<RunLink>,
+    /// Once every run of a chain with retries is final: the first run's
+    /// `ExperimentResponse` recomputed over the whole chain, each record counted once,
+    /// its latest attempt winning.
+    #[schema(required = true)]
+    pub combined_result: Option<ExperimentResponse>,
+}
+
+/// Another run of a retry chain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RunLink {
+    pub run_id: String,
+    /// `null` once the run's retention has ended (its status answers 404).
+    #[schema(required = true, inline)]
+    pub status: Option<RunStatus>,
+    pub status_url: String,
+    pub run_url: String,
+}
+
+/// The 202 answer of `POST /api/v1/experiments/runs/{id}/retry`: the child run, as
+/// `run-async` answers a new run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RetryAccepted {
+    #[schema(inline)]
+    pub status: AcceptedStatus,
+    pub message: String,
+    /// The child run (also as `run_id`, as `run-async` answers).
+    pub task_id: String,
+    pub run_id: String,
+    /// The chain's first run, whose result the child completes.
+    pub retry_of: String,
+    /// Records the child executes, per experiment in request order.
+    pub records: Vec<u64>,
+    pub status_url: String,
+    pub run_url: String,
 }
 
 /// One line of the run list.
@@ -67,6 +106,9 @@ pub struct RunSummaryView {
     #[schema(required = true)]
     pub finished_at: Option<DateTime<Utc>>,
     pub status_url: String,
+    /// On a retry: the chain's first run.
+    #[schema(required = true)]
+    pub retry_of: Option<String>,
 }
 
 /// `GET /api/v1/experiments/runs`: a page of runs, newest first.

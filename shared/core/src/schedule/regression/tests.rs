@@ -55,6 +55,7 @@ fn run(status: RunStatus, experiments: &[(&str, f64, f64)]) -> RunView {
             experiments: Vec::new(),
             submitter: Submitter::default(),
             created_at: Utc::now(),
+            retry_of: None,
         },
         status,
         created_at: Utc::now(),

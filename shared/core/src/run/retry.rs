@@ -1,0 +1,164 @@
+//! Retries: a run and the runs that retry its unsuccessful records form a chain, and
+//! the chain gives one result per experiment — each record counted once, its latest
+//! attempt winning.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::contract::ExperimentStatus;
+
+use super::model::{RecordResult, RecordStatus};
+
+/// One result per record from a chain's attempts at one experiment, given first run
+/// first: a later attempt replaces an earlier one. Records keep the order in which
+/// they first got a result.
+pub fn merge_attempts(attempts: Vec<Vec<RecordResult>>) -> Vec<RecordResult> {
+    let mut position: HashMap<String, usize> = HashMap::new();
+    let mut merged: Vec<RecordResult> = Vec::new();
+    for result in attempts.into_iter().flatten() {
+        match position.get(&result.record_id) {
+            Some(&at) => merged[at] = result,
+            None => {
+                position.insert(result.record_id.clone(), merged.len());
+                merged.push(result);
+            }
+        }
+    }
+    merged
+}
+
+/// The sample positions whose record has not succeeded (failed, or no result at all:
+/// cancelled or never started). `sample_ids` are the sample's record ids in order.
+pub fn unsucceeded_indices(sample_ids: &[String], merged: &[RecordResult]) -> Vec<u64> {
+    let succeeded: HashSet<&str> = merged
+        .iter()
+        .filter(|r| r.status == RecordStatus::Succeeded)
+        .map(|r| r.record_id.as_str())
+        .collect();
+    sample_ids
+        .iter()
+        .enumerate()
+        .filter(|(_, id)| !succeeded.contains(id.as_str()))
+        .map(|(index, _)| index as u64)
+        .collect()
+}
+
+/// The status of an experiment over its whole chain, once every run of the chain is
+/// final: complete when every record of the sample has a result (then it succeeded
+/// unless every record failed, as for a single run); otherwise the latest attempt's
+/// cancel shows, and anything else is a failure naming what is missing.
+pub fn combined_status(
+    total: u64,
+    merged: &[RecordResult],
+    latest: ExperimentStatus,
+) -> (ExperimentStatus, Option<String>) {
+    let succeeded = merged
+        .iter()
+        .filter(|r| r.status == RecordStatus::Succeeded)
+        .count();
+    let missing = total.saturating_sub(merged.len() as u64);
+    if missing > 0 && latest == ExperimentStatus::Cancelled {
+        return (
+            ExperimentStatus::Cancelled,
+            Some("the latest attempt was cancelled".to_string()),
+        );
+    }
+    if missing > 0 {
+        return (
+            ExperimentStatus::Failed,
+            Some(format!("{missing} records have no result")),
+        );
+    }
+    if succeeded == 0 && total > 0 {
+        return (
+            ExperimentStatus::Failed,
+            Some("every record failed".to_string()),
+        );
+    }
+    (ExperimentStatus::Success, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evaluators::Evaluations;
+    use chrono::Utc;
+
+    fn result(id: &str, status: RecordStatus) -> RecordResult {
+        RecordResult {
+            record_id: id.to_string(),
+            status,
+            output: None,
+            evaluations: Evaluations::default(),
+            error: None,
+            latency_ms: 1,
+            tokens: Default::default(),
+            cost_usd: None,
+            attempts: 1,
+            rate_limited: 0,
+            model_version: None,
+            finish_reason: None,
+            emulated: true,
+            worker: None,
+            finished_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn the_latest_attempt_wins_and_each_record_counts_once() {
+        let first = vec![
+            result("a", RecordStatus::Succeeded),
+            result("b", RecordStatus::Failed),
+        ];
+        let retry = vec![
+            result("b", RecordStatus::Succeeded),
+            result("c", RecordStatus::Failed),
+        ];
+        let merged = merge_attempts(vec![first, retry]);
+        let view: Vec<(&str, RecordStatus)> = merged
+            .iter()
+            .map(|r| (r.record_id.as_str(), r.status))
+            .collect();
+        assert_eq!(
+            view,
+            [
+                ("a", RecordStatus::Succeeded),
+                ("b", RecordStatus::Succeeded),
+                ("c", RecordStatus::Failed)
+            ]
+        );
+    }
+
+    #[test]
+    fn failed_and_missing_records_are_retried() {
+        let ids: Vec<String> = ["a", "b", "c", "d"].map(String::from).to_vec();
+        let merged = vec![
+            result("a", RecordStatus::Succeeded),
+            result("b", RecordStatus::Failed),
+            result("d", RecordStatus::Succeeded),
+        ];
+        assert_eq!(unsucceeded_indices(&ids, &merged), [1, 2]);
+    }
+
+    #[test]
+    fn a_chain_is_complete_when_every_record_has_a_result() {
+        let merged = vec![
+            result("a", RecordStatus::Succeeded),
+            result("b", RecordStatus::Failed),
+        ];
+        assert_eq!(
+            combined_status(2, &merged, ExperimentStatus::Failed).0,
+            ExperimentStatus::Success
+        );
+        assert_eq!(
+            combined_status(3, &merged, ExperimentStatus::Cancelled).0,
+            ExperimentStatus::Cancelled
+        );
+        assert_eq!(
+            combined_status(3, &merged, ExperimentStatus::Success),
+            (
+                ExperimentStatus::Failed,
+                Some("1 records have no result".to_string())
+            )
+        );
+    }
+}
