@@ -16,21 +16,10 @@
 use chacha20::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
 use serde::Serialize;
+use tally_core::contract::views::Interval;
 
 pub const RESAMPLES: usize = 2000;
 pub const SEED: u64 = 20_250_101;
-
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Interval {
-    pub low: f64,
-    pub high: f64,
-}
-
-impl Interval {
-    pub fn contains_zero(&self) -> bool {
-        self.low <= 0.0 && 0.0 <= self.high
-    }
-}
 
 /// The observed difference and its interval; no interval without shared records.
 #[derive(Debug, Clone, PartialEq, Serialize)]

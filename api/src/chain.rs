@@ -2,7 +2,7 @@
 //! ways), and the combined result — one summary per experiment over the union of
 //! the chain's results, each record counted once, its latest attempt winning.
 
-use serde::Serialize;
+use tally_core::contract::views::RunLink;
 use tally_core::contract::{ExperimentResponse, ExperimentStatus, RunStatus};
 use tally_core::run::{
     RunId, RunView, SummaryContext, assemble_response, combined_status, summarize_experiment,
@@ -12,33 +12,23 @@ use crate::backend::Connected;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// Another run of the chain.
-#[derive(Debug, Clone, Serialize)]
-pub struct RunLink {
-    pub run_id: String,
-    /// `null` when the run's retention has ended (its status answers 404).
-    pub status: Option<RunStatus>,
-    pub status_url: String,
-    pub run_url: String,
+/// A link to another run of the chain.
+fn link(run: &RunView, state: &AppState) -> RunLink {
+    link_to(&run.record.run_id, Some(run.status), state)
 }
 
-impl RunLink {
-    fn of(run: &RunView, state: &AppState) -> RunLink {
-        RunLink::new(&run.record.run_id, Some(run.status), state)
-    }
-
-    fn new(id: &RunId, status: Option<RunStatus>, state: &AppState) -> RunLink {
-        RunLink {
-            run_id: id.to_string(),
-            status,
-            status_url: state.urls.run_status(id),
-            run_url: state.urls.run_page(id),
-        }
+fn link_to(id: &RunId, status: Option<RunStatus>, state: &AppState) -> RunLink {
+    RunLink {
+        run_id: id.to_string(),
+        status,
+        status_url: state.urls.run_status(id),
+        run_url: state.urls.run_page(id),
     }
 }
 
-/// The chain fields of a run's status.
-#[derive(Debug, Clone, Default, Serialize)]
+/// The chain fields of a run's status (`RunStatusView`'s `retry_of`, `retries` and
+/// `combined_result`).
+#[derive(Debug, Clone, Default)]
 pub struct ChainView {
     /// On a retry: the chain's first run, which it completes.
     pub retry_of: Option<RunLink>,
@@ -66,15 +56,11 @@ pub async fn chain_of(
         .retry_of
         .as_ref()
         .map(|root| match chain.first() {
-            Some(first) if &first.record.run_id == root => RunLink::of(first, state),
-            _ => RunLink::new(root, None, state),
+            Some(first) if &first.record.run_id == root => link(first, state),
+            _ => link_to(root, None, state),
         });
     let retries = if run.record.retry_of.is_none() {
-        chain
-            .iter()
-            .skip(1)
-            .map(|r| RunLink::of(r, state))
-            .collect()
+        chain.iter().skip(1).map(|r| link(r, state)).collect()
     } else {
         Vec::new()
     };

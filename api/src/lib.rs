@@ -15,10 +15,10 @@
 //! - `extract`: body (size limit), query parameters, path ids.
 //! - `routes`: one file per route group (submit, runs, experiments, compare,
 //!   datasets, schedules, presets, health, docs).
-//! - `views`: the JSON of run status, experiment detail and progress.
+//! - `views`: builds the answers of `tally_core::contract::views` from the store.
 //! - `export`: results as CSV / JSON lines.
 //! - `bootstrap`: the paired bootstrap confidence interval used by compare.
-//! - `openapi`: the OpenAPI document; `metrics`: Prometheus; logging is `tally_daemon::telemetry`.
+//! - `openapi`: the OpenAPI document (schemas derived with utoipa); `metrics`: Prometheus; logging is `tally_daemon::telemetry`.
 
 pub mod auth;
 pub mod backend;

@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
+use serde::de::DeserializeOwned;
 use serde_json::Value;
+use tally_core::contract::ErrorBody;
 
 /// Where the API is and how to authenticate (flags, or `TALLY_API_URL` / `TALLY_API_KEY`).
 #[derive(Debug, Clone, clap::Args)]
@@ -53,16 +55,17 @@ impl Api {
         })
     }
 
-    pub fn get(&self, path: &str) -> Result<Value, ApiError> {
+    /// GETs `path` and reads the answer as `T`, one of `tally_core::contract`'s types.
+    pub fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
         self.send(self.http.get(self.url(path)), path)
     }
 
-    pub fn post(
+    pub fn post<T: DeserializeOwned>(
         &self,
         path: &str,
         body: &Value,
         idempotency_key: Option<&str>,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<T, ApiError> {
         let mut request = self.http.post(self.url(path)).json(body);
         if let Some(key) = idempotency_key {
             request = request.header("Idempotency-Key", key);
@@ -74,11 +77,11 @@ impl Api {
         format!("{}{path}", self.base)
     }
 
-    fn send(
+    fn send<T: DeserializeOwned>(
         &self,
         request: reqwest::blocking::RequestBuilder,
         path: &str,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<T, ApiError> {
         let url = self.url(path);
         let request = match &self.key {
             Some(key) => request.header("X-API-Key", key),
@@ -93,37 +96,29 @@ impl Api {
             url: url.clone(),
             message: e.to_string(),
         })?;
-        let body: Value = serde_json::from_str(&text).map_err(|_| ApiError::BadAnswer {
+        if status.is_success() {
+            return serde_json::from_str(&text).map_err(|e| ApiError::BadAnswer {
+                url: url.clone(),
+                message: format!("HTTP {status}: {e}: {}", excerpt(&text)),
+            });
+        }
+        let body: ErrorBody = serde_json::from_str(&text).map_err(|_| ApiError::BadAnswer {
             url: url.clone(),
             message: format!(
-                "HTTP {status} with a body that is not JSON: {}",
+                "HTTP {status} with a body that is not an error answer: {}",
                 excerpt(&text)
             ),
         })?;
-        if status.is_success() {
-            return Ok(body);
-        }
-        let error = &body["error"];
-        let details: String = error["details"]
-            .as_array()
-            .map(|details| {
-                details
-                    .iter()
-                    .map(|d| match (d["field"].as_str(), d["message"].as_str()) {
-                        (Some(field), Some(message)) => format!("\n  - {field}: {message}"),
-                        _ => format!("\n  - {d}"),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let error = body.error;
         Err(ApiError::Refused {
             status: status.as_u16(),
-            code: error["code"].as_str().unwrap_or("error").to_string(),
-            message: error["message"]
-                .as_str()
-                .unwrap_or("(no message)")
-                .to_string(),
-            details,
+            code: error.code,
+            message: error.message,
+            details: error
+                .details
+                .iter()
+                .map(|d| format!("\n  - {}: {}", d.field, d.message))
+                .collect(),
         })
     }
 }

@@ -1,5 +1,7 @@
 //! `tally dataset …`: working with datasets.
 
+use tally_core::contract::views::{DatasetList, ImportOutcomeView};
+
 use crate::api::{Api, Connection};
 use crate::synth::{self, SynthArgs};
 
@@ -41,31 +43,19 @@ pub fn run(args: DatasetArgs) -> Result<(), Box<dyn std::error::Error>> {
             let api = Api::new(&args.connection)?;
             let path = args.path.strip_prefix("datasets/").unwrap_or(&args.path);
             let body = serde_json::json!({ "path": path.trim_end_matches('/') });
-            let imported = api.post("/api/v1/datasets/import", &body, None)?;
+            let imported: ImportOutcomeView = api.post("/api/v1/datasets/import", &body, None)?;
             println!(
                 "{} version {} ({} records, {})",
-                imported["name"].as_str().unwrap_or("?"),
-                imported["version"],
-                imported["size"],
-                imported["content_hash"].as_str().unwrap_or("?")
+                imported.name, imported.version, imported.size, imported.content_hash
             );
         }
         DatasetCommand::List(args) => {
             let api = Api::new(&args.connection)?;
-            let datasets = api.get("/api/v1/datasets")?;
-            let list = datasets["datasets"]
-                .as_array()
-                .or_else(|| datasets.as_array())
-                .cloned();
-            for dataset in list.unwrap_or_default() {
+            let list: DatasetList = api.get("/api/v1/datasets")?;
+            for dataset in list.datasets {
                 println!(
                     "{:<40} latest v{} ({} records)",
-                    dataset["name"].as_str().unwrap_or("?"),
-                    dataset["latest_version"]
-                        .as_u64()
-                        .or_else(|| dataset["version"].as_u64())
-                        .unwrap_or(0),
-                    dataset["size"]
+                    dataset.name, dataset.latest_version, dataset.size
                 );
             }
         }

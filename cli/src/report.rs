@@ -1,177 +1,210 @@
-//! Printing runs for people: the progress lines while a run goes on, and the results
-//! table once it is final.
+//! Printing runs for people: the progress while a run goes on, and the results table
+//! once it is final.
 
 use std::io::{IsTerminal, Write};
 
-use serde_json::Value;
+use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table, TableComponent};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tally_core::contract::ExperimentSummary;
+use tally_core::contract::views::{ExperimentBrief, RunStatusView};
+use tally_core::run::ExperimentPhase;
 
-/// Redraws one progress line per experiment (in place on a terminal, as new lines
-/// only when something changed otherwise).
-pub struct Progress {
-    drawn_lines: usize,
-    last: String,
-    terminal: bool,
+/// Bar width in characters, on a terminal and in the plain lines alike.
+const BAR_WIDTH: usize = 24;
+
+/// Shows a run's progress on standard error: one indicatif bar per experiment on a
+/// terminal; elsewhere (CI logs, pipes) plain lines, written again only when
+/// something changed, so a log holds no redraw sequences.
+pub enum Progress {
+    Bars(Bars),
+    Lines { last: String },
+}
+
+pub struct Bars {
+    all: MultiProgress,
+    header: ProgressBar,
+    experiments: Vec<ProgressBar>,
 }
 
 impl Progress {
     pub fn new() -> Progress {
-        Progress {
-            drawn_lines: 0,
-            last: String::new(),
-            terminal: std::io::stderr().is_terminal(),
+        if std::io::stderr().is_terminal() {
+            Progress::Bars(Bars {
+                all: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
+                header: ProgressBar::hidden(),
+                experiments: Vec::new(),
+            })
+        } else {
+            Progress::Lines {
+                last: String::new(),
+            }
         }
     }
 
-    pub fn show(&mut self, status: &Value) {
-        let text = progress_lines(status);
-        if text == self.last {
-            return;
+    pub fn show(&mut self, status: &RunStatusView) {
+        match self {
+            Progress::Bars(bars) => bars.show(status),
+            Progress::Lines { last } => {
+                let text = progress_lines(status);
+                if text != *last {
+                    let mut err = std::io::stderr().lock();
+                    let _ = write!(err, "{text}");
+                    let _ = err.flush();
+                    *last = text;
+                }
+            }
         }
-        let mut err = std::io::stderr().lock();
-        if self.terminal && self.drawn_lines > 0 {
-            // Cursor up over the previous drawing, then clear to the end of the screen.
-            let _ = write!(err, "\x1b[{}A\x1b[J", self.drawn_lines);
+    }
+
+    /// Leaves the bars as they are on screen.
+    pub fn finish(&self) {
+        if let Progress::Bars(bars) = self {
+            bars.header.finish();
+            for bar in &bars.experiments {
+                bar.finish();
+            }
         }
-        let _ = write!(err, "{text}");
-        let _ = err.flush();
-        self.drawn_lines = text.lines().count();
-        self.last = text;
     }
 }
 
-fn progress_lines(status: &Value) -> String {
-    let mut out = format!(
-        "run {} — {}\n",
-        text(&status["run_id"]),
-        text(&status["status"])
-    );
-    for experiment in status["experiments"].as_array().into_iter().flatten() {
-        let progress = &experiment["progress"];
-        let total = progress["total"].as_u64().unwrap_or(0);
-        let done = progress["done"].as_u64().unwrap_or(0);
-        let failed = progress["failed"].as_u64().unwrap_or(0);
-        let width = 24;
+impl Bars {
+    fn show(&mut self, status: &RunStatusView) {
+        if self.experiments.is_empty() {
+            self.header = self
+                .all
+                .add(ProgressBar::new_spinner().with_style(plain_style(HEADER_TEMPLATE)));
+            let style = plain_style(&experiment_template()).progress_chars("#>.");
+            for experiment in &status.experiments {
+                let bar = self.all.add(
+                    ProgressBar::new(experiment.progress.total)
+                        .with_style(style.clone())
+                        .with_prefix(experiment.experiment_name.clone()),
+                );
+                self.experiments.push(bar);
+            }
+        }
+        self.header
+            .set_message(format!("run {} — {}", status.run_id, status.status));
+        for (bar, experiment) in self.experiments.iter().zip(&status.experiments) {
+            let progress = &experiment.progress;
+            bar.set_length(progress.total);
+            bar.set_position(progress.done);
+            bar.set_message(counters(experiment));
+        }
+    }
+}
+
+const HEADER_TEMPLATE: &str = "{msg}";
+
+/// One experiment's bar, laid out like the plain lines.
+fn experiment_template() -> String {
+    format!("  {{prefix:<32}} [{{bar:{BAR_WIDTH}}}] {{pos:>5}}/{{len:<5}} {{msg}}")
+}
+
+/// A style from a template the code itself writes; a template error is a bug of
+/// this file, shown by the default style rather than a crash.
+fn plain_style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar())
+}
+
+fn counters(experiment: &ExperimentBrief) -> String {
+    let progress = &experiment.progress;
+    format!(
+        "failed {:<4} retries {}{}",
+        progress.failed,
+        progress.retries,
+        match progress.rate_limited {
+            0 => String::new(),
+            n => format!(", 429s {n}"),
+        },
+    )
+}
+
+fn progress_lines(status: &RunStatusView) -> String {
+    let mut out = format!("run {} — {}\n", status.run_id, status.status);
+    for experiment in &status.experiments {
+        let progress = &experiment.progress;
+        let (done, total) = (progress.done, progress.total);
         // An experiment with nothing to do is complete; `done` never overfills the bar.
-        let filled = (done * width as u64)
+        let filled = (done * BAR_WIDTH as u64)
             .checked_div(total)
-            .map_or(width, |filled| (filled as usize).min(width));
+            .map_or(BAR_WIDTH, |filled| (filled as usize).min(BAR_WIDTH));
         out += &format!(
-            "  {:<32} [{}{}] {done:>5}/{total:<5} failed {failed:<4} retries {}{}\n",
-            name_of(experiment),
+            "  {:<32} [{}{}] {done:>5}/{total:<5} {}\n",
+            experiment.experiment_name,
             "#".repeat(filled),
-            ".".repeat(width - filled),
-            progress["retries"].as_u64().unwrap_or(0),
-            match progress["rate_limited"].as_u64().unwrap_or(0) {
-                0 => String::new(),
-                n => format!(", 429s {n}"),
-            },
+            ".".repeat(BAR_WIDTH - filled),
+            counters(experiment),
         );
     }
     out
 }
 
-fn name_of(experiment: &Value) -> String {
-    experiment["experiment_name"]
-        .as_str()
-        .or_else(|| experiment["name"].as_str())
-        .unwrap_or("?")
-        .to_string()
+fn percent(value: Option<f64>) -> String {
+    value.map_or("-".to_string(), |v| format!("{:.1}%", v * 100.0))
 }
 
-fn text(value: &Value) -> String {
-    value
-        .as_str()
-        .map_or_else(|| value.to_string(), str::to_string)
-}
+const HEADER: [&str; 11] = [
+    "experiment",
+    "model",
+    "temp",
+    "status",
+    "ok/total",
+    "accuracy",
+    "success",
+    "ballot",
+    "p50 ms",
+    "tokens",
+    "cost $",
+];
 
-fn percent(value: &Value) -> String {
-    value
-        .as_f64()
-        .map_or("-".to_string(), |v| format!("{:.1}%", v * 100.0))
-}
-
-/// The results table of an `ExperimentResponse`.
-pub fn results_table(response: &Value) -> String {
-    let mut rows = vec![
-        [
-            "experiment",
-            "model",
-            "temp",
-            "status",
-            "ok/total",
-            "accuracy",
-            "success",
-            "ballot",
-            "p50 ms",
-            "tokens",
-            "cost $",
-        ]
-        .map(str::to_string),
-    ];
-    let experiments = response["experiments"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    for e in &experiments {
-        let tokens = &e["tokens"];
-        let total_tokens: u64 = ["prompt", "output", "thinking"]
-            .iter()
-            .filter_map(|k| tokens[k].as_u64())
-            .sum();
-        rows.push([
-            text(&e["experiment_name"]),
-            text(&e["model"]),
-            e["temperature"]
-                .as_f64()
-                .map_or("-".into(), |t| format!("{t:.1}")),
-            text(&e["status"]),
-            format!("{}/{}", e["successful_records"], e["total_records"]),
-            percent(&e["overall_accuracy"]),
-            percent(&e["success_rate"]),
-            percent(&e["avg_ballot_accuracy"]),
-            e["latency_ms"]["p50"]
-                .as_f64()
-                .map_or("-".into(), |v| format!("{v:.0}")),
-            total_tokens.to_string(),
-            e["cost_usd"]
-                .as_f64()
-                .map_or("-".into(), |c| format!("{c:.4}")),
+/// The results table of experiment summaries, then `message` and the comparison link.
+pub fn results_table(
+    experiments: &[ExperimentSummary],
+    message: &str,
+    comparison_url: Option<&str>,
+) -> String {
+    let mut table = Table::new();
+    // Columns two spaces apart, the header underlined with dashes, no other rules:
+    // the look of a plain-text report that greps and diffs well.
+    table
+        .load_preset(comfy_table::presets::NOTHING)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_style(TableComponent::VerticalLines, ' ')
+        .set_style(TableComponent::HeaderLines, '-')
+        .set_style(TableComponent::MiddleHeaderIntersections, ' ')
+        .set_header(HEADER);
+    for e in experiments {
+        let tokens = e.tokens.prompt + e.tokens.output + e.tokens.thinking;
+        table.add_row([
+            e.experiment_name.clone(),
+            e.model.clone(),
+            format!("{:.1}", e.temperature),
+            ExperimentPhase::from(e.status).as_str().to_string(),
+            format!("{}/{}", e.successful_records, e.total_records),
+            percent(Some(e.overall_accuracy)),
+            percent(Some(e.success_rate)),
+            percent(Some(e.avg_ballot_accuracy)),
+            e.latency_ms.map_or("-".into(), |l| format!("{:.0}", l.p50)),
+            tokens.to_string(),
+            e.cost_usd.map_or("-".into(), |c| format!("{c:.4}")),
         ]);
     }
-    let widths: Vec<usize> = (0..rows[0].len())
-        .map(|col| {
-            rows.iter()
-                .map(|row| row[col].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
+    for column in table.column_iter_mut() {
+        column.set_padding((0, 1));
+        column.set_cell_alignment(CellAlignment::Left);
+        column.set_constraint(ColumnConstraint::ContentWidth);
+    }
     let mut out = String::new();
-    if experiments
-        .iter()
-        .any(|e| e["emulated"].as_bool() == Some(true))
-    {
+    if experiments.iter().any(|e| e.emulated) {
         out += "EMULATED: these answers come from gemini-emulator, not from Gemini.\n";
     }
-    for (index, row) in rows.iter().enumerate() {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(cell, width)| format!("{cell:<width$}", width = *width))
-            .collect();
-        out += cells.join("  ").trim_end();
+    for line in table.lines() {
+        out += line.trim_end();
         out += "\n";
-        if index == 0 {
-            out += &widths
-                .iter()
-                .map(|w| "-".repeat(*w))
-                .collect::<Vec<_>>()
-                .join("  ");
-            out += "\n";
-        }
     }
-    out += &format!("{}\n", text(&response["message"]));
-    if let Some(url) = response["comparison_url"].as_str() {
+    out += &format!("{message}\n");
+    if let Some(url) = comparison_url {
         out += &format!("compare: {url}\n");
     }
     out
@@ -180,23 +213,35 @@ pub fn results_table(response: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_progress_templates_parse() {
+        for template in [HEADER_TEMPLATE.to_string(), experiment_template()] {
+            assert!(
+                ProgressStyle::with_template(&template).is_ok(),
+                "{template}"
+            );
+        }
+    }
     use serde_json::json;
 
     #[test]
     fn the_table_lines_up_and_says_when_answers_are_emulated() {
-        let table = results_table(&json!({
-            "message": "2 of 2 experiments succeeded",
-            "comparison_url": "http://x/ui/#/runs/r/compare",
-            "experiments": [
-                {"experiment_name": "vote-extraction-baseline", "model": "gemini-2.5-flash", "temperature": 0.0,
-                 "status": "success", "successful_records": 10, "total_records": 10, "overall_accuracy": 0.9512,
-                 "success_rate": 1.0, "avg_ballot_accuracy": 0.98, "latency_ms": {"p50": 812.4, "p95": 900.0},
-                 "tokens": {"prompt": 100, "output": 20, "thinking": 5}, "cost_usd": 0.0123, "emulated": true},
-                {"experiment_name": "vote-extraction-lite", "model": "gemini-2.5-flash-lite", "temperature": 0.0,
-                 "status": "failed", "successful_records": 0, "total_records": 10, "overall_accuracy": 0.0,
-                 "success_rate": 0.0, "avg_ballot_accuracy": 0.0, "latency_ms": null, "tokens": {}, "cost_usd": null}
-            ]
-        }));
+        let experiments: Vec<ExperimentSummary> = serde_json::from_value(json!([
+            {"experiment_id": "e1", "experiment_url": "u", "experiment_name": "vote-extraction-baseline", "model": "gemini-2.5-flash", "temperature": 0.0,
+             "status": "success", "successful_records": 10, "total_records": 10, "failed_records": 0, "overall_accuracy": 0.9512,
+             "success_rate": 1.0, "avg_ballot_accuracy": 0.98, "latency_ms": {"p50": 812.4, "p95": 900.0},
+             "tokens": {"prompt": 100, "output": 20, "thinking": 5}, "cost_usd": 0.0123, "emulated": true},
+            {"experiment_id": "e2", "experiment_url": "u", "experiment_name": "vote-extraction-lite", "model": "gemini-2.5-flash-lite", "temperature": 0.0,
+             "status": "failed", "successful_records": 0, "total_records": 10, "failed_records": 10, "overall_accuracy": 0.0,
+             "success_rate": 0.0, "avg_ballot_accuracy": 0.0, "latency_ms": null, "cost_usd": null}
+        ]))
+        .unwrap();
+        let table = results_table(
+            &experiments,
+            "2 of 2 experiments succeeded",
+            Some("http://x/ui/#/runs/r/compare"),
+        );
         let lines: Vec<&str> = table.lines().collect();
         assert_eq!(
             lines[0],

@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use serde_json::Value;
+use tally_core::contract::ResponseStatus;
+use tally_core::contract::views::{RetryAccepted, RunStatusView};
 
 use crate::api::{Api, Connection};
 use crate::report::results_table;
@@ -30,42 +32,41 @@ pub struct RetryArgs {
 
 pub fn run(args: RetryArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let api = Api::new(&args.connection)?;
-    let accepted = api.post(
+    let accepted: RetryAccepted = api.post(
         &format!("/api/v1/experiments/runs/{}/retry", args.run_id),
         &Value::Null,
         None,
     )?;
-    let child = accepted["run_id"]
-        .as_str()
-        .ok_or("the API answered without a run_id")?
-        .to_string();
+    let child = &accepted.run_id;
     if !args.wait {
         match args.output {
             Output::Json => println!("{}", serde_json::to_string_pretty(&accepted)?),
-            Output::Table => println!(
-                "{child}\n{}\n{}",
-                accepted["message"].as_str().unwrap_or(""),
-                accepted["status_url"].as_str().unwrap_or("")
-            ),
+            Output::Table => println!("{child}\n{}\n{}", accepted.message, accepted.status_url),
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let status = wait_for(&api, &child, Duration::from_secs(args.timeout))?;
-    let first = accepted["retry_of"]
-        .as_str()
-        .ok_or("the API answered without retry_of")?;
-    let chain = api.get(&format!("/api/v1/experiments/runs/{first}"))?;
-    let combined = &chain["combined_result"];
+    let (status, _) = wait_for(&api, child, Duration::from_secs(args.timeout))?;
+    let first = &accepted.retry_of;
+    let chain: RunStatusView = api.get(&format!("/api/v1/experiments/runs/{first}"))?;
+    let combined = chain
+        .combined_result
+        .ok_or_else(|| format!("run {first} has no combined result yet"))?;
     match args.output {
-        Output::Json => println!("{}", serde_json::to_string_pretty(combined)?),
+        Output::Json => println!("{}", serde_json::to_string_pretty(&combined)?),
         Output::Table => {
             println!("run {first} and its retries, each record counted once:");
-            print!("{}", results_table(combined));
+            print!(
+                "{}",
+                results_table(
+                    &combined.experiments,
+                    &combined.message,
+                    combined.comparison_url.as_deref()
+                )
+            );
         }
     }
-    let run_status = status["status"].as_str().unwrap_or("");
-    if combined["status"].as_str() != Some("success") {
-        eprintln!("retry {child} ended {run_status}; the combined result is not a success");
+    if combined.status != ResponseStatus::Success {
+        eprintln!("retry {child} ended {status}; the combined result is not a success");
         return Ok(ExitCode::from(EXIT_RUN_NOT_SUCCEEDED));
     }
     Ok(ExitCode::SUCCESS)

@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use tally_core::contract::views::RunStatusView;
+use tally_core::contract::{ExperimentResponse, ExperimentSummary, RunAccepted, RunStatus};
 use tally_core::presets;
 
 use crate::api::{Api, Connection};
@@ -120,38 +122,37 @@ pub fn run(args: RunArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
     }
     let body = request_body(&args)?;
     let api = Api::new(&args.connection)?;
-    let accepted = api.post(
+    let accepted: RunAccepted = api.post(
         "/api/v1/experiments/run-async",
         &body,
         args.idempotency_key.as_deref(),
     )?;
-    let run_id = accepted["run_id"]
-        .as_str()
-        .ok_or("the API answered without a run_id")?
-        .to_string();
+    let run_id = accepted.run_id.clone();
     if !args.wait {
         match args.output {
             Output::Json => println!("{}", serde_json::to_string_pretty(&accepted)?),
-            Output::Table => println!(
-                "{run_id}\n{}",
-                accepted["status_url"].as_str().unwrap_or("")
-            ),
+            Output::Table => println!("{run_id}\n{}", accepted.status_url),
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let status = wait_for(&api, &run_id, Duration::from_secs(args.timeout))?;
-    let result = &status["result"];
+    let (status, result) = wait_for(&api, &run_id, Duration::from_secs(args.timeout))?;
     match args.output {
-        Output::Json => println!("{}", serde_json::to_string_pretty(result)?),
-        Output::Table => print!("{}", results_table(result)),
+        Output::Json => println!("{}", serde_json::to_string_pretty(&result)?),
+        Output::Table => print!(
+            "{}",
+            results_table(
+                &result.experiments,
+                &result.message,
+                result.comparison_url.as_deref()
+            )
+        ),
     }
-    let missed = missed_thresholds(result, &args.fail_under);
+    let missed = missed_thresholds(&result.experiments, &args.fail_under);
     for line in &missed {
         eprintln!("threshold missed: {line}");
     }
-    let run_status = status["status"].as_str().unwrap_or("");
-    if run_status != "succeeded" {
-        eprintln!("run {run_id} ended {run_status}");
+    if status != RunStatus::Succeeded {
+        eprintln!("run {run_id} ended {status}");
         return Ok(ExitCode::from(EXIT_RUN_NOT_SUCCEEDED));
     }
     if !missed.is_empty() {
@@ -206,25 +207,29 @@ fn request_body(args: &RunArgs) -> Result<Value, Box<dyn std::error::Error>> {
     Ok(body)
 }
 
-/// Polls the run until it is final, showing progress on standard error.
+/// Polls the run until it is final, showing progress on standard error; the final
+/// status and the run's response.
 pub fn wait_for(
     api: &Api,
     run_id: &str,
     timeout: Duration,
-) -> Result<Value, Box<dyn std::error::Error>> {
+) -> Result<(RunStatus, ExperimentResponse), Box<dyn std::error::Error>> {
     let deadline = Instant::now() + timeout;
     let mut progress = Progress::new();
     loop {
-        let status = api.get(&format!("/api/v1/experiments/runs/{run_id}"))?;
+        let status: RunStatusView = api.get(&format!("/api/v1/experiments/runs/{run_id}"))?;
         progress.show(&status);
-        let final_status = !matches!(status["status"].as_str(), Some("queued" | "running"));
-        if final_status && !status["result"].is_null() {
-            return Ok(status);
+        if status.status.is_final()
+            && let Some(result) = status.result
+        {
+            progress.finish();
+            return Ok((status.status, result));
         }
         if Instant::now() >= deadline {
+            progress.finish();
             return Err(format!(
                 "run {run_id} is still {} after {}s; it goes on (tally status {run_id})",
-                status["status"].as_str().unwrap_or("?"),
+                status.status,
                 timeout.as_secs()
             )
             .into());
@@ -233,15 +238,27 @@ pub fn wait_for(
     }
 }
 
-fn missed_thresholds(response: &Value, thresholds: &[Threshold]) -> Vec<String> {
+/// The value of one of `METRICS`; `None` when it was not measured.
+fn metric(experiment: &ExperimentSummary, name: &str) -> Option<f64> {
+    match name {
+        "overall_accuracy" => Some(experiment.overall_accuracy),
+        "success_rate" => Some(experiment.success_rate),
+        "avg_ballot_accuracy" => Some(experiment.avg_ballot_accuracy),
+        "avg_vote_results_quality" => experiment.avg_vote_results_quality,
+        "exact_form_match_rate" => experiment.exact_form_match_rate,
+        _ => None,
+    }
+}
+
+fn missed_thresholds(experiments: &[ExperimentSummary], thresholds: &[Threshold]) -> Vec<String> {
     let mut missed = Vec::new();
-    for experiment in response["experiments"].as_array().into_iter().flatten() {
+    for experiment in experiments {
         for threshold in thresholds {
-            let value = experiment[&threshold.metric].as_f64();
+            let value = metric(experiment, &threshold.metric);
             if value.is_none_or(|v| v < threshold.minimum) {
                 missed.push(format!(
                     "{} {} = {} < {}",
-                    experiment["experiment_name"].as_str().unwrap_or("?"),
+                    experiment.experiment_name,
                     threshold.metric,
                     value.map_or("none".to_string(), |v| format!("{v:.4}")),
                     threshold.minimum
@@ -284,10 +301,16 @@ mod tests {
 
     #[test]
     fn every_experiment_is_held_to_every_threshold() {
-        let response = json!({"experiments": [
-            {"experiment_name": "a", "overall_accuracy": 0.95, "success_rate": 1.0},
-            {"experiment_name": "b", "overall_accuracy": 0.85, "success_rate": 1.0}
-        ]});
+        let summary = |name: &str, accuracy: f64| -> ExperimentSummary {
+            serde_json::from_value(json!({
+                "experiment_id": name, "experiment_name": name, "experiment_url": "u",
+                "model": "m", "temperature": 0.0, "status": "success", "total_records": 1,
+                "successful_records": 1, "failed_records": 0, "overall_accuracy": accuracy,
+                "success_rate": 1.0, "avg_ballot_accuracy": 1.0
+            }))
+            .unwrap()
+        };
+        let response = [summary("a", 0.95), summary("b", 0.85)];
         let thresholds = [
             parse_threshold("overall_accuracy=0.9").unwrap(),
             parse_threshold("success_rate=1").unwrap(),

@@ -1,6 +1,11 @@
 //! `tally status`, `list`, `cancel`, `compare`: looking at runs on a server.
 
+use chrono::SecondsFormat;
 use serde_json::Value;
+use tally_core::contract::ExperimentSummary;
+use tally_core::contract::views::{
+    CancelAnswer, Comparison, PairComparison, RunList, RunStatusView,
+};
 
 use crate::api::{Api, Connection};
 use crate::report::results_table;
@@ -51,38 +56,47 @@ pub struct CompareArgs {
 
 pub fn status(args: StatusArgs) -> Result<(), Box<dyn std::error::Error>> {
     let api = Api::new(&args.connection)?;
-    let status = api.get(&format!("/api/v1/experiments/runs/{}", args.run_id))?;
+    let status: RunStatusView = api.get(&format!("/api/v1/experiments/runs/{}", args.run_id))?;
     if args.output == Output::Json {
         println!("{}", serde_json::to_string_pretty(&status)?);
         return Ok(());
     }
-    println!("run {}: {}", args.run_id, text(&status["status"]));
-    for experiment in status["experiments"].as_array().into_iter().flatten() {
-        let progress = &experiment["progress"];
+    println!("run {}: {}", args.run_id, status.status);
+    for experiment in &status.experiments {
+        let progress = &experiment.progress;
         println!(
             "  {}  {}/{} done, {} failed",
-            text(&experiment["experiment_name"]),
-            progress["done"],
-            progress["total"],
-            progress["failed"]
+            experiment.experiment_name, progress.done, progress.total, progress.failed
         );
     }
-    if !status["result"].is_null() {
-        print!("{}", results_table(&status["result"]));
-    }
-    if let Some(first) = status["retry_of"].as_object() {
-        println!("retry of run {}", text(&first["run_id"]));
-    }
-    for retry in status["retries"].as_array().into_iter().flatten() {
-        println!(
-            "retried by run {} ({})",
-            text(&retry["run_id"]),
-            text(&retry["status"])
+    if let Some(result) = &status.result {
+        print!(
+            "{}",
+            results_table(
+                &result.experiments,
+                &result.message,
+                result.comparison_url.as_deref()
+            )
         );
     }
-    if !status["combined_result"].is_null() {
+    if let Some(first) = &status.retry_of {
+        println!("retry of run {}", first.run_id);
+    }
+    for retry in &status.retries {
+        // A retry past its retention has no status any more.
+        let state = retry.status.map_or("null".to_string(), |s| s.to_string());
+        println!("retried by run {} ({state})", retry.run_id);
+    }
+    if let Some(combined) = &status.combined_result {
         println!("combined over the run and its retries, each record counted once:");
-        print!("{}", results_table(&status["combined_result"]));
+        print!(
+            "{}",
+            results_table(
+                &combined.experiments,
+                &combined.message,
+                combined.comparison_url.as_deref()
+            )
+        );
     }
     Ok(())
 }
@@ -96,23 +110,19 @@ pub fn list(args: ListArgs) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(schedule) = &args.schedule {
         query += &format!("&schedule={schedule}");
     }
-    let runs = api.get(&format!("/api/v1/experiments/runs{query}"))?;
+    let runs: RunList = api.get(&format!("/api/v1/experiments/runs{query}"))?;
     if args.output == Output::Json {
         println!("{}", serde_json::to_string_pretty(&runs)?);
         return Ok(());
     }
-    let list = runs["runs"]
-        .as_array()
-        .or_else(|| runs.as_array())
-        .cloned()
-        .unwrap_or_default();
-    for run in list {
+    for run in runs.runs {
         println!(
             "{}  {:<10} {:<25} {}",
-            text(&run["run_id"]),
-            text(&run["status"]),
-            text(&run["created_at"]),
-            text(&run["dataset_name"])
+            run.run_id,
+            run.status.as_str(),
+            // As the API writes it (RFC 3339, UTC, `Z`).
+            run.created_at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+            run.dataset_name
         );
     }
     Ok(())
@@ -120,18 +130,18 @@ pub fn list(args: ListArgs) -> Result<(), Box<dyn std::error::Error>> {
 
 pub fn cancel(args: CancelArgs) -> Result<(), Box<dyn std::error::Error>> {
     let api = Api::new(&args.connection)?;
-    let answer = api.post(
+    let answer: CancelAnswer = api.post(
         &format!("/api/v1/experiments/runs/{}/cancel", args.run_id),
         &Value::Null,
         None,
     )?;
-    println!("{}", text(&answer["message"]).trim_matches('"'));
+    println!("{}", answer.message);
     Ok(())
 }
 
 pub fn compare(args: CompareArgs) -> Result<(), Box<dyn std::error::Error>> {
     let api = Api::new(&args.connection)?;
-    let comparison = api.get(&format!(
+    let comparison: Comparison = api.get(&format!(
         "/api/v1/experiments/compare?ids={}",
         args.experiment_ids.join(",")
     ))?;
@@ -140,44 +150,34 @@ pub fn compare(args: CompareArgs) -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
     // The summaries of final experiments, as a results table.
-    let summaries: Vec<Value> = comparison["experiments"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e.get("summary").filter(|s| !s.is_null()).cloned())
+    let summaries: Vec<ExperimentSummary> = comparison
+        .experiments
+        .iter()
+        .filter_map(|e| e.summary.clone())
         .collect();
     let message = format!(
         "{} shared records, {} where the experiments disagree",
-        comparison["shared_records"], comparison["differences_total"]
+        comparison.shared_records, comparison.differences_total
     );
-    print!(
-        "{}",
-        results_table(&serde_json::json!({"experiments": summaries, "message": message}))
-    );
-    for pair in comparison["pairs"].as_array().into_iter().flatten() {
+    print!("{}", results_table(&summaries, &message, None));
+    for pair in &comparison.pairs {
         println!("{}", describe_pair(pair));
     }
     Ok(())
 }
 
-fn describe_pair(pair: &Value) -> String {
+fn describe_pair(pair: &PairComparison) -> String {
     format!(
         "{} vs {}: accuracy {} vs {}, difference {} — {}",
-        text(&pair["a"]),
-        text(&pair["b"]),
-        number(&pair["accuracy_a"]),
-        number(&pair["accuracy_b"]),
-        number(&pair["difference"]),
-        text(&pair["verdict"])
+        pair.a,
+        pair.b,
+        number(pair.accuracy_a),
+        number(pair.accuracy_b),
+        number(pair.difference),
+        pair.verdict
     )
 }
 
-fn number(value: &Value) -> String {
-    value.as_f64().map_or("-".into(), |v| format!("{v:.3}"))
-}
-
-fn text(value: &Value) -> String {
-    value
-        .as_str()
-        .map_or_else(|| value.to_string(), str::to_string)
+fn number(value: Option<f64>) -> String {
+    value.map_or("-".into(), |v| format!("{v:.3}"))
 }

@@ -8,85 +8,22 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use axum::Json;
 use axum::extract::State;
-use serde::Serialize;
-use tally_core::contract::ExperimentSummary;
+use tally_core::contract::views::{
+    ComparedExperiment, Comparison, PairComparison, ProgressView, RecordAnswer, RecordAnswerStatus,
+    RecordDifference,
+};
 use tally_core::evaluators::{Compute, Evaluations, OVERALL_ACCURACY, by_name, diff};
-use tally_core::run::{ExperimentId, ExperimentPhase, RecordResult, RecordStatus};
+use tally_core::run::{ExperimentId, RecordResult, RecordStatus};
 
-use crate::bootstrap::{Interval, RESAMPLES, SEED, paired_bootstrap};
+use crate::bootstrap::{RESAMPLES, SEED, paired_bootstrap};
 use crate::error::ApiError;
 use crate::extract::{Params, experiment_id};
 use crate::state::AppState;
-use crate::views::{ProgressView, experiment_api_url};
+use crate::views::experiment_api_url;
 
 const MAX_COMPARED: usize = 10;
 /// Records listed in `differences`; `differences_total` counts them all.
 const MAX_DIFFERENCES: usize = 1000;
-
-#[derive(Debug, Serialize)]
-pub struct Comparison {
-    pub experiments: Vec<ComparedExperiment>,
-    /// Records answered by every compared experiment.
-    pub shared_records: usize,
-    pub differences_total: usize,
-    /// Records where the experiments disagree, by record id (at most 1000).
-    pub differences: Vec<RecordDifference>,
-    /// One entry per pair (a before b in `ids` order).
-    pub pairs: Vec<PairComparison>,
-    pub method: &'static str,
-}
-
-#[derive(Debug, Serialize)]
-pub struct ComparedExperiment {
-    pub experiment_id: String,
-    pub run_id: String,
-    pub experiment_name: String,
-    pub model: String,
-    pub temperature: f64,
-    pub status: ExperimentPhase,
-    pub progress: ProgressView,
-    /// The final summary, once the experiment is final.
-    pub summary: Option<ExperimentSummary>,
-    pub detail_url: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct RecordDifference {
-    pub record_id: String,
-    /// One per compared experiment, in `ids` order.
-    pub answers: Vec<RecordAnswer>,
-    /// Report fields whose values differ between answers (relative to the first
-    /// experiment that answered), e.g. `PartyList.ballot_statistics.good_ballots`.
-    pub differing_fields: Vec<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct RecordAnswer {
-    pub experiment_id: String,
-    /// `succeeded`, `failed`, or `missing` (no result yet, or skipped).
-    pub status: &'static str,
-    /// 0.2·exact_form_match + 0.4·ballot_accuracy_score + 0.4·vote_results_quality.
-    pub overall_accuracy: Option<f64>,
-    pub error_kind: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct PairComparison {
-    pub a: String,
-    pub b: String,
-    /// Records both answered with an accuracy (the bootstrap's sample).
-    pub shared_records: usize,
-    pub accuracy_a: Option<f64>,
-    pub accuracy_b: Option<f64>,
-    /// `accuracy_a − accuracy_b` over the shared records.
-    pub difference: Option<f64>,
-    pub ci95: Option<Interval>,
-    /// True when the interval excludes 0.
-    pub significant: bool,
-    pub verdict: String,
-    pub resamples: usize,
-    pub seed: u64,
-}
 
 const METHOD: &str = "Accuracy is the mean per-record overall_accuracy over the records both \
 experiments answered. ci95 is a paired bootstrap: the shared records are resampled with \
@@ -147,7 +84,7 @@ pub async fn compare(
         differences_total,
         differences,
         pairs,
-        method: METHOD,
+        method: METHOD.to_string(),
     }))
 }
 
@@ -217,9 +154,9 @@ fn differences(
             .map(|(id, result)| RecordAnswer {
                 experiment_id: id.to_string(),
                 status: match result.map(|r| r.status) {
-                    Some(RecordStatus::Succeeded) => "succeeded",
-                    Some(RecordStatus::Failed) => "failed",
-                    None => "missing",
+                    Some(RecordStatus::Succeeded) => RecordAnswerStatus::Succeeded,
+                    Some(RecordStatus::Failed) => RecordAnswerStatus::Failed,
+                    None => RecordAnswerStatus::Missing,
                 },
                 overall_accuracy: result.and_then(|r| record_accuracy(&r.evaluations)),
                 error_kind: result.and_then(|r| r.error.as_ref().map(|e| e.kind.clone())),

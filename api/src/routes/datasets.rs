@@ -6,32 +6,16 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use serde_json::Value;
 use tally_core::contract::DatasetName;
-use tally_core::dataset::ContentHash;
-use tally_store::DatasetVersion;
+use tally_core::contract::views::{
+    DatasetBrief, DatasetList, DatasetVersionView, DatasetVersions, ImportOutcomeView,
+};
 use tally_store::import as import_folder;
 
 use crate::error::ApiError;
 use crate::extract::{Body, Params};
 use crate::state::AppState;
-
-#[derive(Debug, Serialize)]
-pub struct DatasetBrief {
-    pub name: String,
-    pub latest_version: u64,
-    pub versions: usize,
-    /// Records in the latest version.
-    pub size: u64,
-    pub content_hash: ContentHash,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct DatasetList {
-    pub datasets: Vec<DatasetBrief>,
-}
 
 /// `GET /api/v1/datasets`: every dataset with its latest version, by name.
 pub async fn list(
@@ -49,19 +33,12 @@ pub async fn list(
                 latest_version: latest.version,
                 versions: versions.len(),
                 size: latest.size,
-                content_hash: latest.content_hash.clone(),
+                content_hash: latest.content_hash.as_str().to_string(),
                 created_at: latest.created_at,
             });
         }
     }
     Ok(Json(DatasetList { datasets }))
-}
-
-#[derive(Debug, Serialize)]
-pub struct DatasetVersions {
-    pub name: String,
-    /// Oldest first.
-    pub versions: Vec<DatasetVersion>,
 }
 
 /// `GET /api/v1/datasets/{name}`.
@@ -83,7 +60,17 @@ pub async fn versions(
     }
     Ok(Json(DatasetVersions {
         name: parsed.as_str().to_string(),
-        versions,
+        versions: versions
+            .into_iter()
+            .map(|v| DatasetVersionView {
+                name: v.name.as_str().to_string(),
+                version: v.version,
+                size: v.size,
+                content_hash: v.content_hash.as_str().to_string(),
+                created_at: v.created_at,
+                source: v.source,
+            })
+            .collect(),
     }))
 }
 
@@ -108,7 +95,13 @@ pub async fn import(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(outcome)).into_response())
+    let body = ImportOutcomeView {
+        name: outcome.name.as_str().to_string(),
+        version: outcome.version,
+        size: outcome.size,
+        content_hash: outcome.content_hash.as_str().to_string(),
+    };
+    Ok((status, Json(body)).into_response())
 }
 
 /// The body `{"path": "…"}`: a JSON object with one string field.

@@ -5,8 +5,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
-use tally_core::run::{ExperimentId, RecordResult};
+use tally_core::contract::views::{ExperimentDetail, ResultsPage};
+use tally_core::run::ExperimentId;
 use tally_store::ExperimentView;
 
 use crate::backend::Connected;
@@ -14,7 +14,7 @@ use crate::error::ApiError;
 use crate::export;
 use crate::extract::{Page, Params, experiment_id};
 use crate::state::AppState;
-use crate::views::ExperimentDetail;
+use crate::views::experiment_detail;
 
 /// `GET /api/v1/experiments/experiments/{id}`.
 pub async fn detail(
@@ -26,19 +26,7 @@ pub async fn detail(
     let id = experiment_id(&id)?;
     let connected = state.backend.get().await?;
     let view = find_experiment(connected, &id).await?;
-    Ok(Json(ExperimentDetail::of(view, &state)))
-}
-
-#[derive(Debug, Serialize)]
-pub struct ResultsPage {
-    pub experiment_id: String,
-    /// Results stored so far (the experiment's `done` counter).
-    pub total: u64,
-    pub offset: usize,
-    pub limit: usize,
-    pub next_offset: Option<usize>,
-    /// In the order they were written.
-    pub results: Vec<RecordResult>,
+    Ok(Json(experiment_detail(view, &state)))
 }
 
 /// `GET …/experiments/{id}/results?offset=&limit=` (JSON page), or

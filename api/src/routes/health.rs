@@ -4,51 +4,42 @@
 use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
-use serde::Serialize;
+use tally_core::contract::views::{HealthStatus, Probe, RedisState, ServiceHealth, ServiceName};
 
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// `GET /api/v1/experiments/health`, with the old service's fields.
-#[derive(Debug, Serialize)]
-pub struct ServiceHealth {
-    /// `healthy` when Redis answers, `degraded` when it does not.
-    pub status: &'static str,
-    pub service: &'static str,
-    /// Whether the server holds a Datadog key of its own (it never does: a request
-    /// may bring one).
-    pub datadog_configured: bool,
-    /// Whether API keys are required.
-    pub api_key_configured: bool,
-    /// `ok` or `unreachable`.
-    pub redis: &'static str,
-    pub version: &'static str,
-}
-
 pub async fn service_health(State(state): State<AppState>) -> Json<ServiceHealth> {
     let redis_ok = ping(&state).await.is_ok();
     Json(ServiceHealth {
-        status: if redis_ok { "healthy" } else { "degraded" },
-        service: "experiments",
+        status: if redis_ok {
+            HealthStatus::Healthy
+        } else {
+            HealthStatus::Degraded
+        },
+        service: ServiceName::Experiments,
         datadog_configured: false,
         api_key_configured: !state.api_keys.is_empty(),
-        redis: if redis_ok { "ok" } else { "unreachable" },
-        version: env!("CARGO_PKG_VERSION"),
+        redis: if redis_ok {
+            RedisState::Ok
+        } else {
+            RedisState::Unreachable
+        },
+        version: env!("CARGO_PKG_VERSION").to_string(),
     })
 }
 
-#[derive(Debug, Serialize)]
-pub struct Probe {
-    pub status: &'static str,
-}
-
 pub async fn healthz() -> Json<Probe> {
-    Json(Probe { status: "ok" })
+    Json(Probe {
+        status: "ok".to_string(),
+    })
 }
 
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Probe>, ApiError> {
     ping(&state).await?;
-    Ok(Json(Probe { status: "ready" }))
+    Ok(Json(Probe {
+        status: "ready".to_string(),
+    }))
 }
 
 pub async fn metrics(State(state): State<AppState>) -> Response {

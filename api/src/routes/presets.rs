@@ -2,16 +2,11 @@
 //! run page, the CLI, scripts) offers the same named sets of model configurations.
 
 use axum::Json;
-use serde::Serialize;
-use tally_core::presets::{Preset, presets};
+use tally_core::contract::views::PresetList;
+use tally_core::presets::presets;
 
 use crate::error::ApiError;
 use crate::extract::Params;
-
-#[derive(Debug, Serialize)]
-pub struct PresetList {
-    pub presets: Vec<Preset>,
-}
 
 pub async fn list(params: Params) -> Result<Json<PresetList>, ApiError> {
     params.finish()?;

@@ -17,23 +17,13 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use tally_core::contract::DatasetName;
+use tally_core::contract::views::RecordView;
 use tally_core::dataset::{DatasetRecord, ImageRef, read_local_image};
 
 use crate::error::ApiError;
 use crate::extract::Params;
 use crate::state::AppState;
-
-#[derive(Debug, Serialize)]
-pub struct RecordView {
-    pub dataset_name: String,
-    pub dataset_version: u64,
-    #[serde(flatten)]
-    pub record: DatasetRecord,
-    /// One URL per entry of `input.image_paths`, in page order.
-    pub page_urls: Vec<String>,
-}
 
 /// `GET /api/v1/datasets/{name}/versions/{version}/records/{id}`.
 pub async fn record(
@@ -56,7 +46,10 @@ pub async fn record(
     Ok(Json(RecordView {
         dataset_name: name.as_str().to_string(),
         dataset_version: version,
-        record,
+        id: record.id,
+        input: record.input,
+        expected_output: record.expected_output,
+        metadata: record.metadata,
         page_urls,
     }))
 }

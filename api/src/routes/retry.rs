@@ -9,7 +9,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use serde::Serialize;
+use tally_core::contract::AcceptedStatus;
+use tally_core::contract::views::RetryAccepted;
 use tally_core::run::Submitter;
 use tally_store::RetryOutcome;
 use tally_store::submission::DEFAULT_MAX_CHUNK_SIZE;
@@ -18,23 +19,6 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{Params, run_id};
 use crate::state::AppState;
-
-/// The 202 answer: the child run, as `run-async` answers a new run.
-#[derive(Debug, Serialize)]
-pub struct RetryAccepted {
-    /// Always `"accepted"`.
-    pub status: &'static str,
-    pub message: String,
-    /// The child run (also as `run_id`, as `run-async` answers).
-    pub task_id: String,
-    pub run_id: String,
-    /// The chain's first run, whose result the child completes.
-    pub retry_of: String,
-    /// Records the child executes, per experiment in request order.
-    pub records: Vec<u64>,
-    pub status_url: String,
-    pub run_url: String,
-}
 
 pub async fn retry(
     State(state): State<AppState>,
@@ -73,7 +57,7 @@ pub async fn retry(
             tracing::info!(%run_id, %retry_of, records = total, api_key_name = caller.scope(),
                 "retry submitted");
             let answer = RetryAccepted {
-                status: "accepted",
+                status: AcceptedStatus::Accepted,
                 message: format!(
                     "Retry run {run_id} of run {retry_of} accepted: {total} records to execute"
                 ),

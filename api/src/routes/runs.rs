@@ -5,8 +5,10 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use tally_core::contract::RunStatus;
+use tally_core::contract::views::{
+    CancelAnswer, ProgressView, RunList, RunStatusView, RunSummaryView,
+};
 use tally_core::run::RunId;
 use tally_store::{CancelOutcome, ExperimentView, RunFilter, RunView};
 
@@ -15,7 +17,7 @@ use crate::chain::chain_of;
 use crate::error::ApiError;
 use crate::extract::{Page, Params, run_id};
 use crate::state::AppState;
-use crate::views::{ProgressView, RunStatusView};
+use crate::views::run_status;
 
 const STATUSES: [RunStatus; 6] = [
     RunStatus::Queued,
@@ -38,34 +40,7 @@ pub async fn status(
     let run = find_run(connected, &id).await?;
     let experiments = experiments_of(connected, &run).await?;
     let chain = chain_of(connected, &run, &state).await?;
-    Ok(Json(RunStatusView::of(run, &experiments, chain, &state)))
-}
-
-/// One line of the run list.
-#[derive(Debug, Serialize)]
-pub struct RunSummaryView {
-    pub run_id: String,
-    pub status: RunStatus,
-    pub progress: ProgressView,
-    pub dataset_name: String,
-    pub dataset_version: u64,
-    pub experiments: usize,
-    pub api_key_name: Option<String>,
-    pub schedule: Option<String>,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
-    pub status_url: String,
-    /// On a retry: the chain's first run.
-    pub retry_of: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct RunList {
-    pub runs: Vec<RunSummaryView>,
-    pub offset: usize,
-    pub limit: usize,
-    /// Pass as `offset` for the next page; `null` on the last page.
-    pub next_offset: Option<usize>,
+    Ok(Json(run_status(run, &experiments, chain, &state)))
 }
 
 /// `GET /api/v1/experiments/runs?status=&schedule=&offset=&limit=`.
@@ -118,15 +93,6 @@ pub async fn list(
         offset: page.offset,
         limit: page.limit,
     }))
-}
-
-#[derive(Debug, Serialize)]
-pub struct CancelAnswer {
-    pub run_id: String,
-    pub status: RunStatus,
-    pub cancel_requested: bool,
-    pub message: String,
-    pub status_url: String,
 }
 
 /// `POST /api/v1/experiments/runs/{id}/cancel`: sets the run's cancel flag, then asks

@@ -7,18 +7,16 @@
 //! runs with each experiment's scores (the UI draws the trend from them), and the
 //! slots it skipped. Webhook URLs are only ever shown redacted.
 
-use std::collections::BTreeMap;
-
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
-use serde_json::{Map, Value};
-use tally_core::contract::{FieldError, RunStatus};
+use serde_json::Value;
+use tally_core::contract::FieldError;
+use tally_core::contract::views::{ExperimentScores, ScheduleDetail, ScheduleList, ScheduledRun};
 use tally_core::schedule::{Schedule, ScheduleName};
-use tally_store::{RunView, ScheduleOrigin, ScheduleView, SkippedSlots};
+use tally_store::{RunView, ScheduleView};
 
 use crate::auth::Caller;
 use crate::backend::Connected;
@@ -32,49 +30,6 @@ const NEXT_FIRE_TIMES: usize = 5;
 const LAST_RUNS: usize = 10;
 /// Skip records shown per schedule, newest first.
 const SKIP_RECORDS: usize = 10;
-
-/// `GET /api/v1/schedules/{name}` and the items of the list: the public definition
-/// (`Schedule::to_public_json`, webhook redacted) with the store's bookkeeping.
-#[derive(Debug, Serialize)]
-pub struct ScheduleDetail {
-    #[serde(flatten)]
-    pub definition: Map<String, Value>,
-    /// `file` while only the schedules file wrote it, `api` after any API write.
-    pub origin: ScheduleOrigin,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    /// The latest fire time handled (run, failed or skipped).
-    pub last_slot: Option<DateTime<Utc>>,
-    /// The next fire times, UTC; empty while paused.
-    pub next_fire_times: Vec<DateTime<Utc>>,
-    /// The schedule's latest runs, newest first.
-    pub last_runs: Vec<ScheduledRun>,
-    /// Records of slots that were never run, newest first.
-    pub skipped_slots: Vec<SkippedSlots>,
-}
-
-/// One run a schedule created.
-#[derive(Debug, Serialize)]
-pub struct ScheduledRun {
-    pub run_id: String,
-    pub status: RunStatus,
-    pub created_at: DateTime<Utc>,
-    pub finished_at: Option<DateTime<Utc>>,
-    pub status_url: String,
-    /// Experiment name → its scores; filled once the run is final (empty before).
-    pub experiments: BTreeMap<String, ExperimentScores>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct ExperimentScores {
-    pub overall_accuracy: f64,
-    pub success_rate: f64,
-}
-
-#[derive(Debug, Serialize)]
-pub struct ScheduleList {
-    pub schedules: Vec<ScheduleDetail>,
-}
 
 /// `GET /api/v1/schedules`: every schedule, by name.
 pub async fn list(
@@ -267,13 +222,14 @@ async fn detail_of(
     let name = &view.schedule.name;
     let runs = connected.store.schedule_runs(name, LAST_RUNS).await?;
     let skipped_slots = connected.store.skipped_slots(name, SKIP_RECORDS).await?;
-    let Value::Object(definition) = view.schedule.to_public_json() else {
-        return Err(ApiError::Internal(format!(
-            "schedule {name} did not render as a JSON object"
-        )));
-    };
+    let definition = view.schedule.public();
     Ok(ScheduleDetail {
-        definition,
+        name: definition.name,
+        cron: definition.cron,
+        time_zone: definition.time_zone,
+        paused: definition.paused,
+        request: definition.request,
+        alerts: definition.alerts,
         origin: view.origin,
         created_at: view.created_at,
         updated_at: view.updated_at,

@@ -12,6 +12,7 @@ mod redis_down;
 mod results;
 mod runs;
 mod schedules;
+mod schema;
 mod secrets;
 mod submit;
 mod ui;

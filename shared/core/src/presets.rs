@@ -5,16 +5,21 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 /// A named starting point for a run request.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Preset {
     /// What the CLI and the API call it (`baseline`).
+    #[schema(value_type = String)]
     pub id: &'static str,
     /// What the run page shows (`Baseline Comparison`).
+    #[schema(value_type = String)]
     pub title: &'static str,
+    #[schema(value_type = String)]
     pub description: &'static str,
     /// `model_configs` of the request, exactly as sent.
+    #[schema(value_type = Vec<crate::contract::ModelConfig>)]
     pub model_configs: Value,
     /// A small sample for quick checks; `None` = the whole dataset.
+    #[schema(required = true)]
     pub sample_size: Option<u32>,
 }
 

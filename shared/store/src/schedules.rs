@@ -17,7 +17,6 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use redis::Script;
-use serde::{Deserialize, Serialize};
 
 use super::error::{corrupt, parse_json};
 use super::runs::{RunFilter, parse_time};
@@ -25,6 +24,7 @@ use super::{ApiStore, SchedulerStore, Store, StoreError};
 use tally_core::run::RunId;
 use tally_core::run::RunView;
 use tally_core::schedule::{Schedule, ScheduleName, Slot};
+pub use tally_core::schedule::{ScheduleOrigin, SkippedSlots};
 
 /// How long a slot remembers its run. It must outlive every retry of the slot: a
 /// slot is only tried while it is within the catch-up window (at most a day), and
@@ -34,23 +34,6 @@ const SLOT_TTL: Duration = Duration::from_secs(8 * 24 * 3600);
 const SKIPS_KEPT: isize = 50;
 /// Compare-and-set attempts before an edit gives up on a schedule that keeps changing.
 const CAS_ATTEMPTS: usize = 8;
-
-/// Who last wrote a schedule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ScheduleOrigin {
-    File,
-    Api,
-}
-
-impl ScheduleOrigin {
-    fn as_str(self) -> &'static str {
-        match self {
-            ScheduleOrigin::File => "file",
-            ScheduleOrigin::Api => "api",
-        }
-    }
-}
 
 /// A stored schedule with its bookkeeping.
 #[derive(Debug, Clone, PartialEq)]
@@ -101,16 +84,6 @@ pub enum SlotClaim {
     Done(RunId),
     /// The slot could not create a run, for this reason.
     Failed(String),
-}
-
-/// Slots that were never run because they were missed by more than the catch-up
-/// window (or because a newer slot was missed too).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SkippedSlots {
-    pub first: DateTime<Utc>,
-    pub last: DateTime<Utc>,
-    pub count: u64,
-    pub recorded_at: DateTime<Utc>,
 }
 
 /// KEYS: schedule hash, names index, deleted set.

@@ -4,15 +4,16 @@
 //! Only the shape lives here; which HTTP status goes with which code is the API's.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::validate::{FieldError, RequestError, render};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ErrorBody {
     pub error: ErrorContent,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ErrorContent {
     /// Stable and machine-readable (`invalid_request`, `not_found`, …).
     pub code: String,
@@ -20,6 +21,7 @@ pub struct ErrorContent {
     pub message: String,
     /// One entry per violated field rule; empty for other errors.
     #[serde(default)]
+    #[schema(required = true)]
     pub details: Vec<FieldError>,
 }
 

@@ -11,6 +11,7 @@
 //! - `naming`: experiment names and tags.
 //! - `response`: `ExperimentResponse`, `ExperimentSummary`, `RunAccepted`, `RunStatus`.
 //! - `error_body`: the JSON error body every endpoint answers with.
+//! - `views`: every other answer of the API (run status, lists, comparison, …).
 
 mod error_body;
 mod naming;
@@ -19,6 +20,7 @@ mod response;
 mod secret;
 mod validate;
 mod values;
+pub mod views;
 
 pub use error_body::{ErrorBody, ErrorContent};
 pub use request::{

@@ -26,29 +26,42 @@ pub const DEFAULT_PROJECT_NAME: &str = "vote-extraction-project";
 const MAX_MODEL_CONFIGS: usize = 50;
 
 /// One submission: a dataset version and the model configurations to run on it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+///
+/// Its OpenAPI schema describes the body as sent: fields with a default are optional.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ExperimentRequest {
     /// Datadog LLM Observability app name (default `vote-extractor`).
+    #[schema(value_type = String, required = false)]
     pub ml_app: Label,
     /// The submitter's Datadog API key, for exporting this run only. Never stored.
     #[serde(skip_serializing)]
     pub api_key: Option<Secret>,
     /// Datadog site (default `datadoghq.com`).
+    #[schema(inline, required = false)]
     pub site: DatadogSite,
     /// Send to Datadog without a local agent (default true).
+    #[schema(required = false)]
     pub agentless_enabled: bool,
     /// Datadog project (default `vote-extraction-project`).
+    #[schema(value_type = String, required = false)]
     pub project_name: Label,
+    /// Must name a dataset (404 otherwise).
+    #[schema(value_type = String)]
     pub dataset_name: DatasetName,
     /// `None` = the latest version at submission; the run pins what it used.
+    #[schema(value_type = Option<u32>, required = false)]
     pub dataset_version: Option<DatasetVersion>,
+    #[schema(value_type = Vec<ModelConfig>)]
     pub model_configs: ModelConfigs,
     /// `None` = every record; else the first N.
+    #[schema(value_type = Option<u32>, required = false)]
     pub sample_size: Option<SampleSize>,
     /// Most model calls of one experiment in flight, cluster-wide (default 2).
+    #[schema(value_type = u32, required = false)]
     pub jobs: Jobs,
     /// The first record that still fails after retries fails its experiment
     /// (default true).
+    #[schema(required = false)]
     pub raise_errors: bool,
 }
 
@@ -61,20 +74,30 @@ impl ExperimentRequest {
 }
 
 /// One model configuration: one experiment of a run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ModelConfig {
+    #[schema(value_type = String)]
     pub model: ModelId,
+    #[schema(value_type = f64, minimum = 0.0, maximum = 2.0)]
     pub temperature: Temperature,
     /// Names the experiment `vote-extraction-{name_suffix}` instead of by model and
     /// temperature.
+    #[schema(value_type = Option<String>, required = false)]
     pub name_suffix: Option<NameSuffix>,
     /// Free-form; every entry becomes an experiment tag (default `{}`).
+    #[schema(value_type = Object, required = false)]
     pub metadata: Metadata,
-    /// `None` = the model's default (not sent).
+    /// `None` = the model's default (not sent); -1 = dynamic, 0 = off.
+    #[schema(value_type = Option<i32>, required = false)]
     pub thinking_budget: Option<ThinkingBudget>,
+    /// Default 16384.
+    #[schema(value_type = u32, required = false)]
     pub max_output_tokens: MaxOutputTokens,
+    #[schema(value_type = Option<f64>, required = false)]
     pub top_p: Option<TopP>,
+    #[schema(value_type = Option<u32>, required = false)]
     pub top_k: Option<TopK>,
+    #[schema(value_type = Option<i32>, required = false)]
     pub seed: Option<Seed>,
 }
 

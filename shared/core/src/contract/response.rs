@@ -10,10 +10,12 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// The result of a whole run, once every experiment is final.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ExperimentResponse {
+    #[schema(inline)]
     pub status: ResponseStatus,
     pub message: String,
     pub total_experiments: u64,
@@ -24,7 +26,9 @@ pub struct ExperimentResponse {
     pub dataset_size: u64,
     pub project_name: String,
     /// The experiments side by side in our UI.
+    #[schema(required = true)]
     pub comparison_url: Option<String>,
+    #[schema(required = true)]
     pub dataset_id: Option<String>,
     /// The same comparison in Datadog, when the run was exported there.
     #[serde(default)]
@@ -33,7 +37,7 @@ pub struct ExperimentResponse {
 
 /// `success` when every experiment succeeded, `partial` when some did, `failed` when
 /// none did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ResponseStatus {
     Success,
@@ -52,7 +56,7 @@ impl ResponseStatus {
 }
 
 /// One experiment (model configuration) of a run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ExperimentSummary {
     pub experiment_id: String,
     pub experiment_name: String,
@@ -60,6 +64,7 @@ pub struct ExperimentSummary {
     pub experiment_url: String,
     pub model: String,
     pub temperature: f64,
+    #[schema(inline)]
     pub status: ExperimentStatus,
     pub total_records: u64,
     pub successful_records: u64,
@@ -107,7 +112,7 @@ pub struct ExperimentSummary {
 }
 
 /// How one experiment ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ExperimentStatus {
     Success,
@@ -115,13 +120,13 @@ pub enum ExperimentStatus {
     Cancelled,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct LatencyPercentiles {
     pub p50: f64,
     pub p95: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 pub struct TokenUsage {
     pub prompt: u64,
     /// Answer tokens (`candidatesTokenCount`), thinking excluded.
@@ -131,10 +136,12 @@ pub struct TokenUsage {
 
 /// The answer of `POST /run-async`: the run is queued; `status_url` reports on it.
 /// `task_id` is the old service's name for the id and equals `run_id`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RunAccepted {
+    #[schema(inline)]
     pub status: AcceptedStatus,
     pub message: String,
+    /// Equals `run_id`.
     pub task_id: String,
     pub run_id: String,
     pub status_url: String,
@@ -155,14 +162,14 @@ impl RunAccepted {
 }
 
 /// Always `"accepted"`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AcceptedStatus {
     Accepted,
 }
 
 /// Where a run is: queued → running → succeeded | partial | failed | cancelled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RunStatus {
     Queued,

@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::contract::{DatasetName, ExperimentRequest, ExperimentStatus, ModelConfig, TokenUsage};
 use crate::dataset::ContentHash;
@@ -15,23 +16,27 @@ use crate::extraction::Report;
 use super::ids::{ExperimentId, RunId};
 
 /// The dataset version a run uses, fixed when the run is created.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct DatasetPin {
+    #[schema(value_type = String)]
     pub name: DatasetName,
     pub version: u64,
     /// Records in the version (not the sample).
     pub size: u64,
+    #[schema(value_type = String)]
     pub content_hash: ContentHash,
 }
 
 /// Who asked for a run.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 pub struct Submitter {
     /// The name of the API key used (never the key itself).
     #[serde(default)]
+    #[schema(required = true)]
     pub api_key_name: Option<String>,
     /// The schedule that created the run.
     #[serde(default)]
+    #[schema(required = true)]
     pub schedule: Option<String>,
 }
 
@@ -95,7 +100,7 @@ impl ExperimentRecord {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RecordStatus {
     Succeeded,
@@ -103,22 +108,27 @@ pub enum RecordStatus {
 }
 
 /// Why a record failed: a stable `kind` to count by, and a message a person can act on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RecordError {
     pub kind: String,
     pub message: String,
 }
 
 /// The outcome of one record of one experiment; written once, never rewritten.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct RecordResult {
     pub record_id: String,
+    #[schema(inline)]
     pub status: RecordStatus,
     /// The reports the model returned (absent when it failed or was unparsable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
     pub output: Option<Vec<Report>>,
+    /// Evaluator name → true/false, a score in [0, 1], a category, or null.
+    #[schema(value_type = std::collections::BTreeMap<String, serde_json::Value>)]
     pub evaluations: Evaluations,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(inline)]
     pub error: Option<RecordError>,
     /// Wall time of the model call, retries included.
     pub latency_ms: u64,
@@ -167,7 +177,7 @@ impl Progress {
 }
 
 /// Where an experiment is: pending → running → success | failed | cancelled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ExperimentPhase {
     Pending,

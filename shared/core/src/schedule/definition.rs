@@ -29,6 +29,28 @@ use crate::contract::{ExperimentRequest, FieldError, RequestError, ValueError};
 const FIELDS: [&str; 6] = ["name", "cron", "time_zone", "paused", "request", "alerts"];
 const ALERT_FIELDS: [&str; 3] = ["accuracy_drop", "success_rate_drop", "webhook_url"];
 
+/// A schedule in its JSON form, every default filled in.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScheduleDefinition {
+    pub name: String,
+    pub cron: String,
+    pub time_zone: String,
+    pub paused: bool,
+    pub request: ExperimentRequest,
+    pub alerts: AlertsDefinition,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AlertsDefinition {
+    /// 0.0-1.0: the largest tolerated fall of overall_accuracy.
+    pub accuracy_drop: f64,
+    /// 0.0-1.0: the largest tolerated fall of success_rate.
+    pub success_rate_drop: f64,
+    /// Where alerts are POSTed; shown redacted (`scheme://host/…`).
+    #[schema(required = true)]
+    pub webhook_url: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Schedule {
     pub name: ScheduleName,
@@ -115,28 +137,33 @@ impl Schedule {
 
     /// The stored form (the webhook URL in full).
     pub fn to_json(&self) -> Value {
-        self.json_with_webhook(self.alerts.webhook_url.as_ref().map(WebhookUrl::expose))
+        json!(self.definition(self.alerts.webhook_url.as_ref().map(WebhookUrl::expose)))
     }
 
     /// The form shown to people: as `to_json`, with the webhook URL redacted.
     pub fn to_public_json(&self) -> Value {
-        let redacted = self.alerts.webhook_url.as_ref().map(WebhookUrl::redacted);
-        self.json_with_webhook(redacted.as_deref())
+        json!(self.public())
     }
 
-    fn json_with_webhook(&self, webhook_url: Option<&str>) -> Value {
-        json!({
-            "name": self.name.as_str(),
-            "cron": self.calendar.cron().as_str(),
-            "time_zone": self.calendar.zone().as_str(),
-            "paused": self.paused,
-            "request": self.request,
-            "alerts": {
-                "accuracy_drop": self.alerts.accuracy_drop.get(),
-                "success_rate_drop": self.alerts.success_rate_drop.get(),
-                "webhook_url": webhook_url,
+    /// The definition as shown to people (webhook URL redacted).
+    pub fn public(&self) -> ScheduleDefinition {
+        let redacted = self.alerts.webhook_url.as_ref().map(WebhookUrl::redacted);
+        self.definition(redacted.as_deref())
+    }
+
+    fn definition(&self, webhook_url: Option<&str>) -> ScheduleDefinition {
+        ScheduleDefinition {
+            name: self.name.as_str().to_string(),
+            cron: self.calendar.cron().as_str().to_string(),
+            time_zone: self.calendar.zone().as_str().to_string(),
+            paused: self.paused,
+            request: self.request.clone(),
+            alerts: AlertsDefinition {
+                accuracy_drop: self.alerts.accuracy_drop.get(),
+                success_rate_drop: self.alerts.success_rate_drop.get(),
+                webhook_url: webhook_url.map(str::to_string),
             },
-        })
+        }
     }
 
     /// Whether `other` fires at other times (a changed expression or time zone).

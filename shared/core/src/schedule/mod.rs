@@ -5,13 +5,16 @@
 //!   fire times of a schedule.
 //! - `alerts`: `AlertSettings` — drop thresholds and the optional webhook.
 //! - `definition`: `Schedule`, parsed and validated from JSON (the API's body, a
-//!   table of the schedules file, the stored form) with every problem named.
+//!   table of the schedules file, the stored form) with every problem named;
+//!   `ScheduleDefinition`, its JSON form.
 //! - `file`: the TOML schedules file that seeds the store.
 //! - `slot`: `Slot`, one fire time of one schedule, and its idempotency key.
+//! - `bookkeeping`: `ScheduleOrigin` and `SkippedSlots`, kept by the store beside it.
 //! - `regression`: comparing a finished scheduled run with the previous successful
 //!   one; the `Alert` it may raise.
 
 mod alerts;
+mod bookkeeping;
 mod calendar;
 mod definition;
 mod file;
@@ -22,8 +25,9 @@ mod slot;
 pub use alerts::{
     AlertSettings, DEFAULT_ACCURACY_DROP, DEFAULT_SUCCESS_RATE_DROP, DropThreshold, WebhookUrl,
 };
+pub use bookkeeping::{ScheduleOrigin, SkippedSlots};
 pub use calendar::{Calendar, CronExpr, ZoneName};
-pub use definition::Schedule;
+pub use definition::{AlertsDefinition, Schedule, ScheduleDefinition};
 pub use file::{SchedulesFileError, parse_schedules_file, read_schedules_file};
 pub use name::ScheduleName;
 pub use regression::{Alert, AlertLinks, AlertReason, Regression, check_regression};

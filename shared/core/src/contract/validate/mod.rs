@@ -26,7 +26,7 @@ use json::{Field, Kind};
 
 /// One violated rule: the field's path (`model_configs[1].temperature`) and what is
 /// wrong with it (`must be between 0.0 and 2.0, got 3.5`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub message: String,

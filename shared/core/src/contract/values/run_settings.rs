@@ -115,6 +115,19 @@ impl DatadogSite {
     }
 }
 
+/// A string schema listing the domains `as_str` writes, so the document and the
+/// wire form cannot differ.
+impl utoipa::PartialSchema for DatadogSite {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(DatadogSite::ALL.map(DatadogSite::as_str)))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for DatadogSite {}
+
 impl fmt::Display for DatadogSite {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

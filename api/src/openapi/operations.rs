@@ -1,0 +1,485 @@
+//! Every route of the API with its parameters and answers, by schema name: the paths
+//! of the document. The schemas they name are in `components` (derived from
+//! `tally_core::contract` or written in `input`); the integration tests call every
+//! route listed here and check it against the router.
+
+use serde_json::{Map, Value, json};
+
+fn schema_ref(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+/// One documented answer: a status and its schema (or plain text, or no body).
+enum Answer {
+    Json(u16, &'static str, &'static str),
+    Text(u16, &'static str, &'static str),
+    Empty(u16, &'static str),
+}
+
+pub struct Operation {
+    pub method: &'static str,
+    pub path: &'static str,
+    summary: &'static str,
+    open: bool,
+    query: &'static [(&'static str, &'static str)],
+    body: Option<&'static str>,
+    answers: &'static [Answer],
+}
+
+const ERRORS_COMMON: [Answer; 2] = [
+    Answer::Json(401, "ErrorBody", "missing or wrong X-API-Key"),
+    Answer::Json(503, "ErrorBody", "Redis is unreachable"),
+];
+
+use Answer::{Empty as E, Json as J, Text as T};
+
+/// Every route of the API. The integration tests call each one.
+pub const OPERATIONS: &[Operation] = &[
+    Operation {
+        method: "post",
+        path: "/api/v1/experiments/run",
+        summary: "Submit a run and wait for it: 200 with the response when it ends within min(wait_seconds, server maximum), else 202; the run goes on either way",
+        open: false,
+        query: &[(
+            "wait_seconds",
+            "seconds to wait (default and cap: TALLY_RUN_MAX_WAIT_SECONDS)",
+        )],
+        body: Some("ExperimentRequest"),
+        answers: &[
+            J(200, "ExperimentResponse", "the run ended"),
+            J(202, "RunAccepted", "still running; poll status_url"),
+            J(400, "ErrorBody", "the body is not a JSON object"),
+            J(404, "ErrorBody", "unknown dataset_name or dataset_version"),
+            J(413, "ErrorBody", "body larger than TALLY_BODY_LIMIT_BYTES"),
+            J(422, "ErrorBody", "invalid fields, all listed in details"),
+        ],
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/experiments/run-async",
+        summary: "Submit a run; an Idempotency-Key header returns the same run for a repeated submission",
+        open: false,
+        query: &[],
+        body: Some("ExperimentRequest"),
+        answers: &[
+            J(202, "RunAccepted", "queued; task_id = run_id"),
+            J(400, "ErrorBody", "the body is not a JSON object"),
+            J(404, "ErrorBody", "unknown dataset_name or dataset_version"),
+            J(413, "ErrorBody", "body larger than TALLY_BODY_LIMIT_BYTES"),
+            J(422, "ErrorBody", "invalid fields, all listed in details"),
+        ],
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/experiments/runs",
+        summary: "Runs, newest first",
+        open: false,
+        query: &[
+            (
+                "status",
+                "queued, running, succeeded, partial, failed or cancelled",
+            ),
+            ("schedule", "only runs created by this schedule"),
+            ("offset", "default 0"),
+            ("limit", "1-1000, default 50"),
+        ],
+        body: None,
+        answers: &[
+            J(200, "RunList", "a page of runs"),
+            J(422, "ErrorBody", "invalid parameter"),
+        ],
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/experiments/runs/{id}",
+        summary: "A run's status, progress (overall and per experiment) and, once final, its result",
+        open: false,
+        query: &[],
+        body: None,
+        answers: &[
+            J(200, "RunStatus", "the run"),
+            J(404, "ErrorBody", "no such run"),
+        ],
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/experiments/runs/{id}/cancel",
+        summary: "Cancel a run: records in flight finish, no new record starts",
+        open: false,
+        query: &[],
+        body: None,
+        answers: &[
+            J(
+                202,
+                "CancelAnswer",
+                "cancel requested (repeating it is harmless)",
+            ),
+            J(404, "ErrorBody", "no such run"),
+            J(409, "ErrorBody", "the run already ended"),
+        ],
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/experiments/runs/{id}/retry",
+        summary: "Retry a run's unsuccessful records (failed, cancelled, never started) in a child run with the same configuration and dataset version",
+        open: false,
+        query: &[],
+        body: None,
+        answers: &[
+            J(202, "RetryAccepted", "the child run is queued"),
+            J(404, "ErrorBody", "no such run"),
+            J(
+                409,
+                "ErrorBody",
+                "the run, or its latest retry, has not ended",
+            ),
+        ],
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/experiments/experiments/{id}",
+        summary: "One experiment: configuration, progress, and its summary once final",
+        open: false,
+        query: &[],
+        body: None,
+        answers: &[
+            J(200, "ExperimentDetail", "the experiment"),
+            J(404, "ErrorBody", "no such experiment"),
+        ],
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/experiments/experiments/{id}/results",
+        summary: "Per-record results: a JSON page, or every result as CSV (evaluators as columns) or JSON lines",
+        open: false,
+        query: &[
+            (
+                "format",
+                "json (default, paginated), csv or jsonl (every result, by record id)",
+            ),
+            ("offset", "default 0 (json only)"),
+            ("limit", "1-1000, default 50 (json only)"),
+        ],
+        body: None,
+        answers: &[
+            J(
+                200,
+                "ResultsPage",
+                "a page (format=json); text/csv or application/x-ndjson otherwise",
+            ),
+            J(404, "ErrorBody", "no such experiment"),
+            J(422, "ErrorBody", "invalid parameter"),
+        ],
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/experiments/compare",
+        summary: "Two or more experiments side by side: summaries, per-record differences, and a paired bootstrap 95% CI of each pair's accuracy difference",
+        open: false,
+        query: &[("ids", "2-10 experiment ids separated by commas (any runs)")],
+        body: None,
+        answers: &[
+            J(200, "Comparison", "the comparison"),
+            J(404, "ErrorBody", "an id names no experiment"),
+            J(422, "ErrorBody", "ids missing, repeated, or fewer than 2"),
+        ],
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/datasets",
+        summary: "Datasets with their latest version",
+        open: false,
+        query: &[],
+        body: None,
+        answers: &[J(200, "DatasetList", "every dataset")],
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/datasets/{name}",
+        summary: "One dataset's versions, oldest first",
+        open: false,
+        query: &[],
+        body: None,
+        answers: &[
+            J(200, "DatasetVersions", "the versions"),
+            J(404, "ErrorBody", "no such dataset"),
+        ],
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/datasets/{name}/versions/{version}/records/{id}",
+        summary: "One record of a dataset version: its pages, expected output and metadata",
+        open: false,
+        query: &[],
+        body: None,
+        answers: &[
+            J(200, "DatasetRecord", "the record"),
+            J(404, "ErrorBody", "no such dataset, version or record"),
+        ],
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/datasets/{name}/versions/{version}/records/{id}/pages/{page}",
+        summary: "Page {page} (from 1) of a record: the image as stored in the data directory",
+        open: false,
+        query: &[],
+        body: None,
+        answers: &[
+            T(
+                200,
+                "image/png",
+                "the page, PNG or JPEG (image/jpeg) as the file is",
+            ),
+            J(
+                404,
+                "ErrorBody",
+                "no such record or page, a missing file, or a remote (gs://, https://) image",
+            ),
+        ],
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/datasets/import",
+        summary: "Import a folder under the data directory as a new version (or find the identical one)",
+        open: false,
+        query: &[],
+        body: Some("ImportRequest"),
+        answers: &[
+            J(201, "ImportOutcome", "a new version"),
+            J(
+                200,
+                "ImportOutcome",
+                "identical content is already this version",
+            ),
+            J(400, "ErrorBody", "the body is not a JSON object"),
+            J(404, "ErrorBody", "no such folder under the data directory"),
+            J(
+                422,
+                "ErrorBody",
+                "bad path, or the folder's problems by file and line",
+            ),
+        ],
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/schedules",
+        summary: "Every schedule with its next fire times, latest runs and skipped slots",
+        open: false,
+        query: &[],
+        body: None,
+        answers: &[J(200, "ScheduleList", "every schedule, by name")],
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/schedules",
+        summary: "Create a schedule (Location: its URL); from then on the API's version wins over the schedules file",
+        open: false,
+        query: &[],
+        body: Some("Schedule"),
+        answers: &[
+            J(201, "ScheduleView", "created"),
+            J(400, "ErrorBody", "the body is not a JSON object"),
+            J(409, "ErrorBody", "a schedule with this name exists"),
+            J(413, "ErrorBody", "body larger than TALLY_BODY_LIMIT_BYTES"),
+            J(
+                422,
+                "ErrorBody",
+                "invalid fields (cron, time_zone, request.…), all listed in details",
+            ),
+        ],
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/schedules/{name}",
+        summary: "One schedule",
+        open: false,
+        query: &[],
+        body: None,
+        answers: &[
+            J(200, "ScheduleView", "the schedule"),
+            J(404, "ErrorBody", "no such schedule"),
+        ],
+    },
+    Operation {
+        method: "put",
+        path: "/api/v1/schedules/{name}",
+        summary: "Replace a schedule's whole definition; the body's name must be the path's. A changed cron or time_zone counts slots from now",
+        open: false,
+        query: &[],
+        body: Some("Schedule"),
+        answers: &[
+            J(200, "ScheduleView", "replaced"),
+            J(400, "ErrorBody", "the body is not a JSON object"),
+            J(404, "ErrorBody", "no such schedule"),
+            J(413, "ErrorBody", "body larger than TALLY_BODY_LIMIT_BYTES"),
+            J(
+                422,
+                "ErrorBody",
+                "invalid fields, or a name other than the path's",
+            ),
+        ],
+    },
+    Operation {
+        method: "delete",
+        path: "/api/v1/schedules/{name}",
+        summary: "Delete a schedule; its runs stay, and the schedules file does not bring it back",
+        open: false,
+        query: &[],
+        body: None,
+        answers: &[E(204, "deleted"), J(404, "ErrorBody", "no such schedule")],
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/schedules/{name}/pause",
+        summary: "Pause a schedule: no runs until resumed (repeatable)",
+        open: false,
+        query: &[],
+        body: None,
+        answers: &[
+            J(200, "ScheduleView", "paused; next_fire_times is empty"),
+            J(404, "ErrorBody", "no such schedule"),
+        ],
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/schedules/{name}/resume",
+        summary: "Resume a schedule: it fires again from now on; slots missed while paused are not caught up",
+        open: false,
+        query: &[],
+        body: None,
+        answers: &[
+            J(200, "ScheduleView", "resumed"),
+            J(404, "ErrorBody", "no such schedule"),
+        ],
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/presets",
+        summary: "The quick presets: named sets of model configurations (the run page and tally run --preset offer the same)",
+        open: false,
+        query: &[],
+        body: None,
+        answers: &[J(200, "PresetList", "every preset")],
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/experiments/health",
+        summary: "The old service's health answer",
+        open: true,
+        query: &[],
+        body: None,
+        answers: &[J(
+            200,
+            "ServiceHealth",
+            "always 200; status says whether Redis answers",
+        )],
+    },
+    Operation {
+        method: "get",
+        path: "/healthz",
+        summary: "The process is up",
+        open: true,
+        query: &[],
+        body: None,
+        answers: &[J(200, "Probe", "ok")],
+    },
+    Operation {
+        method: "get",
+        path: "/readyz",
+        summary: "Redis answers",
+        open: true,
+        query: &[],
+        body: None,
+        answers: &[
+            J(200, "Probe", "ready"),
+            J(503, "ErrorBody", "Redis is unreachable"),
+        ],
+    },
+    Operation {
+        method: "get",
+        path: "/metrics",
+        summary: "Prometheus metrics",
+        open: true,
+        query: &[],
+        body: None,
+        answers: &[T(200, "text/plain", "the text exposition format")],
+    },
+    Operation {
+        method: "get",
+        path: "/openapi.json",
+        summary: "This document",
+        open: true,
+        query: &[],
+        body: None,
+        answers: &[T(200, "application/json", "OpenAPI 3.1")],
+    },
+    Operation {
+        method: "get",
+        path: "/docs",
+        summary: "A page that renders this document (no external assets)",
+        open: true,
+        query: &[],
+        body: None,
+        answers: &[T(200, "text/html", "the page")],
+    },
+];
+
+pub fn operation(op: &Operation) -> Value {
+    let mut parameters: Vec<Value> = op
+        .query
+        .iter()
+        .map(|(name, description)| {
+            json!({"name": name, "in": "query", "required": *name == "ids",
+                   "description": description, "schema": {"type": "string"}})
+        })
+        .collect();
+    for segment in op.path.split('/') {
+        if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            parameters.push(
+                json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}),
+            );
+        }
+    }
+    if op.method == "post" && op.path.ends_with("/run-async") {
+        parameters.push(json!({"name": "Idempotency-Key", "in": "header", "required": false,
+            "description": "a repeated submission with the same key (per API key, 24 h) returns the same run",
+            "schema": {"type": "string", "maxLength": 255}}));
+    }
+    let mut responses = Map::new();
+    let common: &[Answer] = if op.open { &[] } else { &ERRORS_COMMON };
+    for answer in op.answers.iter().chain(common) {
+        let (status, content) = match answer {
+            Answer::Json(status, schema, description) => (
+                status,
+                json!({"description": description,
+                       "content": {"application/json": {"schema": schema_ref(schema)}}}),
+            ),
+            Answer::Text(status, media, description) => {
+                // The document itself is JSON, but no schema of ours describes it.
+                let kind = if *media == "application/json" {
+                    "object"
+                } else {
+                    "string"
+                };
+                (
+                    status,
+                    json!({"description": description, "content": {*media: {"schema": {"type": kind}}}}),
+                )
+            }
+            Answer::Empty(status, description) => (status, json!({"description": description})),
+        };
+        responses.entry(status.to_string()).or_insert(content);
+    }
+    let mut value =
+        json!({"summary": op.summary, "parameters": parameters, "responses": responses});
+    if let Some(body) = op.body {
+        value["requestBody"] = json!({"required": true,
+            "content": {"application/json": {"schema": schema_ref(body)}}});
+    }
+    value["security"] = if op.open {
+        json!([])
+    } else {
+        json!([{"api_key": []}])
+    };
+    value
+}

@@ -1,0 +1,50 @@
+//! One experiment: its detail and a page of its per-record results.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::ProgressView;
+use crate::contract::{ExperimentSummary, ModelConfig};
+use crate::run::{DatasetPin, ExperimentPhase, RecordResult};
+
+/// `GET /api/v1/experiments/experiments/{id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ExperimentDetail {
+    pub experiment_id: String,
+    pub run_id: String,
+    pub experiment_name: String,
+    /// Position in the run's `model_configs`.
+    pub index: usize,
+    pub config: ModelConfig,
+    pub dataset: DatasetPin,
+    #[schema(inline)]
+    pub status: ExperimentPhase,
+    pub progress: ProgressView,
+    #[schema(required = true)]
+    pub error: Option<String>,
+    /// The final summary, once the experiment is final.
+    #[schema(required = true)]
+    pub summary: Option<ExperimentSummary>,
+    #[schema(required = true)]
+    pub started_at: Option<DateTime<Utc>>,
+    #[schema(required = true)]
+    pub finished_at: Option<DateTime<Utc>>,
+    pub experiment_url: String,
+    pub results_url: String,
+    pub run_status_url: String,
+}
+
+/// `GET /api/v1/experiments/experiments/{id}/results` (format=json).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ResultsPage {
+    pub experiment_id: String,
+    /// Results stored so far (the experiment's `done` counter).
+    pub total: u64,
+    pub offset: usize,
+    pub limit: usize,
+    #[schema(required = true)]
+    pub next_offset: Option<usize>,
+    /// In the order they were written.
+    pub results: Vec<RecordResult>,
+}

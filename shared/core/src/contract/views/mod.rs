@@ -1,0 +1,38 @@
+//! The JSON the API answers beyond the old service's contract, one type per body,
+//! shared by the API (which builds them), the OpenAPI document (derived from them
+//! with `utoipa::ToSchema`) and the CLI (which reads them). Building them from the
+//! store's state is the API's job; here is only their shape and what needs no store.
+//!
+//! Enum fields are inlined (`#[schema(inline)]`) so the document lists their values
+//! where they are used, as clients read them.
+//!
+//! - `progress`: `ProgressView`, counters with a percentage.
+//! - `runs`: run status, the run list, the cancel answer.
+//! - `experiments`: an experiment's detail and its page of results.
+//! - `compare`: experiments side by side.
+//! - `datasets`: datasets, versions, one record, an import's outcome.
+//! - `schedules`: a schedule with its bookkeeping, runs and skipped slots.
+//! - `service`: health, probes and presets.
+
+mod compare;
+mod datasets;
+mod experiments;
+mod progress;
+mod runs;
+mod schedules;
+mod service;
+
+pub use compare::{
+    ComparedExperiment, Comparison, Interval, PairComparison, RecordAnswer, RecordAnswerStatus,
+    RecordDifference,
+};
+pub use datasets::{
+    DatasetBrief, DatasetList, DatasetVersionView, DatasetVersions, ImportOutcomeView, RecordView,
+};
+pub use experiments::{ExperimentDetail, ResultsPage};
+pub use progress::ProgressView;
+pub use runs::{
+    CancelAnswer, ExperimentBrief, RetryAccepted, RunLink, RunList, RunStatusView, RunSummaryView,
+};
+pub use schedules::{ExperimentScores, ScheduleDetail, ScheduleList, ScheduledRun};
+pub use service::{HealthStatus, PresetList, Probe, RedisState, ServiceHealth, ServiceName};
