@@ -12,12 +12,16 @@
 //! - `evaluators`: scoring an answer against the expected reports and against the
 //!   forms' own consistency rules; summaries over an experiment; field diffs.
 //! - `dataset`: the on-disk dataset format and its validation.
+//! - `backoff`: exponential backoff with full jitter, for every retry loop.
+//! - `random`: shaping raw random draws into ranges, for every generator.
 
+pub mod backoff;
 pub mod contract;
 pub mod dataset;
 pub mod evaluators;
 pub mod extraction;
 pub mod presets;
+pub mod random;
 pub mod run;
 pub mod schedule;
 pub mod thai_words;
