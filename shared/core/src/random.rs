@@ -44,10 +44,12 @@ mod tests {
         assert_eq!(below(0, || panic!("no draw for an empty range")), 0);
         let mut counter = 0u64;
         for n in 1..50 {
-            assert!(below(n, || {
-                counter = counter.wrapping_add(0x9E37_79B9_7F4A_7C15);
-                counter
-            }) < n);
+            assert!(
+                below(n, || {
+                    counter = counter.wrapping_add(0x9E37_79B9_7F4A_7C15);
+                    counter
+                }) < n
+            );
         }
     }
 }

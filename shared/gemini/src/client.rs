@@ -16,9 +16,9 @@ use super::pages::Page;
 use super::pricing::PriceTable;
 use super::request::{self, Service};
 use super::retry::{Attempt, RetryPolicy};
-use tally_core::contract::Secret;
 use super::settings::GenerationSettings;
 use super::wire::GenerateContentResponse;
+use tally_core::contract::Secret;
 
 pub struct GeminiClient {
     http: reqwest::Client,

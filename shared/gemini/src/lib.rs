@@ -44,5 +44,5 @@ pub use pricing::{Price, PriceTable, PriceTableError};
 pub use prompt::SYSTEM_INSTRUCTION;
 pub use request::{DEVELOPER_REQUEST_LIMIT, VERTEX_INLINE_IMAGE_LIMIT};
 pub use retry::RetryPolicy;
-pub use tally_core::contract::Secret;
 pub use settings::{GenerationSettings, model_thinks};
+pub use tally_core::contract::Secret;

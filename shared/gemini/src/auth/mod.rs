@@ -80,10 +80,7 @@ impl TokenProvider {
 
     /// A valid token. `refused` is the token a 401 just rejected: it is never handed
     /// out again (unless another call already replaced it, then that one is used).
-    pub async fn token(
-        &self,
-        refused: Option<&Secret>,
-    ) -> Result<Secret, AttemptError> {
+    pub async fn token(&self, refused: Option<&Secret>) -> Result<Secret, AttemptError> {
         let mut cache = self.cache.lock().await;
         if let Some(cached) = cache.as_ref() {
             let is_refused = refused.is_some_and(|r| *r == cached.token);

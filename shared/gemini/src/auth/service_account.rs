@@ -150,10 +150,10 @@ fn pem_to_der(pem: &str) -> Result<Vec<u8>, String> {
 mod tests {
     use super::*;
     use aws_lc_rs::encoding::AsDer;
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    use serde_json::json;
     use aws_lc_rs::rsa::KeySize;
     use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use serde_json::json;
 
     fn test_key() -> (String, Vec<u8>) {
         let pair = RsaKeyPair::generate(KeySize::Rsa2048).unwrap();

@@ -7,9 +7,7 @@ use std::time::Duration;
 use gemini_emulator::{EmulatorConfig, RunningEmulator};
 use serde_json::{Value, json};
 use tally_core::dataset::DatasetRecord;
-use tally_gemini::{
-    GeminiClient, GeminiConfig, GenerationSettings, Page, RetryPolicy, Secret,
-};
+use tally_gemini::{GeminiClient, GeminiConfig, GenerationSettings, Page, RetryPolicy, Secret};
 
 pub const API_KEY: &str = "test-key";
 

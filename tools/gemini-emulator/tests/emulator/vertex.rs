@@ -10,9 +10,7 @@ use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::RsaKeyPair;
 use base64::Engine;
 use serde_json::json;
-use tally_gemini::{
-    Backend, FailureKind, GeminiClient, GeminiConfig, Secret, VertexCredentials,
-};
+use tally_gemini::{Backend, FailureKind, GeminiClient, GeminiConfig, Secret, VertexCredentials};
 
 use crate::support::*;
 
