@@ -33,13 +33,16 @@ pub fn csv(results: &[RecordResult]) -> String {
         .iter()
         .flat_map(|r| r.evaluations.iter().map(|(name, _)| name))
         .collect();
-    let mut out = String::new();
-    let header: Vec<&str> = FIXED_COLUMNS
+    // The csv crate does the RFC 4180 quoting; CRLF row ends as spreadsheets expect.
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let header = FIXED_COLUMNS
         .iter()
         .copied()
         .chain(evaluators.iter().copied())
-        .collect();
-    push_row(&mut out, header.iter().map(|h| h.to_string()));
+        .map(str::to_string);
+    write_row(&mut writer, header);
     for result in results {
         let error = result.error.as_ref();
         let fixed = [
@@ -66,9 +69,14 @@ pub fn csv(results: &[RecordResult]) -> String {
         let values = evaluators
             .iter()
             .map(|name| metric_cell(result.evaluations.get(name)));
-        push_row(&mut out, fixed.into_iter().chain(values));
+        write_row(&mut writer, fixed.into_iter().chain(values));
     }
-    out
+    // Writing into a Vec cannot fail, and every cell is a Rust string (valid UTF-8).
+    writer
+        .into_inner()
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .unwrap_or_default()
 }
 
 pub fn jsonl(results: &[RecordResult]) -> String {
@@ -90,37 +98,42 @@ fn metric_cell(value: &MetricValue) -> String {
     }
 }
 
-fn push_row(out: &mut String, cells: impl Iterator<Item = String>) {
-    let row: Vec<String> = cells.map(|cell| escape(&cell)).collect();
-    out.push_str(&row.join(","));
-    out.push_str("\r\n");
+fn write_row(writer: &mut csv::Writer<Vec<u8>>, cells: impl Iterator<Item = String>) {
+    // A write into memory has no I/O to fail on; the only other error is a row of the
+    // wrong length, and every row here has the header's columns.
+    let _ = writer.write_record(cells.map(|cell| defuse_formula(&cell)));
 }
 
-/// RFC 4180 quoting. A text cell that a spreadsheet would run as a formula (`=`, `+`,
-/// `@`, or `-` not followed by a digit) gets a leading `'`: error messages and model
-/// versions come from outside.
-fn escape(cell: &str) -> String {
+/// A text cell that a spreadsheet would run as a formula (`=`, `+`, `@`, or `-` not
+/// followed by a digit) gets a leading `'`: error messages and model versions come
+/// from outside. Quoting is the csv writer's job.
+fn defuse_formula(cell: &str) -> String {
     let formula = match cell.as_bytes() {
         [b'=' | b'+' | b'@' | b'\t' | b'\r', ..] => true,
         [b'-', next, ..] => !next.is_ascii_digit(),
         [b'-'] => true,
         _ => false,
     };
-    let cell = if formula {
+    if formula {
         format!("'{cell}")
     } else {
         cell.to_string()
-    };
-    if cell.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", cell.replace('"', "\"\""))
-    } else {
-        cell
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One cell as the exporter writes it: defused, then quoted by the csv writer.
+    fn escape(cell: &str) -> String {
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(Vec::new());
+        write_row(&mut writer, std::iter::once(cell.to_string()));
+        let text = String::from_utf8(writer.into_inner().unwrap()).unwrap();
+        text.strip_suffix("\r\n").unwrap().to_string()
+    }
 
     #[test]
     fn quotes_what_needs_quoting_and_defuses_formulas() {

@@ -9,6 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tally_core::backoff::Backoff;
 use tally_core::schedule::{Alert, WebhookUrl};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::{JoinHandle, JoinSet};
@@ -131,7 +132,10 @@ async fn deliver(
 ) {
     let Delivery { url, alert } = delivery;
     let schedule = alert.schedule.as_str();
-    let mut backoff = policy.first_backoff;
+    let backoff = Backoff {
+        initial: policy.first_backoff,
+        max: policy.max_backoff,
+    };
     for attempt in 1..=policy.attempts.max(1) {
         let outcome = client.post(url.expose()).json(&alert).send().await;
         let problem = match outcome {
@@ -154,8 +158,8 @@ async fn deliver(
             "alert webhook failed"
         );
         if attempt < policy.attempts {
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(policy.max_backoff);
+            // One delivery per alert: no crowd to spread, so the plain ceiling.
+            tokio::time::sleep(backoff.ceiling(attempt)).await;
         }
     }
     metrics.alerts_failed.with_label_values(&[schedule]).inc();

@@ -16,7 +16,7 @@ use tally_core::contract::ExperimentRequest;
 use tally_core::dataset::DataDir;
 use tally_core::run::{ExperimentId, PublicUrls, RunId, Submitter};
 use tally_daemon::settings::Environment;
-use tally_gemini::{GeminiClient, GeminiConfig, RetryPolicy, SecretString};
+use tally_gemini::{GeminiClient, GeminiConfig, RetryPolicy, Secret};
 use tally_store::import;
 use tally_store::jobs::QueueSettings;
 use tally_store::submission::{DEFAULT_MAX_CHUNK_SIZE, Submission};
@@ -161,7 +161,7 @@ impl Harness {
     }
 
     pub fn gemini_config(&self) -> GeminiConfig {
-        let mut config = GeminiConfig::developer(SecretString::new(EMULATOR_KEY));
+        let mut config = GeminiConfig::developer(Secret::new(EMULATOR_KEY));
         config.base_url = Some(self.emulator.base_url());
         // Quick retries keep fault tests short; the policy itself is the real one.
         config.retry = RetryPolicy {

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rand::Rng;
+use tally_core::backoff::Backoff;
 use tally_core::run::{ExperimentId, ExperimentRecord};
 use tally_store::{LeaseRequest, RecordStart, StoreError, WorkerStore};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -27,9 +27,12 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 /// would otherwise accumulate in a long-lived worker).
 const MAX_TRACKED: usize = 1024;
 
-/// Waits between two tries while every lease is held elsewhere.
-const BUSY_FIRST_WAIT: Duration = Duration::from_millis(2);
-const BUSY_MAX_WAIT: Duration = Duration::from_millis(50);
+/// Waits between two tries while every lease is held elsewhere: full jitter keeps
+/// the workers that found the leases taken at the same moment from polling in step.
+const BUSY_BACKOFF: Backoff = Backoff {
+    initial: Duration::from_millis(2),
+    max: Duration::from_millis(50),
+};
 
 /// Settings of the call limits (from the environment, see `settings`).
 #[derive(Debug, Clone, Copy)]
@@ -130,7 +133,7 @@ impl CallLimits {
             cap: experiment.jobs.max(1),
             ttl: self.settings.lease_ttl,
         };
-        let mut wait = BUSY_FIRST_WAIT;
+        let mut busy_polls = 0;
         loop {
             let start = self
                 .store
@@ -138,9 +141,9 @@ impl CallLimits {
                 .await?;
             return Ok(match start {
                 RecordStart::Busy => {
-                    let jitter = rand::rng().random_range(0.5..1.5);
-                    tokio::time::sleep(wait.mul_f64(jitter)).await;
-                    wait = (wait * 2).min(BUSY_MAX_WAIT);
+                    busy_polls += 1;
+                    let wait = BUSY_BACKOFF.full_jitter(busy_polls, rand::random());
+                    tokio::time::sleep(wait).await;
                     continue;
                 }
                 RecordStart::AlreadyDone => Begun::AlreadyDone,

@@ -1,9 +1,12 @@
-//! A small WebDriver client over reqwest, driving Debian's headless `chromium`
-//! through `chromedriver` on a loopback port it picks itself (`--port=0`).
+//! The UI tests' browser: Debian's headless `chromium`, driven through `chromedriver`
+//! (on a loopback port it picks itself, `--port=0`) with the fantoccini WebDriver
+//! client.
 //!
 //! Only what the UI tests use: sessions, navigation, finding, clicking and typing,
-//! running a script, and screenshots. Waiting is always "poll a condition with a
-//! deadline"; a test never sleeps for a fixed time.
+//! running a script, and screenshots; the two Chromium-only DevTools commands
+//! (downloads, full-page screenshots) go through fantoccini's custom commands.
+//! Waiting is always "poll a condition with a deadline"; a test never sleeps for a
+//! fixed time.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -11,6 +14,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
+use fantoccini::elements::Element;
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -62,7 +69,7 @@ impl Driver {
         std::thread::spawn(move || for _ in lines.by_ref() {});
         Driver {
             child,
-            base: format!("http://127.0.0.1:{port}"),
+            base: format!("http://127.0.0.1:{port}/"),
         }
     }
 }
@@ -76,24 +83,43 @@ impl Drop for Driver {
 
 /// One browser session with its own profile and download folder.
 pub struct Browser {
-    http: reqwest::Client,
-    session: String,
+    client: Client,
     pub downloads: PathBuf,
     _profile: tempfile::TempDir,
     _download_dir: tempfile::TempDir,
-    driver: Driver,
+    // Dropped last: chromedriver outlives the session it serves.
+    _driver: Driver,
 }
 
-/// An element reference.
-#[derive(Clone, Debug)]
-pub struct Element(String);
+/// A Chromium DevTools command (`POST /session/{id}/goog/cdp/execute`), which the
+/// WebDriver standard does not cover.
+#[derive(Debug)]
+struct DevTools {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for DevTools {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        let session = session_id.expect("DevTools commands run inside a session");
+        base_url.join(&format!("session/{session}/goog/cdp/execute"))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({"cmd": self.cmd, "params": self.params});
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
 
 impl Browser {
     pub async fn start() -> Browser {
         let driver = Driver::start();
         let profile = tempfile::tempdir().expect("profile dir");
         let download_dir = tempfile::tempdir().expect("download dir");
-        let http = reqwest::Client::new();
         let args = [
             "--headless".to_string(),
             "--no-sandbox".to_string(),
@@ -108,7 +134,7 @@ impl Browser {
             format!("--window-size={WIDTH},{HEIGHT}"),
             format!("--user-data-dir={}", profile.path().display()),
         ];
-        let capabilities = json!({"capabilities": {"alwaysMatch": {
+        let capabilities = json!({
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": CHROMIUM,
@@ -118,77 +144,55 @@ impl Browser {
                     "download.prompt_for_download": false,
                 },
             },
-        }}});
-        let answer: Value = http
-            .post(format!("{}/session", driver.base))
-            .json(&capabilities)
-            .send()
+        });
+        let Value::Object(capabilities) = capabilities else {
+            unreachable!("a JSON object literal")
+        };
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&driver.base)
             .await
-            .expect("chromedriver answers")
-            .json()
-            .await
-            .expect("session JSON");
-        let session = answer["value"]["sessionId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("chromium did not start: {answer}"))
-            .to_string();
+            .unwrap_or_else(|e| panic!("chromium did not start: {e}"));
         let browser = Browser {
-            http,
-            session,
+            client,
             downloads: download_dir.path().to_path_buf(),
             _profile: profile,
             _download_dir: download_dir,
-            driver,
+            _driver: driver,
         };
         // Headless Chromium drops downloads unless told where they go.
         browser
-            .command(
-                "POST",
-                "/goog/cdp/execute",
-                json!({"cmd": "Browser.setDownloadBehavior", "params": {
+            .devtools(
+                "Browser.setDownloadBehavior",
+                json!({
                     "behavior": "allow",
                     "downloadPath": browser.downloads.display().to_string(),
-                }}),
+                }),
             )
             .await;
         browser
     }
 
-    async fn command(&self, method: &str, path: &str, body: Value) -> Value {
-        let url = format!("{}/session/{}{path}", self.driver.base, self.session);
-        let request = match method {
-            "GET" => self.http.get(url),
-            "DELETE" => self.http.delete(url),
-            _ => self.http.post(url).json(&body),
-        };
-        let answer: Value = request
-            .send()
+    async fn devtools(&self, cmd: &'static str, params: Value) -> Value {
+        self.client
+            .issue_cmd(DevTools { cmd, params })
             .await
-            .expect("chromedriver answers")
-            .json()
-            .await
-            .expect("WebDriver JSON");
-        if let Some(error) = answer["value"]["error"].as_str() {
-            panic!(
-                "WebDriver {method} {path} failed: {error}: {}",
-                answer["value"]["message"]
-            );
-        }
-        answer["value"].clone()
+            .unwrap_or_else(|e| panic!("DevTools {cmd} failed: {e}"))
     }
 
     pub async fn goto(&self, url: &str) {
-        self.command("POST", "/url", json!({"url": url})).await;
+        self.client
+            .goto(url)
+            .await
+            .unwrap_or_else(|e| panic!("WebDriver goto {url} failed: {e}"));
     }
 
     /// Runs `script` (a function body; `arguments[i]` are `args`) and returns its value.
     pub async fn js(&self, script: &str, args: Vec<Value>) -> Value {
-        self.command(
-            "POST",
-            "/execute/sync",
-            json!({"script": script, "args": args}),
-        )
-        .await
+        self.client
+            .execute(script, args)
+            .await
+            .unwrap_or_else(|e| panic!("WebDriver script failed: {e}"))
     }
 
     /// Polls `script` until it returns something other than null/false/"", and
@@ -221,59 +225,48 @@ impl Browser {
         );
         self.wait_for(&format!("element {css}"), &script, Duration::from_secs(15))
             .await;
-        let value = self
-            .command(
-                "POST",
-                "/element",
-                json!({"using": "css selector", "value": css}),
-            )
-            .await;
-        // The reference is the value of the object's only key.
-        let id = value
-            .as_object()
-            .and_then(|o| o.values().next())
-            .and_then(Value::as_str)
-            .unwrap_or_else(|| panic!("no element reference for {css}: {value}"));
-        Element(id.to_string())
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("WebDriver find {css} failed: {e}"))
     }
 
     pub async fn click(&self, css: &str) {
         let element = self.find(css).await;
-        self.command("POST", &format!("/element/{}/click", element.0), json!({}))
-            .await;
+        element
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("WebDriver click on {css} failed: {e}"));
     }
 
     /// Types `text` into the element (after clearing it).
     pub async fn type_into(&self, css: &str, text: &str) {
         let element = self.find(css).await;
-        self.command("POST", &format!("/element/{}/clear", element.0), json!({}))
-            .await;
-        self.command(
-            "POST",
-            &format!("/element/{}/value", element.0),
-            json!({"text": text}),
-        )
-        .await;
+        element
+            .clear()
+            .await
+            .unwrap_or_else(|e| panic!("WebDriver clear of {css} failed: {e}"));
+        element
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("WebDriver typing into {css} failed: {e}"));
     }
 
     /// Presses keys on the focused element (`\u{E007}` is Enter).
     pub async fn keys(&self, css: &str, text: &str) {
         let element = self.find(css).await;
-        self.command(
-            "POST",
-            &format!("/element/{}/value", element.0),
-            json!({"text": text}),
-        )
-        .await;
+        element
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("WebDriver keys on {css} failed: {e}"));
     }
 
     pub async fn text(&self, css: &str) -> String {
         let element = self.find(css).await;
-        self.command("GET", &format!("/element/{}/text", element.0), json!({}))
+        element
+            .text()
             .await
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
+            .unwrap_or_else(|e| panic!("WebDriver text of {css} failed: {e}"))
     }
 
     /// A PNG of the page (beyond the window, through the DevTools protocol, at most
@@ -292,14 +285,13 @@ impl Browser {
         let width = size[0].as_u64().unwrap_or(WIDTH);
         let height = size[1].as_u64().unwrap_or(HEIGHT).min(MAX_SHOT_HEIGHT);
         let shot = self
-            .command(
-                "POST",
-                "/goog/cdp/execute",
-                json!({"cmd": "Page.captureScreenshot", "params": {
+            .devtools(
+                "Page.captureScreenshot",
+                json!({
                     "format": "png",
                     "captureBeyondViewport": true,
                     "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
-                }}),
+                }),
             )
             .await;
         let bytes = base64::engine::general_purpose::STANDARD
@@ -333,6 +325,9 @@ impl Browser {
     }
 
     pub async fn quit(self) {
-        self.command("DELETE", "", json!({})).await;
+        self.client
+            .close()
+            .await
+            .unwrap_or_else(|e| panic!("WebDriver quit failed: {e}"));
     }
 }

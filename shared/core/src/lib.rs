@@ -13,13 +13,17 @@
 //!   forms' own consistency rules; summaries over an experiment; field diffs.
 //! - `dataset`: the on-disk dataset format and its validation.
 //! - `layered_toml`: a TOML file merged over built-in TOML.
+//! - `backoff`: exponential backoff with full jitter, for every retry loop.
+//! - `random`: shaping raw random draws into ranges, for every generator.
 
+pub mod backoff;
 pub mod contract;
 pub mod dataset;
 pub mod evaluators;
 pub mod extraction;
 pub mod layered_toml;
 pub mod presets;
+pub mod random;
 pub mod run;
 pub mod schedule;
 pub mod thai_words;

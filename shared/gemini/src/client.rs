@@ -16,9 +16,9 @@ use super::pages::Page;
 use super::pricing::PriceTable;
 use super::request::{self, Service};
 use super::retry::{Attempt, RetryPolicy};
-use super::secret::SecretString;
 use super::settings::GenerationSettings;
 use super::wire::GenerateContentResponse;
+use tally_core::contract::Secret;
 
 pub struct GeminiClient {
     http: reqwest::Client,
@@ -121,7 +121,7 @@ impl GeminiClient {
         drop(built);
 
         let url = format!("{}{model}:generateContent", self.models_url);
-        let last_token: Mutex<Option<SecretString>> = Mutex::new(None);
+        let last_token: Mutex<Option<Secret>> = Mutex::new(None);
         let pacing = self.gate.as_deref().map(|gate| Pacing {
             gate,
             model,
@@ -169,7 +169,7 @@ impl GeminiClient {
         body: Bytes,
         model: &str,
         attempt: Attempt,
-        last_token: &Mutex<Option<SecretString>>,
+        last_token: &Mutex<Option<Secret>>,
     ) -> Result<GenerateContentResponse, AttemptError> {
         let request = self
             .http

@@ -6,13 +6,13 @@ use std::time::Duration;
 
 use super::pricing::{PriceTable, PriceTableError};
 use super::retry::RetryPolicy;
-use super::secret::SecretString;
+use tally_core::contract::Secret;
 
 /// Which Gemini service to call, with its credentials.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Backend {
     /// Gemini Developer API, authenticated by `x-goog-api-key`.
-    Developer { api_key: SecretString },
+    Developer { api_key: Secret },
     /// Vertex AI, authenticated by an OAuth access token.
     Vertex {
         project: String,
@@ -63,7 +63,7 @@ pub enum ConfigError {
 
 impl GeminiConfig {
     /// A Developer API configuration with defaults (tests, tools).
-    pub fn developer(api_key: SecretString) -> Self {
+    pub fn developer(api_key: Secret) -> Self {
         GeminiConfig {
             backend: Backend::Developer { api_key },
             base_url: None,
@@ -88,7 +88,7 @@ impl GeminiConfig {
         };
         let backend = match get("GEMINI_BACKEND").as_deref().unwrap_or("developer") {
             "developer" => Backend::Developer {
-                api_key: SecretString::new(get("GEMINI_API_KEY").ok_or(ConfigError::Missing {
+                api_key: Secret::new(get("GEMINI_API_KEY").ok_or(ConfigError::Missing {
                     name: "GEMINI_API_KEY",
                     when: "when GEMINI_BACKEND is developer (the default)",
                 })?),

@@ -29,7 +29,6 @@ mod pricing;
 mod prompt;
 mod request;
 mod retry;
-mod secret;
 mod settings;
 mod wire;
 
@@ -45,5 +44,5 @@ pub use pricing::{Price, PriceTable, PriceTableError};
 pub use prompt::SYSTEM_INSTRUCTION;
 pub use request::{DEVELOPER_REQUEST_LIMIT, VERTEX_INLINE_IMAGE_LIMIT};
 pub use retry::RetryPolicy;
-pub use secret::SecretString;
 pub use settings::{GenerationSettings, model_thinks};
+pub use tally_core::contract::Secret;

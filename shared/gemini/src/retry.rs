@@ -15,7 +15,7 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use rand::Rng;
+use tally_core::backoff::Backoff;
 
 use super::error::{AttemptError, Disposition, FailureKind};
 use super::gate::{AttemptReport, Pacing};
@@ -203,16 +203,14 @@ impl RetryPolicy {
     /// Full-jitter backoff after failed attempt `attempt_number` (1-based): a uniform
     /// draw in `[0, min(max_backoff, initial_backoff × 2^(n−1))]`.
     pub fn backoff(&self, attempt_number: u32) -> Duration {
-        let ceiling = self.backoff_ceiling(attempt_number);
-        let fraction: f64 = rand::rng().random_range(0.0..=1.0);
-        ceiling.mul_f64(fraction)
+        self.schedule().full_jitter(attempt_number, rand::random())
     }
 
-    fn backoff_ceiling(&self, attempt_number: u32) -> Duration {
-        let doublings = attempt_number.saturating_sub(1).min(30);
-        self.initial_backoff
-            .saturating_mul(1 << doublings)
-            .min(self.max_backoff)
+    fn schedule(&self) -> Backoff {
+        Backoff {
+            initial: self.initial_backoff,
+            max: self.max_backoff,
+        }
     }
 }
 
@@ -241,12 +239,12 @@ mod tests {
             ..RetryPolicy::default()
         };
         let ceilings: Vec<u64> = (1..=8)
-            .map(|n| policy.backoff_ceiling(n).as_secs())
+            .map(|n| policy.schedule().ceiling(n).as_secs())
             .collect();
         assert_eq!(ceilings, [1, 2, 4, 8, 16, 32, 60, 60]);
-        assert_eq!(policy.backoff_ceiling(u32::MAX), Duration::from_secs(60));
+        assert_eq!(policy.schedule().ceiling(u32::MAX), Duration::from_secs(60));
         for n in 1..=8 {
-            assert!(policy.backoff(n) <= policy.backoff_ceiling(n));
+            assert!(policy.backoff(n) <= policy.schedule().ceiling(n));
         }
     }
 

@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant};
 
 use gemini_emulator::{EmulatorConfig, fixtures};
-use tally_gemini::{GeminiClient, GeminiConfig, GenerationSettings, Page, SecretString};
+use tally_gemini::{GeminiClient, GeminiConfig, GenerationSettings, Page, Secret};
 
 const MODEL: &str = "gemini-2.5-flash";
 
@@ -36,7 +36,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             profile.rpm = None;
         }
         let emulator = gemini_emulator::spawn(config).await?;
-        let mut client_config = GeminiConfig::developer(SecretString::new("bench-key"));
+        let mut client_config = GeminiConfig::developer(Secret::new("bench-key"));
         client_config.base_url = Some(emulator.base_url());
         let client = std::sync::Arc::new(GeminiClient::new(client_config)?);
         let pages = std::sync::Arc::new(pages.clone());

@@ -2,6 +2,7 @@
 //! the request alone, so every random choice comes from a generator seeded by it.
 
 use sha2::{Digest, Sha256};
+use tally_core::random;
 
 pub struct SeededRng(u64);
 
@@ -34,7 +35,7 @@ impl SeededRng {
 
     /// Uniform in [0, 1).
     pub fn next_f64(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+        random::fraction(self.next_u64())
     }
 
     /// True with probability `p`.
@@ -44,11 +45,8 @@ impl SeededRng {
 
     /// Uniform in [0, n); 0 when n is 0.
     pub fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next_u64() % n as u64) as usize
-        }
+        // The result is below n, a usize: it fits.
+        random::below(n as u64, || self.next_u64()) as usize
     }
 
     /// Standard normal (Box–Muller).

@@ -1,13 +1,14 @@
 //! `Dice`: the generator's only source of randomness, seeded and reproducible.
 //!
 //! ChaCha8 with a fixed seed yields the same stream on every platform and release;
-//! the range and float helpers are written here (not taken from a sampling library)
+//! ranges and floats come from `tally_core::random` (not from a sampling library)
 //! so that no dependency upgrade can change a generated dataset. Each unit and each
 //! purpose (numbers, page rendering) draws from its own stream, so generating with
 //! or without images yields the same numbers.
 
 use chacha20::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
+use tally_core::random;
 
 /// What a stream of random numbers is used for.
 #[derive(Debug, Clone, Copy)]
@@ -32,14 +33,7 @@ impl Dice {
 
     /// Uniform in `0..n` (`n` > 0), without modulo bias.
     pub fn below(&mut self, n: u64) -> u64 {
-        let n = n.max(1);
-        let zone = u64::MAX - (u64::MAX % n);
-        loop {
-            let x = self.0.next_u64();
-            if x < zone {
-                return x % n;
-            }
-        }
+        random::below(n.max(1), || self.0.next_u64())
     }
 
     /// Uniform in `lo..=hi`.
@@ -49,7 +43,7 @@ impl Dice {
 
     /// Uniform in `[0, 1)` with 53 bits of precision.
     pub fn fraction(&mut self) -> f64 {
-        (self.0.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+        random::fraction(self.0.next_u64())
     }
 
     /// Uniform in `[lo, hi)`.

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use tally_core::dataset::DatasetRecord;
-use tally_gemini::{GeminiClient, GeminiConfig, GenerationSettings, Page, SecretString};
+use tally_gemini::{GeminiClient, GeminiConfig, GenerationSettings, Page, Secret};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
@@ -18,7 +18,7 @@ pub async fn request_body(
         .await
         .map_err(|e| e.to_string())?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
-    let mut config = GeminiConfig::developer(SecretString::new("capture"));
+    let mut config = GeminiConfig::developer(Secret::new("capture"));
     config.base_url = Some(format!("http://{address}"));
     config.retry.max_attempts = 1;
     let client = GeminiClient::new(config).map_err(|e| e.to_string())?;

@@ -1,45 +1,44 @@
 //! `Secret`: a credential that can be used but never shown.
 //!
-//! It prints as `[redacted]` in `Debug` and `Display`, and deliberately does not
-//! implement `Serialize`: a struct holding one cannot be written to Redis, a response
-//! or a log line unless the field is explicitly skipped. The only way to the text is
-//! `expose()`, which makes every use greppable.
+//! The text lives in a `secrecy::SecretString`, which zeroes its memory when dropped
+//! and offers no way to the text but `expose_secret`. `Secret` prints as
+//! `[redacted]` in `Debug` and `Display`, and deliberately does not implement
+//! `Serialize`: a struct holding one cannot be written to Redis, a response or a log
+//! line unless the field is explicitly skipped. Comparisons go through `subtle`, so
+//! their timing does not reveal how many leading bytes matched.
 
 use std::fmt;
 
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer};
+use subtle::ConstantTimeEq;
 
 const REDACTED: &str = "[redacted]";
 
 #[derive(Clone)]
-pub struct Secret(String);
+pub struct Secret(SecretString);
 
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
+        Secret(SecretString::from(value.into()))
     }
 
     /// The secret text, for the one place that must send it (an HTTP header).
     pub fn expose(&self) -> &str {
-        &self.0
+        self.0.expose_secret()
     }
 
     /// Compares a presented credential with this one in constant time (for a given
     /// length), so response timing does not reveal how many leading bytes matched.
     pub fn matches(&self, candidate: &str) -> bool {
-        constant_time_eq(self.0.as_bytes(), candidate.as_bytes())
+        constant_time_eq(self.expose().as_bytes(), candidate.as_bytes())
     }
 }
 
 /// Equality whose running time depends only on the lengths, not on where the inputs
-/// differ. Lengths are not secret here (keys of one kind share a length).
+/// differ (`subtle`). Lengths are not secret here (keys of one kind share a length).
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let difference = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
-    // black_box keeps the optimiser from turning the fold into an early exit.
-    std::hint::black_box(difference) == 0
+    a.ct_eq(b).into()
 }
 
 impl PartialEq for Secret {
@@ -64,7 +63,7 @@ impl fmt::Display for Secret {
 
 impl<'de> Deserialize<'de> for Secret {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Secret)
+        String::deserialize(deserializer).map(Secret::new)
     }
 }
 

@@ -14,13 +14,13 @@ use serde::Deserialize;
 
 use super::config::VertexCredentials;
 use super::error::{AttemptError, FailureKind};
-use super::secret::SecretString;
+use tally_core::contract::Secret;
 
 pub use service_account::ServiceAccountKey;
 
 /// The credentials of one client.
 pub enum Credentials {
-    ApiKey(SecretString),
+    ApiKey(Secret),
     Token(TokenProvider),
 }
 
@@ -46,7 +46,7 @@ pub struct TokenProvider {
 }
 
 struct CachedToken {
-    token: SecretString,
+    token: Secret,
     refresh_at: Instant,
 }
 
@@ -80,10 +80,7 @@ impl TokenProvider {
 
     /// A valid token. `refused` is the token a 401 just rejected: it is never handed
     /// out again (unless another call already replaced it, then that one is used).
-    pub async fn token(
-        &self,
-        refused: Option<&SecretString>,
-    ) -> Result<SecretString, AttemptError> {
+    pub async fn token(&self, refused: Option<&Secret>) -> Result<Secret, AttemptError> {
         let mut cache = self.cache.lock().await;
         if let Some(cached) = cache.as_ref() {
             let is_refused = refused.is_some_and(|r| *r == cached.token);
@@ -97,7 +94,7 @@ impl TokenProvider {
         };
         let lifetime = Duration::from_secs(fetched.expires_in);
         let margin = REFRESH_MARGIN.min(lifetime / 10);
-        let token = SecretString::new(fetched.access_token);
+        let token = Secret::new(fetched.access_token);
         *cache = Some(CachedToken {
             token: token.clone(),
             refresh_at: Instant::now() + lifetime - margin,

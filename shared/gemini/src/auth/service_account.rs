@@ -4,34 +4,47 @@
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
+use aws_lc_rs::signature::{KeyPair, RsaKeyPair};
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use serde::Deserialize;
-use serde_json::json;
+use base64::engine::general_purpose::STANDARD;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde::{Deserialize, Serialize};
+use tally_core::contract::Secret;
 
 use super::{TokenResponse, read_token_response};
 use crate::error::{AttemptError, FailureKind};
 
 const SCOPE: &str = "https://www.googleapis.com/auth/cloud-platform";
 const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+const NOT_RSA: &str = "private_key is not an RSA key in PKCS#8 or PKCS#1 form";
 
 /// The parts of a service-account key file that signing needs.
 pub struct ServiceAccountKey {
     client_email: String,
     private_key_id: Option<String>,
     token_uri: String,
-    signer: RsaKeyPair,
+    signer: EncodingKey,
+    /// PKCS#1 `RSAPublicKey` DER of the signing key.
+    public_key: Vec<u8>,
 }
 
 #[derive(Deserialize)]
 struct KeyFile {
     client_email: String,
-    private_key: String,
+    private_key: Secret,
     #[serde(default)]
     private_key_id: Option<String>,
     token_uri: String,
+}
+
+/// The claims Google's token endpoint expects in a JWT-bearer assertion.
+#[derive(Serialize)]
+struct Claims<'a> {
+    iss: &'a str,
+    scope: &'a str,
+    aud: &'a str,
+    iat: u64,
+    exp: u64,
 }
 
 impl ServiceAccountKey {
@@ -53,15 +66,20 @@ impl ServiceAccountKey {
                 e.column()
             )
         })?;
-        let der = pem_to_der(&file.private_key)?;
-        let signer = RsaKeyPair::from_pkcs8(&der)
+        let pem = file.private_key.expose();
+        // Checked here first so that a broken key gets a precise message, and for
+        // the public half that a verifier needs.
+        let der = pem_to_der(pem)?;
+        let pair = RsaKeyPair::from_pkcs8(&der)
             .or_else(|_| RsaKeyPair::from_der(&der))
-            .map_err(|_| "private_key is not an RSA key in PKCS#8 or PKCS#1 form".to_string())?;
+            .map_err(|_| NOT_RSA.to_string())?;
+        let signer = EncodingKey::from_rsa_pem(pem.as_bytes()).map_err(|_| NOT_RSA.to_string())?;
         Ok(ServiceAccountKey {
             client_email: file.client_email,
             private_key_id: file.private_key_id,
             token_uri: file.token_uri,
             signer,
+            public_key: pair.public_key().as_ref().to_vec(),
         })
     }
 
@@ -71,46 +89,26 @@ impl ServiceAccountKey {
 
     /// The public half (PKCS#1 `RSAPublicKey` DER), for whoever verifies the JWTs.
     pub fn public_key_der(&self) -> Vec<u8> {
-        use aws_lc_rs::signature::KeyPair;
-        self.signer.public_key().as_ref().to_vec()
+        self.public_key.clone()
     }
 
     /// The signed assertion: claims iss, scope, aud, iat, exp = iat + 3600.
     pub fn assertion(&self, now_unix: u64) -> Result<String, AttemptError> {
-        let mut header = json!({"alg": "RS256", "typ": "JWT"});
-        if let Some(kid) = &self.private_key_id {
-            header["kid"] = json!(kid);
-        }
-        let claims = json!({
-            "iss": self.client_email,
-            "scope": SCOPE,
-            "aud": self.token_uri,
-            "iat": now_unix,
-            "exp": now_unix + 3600,
-        });
-        let signing_input = format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(header.to_string()),
-            URL_SAFE_NO_PAD.encode(claims.to_string())
-        );
-        let mut signature = vec![0; self.signer.public_modulus_len()];
-        self.signer
-            .sign(
-                &RSA_PKCS1_SHA256,
-                &SystemRandom::new(),
-                signing_input.as_bytes(),
-                &mut signature,
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = self.private_key_id.clone();
+        let claims = Claims {
+            iss: &self.client_email,
+            scope: SCOPE,
+            aud: &self.token_uri,
+            iat: now_unix,
+            exp: now_unix + 3600,
+        };
+        jsonwebtoken::encode(&header, &claims, &self.signer).map_err(|_| {
+            AttemptError::fatal(
+                FailureKind::Unauthenticated,
+                "signing the token request failed",
             )
-            .map_err(|_| {
-                AttemptError::fatal(
-                    FailureKind::Unauthenticated,
-                    "signing the token request failed",
-                )
-            })?;
-        Ok(format!(
-            "{signing_input}.{}",
-            URL_SAFE_NO_PAD.encode(signature)
-        ))
+        })
     }
 
     pub(super) async fn fetch_token(
@@ -153,7 +151,9 @@ mod tests {
     use super::*;
     use aws_lc_rs::encoding::AsDer;
     use aws_lc_rs::rsa::KeySize;
-    use aws_lc_rs::signature::{KeyPair, RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
+    use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use serde_json::json;
 
     fn test_key() -> (String, Vec<u8>) {
         let pair = RsaKeyPair::generate(KeySize::Rsa2048).unwrap();

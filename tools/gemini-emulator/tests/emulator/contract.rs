@@ -295,7 +295,7 @@ async fn a_wrong_api_key_fails_fast_and_is_never_echoed() {
     let s = setup().await;
     let client = client_with(&s.emulator, |c| {
         c.backend = tally_gemini::Backend::Developer {
-            api_key: tally_gemini::SecretString::new("AIza-wrong-key"),
+            api_key: tally_gemini::Secret::new("AIza-wrong-key"),
         };
     });
     let failure = client

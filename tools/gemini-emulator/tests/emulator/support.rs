@@ -7,9 +7,7 @@ use std::time::Duration;
 use gemini_emulator::{EmulatorConfig, RunningEmulator};
 use serde_json::{Value, json};
 use tally_core::dataset::DatasetRecord;
-use tally_gemini::{
-    GeminiClient, GeminiConfig, GenerationSettings, Page, RetryPolicy, SecretString,
-};
+use tally_gemini::{GeminiClient, GeminiConfig, GenerationSettings, Page, RetryPolicy, Secret};
 
 pub const API_KEY: &str = "test-key";
 
@@ -37,7 +35,7 @@ pub fn client_with(
     emulator: &RunningEmulator,
     adjust: impl FnOnce(&mut GeminiConfig),
 ) -> GeminiClient {
-    let mut config = GeminiConfig::developer(SecretString::new(API_KEY));
+    let mut config = GeminiConfig::developer(Secret::new(API_KEY));
     config.base_url = Some(emulator.base_url());
     config.retry = fast_retries();
     adjust(&mut config);

@@ -10,9 +10,7 @@ use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::RsaKeyPair;
 use base64::Engine;
 use serde_json::json;
-use tally_gemini::{
-    Backend, FailureKind, GeminiClient, GeminiConfig, SecretString, VertexCredentials,
-};
+use tally_gemini::{Backend, FailureKind, GeminiClient, GeminiConfig, Secret, VertexCredentials};
 
 use crate::support::*;
 
@@ -70,7 +68,7 @@ async fn vertex(token_lifetime_secs: u64) -> Vertex {
 }
 
 fn vertex_client(base_url: String, credentials: VertexCredentials) -> GeminiClient {
-    let mut config = GeminiConfig::developer(SecretString::new("unused"));
+    let mut config = GeminiConfig::developer(Secret::new("unused"));
     config.backend = Backend::Vertex {
         project: "tally-test".into(),
         location: "global".into(),
