@@ -245,6 +245,11 @@ fn schemas() -> Value {
             ("finish_reason?", string()),
             ("emulated?", boolean()),
             ("worker?", described(string(), "the worker that wrote the result")),
+            ("cpu_ms?", described(integer(), "CPU time of a model run on the worker (tesseract-tha)")),
+            ("ocr?", described(object(&[
+                ("pages", array(string())),
+                ("sources", described(map_of(string()), "number path → the reading that decided it")),
+            ]), "what tesseract-tha read")),
             ("finished_at", time()),
         ]),
         "ResultsPage": object(&[

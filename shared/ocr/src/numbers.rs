@@ -1,12 +1,10 @@
 //! A number as the form writes it — digits and Thai words — read both ways, and the
 //! record of which reading was kept.
 
-use serde::Serialize;
 use tally_core::thai_words;
 
 /// Which reading decided a number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
     /// Digits and words agree.
     Agree,
@@ -23,6 +21,21 @@ pub enum Source {
     WordsPreferred,
     /// Neither was readable; the value follows from the other fields' arithmetic.
     Derived,
+}
+
+impl Source {
+    /// Its stable name in stored results.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Agree => "agree",
+            Source::Digits => "digits",
+            Source::Words => "words",
+            Source::ArithmeticDigits => "arithmetic_digits",
+            Source::ArithmeticWords => "arithmetic_words",
+            Source::WordsPreferred => "words_preferred",
+            Source::Derived => "derived",
+        }
+    }
 }
 
 /// The two readings of one number.

@@ -8,5 +8,6 @@ mod completes;
 mod crash;
 mod faults;
 mod limits;
+mod ocr;
 mod raise_errors;
 mod retention;

@@ -19,7 +19,7 @@ mod view;
 pub use idempotency::IdempotencyKey;
 pub use ids::{ExperimentId, RunId};
 pub use model::{
-    DatasetPin, ExperimentPhase, ExperimentRecord, Progress, RecordError, RecordResult,
+    DatasetPin, ExperimentPhase, ExperimentRecord, OcrTrace, Progress, RecordError, RecordResult,
     RecordStatus, RunRecord, Submitter,
 };
 pub use response::assemble_response;
