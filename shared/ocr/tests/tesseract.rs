@@ -19,6 +19,7 @@ fn rendered_unit(dir: &Path) -> tally_core::dataset::DatasetRecord {
         seed: 7,
         out: out.clone(),
         images: Some(ScanQuality::Clean),
+        degradation: tally_synth::Degradation::Clean,
         anomalies: 0.0,
         replace: false,
     })
