@@ -3,6 +3,8 @@
 //! runs it on clean and degraded datasets.
 //!
 //! cargo run --release -p tally-ocr --example accuracy -- DATASET_DIR [RECORDS]
+//!
+//! Pages are read one after the other, so the wall time is that of one core.
 
 use std::path::PathBuf;
 use std::time::Duration;
