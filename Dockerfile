@@ -45,6 +45,12 @@ HEALTHCHECK --interval=10s --timeout=3s --retries=3 CMD ["curl", "-fsS", "http:/
 ENTRYPOINT ["/usr/local/bin/tally-api"]
 
 FROM runtime AS tally-worker
+# The local OCR model tesseract-tha runs the tesseract program with its Thai data.
+USER root
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-tha \
+ && rm -rf /var/lib/apt/lists/*
+USER 10001:10001
 COPY --from=build /out/tally-worker /usr/local/bin/tally-worker
 ENV TALLY_METRICS_LISTEN=0.0.0.0:9101
 EXPOSE 9101

@@ -20,6 +20,7 @@ bin=target/debug
 
 ensure_redis
 ensure_thai_fonts
+ensure_tesseract
 echo "building (cargo build --locked)…" >&2
 cargo build --locked --bins -q
 

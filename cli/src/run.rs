@@ -32,7 +32,9 @@ pub struct RunArgs {
     /// A whole ExperimentRequest as JSON (a file, or - for standard input).
     #[arg(long, conflicts_with = "models")]
     request: Option<PathBuf>,
-    /// The model_configs as a JSON list.
+    /// The model_configs as a JSON list. A `model` is a Gemini id (`gemini-2.5-flash`,
+    /// `gemini-2.5-flash-lite`, `gemini-2.5-pro`, …) or `tesseract-tha`, the local
+    /// OCR model the workers run themselves.
     #[arg(long)]
     models: Option<String>,
     /// The dataset to run on (required unless --request names one).

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use tally_core::dataset::{DATA_DIR_ENV, DatasetName};
-use tally_synth::{ScanQuality, SynthError, SynthOptions};
+use tally_synth::{Degradation, ScanQuality, SynthError, SynthOptions};
 
 #[derive(Debug, clap::Args)]
 pub struct SynthArgs {
@@ -24,6 +24,10 @@ pub struct SynthArgs {
     /// How scanned the page images look.
     #[arg(long, value_enum, default_value_t = ScanQuality::Good)]
     scan_quality: ScanQuality,
+    /// What a scanner does to the pages on top of the scan look: skew, blur, noise,
+    /// JPEG-like blocking, and (heavy) uneven light and a stamp. Seeded like the rest.
+    #[arg(long, value_enum, default_value_t = Degradation::Clean)]
+    degrade: Degradation,
     /// Write records without page images (for large benchmark datasets).
     #[arg(long)]
     no_images: bool,
@@ -48,6 +52,7 @@ pub fn run(args: SynthArgs) -> Result<(), SynthError> {
         seed: args.seed,
         out,
         images: (!args.no_images).then_some(args.scan_quality),
+        degradation: args.degrade,
         anomalies: args.anomalies,
         replace: args.force,
     })?;

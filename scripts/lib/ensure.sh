@@ -60,6 +60,15 @@ ensure_thai_fonts() {
   apt_install fonts-thai-tlwg
 }
 
+# The local OCR model tesseract-tha (shared/ocr) runs the tesseract program with its
+# Thai language data; its tests fail, never skip, when either is missing.
+ensure_tesseract() {
+  if command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx tha; then
+    return 0
+  fi
+  apt_install tesseract-ocr tesseract-ocr-tha
+}
+
 # The web UI tests (api/tests/browser) drive Debian's headless Chromium through
 # chromedriver. They fail, never skip, when it is missing.
 ensure_chromium() {

@@ -1,4 +1,4 @@
-//! What every job handler shares: the store (and its queues), the model, and settings.
+//! What every job handler shares: the store (and its queues), the models, and settings.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -7,6 +7,7 @@ use std::time::Duration;
 use tally_core::dataset::DataDir;
 use tally_core::run::{ExperimentId, ExperimentRecord, PublicUrls};
 use tally_gemini::Model;
+use tally_ocr::{OcrSettings, Tesseract};
 use tally_store::{StoreError, WorkerStore};
 
 use crate::limits::{CallLimits, LimitSettings};
@@ -24,6 +25,8 @@ pub struct Context {
     /// The worker's store handle; its queues are where handlers enqueue.
     pub store: WorkerStore,
     pub model: Arc<dyn Model>,
+    /// The local OCR model (`tesseract-tha`), at most its `processes` pages at once.
+    pub ocr: Tesseract,
     pub data_dir: DataDir,
     pub urls: PublicUrls,
     pub limits: CallLimits,
@@ -48,6 +51,7 @@ impl Context {
             name,
             store,
             model,
+            ocr: Tesseract::new(OcrSettings::default()),
             data_dir,
             urls,
             metrics,
@@ -59,6 +63,12 @@ impl Context {
     /// The context with other call limits than the defaults.
     pub fn with_limits(mut self, settings: LimitSettings) -> Context {
         self.limits = CallLimits::new(self.store.clone(), self.name.clone(), settings);
+        self
+    }
+
+    /// The context with other OCR settings than the defaults.
+    pub fn with_ocr(mut self, settings: OcrSettings) -> Context {
+        self.ocr = Tesseract::new(settings);
         self
     }
 

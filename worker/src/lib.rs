@@ -3,7 +3,8 @@
 //! - `settings`: configuration from the environment.
 //! - `context`: what the job handlers share (store, queues, model, call limits).
 //! - `jobs/`: the `plan`, `chunk` and `finalize` handlers.
-//! - `record`: one record's model call and scoring, as a `RecordResult`.
+//! - `record`: one record's model call and scoring, as a `RecordResult`; `ocr`: the
+//!   same for the local OCR model `tesseract-tha`.
 //! - `limits`: the cluster-wide cap on an experiment's model calls in flight (`jobs`,
 //!   leases in Redis) and the per-process cap.
 //! - `quotas`: per-model request and token quotas (built-in tier-1 limits + a file).
@@ -20,6 +21,7 @@ pub mod context;
 pub mod jobs;
 pub mod limits;
 pub mod metrics;
+pub mod ocr;
 pub mod pacer;
 pub mod quotas;
 pub mod record;

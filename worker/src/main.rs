@@ -56,6 +56,7 @@ async fn run() -> Result<(), String> {
         metrics,
     )
     .with_limits(settings.limits)
+    .with_ocr(settings.ocr)
     .with_retention(settings.retention);
     let worker = Worker::new(
         Arc::new(context),

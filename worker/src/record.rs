@@ -52,6 +52,10 @@ pub async fn execute(
     experiment: &ExperimentRecord,
     record: &DatasetRecord,
 ) -> RecordResult {
+    if experiment.config.model.as_str() == tally_ocr::MODEL {
+        let _in_flight = InFlight::enter(context);
+        return crate::ocr::execute(context, record).await;
+    }
     let pages = Page::of_record(context.data_dir.root(), record);
     let settings = settings_of(&experiment.config);
     let call = {
@@ -80,6 +84,8 @@ pub async fn execute(
                 finish_reason: extraction.answer.finish_reason,
                 emulated: extraction.answer.emulated,
                 worker: Some(context.name.clone()),
+                cpu_ms: None,
+                ocr: None,
                 finished_at: Utc::now(),
             }
         }
@@ -104,13 +110,19 @@ pub async fn execute(
                 finish_reason: answer.and_then(|a| a.finish_reason.clone()),
                 emulated: answer.is_some_and(|a| a.emulated),
                 worker: Some(context.name.clone()),
+                cpu_ms: None,
+                ocr: None,
                 finished_at: Utc::now(),
             }
         }
     }
 }
 
-fn failed_result(worker: &str, record: &DatasetRecord, error: RecordError) -> RecordResult {
+pub(crate) fn failed_result(
+    worker: &str,
+    record: &DatasetRecord,
+    error: RecordError,
+) -> RecordResult {
     let outcome = Outcome::Failed(error.message.clone());
     RecordResult {
         record_id: record.id.clone(),
@@ -127,6 +139,8 @@ fn failed_result(worker: &str, record: &DatasetRecord, error: RecordError) -> Re
         finish_reason: None,
         emulated: false,
         worker: Some(worker.to_string()),
+        cpu_ms: None,
+        ocr: None,
         finished_at: Utc::now(),
     }
 }
@@ -140,10 +154,10 @@ fn tokens(answer: &Answer) -> TokenUsage {
 }
 
 /// Counts a model call in the in-flight gauge for as long as it lives.
-struct InFlight<'a>(&'a Context);
+pub(crate) struct InFlight<'a>(&'a Context);
 
 impl<'a> InFlight<'a> {
-    fn enter(context: &'a Context) -> Self {
+    pub(crate) fn enter(context: &'a Context) -> Self {
         context.metrics.in_flight.inc();
         InFlight(context)
     }

@@ -11,6 +11,8 @@ use tally_gemini::{ConfigError, GeminiConfig};
 use tally_store::jobs::QueueSettings;
 use tally_store::{InvalidStoreSetting, StoreSettings};
 
+use tally_ocr::OcrSettings;
+
 use crate::limits::LimitSettings;
 use crate::quotas::{Quotas, QuotasError};
 
@@ -38,6 +40,9 @@ pub struct WorkerSettings {
     pub quotas: Quotas,
     /// `TALLY_RESULT_RETENTION_DAYS`: how long a final run's keys are kept.
     pub retention: Duration,
+    /// `TALLY_TESSERACT`, `TALLY_OCR_TIMEOUT_SECS`, `TALLY_OCR_PROCESSES`: how the
+    /// local OCR model runs.
+    pub ocr: OcrSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -93,7 +98,19 @@ impl WorkerSettings {
             )
             .into());
         }
+        let ocr_defaults = OcrSettings::default();
+        let ocr = OcrSettings {
+            program: env
+                .non_blank("TALLY_TESSERACT")
+                .map_or(ocr_defaults.program, Into::into),
+            timeout: Duration::from_secs(
+                number("TALLY_OCR_TIMEOUT_SECS", ocr_defaults.timeout.as_secs())?.max(1),
+            ),
+            processes: number("TALLY_OCR_PROCESSES", ocr_defaults.processes as u64)?.max(1)
+                as usize,
+        };
         Ok(WorkerSettings {
+            ocr,
             limits,
             quotas,
             retention: Duration::from_secs(retention_days * 86_400),

@@ -198,6 +198,8 @@ impl TestApp {
             finish_reason: Some("STOP".to_string()),
             emulated: true,
             worker: Some("test-worker".into()),
+            cpu_ms: None,
+            ocr: None,
             finished_at: Utc::now(),
         };
         let run = self

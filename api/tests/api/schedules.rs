@@ -459,7 +459,7 @@ async fn presets_are_served_and_schedules_need_a_key() {
     let body = ok_json(app.get("/api/v1/presets").await, 200).await;
     let presets = body["presets"].as_array().unwrap();
     let ids: Vec<&str> = presets.iter().map(|p| p["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["baseline", "temperature", "quick-ci"]);
+    assert_eq!(ids, ["baseline", "temperature", "quick-ci", "ocr-baseline"]);
     assert_eq!(presets[2]["title"], "Quick CI Test");
     assert_eq!(presets[2]["sample_size"], 5);
     assert_eq!(presets[0]["sample_size"], Value::Null);

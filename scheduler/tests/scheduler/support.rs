@@ -167,6 +167,8 @@ pub async fn finish_run(store: &WorkerStore, run_id: &RunId, correct: usize) {
                 finish_reason: None,
                 emulated: true,
                 worker: None,
+                cpu_ms: None,
+                ocr: None,
                 finished_at: Utc::now(),
             };
             store

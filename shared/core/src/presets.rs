@@ -68,6 +68,16 @@ pub fn presets() -> Vec<Preset> {
             ]),
             sample_size: Some(5),
         },
+        Preset {
+            id: "ocr-baseline",
+            title: "OCR baseline vs Flash-Lite",
+            description: "The free local OCR model tesseract-tha against Gemini 2.5 Flash-Lite",
+            model_configs: json!([
+                {"model": "tesseract-tha", "temperature": 0.0, "name_suffix": "ocr"},
+                {"model": "gemini-2.5-flash-lite", "temperature": 0.0, "name_suffix": "lite"}
+            ]),
+            sample_size: None,
+        },
     ]
 }
 
@@ -100,6 +110,7 @@ mod tests {
         assert_eq!(names("baseline"), ["baseline", "lite"]);
         assert_eq!(names("temperature"), ["t0.0", "t0.1", "t0.2"]);
         assert_eq!(names("quick-ci"), ["ci-lite", "ci-flash"]);
+        assert_eq!(names("ocr-baseline"), ["ocr", "lite"]);
         assert!(preset("nope").is_none());
     }
 }

@@ -19,6 +19,9 @@ pub enum Purpose {
     Numbers = 1,
     /// A unit's page images (handwriting jitter, rotation, noise).
     Pages = 2,
+    /// A unit's page degradation (`--degrade`), apart from `Pages` so that clean
+    /// datasets stay byte-identical to those made before degradation existed.
+    Degrade = 3,
 }
 
 pub struct Dice(ChaCha8Rng);

@@ -6,12 +6,14 @@
 //! - `names`: Thai names of candidates, fictional parties and staff.
 //! - `units`: realistic numbers and the two reports of each unit.
 //! - `svg`: a minimal SVG page builder; `form`: the layout of the form's pages.
-//! - `fonts`: the fixed Thai font set; `render`: SVG → grayscale PNG with scan effects.
+//! - `fonts`: the fixed Thai font set; `render`: SVG → grayscale PNG with scan effects;
+//!   `degrade`: skew, blur, noise, JPEG-like blocking, uneven light and stamps.
 //! - `output`: writing the dataset folder all at once.
 //!
 //! The same options give byte-identical files: no clock, no hash-map order, and
 //! the fonts are fixed.
 
+mod degrade;
 mod dice;
 mod fonts;
 mod form;
@@ -34,6 +36,7 @@ use output::PendingFolder;
 use render::render_page;
 use units::{Contest, Unit};
 
+pub use degrade::Degradation;
 pub use fonts::{FONT_PACKAGE, FontError};
 pub use output::OutputError;
 pub use render::{RenderError, ScanQuality};
@@ -52,6 +55,8 @@ pub struct SynthOptions {
     /// How scanned the page images look; `None` writes records without page images
     /// (for large benchmark datasets).
     pub images: Option<ScanQuality>,
+    /// What a scanner does to the pages on top of the scan look (`--degrade`).
+    pub degradation: Degradation,
     /// Share of units (0–1) whose ballots used differ from the voters present, a
     /// real-world error, flagged in the record's metadata.
     pub anomalies: f64,
@@ -104,7 +109,7 @@ pub fn generate(options: &SynthOptions) -> Result<Generated, SynthError> {
                 let paths = write_pages(
                     &mut folder,
                     fonts,
-                    *quality,
+                    (*quality, options.degradation),
                     &contest,
                     &unit,
                     &id,
@@ -122,6 +127,10 @@ pub fn generate(options: &SynthOptions) -> Result<Generated, SynthError> {
             "scan_quality": options.images,
             "fictional_names": true,
         });
+        // Only when degraded: clean datasets keep the records they always had.
+        if options.degradation != Degradation::Clean {
+            metadata["degradation"] = json!(options.degradation);
+        }
         if let (Some(all), Some(extra)) = (metadata.as_object_mut(), unit.metadata().as_object()) {
             all.extend(extra.clone());
         }
@@ -150,13 +159,14 @@ pub fn generate(options: &SynthOptions) -> Result<Generated, SynthError> {
 fn write_pages(
     folder: &mut PendingFolder,
     fonts: &Fonts,
-    quality: ScanQuality,
+    (quality, degradation): (ScanQuality, Degradation),
     contest: &Contest,
     unit: &Unit,
     id: &str,
     seed: u64,
 ) -> Result<Vec<String>, SynthError> {
     let mut dice = Dice::new(seed, Purpose::Pages, unit.number);
+    let mut degrade_dice = Dice::new(seed, Purpose::Degrade, unit.number);
     let mut paths = Vec::new();
     for form_type in FormType::ALL {
         let layout = FormLayout {
@@ -172,7 +182,8 @@ fn write_pages(
                 source,
             })?;
         for svg in pages {
-            let png = render_page(fonts, &svg, quality, &mut dice).map_err(|source| {
+            let degrade = (degradation, &mut degrade_dice);
+            let png = render_page(fonts, &svg, quality, &mut dice, degrade).map_err(|source| {
                 SynthError::Render {
                     unit: unit.number,
                     source,

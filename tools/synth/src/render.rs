@@ -8,6 +8,7 @@ use resvg::tiny_skia;
 use resvg::usvg;
 use serde::Serialize;
 
+use super::degrade::{Degradation, degrade};
 use super::dice::Dice;
 use super::fonts::Fonts;
 
@@ -76,12 +77,14 @@ pub enum RenderError {
     Png(#[from] png::EncodingError),
 }
 
-/// Rasterises one page at 1 px per SVG unit and applies the scan effects.
+/// Rasterises one page at 1 px per SVG unit and applies the scan effects, then the
+/// degradation (drawn from its own dice).
 pub fn render_page(
     fonts: &Fonts,
     svg: &str,
     quality: ScanQuality,
     dice: &mut Dice,
+    degradation: (Degradation, &mut Dice),
 ) -> Result<Vec<u8>, RenderError> {
     let effects = quality.effects(dice);
     let tree = usvg::Tree::from_str(svg, &fonts.options())?;
@@ -115,6 +118,7 @@ pub fn render_page(
         }
     }
     add_specks(&mut gray, width, height, effects.specks, dice);
+    degrade(&mut gray, width, height, degradation.0, degradation.1);
     encode_gray_png(&gray, width, height)
 }
 

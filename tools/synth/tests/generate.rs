@@ -14,6 +14,7 @@ fn options(out: &Path, seed: u64) -> SynthOptions {
         seed,
         out: out.to_path_buf(),
         images: None,
+        degradation: tally_synth::Degradation::Clean,
         anomalies: 0.25,
         replace: false,
     }
@@ -71,4 +72,34 @@ fn an_existing_folder_is_replaced_only_when_asked() {
     tally_synth::generate(&replace).unwrap();
     assert!(!out.join("keep.txt").exists());
     assert!(out.join(RECORDS_FILE).exists());
+}
+
+#[test]
+fn degraded_pages_are_reproducible_and_keep_the_numbers() {
+    use tally_synth::{Degradation, ScanQuality};
+    let tmp = tempfile::tempdir().unwrap();
+    let write = |dir: &str, images, degradation| {
+        let out = tmp.path().join(dir);
+        let options = SynthOptions {
+            units: 1,
+            images,
+            degradation,
+            anomalies: 0.0,
+            ..options(&out, 7)
+        };
+        tally_synth::generate(&options).unwrap();
+        let page = std::fs::read(out.join("images/unit-01/page-1.png")).ok();
+        (page, load(&out).unwrap().records)
+    };
+    let (heavy, heavy_records) = write("heavy-a", Some(ScanQuality::Good), Degradation::Heavy);
+    let (again, _) = write("heavy-b", Some(ScanQuality::Good), Degradation::Heavy);
+    let (_, plain_records) = write("plain", None, Degradation::Clean);
+    assert!(heavy.is_some());
+    assert_eq!(heavy, again, "the same seed degrades the same way");
+    assert_eq!(
+        heavy_records[0].expected_output,
+        plain_records[0].expected_output
+    );
+    assert_eq!(heavy_records[0].metadata["degradation"], "heavy");
+    assert!(!plain_records[0].metadata.contains_key("degradation"));
 }

@@ -8,6 +8,7 @@ mod completes;
 mod crash;
 mod faults;
 mod limits;
+mod ocr;
 mod raise_errors;
 mod retention;
 mod retry;

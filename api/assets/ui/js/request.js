@@ -1,7 +1,8 @@
 // The run form's state and the exact request it sends. Kept apart from the DOM so the
 // preview, the curl line and the submission cannot disagree.
 
-/** Models offered in the model field (any other id can be typed). */
+/** Models offered in the model field (any other id can be typed); tesseract-tha is the
+ * local OCR model, run by the workers themselves. */
 export const KNOWN_MODELS = [
   "gemini-2.5-flash",
   "gemini-2.5-flash-lite",
@@ -10,6 +11,7 @@ export const KNOWN_MODELS = [
   "gemini-2.0-flash-lite",
   "gemini-1.5-flash",
   "gemini-1.5-pro",
+  "tesseract-tha",
 ];
 
 export const DEFAULT_JOBS = 2;

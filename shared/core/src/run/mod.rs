@@ -21,7 +21,7 @@ mod view;
 pub use idempotency::IdempotencyKey;
 pub use ids::{ExperimentId, RunId};
 pub use model::{
-    DatasetPin, ExperimentPhase, ExperimentRecord, Progress, RecordError, RecordResult,
+    DatasetPin, ExperimentPhase, ExperimentRecord, OcrTrace, Progress, RecordError, RecordResult,
     RecordStatus, RetryScope, RunRecord, Submitter,
 };
 pub use response::assemble_response;

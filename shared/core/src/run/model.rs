@@ -4,6 +4,8 @@
 //! and never change; what changes (status, counters, results) lives beside them in
 //! the store, so concurrent writers never rewrite each other's JSON.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -150,7 +152,26 @@ pub struct RecordResult {
     /// The worker that wrote the result (`TALLY_WORKER_NAME`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worker: Option<String>,
+    /// CPU time the model spent on this record, when it ran on the worker's machine
+    /// (the local OCR model); a remote model's CPU time is not known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_ms: Option<u64>,
+    /// What the local OCR model read, for inspection in the record drill-down.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocr: Option<OcrTrace>,
     pub finished_at: DateTime<Utc>,
+}
+
+/// The local OCR model's reading of one record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OcrTrace {
+    /// Each page's text as read, line by line.
+    pub pages: Vec<String>,
+    /// Per number (`Constituency.ballot_statistics.good_ballots`,
+    /// `PartyList.vote_results[3].vote_count`): which reading decided it —
+    /// `agree`, `digits`, `words`, `arithmetic_digits`, `arithmetic_words`,
+    /// `words_preferred` or `derived`.
+    pub sources: BTreeMap<String, String>,
 }
 
 impl RecordResult {

@@ -99,6 +99,8 @@ mod tests {
             finish_reason: None,
             emulated: true,
             worker: None,
+            cpu_ms: None,
+            ocr: None,
             finished_at: Utc::now(),
         }
     }

@@ -46,6 +46,7 @@ export async function recordPage({ main, signal }, experimentId, recordId) {
     result?.error ? h("div", { class: "banner error", role: "alert", text: `${result.error.kind}: ${result.error.message}` }) : null,
     h("div", { class: "drill" }, pages, h("section", { "aria-label": "Expected and extracted values" }, comparison(record.expected_output, result?.output ?? null))),
     result ? facts(result) : null,
+    result?.ocr ? ocrReading(result.ocr) : null,
   );
   // Page images need the key: fetched, then shown through blob: URLs.
   record.page_urls.forEach((url, i) => {
@@ -151,6 +152,7 @@ function facts(result) {
       h("span", {}, "Tokens ", h("b", { text: `${num(result.tokens.prompt)} in / ${num(result.tokens.output)} out / ${num(result.tokens.thinking)} thinking` })),
       h("span", {}, "Cost ", h("b", { text: usd(result.cost_usd) })),
       result.model_version ? h("span", {}, "Model version ", h("b", { text: result.model_version })) : null,
+      result.cpu_ms != null ? h("span", {}, "CPU time ", h("b", { text: ms(result.cpu_ms) })) : null,
     ),
     h(
       "div",
@@ -160,6 +162,27 @@ function facts(result) {
         {},
         h("thead", {}, h("tr", {}, h("th", { scope: "col", text: "Evaluator" }), h("th", { scope: "col", text: "Value" }))),
         h("tbody", {}, evaluations.map(([name, value]) => h("tr", {}, h("th", { scope: "row", text: name }), h("td", { text: value === null ? "n/a" : typeof value === "number" ? value.toFixed(3) : String(value) })))),
+      ),
+    ),
+  );
+}
+
+/** What tesseract-tha read: each page's text, and which reading decided each number. */
+function ocrReading(ocr) {
+  const sources = Object.entries(ocr.sources);
+  return h(
+    "section",
+    { "aria-labelledby": "ocr-title" },
+    h("h2", { id: "ocr-title", text: "OCR reading" }),
+    ocr.pages.map((text, i) => h("details", {}, h("summary", { text: `Page ${i + 1}` }), h("pre", { class: "ocr-text", text }))),
+    h(
+      "div",
+      { class: "table-wrap" },
+      h(
+        "table",
+        { id: "ocr-sources" },
+        h("thead", {}, h("tr", {}, h("th", { scope: "col", text: "Number" }), h("th", { scope: "col", text: "Decided by" }))),
+        h("tbody", {}, sources.map(([path, source]) => h("tr", {}, h("th", { scope: "row", text: path }), h("td", { text: source.replaceAll("_", " ") })))),
       ),
     ),
   );
