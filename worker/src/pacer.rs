@@ -5,9 +5,13 @@
 //! until it; after a long wait it checks again that no worker met a 429 meanwhile
 //! (a server's retry delay applies to everyone). A process starved of CPU wakes up
 //! late: a call more than one interval late takes a new slot rather than crowd the
-//! slots after its own. A call's tokens are only known
-//! afterwards: each reservation counts this process's running estimate, and the
-//! difference to the measured tokens rides along with the next reservation.
+//! slots after its own. A call reserves the input tokens estimated from its request
+//! (image tiles, text length; only input counts toward Gemini's TPM), scaled by how
+//! this process's estimates of the model compared with the measured
+//! `promptTokenCount` so far; the difference to the measured tokens rides along with
+//! the next reservation. A reservation is never given back (later calls were granted
+//! the time after it). A contention 429 or a 503 changes nothing shared: the retry
+//! policy backs that one call off.
 //!
 //! If Redis cannot be reached the call goes ahead unpaced: the retry policy still
 //! honours any 429, and the record's own store writes will fail loudly anyway.
@@ -29,8 +33,8 @@ const RECHECK_AFTER: Duration = Duration::from_millis(100);
 /// goes anyway (a starved process must not wait forever).
 const MAX_LATE_RESERVATIONS: u32 = 3;
 
-/// Weight of the newest measured call in the running token estimate.
-const ESTIMATE_WEIGHT: f64 = 0.1;
+/// Weight of the newest measured call in the running measured-to-estimated ratio.
+const RATIO_WEIGHT: f64 = 0.1;
 
 pub struct Pacer {
     store: WorkerStore,
@@ -39,11 +43,11 @@ pub struct Pacer {
     books: Mutex<HashMap<String, TokenBook>>,
 }
 
-/// This process's token accounting of one model.
+/// This process's input-token accounting of one model.
 #[derive(Debug, Clone, Copy)]
 struct TokenBook {
-    /// Running estimate of a call's tokens.
-    estimate: f64,
+    /// Running ratio of measured to estimated input tokens.
+    ratio: f64,
     /// Measured minus reserved tokens, not yet settled with the limiter.
     unsettled: i64,
 }
@@ -67,34 +71,47 @@ impl Pacer {
     fn book<R>(&self, model: &str, change: impl FnOnce(&mut TokenBook) -> R) -> R {
         let mut books = self.books();
         let book = books.entry(model.to_string()).or_insert(TokenBook {
-            estimate: self.quotas.tokens_per_call() as f64,
+            ratio: 1.0,
             unsettled: 0,
         });
         change(book)
     }
 
-    async fn wait_for_slot(&self, model: &str) {
+    /// Waits for a slot of `model` for a call estimated at `estimated` input tokens;
+    /// returns the tokens reserved for it.
+    async fn wait_for_slot(&self, model: &str, estimated: u64) -> u64 {
         let Some(pace) = self.quotas.pace(model) else {
-            return;
+            return 0;
         };
+        let mut reserved = 0;
         let started = Instant::now();
         // A call that leaves well after its slot lands among later calls' slots and
-        // could crowd a quota window: past this lateness it takes a new slot.
-        let tolerance = Duration::from_secs_f64(pace.request_interval_ms.max(5.0) / 1000.0);
+        // could crowd a quota window: past this lateness (its own share of the
+        // schedule) it takes a new slot.
+        let own_share_ms = pace
+            .request_interval_ms
+            .max(estimated as f64 * pace.token_interval_ms)
+            .max(5.0);
+        let tolerance = Duration::from_secs_f64(own_share_ms / 1000.0);
         let mut late_reservations = 0;
         loop {
             let (estimate, unsettled) = self.book(model, |book| {
                 (
-                    book.estimate.round() as u64,
+                    (estimated as f64 * book.ratio).round() as u64,
                     std::mem::take(&mut book.unsettled),
                 )
             });
+            // A slot taken again after waking late leaves the tokens of the first one
+            // spent: later calls were already granted the time after it.
             let wait = match self
                 .store
                 .reserve_call(model, pace, estimate, unsettled)
                 .await
             {
-                Ok(wait) => wait,
+                Ok(wait) => {
+                    reserved = estimate;
+                    wait
+                }
                 Err(error) => {
                     self.book(model, |book| book.unsettled += unsettled);
                     tracing::warn!(%error, model, "rate limiter unreachable; calling unpaced");
@@ -119,15 +136,20 @@ impl Pacer {
             .pacing_wait
             .with_label_values(&[model])
             .inc_by(started.elapsed().as_secs_f64());
+        reserved
     }
 
-    async fn hear(&self, model: &str, report: AttemptReport) {
+    async fn hear(&self, model: &str, reserved: u64, report: AttemptReport) {
         match report {
-            AttemptReport::Answered { tokens } => self.book(model, |book| {
-                book.unsettled += tokens as i64 - book.estimate.round() as i64;
-                book.estimate += ESTIMATE_WEIGHT * (tokens as f64 - book.estimate);
+            AttemptReport::Answered { input_tokens } => self.book(model, |book| {
+                book.unsettled += input_tokens as i64 - reserved as i64;
+                if reserved > 0 {
+                    let estimated = reserved as f64 / book.ratio;
+                    let measured = input_tokens as f64 / estimated;
+                    book.ratio += RATIO_WEIGHT * (measured - book.ratio);
+                }
             }),
-            AttemptReport::RateLimited { retry_after } => {
+            AttemptReport::QuotaExceeded { retry_after } => {
                 let Some(pace) = self.quotas.pace(model) else {
                     return;
                 };
@@ -146,11 +168,16 @@ impl Pacer {
 }
 
 impl CallGate for Pacer {
-    fn admit<'a>(&'a self, model: &'a str) -> BoxFuture<'a, ()> {
-        Box::pin(self.wait_for_slot(model))
+    fn admit<'a>(&'a self, model: &'a str, input_tokens: u64) -> BoxFuture<'a, u64> {
+        Box::pin(self.wait_for_slot(model, input_tokens))
     }
 
-    fn report<'a>(&'a self, model: &'a str, report: AttemptReport) -> BoxFuture<'a, ()> {
-        Box::pin(self.hear(model, report))
+    fn report<'a>(
+        &'a self,
+        model: &'a str,
+        reserved: u64,
+        report: AttemptReport,
+    ) -> BoxFuture<'a, ()> {
+        Box::pin(self.hear(model, reserved, report))
     }
 }

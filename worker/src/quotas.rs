@@ -19,7 +19,7 @@ struct QuotasFile {
     slowdown: f64,
     min_factor: f64,
     recovery_secs: u64,
-    tokens_per_call: u64,
+    strikes: u32,
     #[serde(default)]
     models: BTreeMap<String, ModelQuota>,
 }
@@ -39,7 +39,6 @@ struct ModelQuota {
 pub struct Quotas {
     paces: BTreeMap<String, ModelPace>,
     slowdown: Slowdown,
-    tokens_per_call: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -96,6 +95,9 @@ impl Quotas {
         if file.window_ms == 0 {
             return Err("window_ms: must be at least 1".to_string());
         }
+        if file.strikes == 0 {
+            return Err("strikes: must be at least 1".to_string());
+        }
         for (name, value, range) in [
             ("headroom", file.headroom, 0.0..0.5),
             ("slowdown", file.slowdown, 0.01..1.0),
@@ -125,8 +127,9 @@ impl Quotas {
                 let pace = ModelPace {
                     request_interval_ms: interval(quota.rpm),
                     token_interval_ms: interval(quota.tpm),
-                    // The headroom below the token quota is what a burst may use.
-                    token_burst_ms: file.headroom * window,
+                    // Half the headroom below the token quota is what a burst may
+                    // use; the other half absorbs the calls' timing jitter.
+                    token_burst_ms: file.headroom * window / 2.0,
                     recovery_ms: file.recovery_secs as f64 * 1000.0,
                 };
                 (model.clone(), pace)
@@ -138,8 +141,8 @@ impl Quotas {
                 multiplier: file.slowdown,
                 min_factor: file.min_factor,
                 default_block: Duration::from_secs(1),
+                strikes: file.strikes,
             },
-            tokens_per_call: file.tokens_per_call,
         })
     }
 
@@ -150,11 +153,6 @@ impl Quotas {
 
     pub fn slowdown(&self) -> &Slowdown {
         &self.slowdown
-    }
-
-    /// The first token estimate of a call, before any call was measured.
-    pub fn tokens_per_call(&self) -> u64 {
-        self.tokens_per_call
     }
 }
 

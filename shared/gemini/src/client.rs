@@ -18,6 +18,7 @@ use super::request::{self, Service};
 use super::retry::{Attempt, RetryPolicy};
 use super::secret::SecretString;
 use super::settings::GenerationSettings;
+use super::tokens::estimate_input_tokens;
 use super::wire::GenerateContentResponse;
 
 pub struct GeminiClient {
@@ -117,6 +118,7 @@ impl GeminiClient {
             .await
             .map_err(before_sending)?;
         let built = request::build(settings, parts).map_err(before_sending)?;
+        let estimated_input_tokens = estimate_input_tokens(&built);
         let body = Bytes::from(request::encode(&built, self.service).map_err(before_sending)?);
         drop(built);
 
@@ -125,7 +127,8 @@ impl GeminiClient {
         let pacing = self.gate.as_deref().map(|gate| Pacing {
             gate,
             model,
-            tokens: billed_tokens,
+            estimated_input_tokens,
+            input_tokens,
         });
         let retried = self
             .retry
@@ -221,11 +224,13 @@ impl GeminiClient {
     }
 }
 
-/// The tokens a response is billed for: prompt, output and thinking.
-fn billed_tokens(response: &GenerateContentResponse) -> u64 {
-    response.usage_metadata.as_ref().map_or(0, |usage| {
-        usage.prompt_token_count + usage.candidates_token_count + usage.thoughts_token_count
-    })
+/// The tokens a response counted toward the input-token quota: its prompt, images
+/// included (output and thinking do not count).
+fn input_tokens(response: &GenerateContentResponse) -> u64 {
+    response
+        .usage_metadata
+        .as_ref()
+        .map_or(0, |usage| usage.prompt_token_count)
 }
 
 /// A poisoned lock only means another attempt panicked; the token slot is still usable.

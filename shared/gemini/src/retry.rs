@@ -94,9 +94,13 @@ impl RetryPolicy {
             refresh_credentials: false,
         };
         loop {
+            let mut reserved = 0;
             if let Some(pacing) = pacing {
                 let waiting = Instant::now();
-                pacing.gate.admit(pacing.model).await;
+                reserved = pacing
+                    .gate
+                    .admit(pacing.model, pacing.estimated_input_tokens)
+                    .await;
                 gated += waiting.elapsed();
             }
             let remaining = self.total_budget.saturating_sub(spent(gated));
@@ -113,13 +117,13 @@ impl RetryPolicy {
             if let Some(pacing) = pacing {
                 let report = match &outcome {
                     Ok(value) => AttemptReport::Answered {
-                        tokens: (pacing.tokens)(value),
+                        input_tokens: (pacing.input_tokens)(value),
                     },
                     Err(AttemptError {
                         kind: FailureKind::RateLimited,
                         disposition,
                         ..
-                    }) => AttemptReport::RateLimited {
+                    }) => AttemptReport::QuotaExceeded {
                         retry_after: match disposition {
                             Disposition::Retry { server_delay } => *server_delay,
                             _ => None,
@@ -127,7 +131,7 @@ impl RetryPolicy {
                     },
                     Err(_) => AttemptReport::Failed,
                 };
-                pacing.gate.report(pacing.model, report).await;
+                pacing.gate.report(pacing.model, reserved, report).await;
             }
             let error = match outcome {
                 Ok(value) => {
@@ -337,17 +341,20 @@ mod tests {
     }
 
     impl super::super::gate::CallGate for RecordingGate {
-        fn admit<'a>(&'a self, _model: &'a str) -> super::super::BoxFuture<'a, ()> {
+        fn admit<'a>(&'a self, _model: &'a str, tokens: u64) -> super::super::BoxFuture<'a, u64> {
             Box::pin(async move {
                 tokio::time::sleep(self.wait).await;
                 *self.admitted.lock().unwrap() += 1;
+                tokens
             })
         }
         fn report<'a>(
             &'a self,
             _model: &'a str,
+            reserved: u64,
             report: AttemptReport,
         ) -> super::super::BoxFuture<'a, ()> {
+            assert_eq!(reserved, 700, "the reservation comes back with the report");
             self.reports.lock().unwrap().push(report);
             Box::pin(async {})
         }
@@ -364,7 +371,8 @@ mod tests {
         let pacing = Pacing {
             gate: &gate,
             model: "m",
-            tokens: |n: &u64| *n,
+            estimated_input_tokens: 700,
+            input_tokens: |n: &u64| *n,
         };
         let calls = Cell::new(0);
         let retried = policy()
@@ -392,11 +400,11 @@ mod tests {
         assert_eq!(
             *gate.reports.lock().unwrap(),
             [
-                AttemptReport::RateLimited {
+                AttemptReport::QuotaExceeded {
                     retry_after: Some(Duration::from_millis(1500))
                 },
                 AttemptReport::Failed,
-                AttemptReport::Answered { tokens: 1234 },
+                AttemptReport::Answered { input_tokens: 1234 },
             ]
         );
     }
