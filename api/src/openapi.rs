@@ -170,6 +170,7 @@ fn schemas() -> Value {
             ("status", phase.clone()),
             ("progress", schema_ref("Progress")),
             ("error", nullable(string())),
+            ("waiting", described(nullable(string()), "what it waits for, e.g. \"waiting for the daily quota until 2026-12-02T08:00:00Z\"")),
             ("experiment_url", string()),
             ("detail_url", string()),
         ]),

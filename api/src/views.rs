@@ -2,6 +2,8 @@
 //! contract: built from the store's views, with progress and absolute URLs.
 //! (`ExperimentResponse`, `RunAccepted` and `ErrorBody` come from `tally_core::contract`.)
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tally_core::contract::{ExperimentResponse, ExperimentSummary, ModelConfig, RunStatus};
@@ -66,12 +68,19 @@ pub struct ExperimentBrief {
     pub progress: ProgressView,
     /// Why `raise_errors` stopped it, when it did.
     pub error: Option<String>,
+    /// What it is waiting for, when it waits ("waiting for the daily quota until …").
+    pub waiting: Option<String>,
     pub experiment_url: String,
     pub detail_url: String,
 }
 
 impl ExperimentBrief {
-    pub fn of(view: &ExperimentView, state: &AppState) -> ExperimentBrief {
+    /// `daily_wait`: until when its model waits for the daily quota, if it does.
+    pub fn of(
+        view: &ExperimentView,
+        daily_wait: Option<&DateTime<Utc>>,
+        state: &AppState,
+    ) -> ExperimentBrief {
         let id = &view.record.experiment_id;
         ExperimentBrief {
             experiment_id: id.to_string(),
@@ -81,6 +90,12 @@ impl ExperimentBrief {
             status: view.phase,
             progress: ProgressView::of(view.progress),
             error: view.aborted.clone(),
+            waiting: daily_wait.map(|until| {
+                format!(
+                    "waiting for the daily quota until {}",
+                    until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                )
+            }),
             experiment_url: state.urls.experiment_page(id),
             detail_url: experiment_api_url(state, id.as_str()),
         }
@@ -115,7 +130,13 @@ pub struct RunStatusView {
 }
 
 impl RunStatusView {
-    pub fn of(run: RunView, experiments: &[ExperimentView], state: &AppState) -> RunStatusView {
+    /// `daily_waits`: until when each model waits for its daily quota.
+    pub fn of(
+        run: RunView,
+        experiments: &[ExperimentView],
+        daily_waits: &BTreeMap<String, DateTime<Utc>>,
+        state: &AppState,
+    ) -> RunStatusView {
         let id = &run.record.run_id;
         RunStatusView {
             run_id: id.to_string(),
@@ -123,7 +144,7 @@ impl RunStatusView {
             progress: ProgressView::sum(experiments.iter().map(|e| &e.progress)),
             experiments: experiments
                 .iter()
-                .map(|e| ExperimentBrief::of(e, state))
+                .map(|e| ExperimentBrief::of(e, daily_waits.get(e.record.config.model.as_str()), state))
                 .collect(),
             result: run.response,
             cancel_requested: run.cancel_requested,

@@ -66,6 +66,9 @@ fn progress_lines(status: &Value) -> String {
                 n => format!(", 429s {n}"),
             },
         );
+        if let Some(waiting) = experiment["waiting"].as_str() {
+            out += &format!("    {waiting}\n");
+        }
     }
     out
 }

@@ -66,6 +66,9 @@ pub fn status(args: StatusArgs) -> Result<(), Box<dyn std::error::Error>> {
             progress["total"],
             progress["failed"]
         );
+        if let Some(waiting) = experiment["waiting"].as_str() {
+            println!("    {waiting}");
+        }
     }
     if !status["result"].is_null() {
         print!("{}", results_table(&status["result"]));

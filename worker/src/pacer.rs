@@ -20,6 +20,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use chrono::Utc;
+
 use tally_gemini::{AttemptReport, BoxFuture, CallGate};
 use tally_store::WorkerStore;
 
@@ -32,6 +34,9 @@ const RECHECK_AFTER: Duration = Duration::from_millis(100);
 /// Times a call that woke up too late for its slot reserves a new one before it
 /// goes anyway (a starved process must not wait forever).
 const MAX_LATE_RESERVATIONS: u32 = 3;
+
+/// How long a call waiting for the daily quota sleeps before it looks again.
+const DAILY_RECHECK: Duration = Duration::from_secs(60);
 
 /// Weight of the newest measured call in the running measured-to-estimated ratio.
 const RATIO_WEIGHT: f64 = 0.1;
@@ -77,9 +82,31 @@ impl Pacer {
         change(book)
     }
 
+    /// Waits until `model`'s daily quota lets a request go, and counts it.
+    async fn wait_for_daily_quota(&self, model: &str) {
+        let limit = self.quotas.daily_limit(model);
+        loop {
+            match self.store.take_daily_request(model, limit).await {
+                Ok(None) => return,
+                Ok(Some(until)) => {
+                    tracing::warn!(model, %until, "waiting for the daily quota until {until}");
+                    let wait = (until - Utc::now()).to_std().unwrap_or_default();
+                    // Look again now and then: the block may be lifted early.
+                    tokio::time::sleep(wait.clamp(Duration::from_millis(10), DAILY_RECHECK))
+                        .await;
+                }
+                Err(error) => {
+                    tracing::warn!(%error, model, "daily quota unreachable; calling uncounted");
+                    return;
+                }
+            }
+        }
+    }
+
     /// Waits for a slot of `model` for a call estimated at `estimated` input tokens;
     /// returns the tokens reserved for it.
     async fn wait_for_slot(&self, model: &str, estimated: u64) -> u64 {
+        self.wait_for_daily_quota(model).await;
         let Some(pace) = self.quotas.pace(model) else {
             return 0;
         };
@@ -160,6 +187,14 @@ impl Pacer {
                     .await
                 {
                     tracing::warn!(%error, model, "could not share a 429 with the other workers");
+                }
+            }
+            AttemptReport::DailyQuotaExceeded => {
+                match self.store.daily_quota_exhausted(model).await {
+                    Ok(until) => tracing::warn!(model, %until, "daily quota used up (per-day 429)"),
+                    Err(error) => {
+                        tracing::warn!(%error, model, "could not share a per-day 429 with the other workers")
+                    }
                 }
             }
             AttemptReport::Failed => {}

@@ -32,12 +32,17 @@ struct ModelQuota {
     rpm: u64,
     #[serde(default)]
     tpm: u64,
+    /// Requests per Pacific day.
+    #[serde(default)]
+    rpd: u64,
 }
 
 /// The quotas every worker of a namespace paces its calls by.
 #[derive(Debug, Clone)]
 pub struct Quotas {
     paces: BTreeMap<String, ModelPace>,
+    /// Requests per Pacific day of the models that have such a limit.
+    daily: BTreeMap<String, u64>,
     slowdown: Slowdown,
 }
 
@@ -135,8 +140,15 @@ impl Quotas {
                 (model.clone(), pace)
             })
             .collect();
+        let daily = file
+            .models
+            .iter()
+            .filter(|(_, quota)| quota.rpd > 0)
+            .map(|(model, quota)| (model.clone(), quota.rpd))
+            .collect();
         Ok(Quotas {
             paces,
+            daily,
             slowdown: Slowdown {
                 multiplier: file.slowdown,
                 min_factor: file.min_factor,
@@ -149,6 +161,11 @@ impl Quotas {
     /// The pace of `model`; `None` when it has no quota (its calls are not paced).
     pub fn pace(&self, model: &str) -> Option<&ModelPace> {
         self.paces.get(model)
+    }
+
+    /// Requests per Pacific day of `model`; 0 = not limited.
+    pub fn daily_limit(&self, model: &str) -> u64 {
+        self.daily.get(model).copied().unwrap_or(0)
     }
 
     pub fn slowdown(&self) -> &Slowdown {

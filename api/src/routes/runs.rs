@@ -1,13 +1,16 @@
 //! Runs: status with per-experiment progress, the list (newest first, filtered,
 //! paginated), and cancel.
 
+use std::collections::BTreeMap;
+
 use axum::Json;
+use chrono::{DateTime, Utc};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use tally_core::contract::RunStatus;
-use tally_core::run::RunId;
+use tally_core::run::{ExperimentPhase, RunId};
 use tally_store::{CancelOutcome, ExperimentView, RunFilter, RunView};
 
 use crate::backend::Connected;
@@ -36,7 +39,31 @@ pub async fn status(
     let connected = state.backend.get().await?;
     let run = find_run(connected, &id).await?;
     let experiments = experiments_of(connected, &run).await?;
-    Ok(Json(RunStatusView::of(run, &experiments, &state)))
+    let waiting = daily_waits(connected, &experiments).await?;
+    Ok(Json(RunStatusView::of(run, &experiments, &waiting, &state)))
+}
+
+/// Until when the models of the experiments still to run wait for their daily
+/// quota, by model.
+async fn daily_waits(
+    connected: &Connected,
+    experiments: &[ExperimentView],
+) -> Result<BTreeMap<String, DateTime<Utc>>, ApiError> {
+    let mut waits = BTreeMap::new();
+    for view in experiments {
+        let model = view.record.config.model.as_str();
+        let unfinished = matches!(
+            view.phase,
+            ExperimentPhase::Pending | ExperimentPhase::Running
+        );
+        if unfinished
+            && !waits.contains_key(model)
+            && let Some(until) = connected.store.daily_block(model).await?
+        {
+            waits.insert(model.to_string(), until);
+        }
+    }
+    Ok(waits)
 }
 
 /// One line of the run list.

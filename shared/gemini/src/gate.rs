@@ -19,6 +19,8 @@ pub enum AttemptReport {
     /// A quota 429 (a `QuotaFailure` naming a per-minute quota); `retry_after` is the
     /// wait the service advised, if any.
     QuotaExceeded { retry_after: Option<Duration> },
+    /// A 429 naming a per-day quota: the model's requests per day are used up.
+    DailyQuotaExceeded,
     /// Anything else, contention 429s and 503s included: no bearing on our quota.
     Failed,
 }

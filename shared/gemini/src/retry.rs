@@ -10,7 +10,8 @@
 //!
 //! A paced call (`run_paced`) asks its `CallGate` before every attempt, the first
 //! and each retry, and reports every outcome to it; the time spent waiting at the
-//! gate is not charged to the budget.
+//! gate is not charged to the budget. So a paced call answered with a per-day 429
+//! tries again once its gate lets it (after midnight Pacific); an unpaced one fails.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -129,6 +130,10 @@ impl RetryPolicy {
                             _ => None,
                         },
                     },
+                    Err(AttemptError {
+                        kind: FailureKind::DailyQuotaExhausted,
+                        ..
+                    }) => AttemptReport::DailyQuotaExceeded,
                     Err(_) => AttemptReport::Failed,
                 };
                 pacing.gate.report(pacing.model, reserved, report).await;
@@ -155,6 +160,13 @@ impl RetryPolicy {
                 }
             };
             let wait = match error.disposition {
+                // A paced call waits at its gate for the next Pacific day (not
+                // charged to the budget); an unpaced one has nobody to wait for it.
+                Disposition::Fatal
+                    if error.kind == FailureKind::DailyQuotaExhausted && pacing.is_some() =>
+                {
+                    Duration::ZERO
+                }
                 Disposition::Fatal if next.number == 1 => {
                     return Retried {
                         result: Err(error),

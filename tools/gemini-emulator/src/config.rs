@@ -43,6 +43,9 @@ pub struct ModelProfile {
     /// Input tokens (`promptTokenCount`) per quota window; none = unlimited.
     #[serde(default)]
     pub tpm: Option<u64>,
+    /// Requests per Pacific day; none = unlimited.
+    #[serde(default)]
+    pub rpd: Option<u64>,
     /// None = the model cannot think (thinkingConfig is a 400).
     #[serde(default)]
     pub thinking: Option<ThinkingRange>,
@@ -210,6 +213,11 @@ impl EmulatorConfig {
             if profile.rpm == Some(0) {
                 return Err(format!(
                     "models.\"{name}\".rpm: must be at least 1 (omit it for no limit)"
+                ));
+            }
+            if profile.rpd == Some(0) {
+                return Err(format!(
+                    "models.\"{name}\".rpd: must be at least 1 (omit it for no limit)"
                 ));
             }
             if profile.tpm == Some(0) {

@@ -155,6 +155,7 @@ async fn respond(
     let limits = Limits {
         requests: profile.rpm,
         input_tokens: profile.tpm,
+        requests_per_day: profile.rpd,
     };
     let input_tokens = input_tokens(&facts, settings.image_tokens_per_page);
     let window = Duration::from_millis(settings.quota_window_ms);

@@ -6,11 +6,13 @@
 //! - `response`: the run's `ExperimentResponse` from its experiment summaries.
 //! - `view`: `RunView`, a run with its status and timestamps.
 //! - `idempotency`: `IdempotencyKey`, how a repeated submission is recognised.
+//! - `pacific_day`: the Pacific day of Gemini's per-day quotas and when it ends.
 //! - `summary`: an experiment's `ExperimentSummary` computed from its record results.
 
 mod idempotency;
 mod ids;
 mod model;
+mod pacific_day;
 mod response;
 mod summary;
 mod urls;
@@ -22,6 +24,7 @@ pub use model::{
     DatasetPin, ExperimentPhase, ExperimentRecord, Progress, RecordError, RecordResult,
     RecordStatus, RunRecord, Submitter,
 };
+pub use pacific_day::{next_pacific_midnight, pacific_day};
 pub use response::assemble_response;
 pub use summary::{SKIPPED, SummaryContext, summarize_experiment};
 pub use urls::PublicUrls;
