@@ -33,6 +33,7 @@ cargo build $flag --locked -p tally-worker -p gemini-emulator -p tally-cli --bin
   && cargo build $flag --locked -p tally-worker --example throughput 2>>"$OUT/build.log" \
   || { log "build failed (see build.log)"; exit 1; }
 BIN=${CARGO_TARGET_DIR:-$ROOT/target}/$PROFILE
+EXAMPLE=$BIN/examples/throughput
 
 stop_all() {
   [ -f "$OUT/emulator.pid" ] && kill "$(cat "$OUT/emulator.pid")" 2>/dev/null
@@ -47,7 +48,7 @@ done
 
 log "dataset: $RECORDS records, two pages each"
 "$BIN/tally" dataset synth --name bench --no-images --units "$RECORDS" --out "$OUT/data/bench" >>"$OUT/run.log" 2>&1 || exit 1
-"$BIN/throughput" attach-pages "$OUT/data/bench" 2>>"$OUT/run.log" || exit 1
+"$EXAMPLE" attach-pages "$OUT/data/bench" 2>>"$OUT/run.log" || exit 1
 
 redis-server --port "$PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
   --pidfile "$OUT/redis.pid" --logfile "$OUT/redis.log" || exit 1
@@ -59,5 +60,5 @@ echo $! > "$OUT/emulator.pid"
 for _ in $(seq 300); do curl -s "$EMULATOR/_emulator/stats" | grep -q '"ready":true' && break; sleep 1; done
 
 log "two runs of $RECORDS records: clean, then ${CONTENTION} bare 429 + ${UNAVAILABLE} 503"
-"$BIN/throughput" run "redis://127.0.0.1:$PORT" "$EMULATOR" "$BIN/tally-worker" "$OUT/data" "$OUT" bench \
+"$EXAMPLE" run "redis://127.0.0.1:$PORT" "$EMULATOR" "$BIN/tally-worker" "$OUT/data" "$OUT" bench \
   contention "$RECORDS" "$LATENCY_MS" "$RPM" "$CONTENTION" "$UNAVAILABLE" 2>>"$OUT/stderr.log" | tee "$OUT/result.json"

@@ -133,6 +133,7 @@ fn schemas() -> Value {
             ("consistency_pass_rates?", map_of(number())),
             ("latency_ms?", nullable(object(&[("p50", number()), ("p95", number())]))),
             ("tokens?", schema_ref("TokenUsage")),
+            ("cache_hit_share?", nullable(number())),
             ("cost_usd?", nullable(number())),
             ("retries?", integer()),
             ("errors_by_kind?", map_of(integer())),
@@ -140,7 +141,7 @@ fn schemas() -> Value {
             ("error?", nullable(string())),
             ("datadog_experiment_url?", nullable(string())),
         ]),
-        "TokenUsage": object(&[("prompt", integer()), ("output", integer()), ("thinking", integer())]),
+        "TokenUsage": object(&[("prompt", integer()), ("output", integer()), ("thinking", integer()), ("cached?", integer())]),
         "RunAccepted": object(&[
             ("status", enumeration(&["accepted"])),
             ("message", string()),

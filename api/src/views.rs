@@ -144,7 +144,9 @@ impl RunStatusView {
             progress: ProgressView::sum(experiments.iter().map(|e| &e.progress)),
             experiments: experiments
                 .iter()
-                .map(|e| ExperimentBrief::of(e, daily_waits.get(e.record.config.model.as_str()), state))
+                .map(|e| {
+                    ExperimentBrief::of(e, daily_waits.get(e.record.config.model.as_str()), state)
+                })
                 .collect(),
             result: run.response,
             cancel_requested: run.cancel_requested,

@@ -92,8 +92,7 @@ impl Pacer {
                     tracing::warn!(model, %until, "waiting for the daily quota until {until}");
                     let wait = (until - Utc::now()).to_std().unwrap_or_default();
                     // Look again now and then: the block may be lifted early.
-                    tokio::time::sleep(wait.clamp(Duration::from_millis(10), DAILY_RECHECK))
-                        .await;
+                    tokio::time::sleep(wait.clamp(Duration::from_millis(10), DAILY_RECHECK)).await;
                 }
                 Err(error) => {
                     tracing::warn!(%error, model, "daily quota unreachable; calling uncounted");

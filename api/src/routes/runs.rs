@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use chrono::{DateTime, Utc};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tally_core::contract::RunStatus;
 use tally_core::run::{ExperimentPhase, RunId};

@@ -183,6 +183,9 @@ mod daily_tests {
         assert!(quotas.admit("a", limits, 10, window).is_ok());
         let refusal = quotas.admit("a", limits, 10, window).unwrap_err();
         assert_eq!((refusal.quota_id, refusal.limit), (REQUESTS_PER_DAY, 1));
-        assert!(refusal.wait <= Duration::from_secs(25 * 3600), "{refusal:?}");
+        assert!(
+            refusal.wait <= Duration::from_secs(25 * 3600),
+            "{refusal:?}"
+        );
     }
 }

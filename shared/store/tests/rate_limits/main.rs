@@ -177,3 +177,27 @@ async fn a_429_our_rate_does_not_explain_blocks_but_slows_down_only_when_repeate
     let state = store.rate_state("m", &pace).await.unwrap();
     assert!((state.factor - 0.5).abs() < 0.01, "{state:?}");
 }
+
+#[tokio::test]
+async fn requests_per_day_wait_for_midnight_pacific_once_used_up() {
+    let namespace = TestNamespace::new("rate-limits:daily");
+    let store = store(&namespace).await;
+    let midnight = tally_core::run::next_pacific_midnight(chrono::Utc::now());
+    assert_eq!(store.take_daily_request("m", 2).await.unwrap(), None);
+    assert_eq!(store.take_daily_request("m", 2).await.unwrap(), None);
+    let until = store.take_daily_request("m", 2).await.unwrap();
+    assert_eq!(
+        until,
+        Some(midnight),
+        "the third waits for the next Pacific day"
+    );
+    assert_eq!(store.daily_block("m").await.unwrap(), Some(midnight));
+    assert_eq!(store.daily_block("other").await.unwrap(), None);
+    // A per-day 429 blocks a model without a configured limit too.
+    assert_eq!(store.take_daily_request("other", 0).await.unwrap(), None);
+    store.daily_quota_exhausted("other").await.unwrap();
+    assert_eq!(
+        store.take_daily_request("other", 0).await.unwrap(),
+        Some(midnight)
+    );
+}
