@@ -98,7 +98,10 @@ impl GeminiConfig {
                     name: "GOOGLE_CLOUD_PROJECT",
                     when: "when GEMINI_BACKEND is vertex",
                 })?,
-                location: get("GOOGLE_CLOUD_LOCATION").unwrap_or_else(|| "global".to_string()),
+                // VERTEX_AI_LOCATION is the seed's name for the same setting.
+                location: get("GOOGLE_CLOUD_LOCATION")
+                    .or_else(|| get("VERTEX_AI_LOCATION"))
+                    .unwrap_or_else(|| "global".to_string()),
                 credentials: match get("GOOGLE_APPLICATION_CREDENTIALS") {
                     Some(path) => VertexCredentials::ServiceAccountKey(PathBuf::from(path)),
                     None => VertexCredentials::MetadataServer {
@@ -238,6 +241,16 @@ mod tests {
                 ..
             }
         ));
+        let seeded = config(&[
+            ("GEMINI_BACKEND", "vertex"),
+            ("GOOGLE_CLOUD_PROJECT", "p"),
+            ("VERTEX_AI_LOCATION", "asia-southeast1"),
+        ])
+        .unwrap();
+        assert!(
+            matches!(&seeded.backend, Backend::Vertex { location, .. } if location == "asia-southeast1"),
+            "VERTEX_AI_LOCATION names the location"
+        );
     }
 
     #[test]
