@@ -189,6 +189,10 @@ impl GeminiClient {
                 };
                 let token = provider.token(refused.as_ref()).await?;
                 *lock(last_token) = Some(token.clone());
+                let request = match provider.quota_project() {
+                    Some(project) => request.header("x-goog-user-project", project),
+                    None => request,
+                };
                 request.bearer_auth(token.expose())
             }
         };
