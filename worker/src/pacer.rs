@@ -17,10 +17,10 @@
 //! honours any 429, and the record's own store writes will fail loudly anyway.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use tally_gemini::{AttemptReport, BoxFuture, CallGate};
 use tally_store::WorkerStore;
@@ -46,6 +46,8 @@ pub struct Pacer {
     quotas: Quotas,
     metrics: Metrics,
     books: Mutex<HashMap<String, TokenBook>>,
+    /// Per model: until when its daily quota is used up, as last heard from Redis.
+    daily: Arc<Mutex<HashMap<String, DateTime<Utc>>>>,
 }
 
 /// This process's input-token accounting of one model.
@@ -64,13 +66,12 @@ impl Pacer {
             quotas,
             metrics,
             books: Mutex::new(HashMap::new()),
+            daily: Arc::default(),
         }
     }
 
     fn books(&self) -> std::sync::MutexGuard<'_, HashMap<String, TokenBook>> {
-        self.books
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.books)
     }
 
     fn book<R>(&self, model: &str, change: impl FnOnce(&mut TokenBook) -> R) -> R {
@@ -82,23 +83,43 @@ impl Pacer {
         change(book)
     }
 
-    /// Waits until `model`'s daily quota lets a request go, and counts it.
+    /// Waits while `model`'s daily quota is known to be used up, and counts the
+    /// request. The count goes to Redis beside the call, not before it (a round trip
+    /// in front of every slot would disturb the pacing): a block it finds holds back
+    /// the calls after it.
     async fn wait_for_daily_quota(&self, model: &str) {
-        let limit = self.quotas.daily_limit(model);
         loop {
-            match self.store.take_daily_request(model, limit).await {
-                Ok(None) => return,
-                Ok(Some(until)) => {
+            let until = lock(&self.daily).get(model).copied();
+            match until {
+                Some(until) if until > Utc::now() => {
                     tracing::warn!(model, %until, "waiting for the daily quota until {until}");
                     let wait = (until - Utc::now()).to_std().unwrap_or_default();
                     // Look again now and then: the block may be lifted early.
                     tokio::time::sleep(wait.clamp(Duration::from_millis(10), DAILY_RECHECK)).await;
+                    self.refresh_daily_block(model).await;
                 }
+                _ => break,
+            }
+        }
+        let store = self.store.clone();
+        let daily = Arc::clone(&self.daily);
+        let limit = self.quotas.daily_limit(model);
+        let model = model.to_string();
+        tokio::spawn(async move {
+            match store.take_daily_request(&model, limit).await {
+                Ok(until) => set_daily(&daily, &model, until),
                 Err(error) => {
-                    tracing::warn!(%error, model, "daily quota unreachable; calling uncounted");
-                    return;
+                    tracing::warn!(%error, model, "daily quota unreachable; calling uncounted")
                 }
             }
+        });
+    }
+
+    /// Reads whether `model` is still blocked for the day (without counting).
+    async fn refresh_daily_block(&self, model: &str) {
+        match self.store.daily_block(model).await {
+            Ok(until) => set_daily(&self.daily, model, until),
+            Err(error) => tracing::warn!(%error, model, "daily quota unreachable"),
         }
     }
 
@@ -190,7 +211,10 @@ impl Pacer {
             }
             AttemptReport::DailyQuotaExceeded => {
                 match self.store.daily_quota_exhausted(model).await {
-                    Ok(until) => tracing::warn!(model, %until, "daily quota used up (per-day 429)"),
+                    Ok(until) => {
+                        tracing::warn!(model, %until, "daily quota used up (per-day 429)");
+                        set_daily(&self.daily, model, Some(until));
+                    }
                     Err(error) => {
                         tracing::warn!(%error, model, "could not share a per-day 429 with the other workers")
                     }
@@ -199,6 +223,25 @@ impl Pacer {
             AttemptReport::Failed => {}
         }
     }
+}
+
+/// A poisoned lock only means another call panicked; the map is still usable.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn set_daily(
+    daily: &Mutex<HashMap<String, DateTime<Utc>>>,
+    model: &str,
+    until: Option<DateTime<Utc>>,
+) {
+    let mut daily = lock(daily);
+    match until {
+        Some(until) => daily.insert(model.to_string(), until),
+        None => daily.remove(model),
+    };
 }
 
 impl CallGate for Pacer {
