@@ -153,7 +153,7 @@ mod tests {
         // Large scans: tiles capped at 768 px.
         assert_eq!(image_tokens(2480, 3508), 4 * 5 * 258);
         // A thin strip: tiles at least 256 px.
-        assert_eq!(image_tokens(1000, 100), 4 * 1 * 258);
+        assert_eq!(image_tokens(1000, 100), 4 * 258, "4 across, 1 down");
     }
 
     #[test]
