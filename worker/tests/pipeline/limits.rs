@@ -132,9 +132,10 @@ async fn four_workers_share_a_quota_without_crossing_it() {
 /// all of an input-token quota without one 429.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_pacer_uses_an_input_token_quota_without_crossing_it() {
-    // A window holds its share, the burst and one call: calls of 1 % of the quota
-    // (1,434 input tokens each) and 3 % headroom stay below it.
-    const WINDOW_MS: u64 = 6_000;
+    // A window holds its share, the burst (half the headroom) and one call: with
+    // calls of 1 % of the quota (1,434 input tokens each) and 4 % headroom that is
+    // 99 %, leaving 100 ms of the window for the calls' timing jitter.
+    const WINDOW_MS: u64 = 10_000;
     const TOKENS: u64 = 143_400;
     const RECORDS: u32 = 200;
     let mut harness = Harness::start_with_fixture("input-tpm", 10, RECORDS).await;
@@ -146,7 +147,7 @@ async fn the_pacer_uses_an_input_token_quota_without_crossing_it() {
         }))
         .await;
     let overlay = format!(
-        "window_ms = {WINDOW_MS}\nheadroom = 0.03\n[models.\"gemini-2.5-flash\"]\nrpm = 0\ntpm = {TOKENS}\n"
+        "window_ms = {WINDOW_MS}\nheadroom = 0.04\n[models.\"gemini-2.5-flash\"]\nrpm = 0\ntpm = {TOKENS}\n"
     );
     let quotas = Quotas::from_toml(Some(&overlay), "test quotas").unwrap();
     for name in ["w1", "w2"] {
