@@ -1,6 +1,9 @@
 //! Builds the answers of `tally_core::contract::views` from the store's views: the
 //! parts that need the store's state or the public URLs.
 
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
 use tally_core::contract::views::{ExperimentBrief, ExperimentDetail, ProgressView, RunStatusView};
 use tally_core::run::RunView;
 use tally_store::ExperimentView;
@@ -9,7 +12,12 @@ use crate::chain::ChainView;
 use crate::state::AppState;
 
 /// One experiment of a run, as the run status lists it.
-pub fn experiment_brief(view: &ExperimentView, state: &AppState) -> ExperimentBrief {
+/// `daily_wait`: until when its model waits for the daily quota, if it does.
+pub fn experiment_brief(
+    view: &ExperimentView,
+    daily_wait: Option<&DateTime<Utc>>,
+    state: &AppState,
+) -> ExperimentBrief {
     let id = &view.record.experiment_id;
     ExperimentBrief {
         experiment_id: id.to_string(),
@@ -19,6 +27,12 @@ pub fn experiment_brief(view: &ExperimentView, state: &AppState) -> ExperimentBr
         status: view.phase,
         progress: ProgressView::of(view.progress),
         error: view.aborted.clone(),
+        waiting: daily_wait.map(|until| {
+            format!(
+                "waiting for the daily quota until {}",
+                until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            )
+        }),
         experiment_url: state.urls.experiment_page(id),
         detail_url: experiment_api_url(state, id.as_str()),
     }
@@ -36,6 +50,7 @@ pub fn run_status(
     run: RunView,
     experiments: &[ExperimentView],
     chain: ChainView,
+    daily_waits: &BTreeMap<String, DateTime<Utc>>,
     state: &AppState,
 ) -> RunStatusView {
     let id = &run.record.run_id;
@@ -45,7 +60,7 @@ pub fn run_status(
         progress: ProgressView::sum(experiments.iter().map(|e| &e.progress)),
         experiments: experiments
             .iter()
-            .map(|e| experiment_brief(e, state))
+            .map(|e| experiment_brief(e, daily_waits.get(e.record.config.model.as_str()), state))
             .collect(),
         result: run.response,
         cancel_requested: run.cancel_requested,

@@ -136,6 +136,9 @@ fn progress_lines(status: &RunStatusView) -> String {
             ".".repeat(BAR_WIDTH - filled),
             counters(experiment),
         );
+        if let Some(waiting) = &experiment.waiting {
+            out += &format!("    {waiting}\n");
+        }
     }
     out
 }

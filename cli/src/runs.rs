@@ -68,6 +68,9 @@ pub fn status(args: StatusArgs) -> Result<(), Box<dyn std::error::Error>> {
             "  {}  {}/{} done, {} failed",
             experiment.experiment_name, progress.done, progress.total, progress.failed
         );
+        if let Some(waiting) = &experiment.waiting {
+            println!("    {waiting}");
+        }
     }
     if let Some(result) = &status.result {
         print!(

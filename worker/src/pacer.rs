@@ -5,16 +5,22 @@
 //! until it; after a long wait it checks again that no worker met a 429 meanwhile
 //! (a server's retry delay applies to everyone). A process starved of CPU wakes up
 //! late: a call more than one interval late takes a new slot rather than crowd the
-//! slots after its own. A call's tokens are only known
-//! afterwards: each reservation counts this process's running estimate, and the
-//! difference to the measured tokens rides along with the next reservation.
+//! slots after its own. A call reserves the input tokens estimated from its request
+//! (image tiles, text length; only input counts toward Gemini's TPM), scaled by how
+//! this process's estimates of the model compared with the measured
+//! `promptTokenCount` so far; the difference to the measured tokens rides along with
+//! the next reservation. A reservation is never given back (later calls were granted
+//! the time after it). A contention 429 or a 503 changes nothing shared: the retry
+//! policy backs that one call off.
 //!
 //! If Redis cannot be reached the call goes ahead unpaced: the retry policy still
 //! honours any 429, and the record's own store writes will fail loudly anyway.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
 
 use tally_gemini::{AttemptReport, BoxFuture, CallGate};
 use tally_store::WorkerStore;
@@ -29,21 +35,26 @@ const RECHECK_AFTER: Duration = Duration::from_millis(100);
 /// goes anyway (a starved process must not wait forever).
 const MAX_LATE_RESERVATIONS: u32 = 3;
 
-/// Weight of the newest measured call in the running token estimate.
-const ESTIMATE_WEIGHT: f64 = 0.1;
+/// How long a call waiting for the daily quota sleeps before it looks again.
+const DAILY_RECHECK: Duration = Duration::from_secs(60);
+
+/// Weight of the newest measured call in the running measured-to-estimated ratio.
+const RATIO_WEIGHT: f64 = 0.1;
 
 pub struct Pacer {
     store: WorkerStore,
     quotas: Quotas,
     metrics: Metrics,
     books: Mutex<HashMap<String, TokenBook>>,
+    /// Per model: until when its daily quota is used up, as last heard from Redis.
+    daily: Arc<Mutex<HashMap<String, DateTime<Utc>>>>,
 }
 
-/// This process's token accounting of one model.
+/// This process's input-token accounting of one model.
 #[derive(Debug, Clone, Copy)]
 struct TokenBook {
-    /// Running estimate of a call's tokens.
-    estimate: f64,
+    /// Running ratio of measured to estimated input tokens.
+    ratio: f64,
     /// Measured minus reserved tokens, not yet settled with the limiter.
     unsettled: i64,
 }
@@ -55,46 +66,99 @@ impl Pacer {
             quotas,
             metrics,
             books: Mutex::new(HashMap::new()),
+            daily: Arc::default(),
         }
     }
 
     fn books(&self) -> std::sync::MutexGuard<'_, HashMap<String, TokenBook>> {
-        self.books
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.books)
     }
 
     fn book<R>(&self, model: &str, change: impl FnOnce(&mut TokenBook) -> R) -> R {
         let mut books = self.books();
         let book = books.entry(model.to_string()).or_insert(TokenBook {
-            estimate: self.quotas.tokens_per_call() as f64,
+            ratio: 1.0,
             unsettled: 0,
         });
         change(book)
     }
 
-    async fn wait_for_slot(&self, model: &str) {
+    /// Waits while `model`'s daily quota is known to be used up, and counts the
+    /// request. The count goes to Redis beside the call, not before it (a round trip
+    /// in front of every slot would disturb the pacing): a block it finds holds back
+    /// the calls after it.
+    async fn wait_for_daily_quota(&self, model: &str) {
+        loop {
+            let until = lock(&self.daily).get(model).copied();
+            match until {
+                Some(until) if until > Utc::now() => {
+                    tracing::warn!(model, %until, "waiting for the daily quota until {until}");
+                    let wait = (until - Utc::now()).to_std().unwrap_or_default();
+                    // Look again now and then: the block may be lifted early.
+                    tokio::time::sleep(wait.clamp(Duration::from_millis(10), DAILY_RECHECK)).await;
+                    self.refresh_daily_block(model).await;
+                }
+                _ => break,
+            }
+        }
+        let store = self.store.clone();
+        let daily = Arc::clone(&self.daily);
+        let limit = self.quotas.daily_limit(model);
+        let model = model.to_string();
+        tokio::spawn(async move {
+            match store.take_daily_request(&model, limit).await {
+                Ok(until) => set_daily(&daily, &model, until),
+                Err(error) => {
+                    tracing::warn!(%error, model, "daily quota unreachable; calling uncounted")
+                }
+            }
+        });
+    }
+
+    /// Reads whether `model` is still blocked for the day (without counting).
+    async fn refresh_daily_block(&self, model: &str) {
+        match self.store.daily_block(model).await {
+            Ok(until) => set_daily(&self.daily, model, until),
+            Err(error) => tracing::warn!(%error, model, "daily quota unreachable"),
+        }
+    }
+
+    /// Waits for a slot of `model` for a call estimated at `estimated` input tokens;
+    /// returns the tokens reserved for it.
+    async fn wait_for_slot(&self, model: &str, estimated: u64) -> u64 {
+        self.wait_for_daily_quota(model).await;
         let Some(pace) = self.quotas.pace(model) else {
-            return;
+            return 0;
         };
+        let mut reserved = 0;
         let started = Instant::now();
         // A call that leaves well after its slot lands among later calls' slots and
-        // could crowd a quota window: past this lateness it takes a new slot.
-        let tolerance = Duration::from_secs_f64(pace.request_interval_ms.max(5.0) / 1000.0);
+        // could crowd a quota window: past this lateness (its own share of the
+        // schedule) it takes a new slot.
+        let own_share_ms = pace
+            .request_interval_ms
+            .max(estimated as f64 * pace.token_interval_ms)
+            .max(5.0);
+        let tolerance = Duration::from_secs_f64(own_share_ms / 1000.0);
         let mut late_reservations = 0;
         loop {
             let (estimate, unsettled) = self.book(model, |book| {
                 (
-                    book.estimate.round() as u64,
+                    (estimated as f64 * book.ratio).round() as u64,
                     std::mem::take(&mut book.unsettled),
                 )
             });
+            // A slot taken again after waking late leaves the tokens of the first one
+            // spent: later calls were already granted the time after it.
             let wait = match self
                 .store
                 .reserve_call(model, pace, estimate, unsettled)
                 .await
             {
-                Ok(wait) => wait,
+                Ok(wait) => {
+                    reserved = estimate;
+                    wait
+                }
                 Err(error) => {
                     self.book(model, |book| book.unsettled += unsettled);
                     tracing::warn!(%error, model, "rate limiter unreachable; calling unpaced");
@@ -119,15 +183,20 @@ impl Pacer {
             .pacing_wait
             .with_label_values(&[model])
             .inc_by(started.elapsed().as_secs_f64());
+        reserved
     }
 
-    async fn hear(&self, model: &str, report: AttemptReport) {
+    async fn hear(&self, model: &str, reserved: u64, report: AttemptReport) {
         match report {
-            AttemptReport::Answered { tokens } => self.book(model, |book| {
-                book.unsettled += tokens as i64 - book.estimate.round() as i64;
-                book.estimate += ESTIMATE_WEIGHT * (tokens as f64 - book.estimate);
+            AttemptReport::Answered { input_tokens } => self.book(model, |book| {
+                book.unsettled += input_tokens as i64 - reserved as i64;
+                if reserved > 0 {
+                    let estimated = reserved as f64 / book.ratio;
+                    let measured = input_tokens as f64 / estimated;
+                    book.ratio += RATIO_WEIGHT * (measured - book.ratio);
+                }
             }),
-            AttemptReport::RateLimited { retry_after } => {
+            AttemptReport::QuotaExceeded { retry_after } => {
                 let Some(pace) = self.quotas.pace(model) else {
                     return;
                 };
@@ -140,17 +209,52 @@ impl Pacer {
                     tracing::warn!(%error, model, "could not share a 429 with the other workers");
                 }
             }
+            AttemptReport::DailyQuotaExceeded => {
+                match self.store.daily_quota_exhausted(model).await {
+                    Ok(until) => {
+                        tracing::warn!(model, %until, "daily quota used up (per-day 429)");
+                        set_daily(&self.daily, model, Some(until));
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, model, "could not share a per-day 429 with the other workers")
+                    }
+                }
+            }
             AttemptReport::Failed => {}
         }
     }
 }
 
+/// A poisoned lock only means another call panicked; the map is still usable.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn set_daily(
+    daily: &Mutex<HashMap<String, DateTime<Utc>>>,
+    model: &str,
+    until: Option<DateTime<Utc>>,
+) {
+    let mut daily = lock(daily);
+    match until {
+        Some(until) => daily.insert(model.to_string(), until),
+        None => daily.remove(model),
+    };
+}
+
 impl CallGate for Pacer {
-    fn admit<'a>(&'a self, model: &'a str) -> BoxFuture<'a, ()> {
-        Box::pin(self.wait_for_slot(model))
+    fn admit<'a>(&'a self, model: &'a str, input_tokens: u64) -> BoxFuture<'a, u64> {
+        Box::pin(self.wait_for_slot(model, input_tokens))
     }
 
-    fn report<'a>(&'a self, model: &'a str, report: AttemptReport) -> BoxFuture<'a, ()> {
-        Box::pin(self.hear(model, report))
+    fn report<'a>(
+        &'a self,
+        model: &'a str,
+        reserved: u64,
+        report: AttemptReport,
+    ) -> BoxFuture<'a, ()> {
+        Box::pin(self.hear(model, reserved, report))
     }
 }

@@ -20,7 +20,7 @@ struct QuotasFile {
     slowdown: f64,
     min_factor: f64,
     recovery_secs: u64,
-    tokens_per_call: u64,
+    strikes: u32,
     #[serde(default)]
     models: BTreeMap<String, ModelQuota>,
 }
@@ -33,14 +33,18 @@ struct ModelQuota {
     rpm: u64,
     #[serde(default)]
     tpm: u64,
+    /// Requests per Pacific day.
+    #[serde(default)]
+    rpd: u64,
 }
 
 /// The quotas every worker of a namespace paces its calls by.
 #[derive(Debug, Clone)]
 pub struct Quotas {
     paces: BTreeMap<String, ModelPace>,
+    /// Requests per Pacific day of the models that have such a limit.
+    daily: BTreeMap<String, u64>,
     slowdown: Slowdown,
-    tokens_per_call: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -89,6 +93,9 @@ impl Quotas {
         if file.window_ms == 0 {
             return Err("window_ms: must be at least 1".to_string());
         }
+        if file.strikes == 0 {
+            return Err("strikes: must be at least 1".to_string());
+        }
         for (name, value, range) in [
             ("headroom", file.headroom, 0.0..0.5),
             ("slowdown", file.slowdown, 0.01..1.0),
@@ -118,21 +125,29 @@ impl Quotas {
                 let pace = ModelPace {
                     request_interval_ms: interval(quota.rpm),
                     token_interval_ms: interval(quota.tpm),
-                    // The headroom below the token quota is what a burst may use.
-                    token_burst_ms: file.headroom * window,
+                    // Half the headroom below the token quota is what a burst may
+                    // use; the other half absorbs the calls' timing jitter.
+                    token_burst_ms: file.headroom * window / 2.0,
                     recovery_ms: file.recovery_secs as f64 * 1000.0,
                 };
                 (model.clone(), pace)
             })
             .collect();
+        let daily = file
+            .models
+            .iter()
+            .filter(|(_, quota)| quota.rpd > 0)
+            .map(|(model, quota)| (model.clone(), quota.rpd))
+            .collect();
         Ok(Quotas {
             paces,
+            daily,
             slowdown: Slowdown {
                 multiplier: file.slowdown,
                 min_factor: file.min_factor,
                 default_block: Duration::from_secs(1),
+                strikes: file.strikes,
             },
-            tokens_per_call: file.tokens_per_call,
         })
     }
 
@@ -141,13 +156,13 @@ impl Quotas {
         self.paces.get(model)
     }
 
-    pub fn slowdown(&self) -> &Slowdown {
-        &self.slowdown
+    /// Requests per Pacific day of `model`; 0 = not limited.
+    pub fn daily_limit(&self, model: &str) -> u64 {
+        self.daily.get(model).copied().unwrap_or(0)
     }
 
-    /// The first token estimate of a call, before any call was measured.
-    pub fn tokens_per_call(&self) -> u64 {
-        self.tokens_per_call
+    pub fn slowdown(&self) -> &Slowdown {
+        &self.slowdown
     }
 }
 

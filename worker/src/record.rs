@@ -150,6 +150,7 @@ fn tokens(answer: &Answer) -> TokenUsage {
         prompt: answer.usage.prompt_tokens,
         output: answer.usage.candidates_tokens,
         thinking: answer.usage.thoughts_tokens,
+        cached: answer.usage.cached_tokens,
     }
 }
 

@@ -1,15 +1,18 @@
 //! Runs: status with per-experiment progress, the list (newest first, filtered,
 //! paginated), and cancel (retry is in `retry.rs`).
 
+use std::collections::BTreeMap;
+
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
 use tally_core::contract::RunStatus;
 use tally_core::contract::views::{
     CancelAnswer, ProgressView, RunList, RunStatusView, RunSummaryView,
 };
-use tally_core::run::RunId;
+use tally_core::run::{ExperimentPhase, RunId};
 use tally_store::{CancelOutcome, ExperimentView, RunFilter, RunView};
 
 use crate::backend::Connected;
@@ -40,7 +43,31 @@ pub async fn status(
     let run = find_run(connected, &id).await?;
     let experiments = experiments_of(connected, &run).await?;
     let chain = chain_of(connected, &run, &state).await?;
-    Ok(Json(run_status(run, &experiments, chain, &state)))
+    let waiting = daily_waits(connected, &experiments).await?;
+    Ok(Json(run_status(run, &experiments, chain, &waiting, &state)))
+}
+
+/// Until when the models of the experiments still to run wait for their daily
+/// quota, by model.
+async fn daily_waits(
+    connected: &Connected,
+    experiments: &[ExperimentView],
+) -> Result<BTreeMap<String, DateTime<Utc>>, ApiError> {
+    let mut waits = BTreeMap::new();
+    for view in experiments {
+        let model = view.record.config.model.as_str();
+        let unfinished = matches!(
+            view.phase,
+            ExperimentPhase::Pending | ExperimentPhase::Running
+        );
+        if unfinished
+            && !waits.contains_key(model)
+            && let Some(until) = connected.store.daily_block(model).await?
+        {
+            waits.insert(model.to_string(), until);
+        }
+    }
+    Ok(waits)
 }
 
 /// `GET /api/v1/experiments/runs?status=&schedule=&offset=&limit=`.

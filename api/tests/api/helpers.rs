@@ -190,6 +190,7 @@ impl TestApp {
                 prompt: 1000,
                 output: 200,
                 thinking: 0,
+                cached: 0,
             },
             cost_usd: Some(0.001),
             attempts: 2,

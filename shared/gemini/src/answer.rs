@@ -26,6 +26,7 @@ pub fn interpret(
         prompt_tokens: u.prompt_token_count,
         candidates_tokens: u.candidates_token_count,
         thoughts_tokens: u.thoughts_token_count,
+        cached_tokens: u.cached_content_token_count.min(u.prompt_token_count),
     });
     let usage = usage.unwrap_or_default();
     let finish_reason = response
@@ -128,6 +129,7 @@ mod tests {
             answer.usage,
             Usage {
                 prompt_tokens: 1000,
+                cached_tokens: 0,
                 candidates_tokens: 100,
                 thoughts_tokens: 900
             }

@@ -17,6 +17,7 @@ use super::pricing::PriceTable;
 use super::request::{self, Service};
 use super::retry::{Attempt, RetryPolicy};
 use super::settings::GenerationSettings;
+use super::tokens::estimate_input_tokens;
 use super::wire::GenerateContentResponse;
 use tally_core::contract::Secret;
 
@@ -117,6 +118,7 @@ impl GeminiClient {
             .await
             .map_err(before_sending)?;
         let built = request::build(settings, parts).map_err(before_sending)?;
+        let estimated_input_tokens = estimate_input_tokens(&built);
         let body = Bytes::from(request::encode(&built, self.service).map_err(before_sending)?);
         drop(built);
 
@@ -125,7 +127,8 @@ impl GeminiClient {
         let pacing = self.gate.as_deref().map(|gate| Pacing {
             gate,
             model,
-            tokens: billed_tokens,
+            estimated_input_tokens,
+            input_tokens,
         });
         let retried = self
             .retry
@@ -186,6 +189,10 @@ impl GeminiClient {
                 };
                 let token = provider.token(refused.as_ref()).await?;
                 *lock(last_token) = Some(token.clone());
+                let request = match provider.quota_project() {
+                    Some(project) => request.header("x-goog-user-project", project),
+                    None => request,
+                };
                 request.bearer_auth(token.expose())
             }
         };
@@ -221,11 +228,13 @@ impl GeminiClient {
     }
 }
 
-/// The tokens a response is billed for: prompt, output and thinking.
-fn billed_tokens(response: &GenerateContentResponse) -> u64 {
-    response.usage_metadata.as_ref().map_or(0, |usage| {
-        usage.prompt_token_count + usage.candidates_token_count + usage.thoughts_token_count
-    })
+/// The tokens a response counted toward the input-token quota: its prompt, images
+/// included (output and thinking do not count).
+fn input_tokens(response: &GenerateContentResponse) -> u64 {
+    response
+        .usage_metadata
+        .as_ref()
+        .map_or(0, |usage| usage.prompt_token_count)
 }
 
 /// A poisoned lock only means another attempt panicked; the token slot is still usable.

@@ -24,7 +24,8 @@ pub enum Backend {
 /// Where Vertex access tokens come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VertexCredentials {
-    /// A service-account JSON key file (RS256 JWT exchanged at its `token_uri`).
+    /// A credentials file: a service-account JSON key (RS256 JWT exchanged at its
+    /// `token_uri`) or gcloud's `authorized_user` (refresh-token grant).
     ServiceAccountKey(PathBuf),
     /// The GCE metadata server at `host` (`metadata.google.internal` or
     /// `GCE_METADATA_HOST`).
@@ -98,9 +99,17 @@ impl GeminiConfig {
                     name: "GOOGLE_CLOUD_PROJECT",
                     when: "when GEMINI_BACKEND is vertex",
                 })?,
-                location: get("GOOGLE_CLOUD_LOCATION").unwrap_or_else(|| "global".to_string()),
-                credentials: match get("GOOGLE_APPLICATION_CREDENTIALS") {
-                    Some(path) => VertexCredentials::ServiceAccountKey(PathBuf::from(path)),
+                // VERTEX_AI_LOCATION is the seed's name for the same setting.
+                location: get("GOOGLE_CLOUD_LOCATION")
+                    .or_else(|| get("VERTEX_AI_LOCATION"))
+                    .unwrap_or_else(|| "global".to_string()),
+                // Application Default Credentials, in Google's order: the named
+                // file, gcloud's well-known file, the metadata server.
+                credentials: match get("GOOGLE_APPLICATION_CREDENTIALS")
+                    .map(PathBuf::from)
+                    .or_else(|| well_known_file(&get).filter(|path| path.is_file()))
+                {
+                    Some(path) => VertexCredentials::ServiceAccountKey(path),
                     None => VertexCredentials::MetadataServer {
                         host: get("GCE_METADATA_HOST")
                             .unwrap_or_else(|| "metadata.google.internal".to_string()),
@@ -167,6 +176,15 @@ fn number(
             message: format!("expected a whole number ≥ {minimum}, got \"{text}\""),
         }),
     }
+}
+
+/// gcloud's application-default credentials file: under `$CLOUDSDK_CONFIG`, else
+/// `~/.config/gcloud/` (`gcloud auth application-default login` writes it).
+fn well_known_file(get: &impl Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    let folder = get("CLOUDSDK_CONFIG")
+        .map(PathBuf::from)
+        .or_else(|| get("HOME").map(|home| PathBuf::from(home).join(".config/gcloud")))?;
+    Some(folder.join("application_default_credentials.json"))
 }
 
 #[cfg(test)]
@@ -238,6 +256,16 @@ mod tests {
                 ..
             }
         ));
+        let seeded = config(&[
+            ("GEMINI_BACKEND", "vertex"),
+            ("GOOGLE_CLOUD_PROJECT", "p"),
+            ("VERTEX_AI_LOCATION", "asia-southeast1"),
+        ])
+        .unwrap();
+        assert!(
+            matches!(&seeded.backend, Backend::Vertex { location, .. } if location == "asia-southeast1"),
+            "VERTEX_AI_LOCATION names the location"
+        );
     }
 
     #[test]

@@ -14,8 +14,12 @@ use super::wire::{ErrorEnvelope, ErrorStatus};
 /// Why a call failed. Stable codes via [`FailureKind::as_str`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FailureKind {
-    /// 429 with a per-minute quota (or none named); retried until the budget ran out.
+    /// A quota 429: a per-minute quota named (`QuotaFailure`) or a server delay
+    /// (`RetryInfo`); retried after the server's delay until the budget ran out.
     RateLimited,
+    /// A 429 naming no quota (Vertex AI's shared pool: "Resource exhausted, please
+    /// try again later"): contention at Google, not our rate; retried with backoff.
+    Contention,
     /// 429 on a per-day quota: no point waiting minutes.
     DailyQuotaExhausted,
     /// 500 / 502 / 503 and other 5xx.
@@ -57,6 +61,7 @@ impl FailureKind {
     pub fn as_str(self) -> &'static str {
         match self {
             FailureKind::RateLimited => "rate_limited",
+            FailureKind::Contention => "contention",
             FailureKind::DailyQuotaExhausted => "daily_quota_exhausted",
             FailureKind::ServerError => "server_error",
             FailureKind::Timeout => "timeout",
@@ -194,7 +199,15 @@ pub fn classify_http(failure: &HttpFailure<'_>) -> AttemptError {
                 failure.model
             ),
         ),
-        429 => retry(FailureKind::RateLimited),
+        429 if is_quota_429(&status.details) => retry(FailureKind::RateLimited),
+        // No quota named: the server's delay is only a `Retry-After` header, if any.
+        429 => AttemptError {
+            kind: FailureKind::Contention,
+            message: described,
+            disposition: Disposition::Retry {
+                server_delay: failure.retry_after.and_then(parse_retry_after),
+            },
+        },
         408 | 504 => retry(FailureKind::Timeout),
         500..=599 => retry(FailureKind::ServerError),
         400 if error_reasons(&status.details).any(|reason| reason == "API_KEY_INVALID") => {
@@ -258,6 +271,15 @@ fn quota_ids(details: &[Value]) -> impl Iterator<Item = &str> {
         .filter_map(|detail| detail["violations"].as_array())
         .flatten()
         .filter_map(|violation| violation["quotaId"].as_str())
+}
+
+/// A 429 is about our quota when it names one (`QuotaFailure`) or advises a delay
+/// (`RetryInfo`); Vertex AI's shared-pool 429 carries neither.
+fn is_quota_429(details: &[Value]) -> bool {
+    details_of_type(details, "google.rpc.QuotaFailure")
+        .chain(details_of_type(details, "google.rpc.RetryInfo"))
+        .next()
+        .is_some()
 }
 
 fn error_reasons(details: &[Value]) -> impl Iterator<Item = &str> {
@@ -335,12 +357,13 @@ mod tests {
                 server_delay: Some(Duration::from_secs(3))
             }
         );
-        // Vertex 429s carry no details: plain backoff.
-        let bare = json!({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED", "message": "Resource exhausted."}});
-        assert_eq!(
-            classify(429, None, bare, false).disposition,
-            Disposition::Retry { server_delay: None }
-        );
+        // Vertex's shared-pool 429 names no quota: contention, plain backoff.
+        let bare = json!({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED",
+            "message": "Resource exhausted, please try again later.",
+            "errors": [{"reason": "rateLimitExceeded"}]}});
+        let error = classify(429, None, bare, false);
+        assert_eq!(error.kind, FailureKind::Contention);
+        assert_eq!(error.disposition, Disposition::Retry { server_delay: None });
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! - `retry`: the retry policy — the only place that decides about retries.
 //! - `gate`: the pacing hook of the retry policy (a shared rate limiter plugs in here).
 //! - `answer`: a 200 response → reports, or the reason there are none.
+//! - `tokens`: a request's input tokens, estimated before sending (image tiles, text).
 //! - `pricing`: cost from the configured price table.
 //! - `config`: settings from the environment.
 //! - `client`: `GeminiClient`, tying these together; `model`: the `Model` trait.
@@ -30,6 +31,7 @@ mod prompt;
 mod request;
 mod retry;
 mod settings;
+pub mod tokens;
 mod wire;
 
 pub use auth::ServiceAccountKey;

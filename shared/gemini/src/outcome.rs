@@ -14,6 +14,9 @@ pub struct Usage {
     pub prompt_tokens: u64,
     pub candidates_tokens: u64,
     pub thoughts_tokens: u64,
+    /// Prompt tokens served from the cache (`cachedContentTokenCount`), part of
+    /// `prompt_tokens`, billed at the cached rate.
+    pub cached_tokens: u64,
 }
 
 /// What the model answered, successful or not.

@@ -19,6 +19,9 @@ pub struct Price {
     pub input: f64,
     /// USD per 1M output tokens (candidates + thoughts).
     pub output: f64,
+    /// USD per 1M prompt tokens served from the cache; absent = the input price.
+    #[serde(default)]
+    pub cached_input: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -64,7 +67,12 @@ impl PriceTable {
             message: e.to_string(),
         })?;
         for (model, price) in &table.models {
-            for (name, value) in [("input", price.input), ("output", price.output)] {
+            let cached = price.cached_input.unwrap_or(price.input);
+            for (name, value) in [
+                ("input", price.input),
+                ("output", price.output),
+                ("cached_input", cached),
+            ] {
                 if !(value.is_finite() && value >= 0.0) {
                     return Err(PriceTableError::Invalid {
                         path: origin.to_string(),
@@ -95,8 +103,14 @@ impl PriceTable {
     pub fn cost(&self, model: &str, usage: &Usage) -> Option<f64> {
         let price = self.price(model)?;
         let output = usage.candidates_tokens + usage.thoughts_tokens;
+        let cached = usage.cached_tokens.min(usage.prompt_tokens);
+        let fresh = usage.prompt_tokens - cached;
+        let cached_rate = price.cached_input.unwrap_or(price.input);
         Some(
-            (usage.prompt_tokens as f64 * price.input + output as f64 * price.output) / 1_000_000.0,
+            (fresh as f64 * price.input
+                + cached as f64 * cached_rate
+                + output as f64 * price.output)
+                / 1_000_000.0,
         )
     }
 }
@@ -111,6 +125,7 @@ mod tests {
         assert_eq!(table, PriceTable::default());
         let usage = Usage {
             prompt_tokens: 1_000_000,
+            cached_tokens: 0,
             candidates_tokens: 200_000,
             thoughts_tokens: 800_000,
         };

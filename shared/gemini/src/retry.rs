@@ -10,7 +10,8 @@
 //!
 //! A paced call (`run_paced`) asks its `CallGate` before every attempt, the first
 //! and each retry, and reports every outcome to it; the time spent waiting at the
-//! gate is not charged to the budget.
+//! gate is not charged to the budget. So a paced call answered with a per-day 429
+//! tries again once its gate lets it (after midnight Pacific); an unpaced one fails.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -94,9 +95,13 @@ impl RetryPolicy {
             refresh_credentials: false,
         };
         loop {
+            let mut reserved = 0;
             if let Some(pacing) = pacing {
                 let waiting = Instant::now();
-                pacing.gate.admit(pacing.model).await;
+                reserved = pacing
+                    .gate
+                    .admit(pacing.model, pacing.estimated_input_tokens)
+                    .await;
                 gated += waiting.elapsed();
             }
             let remaining = self.total_budget.saturating_sub(spent(gated));
@@ -113,21 +118,25 @@ impl RetryPolicy {
             if let Some(pacing) = pacing {
                 let report = match &outcome {
                     Ok(value) => AttemptReport::Answered {
-                        tokens: (pacing.tokens)(value),
+                        input_tokens: (pacing.input_tokens)(value),
                     },
                     Err(AttemptError {
                         kind: FailureKind::RateLimited,
                         disposition,
                         ..
-                    }) => AttemptReport::RateLimited {
+                    }) => AttemptReport::QuotaExceeded {
                         retry_after: match disposition {
                             Disposition::Retry { server_delay } => *server_delay,
                             _ => None,
                         },
                     },
+                    Err(AttemptError {
+                        kind: FailureKind::DailyQuotaExhausted,
+                        ..
+                    }) => AttemptReport::DailyQuotaExceeded,
                     Err(_) => AttemptReport::Failed,
                 };
-                pacing.gate.report(pacing.model, report).await;
+                pacing.gate.report(pacing.model, reserved, report).await;
             }
             let error = match outcome {
                 Ok(value) => {
@@ -151,6 +160,13 @@ impl RetryPolicy {
                 }
             };
             let wait = match error.disposition {
+                // A paced call waits at its gate for the next Pacific day (not
+                // charged to the budget); an unpaced one has nobody to wait for it.
+                Disposition::Fatal
+                    if error.kind == FailureKind::DailyQuotaExhausted && pacing.is_some() =>
+                {
+                    Duration::ZERO
+                }
                 Disposition::Fatal if next.number == 1 => {
                     return Retried {
                         result: Err(error),
@@ -335,17 +351,20 @@ mod tests {
     }
 
     impl super::super::gate::CallGate for RecordingGate {
-        fn admit<'a>(&'a self, _model: &'a str) -> super::super::BoxFuture<'a, ()> {
+        fn admit<'a>(&'a self, _model: &'a str, tokens: u64) -> super::super::BoxFuture<'a, u64> {
             Box::pin(async move {
                 tokio::time::sleep(self.wait).await;
                 *self.admitted.lock().unwrap() += 1;
+                tokens
             })
         }
         fn report<'a>(
             &'a self,
             _model: &'a str,
+            reserved: u64,
             report: AttemptReport,
         ) -> super::super::BoxFuture<'a, ()> {
+            assert_eq!(reserved, 700, "the reservation comes back with the report");
             self.reports.lock().unwrap().push(report);
             Box::pin(async {})
         }
@@ -362,7 +381,8 @@ mod tests {
         let pacing = Pacing {
             gate: &gate,
             model: "m",
-            tokens: |n: &u64| *n,
+            estimated_input_tokens: 700,
+            input_tokens: |n: &u64| *n,
         };
         let calls = Cell::new(0);
         let retried = policy()
@@ -390,11 +410,11 @@ mod tests {
         assert_eq!(
             *gate.reports.lock().unwrap(),
             [
-                AttemptReport::RateLimited {
+                AttemptReport::QuotaExceeded {
                     retry_after: Some(Duration::from_millis(1500))
                 },
                 AttemptReport::Failed,
-                AttemptReport::Answered { tokens: 1234 },
+                AttemptReport::Answered { input_tokens: 1234 },
             ]
         );
     }

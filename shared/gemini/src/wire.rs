@@ -124,6 +124,10 @@ pub struct UsageMetadata {
     pub candidates_token_count: u64,
     #[serde(default)]
     pub thoughts_token_count: u64,
+    /// The part of the prompt served from Gemini's (implicit) cache; included in
+    /// `prompt_token_count`.
+    #[serde(default)]
+    pub cached_content_token_count: u64,
 }
 
 impl GenerateContentResponse {

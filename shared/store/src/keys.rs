@@ -29,7 +29,9 @@
 //! | `{ns}:run_check:{run_id}` | string | the regression check of a scheduled run was claimed (kept like the run) |
 //! | `{ns}:exp:{experiment_id}:attempts` | hash | record id → times a worker started it (deleted when the run is retired) |
 //! | `{ns}:exp:{experiment_id}:leases` | sorted set | lease id → expiry (Redis time, ms): the experiment's model calls in flight, cluster-wide |
-//! | `{ns}:ratelimit:{model}` | hash | the model's shared rate limiter: `tat`, `ttat` (next free request / token time, ms), `factor`, `factor_at`, `blocked`, `cooldown` |
+//! | `{ns}:ratelimit:{model}` | hash | the model's shared rate limiter: `tat`, `ttat` (next free request / token time, ms), `factor`, `factor_at`, `blocked`, `cooldown`, `strikes`, `strike_at` |
+//! | `{ns}:daily:{model}:{day}` | string | requests sent to the model on one Pacific day (expires after it) |
+//! | `{ns}:daily_block:{model}` | string | ms until which the model's daily quota is used up (expires then) |
 //! | `{ns}:retention` | sorted set | run id → when its keys expire (ms): final runs to drop from the run indexes |
 //! | `{ns}:retention:schedule` | hash | run id → schedule, for the retained runs a schedule created |
 //! | `{ns}:vacuum` | sorted set | `<experiment_id>:<chunks>` → when to vacuum the experiment's job bookkeeping (ms) |
@@ -165,6 +167,16 @@ impl Keys {
     /// digits, `-`, `.`, `_`).
     pub fn rate_limit(&self, model: &str) -> String {
         format!("{}:ratelimit:{model}", self.namespace)
+    }
+
+    /// Requests sent to `model` on one Pacific day (`day` as `YYYY-MM-DD`).
+    pub fn daily_requests(&self, model: &str, day: &str) -> String {
+        format!("{}:daily:{model}:{day}", self.namespace)
+    }
+
+    /// Until when (ms since the epoch) `model`'s daily quota is used up.
+    pub fn daily_block(&self, model: &str) -> String {
+        format!("{}:daily_block:{model}", self.namespace)
     }
 
     pub fn retention(&self) -> String {

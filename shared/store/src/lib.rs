@@ -12,7 +12,8 @@
 //! - `schedules`: schedules (API edits and file seeding), slot claims, the cursor of
 //!   handled slots, skipped slots, the once-per-run regression check.
 //! - `leases`: renewal and expiry of the call leases behind an experiment's `jobs` cap.
-//! - `rate_limits`: the shared per-model rate limiter.
+//! - `rate_limits`: the shared per-model rate limiter; `daily_quota`: requests per
+//!   Pacific day and the wait for the next one.
 //! - `retention`: time-to-live of final runs, pruning of indexes, vacuum of job
 //!   bookkeeping.
 //!
@@ -27,6 +28,7 @@
 //! them (`impl WorkerStore`, …). They share the one connection manager, which
 //! reconnects by itself and is cheap to clone per call.
 
+mod daily_quota;
 mod datasets;
 mod error;
 mod experiments;

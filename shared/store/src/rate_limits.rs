@@ -5,14 +5,16 @@
 //! go out; a caller reserves the slot at `max(now, tat, blocked)` and the next one
 //! starts an interval later, so requests leave strictly spaced and no window of the
 //! quota's length ever holds more than the quota. Tokens are paced the same way
-//! (`ttat`), with a burst allowance, since a call's tokens are only known after it:
-//! it reserves an estimate, and the difference is settled with its next reservation.
+//! (`ttat`), with a burst allowance, so a window holds at most its share, the burst
+//! and one call. A call's tokens are only known after it: it reserves an estimate,
+//! and the difference is settled with its next reservation.
 //!
-//! When 429s still come (another user of the same project), `rate_limited` lowers
-//! the model's `factor` (the share of the configured rate in use; once per cool-down,
-//! so a burst of 429s from one event counts once) and blocks the model until the
-//! server's retry delay for every worker; the factor climbs back linearly over the
-//! recovery time.
+//! When quota 429s still come, `rate_limited` blocks the model until the server's
+//! retry delay for every worker, and lowers the model's `factor` (the share of the
+//! configured rate in use; once per cool-down, so a burst of 429s from one event
+//! counts once) only when our own rate explains the 429 (calls were queueing for the
+//! pace) or unexplained ones repeat; the factor climbs back linearly over the
+//! recovery time. Contention 429s and 503s never reach the limiter.
 
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -44,6 +46,9 @@ pub struct Slowdown {
     pub min_factor: f64,
     /// Block this long when the server named no retry delay.
     pub default_block: Duration,
+    /// Quota 429s our own rate does not explain that lower the pace when they come
+    /// within the recovery time (someone else is using the project's quota).
+    pub strikes: u32,
 }
 
 /// A model's limiter as it stands (for metrics and tests).
@@ -98,25 +103,43 @@ return tostring(start - now)
     ))
 });
 
-/// KEYS: limiter. ARGV: block (ms), multiplier, min factor, recovery (ms), idle ttl.
+/// KEYS: limiter. ARGV: block (ms), multiplier, min factor, recovery (ms), idle ttl,
+/// request interval, token burst (ms), strikes that lower the pace unexplained.
+/// Returns 1 when the pace was lowered.
 static RATE_LIMITED_SCRIPT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(&format!(
         r#"{NOW}{RECOVERED}
-local s = redis.call('HMGET', KEYS[1], 'tat', 'factor', 'factor_at', 'blocked', 'cooldown')
+local s = redis.call('HMGET', KEYS[1], 'tat', 'factor', 'factor_at', 'blocked', 'cooldown', 'ttat', 'strikes', 'strike_at')
 local tat = tonumber(s[1]) or 0
 local factor = recovered(tonumber(s[2]) or 1, tonumber(s[3]) or now, tonumber(ARGV[4]), now)
 local blocked = tonumber(s[4]) or 0
 local cooldown = tonumber(s[5]) or 0
+local ttat = tonumber(s[6]) or 0
+local strikes = tonumber(s[7]) or 0
+local strike_at = tonumber(s[8]) or 0
 local block = tonumber(ARGV[1])
-if now >= cooldown then
+local req = tonumber(ARGV[6])
+-- Our own rate explains the 429 when calls are queueing for the pace: a request
+-- slot or the token schedule already runs ahead of now (and of an earlier block).
+local free = math.max(now, blocked)
+local busy = (req > 0 and tat > free + req / factor) or (ttat - tonumber(ARGV[7]) > free)
+if now - strike_at > tonumber(ARGV[4]) then strikes = 0 end
+if not busy then
+  strikes = strikes + 1
+  strike_at = now
+end
+local lowered = 0
+if (busy or strikes >= tonumber(ARGV[8])) and now >= cooldown then
   factor = math.max(tonumber(ARGV[3]), factor * tonumber(ARGV[2]))
   cooldown = now + math.max(block, 1000)
+  strikes = 0
+  lowered = 1
 end
 blocked = math.max(blocked, now + block)
 redis.call('HSET', KEYS[1], 'factor', factor, 'factor_at', now, 'blocked', blocked, 'cooldown', cooldown,
-  'tat', math.max(tat, blocked))
+  'tat', math.max(tat, blocked), 'strikes', strikes, 'strike_at', strike_at)
 redis.call('PEXPIRE', KEYS[1], math.ceil(math.max(tat, blocked) - now) + tonumber(ARGV[5]))
-return 1
+return lowered
 "#
     ))
 });
@@ -158,26 +181,32 @@ impl WorkerStore {
         millis(&key, &wait)
     }
 
-    /// A call to `model` was answered 429: slow the model down and block it for
-    /// `retry_after` (the server's advice) for every worker.
+    /// A call to `model` was answered with a quota 429: block the model for
+    /// `retry_after` (the server's advice) for every worker, and lower its pace when
+    /// our own rate explains the 429 (calls were queueing for the pace) or when
+    /// unexplained ones keep coming (`slowdown.strikes` within the recovery time).
+    /// Returns whether the pace was lowered.
     pub async fn rate_limited(
         &self,
         model: &str,
         pace: &ModelPace,
         slowdown: &Slowdown,
         retry_after: Option<Duration>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let block = retry_after.unwrap_or(slowdown.default_block);
-        let _: u8 = RATE_LIMITED_SCRIPT
+        let lowered: u8 = RATE_LIMITED_SCRIPT
             .key(self.keys.rate_limit(model))
             .arg(block.as_millis() as u64)
             .arg(slowdown.multiplier)
             .arg(slowdown.min_factor)
             .arg(pace.recovery_ms)
             .arg(IDLE_TTL_MS)
+            .arg(pace.request_interval_ms)
+            .arg(pace.token_burst_ms)
+            .arg(slowdown.strikes)
             .invoke_async(&mut self.conn())
             .await?;
-        Ok(())
+        Ok(lowered == 1)
     }
 }
 

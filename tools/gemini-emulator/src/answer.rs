@@ -1,5 +1,5 @@
 //! Composing the answer to a valid request: find the record, apply the model's error
-//! profile, account tokens like the real service (images ≈ 258 tokens a page,
+//! profile, account tokens like the real service (images 258 tokens a tile,
 //! thinking counted against `maxOutputTokens`), and shape the response.
 
 use serde_json::{Value, json};
@@ -37,6 +37,21 @@ pub struct AnswerInputs<'a> {
     pub forced: Option<AnswerFault>,
 }
 
+/// Input tokens of the request's images: by their tiles, `per_unsized_image` for an
+/// image whose size is unknown.
+fn image_tokens(facts: &RequestFacts, per_unsized_image: u64) -> u64 {
+    facts
+        .image_tokens
+        .iter()
+        .map(|tokens| tokens.unwrap_or(per_unsized_image))
+        .sum()
+}
+
+/// The request's `promptTokenCount`, which is also what the input-token quota counts.
+pub fn input_tokens(facts: &RequestFacts, per_unsized_image: u64) -> u64 {
+    image_tokens(facts, per_unsized_image) + (facts.text_chars as u64).div_ceil(4)
+}
+
 pub fn compose(inputs: &AnswerInputs<'_>) -> Answer {
     let facts = inputs.facts;
     let mut rng = seeded_for(inputs.model_id, facts);
@@ -51,8 +66,8 @@ pub fn compose(inputs: &AnswerInputs<'_>) -> Answer {
     let draft = draft(&expected, &errors, &mut rng);
 
     let pages = facts.images.len() as u64;
-    let image_tokens = pages * inputs.image_tokens_per_page;
-    let prompt_tokens = image_tokens + (facts.text_chars as u64).div_ceil(4);
+    let image_tokens = image_tokens(facts, inputs.image_tokens_per_page);
+    let prompt_tokens = input_tokens(facts, inputs.image_tokens_per_page);
     let max_output = u64::from(facts.max_output_tokens);
     let thoughts_wanted = match facts.thinking_budget {
         0 => 0,

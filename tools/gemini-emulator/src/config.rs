@@ -42,6 +42,12 @@ pub struct ModelProfile {
     /// Requests per quota window; none = unlimited.
     #[serde(default)]
     pub rpm: Option<u32>,
+    /// Input tokens (`promptTokenCount`) per quota window; none = unlimited.
+    #[serde(default)]
+    pub tpm: Option<u64>,
+    /// Requests per Pacific day; none = unlimited.
+    #[serde(default)]
+    pub rpd: Option<u64>,
     /// None = the model cannot think (thinkingConfig is a 400).
     #[serde(default)]
     pub thinking: Option<ThinkingRange>,
@@ -79,6 +85,8 @@ pub enum Latency {
 pub struct FaultRates {
     pub unavailable: f64,
     pub internal: f64,
+    /// Vertex AI's bare shared-pool 429 ("contention mode").
+    pub contention: f64,
     pub timeout: f64,
     pub reset: f64,
 }
@@ -170,6 +178,7 @@ impl EmulatorConfig {
             let rates = [
                 ("faults.unavailable", profile.faults.unavailable),
                 ("faults.internal", profile.faults.internal),
+                ("faults.contention", profile.faults.contention),
                 ("faults.timeout", profile.faults.timeout),
                 ("faults.reset", profile.faults.reset),
                 ("errors.digit_slip", profile.errors.digit_slip),
@@ -199,6 +208,16 @@ impl EmulatorConfig {
             if profile.rpm == Some(0) {
                 return Err(format!(
                     "models.\"{name}\".rpm: must be at least 1 (omit it for no limit)"
+                ));
+            }
+            if profile.rpd == Some(0) {
+                return Err(format!(
+                    "models.\"{name}\".rpd: must be at least 1 (omit it for no limit)"
+                ));
+            }
+            if profile.tpm == Some(0) {
+                return Err(format!(
+                    "models.\"{name}\".tpm: must be at least 1 (omit it for no limit)"
                 ));
             }
         }

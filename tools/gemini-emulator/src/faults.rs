@@ -39,6 +39,9 @@ pub enum Fault {
     },
     /// 429 on the per-day quota.
     DailyQuota,
+    /// Vertex AI's shared-pool 429 (no QuotaFailure, no RetryInfo): contention at
+    /// Google, on either API.
+    Contention,
     /// 402.
     PaymentRequired,
     /// 403.
@@ -101,6 +104,7 @@ impl Fault {
                 0,
                 43_200.0,
             )),
+            Fault::Contention => Action::Fail(ApiError::vertex_resource_exhausted()),
             Fault::PaymentRequired => Action::Fail(ApiError::payment_required()),
             Fault::PermissionDenied => Action::Fail(ApiError::permission_denied()),
             Fault::BlockedPrompt => Action::Answer(AnswerFault::BlockedPrompt),
@@ -123,6 +127,7 @@ pub fn random_fault(rates: &FaultRates, rng: &mut SeededRng) -> Option<Fault> {
             },
         ),
         (rates.internal, Fault::Internal),
+        (rates.contention, Fault::Contention),
         (rates.timeout, Fault::Timeout),
         (rates.reset, Fault::Reset),
     ] {

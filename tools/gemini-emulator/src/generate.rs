@@ -19,10 +19,11 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use crate::answer::{AnswerInputs, compose};
+use crate::answer::{AnswerInputs, compose, input_tokens};
 use crate::faults::{Action, random_fault};
 use crate::google_error::ApiError;
 use crate::latency;
+use crate::quota::Limits;
 use crate::server::ResetConnection;
 use crate::state::AppState;
 use crate::stats::Stats;
@@ -151,21 +152,28 @@ async fn respond(
         Ok(facts) => facts,
         Err(error) => return error.into_response(),
     };
-    if let Some(limit) = profile.rpm {
-        let window = Duration::from_millis(settings.quota_window_ms);
-        if let Err(wait) = state.quotas.admit(&call.model, limit, window) {
-            return match call.api {
-                Api::Developer => ApiError::quota_exceeded(
-                    &call.model,
-                    "GenerateRequestsPerMinutePerProjectPerModel",
-                    limit,
-                    // Google rounds the advised wait up to whole milliseconds.
-                    (wait.as_secs_f64() * 1000.0).ceil() / 1000.0,
-                ),
-                Api::Vertex => ApiError::vertex_resource_exhausted(),
-            }
-            .into_response();
+    let limits = Limits {
+        requests: profile.rpm,
+        input_tokens: profile.tpm,
+        requests_per_day: profile.rpd,
+    };
+    let input_tokens = input_tokens(&facts, settings.image_tokens_per_page);
+    let window = Duration::from_millis(settings.quota_window_ms);
+    if let Err(refusal) = state
+        .quotas
+        .admit(&call.model, limits, input_tokens, window)
+    {
+        return match call.api {
+            Api::Developer => ApiError::quota_exceeded(
+                &call.model,
+                refusal.quota_id,
+                refusal.limit,
+                // Google rounds the advised wait up to whole milliseconds.
+                (refusal.wait.as_secs_f64() * 1000.0).ceil() / 1000.0,
+            ),
+            Api::Vertex => ApiError::vertex_resource_exhausted(),
         }
+        .into_response();
     }
     let mut noise = state.noise();
     let fault = state

@@ -117,10 +117,11 @@ impl ApiError {
     }
 
     /// 429 of the Developer API: QuotaFailure + Help + RetryInfo, "Please retry in …".
-    pub fn quota_exceeded(model: &str, quota_id: &str, limit: u32, retry_delay_secs: f64) -> Self {
-        let per_day = quota_id.contains("PerDay");
-        let metric = if per_day {
+    pub fn quota_exceeded(model: &str, quota_id: &str, limit: u64, retry_delay_secs: f64) -> Self {
+        let metric = if quota_id.contains("PerDay") {
             "generativelanguage.googleapis.com/generate_requests_per_model_per_day"
+        } else if quota_id.contains("InputTokens") {
+            "generativelanguage.googleapis.com/generate_content_paid_tier_input_token_count"
         } else {
             "generativelanguage.googleapis.com/generate_content_requests_per_model"
         };

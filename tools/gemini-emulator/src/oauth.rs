@@ -21,6 +21,17 @@ use crate::faults::lock;
 const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 const SCOPE: &str = "https://www.googleapis.com/auth/cloud-platform";
 
+/// A refresh-token grant (gcloud's `authorized_user` credentials): the client and
+/// the refresh token must all be present, as Google's endpoint requires.
+fn check_refresh_grant(form: &HashMap<String, String>) -> Result<(), String> {
+    for field in ["client_id", "client_secret", "refresh_token"] {
+        if form.get(field).is_none_or(|value| value.is_empty()) {
+            return Err(format!("Missing required parameter: {field}"));
+        }
+    }
+    Ok(())
+}
+
 pub struct Tokens {
     live: Mutex<HashMap<String, Instant>>,
     issued: AtomicU64,
@@ -76,6 +87,9 @@ impl Tokens {
     /// signature when the issuer's key is trusted. The error is the OAuth
     /// `error_description`.
     pub fn check_grant(&self, form: &HashMap<String, String>) -> Result<(), String> {
+        if form.get("grant_type").map(String::as_str) == Some("refresh_token") {
+            return check_refresh_grant(form);
+        }
         if form.get("grant_type").map(String::as_str) != Some(GRANT_TYPE) {
             return Err(format!(
                 "Invalid grant_type: {}",

@@ -39,7 +39,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-/// The OAuth 2 token endpoint (a service-account key's `token_uri`).
+/// The OAuth 2 token endpoint (a service-account key's `token_uri`; the refresh-token
+/// grant of `authorized_user` credentials).
 async fn token(
     State(state): State<Arc<AppState>>,
     Form(form): Form<HashMap<String, String>>,

@@ -10,6 +10,7 @@
 //!     quota <records> <workers> <requests per window> <window ms>
 //!     rss <in flight>
 //!     scale <records> <workers>
+//!     contention <records> <latency ms> <rpm> <contention share> <503 share>
 //!
 //! - `dataset`: pages for a page-less synthetic dataset.
 //! - `capture`: the exact request body tally sends, for the peers' body (iii).
@@ -152,6 +153,17 @@ async fn run(args: &[String]) -> Result<(), String> {
         }
         "rss" => bench.rss(number(0)? as usize).await?,
         "scale" => bench.scale(number(0)?, number(1)? as usize).await?,
+        "contention" => {
+            let share = |i: usize| -> Result<f64, String> {
+                rest.get(i)
+                    .ok_or(format!("contention: argument {} missing", i + 1))?
+                    .parse()
+                    .map_err(|e| format!("contention: argument {}: {e}", i + 1))
+            };
+            bench
+                .contention(number(0)?, number(1)?, number(2)?, share(3)?, share(4)?)
+                .await?
+        }
         other => return Err(format!("unknown phase {other:?}")),
     };
     println!("{line}");

@@ -270,6 +270,60 @@ impl Bench {
         Ok(line)
     }
 
+    /// The same run without faults, then with a share of Vertex's bare contention
+    /// 429s and of 503s: contention must cost that call a backoff, not the fleet its
+    /// pace. The quota is in every call's path and holds the run back a little.
+    pub async fn contention(
+        &mut self,
+        records: u64,
+        latency_ms: u64,
+        rpm: u64,
+        contention: f64,
+        unavailable: f64,
+    ) -> Result<Value, String> {
+        let plan = WorkerPlan {
+            count: 1,
+            chunks: 4,
+            max_in_flight: 20,
+            quotas: format!("[models.\"{MODEL}\"]\nrpm = {rpm}\ntpm = 0\n"),
+        };
+        let mut walls = Vec::new();
+        let mut lines = Vec::new();
+        for (label, contention, unavailable) in [
+            ("contention: none", 0.0, 0.0),
+            ("contention: faults", contention, unavailable),
+        ] {
+            self.emulator_at(latency_ms, None, 64).await?;
+            self.emulator
+                .patch(json!({"models": {MODEL: {"faults": {
+                    "contention": contention, "unavailable": unavailable}}}}))
+                .await?;
+            let timed = self.timed("contention", records, 1000, &plan).await?;
+            let view = self
+                .store
+                .experiment(&timed.experiment)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or("the experiment vanished")?;
+            let stats = self.emulator.stats().await?;
+            walls.push(timed.wall.as_secs_f64());
+            lines.push(json!({
+                "label": label, "wall_s": round(timed.wall.as_secs_f64(), 3),
+                "succeeded": view.progress.done - view.progress.failed,
+                "failed": view.progress.failed, "retries": view.progress.retries,
+                "statuses": stats["models"][MODEL]["statuses"].clone(),
+            }));
+            timed.workers.stop();
+        }
+        Ok(json!({
+            "peer": "tally", "label": format!(
+                "tally contention {:.0}% bare 429 + {:.0}% 503, {latency_ms} ms, rpm {rpm}",
+                contention * 100.0, unavailable * 100.0),
+            "n": records, "runs": lines,
+            "ratio": round(walls[1] / walls[0], 3),
+        }))
+    }
+
     /// Resident memory of one worker with `in_flight` calls open.
     pub async fn rss(&mut self, in_flight: usize) -> Result<Value, String> {
         self.emulator_at(3_000, None, 64).await?;

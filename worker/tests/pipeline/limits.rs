@@ -127,6 +127,76 @@ async fn four_workers_share_a_quota_without_crossing_it() {
     harness.cleanup().await;
 }
 
+/// Gemini's TPM counts input tokens only: the pacer reserves each call's estimated
+/// input tokens, settles with the measured `promptTokenCount`, and so uses nearly
+/// all of an input-token quota without one 429.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_pacer_uses_an_input_token_quota_without_crossing_it() {
+    // A window holds its share, the burst (half the headroom) and one call: with
+    // calls of 1 % of the quota (1,434 input tokens each) and 4 % headroom that is
+    // 99 %, leaving 100 ms of the window for the calls' timing jitter.
+    const WINDOW_MS: u64 = 10_000;
+    const TOKENS: u64 = 143_400;
+    const RECORDS: u32 = 200;
+    let mut harness = Harness::start_with_fixture("input-tpm", 10, RECORDS).await;
+    harness
+        .patch_emulator(json!({
+            "quota_window_ms": WINDOW_MS,
+            "request_log_capacity": 1000,
+            "models": {"gemini-2.5-flash": {"tpm": TOKENS, "errors": no_errors()}},
+        }))
+        .await;
+    let overlay = format!(
+        "window_ms = {WINDOW_MS}\nheadroom = 0.04\n[models.\"gemini-2.5-flash\"]\nrpm = 0\ntpm = {TOKENS}\n"
+    );
+    let quotas = Quotas::from_toml(Some(&overlay), "test quotas").unwrap();
+    for name in ["w1", "w2"] {
+        let options = WorkerOptions {
+            quotas: Some(quotas.clone()),
+            chunks: Some(4),
+            ..WorkerOptions::default()
+        };
+        harness.start_worker_with(name, options).await;
+    }
+    let run = harness
+        .submit(&request_for(
+            FIXTURE,
+            FLASH,
+            r#", "jobs": 100, "raise_errors": false"#,
+        ))
+        .await;
+    let view = harness.wait_final(&run, Duration::from_secs(120)).await;
+    assert_eq!(view.status, RunStatus::Succeeded);
+    let results = harness
+        .store
+        .all_results(&experiment_of(&harness, &run).await)
+        .await
+        .unwrap();
+    assert_eq!(results.len(), RECORDS as usize);
+
+    let stats = harness.emulator_json("/_emulator/stats").await;
+    assert_eq!(stats["rate_limited"], 0, "no call was refused: {stats}");
+    let mut seen = arrivals(&harness, "gemini-2.5-flash").await;
+    seen.sort_by(f64::total_cmp);
+    assert_eq!(seen.len(), RECORDS as usize, "one attempt a record");
+    let input: u64 = results.iter().map(|r| r.tokens.prompt).sum();
+    let output: u64 = results
+        .iter()
+        .map(|r| r.tokens.output + r.tokens.thinking)
+        .sum();
+    assert!(output > 0, "output tokens exist but do not count");
+    // Tokens sent after the first call, over the time they took.
+    let per_call = input as f64 / RECORDS as f64;
+    let span = seen[seen.len() - 1] - seen[0];
+    let achieved = (input as f64 - per_call) / span * WINDOW_MS as f64 / TOKENS as f64;
+    assert!(
+        achieved >= 0.95,
+        "achieved {:.1} % of the input-token quota ({per_call:.0} tokens a call)",
+        achieved * 100.0
+    );
+    harness.cleanup().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn jobs_caps_calls_in_flight_across_workers() {
     let mut harness = Harness::start_with_fixture("jobs-cap", 60, 48).await;

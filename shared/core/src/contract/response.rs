@@ -91,6 +91,10 @@ pub struct ExperimentSummary {
     /// Tokens summed over all records.
     #[serde(default)]
     pub tokens: TokenUsage,
+    /// Share of the prompt tokens served from Gemini's implicit cache (cached /
+    /// prompt); `None` when no prompt tokens were counted.
+    #[serde(default)]
+    pub cache_hit_share: Option<f64>,
     /// Cost of the model calls in USD; `None` when the model has no configured price.
     #[serde(default)]
     pub cost_usd: Option<f64>,
@@ -132,6 +136,9 @@ pub struct TokenUsage {
     /// Answer tokens (`candidatesTokenCount`), thinking excluded.
     pub output: u64,
     pub thinking: u64,
+    /// Prompt tokens served from Gemini's implicit cache (part of `prompt`).
+    #[serde(default)]
+    pub cached: u64,
 }
 
 /// The answer of `POST /run-async`: the run is queued; `status_url` reports on it.

@@ -7,11 +7,13 @@
 //! - `view`: `RunView`, a run with its status and timestamps.
 //! - `idempotency`: `IdempotencyKey`, how a repeated submission is recognised.
 //! - `retry`: a run and its retries as one result per experiment (latest attempt wins).
+//! - `pacific_day`: the Pacific day of Gemini's per-day quotas and when it ends.
 //! - `summary`: an experiment's `ExperimentSummary` computed from its record results.
 
 mod idempotency;
 mod ids;
 mod model;
+mod pacific_day;
 mod response;
 mod retry;
 mod summary;
@@ -24,6 +26,7 @@ pub use model::{
     DatasetPin, ExperimentPhase, ExperimentRecord, OcrTrace, Progress, RecordError, RecordResult,
     RecordStatus, RetryScope, RunRecord, Submitter,
 };
+pub use pacific_day::{next_pacific_midnight, pacific_day};
 pub use response::assemble_response;
 pub use retry::{combined_status, merge_attempts, unsucceeded_indices};
 pub use summary::{SKIPPED, SummaryContext, summarize_experiment};

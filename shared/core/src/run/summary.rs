@@ -61,6 +61,14 @@ pub fn summarize_experiment(
         })
         .collect();
 
+    let tokens = results
+        .iter()
+        .fold(TokenUsage::default(), |sum, r| TokenUsage {
+            prompt: sum.prompt + r.tokens.prompt,
+            output: sum.output + r.tokens.output,
+            thinking: sum.thinking + r.tokens.thinking,
+            cached: sum.cached + r.tokens.cached,
+        });
     ExperimentSummary {
         experiment_id: experiment.experiment_id.to_string(),
         experiment_name: experiment.name.clone(),
@@ -78,13 +86,9 @@ pub fn summarize_experiment(
         exact_form_match_rate: number(summary.get(EXACT_FORM_MATCH_RATE)),
         consistency_pass_rates,
         latency_ms: latency_percentiles(results),
-        tokens: results
-            .iter()
-            .fold(TokenUsage::default(), |sum, r| TokenUsage {
-                prompt: sum.prompt + r.tokens.prompt,
-                output: sum.output + r.tokens.output,
-                thinking: sum.thinking + r.tokens.thinking,
-            }),
+        tokens,
+        cache_hit_share: (tokens.prompt > 0)
+            .then(|| tokens.cached.min(tokens.prompt) as f64 / tokens.prompt as f64),
         cost_usd: results
             .iter()
             .filter_map(|r| r.cost_usd)
@@ -185,6 +189,7 @@ mod tests {
                 prompt: 100,
                 output: 10,
                 thinking: 5,
+                cached: 40,
             },
             cost_usd: Some(0.25),
             attempts,
@@ -229,9 +234,11 @@ mod tests {
             TokenUsage {
                 prompt: 300,
                 output: 30,
-                thinking: 15
+                thinking: 15,
+                cached: 120,
             }
         );
+        assert_eq!(summary.cache_hit_share, Some(0.4));
         assert_eq!(summary.cost_usd, Some(0.75));
         // Nearest rank over [100, 200, 300]: p50 = 2nd, p95 = 3rd.
         assert_eq!(

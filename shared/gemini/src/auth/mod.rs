@@ -1,10 +1,12 @@
 //! How a request proves who sends it.
 //!
 //! - Developer API: the API key, sent as `x-goog-api-key`.
-//! - Vertex AI: an OAuth access token, from a service-account key
-//!   (`service_account.rs`) or the metadata server (`metadata.rs`), cached here and
-//!   refreshed early; after a 401 the token that was refused is replaced once.
+//! - Vertex AI: an OAuth access token, from a credentials file — a service-account
+//!   key (`service_account.rs`) or gcloud's `authorized_user` (`authorized_user.rs`)
+//!   — or the metadata server (`metadata.rs`), cached here and refreshed early; after
+//!   a 401 the token that was refused is replaced once.
 
+mod authorized_user;
 mod metadata;
 mod service_account;
 
@@ -34,6 +36,7 @@ impl Credentials {
 /// Where tokens come from.
 enum TokenSource {
     ServiceAccount(ServiceAccountKey),
+    AuthorizedUser(authorized_user::AuthorizedUser),
     Metadata { url: String },
 }
 
@@ -64,9 +67,7 @@ const REFRESH_MARGIN: Duration = Duration::from_secs(300);
 impl TokenProvider {
     pub fn new(credentials: &VertexCredentials, http: reqwest::Client) -> Result<Self, String> {
         let source = match credentials {
-            VertexCredentials::ServiceAccountKey(path) => {
-                TokenSource::ServiceAccount(ServiceAccountKey::load(path)?)
-            }
+            VertexCredentials::ServiceAccountKey(path) => credentials_file(path)?,
             VertexCredentials::MetadataServer { host } => TokenSource::Metadata {
                 url: metadata::token_url(host),
             },
@@ -76,6 +77,14 @@ impl TokenProvider {
             http,
             cache: tokio::sync::Mutex::new(None),
         })
+    }
+
+    /// The project gcloud user credentials bill requests to (`x-goog-user-project`).
+    pub fn quota_project(&self) -> Option<&str> {
+        match &self.source {
+            TokenSource::AuthorizedUser(user) => user.quota_project(),
+            _ => None,
+        }
     }
 
     /// A valid token. `refused` is the token a 401 just rejected: it is never handed
@@ -90,6 +99,7 @@ impl TokenProvider {
         }
         let fetched = match &self.source {
             TokenSource::ServiceAccount(key) => key.fetch_token(&self.http).await?,
+            TokenSource::AuthorizedUser(user) => user.fetch_token(&self.http).await?,
             TokenSource::Metadata { url } => metadata::fetch_token(&self.http, url).await?,
         };
         let lifetime = Duration::from_secs(fetched.expires_in);
@@ -101,6 +111,25 @@ impl TokenProvider {
         });
         Ok(token)
     }
+}
+
+/// A credentials file by its `type`: `authorized_user` (gcloud's application-default
+/// login) or a service-account key.
+fn credentials_file(path: &std::path::Path) -> Result<TokenSource, String> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read credentials file {shown}: {e}"))?;
+    let kind = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|value| value["type"].as_str().map(str::to_string));
+    if kind.as_deref() == Some("authorized_user") {
+        return authorized_user::AuthorizedUser::parse(&text)
+            .map(TokenSource::AuthorizedUser)
+            .map_err(|e| format!("credentials file {shown}: {e}"));
+    }
+    ServiceAccountKey::parse(&text)
+        .map(TokenSource::ServiceAccount)
+        .map_err(|e| format!("service-account key {shown}: {e}"))
 }
 
 /// Turns the token endpoint's HTTP answer into a token or a classified error: a

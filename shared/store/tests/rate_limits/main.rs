@@ -28,6 +28,7 @@ const HALVE: Slowdown = Slowdown {
     multiplier: 0.5,
     min_factor: 0.05,
     default_block: Duration::from_secs(1),
+    strikes: 3,
 };
 
 fn secs(duration: Duration) -> f64 {
@@ -84,6 +85,10 @@ async fn a_429_blocks_everyone_and_slows_down_once_per_episode() {
         request_interval_ms: 100.0,
         ..SLOW
     };
+    // Calls are queueing for the pace: our own rate explains the 429.
+    for _ in 0..3 {
+        store.reserve_call("m", &fast, 0, 0).await.unwrap();
+    }
     store
         .rate_limited("m", &fast, &HALVE, Some(Duration::from_secs(30)))
         .await
@@ -117,6 +122,9 @@ async fn the_pace_recovers_after_a_429() {
         recovery_ms: 300.0,
         ..SLOW
     };
+    for _ in 0..3 {
+        store.reserve_call("m", &pace, 0, 0).await.unwrap();
+    }
     store
         .rate_limited("m", &pace, &HALVE, Some(Duration::ZERO))
         .await
@@ -132,4 +140,64 @@ async fn the_pace_recovers_after_a_429() {
         assert!(Instant::now() < deadline, "still at {factor}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+#[tokio::test]
+async fn a_429_our_rate_does_not_explain_blocks_but_slows_down_only_when_repeated() {
+    let namespace = TestNamespace::new("rate-limits:unexplained");
+    let store = store(&namespace).await;
+    let pace = ModelPace {
+        request_interval_ms: 100.0,
+        ..SLOW
+    };
+    // One call now and then: nowhere near the quota.
+    store.reserve_call("m", &pace, 0, 0).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    let lowered = store
+        .rate_limited("m", &pace, &HALVE, Some(Duration::from_millis(200)))
+        .await
+        .unwrap();
+    assert!(!lowered, "a single unexplained 429 keeps the pace");
+    let state = store.rate_state("m", &pace).await.unwrap();
+    assert_eq!(state.factor, 1.0, "{state:?}");
+    assert!(
+        !state.blocked_for.is_zero(),
+        "but blocks the model: {state:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    let second = store
+        .rate_limited("m", &pace, &HALVE, Some(Duration::ZERO))
+        .await
+        .unwrap();
+    let third = store
+        .rate_limited("m", &pace, &HALVE, Some(Duration::ZERO))
+        .await
+        .unwrap();
+    assert_eq!((second, third), (false, true), "the third in a row does");
+    let state = store.rate_state("m", &pace).await.unwrap();
+    assert!((state.factor - 0.5).abs() < 0.01, "{state:?}");
+}
+
+#[tokio::test]
+async fn requests_per_day_wait_for_midnight_pacific_once_used_up() {
+    let namespace = TestNamespace::new("rate-limits:daily");
+    let store = store(&namespace).await;
+    let midnight = tally_core::run::next_pacific_midnight(chrono::Utc::now());
+    assert_eq!(store.take_daily_request("m", 2).await.unwrap(), None);
+    assert_eq!(store.take_daily_request("m", 2).await.unwrap(), None);
+    let until = store.take_daily_request("m", 2).await.unwrap();
+    assert_eq!(
+        until,
+        Some(midnight),
+        "the third waits for the next Pacific day"
+    );
+    assert_eq!(store.daily_block("m").await.unwrap(), Some(midnight));
+    assert_eq!(store.daily_block("other").await.unwrap(), None);
+    // A per-day 429 blocks a model without a configured limit too.
+    assert_eq!(store.take_daily_request("other", 0).await.unwrap(), None);
+    store.daily_quota_exhausted("other").await.unwrap();
+    assert_eq!(
+        store.take_daily_request("other", 0).await.unwrap(),
+        Some(midnight)
+    );
 }

@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use tally_gemini::tokens::{image_size, image_tokens as tiled_image_tokens};
 
 use super::walk::decode_bytes;
 use crate::config::{ModelProfile, ThinkingRange};
@@ -31,6 +32,9 @@ pub enum ImageRef {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequestFacts {
     pub images: Vec<ImageRef>,
+    /// Input tokens of each image by Google's tiling rule; `None` when its size
+    /// cannot be read here (a file URI, an unknown format).
+    pub image_tokens: Vec<Option<u64>>,
     pub text_chars: usize,
     pub temperature: f64,
     pub seed: i64,
@@ -86,6 +90,7 @@ pub fn check(
 ) -> Result<RequestFacts, ApiError> {
     let mut problems = Problems::default();
     let mut images = Vec::new();
+    let mut image_tokens = Vec::new();
     let mut text_chars = 0;
 
     let contents = get(body, "contents")
@@ -159,6 +164,7 @@ pub fn check(
                     .and_then(decode_bytes)
                     .unwrap_or_default();
                 images.push(ImageRef::Inline(hex::encode(Sha256::digest(&bytes))));
+                image_tokens.push(image_size(&bytes).map(|(w, h)| tiled_image_tokens(w, h)));
             }
             if let Some(file) = get(part, "file_data") {
                 let uri = get(file, "file_uri")
@@ -178,6 +184,7 @@ pub fn check(
                     )));
                 }
                 images.push(ImageRef::Uri(uri.to_string()));
+                image_tokens.push(None);
             }
         }
     }
@@ -262,6 +269,7 @@ pub fn check(
     let schema_chars = schema.map(|s| s.to_string().len()).unwrap_or(0);
     Ok(RequestFacts {
         images,
+        image_tokens,
         text_chars: text_chars + schema_chars,
         temperature,
         seed: number(get(&config, "seed")).map_or(0, |s| s as i64),

@@ -102,6 +102,49 @@ async fn a_token_is_fetched_once_and_reused() {
     assert!(logged.iter().all(|r| r["api"] == "vertex"));
 }
 
+/// gcloud's `authorized_user` file (`gcloud auth application-default login`): a
+/// refresh-token grant at the emulator's token endpoint.
+#[tokio::test]
+async fn authorized_user_credentials_get_a_token_by_refresh_grant() {
+    let v = vertex(3600).await;
+    let user = v.dir.path().join("application_default_credentials.json");
+    let file = json!({"type": "authorized_user", "client_id": "tally.apps.googleusercontent.com",
+                      "client_secret": "test-secret", "refresh_token": "1//test-refresh",
+                      "quota_project_id": "tally-billing",
+                      "token_uri": format!("{}/token", v.emulator.base_url())});
+    std::fs::write(&user, file.to_string()).unwrap();
+    let client = vertex_client(
+        v.emulator.base_url(),
+        VertexCredentials::ServiceAccountKey(user.clone()),
+    );
+    let extraction = client.extract(&v.pages, &settings(MODEL)).await.unwrap();
+    assert_eq!(extraction.attempts, 1);
+    assert_eq!(tokens_issued(&v.inspect).await, 1);
+
+    // Without its refresh token the grant is refused, clearly and without secrets.
+    let broken = v.dir.path().join("broken.json");
+    let mut file = file;
+    file["refresh_token"] = json!("");
+    std::fs::write(&broken, file.to_string()).unwrap();
+    let client = vertex_client(
+        v.emulator.base_url(),
+        VertexCredentials::ServiceAccountKey(broken),
+    );
+    let failure = client
+        .extract(&v.pages, &settings(MODEL))
+        .await
+        .unwrap_err();
+    assert_eq!(failure.kind, FailureKind::Unauthenticated);
+    assert!(
+        failure
+            .message
+            .contains("Missing required parameter: refresh_token"),
+        "{}",
+        failure.message
+    );
+    assert!(!failure.message.contains("test-secret"));
+}
+
 #[tokio::test]
 async fn a_401_gets_one_fresh_token() {
     let v = vertex(3600).await;

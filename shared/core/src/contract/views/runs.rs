@@ -21,6 +21,10 @@ pub struct ExperimentBrief {
     /// Why `raise_errors` stopped it, when it did.
     #[schema(required = true)]
     pub error: Option<String>,
+    /// What it waits for, when it waits ("waiting for the daily quota until
+    /// 2026-12-02T08:00:00Z").
+    #[schema(required = true)]
+    pub waiting: Option<String>,
     pub experiment_url: String,
     pub detail_url: String,
 }
