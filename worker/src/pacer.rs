@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use tally_gemini::{AttemptReport, BoxFuture, CallGate};
 use tally_store::WorkerStore;
+use tally_store::store_backoff::{Delays, StoreBackoff};
 
 use crate::metrics::Metrics;
 use crate::quotas::Quotas;
@@ -37,6 +38,9 @@ pub struct Pacer {
     quotas: Quotas,
     metrics: Metrics,
     books: Mutex<HashMap<String, TokenBook>>,
+    /// While the limiter's store fails, each call waits a growing delay before it
+    /// goes unpaced, so a Redis outage does not unleash every worker at full speed.
+    backoff: StoreBackoff,
 }
 
 /// This process's token accounting of one model.
@@ -55,6 +59,7 @@ impl Pacer {
             quotas,
             metrics,
             books: Mutex::new(HashMap::new()),
+            backoff: StoreBackoff::new("rate limiter", Delays::STORE),
         }
     }
 
@@ -94,10 +99,13 @@ impl Pacer {
                 .reserve_call(model, pace, estimate, unsettled)
                 .await
             {
-                Ok(wait) => wait,
+                Ok(wait) => {
+                    self.backoff.succeeded();
+                    wait
+                }
                 Err(error) => {
                     self.book(model, |book| book.unsettled += unsettled);
-                    tracing::warn!(%error, model, "rate limiter unreachable; calling unpaced");
+                    tokio::time::sleep(self.backoff.failed(&error)).await;
                     break;
                 }
             };
@@ -137,7 +145,8 @@ impl Pacer {
                     .rate_limited(model, pace, slowdown, retry_after)
                     .await
                 {
-                    tracing::warn!(%error, model, "could not share a 429 with the other workers");
+                    // Not shared with the other workers: logged (rate-limited) only.
+                    let _ = self.backoff.failed(&error);
                 }
             }
             AttemptReport::Failed => {}
