@@ -88,7 +88,10 @@ impl StoreCondition {
     /// wraps Redis errors in its own).
     pub fn of_message(text: &str) -> Option<StoreCondition> {
         const MARKERS: [(&str, StoreCondition); 6] = [
-            ("OOM command not allowed", StoreCondition::OutOfMemory),
+            (
+                "command not allowed when used memory",
+                StoreCondition::OutOfMemory,
+            ),
             ("READONLY", StoreCondition::ReadOnly),
             ("MASTERDOWN", StoreCondition::ReadOnly),
             ("NOREPLICAS", StoreCondition::ReadOnly),
@@ -124,7 +127,8 @@ mod tests {
 
     #[test]
     fn refusals_are_read_from_redis_messages() {
-        let oom = "OOM command not allowed when used memory > 'maxmemory'.";
+        // As redis-rs shows a refusal inside a script.
+        let oom = "\"OOM\": command not allowed when used memory > 'maxmemory'. script: 5c1d";
         assert_eq!(
             StoreCondition::of_message(&format!("worker stopped: {oom}")),
             Some(StoreCondition::OutOfMemory)

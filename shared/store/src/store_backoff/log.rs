@@ -7,6 +7,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::lock;
+use crate::StoreCondition;
 
 /// How often a repeating error is summarised.
 pub const SUMMARY_INTERVAL: Duration = Duration::from_secs(60);
@@ -85,7 +86,12 @@ impl ErrorLog {
     }
 
     fn note(&self, error: &str, now: Instant) -> Line {
-        let key: String = error.chars().take(KEY_CHARS).collect();
+        // Errors that name a condition of Redis (out of memory, read-only, …) count
+        // as one error whatever else their text holds (which script, which queue).
+        let key: String = match StoreCondition::of_message(error) {
+            Some(condition) => condition.as_str().to_string(),
+            None => error.chars().take(KEY_CHARS).collect(),
+        };
         let mut seen = lock(&self.seen);
         if !seen.contains_key(&key) && seen.len() >= MAX_DISTINCT {
             seen.clear();
@@ -142,6 +148,18 @@ mod tests {
         assert_eq!(log.note("OOM", now), Line::First);
         assert_eq!(log.note("READONLY", now), Line::First);
         assert_eq!(log.note("OOM", now), Line::Quiet);
+    }
+
+    #[test]
+    fn refusals_of_one_kind_count_as_one_error() {
+        let log = ErrorLog::new("test", Duration::from_secs(60));
+        let now = Instant::now();
+        let oom = "\"OOM\": command not allowed when used memory > 'maxmemory'";
+        assert_eq!(log.note(&format!("{oom}. script: 9a71"), now), Line::First);
+        assert_eq!(
+            log.note(&format!("poll: {oom}. script: 5c1d"), now),
+            Line::Quiet
+        );
     }
 
     #[test]
