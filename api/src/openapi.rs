@@ -73,7 +73,7 @@ fn schemas() -> Value {
     let phase = enumeration(&["pending", "running", "success", "failed", "cancelled"]);
     json!({
         "ErrorBody": object(&[("error", object(&[
-            ("code", described(string(), "stable: malformed_body, unauthorized, not_found, method_not_allowed, conflict, payload_too_large, invalid_request, invalid_dataset, rate_limited, unavailable, internal")),
+            ("code", described(string(), "stable: malformed_body, unauthorized, not_found, method_not_allowed, conflict, payload_too_large, invalid_request, invalid_dataset, rate_limited, store_full, store_read_only, store_loading, store_unreachable, internal")),
             ("message", string()),
             ("details", array(object(&[("field", string()), ("message", string())]))),
         ]))]),
@@ -187,6 +187,11 @@ fn schemas() -> Value {
             ("finished_at", nullable(time())),
             ("status_url", string()),
             ("run_url", string()),
+            ("stalled", described(nullable(object(&[
+                ("condition", enumeration(&["out_of_memory", "read_only", "loading", "unreachable"])),
+                ("reason", string()),
+                ("since", nullable(time())),
+            ])), "why a run that is not final makes no progress (the store refuses writes), else null")),
         ]),
         "RunList": object(&[
             ("runs", array(object(&[
@@ -338,7 +343,8 @@ fn schemas() -> Value {
             ("service", enumeration(&["experiments"])),
             ("datadog_configured", boolean()),
             ("api_key_configured", boolean()),
-            ("redis", enumeration(&["ok", "unreachable"])),
+            ("redis", enumeration(&["reachable", "slow", "out_of_memory", "read_only", "loading", "unreachable"])),
+            ("redis_refusing_since?", time()),
             ("version", string()),
         ]),
         "Probe": object(&[("status", string())]),
@@ -759,13 +765,17 @@ const OPERATIONS: &[Operation] = &[
     Operation {
         method: "get",
         path: "/readyz",
-        summary: "Redis answers",
+        summary: "Redis answers and accepts writes",
         open: true,
         query: &[],
         body: None,
         answers: &[
             J(200, "Probe", "ready"),
-            J(503, "ErrorBody", "Redis is unreachable"),
+            J(
+                503,
+                "ErrorBody",
+                "Redis is unreachable (store_unreachable), out of memory (store_full), read-only (store_read_only) or loading (store_loading)",
+            ),
         ],
     },
     Operation {

@@ -6,9 +6,10 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tally_core::contract::{ExperimentResponse, ExperimentSummary, ModelConfig, RunStatus};
 use tally_core::run::{DatasetPin, ExperimentPhase, Progress, Submitter};
-use tally_store::{ExperimentView, RunView};
+use tally_store::{ExperimentView, RunView, StoreCondition};
 
 use crate::state::AppState;
+use crate::store_watch::Observed;
 
 /// Counters with a completion percentage.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -112,10 +113,42 @@ pub struct RunStatusView {
     pub finished_at: Option<DateTime<Utc>>,
     pub status_url: String,
     pub run_url: String,
+    /// Why a run that is not final makes no progress, while it makes none; else `null`.
+    pub stalled: Option<Stall>,
+}
+
+/// Why a run is stalled: the store refuses the writes its workers must make.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stall {
+    /// `out_of_memory`, `read_only`, `loading` or `unreachable`.
+    pub condition: StoreCondition,
+    pub reason: String,
+    /// When the API first saw the store refuse writes.
+    pub since: Option<DateTime<Utc>>,
+}
+
+impl Stall {
+    /// The stall of a run that is not final, if the store refuses writes.
+    pub fn of(status: RunStatus, observed: &Observed) -> Option<Stall> {
+        let condition = observed.health.condition;
+        if status.is_final() || condition.accepts_writes() {
+            return None;
+        }
+        Some(Stall {
+            condition,
+            reason: format!("{}: no result can be written", condition.explanation()),
+            since: observed.refusing_since,
+        })
+    }
 }
 
 impl RunStatusView {
-    pub fn of(run: RunView, experiments: &[ExperimentView], state: &AppState) -> RunStatusView {
+    pub fn of(
+        run: RunView,
+        experiments: &[ExperimentView],
+        stalled: Option<Stall>,
+        state: &AppState,
+    ) -> RunStatusView {
         let id = &run.record.run_id;
         RunStatusView {
             run_id: id.to_string(),
@@ -134,6 +167,7 @@ impl RunStatusView {
             finished_at: run.finished_at,
             status_url: state.urls.run_status(id),
             run_url: state.urls.run_page(id),
+            stalled,
         }
     }
 }

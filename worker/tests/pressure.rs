@@ -12,10 +12,11 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use serde_json::Value;
 use tally_core::contract::RunStatus;
 use tally_store::REDIS_URL_ENV;
 use tally_test_support::child::ChildGuard;
-use tally_test_support::pipeline::{EMULATOR_KEY, FIXTURE, Harness, poll, request_for};
+use tally_test_support::pipeline::{API_KEY, EMULATOR_KEY, FIXTURE, Harness, poll, request_for};
 use tally_test_support::private_redis::PrivateRedis;
 
 const RECORDS: u32 = 120;
@@ -74,6 +75,63 @@ async fn stall_and_resume(redis: &PrivateRedis) {
     redis
         .command(&["CONFIG", "SET", "maxmemory", &full])
         .expect("CONFIG SET");
+    // The API says so: not ready, health names the condition, a running run shows
+    // why it is stalled, and a submission is refused with a precise 503.
+    poll(
+        "readyz turns not ready",
+        Duration::from_secs(10),
+        || async { get(&harness, &api, "/readyz").await.0 == 503 },
+    )
+    .await;
+    let (_, ready) = get(&harness, &api, "/readyz").await;
+    assert_eq!(ready["error"]["code"], "store_full");
+    let (_, health) = get(&harness, &api, "/api/v1/experiments/health").await;
+    assert_eq!(
+        (health["status"].as_str(), health["redis"].as_str()),
+        (Some("degraded"), Some("out_of_memory"))
+    );
+    let (_, status) = get(&harness, &api, &format!("/api/v1/experiments/runs/{run}")).await;
+    assert_eq!(status["status"], "running");
+    assert_eq!(status["stalled"]["condition"], "out_of_memory", "{status}");
+    assert!(
+        status["stalled"]["reason"]
+            .as_str()
+            .is_some_and(|reason| reason.contains("out of memory")),
+        "{status}"
+    );
+    assert!(status["stalled"]["since"].is_string(), "{status}");
+    let refused = harness
+        .http
+        .post(format!("{api}/api/v1/experiments/run-async"))
+        .header("X-API-Key", API_KEY)
+        .body(request_for(
+            FIXTURE,
+            r#"[{"model": "gemini-2.5-flash", "temperature": 0.0}]"#,
+            "",
+        ))
+        .send()
+        .await
+        .expect("API answers");
+    assert_eq!(refused.status(), 503);
+    let refused: Value = refused.json().await.expect("JSON error");
+    assert_eq!(refused["error"]["code"], "store_full", "{refused}");
+    // An import of new content is refused the same way and leaves nothing behind.
+    gemini_emulator::fixtures::write_dataset(&harness.data_dir.join("more"), 30)
+        .expect("second dataset");
+    let keys_before = harness.all_keys().await;
+    let import = harness
+        .http
+        .post(format!("{api}/api/v1/datasets/import"))
+        .header("X-API-Key", API_KEY)
+        .json(&serde_json::json!({"path": "more/sample"}))
+        .send()
+        .await
+        .expect("API answers");
+    assert_eq!(import.status(), 503);
+    let import: Value = import.json().await.expect("JSON error");
+    assert_eq!(import["error"]["code"], "store_full", "{import}");
+    assert_eq!(harness.all_keys().await, keys_before, "no partial import");
+
     tokio::time::sleep(Duration::from_secs(2)).await;
     let lines_before = log_lines(logs.path());
     let done_before = done().await;
@@ -92,12 +150,26 @@ async fn stall_and_resume(redis: &PrivateRedis) {
         .command(&["CONFIG", "SET", "maxmemory", "512mb"])
         .expect("CONFIG SET");
     let view = harness.wait_final(&run, Duration::from_secs(180)).await;
+    let (_, status) = get(&harness, &api, &format!("/api/v1/experiments/runs/{run}")).await;
+    assert!(status["stalled"].is_null(), "{status}");
+    assert_eq!(get(&harness, &api, "/readyz").await.0, 200);
     assert_eq!(view.status, RunStatus::Succeeded);
     let results = harness.store.all_results(&experiment).await.expect("store");
     assert_eq!(results.len(), RECORDS as usize, "every result, none lost");
     assert_eq!(done().await, u64::from(RECORDS), "none counted twice");
-    let _ = api;
     harness.cleanup().await;
+}
+
+async fn get(harness: &Harness, api: &str, path: &str) -> (u16, Value) {
+    let response = harness
+        .http
+        .get(format!("{api}{path}"))
+        .header("X-API-Key", API_KEY)
+        .send()
+        .await
+        .expect("API answers");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("JSON"))
 }
 
 fn spawn_worker(harness: &Harness, name: &str, log: &Path) -> ChildGuard {

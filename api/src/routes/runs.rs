@@ -14,7 +14,7 @@ use crate::backend::Connected;
 use crate::error::ApiError;
 use crate::extract::{Page, Params, run_id};
 use crate::state::AppState;
-use crate::views::{ProgressView, RunStatusView};
+use crate::views::{ProgressView, RunStatusView, Stall};
 
 const STATUSES: [RunStatus; 6] = [
     RunStatus::Queued,
@@ -36,7 +36,16 @@ pub async fn status(
     let connected = state.backend.get().await?;
     let run = find_run(connected, &id).await?;
     let experiments = experiments_of(connected, &run).await?;
-    Ok(Json(RunStatusView::of(run, &experiments, &state)))
+    // Only a run that can still progress is stalled; a final one needs no probe.
+    let stalled = if run.status.is_final() {
+        None
+    } else {
+        Stall::of(
+            run.status,
+            &state.store_watch.observe(&connected.store).await,
+        )
+    };
+    Ok(Json(RunStatusView::of(run, &experiments, stalled, &state)))
 }
 
 /// One line of the run list.

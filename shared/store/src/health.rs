@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::{Store, StoreCondition, StoreError};
+use super::{Store, StoreCondition};
 
 /// A probe slower than this reports `slow`.
 pub const SLOW: Duration = Duration::from_millis(500);
@@ -32,14 +32,6 @@ pub struct StoreHealth {
 }
 
 impl Store {
-    /// Succeeds when Redis answers a `PING`.
-    pub async fn ping(&self) -> Result<(), StoreError> {
-        redis::cmd("PING")
-            .query_async::<()>(&mut self.conn())
-            .await?;
-        Ok(())
-    }
-
     /// Writes the probe key and classifies the outcome.
     pub async fn health(&self) -> StoreHealth {
         let started = Instant::now();

@@ -8,7 +8,7 @@
 //! - `runs`: runs created with their experiments; cancel; completion exactly once.
 //! - `experiments`: live experiment state, abort and finish.
 //! - `results`: per-record results, written once and counted once.
-//! - `health`: `ping`, and the write probe that classifies Redis as a `StoreCondition`
+//! - `health`: the write probe that classifies Redis as a `StoreCondition`
 //!   (`condition`: reachable, slow, out of memory, read-only, loading, unreachable).
 //! - `store_backoff`: the exponential backoff and rate-limited error log of every
 //!   daemon loop that talks to Redis.

@@ -69,7 +69,8 @@ export async function runView({ main, signal }, runId) {
       run.submitter.schedule ? h("span", {}, "Schedule ", h("a", { href: `#/schedules/${encodeURIComponent(run.submitter.schedule)}`, text: run.submitter.schedule })) : null,
       run.submitter.api_key_name ? h("span", {}, "Key ", h("b", { text: run.submitter.api_key_name })) : null,
     );
-    if (run.cancel_requested && !isFinal(run.status)) notice.textContent = "Cancel requested: records in flight finish, no new record starts.";
+    if (run.stalled) notice.textContent = `Stalled${run.stalled.since ? ` since ${when(run.stalled.since)}` : ""}: ${run.stalled.reason}. The run resumes by itself once the store accepts writes.`;
+    else if (run.cancel_requested && !isFinal(run.status)) notice.textContent = "Cancel requested: records in flight finish, no new record starts.";
     else if (!isFinal(run.status)) notice.textContent = "";
   }
 
