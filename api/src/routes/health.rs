@@ -74,7 +74,10 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Probe>, ApiErr
 }
 
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let text = state.metrics.render(&state.backend).await;
+    let text = state
+        .metrics
+        .render(&state.backend, &state.store_watch)
+        .await;
     let mut response = text.into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::{Store, StoreCondition};
+use super::error::corrupt;
+use super::{Store, StoreCondition, StoreError};
 
 /// A probe slower than this reports `slow`.
 pub const SLOW: Duration = Duration::from_millis(500);
@@ -18,6 +19,14 @@ pub const SLOW: Duration = Duration::from_millis(500);
 pub const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 /// The probe key's time-to-live.
 const PROBE_TTL_MS: u64 = 60_000;
+
+/// Redis's memory use and limit (`INFO memory`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RedisMemory {
+    pub used_bytes: u64,
+    /// `maxmemory`; 0 means no limit.
+    pub max_bytes: u64,
+}
 
 /// What the health probe found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -32,6 +41,25 @@ pub struct StoreHealth {
 }
 
 impl Store {
+    /// Memory used and `maxmemory`, from `INFO memory` (a read: answered even by a
+    /// full Redis).
+    pub async fn memory(&self) -> Result<RedisMemory, StoreError> {
+        let info: String = redis::cmd("INFO")
+            .arg("memory")
+            .query_async(&mut self.conn())
+            .await?;
+        let field = |name: &str| {
+            info.lines()
+                .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
+                .and_then(|value| value.trim().parse::<u64>().ok())
+                .ok_or_else(|| corrupt("INFO memory", format!("no {name} field")))
+        };
+        Ok(RedisMemory {
+            used_bytes: field("used_memory")?,
+            max_bytes: field("maxmemory")?,
+        })
+    }
+
     /// Writes the probe key and classifies the outcome.
     pub async fn health(&self) -> StoreHealth {
         let started = Instant::now();

@@ -58,7 +58,7 @@ pub use condition::StoreCondition;
 pub use datasets::{DatasetVersion, Registered};
 pub use error::StoreError;
 pub use experiments::ExperimentView;
-pub use health::StoreHealth;
+pub use health::{RedisMemory, StoreHealth};
 pub use import::{ImportError, ImportOutcome, import};
 pub use keys::Keys;
 pub use namespace::{DEFAULT_NAMESPACE, InvalidNamespace, Namespace};
