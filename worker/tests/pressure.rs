@@ -38,7 +38,7 @@ fn a_full_redis_stalls_the_run_quietly_and_it_completes_once_memory_is_freed() {
 }
 
 async fn stall_and_resume(redis: &PrivateRedis) {
-    let mut harness = Harness::start_with_fixture("pressure", 40, RECORDS).await;
+    let mut harness = Harness::start_with_fixture("pressure", 150, RECORDS).await;
     let logs = tempfile::tempdir().expect("log dir");
     let _workers: Vec<ChildGuard> = ["first", "second"]
         .iter()
@@ -49,7 +49,7 @@ async fn stall_and_resume(redis: &PrivateRedis) {
         .submit(&request_for(
             FIXTURE,
             r#"[{"model": "gemini-2.5-flash", "temperature": 0.0}]"#,
-            r#", "jobs": 4, "raise_errors": false"#,
+            r#", "jobs": 2, "raise_errors": false"#,
         ))
         .await;
     let experiment = harness.first_experiment(&run).await;
