@@ -57,6 +57,14 @@ pub fn status(args: StatusArgs) -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
     println!("run {}: {}", args.run_id, text(&status["status"]));
+    let stalled = &status["stalled"];
+    if !stalled.is_null() {
+        println!(
+            "  stalled since {}: {}",
+            text(&stalled["since"]),
+            text(&stalled["reason"])
+        );
+    }
     for experiment in status["experiments"].as_array().into_iter().flatten() {
         let progress = &experiment["progress"];
         println!(
