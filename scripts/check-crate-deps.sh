@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fails when a crate depends, directly or not, on something its layer must not:
 #   tally-core                    none of tokio, redis, reqwest, apalis, axum (pure domain)
-#   gemini-emulator, tally (CLI)  none of redis, apalis (they never talk to the store)
+#   gemini-emulator, datadog-emulator, tally (CLI)
+#                                 none of redis, apalis (they never talk to the store)
 # Used by .ci/run; developers run it the same way: bash scripts/check-crate-deps.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,7 @@ forbid() { # package crate...
 
 forbid tally-core tokio redis reqwest apalis apalis-redis axum
 forbid gemini-emulator redis apalis apalis-redis
+forbid datadog-emulator redis apalis apalis-redis
 forbid tally-cli redis apalis apalis-redis
 
 [ "$failed" -eq 0 ] && echo "crate layers: ok"

@@ -13,8 +13,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use prometheus::{
-    Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts,
-    Registry, TextEncoder,
+    GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
 };
 use tally_store::jobs::WORKER_ALIVE_WITHIN;
 
@@ -124,8 +123,8 @@ impl Metrics {
         self.runs_submitted.with_label_values(&[outcome]).inc();
     }
 
-    /// The text exposition, after reading the queue and Redis gauges from Redis.
-    pub async fn render(&self, backend: &Backend, watch: &StoreWatch) -> String {
+    /// The answer to a scrape, after reading the queue and Redis gauges from Redis.
+    pub async fn scrape(&self, backend: &Backend, watch: &StoreWatch) -> Response {
         let (redis_up, condition) = match backend.get().await {
             Ok(connected) => {
                 let up = self.read_queues(connected).await.is_ok();
@@ -141,11 +140,7 @@ impl Metrics {
         self.redis_up.set(i64::from(redis_up));
         self.redis_refusing_writes
             .set(i64::from(!condition.accepts_writes()));
-        let mut buffer = Vec::new();
-        if let Err(error) = TextEncoder::new().encode(&self.registry.gather(), &mut buffer) {
-            tracing::error!(%error, "could not encode the metrics");
-        }
-        String::from_utf8(buffer).unwrap_or_default()
+        tally_daemon::metrics::exposition(&self.registry)
     }
 
     /// Sets the queue gauges from Redis; an error leaves the last values.

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tally_core::contract::Secret;
 use tally_core::dataset::DATA_DIR_ENV;
+use tally_daemon::settings::{Environment, InvalidSetting};
 pub use tally_daemon::telemetry::{LOG_FORMAT_ENV, LogFormat};
 use tally_store::{InvalidStoreSetting, StoreSettings};
 
@@ -43,34 +44,35 @@ pub struct Settings {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SettingsError {
-    #[error("{name}: {message}")]
-    Invalid { name: &'static str, message: String },
+    #[error(transparent)]
+    Invalid(#[from] InvalidSetting),
     #[error(transparent)]
     Store(#[from] InvalidStoreSetting),
 }
 
 fn invalid(name: &'static str, message: impl Into<String>) -> SettingsError {
-    SettingsError::Invalid {
-        name,
-        message: message.into(),
-    }
+    InvalidSetting::new(name, message).into()
 }
 
 impl Settings {
     pub fn from_env() -> Result<Settings, SettingsError> {
-        Settings::from_lookup(|name| std::env::var(name).ok())
+        Settings::from_environment(&Environment::process())
     }
 
-    /// Reads the settings through `lookup` (the environment, or a map in tests).
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, SettingsError> {
-        let listen_text = lookup(LISTEN_ENV).unwrap_or_else(|| DEFAULT_LISTEN.to_string());
+    /// Reads the settings from `env` (the process environment, or given pairs in tests).
+    pub fn from_environment(env: &Environment) -> Result<Settings, SettingsError> {
+        let env = env.clone().with_defaults(&[
+            (LISTEN_ENV, DEFAULT_LISTEN),
+            (DATA_DIR_ENV, DEFAULT_DATA_DIR),
+        ]);
+        let listen_text = env.get(LISTEN_ENV).unwrap_or_default();
         let listen = listen_text.parse().map_err(|_| {
             invalid(
                 LISTEN_ENV,
                 format!("{listen_text:?} is not an address like 0.0.0.0:8000"),
             )
         })?;
-        let allow_no_auth = match lookup(ALLOW_NO_AUTH_ENV).as_deref() {
+        let allow_no_auth = match env.get(ALLOW_NO_AUTH_ENV).as_deref() {
             None | Some("" | "0" | "false") => false,
             Some("1" | "true") => true,
             Some(other) => {
@@ -80,7 +82,7 @@ impl Settings {
                 ));
             }
         };
-        let api_keys = ApiKeys::parse(lookup(API_KEYS_ENV).as_deref().unwrap_or(""))?;
+        let api_keys = ApiKeys::parse(env.get(API_KEYS_ENV).as_deref().unwrap_or(""))?;
         if api_keys.is_empty() && !allow_no_auth {
             return Err(invalid(
                 API_KEYS_ENV,
@@ -89,7 +91,8 @@ impl Settings {
                 ),
             ));
         }
-        let public_url = lookup(PUBLIC_URL_ENV)
+        let public_url = env
+            .get(PUBLIC_URL_ENV)
             .map(|url| {
                 if url.starts_with("http://") || url.starts_with("https://") {
                     Ok(url)
@@ -103,35 +106,23 @@ impl Settings {
             .transpose()?;
         Ok(Settings {
             listen,
-            store: StoreSettings::from_lookup(&lookup)?,
+            store: StoreSettings::from_lookup(env.lookup())?,
             api_keys,
-            data_dir: PathBuf::from(
-                lookup(DATA_DIR_ENV).unwrap_or_else(|| DEFAULT_DATA_DIR.to_string()),
-            ),
+            data_dir: PathBuf::from(env.get(DATA_DIR_ENV).unwrap_or_default()),
             public_url,
-            body_limit_bytes: positive(&lookup, BODY_LIMIT_ENV, DEFAULT_BODY_LIMIT as u64)?
-                as usize,
+            body_limit_bytes: positive(&env, BODY_LIMIT_ENV, DEFAULT_BODY_LIMIT as u64)? as usize,
             run_max_wait: Duration::from_secs(positive(
-                &lookup,
+                &env,
                 RUN_MAX_WAIT_ENV,
                 DEFAULT_RUN_MAX_WAIT.as_secs(),
             )?),
-            log_format: LogFormat::parse(lookup(LOG_FORMAT_ENV).as_deref()).map_err(|message| {
-                SettingsError::Invalid {
-                    name: LOG_FORMAT_ENV,
-                    message,
-                }
-            })?,
+            log_format: LogFormat::from_environment(&env)?,
         })
     }
 }
 
-fn positive(
-    lookup: &impl Fn(&str) -> Option<String>,
-    name: &'static str,
-    default: u64,
-) -> Result<u64, SettingsError> {
-    match lookup(name) {
+fn positive(env: &Environment, name: &'static str, default: u64) -> Result<u64, SettingsError> {
+    match env.get(name) {
         None => Ok(default),
         Some(text) => match text.trim().parse::<u64>() {
             Ok(value) if value > 0 => Ok(value),
@@ -222,14 +213,9 @@ impl ApiKeys {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
     fn settings(vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Settings::from_lookup(|name| map.get(name).cloned())
+        Settings::from_environment(&Environment::from_pairs(vars.iter().copied()))
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tally_scheduler::settings::Settings;
-use tally_scheduler::{AlertSender, Metrics, RetryPolicy, Scheduler, SystemClock, metrics};
+use tally_scheduler::{AlertSender, Metrics, RetryPolicy, Scheduler, SystemClock};
 use tally_store::SchedulerStore;
 use tokio::sync::watch;
 
@@ -15,12 +15,6 @@ const ALERT_GRACE: Duration = Duration::from_secs(10);
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -32,6 +26,7 @@ async fn main() -> ExitCode {
 
 async fn run() -> Result<(), String> {
     let settings = Settings::from_env().map_err(|e| e.to_string())?;
+    tally_daemon::telemetry::init(settings.log_format);
     let schedules = settings.schedules().map_err(|e| e.to_string())?;
     let store = SchedulerStore::connect(&settings.store)
         .await
@@ -65,9 +60,14 @@ async fn run() -> Result<(), String> {
         .local_addr()
         .map_err(|e| format!("metrics listener: {e}"))?;
     let mut metrics_stopped = stopped.clone();
-    let server = tokio::spawn(metrics::serve(listener, metrics, async move {
-        let _ = metrics_stopped.wait_for(|stop| *stop).await;
-    }));
+    let registry = metrics.registry().clone();
+    let server = tokio::spawn(tally_daemon::metrics::serve(
+        listener,
+        registry,
+        async move {
+            let _ = metrics_stopped.wait_for(|stop| *stop).await;
+        },
+    ));
     tracing::info!(
         metrics = %metrics_address,
         namespace = %settings.store.namespace,

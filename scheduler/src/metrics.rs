@@ -1,10 +1,7 @@
 //! The scheduler's Prometheus metrics, in a registry of its own (served on
 //! `TALLY_METRICS_LISTEN` at `/metrics`).
 
-use std::future::Future;
-
-use prometheus::{Encoder, Gauge, GaugeVec, IntCounterVec, Opts, Registry, TextEncoder};
-use tokio::net::TcpListener;
+use prometheus::{Gauge, GaugeVec, IntCounterVec, Opts, Registry};
 
 /// Every metric the scheduler exports. Cheap to clone (the metrics are shared).
 #[derive(Clone)]
@@ -103,28 +100,13 @@ impl Metrics {
 
     /// The Prometheus text exposition of every metric.
     pub fn render(&self) -> String {
-        let mut buffer = Vec::new();
-        // Encoding into a Vec fails only for malformed metric families, which the
-        // constructors above rule out.
-        let _ = TextEncoder::new().encode(&self.registry.gather(), &mut buffer);
-        String::from_utf8_lossy(&buffer).into_owned()
+        // Encoding fails only for malformed metric families, which the constructors
+        // above rule out.
+        tally_daemon::metrics::render(&self.registry).unwrap_or_default()
     }
-}
 
-/// Serves `GET /metrics` on `listener` until `shutdown` completes.
-pub async fn serve(
-    listener: TcpListener,
-    metrics: Metrics,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let app = axum::Router::new().route(
-        "/metrics",
-        axum::routing::get(move || {
-            let metrics = metrics.clone();
-            async move { metrics.render() }
-        }),
-    );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    /// Every metric above, for the `/metrics` server.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
 }

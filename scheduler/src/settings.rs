@@ -8,6 +8,7 @@
 //! | `TALLY_CATCH_UP_WINDOW` | `6h` (at most `24h`; `0s` = never catch up) |
 //! | `TALLY_SCHEDULER_TICK` | `5s` (1 s to 60 s) |
 //! | `TALLY_PUBLIC_URL` | `http://localhost:8000` (links in alerts) |
+//! | `TALLY_LOG_FORMAT` | `text` (or `json`) |
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -17,6 +18,8 @@ use tally_core::run::PublicUrls;
 use tally_core::schedule::{
     Schedule, SchedulesFileError, parse_schedules_file, read_schedules_file,
 };
+use tally_daemon::settings::{Environment, InvalidSetting};
+use tally_daemon::telemetry::LogFormat;
 use tally_store::{InvalidStoreSetting, StoreSettings};
 
 use crate::scheduler::SchedulerConfig;
@@ -42,30 +45,37 @@ pub struct Settings {
     pub metrics_listen: SocketAddr,
     pub public_urls: PublicUrls,
     pub scheduler: SchedulerConfig,
+    pub log_format: LogFormat,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
     #[error(transparent)]
     Store(#[from] InvalidStoreSetting),
-    #[error("{name}: {message}")]
-    Invalid { name: &'static str, message: String },
+    #[error(transparent)]
+    Invalid(#[from] InvalidSetting),
 }
 
 impl Settings {
     pub fn from_env() -> Result<Settings, SettingsError> {
-        Settings::from_lookup(|name| std::env::var(name).ok())
+        Settings::from_environment(&Environment::process())
     }
 
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, SettingsError> {
-        let store = StoreSettings::from_lookup(&lookup)?;
-        let metrics_listen =
-            lookup(METRICS_LISTEN_ENV).unwrap_or_else(|| DEFAULT_METRICS_LISTEN.to_string());
-        let metrics_listen = metrics_listen.parse().map_err(|_| SettingsError::Invalid {
-            name: METRICS_LISTEN_ENV,
-            message: format!("{metrics_listen:?} is not an address like 0.0.0.0:9102"),
+    /// Reads the settings from `env` (the process environment, or given pairs in tests).
+    pub fn from_environment(env: &Environment) -> Result<Settings, SettingsError> {
+        let env = env.clone().with_defaults(&[
+            (METRICS_LISTEN_ENV, DEFAULT_METRICS_LISTEN),
+            (PUBLIC_URL_ENV, DEFAULT_PUBLIC_URL),
+        ]);
+        let store = StoreSettings::from_lookup(env.lookup())?;
+        let metrics_listen = env.get(METRICS_LISTEN_ENV).unwrap_or_default();
+        let metrics_listen = metrics_listen.parse().map_err(|_| {
+            InvalidSetting::new(
+                METRICS_LISTEN_ENV,
+                format!("{metrics_listen:?} is not an address like 0.0.0.0:9102"),
+            )
         })?;
-        let catch_up_window = match lookup(CATCH_UP_WINDOW_ENV) {
+        let catch_up_window = match env.get(CATCH_UP_WINDOW_ENV) {
             None => SchedulerConfig::default().catch_up_window,
             Some(text) => parse_duration(
                 CATCH_UP_WINDOW_ENV,
@@ -74,7 +84,7 @@ impl Settings {
                 MAX_CATCH_UP_WINDOW,
             )?,
         };
-        let tick_interval = match lookup(TICK_ENV) {
+        let tick_interval = match env.get(TICK_ENV) {
             None => SchedulerConfig::default().tick_interval,
             Some(text) => parse_duration(
                 TICK_ENV,
@@ -83,16 +93,17 @@ impl Settings {
                 Duration::from_secs(60),
             )?,
         };
-        let public_url = lookup(PUBLIC_URL_ENV).unwrap_or_else(|| DEFAULT_PUBLIC_URL.to_string());
+        let public_url = env.get(PUBLIC_URL_ENV).unwrap_or_default();
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
-            return Err(SettingsError::Invalid {
-                name: PUBLIC_URL_ENV,
-                message: format!("{public_url:?} is not an http:// or https:// URL"),
-            });
+            return Err(InvalidSetting::new(
+                PUBLIC_URL_ENV,
+                format!("{public_url:?} is not an http:// or https:// URL"),
+            )
+            .into());
         }
         Ok(Settings {
             store,
-            schedules_file: lookup(SCHEDULES_FILE_ENV).map(PathBuf::from),
+            schedules_file: env.get(SCHEDULES_FILE_ENV).map(PathBuf::from),
             metrics_listen,
             public_urls: PublicUrls::new(&public_url),
             scheduler: SchedulerConfig {
@@ -100,6 +111,7 @@ impl Settings {
                 tick_interval,
                 ..SchedulerConfig::default()
             },
+            log_format: LogFormat::from_environment(&env)?,
         })
     }
 
@@ -119,7 +131,7 @@ fn parse_duration(
     min: Duration,
     max: Duration,
 ) -> Result<Duration, SettingsError> {
-    let invalid = |message: String| SettingsError::Invalid { name, message };
+    let invalid = |message: String| SettingsError::from(InvalidSetting::new(name, message));
     let trimmed = text.trim();
     let split = trimmed
         .find(|c: char| !c.is_ascii_digit())
@@ -156,12 +168,7 @@ mod tests {
     use super::*;
 
     fn settings(pairs: &[(&str, &str)]) -> Result<Settings, SettingsError> {
-        Settings::from_lookup(|name| {
-            pairs
-                .iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.to_string())
-        })
+        Settings::from_environment(&Environment::from_pairs(pairs.iter().copied()))
     }
 
     #[test]

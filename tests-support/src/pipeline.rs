@@ -15,6 +15,7 @@ use tally_api::Application;
 use tally_core::contract::ExperimentRequest;
 use tally_core::dataset::DataDir;
 use tally_core::run::{ExperimentId, PublicUrls, RunId, Submitter};
+use tally_daemon::settings::Environment;
 use tally_gemini::{GeminiClient, GeminiConfig, RetryPolicy, SecretString};
 use tally_store::import;
 use tally_store::jobs::QueueSettings;
@@ -224,9 +225,9 @@ impl Harness {
         );
         let (stop, stopped) = oneshot::channel::<()>();
         self.servers.push(stop);
-        tokio::spawn(tally_worker::metrics::serve_on(
+        tokio::spawn(tally_daemon::metrics::serve(
             listener,
-            self.metrics[index].clone(),
+            self.metrics[index].registry().clone(),
             async {
                 let _ = stopped.await;
             },
@@ -239,15 +240,13 @@ impl Harness {
     pub async fn start_api(&mut self) -> String {
         let namespace = self.store.keys().namespace().to_string();
         let data_dir = self.data_dir.display().to_string();
-        let redis = redis_url();
-        let settings = tally_api::Settings::from_lookup(|name| match name {
-            REDIS_URL_ENV => Some(redis.clone()),
-            "TALLY_LISTEN" => Some("127.0.0.1:0".to_string()),
-            "TALLY_API_KEYS" => Some(format!("{API_KEY_NAME}:{API_KEY}")),
-            "TALLY_NAMESPACE" => Some(namespace.clone()),
-            "TALLY_DATA_DIR" => Some(data_dir.clone()),
-            _ => None,
-        })
+        let settings = tally_api::Settings::from_environment(&Environment::from_pairs([
+            (REDIS_URL_ENV, redis_url()),
+            ("TALLY_LISTEN", "127.0.0.1:0".to_string()),
+            ("TALLY_API_KEYS", format!("{API_KEY_NAME}:{API_KEY}")),
+            ("TALLY_NAMESPACE", namespace),
+            ("TALLY_DATA_DIR", data_dir),
+        ]))
         .expect("test API settings");
         let application = Application::build(settings).await.expect("the API builds");
         let base = application.base_url().to_string();

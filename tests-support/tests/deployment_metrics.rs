@@ -111,9 +111,13 @@ async fn scheduler_metrics(harness: &Harness) -> (String, oneshot::Sender<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/metrics", listener.local_addr().unwrap());
     let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(tally_scheduler::metrics::serve(listener, metrics, async {
-        let _ = stopped.await;
-    }));
+    tokio::spawn(tally_daemon::metrics::serve(
+        listener,
+        metrics.registry().clone(),
+        async {
+            let _ = stopped.await;
+        },
+    ));
     (url, stop)
 }
 

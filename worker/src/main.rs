@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use tally_gemini::GeminiClient;
 use tally_worker::pacer::Pacer;
-use tally_worker::{Context, Metrics, Worker, WorkerSettings, connect, metrics};
+use tally_worker::{Context, Metrics, Worker, WorkerSettings, connect};
 
 #[tokio::main]
 async fn main() {
@@ -28,12 +28,21 @@ async fn run() -> Result<(), String> {
         .with_gate(Arc::new(pacer));
     let (stop, stopped) = tokio::sync::watch::channel(false);
     if let Some(listen) = settings.metrics_listen {
-        let (metrics, mut stopped) = (metrics.clone(), stopped.clone());
+        let (registry, mut stopped) = (metrics.registry().clone(), stopped.clone());
+        // A metrics server that cannot start is logged; the worker works on without it.
         tokio::spawn(async move {
+            let listener = match tokio::net::TcpListener::bind(listen).await {
+                Ok(listener) => listener,
+                Err(error) => {
+                    tracing::error!(%error, %listen, "metrics server failed");
+                    return;
+                }
+            };
+            tracing::info!(%listen, "metrics listening");
             let shutdown = async move {
                 let _ = stopped.wait_for(|stop| *stop).await;
             };
-            if let Err(error) = metrics::serve(listen, metrics, shutdown).await {
+            if let Err(error) = tally_daemon::metrics::serve(listener, registry, shutdown).await {
                 tracing::error!(%error, "metrics server failed");
             }
         });

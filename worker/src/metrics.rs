@@ -1,18 +1,12 @@
-//! The worker's Prometheus metrics, and the small server that exposes them.
+//! The worker's Prometheus metrics (served by `tally_daemon::metrics::serve` when
+//! `TALLY_METRICS_LISTEN` is set).
 //!
 //! One registry per process (the `prometheus` crate; apalis's own metrics feature is
 //! off, so there is only one). Queue depths are cluster-wide figures: tally-api
 //! exports them.
 
-use std::net::SocketAddr;
-
-use axum::Router;
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::routing::get;
 use prometheus::{
-    CounterVec, Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry,
-    TextEncoder,
+    CounterVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry,
 };
 
 #[derive(Clone)]
@@ -124,45 +118,11 @@ impl Metrics {
 
     /// The text exposition.
     pub fn render(&self) -> Result<String, String> {
-        let mut buffer = Vec::new();
-        TextEncoder::new()
-            .encode(&self.registry.gather(), &mut buffer)
-            .map_err(|e| e.to_string())?;
-        String::from_utf8(buffer).map_err(|e| e.to_string())
+        tally_daemon::metrics::render(&self.registry)
     }
-}
 
-/// Serves `GET /metrics` on `listen` until `shutdown` resolves.
-pub async fn serve(
-    listen: SocketAddr,
-    metrics: Metrics,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(listen).await?;
-    tracing::info!(listen = %listener.local_addr()?, "metrics listening");
-    serve_on(listener, metrics, shutdown).await
-}
-
-/// Serves `GET /metrics` on a listener already bound (a test's port 0).
-pub async fn serve_on(
-    listener: tokio::net::TcpListener,
-    metrics: Metrics,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let app = Router::new()
-        .route("/metrics", get(scrape))
-        .with_state(metrics);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-}
-
-async fn scrape(State(metrics): State<Metrics>) -> (StatusCode, String) {
-    match metrics.render() {
-        Ok(text) => (StatusCode::OK, text),
-        Err(error) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("metrics unavailable: {error}\n"),
-        ),
+    /// Every metric above, for the `/metrics` server.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
     }
 }

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde::Deserialize;
+use tally_core::layered_toml::from_layers;
 use tally_store::{ModelPace, Slowdown};
 
 const BUILT_IN: &str = include_str!("../quotas.toml");
@@ -79,16 +80,8 @@ impl Quotas {
             origin: origin.to_string(),
             message,
         };
-        let mut table: toml::Table =
-            toml::from_str(BUILT_IN).map_err(|e| invalid(e.to_string()))?;
-        if let Some(overlay) = overlay {
-            let overlay: toml::Table =
-                toml::from_str(overlay).map_err(|e| invalid(e.to_string()))?;
-            merge(&mut table, overlay);
-        }
-        let file: QuotasFile = table
-            .try_into()
-            .map_err(|e: toml::de::Error| invalid(e.to_string()))?;
+        let file: QuotasFile =
+            from_layers(BUILT_IN, overlay).map_err(|e| invalid(e.to_string()))?;
         Quotas::from_file(file).map_err(invalid)
     }
 
@@ -155,19 +148,6 @@ impl Quotas {
     /// The first token estimate of a call, before any call was measured.
     pub fn tokens_per_call(&self) -> u64 {
         self.tokens_per_call
-    }
-}
-
-fn merge(base: &mut toml::Table, overlay: toml::Table) {
-    for (key, value) in overlay {
-        match (base.get_mut(&key), value) {
-            (Some(toml::Value::Table(existing)), toml::Value::Table(table)) => {
-                merge(existing, table)
-            }
-            (_, value) => {
-                base.insert(key, value);
-            }
-        }
     }
 }
 

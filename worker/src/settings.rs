@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use tally_core::dataset::{DataDir, DataDirError};
 use tally_core::run::PublicUrls;
-use tally_daemon::telemetry::{LOG_FORMAT_ENV, LogFormat};
+use tally_daemon::settings::{Environment, InvalidSetting};
+use tally_daemon::telemetry::LogFormat;
 use tally_gemini::{ConfigError, GeminiConfig};
 use tally_store::jobs::QueueSettings;
 use tally_store::{InvalidStoreSetting, StoreSettings};
@@ -49,29 +50,29 @@ pub enum SettingsError {
     Gemini(#[from] ConfigError),
     #[error("TALLY_QUOTAS_FILE: {0}")]
     Quotas(#[from] QuotasError),
-    #[error("{name}: {message}")]
-    Invalid { name: &'static str, message: String },
+    #[error(transparent)]
+    Invalid(#[from] InvalidSetting),
 }
 
 impl WorkerSettings {
     pub fn from_env() -> Result<WorkerSettings, SettingsError> {
-        let get = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        WorkerSettings::from_environment(&Environment::process())
+    }
+
+    /// Reads the settings from `env`; a blank variable counts as unset.
+    pub fn from_environment(env: &Environment) -> Result<WorkerSettings, SettingsError> {
         let number = |name: &'static str, default: u64| -> Result<u64, SettingsError> {
-            get(name).map_or(Ok(default), |v| {
-                v.trim().parse().map_err(|_| SettingsError::Invalid {
-                    name,
-                    message: format!("expected a whole number, got \"{v}\""),
-                })
-            })
+            let value = env.parse_non_blank(name, |v| {
+                v.trim()
+                    .parse()
+                    .map_err(|_| format!("expected a whole number, got \"{v}\""))
+            })?;
+            Ok(value.unwrap_or(default))
         };
-        let metrics_listen = get("TALLY_METRICS_LISTEN")
-            .map(|v| {
-                v.parse().map_err(|_| SettingsError::Invalid {
-                    name: "TALLY_METRICS_LISTEN",
-                    message: format!("expected host:port, got \"{v}\""),
-                })
-            })
-            .transpose()?;
+        let metrics_listen = env.parse_non_blank("TALLY_METRICS_LISTEN", |v| {
+            v.parse()
+                .map_err(|_| format!("expected host:port, got \"{v}\""))
+        })?;
         let defaults = LimitSettings::default();
         let limits = LimitSettings {
             max_in_flight: number("TALLY_WORKER_MAX_IN_FLIGHT", defaults.max_in_flight as u64)?
@@ -80,37 +81,36 @@ impl WorkerSettings {
                 number("TALLY_LEASE_SECS", defaults.lease_ttl.as_secs())?.max(3),
             ),
         };
-        let quotas = match get("TALLY_QUOTAS_FILE") {
+        let quotas = match env.non_blank("TALLY_QUOTAS_FILE") {
             Some(path) => Quotas::load(std::path::Path::new(&path))?,
             None => Quotas::default(),
         };
         let retention_days = number("TALLY_RESULT_RETENTION_DAYS", 90)?;
         if retention_days == 0 || retention_days > 36_500 {
-            return Err(SettingsError::Invalid {
-                name: "TALLY_RESULT_RETENTION_DAYS",
-                message: format!("expected 1 to 36500 days, got {retention_days}"),
-            });
+            return Err(InvalidSetting::new(
+                "TALLY_RESULT_RETENTION_DAYS",
+                format!("expected 1 to 36500 days, got {retention_days}"),
+            )
+            .into());
         }
         Ok(WorkerSettings {
             limits,
             quotas,
             retention: Duration::from_secs(retention_days * 86_400),
-            store: StoreSettings::from_env()?,
-            data_dir: DataDir::from_env()?,
-            gemini: GeminiConfig::from_env()?,
+            store: StoreSettings::from_lookup(env.lookup())?,
+            data_dir: DataDir::from_lookup(env.lookup())?,
+            gemini: GeminiConfig::from_lookup(env.lookup())?,
             urls: PublicUrls::new(
-                &get("TALLY_PUBLIC_URL").unwrap_or_else(|| "http://localhost:8000".to_string()),
+                &env.non_blank("TALLY_PUBLIC_URL")
+                    .unwrap_or_else(|| "http://localhost:8000".to_string()),
             ),
             metrics_listen,
             concurrent_chunks: number("TALLY_WORKER_CHUNKS", 16)?.max(1) as usize,
             shutdown_grace: Duration::from_secs(number("TALLY_SHUTDOWN_GRACE_SECS", 30)?),
-            name: get("TALLY_WORKER_NAME").unwrap_or_else(default_worker_name),
-            log_format: LogFormat::parse(get(LOG_FORMAT_ENV).as_deref()).map_err(|message| {
-                SettingsError::Invalid {
-                    name: LOG_FORMAT_ENV,
-                    message,
-                }
-            })?,
+            name: env
+                .non_blank("TALLY_WORKER_NAME")
+                .unwrap_or_else(default_worker_name),
+            log_format: LogFormat::from_environment(env)?,
             queues: QueueSettings {
                 heartbeat_interval: Duration::from_secs(
                     number(

@@ -4,8 +4,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Serialize;
 
 use crate::error::ApiError;
@@ -74,16 +73,10 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Probe>, ApiErr
 }
 
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let text = state
+    state
         .metrics
-        .render(&state.backend, &state.store_watch)
-        .await;
-    let mut response = text.into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
-    );
-    response
+        .scrape(&state.backend, &state.store_watch)
+        .await
 }
 
 /// The store's condition; unreachable when no connection could be made.

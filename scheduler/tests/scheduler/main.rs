@@ -2,6 +2,7 @@
 //! clock, the shipped sample dataset, and a real webhook server on loopback.
 
 mod alerts;
+mod logs;
 mod slots;
 mod store;
 mod support;

@@ -12,11 +12,13 @@
 //! - `evaluators`: scoring an answer against the expected reports and against the
 //!   forms' own consistency rules; summaries over an experiment; field diffs.
 //! - `dataset`: the on-disk dataset format and its validation.
+//! - `layered_toml`: a TOML file merged over built-in TOML.
 
 pub mod contract;
 pub mod dataset;
 pub mod evaluators;
 pub mod extraction;
+pub mod layered_toml;
 pub mod presets;
 pub mod run;
 pub mod schedule;

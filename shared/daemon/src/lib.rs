@@ -1,7 +1,14 @@
-//! What every tally process shares, whatever its job.
+//! What every tally process shares, whatever its job. Nothing here talks to Redis,
+//! so the emulators may use it too.
 //!
+//! - `settings`: the environment a daemon reads its settings from.
 //! - `telemetry`: logging setup (`TALLY_LOG_FORMAT`, `RUST_LOG`).
+//! - `metrics`: the Prometheus exposition and its `/metrics` server.
+//! - `server`: a server spawned on a loopback port, stopped on drop.
 //! - `shutdown`: the stop signal every daemon waits for.
 
+pub mod metrics;
+pub mod server;
+pub mod settings;
 pub mod shutdown;
 pub mod telemetry;

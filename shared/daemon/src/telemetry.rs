@@ -3,6 +3,8 @@
 
 use tracing_subscriber::EnvFilter;
 
+use crate::settings::{Environment, InvalidSetting};
+
 /// The setting that chooses the log format.
 pub const LOG_FORMAT_ENV: &str = "TALLY_LOG_FORMAT";
 
@@ -14,13 +16,14 @@ pub enum LogFormat {
 }
 
 impl LogFormat {
-    /// Unset or empty is `text`.
-    pub fn parse(value: Option<&str>) -> Result<LogFormat, String> {
-        match value.map(str::trim) {
+    /// `TALLY_LOG_FORMAT`; unset or empty is `text`.
+    pub fn from_environment(env: &Environment) -> Result<LogFormat, InvalidSetting> {
+        match env.get(LOG_FORMAT_ENV).as_deref().map(str::trim) {
             None | Some("" | "text") => Ok(LogFormat::Text),
             Some("json") => Ok(LogFormat::Json),
-            Some(other) => Err(format!(
-                "{LOG_FORMAT_ENV}: must be text or json, got {other:?}"
+            Some(other) => Err(InvalidSetting::new(
+                LOG_FORMAT_ENV,
+                format!("must be text or json, got {other:?}"),
             )),
         }
     }

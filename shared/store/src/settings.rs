@@ -25,11 +25,7 @@ pub enum InvalidStoreSetting {
 }
 
 impl StoreSettings {
-    pub fn from_env() -> Result<StoreSettings, InvalidStoreSetting> {
-        StoreSettings::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    /// Reads the settings through `lookup` (the environment, or a map in tests).
+    /// Reads the settings through `lookup` (a daemon's environment, or a map in tests).
     pub fn from_lookup(
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<StoreSettings, InvalidStoreSetting> {

@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 
 use serde::{Deserialize, Serialize};
+use tally_daemon::settings::Environment;
 
 /// Where the emulator listens unless `EMULATOR_LISTEN` says otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8091";
@@ -111,14 +112,9 @@ pub struct ConfigError {
 }
 
 impl EmulatorConfig {
-    /// The defaults with every `EMULATOR_*` variable that is set applied.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    /// Like [`EmulatorConfig::from_env`], reading variables through `lookup` (tests).
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+    /// The defaults with every `EMULATOR_*` variable of `env` that is set applied.
+    pub fn from_environment(env: &Environment) -> Result<Self, ConfigError> {
+        let var = |name: &str| env.non_blank(name);
         let mut config = EmulatorConfig::default();
         if let Some(keys) = var("EMULATOR_API_KEYS") {
             config.api_keys = split_list(&keys);
@@ -186,10 +182,9 @@ impl EmulatorConfig {
 }
 
 /// Where the emulator listens (`EMULATOR_LISTEN`, default [`DEFAULT_LISTEN`]).
-pub fn listen_address() -> Result<SocketAddr, ConfigError> {
-    let text = std::env::var("EMULATOR_LISTEN")
-        .ok()
-        .filter(|v| !v.trim().is_empty())
+pub fn listen_address(env: &Environment) -> Result<SocketAddr, ConfigError> {
+    let text = env
+        .non_blank("EMULATOR_LISTEN")
         .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
     text.parse().map_err(|_| ConfigError {
         name: "EMULATOR_LISTEN".to_string(),
@@ -222,14 +217,9 @@ fn split_list(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
     fn from(vars: &[(&str, &str)]) -> Result<EmulatorConfig, ConfigError> {
-        let vars: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        EmulatorConfig::from_lookup(|name| vars.get(name).cloned())
+        EmulatorConfig::from_environment(&Environment::from_pairs(vars.iter().copied()))
     }
 
     #[test]

@@ -33,11 +33,10 @@ mod store;
 mod validate;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
+use tally_daemon::server::spawn_on_loopback;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 
 pub use config::{EmulatorConfig, FaultSettings};
 pub use faults::{Fault, Target};
@@ -55,48 +54,16 @@ pub async fn serve(
 }
 
 /// An emulator running in this process on a free loopback port; stops when dropped.
-pub struct RunningEmulator {
-    addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-}
-
-impl RunningEmulator {
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// `http://127.0.0.1:<port>`: the `DD_LLMOBS_OVERRIDE_ORIGIN` to use.
-    pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-}
-
-impl Drop for RunningEmulator {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
-}
+/// Its `base_url()` is the `DD_LLMOBS_OVERRIDE_ORIGIN` to use.
+pub use tally_daemon::server::RunningServer as RunningEmulator;
 
 /// Starts an emulator on `127.0.0.1:0` in the current runtime.
 pub async fn spawn(config: EmulatorConfig) -> std::io::Result<RunningEmulator> {
     config
         .validate()
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let shutdown = async {
-            let _ = stopped.await;
-        };
-        if let Err(error) = serve(config, listener, shutdown).await {
-            tracing::error!(%error, "datadog-emulator stopped");
-        }
-    });
-    Ok(RunningEmulator {
-        addr,
-        stop: Some(stop),
+    spawn_on_loopback("datadog-emulator", |listener, shutdown| {
+        serve(config, listener, shutdown)
     })
+    .await
 }

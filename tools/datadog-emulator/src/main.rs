@@ -5,20 +5,21 @@ use std::process::ExitCode;
 
 use datadog_emulator::EmulatorConfig;
 use datadog_emulator::config::listen_address;
-use tally_daemon::telemetry::{self, LOG_FORMAT_ENV, LogFormat};
+use tally_daemon::settings::Environment;
+use tally_daemon::telemetry::{self, LogFormat};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let format = match LogFormat::parse(std::env::var(LOG_FORMAT_ENV).ok().as_deref()) {
-        Ok(format) => format,
+    let env = Environment::process();
+    match LogFormat::from_environment(&env) {
+        Ok(format) => telemetry::init(format),
         Err(error) => {
             eprintln!("datadog-emulator: {error}");
             return ExitCode::from(2);
         }
-    };
-    telemetry::init(format);
+    }
     let (config, address) =
-        match EmulatorConfig::from_env().and_then(|c| Ok((c, listen_address()?))) {
+        match EmulatorConfig::from_environment(&env).and_then(|c| Ok((c, listen_address(&env)?))) {
             Ok(loaded) => loaded,
             Err(error) => {
                 eprintln!("datadog-emulator: {error}");

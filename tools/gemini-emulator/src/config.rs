@@ -6,6 +6,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
+use tally_core::layered_toml::from_layers;
+use tally_daemon::settings::Environment;
 
 const BUILT_IN: &str = include_str!("../emulator.toml");
 
@@ -123,23 +125,16 @@ impl EmulatorConfig {
             origin: origin.to_string(),
             message,
         };
-        let mut value: toml::Table = toml::from_str(base).map_err(|e| invalid(e.to_string()))?;
-        if let Some(overlay) = overlay {
-            let overlay: toml::Table =
-                toml::from_str(overlay).map_err(|e| invalid(e.to_string()))?;
-            merge(&mut value, overlay);
-        }
-        let config: EmulatorConfig = value
-            .try_into()
-            .map_err(|e: toml::de::Error| invalid(e.to_string()))?;
+        let config: EmulatorConfig =
+            from_layers(base, overlay).map_err(|e| invalid(e.to_string()))?;
         config.validate().map_err(invalid)?;
         Ok(config)
     }
 
     /// Reads `EMULATOR_CONFIG`, `EMULATOR_DATASETS`, `EMULATOR_API_KEYS`,
     /// `EMULATOR_SERVICE_ACCOUNTS` (see the README).
-    pub fn from_env() -> Result<Self, ConfigError> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    pub fn from_environment(env: &Environment) -> Result<Self, ConfigError> {
+        let var = |name: &str| env.non_blank(name);
         let mut config = match var("EMULATOR_CONFIG") {
             Some(path) => {
                 let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
@@ -234,8 +229,10 @@ impl Latency {
 }
 
 /// Where the emulator listens (`EMULATOR_LISTEN`, default 127.0.0.1:8090).
-pub fn listen_address() -> Result<SocketAddr, ConfigError> {
-    let text = std::env::var("EMULATOR_LISTEN").unwrap_or_else(|_| "127.0.0.1:8090".to_string());
+pub fn listen_address(env: &Environment) -> Result<SocketAddr, ConfigError> {
+    let text = env
+        .get("EMULATOR_LISTEN")
+        .unwrap_or_else(|| "127.0.0.1:8090".to_string());
     text.parse().map_err(|_| ConfigError::Invalid {
         origin: "EMULATOR_LISTEN".to_string(),
         message: format!("expected host:port (e.g. 127.0.0.1:8090), got \"{text}\""),
@@ -248,19 +245,6 @@ fn split_list(text: &str) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .map(str::to_string)
         .collect()
-}
-
-fn merge(base: &mut toml::Table, overlay: toml::Table) {
-    for (key, value) in overlay {
-        match (base.get_mut(&key), value) {
-            (Some(toml::Value::Table(existing)), toml::Value::Table(table)) => {
-                merge(existing, table)
-            }
-            (_, value) => {
-                base.insert(key, value);
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -40,11 +40,11 @@ mod stats;
 mod validate;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
+use tally_daemon::server::spawn_on_loopback;
 use tokio::net::TcpListener;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::watch;
 
 pub use config::{EmulatorConfig, ErrorProfile, FaultRates, Latency, ModelProfile, ThinkingRange};
 pub use faults::Fault;
@@ -98,47 +98,16 @@ pub async fn serve(
 }
 
 /// An emulator running in this process on a free loopback port; stops when dropped.
-pub struct RunningEmulator {
-    addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-}
-
-impl RunningEmulator {
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// `http://127.0.0.1:<port>`: the `GEMINI_BASE_URL` to use.
-    pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-}
-
-impl Drop for RunningEmulator {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
-}
+/// Its `base_url()` is the `GEMINI_BASE_URL` to use.
+pub use tally_daemon::server::RunningServer as RunningEmulator;
 
 /// Starts an emulator on `127.0.0.1:0` in the current runtime.
 pub async fn spawn(config: EmulatorConfig) -> Result<RunningEmulator, ServeError> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let (stop, stopped) = oneshot::channel::<()>();
     // Fail here, not in the background task, when the configuration is unusable.
     oauth::Tokens::new(&config.service_accounts).map_err(ServeError::ServiceAccounts)?;
-    tokio::spawn(async move {
-        let shutdown = async {
-            let _ = stopped.await;
-        };
-        if let Err(error) = serve(config, listener, shutdown).await {
-            tracing::error!(%error, "emulator stopped");
-        }
-    });
-    Ok(RunningEmulator {
-        addr,
-        stop: Some(stop),
+    let running = spawn_on_loopback("gemini-emulator", |listener, shutdown| {
+        serve(config, listener, shutdown)
     })
+    .await?;
+    Ok(running)
 }

@@ -4,17 +4,21 @@ use std::process::ExitCode;
 
 use gemini_emulator::EmulatorConfig;
 use gemini_emulator::config::listen_address;
+use tally_daemon::settings::Environment;
+use tally_daemon::telemetry::{self, LogFormat};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    let env = Environment::process();
+    match LogFormat::from_environment(&env) {
+        Ok(format) => telemetry::init(format),
+        Err(error) => {
+            eprintln!("gemini-emulator: {error}");
+            return ExitCode::from(2);
+        }
+    }
     let (config, address) =
-        match EmulatorConfig::from_env().and_then(|c| Ok((c, listen_address()?))) {
+        match EmulatorConfig::from_environment(&env).and_then(|c| Ok((c, listen_address(&env)?))) {
             Ok(loaded) => loaded,
             Err(error) => {
                 eprintln!("gemini-emulator: {error}");

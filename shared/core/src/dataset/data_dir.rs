@@ -40,10 +40,10 @@ impl DataDir {
         Ok(DataDir { root })
     }
 
-    /// Opens `TALLY_DATA_DIR`, or `./datasets` when it is unset.
-    pub fn from_env() -> Result<DataDir, DataDirError> {
-        let path = std::env::var_os(DATA_DIR_ENV)
-            .map_or_else(|| PathBuf::from(DEFAULT_DATA_DIR), PathBuf::from);
+    /// Opens `TALLY_DATA_DIR` as `lookup` reads it, or `./datasets` when it is unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<DataDir, DataDirError> {
+        let path =
+            lookup(DATA_DIR_ENV).map_or_else(|| PathBuf::from(DEFAULT_DATA_DIR), PathBuf::from);
         DataDir::open(&path)
     }
 

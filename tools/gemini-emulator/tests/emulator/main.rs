@@ -3,6 +3,7 @@
 
 mod answers;
 mod contract;
+mod logs;
 mod malformed;
 mod support;
 mod vertex;
