@@ -10,9 +10,9 @@ use axum::response::{IntoResponse, Response};
 use tally_core::contract::{ErrorBody, FieldError, RequestError};
 use tally_core::dataset::{DataDirError, Problem};
 use tally_store::ImportError;
-use tally_store::StoreError;
 use tally_store::jobs::QueueError;
 use tally_store::submission::SubmitError;
+use tally_store::{StoreCondition, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -48,9 +48,13 @@ pub enum ApiError {
     /// 429: the submitter is over its limit (reserved for submission quotas).
     #[error("too many requests: {0}")]
     RateLimited(String),
-    /// 503: Redis does not answer. The process stays up and recovers with it.
-    #[error("the store is unreachable")]
-    Unavailable(String),
+    /// 503: Redis does not answer, or refuses writes (out of memory, read-only,
+    /// loading); `condition` says which. The process stays up and recovers with it.
+    #[error("{}", .condition.explanation())]
+    Unavailable {
+        condition: StoreCondition,
+        cause: String,
+    },
     /// 500: something that is no fault of the request (a corrupt stored value).
     #[error("internal error")]
     Internal(String),
@@ -86,7 +90,7 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Invalid(_) | ApiError::InvalidDataset(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -103,7 +107,14 @@ impl ApiError {
             ApiError::Invalid(_) => "invalid_request",
             ApiError::InvalidDataset(_) => "invalid_dataset",
             ApiError::RateLimited(_) => "rate_limited",
-            ApiError::Unavailable(_) => "unavailable",
+            ApiError::Unavailable { condition, .. } => match condition {
+                StoreCondition::OutOfMemory => "store_full",
+                StoreCondition::ReadOnly => "store_read_only",
+                StoreCondition::Loading => "store_loading",
+                StoreCondition::Reachable | StoreCondition::Slow | StoreCondition::Unreachable => {
+                    "store_unreachable"
+                }
+            },
             ApiError::Internal(_) => "internal",
         }
     }
@@ -136,9 +147,9 @@ impl ApiError {
                 }];
                 body
             }
-            ApiError::Unavailable(_) => ErrorBody::new(
+            ApiError::Unavailable { condition, .. } => ErrorBody::new(
                 self.code(),
-                "the store (Redis) is unreachable; try again shortly",
+                format!("{}; try again shortly", condition.explanation()),
             ),
             ApiError::Internal(_) => ErrorBody::new(
                 self.code(),
@@ -163,7 +174,9 @@ fn problem_detail(problem: &Problem) -> FieldError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match &self {
-            ApiError::Unavailable(cause) => tracing::warn!(cause = %cause, "store unreachable"),
+            ApiError::Unavailable { condition, cause } => {
+                tracing::warn!(%condition, cause = %cause, "store unavailable")
+            }
             ApiError::Internal(cause) => tracing::error!(cause = %cause, "internal error"),
             _ => {}
         }
@@ -190,7 +203,10 @@ impl From<RequestError> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::Redis(_) => ApiError::Unavailable(error.to_string()),
+            StoreError::Redis(_) => ApiError::Unavailable {
+                condition: error.condition().unwrap_or(StoreCondition::Unreachable),
+                cause: error.to_string(),
+            },
             StoreError::Corrupt { .. } => ApiError::Internal(error.to_string()),
             // Another writer kept changing the same value: the client may retry.
             StoreError::Contended { .. } => ApiError::Conflict(error.to_string()),
@@ -199,9 +215,14 @@ impl From<StoreError> for ApiError {
 }
 
 impl From<QueueError> for ApiError {
-    /// Pushing a job only fails when Redis does.
+    /// Pushing a job only fails when Redis does; the queue library's error is known
+    /// only as text.
     fn from(error: QueueError) -> Self {
-        ApiError::Unavailable(error.to_string())
+        let cause = error.to_string();
+        ApiError::Unavailable {
+            condition: StoreCondition::of_message(&cause).unwrap_or(StoreCondition::Unreachable),
+            cause,
+        }
     }
 }
 

@@ -10,6 +10,8 @@
 //! - `backend`: the Redis store and queues, connected on first use and retried, so
 //!   the process stays up while Redis is down.
 //! - `state`: `AppState`, what handlers share.
+//! - `store_watch`: the store's condition (reachable, out of memory, …), probed at
+//!   most once a second, and since when it has refused writes.
 //! - `auth`: the `X-API-Key` layer; `Caller` (the key's name).
 //! - `error`: `ApiError` → status + stable code + `ErrorBody`; causes only to the log.
 //! - `extract`: body (size limit), query parameters, path ids.
@@ -33,6 +35,7 @@ mod routes;
 pub mod settings;
 pub mod startup;
 pub mod state;
+pub mod store_watch;
 pub mod views;
 
 pub use settings::{ApiKeys, LogFormat, Settings};

@@ -20,6 +20,7 @@ use tally_store::jobs::WORKER_ALIVE_WITHIN;
 use tally_store::StoreError;
 
 use crate::backend::{Backend, Connected};
+use crate::store_watch::StoreWatch;
 
 #[derive(Clone)]
 pub struct Metrics {
@@ -31,6 +32,9 @@ pub struct Metrics {
     queue_oldest_age: GaugeVec,
     workers_alive: IntGauge,
     redis_up: IntGauge,
+    redis_used_memory: IntGauge,
+    redis_max_memory: IntGauge,
+    redis_refusing_writes: IntGauge,
 }
 
 impl Metrics {
@@ -77,6 +81,18 @@ impl Metrics {
             "Worker processes that beat on the chunk queue within the last 60 s, read at scrape time",
         )?;
         let redis_up = IntGauge::new("tally_redis_up", "1 when Redis answered the scrape")?;
+        let redis_used_memory = IntGauge::new(
+            "tally_redis_used_memory_bytes",
+            "Memory Redis uses (INFO memory used_memory), read at scrape time",
+        )?;
+        let redis_max_memory = IntGauge::new(
+            "tally_redis_maxmemory_bytes",
+            "Redis's maxmemory (0: no limit), read at scrape time",
+        )?;
+        let redis_refusing_writes = IntGauge::new(
+            "tally_redis_refusing_writes",
+            "1 while Redis refuses writes (out of memory, read-only, loading) or cannot be reached",
+        )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(runs_submitted.clone()))?;
@@ -84,6 +100,9 @@ impl Metrics {
         registry.register(Box::new(queue_oldest_age.clone()))?;
         registry.register(Box::new(workers_alive.clone()))?;
         registry.register(Box::new(redis_up.clone()))?;
+        registry.register(Box::new(redis_used_memory.clone()))?;
+        registry.register(Box::new(redis_max_memory.clone()))?;
+        registry.register(Box::new(redis_refusing_writes.clone()))?;
         Ok(Metrics {
             registry,
             requests,
@@ -93,6 +112,9 @@ impl Metrics {
             queue_oldest_age,
             workers_alive,
             redis_up,
+            redis_used_memory,
+            redis_max_memory,
+            redis_refusing_writes,
         })
     }
 
@@ -101,13 +123,23 @@ impl Metrics {
         self.runs_submitted.with_label_values(&[outcome]).inc();
     }
 
-    /// The answer to a scrape, after reading the queue gauges from Redis.
-    pub async fn scrape(&self, backend: &Backend) -> Response {
-        let redis_up = match backend.get().await {
-            Ok(connected) => self.read_queues(connected).await.is_ok(),
-            Err(_) => false,
+    /// The answer to a scrape, after reading the queue and Redis gauges from Redis.
+    pub async fn scrape(&self, backend: &Backend, watch: &StoreWatch) -> Response {
+        let (redis_up, condition) = match backend.get().await {
+            Ok(connected) => {
+                let up = self.read_queues(connected).await.is_ok();
+                if let Ok(memory) = connected.store.memory().await {
+                    self.redis_used_memory.set(gauge(memory.used_bytes));
+                    self.redis_max_memory.set(gauge(memory.max_bytes));
+                }
+                let observed = watch.observe(&connected.store).await;
+                (up, observed.health.condition)
+            }
+            Err(error) => (false, watch.unreachable(error.to_string()).health.condition),
         };
         self.redis_up.set(i64::from(redis_up));
+        self.redis_refusing_writes
+            .set(i64::from(!condition.accepts_writes()));
         tally_daemon::metrics::exposition(&self.registry)
     }
 
@@ -138,6 +170,10 @@ impl Metrics {
             .set(i64::try_from(alive).unwrap_or(i64::MAX));
         Ok(())
     }
+}
+
+fn gauge(bytes: u64) -> i64 {
+    i64::try_from(bytes).unwrap_or(i64::MAX)
 }
 
 /// Counts and times every request by its route template (`/runs/{id}`, not the id),

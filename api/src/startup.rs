@@ -61,6 +61,7 @@ impl Application {
         let (shutting_down, shutting_down_rx) = watch::channel(false);
         let state = AppState {
             backend: Arc::new(Backend::new(settings.store.clone())),
+            store_watch: Arc::default(),
             urls: urls.clone(),
             data_dir,
             api_keys: Arc::new(settings.api_keys.clone()),

@@ -11,10 +11,14 @@ use tokio::sync::watch;
 use crate::backend::Backend;
 use crate::metrics::Metrics;
 use crate::settings::ApiKeys;
+use crate::store_watch::StoreWatch;
 
 #[derive(Clone)]
 pub struct AppState {
     pub backend: Arc<Backend>,
+    /// The store's condition (probed at most once a second) and since when it has
+    /// refused writes.
+    pub store_watch: Arc<StoreWatch>,
     pub urls: PublicUrls,
     pub data_dir: DataDir,
     pub api_keys: Arc<ApiKeys>,

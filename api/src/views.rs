@@ -4,12 +4,15 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use tally_core::contract::views::{ExperimentBrief, ExperimentDetail, ProgressView, RunStatusView};
+use tally_core::contract::views::{
+    ExperimentBrief, ExperimentDetail, ProgressView, RunStatusView, Stall,
+};
 use tally_core::run::RunView;
-use tally_store::ExperimentView;
+use tally_store::{ExperimentView, StoreCondition};
 
 use crate::chain::ChainView;
 use crate::state::AppState;
+use crate::store_watch::{Observed, redis_state};
 
 /// One experiment of a run, as the run status lists it.
 /// `daily_wait`: until when its model waits for the daily quota, if it does.
@@ -45,14 +48,39 @@ pub fn experiment_api_url(state: &AppState, experiment_id: &str) -> String {
     )
 }
 
+/// What a run's status adds to the stored run: its retry chain, the models waiting
+/// for their daily quota, and why it is stalled.
+pub struct StatusContext<'a> {
+    pub chain: ChainView,
+    pub daily_waits: &'a BTreeMap<String, DateTime<Utc>>,
+    pub stalled: Option<Stall>,
+}
+
+/// Why a run that is not final makes no progress: the store refuses writes.
+pub fn stall(observed: &Observed) -> Option<Stall> {
+    let condition: StoreCondition = observed.health.condition;
+    if condition.accepts_writes() {
+        return None;
+    }
+    Some(Stall {
+        condition: redis_state(condition),
+        reason: format!("{}: no result can be written", condition.explanation()),
+        since: observed.refusing_since,
+    })
+}
+
 /// `GET /api/v1/experiments/runs/{id}`.
 pub fn run_status(
     run: RunView,
     experiments: &[ExperimentView],
-    chain: ChainView,
-    daily_waits: &BTreeMap<String, DateTime<Utc>>,
+    context: StatusContext<'_>,
     state: &AppState,
 ) -> RunStatusView {
+    let StatusContext {
+        chain,
+        daily_waits,
+        stalled,
+    } = context;
     let id = &run.record.run_id;
     RunStatusView {
         run_id: id.to_string(),
@@ -74,6 +102,7 @@ pub fn run_status(
         retry_of: chain.retry_of,
         retries: chain.retries,
         combined_result: chain.combined_result,
+        stalled,
     }
 }
 

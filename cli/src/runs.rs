@@ -62,6 +62,12 @@ pub fn status(args: StatusArgs) -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
     println!("run {}: {}", args.run_id, status.status);
+    if let Some(stalled) = &status.stalled {
+        let since = stalled
+            .since
+            .map_or_else(|| "an unknown time".to_string(), |at| at.to_rfc3339());
+        println!("  stalled since {since}: {}", stalled.reason);
+    }
     for experiment in &status.experiments {
         let progress = &experiment.progress;
         println!(

@@ -18,6 +18,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tally_core::run::PublicUrls;
 use tally_core::schedule::{Schedule, ScheduleName};
+use tally_store::store_backoff::{Delays, StoreBackoff};
 use tally_store::submission::DEFAULT_MAX_CHUNK_SIZE;
 use tally_store::{ScheduleView, SchedulerStore, SeedOutcome, StoreError};
 
@@ -59,6 +60,8 @@ pub struct Scheduler {
     pub(crate) replica: String,
     /// Schedules whose next fire time was published on the last tick.
     published: Mutex<BTreeSet<String>>,
+    /// Spaces ticks out while the store fails, and rate-limits their log lines.
+    store_errors: StoreBackoff,
 }
 
 impl Scheduler {
@@ -80,6 +83,7 @@ impl Scheduler {
             alerts,
             replica,
             published: Mutex::default(),
+            store_errors: StoreBackoff::new("scheduler tick", Delays::STORE),
         }
     }
 
@@ -109,10 +113,19 @@ impl Scheduler {
     pub async fn run(&self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
         loop {
+            let failures = self.store_errors.failures();
             self.tick().await;
+            // A tick that met store errors waits longer before the next, up to the
+            // backoff's cap; a clean one resets the backoff.
+            let wait = if self.store_errors.failures() > failures {
+                self.store_errors.delay().max(self.config.tick_interval)
+            } else {
+                self.store_errors.succeeded();
+                self.config.tick_interval
+            };
             tokio::select! {
                 () = &mut shutdown => break,
-                () = tokio::time::sleep(self.config.tick_interval) => {}
+                () = tokio::time::sleep(wait) => {}
             }
         }
     }
@@ -207,11 +220,10 @@ impl Scheduler {
             .store_errors
             .with_label_values(&[operation])
             .inc();
-        tracing::warn!(
-            schedule = schedule.map(ScheduleName::as_str),
-            operation,
-            %error,
-            "store error; retrying on the next tick"
-        );
+        let schedule = schedule.map_or(String::new(), |name| format!(" of schedule {name}"));
+        // Logged once, then summarised per interval (`StoreBackoff`).
+        let _ = self
+            .store_errors
+            .failed(&format!("{operation}{schedule}: {error}"));
     }
 }

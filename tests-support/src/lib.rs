@@ -5,6 +5,8 @@
 //!   test, and `TestNamespace`, which deletes the namespace's keys when dropped, even
 //!   when the test panics.
 //! - `child`: `ChildGuard`, which kills and reaps a spawned process when dropped.
+//! - `private_redis`: `PrivateRedis`, a `redis-server` of a test's own (small
+//!   `maxmemory`), for states the shared Redis must never be put in.
 //! - `pipeline` (feature `pipeline`): `Harness`, a namespace of its own with
 //!   gemini-emulator, workers and tally-api in the test process.
 //!
@@ -14,3 +16,4 @@ pub mod child;
 pub mod namespace;
 #[cfg(feature = "pipeline")]
 pub mod pipeline;
+pub mod private_redis;

@@ -9,11 +9,13 @@
 //!   leases in Redis) and the per-process cap.
 //! - `quotas`: per-model request and token quotas (built-in tier-1 limits + a file).
 //! - `pacer`: the Gemini client's call gate over the shared rate limiter.
+//! - `supervise`: keeps each queue's apalis worker running, with backoff when its
+//!   queue cannot be polled.
 //! - `sweep`: re-enqueues the plans of runs that stay queued; retention housekeeping.
 //! - `metrics`: Prometheus metrics and their server.
 //!
-//! `Worker::run` registers one apalis worker per queue under a process-unique name
-//! and runs them until the shutdown future resolves; then no new job is taken, and
+//! `Worker::run` runs one apalis worker per queue under a process-unique name
+//! (`supervise`) until the shutdown future resolves; then no new job is taken, and
 //! jobs in flight get the grace period to finish before the process lets go (what
 //! is left is picked up by other workers through orphan recovery).
 
@@ -26,6 +28,7 @@ pub mod pacer;
 pub mod quotas;
 pub mod record;
 pub mod settings;
+pub mod supervise;
 pub mod sweep;
 
 use std::sync::Arc;
@@ -80,52 +83,72 @@ impl Worker {
         let name = self.context.name.clone();
         let context = self.context.clone();
         let chunks = self.concurrent_chunks;
-        let monitor = Monitor::new()
-            .register({
+        let grace = self.shutdown_grace;
+        let (stop, stopping) = tokio::sync::watch::channel(false);
+        let plan_queue = supervise::supervise(
+            "plan queue",
+            {
                 let (context, name) = (context.clone(), name.clone());
-                move |restart| {
-                    WorkerBuilder::new(format!("{name}-plan-{restart}"))
-                        .backend(plan.clone().poll_with_interval(IDLE_POLL))
-                        .catch_panic()
-                        .concurrency(SMALL_JOBS_AT_ONCE)
-                        .data(context.clone())
-                        .build(jobs::plan::handle)
+                move |attempt| {
+                    let (context, name, plan) = (context.clone(), name.clone(), plan.clone());
+                    Monitor::new().register(move |_| {
+                        WorkerBuilder::new(format!("{name}-plan-{attempt}"))
+                            .backend(plan.clone().poll_with_interval(IDLE_POLL))
+                            .catch_panic()
+                            .concurrency(SMALL_JOBS_AT_ONCE)
+                            .data(context.clone())
+                            .build(jobs::plan::handle)
+                    })
                 }
-            })
-            .register({
+            },
+            grace,
+            stopping.clone(),
+        );
+        let chunk_queue = supervise::supervise(
+            "chunk queue",
+            {
                 let (context, name) = (context.clone(), name.clone());
-                move |restart| {
-                    WorkerBuilder::new(format!("{name}-chunk-{restart}"))
-                        .backend(chunk.clone().poll_with_interval(IDLE_POLL))
-                        .catch_panic()
-                        .concurrency(chunks)
-                        .data(context.clone())
-                        .build(jobs::chunk::handle)
+                move |attempt| {
+                    let (context, name, chunk) = (context.clone(), name.clone(), chunk.clone());
+                    Monitor::new().register(move |_| {
+                        WorkerBuilder::new(format!("{name}-chunk-{attempt}"))
+                            .backend(chunk.clone().poll_with_interval(IDLE_POLL))
+                            .catch_panic()
+                            .concurrency(chunks)
+                            .data(context.clone())
+                            .build(jobs::chunk::handle)
+                    })
                 }
-            })
-            .register({
+            },
+            grace,
+            stopping.clone(),
+        );
+        let finalize_queue = supervise::supervise(
+            "finalize queue",
+            {
                 let (context, name) = (context.clone(), name.clone());
-                move |restart| {
-                    WorkerBuilder::new(format!("{name}-finalize-{restart}"))
-                        .backend(finalize.clone().poll_with_interval(IDLE_POLL))
-                        .catch_panic()
-                        .concurrency(SMALL_JOBS_AT_ONCE)
-                        .data(context.clone())
-                        .build(jobs::finalize::handle)
+                move |attempt| {
+                    let (context, name, finalize) =
+                        (context.clone(), name.clone(), finalize.clone());
+                    Monitor::new().register(move |_| {
+                        WorkerBuilder::new(format!("{name}-finalize-{attempt}"))
+                            .backend(finalize.clone().poll_with_interval(IDLE_POLL))
+                            .catch_panic()
+                            .concurrency(SMALL_JOBS_AT_ONCE)
+                            .data(context.clone())
+                            .build(jobs::finalize::handle)
+                    })
                 }
-            })
-            // A worker whose queue connection failed (Redis restarted) starts again.
-            .should_restart(|worker, error| {
-                tracing::warn!(worker = %worker.name(), %error, "worker stopped; restarting");
-                true
-            })
-            .shutdown_timeout(self.shutdown_grace);
+            },
+            grace,
+            stopping.clone(),
+        );
         tracing::info!(worker = %name, chunks, "worker started");
         let (stop_sweep, sweep_stopped) = tokio::sync::oneshot::channel::<()>();
         let sweep = tokio::spawn(sweep::run(context.clone(), async {
             let _ = sweep_stopped.await;
         }));
-        // Leases are renewed until the last call has drained, after the monitor.
+        // Leases are renewed until the last call has drained, after the queues.
         let (stop_renewing, renewing_stopped) = tokio::sync::oneshot::channel::<()>();
         let renewals = tokio::spawn(async move {
             context
@@ -135,19 +158,17 @@ impl Worker {
                 })
                 .await
         });
-        let result = monitor
-            .run_with_signal(async move {
-                shutdown.await;
-                tracing::info!("shutting down: no new jobs; in-flight records may finish");
-                Ok(())
-            })
-            .await
-            .map_err(|e| e.to_string());
+        let signal = async move {
+            shutdown.await;
+            tracing::info!("shutting down: no new jobs; in-flight records may finish");
+            let _ = stop.send(true);
+        };
+        tokio::join!(signal, plan_queue, chunk_queue, finalize_queue);
         let _ = stop_sweep.send(());
         let _ = sweep.await;
         let _ = stop_renewing.send(());
         let _ = renewals.await;
-        result
+        Ok(())
     }
 }
 

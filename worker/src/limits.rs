@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use tally_core::backoff::Backoff;
 use tally_core::run::{ExperimentId, ExperimentRecord};
+use tally_store::store_backoff::{Delays, StoreBackoff};
 use tally_store::{LeaseRequest, RecordStart, StoreError, WorkerStore};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -64,6 +65,9 @@ pub struct CallLimits {
     experiments: Mutex<HashMap<ExperimentId, Arc<Semaphore>>>,
     held: Held,
     next_lease: AtomicU64,
+    /// The renewal loop's error log. Renewal keeps its pace while the store fails
+    /// (a slower pace would let leases lapse); only its logging backs off.
+    renewal_errors: StoreBackoff,
 }
 
 /// What `begin` decided about a record.
@@ -100,6 +104,7 @@ impl CallLimits {
             experiments: Mutex::new(HashMap::new()),
             held: Arc::new(Mutex::new(HashMap::new())),
             next_lease: AtomicU64::new(0),
+            renewal_errors: StoreBackoff::new("lease renewal", Delays::STORE),
         }
     }
 
@@ -210,9 +215,9 @@ impl CallLimits {
                         tracing::warn!(%experiment, held = leases.len(), renewed,
                             "some call leases lapsed before they were renewed");
                     }
-                    Ok(_) => {}
+                    Ok(_) => self.renewal_errors.succeeded(),
                     Err(error) => {
-                        tracing::warn!(%error, %experiment, "renewing call leases failed")
+                        let _ = self.renewal_errors.failed(&error);
                     }
                 }
             }

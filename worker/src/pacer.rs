@@ -24,6 +24,7 @@ use chrono::{DateTime, Utc};
 
 use tally_gemini::{AttemptReport, BoxFuture, CallGate};
 use tally_store::WorkerStore;
+use tally_store::store_backoff::{Delays, StoreBackoff};
 
 use crate::metrics::Metrics;
 use crate::quotas::Quotas;
@@ -48,6 +49,9 @@ pub struct Pacer {
     books: Mutex<HashMap<String, TokenBook>>,
     /// Per model: until when its daily quota is used up, as last heard from Redis.
     daily: Arc<Mutex<HashMap<String, DateTime<Utc>>>>,
+    /// While the limiter's store fails, each call waits a growing delay before it
+    /// goes unpaced, so a Redis outage does not unleash every worker at full speed.
+    backoff: StoreBackoff,
 }
 
 /// This process's input-token accounting of one model.
@@ -67,6 +71,7 @@ impl Pacer {
             metrics,
             books: Mutex::new(HashMap::new()),
             daily: Arc::default(),
+            backoff: StoreBackoff::new("rate limiter", Delays::STORE),
         }
     }
 
@@ -157,11 +162,12 @@ impl Pacer {
             {
                 Ok(wait) => {
                     reserved = estimate;
+                    self.backoff.succeeded();
                     wait
                 }
                 Err(error) => {
                     self.book(model, |book| book.unsettled += unsettled);
-                    tracing::warn!(%error, model, "rate limiter unreachable; calling unpaced");
+                    tokio::time::sleep(self.backoff.failed(&error)).await;
                     break;
                 }
             };
@@ -206,7 +212,8 @@ impl Pacer {
                     .rate_limited(model, pace, slowdown, retry_after)
                     .await
                 {
-                    tracing::warn!(%error, model, "could not share a 429 with the other workers");
+                    // Not shared with the other workers: logged (rate-limited) only.
+                    let _ = self.backoff.failed(&error);
                 }
             }
             AttemptReport::DailyQuotaExceeded => {

@@ -14,6 +14,7 @@ use std::time::Duration;
 use chrono::Utc;
 use tally_core::contract::RunStatus;
 use tally_store::RunFilter;
+use tally_store::store_backoff::{Delays, StoreBackoff};
 use tally_store::submission::enqueue_plans;
 
 use crate::context::Context;
@@ -29,20 +30,35 @@ const PRUNE_BATCH: usize = 1000;
 /// An experiment with jobs still running is vacuumed again this much later.
 const VACUUM_RETRY: Duration = Duration::from_secs(60);
 
+/// While the store fails, sweeps space out from `INTERVAL` to this.
+const FAILING_INTERVAL_CAP: Duration = Duration::from_secs(300);
+
 pub async fn run(context: Arc<Context>, shutdown: impl Future<Output = ()>) {
     tokio::pin!(shutdown);
-    let mut tick = tokio::time::interval(INTERVAL);
+    let backoff = StoreBackoff::new(
+        "sweep",
+        Delays {
+            first: INTERVAL,
+            cap: FAILING_INTERVAL_CAP,
+        },
+    );
+    let mut wait = Duration::ZERO;
     loop {
         tokio::select! {
             _ = &mut shutdown => return,
-            _ = tick.tick() => {}
+            () = tokio::time::sleep(wait) => {}
         }
-        if let Err(error) = sweep_once(&context).await {
-            tracing::warn!(%error, "sweep of queued runs failed; trying again later");
-        }
-        if let Err(error) = retention_once(&context).await {
-            tracing::warn!(%error, "retention sweep failed; trying again later");
-        }
+        let swept = sweep_once(&context).await;
+        let retained = retention_once(&context).await.map_err(Into::into);
+        wait = match swept.and(retained) {
+            Ok(_) => {
+                backoff.succeeded();
+                INTERVAL
+            }
+            // Each sweep tries again later anyway; a failing store spaces them out
+            // further, and the error is logged once per interval, not per sweep.
+            Err(error) => backoff.failed(&error).max(INTERVAL / 2),
+        };
     }
 }
 

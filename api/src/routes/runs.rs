@@ -20,7 +20,7 @@ use crate::chain::chain_of;
 use crate::error::ApiError;
 use crate::extract::{Page, Params, run_id};
 use crate::state::AppState;
-use crate::views::run_status;
+use crate::views::{StatusContext, run_status, stall};
 
 const STATUSES: [RunStatus; 6] = [
     RunStatus::Queued,
@@ -44,7 +44,18 @@ pub async fn status(
     let experiments = experiments_of(connected, &run).await?;
     let chain = chain_of(connected, &run, &state).await?;
     let waiting = daily_waits(connected, &experiments).await?;
-    Ok(Json(run_status(run, &experiments, chain, &waiting, &state)))
+    // Only a run that can still progress is stalled; a final one needs no probe.
+    let stalled = if run.status.is_final() {
+        None
+    } else {
+        stall(&state.store_watch.observe(&connected.store).await)
+    };
+    let context = StatusContext {
+        chain,
+        daily_waits: &waiting,
+        stalled,
+    };
+    Ok(Json(run_status(run, &experiments, context, &state)))
 }
 
 /// Until when the models of the experiments still to run wait for their daily

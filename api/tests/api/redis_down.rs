@@ -73,7 +73,7 @@ async fn unreachable_redis_is_503_and_the_api_recovers() {
         s.store.redis_url = tally_store::RedisUrl::parse(&redis_url).unwrap();
     })
     .await;
-    let unavailable = json!({"error": {"code": "unavailable",
+    let unavailable = json!({"error": {"code": "store_unreachable",
         "message": "the store (Redis) is unreachable; try again shortly", "details": []}});
 
     // Down from the start: the process answers; what needs Redis is 503.

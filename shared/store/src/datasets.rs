@@ -92,24 +92,58 @@ impl ApiStore {
             .query_async(&mut conn)
             .await?;
         let staging = self.keys.dataset_staging(staging_id);
+        let registered = self
+            .stage_and_register(&staging, name, content_hash, source, records)
+            .await;
+        if registered.is_err() {
+            // A refused write (Redis out of memory, say) can stop the upload halfway:
+            // drop what was staged now rather than let it hold memory for an hour.
+            // `DEL` is allowed even over `maxmemory`; if it fails too, the expiry
+            // still removes the list.
+            let _ = redis::cmd("DEL")
+                .arg(&staging)
+                .query_async::<()>(&mut conn)
+                .await;
+        }
+        let (created, meta) = registered?;
+        let version = parse_meta(&self.keys.dataset_versions(name), &meta)?;
+        Ok(Registered {
+            version,
+            created: created == 1,
+        })
+    }
+
+    /// Pushes `records` to the staging list and runs the register script: returns
+    /// whether a version was created, and its metadata JSON.
+    async fn stage_and_register(
+        &self,
+        staging: &str,
+        name: &DatasetName,
+        content_hash: &ContentHash,
+        source: &str,
+        records: &[DatasetRecord],
+    ) -> Result<(u8, String), StoreError> {
+        let mut conn = self.conn();
         let mut upload = redis::pipe();
         for chunk in records.chunks(STAGING_CHUNK) {
             let lines: Vec<String> = chunk.iter().map(record_line).collect();
-            upload.cmd("RPUSH").arg(&staging).arg(lines).ignore();
+            upload.cmd("RPUSH").arg(staging).arg(lines).ignore();
         }
         upload
             .cmd("EXPIRE")
-            .arg(&staging)
+            .arg(staging)
             .arg(STAGING_TTL_SECONDS)
             .ignore();
         upload.query_async::<()>(&mut conn).await?;
-
-        let (created, meta): (u8, String) = Script::new(REGISTER_SCRIPT)
+        // The script's first write is `INCR`, which Redis refuses over `maxmemory`
+        // before anything else is written: an out-of-memory store leaves no version
+        // half-registered.
+        Ok(Script::new(REGISTER_SCRIPT)
             .key(self.keys.dataset_by_hash(name))
             .key(self.keys.dataset_latest(name))
             .key(self.keys.dataset_versions(name))
             .key(self.keys.dataset_names())
-            .key(&staging)
+            .key(staging)
             .key(self.keys.dataset_records(name, content_hash))
             .arg(content_hash.as_str())
             .arg(name.as_str())
@@ -117,12 +151,7 @@ impl ApiStore {
             .arg(Utc::now().to_rfc3339())
             .arg(source)
             .invoke_async(&mut conn)
-            .await?;
-        let version = parse_meta(&self.keys.dataset_versions(name), &meta)?;
-        Ok(Registered {
-            version,
-            created: created == 1,
-        })
+            .await?)
     }
 }
 

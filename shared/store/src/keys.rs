@@ -34,6 +34,7 @@
 //! | `{ns}:daily_block:{model}` | string | ms until which the model's daily quota is used up (expires then) |
 //! | `{ns}:retention` | sorted set | run id → when its keys expire (ms): final runs to drop from the run indexes |
 //! | `{ns}:retention:schedule` | hash | run id → schedule, for the retained runs a schedule created |
+//! | `{ns}:health:probe` | string | the health check's write probe (a timestamp, expires after a minute) |
 //! | `{ns}:vacuum` | sorted set | `<experiment_id>:<chunks>` → when to vacuum the experiment's job bookkeeping (ms) |
 //! | `{{ns}}:{kind}:…` | (apalis-redis) | the `plan`, `chunk` and `finalize` job queues; the braces are a Redis Cluster hash tag (keys inside: `jobs::apalis_layout`) |
 
@@ -187,6 +188,11 @@ impl Keys {
         format!("{}:retention:schedule", self.namespace)
     }
 
+    /// What the health check writes to learn whether Redis accepts writes.
+    pub fn health_probe(&self) -> String {
+        format!("{}:health:probe", self.namespace)
+    }
+
     pub fn vacuum(&self) -> String {
         format!("{}:vacuum", self.namespace)
     }
@@ -226,6 +232,7 @@ mod tests {
             keys.deleted_schedules(),
             keys.schedule_slot(&schedule, 1_767_600_000_000),
             keys.schedule_skips(&schedule),
+            keys.health_probe(),
         ] {
             assert!(key.starts_with("test:keys:"), "{key}");
         }

@@ -8,7 +8,10 @@
 //! - `runs`: runs created with their experiments; cancel; completion exactly once.
 //! - `experiments`: live experiment state, abort and finish.
 //! - `results`: per-record results, written once and counted once.
-//! - `health`: `ping`, whether Redis answers.
+//! - `health`: the write probe that classifies Redis as a `StoreCondition`
+//!   (`condition`: reachable, slow, out of memory, read-only, loading, unreachable).
+//! - `store_backoff`: the exponential backoff and rate-limited error log of every
+//!   daemon loop that talks to Redis.
 //! - `schedules`: schedules (API edits and file seeding), slot claims, the cursor of
 //!   handled slots, skipped slots, the once-per-run regression check.
 //! - `leases`: renewal and expiry of the call leases behind an experiment's `jobs` cap.
@@ -28,6 +31,7 @@
 //! them (`impl WorkerStore`, …). They share the one connection manager, which
 //! reconnects by itself and is cheap to clone per call.
 
+mod condition;
 mod daily_quota;
 mod datasets;
 mod error;
@@ -46,15 +50,18 @@ mod roles;
 mod runs;
 mod schedules;
 mod settings;
+pub mod store_backoff;
 pub mod submission;
 
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
+pub use condition::StoreCondition;
 pub use datasets::{DatasetVersion, Registered};
 pub use error::StoreError;
 pub use experiments::ExperimentView;
+pub use health::{RedisMemory, StoreHealth};
 pub use import::{ImportError, ImportOutcome, import};
 pub use keys::Keys;
 pub use namespace::{DEFAULT_NAMESPACE, InvalidNamespace, Namespace};

@@ -75,7 +75,8 @@ export async function runView({ main, signal }, runId) {
         ? h("span", { id: "retries" }, "Retried by ", run.retries.flatMap((r, i) => [i ? ", " : null, h("a", { href: `#/runs/${r.run_id}`, text: r.run_id }), ` (${r.status ?? "expired"})`]))
         : null,
     );
-    if (run.cancel_requested && !isFinal(run.status)) notice.textContent = "Cancel requested: records in flight finish, no new record starts.";
+    if (run.stalled) notice.textContent = `Stalled${run.stalled.since ? ` since ${when(run.stalled.since)}` : ""}: ${run.stalled.reason}. The run resumes by itself once the store accepts writes.`;
+    else if (run.cancel_requested && !isFinal(run.status)) notice.textContent = "Cancel requested: records in flight finish, no new record starts.";
     else if (!isFinal(run.status)) notice.textContent = "";
   }
 

@@ -33,6 +33,7 @@ pub use experiments::{ExperimentDetail, ResultsPage};
 pub use progress::ProgressView;
 pub use runs::{
     CancelAnswer, ExperimentBrief, RetryAccepted, RunLink, RunList, RunStatusView, RunSummaryView,
+    Stall,
 };
 pub use schedules::{ExperimentScores, ScheduleDetail, ScheduleList, ScheduledRun};
 pub use service::{HealthStatus, PresetList, Probe, RedisState, ServiceHealth, ServiceName};

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::ProgressView;
+use super::{ProgressView, RedisState};
 use crate::contract::{AcceptedStatus, ExperimentResponse, RunStatus};
 use crate::run::{DatasetPin, ExperimentPhase, Submitter};
 
@@ -61,6 +61,21 @@ pub struct RunStatusView {
     /// its latest attempt winning.
     #[schema(required = true)]
     pub combined_result: Option<ExperimentResponse>,
+    /// Why a run that is not final makes no progress, while it makes none; else `null`.
+    #[schema(required = true)]
+    pub stalled: Option<Stall>,
+}
+
+/// Why a run is stalled: the store refuses the writes its workers must make.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Stall {
+    /// `out_of_memory`, `read_only`, `loading` or `unreachable`.
+    #[schema(inline)]
+    pub condition: RedisState,
+    pub reason: String,
+    /// When the API first saw the store refuse writes.
+    #[schema(required = true)]
+    pub since: Option<DateTime<Utc>>,
 }
 
 /// Another run of a retry chain.

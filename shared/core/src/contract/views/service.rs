@@ -1,5 +1,6 @@
 //! Open answers about the service itself, and the quick presets.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -8,7 +9,7 @@ use crate::presets::Preset;
 /// `GET /api/v1/experiments/health`, with the old service's fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ServiceHealth {
-    /// `healthy` when Redis answers, `degraded` when it does not.
+    /// `healthy` when Redis answers and accepts writes, `degraded` otherwise.
     #[schema(inline)]
     pub status: HealthStatus,
     #[schema(inline)]
@@ -20,6 +21,9 @@ pub struct ServiceHealth {
     pub api_key_configured: bool,
     #[schema(inline)]
     pub redis: RedisState,
+    /// Since when Redis has refused writes, as first seen by this process.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redis_refusing_since: Option<DateTime<Utc>>,
     pub version: String,
 }
 
@@ -37,10 +41,21 @@ pub enum ServiceName {
     Experiments,
 }
 
+/// The store's condition, as a write probe finds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum RedisState {
-    Ok,
+    /// Answers reads and writes.
+    Reachable,
+    /// Answers reads and writes, slowly.
+    Slow,
+    /// Over `maxmemory` with `noeviction`: writes are refused.
+    OutOfMemory,
+    /// A replica, or a primary without its replicas' quorum: writes are refused.
+    ReadOnly,
+    /// Loading its data set after a restart.
+    Loading,
+    /// No answer.
     Unreachable,
 }
 

@@ -1,0 +1,80 @@
+//! `PrivateRedis`: a `redis-server` of the test's own, on a free loopback port, for
+//! tests that need Redis in a state the shared one must never be put in (a small
+//! `maxmemory`, a restart). It keeps no data on disk and dies with its guard.
+
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::child::ChildGuard;
+
+pub struct PrivateRedis {
+    port: u16,
+    _server: ChildGuard,
+}
+
+impl PrivateRedis {
+    /// Starts `redis-server` with `maxmemory` (e.g. `"4mb"`) and `noeviction` (the
+    /// production policy: a full Redis refuses writes rather than drop keys); returns
+    /// once it answers.
+    pub fn start(maxmemory: &str) -> PrivateRedis {
+        // The port of a listener just closed is free unless another process takes it
+        // in between; `redis-server` failing to bind then fails the wait below.
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free loopback port")
+            .port();
+        let server = ChildGuard::new(
+            Command::new("redis-server")
+                .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+                .args(["--save", "", "--appendonly", "no"])
+                .args(["--maxmemory", maxmemory])
+                .args(["--maxmemory-policy", "noeviction"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("redis-server starts (Debian package redis-server)"),
+        );
+        let redis = PrivateRedis {
+            port,
+            _server: server,
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while redis.command(&["PING"]).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "redis-server on port {port} does not answer"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        redis
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Runs one command (`["CONFIG", "SET", "maxmemory", "64mb"]`).
+    pub fn command(&self, args: &[&str]) -> redis::RedisResult<redis::Value> {
+        let client = redis::Client::open(self.url())?;
+        let mut conn = client.get_connection()?;
+        let mut command = redis::cmd(args[0]);
+        for arg in &args[1..] {
+            command.arg(*arg);
+        }
+        command.query(&mut conn)
+    }
+
+    /// Bytes Redis uses now (`INFO memory`'s `used_memory`).
+    pub fn used_memory(&self) -> u64 {
+        let info = match self.command(&["INFO", "memory"]) {
+            Ok(redis::Value::BulkString(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
+            Ok(redis::Value::VerbatimString { text, .. }) => text,
+            other => panic!("INFO memory: {other:?}"),
+        };
+        info.lines()
+            .find_map(|line| line.strip_prefix("used_memory:"))
+            .and_then(|value| value.trim().parse().ok())
+            .expect("used_memory in INFO memory")
+    }
+}

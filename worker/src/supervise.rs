@@ -1,0 +1,66 @@
+//! Keeps one queue's apalis worker running, and waits — with backoff — when it stops.
+//!
+//! A worker stops when its queue cannot be polled: Redis is down, or refuses the
+//! poll's writes (out of memory, read-only). Restarting at once only fails again,
+//! thousands of times a second, each with a log line; instead the next start waits
+//! an exponentially growing, jittered delay (`StoreBackoff`), and the error is logged
+//! once and then summarised. A worker that ran long enough before it stopped starts
+//! the backoff over.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use apalis::prelude::Monitor;
+use tally_store::store_backoff::{Delays, StoreBackoff};
+use tokio::sync::watch;
+
+/// A worker that ran this long before it stopped was healthy in between.
+const HEALTHY_RUN: Duration = Duration::from_secs(60);
+
+/// Runs `build(attempt)` — a monitor holding one queue's worker — until `stop` turns
+/// true; a monitor that ends by itself is started again after a backoff delay.
+/// `operation` names the queue in log lines.
+pub async fn supervise(
+    operation: &'static str,
+    build: impl Fn(usize) -> Monitor,
+    grace: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    let backoff = StoreBackoff::new(operation, Delays::STORE);
+    for attempt in 0.. {
+        let stopped = Arc::new(Mutex::new(None::<String>));
+        let cause = stopped.clone();
+        let mut signal = stop.clone();
+        let started = Instant::now();
+        let outcome = build(attempt)
+            // The restart is ours (below), after a delay: the monitor's own restart
+            // would start again at once.
+            .should_restart(move |_, error| {
+                *cause.lock().unwrap_or_else(PoisonError::into_inner) = Some(error.to_string());
+                false
+            })
+            .shutdown_timeout(grace)
+            .run_with_signal(async move {
+                let _ = signal.wait_for(|stop| *stop).await;
+                Ok(())
+            })
+            .await;
+        if *stop.borrow() {
+            return;
+        }
+        let error = stopped
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+            .or_else(|| outcome.err().map(|e| e.to_string()))
+            .unwrap_or_else(|| "the worker stopped".to_string());
+        if started.elapsed() >= HEALTHY_RUN {
+            backoff.succeeded();
+        }
+        let delay = backoff.failed(&error);
+        tokio::select! {
+            _ = stop.wait_for(|stop| *stop) => return,
+            () = tokio::time::sleep(delay) => {}
+        }
+    }
+}
