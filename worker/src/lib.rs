@@ -8,6 +8,7 @@
 //!   leases in Redis) and the per-process cap.
 //! - `quotas`: per-model request and token quotas (built-in tier-1 limits + a file).
 //! - `pacer`: the Gemini client's call gate over the shared rate limiter.
+//! - `datadog`: the Datadog export outbox's drainer and what it sends.
 //! - `sweep`: re-enqueues the plans of runs that stay queued; retention housekeeping.
 //! - `metrics`: Prometheus metrics and their server.
 //!
@@ -17,6 +18,7 @@
 //! is left is picked up by other workers through orphan recovery).
 
 pub mod context;
+pub mod datadog;
 pub mod jobs;
 pub mod limits;
 pub mod metrics;
@@ -123,6 +125,10 @@ impl Worker {
         let sweep = tokio::spawn(sweep::run(context.clone(), async {
             let _ = sweep_stopped.await;
         }));
+        let (stop_export, export_stopped) = tokio::sync::oneshot::channel::<()>();
+        let export = tokio::spawn(datadog::drain(context.clone(), async {
+            let _ = export_stopped.await;
+        }));
         // Leases are renewed until the last call has drained, after the monitor.
         let (stop_renewing, renewing_stopped) = tokio::sync::oneshot::channel::<()>();
         let renewals = tokio::spawn(async move {
@@ -143,6 +149,8 @@ impl Worker {
             .map_err(|e| e.to_string());
         let _ = stop_sweep.send(());
         let _ = sweep.await;
+        let _ = stop_export.send(());
+        let _ = export.await;
         let _ = stop_renewing.send(());
         let _ = renewals.await;
         result

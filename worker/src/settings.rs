@@ -37,6 +37,9 @@ pub struct WorkerSettings {
     pub quotas: Quotas,
     /// `TALLY_RESULT_RETENTION_DAYS`: how long a final run's keys are kept.
     pub retention: Duration,
+    /// `DD_API_KEY`, `DD_APP_KEY`, `DD_SITE`, `DD_LLMOBS_OVERRIDE_ORIGIN`: where final
+    /// runs are exported (not at all without keys).
+    pub datadog: tally_datadog::DatadogSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +52,8 @@ pub enum SettingsError {
     Gemini(#[from] ConfigError),
     #[error("TALLY_QUOTAS_FILE: {0}")]
     Quotas(#[from] QuotasError),
+    #[error("Datadog settings: {0}")]
+    Datadog(#[from] tally_datadog::SettingsError),
     #[error("{name}: {message}")]
     Invalid { name: &'static str, message: String },
 }
@@ -95,6 +100,7 @@ impl WorkerSettings {
             limits,
             quotas,
             retention: Duration::from_secs(retention_days * 86_400),
+            datadog: tally_datadog::DatadogSettings::from_env()?,
             store: StoreSettings::from_env()?,
             data_dir: DataDir::from_env()?,
             gemini: GeminiConfig::from_env()?,

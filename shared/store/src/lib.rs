@@ -4,6 +4,7 @@
 //! - `namespace`: `Namespace`, the prefix of every key.
 //! - `keys`: the one place where Redis keys are built (and the key layout documented).
 //! - `error`: `StoreError`.
+//! - `datadog_outbox`: final runs waiting for their Datadog export, and its progress.
 //! - `datasets`: immutable, numbered dataset versions and their records.
 //! - `runs`: runs created with their experiments; cancel; completion exactly once.
 //! - `experiments`: live experiment state, abort and finish.
@@ -27,6 +28,7 @@
 //! them (`impl WorkerStore`, …). They share the one connection manager, which
 //! reconnects by itself and is cheap to clone per call.
 
+mod datadog_outbox;
 mod datasets;
 mod error;
 mod experiments;
@@ -49,6 +51,7 @@ use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
+pub use datadog_outbox::ExportEnd;
 pub use datasets::{DatasetVersion, Registered};
 pub use error::StoreError;
 pub use experiments::ExperimentView;
