@@ -16,6 +16,7 @@
 //! - `routes`: one file per route group (submit, runs, experiments, compare,
 //!   datasets, schedules, presets, health, docs).
 //! - `views`: the JSON of run status, experiment detail and progress.
+//! - `datadog_links`: a final run's Datadog links, from its export's progress.
 //! - `export`: results as CSV / JSON lines.
 //! - `bootstrap`: the paired bootstrap confidence interval used by compare.
 //! - `openapi`: the OpenAPI document; `metrics`: Prometheus; logging is `tally_daemon::telemetry`.
@@ -23,6 +24,7 @@
 pub mod auth;
 pub mod backend;
 pub mod bootstrap;
+pub mod datadog_links;
 pub mod error;
 pub mod export;
 pub mod extract;

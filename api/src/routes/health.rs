@@ -16,8 +16,8 @@ pub struct ServiceHealth {
     /// `healthy` when Redis answers, `degraded` when it does not.
     pub status: &'static str,
     pub service: &'static str,
-    /// Whether the server holds a Datadog key of its own (it never does: a request
-    /// may bring one).
+    /// Whether the server holds Datadog keys (`DD_API_KEY` and `DD_APP_KEY`), so
+    /// final runs are exported to Datadog.
     pub datadog_configured: bool,
     /// Whether API keys are required.
     pub api_key_configured: bool,
@@ -31,7 +31,7 @@ pub async fn service_health(State(state): State<AppState>) -> Json<ServiceHealth
     Json(ServiceHealth {
         status: if redis_ok { "healthy" } else { "degraded" },
         service: "experiments",
-        datadog_configured: false,
+        datadog_configured: state.datadog_configured,
         api_key_configured: !state.api_keys.is_empty(),
         redis: if redis_ok { "ok" } else { "unreachable" },
         version: env!("CARGO_PKG_VERSION"),

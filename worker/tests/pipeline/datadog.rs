@@ -140,6 +140,32 @@ async fn a_run_finished_during_an_outage_is_exported_once_when_datadog_is_back()
         .await;
         assert_eq!(listed["data"][0]["attributes"]["status"], "completed");
     }
+    // The run's answer links to each experiment on the site's UI host.
+    let api = harness.start_api().await;
+    let status: Value = http
+        .get(format!("{api}/api/v1/experiments/runs/{run}"))
+        .header("X-API-Key", crate::harness::API_KEY)
+        .send()
+        .await
+        .expect("API answers")
+        .json()
+        .await
+        .expect("json");
+    for summary in status["result"]["experiments"].as_array().unwrap() {
+        let id = &progress[&format!("exp:{}", summary["experiment_id"].as_str().unwrap())];
+        assert_eq!(
+            summary["datadog_experiment_url"],
+            format!("https://app.datadoghq.com/llm/experiments/{id}")
+        );
+    }
+    let comparison = status["result"]["datadog_comparison_url"].as_str().unwrap();
+    assert!(
+        comparison.starts_with(&format!(
+            "https://app.datadoghq.com/llm/experiments?dataset={}",
+            progress["dataset_id"]
+        )),
+        "{comparison}"
+    );
     assert!(harness.keys_containing(API_KEY).await.is_empty());
     assert!(harness.keys_containing(APP_KEY).await.is_empty());
     harness.cleanup().await;
