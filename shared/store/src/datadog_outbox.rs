@@ -103,16 +103,28 @@ impl WorkerStore {
             .await?)
     }
 
-    /// Records a step's result in the export's progress (`field` → `value`).
+    /// Records a step's result in the export's progress (`field` → `value`) and
+    /// renews the claim for `lease`: an export that makes progress stays its
+    /// worker's however long the run, and no second worker sends the same batch.
     pub async fn record_export_step(
         &self,
         run: &RunId,
         field: &str,
         value: &str,
+        lease: Duration,
     ) -> Result<(), StoreError> {
-        let _: () = self
-            .conn()
+        let due = Utc::now().timestamp_millis() + lease.as_millis() as i64;
+        let _: () = redis::pipe()
+            .atomic()
             .hset(self.keys.datadog_export(run), field, value)
+            .ignore()
+            .cmd("ZADD")
+            .arg(self.keys.datadog_outbox())
+            .arg("XX")
+            .arg(due)
+            .arg(run.as_str())
+            .ignore()
+            .query_async(&mut self.conn())
             .await?;
         Ok(())
     }

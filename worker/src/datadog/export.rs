@@ -51,6 +51,8 @@ pub struct RunExport<'a> {
     pub client: &'a DatadogClient,
     pub run: &'a RunRecord,
     pub progress: HashMap<String, String>,
+    /// Each recorded step renews the claim for this long.
+    pub lease: std::time::Duration,
 }
 
 impl RunExport<'_> {
@@ -80,7 +82,9 @@ impl RunExport<'_> {
     }
 
     async fn step(&mut self, run: &RunId, field: &str, value: &str) -> Result<(), StoreError> {
-        self.store.record_export_step(run, field, value).await?;
+        self.store
+            .record_export_step(run, field, value, self.lease)
+            .await?;
         self.progress.insert(field.to_string(), value.to_string());
         Ok(())
     }

@@ -19,7 +19,8 @@ use tally_store::ExportEnd;
 use crate::context::Context;
 use export::{ExportError, RunExport};
 
-/// How long a claimed export is this worker's before another may resume it.
+/// How long a claimed export is this worker's before another may resume it; every
+/// recorded step renews it.
 const LEASE: Duration = Duration::from_secs(120);
 /// How often an idle drainer looks at the outbox.
 const IDLE: Duration = Duration::from_millis(500);
@@ -101,6 +102,7 @@ pub async fn drain_once(context: &Context) -> Result<bool, tally_store::StoreErr
                 client: &client,
                 run: &run.record,
                 progress,
+                lease: LEASE,
             }
             .run()
             .await
