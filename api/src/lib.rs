@@ -18,6 +18,7 @@
 //! - `routes`: one file per route group (submit, runs, experiments, compare,
 //!   datasets, schedules, presets, health, docs).
 //! - `views`: builds the answers of `tally_core::contract::views` from the store.
+//! - `datadog_links`: a final run's Datadog links, from its export's progress.
 //! - `export`: results as CSV / JSON lines.
 //! - `bootstrap`: the paired bootstrap confidence interval used by compare.
 //! - `openapi`: the OpenAPI document (schemas derived with utoipa); `metrics`: Prometheus; logging is `tally_daemon::telemetry`.
@@ -26,6 +27,7 @@ pub mod auth;
 pub mod backend;
 pub mod bootstrap;
 pub mod chain;
+pub mod datadog_links;
 pub mod error;
 pub mod export;
 pub mod extract;

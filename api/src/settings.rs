@@ -40,6 +40,9 @@ pub struct Settings {
     /// The longest `POST /run` waits before answering 202.
     pub run_max_wait: Duration,
     pub log_format: LogFormat,
+    /// `DD_API_KEY`, `DD_APP_KEY`, `DD_SITE`, `DD_LLMOBS_OVERRIDE_ORIGIN`: the API only
+    /// reports whether keys are set (workers export).
+    pub datadog: tally_datadog::DatadogSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -117,6 +120,9 @@ impl Settings {
                 DEFAULT_RUN_MAX_WAIT.as_secs(),
             )?),
             log_format: LogFormat::from_environment(&env)?,
+            datadog: tally_datadog::DatadogSettings::from_lookup(env.lookup()).map_err(
+                |tally_datadog::SettingsError::Invalid { name, message }| invalid(name, message),
+            )?,
         })
     }
 }

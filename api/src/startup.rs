@@ -68,6 +68,7 @@ impl Application {
             metrics: Metrics::new()?,
             body_limit_bytes: settings.body_limit_bytes,
             run_max_wait: settings.run_max_wait,
+            datadog_configured: settings.datadog.credentials.is_some(),
             shutting_down: shutting_down_rx,
         };
         Ok(Application {

@@ -25,6 +25,8 @@ pub struct AppState {
     pub metrics: Metrics,
     pub body_limit_bytes: usize,
     pub run_max_wait: Duration,
+    /// Whether the server holds Datadog keys (final runs are exported).
+    pub datadog_configured: bool,
     /// Turns true when the server begins to shut down: waiting `/run` requests answer
     /// 202 at once instead of holding the shutdown up.
     pub shutting_down: watch::Receiver<bool>,

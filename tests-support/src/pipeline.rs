@@ -78,6 +78,8 @@ pub struct WorkerOptions {
     pub chunks: Option<usize>,
     /// Beats and orphan recovery of the worker's queues (default: `queue_settings()`).
     pub queues: Option<QueueSettings>,
+    /// Where the worker exports final runs (none: not exported).
+    pub datadog: Option<tally_worker::datadog::DatadogExport>,
 }
 
 impl Harness {
@@ -206,6 +208,7 @@ impl Harness {
         if let Some(retention) = options.retention {
             context = context.with_retention(retention);
         }
+        context = context.with_datadog(options.datadog);
         let chunks = options.chunks.unwrap_or(8);
         let worker = Worker::new(Arc::new(context), chunks, Duration::from_secs(5));
         let (stop, stopped) = oneshot::channel();

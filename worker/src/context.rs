@@ -33,6 +33,8 @@ pub struct Context {
     pub metrics: Metrics,
     /// How long a final run's keys are kept.
     pub retention: Duration,
+    /// Where final runs are exported; `None` when Datadog is not configured.
+    pub datadog: Option<crate::datadog::DatadogExport>,
     /// Experiment records never change once written: read each once per process.
     experiments: Mutex<HashMap<ExperimentId, Arc<ExperimentRecord>>>,
 }
@@ -56,6 +58,7 @@ impl Context {
             urls,
             metrics,
             retention: DEFAULT_RETENTION,
+            datadog: None,
             experiments: Mutex::new(HashMap::new()),
         }
     }
@@ -75,6 +78,12 @@ impl Context {
     /// The context with another retention period than the default.
     pub fn with_retention(mut self, retention: Duration) -> Context {
         self.retention = retention;
+        self
+    }
+
+    /// The context exporting final runs to Datadog.
+    pub fn with_datadog(mut self, datadog: Option<crate::datadog::DatadogExport>) -> Context {
+        self.datadog = datadog;
         self
     }
 

@@ -11,6 +11,7 @@
 //! - `pacer`: the Gemini client's call gate over the shared rate limiter.
 //! - `supervise`: keeps each queue's apalis worker running, with backoff when its
 //!   queue cannot be polled.
+//! - `datadog`: the Datadog export outbox's drainer and what it sends.
 //! - `sweep`: re-enqueues the plans of runs that stay queued; retention housekeeping.
 //! - `metrics`: Prometheus metrics and their server.
 //!
@@ -20,6 +21,7 @@
 //! is left is picked up by other workers through orphan recovery).
 
 pub mod context;
+pub mod datadog;
 pub mod jobs;
 pub mod limits;
 pub mod metrics;
@@ -148,6 +150,10 @@ impl Worker {
         let sweep = tokio::spawn(sweep::run(context.clone(), async {
             let _ = sweep_stopped.await;
         }));
+        let (stop_export, export_stopped) = tokio::sync::oneshot::channel::<()>();
+        let export = tokio::spawn(datadog::drain(context.clone(), async {
+            let _ = export_stopped.await;
+        }));
         // Leases are renewed until the last call has drained, after the queues.
         let (stop_renewing, renewing_stopped) = tokio::sync::oneshot::channel::<()>();
         let renewals = tokio::spawn(async move {
@@ -166,6 +172,8 @@ impl Worker {
         tokio::join!(signal, plan_queue, chunk_queue, finalize_queue);
         let _ = stop_sweep.send(());
         let _ = sweep.await;
+        let _ = stop_export.send(());
+        let _ = export.await;
         let _ = stop_renewing.send(());
         let _ = renewals.await;
         Ok(())

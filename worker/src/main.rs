@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use tally_gemini::GeminiClient;
+use tally_worker::datadog::DatadogExport;
 use tally_worker::pacer::Pacer;
 use tally_worker::{Context, Metrics, Worker, WorkerSettings, connect};
 
@@ -57,7 +58,8 @@ async fn run() -> Result<(), String> {
     )
     .with_limits(settings.limits)
     .with_ocr(settings.ocr)
-    .with_retention(settings.retention);
+    .with_retention(settings.retention)
+    .with_datadog(DatadogExport::from_settings(settings.datadog));
     let worker = Worker::new(
         Arc::new(context),
         settings.concurrent_chunks,

@@ -22,6 +22,8 @@ pub struct Metrics {
     pub experiments_finalized: IntCounterVec,
     /// Seconds calls waited for their model's shared rate limiter.
     pub pacing_wait: CounterVec,
+    /// Datadog export attempts by outcome (`exported`, `retried`, `failed`).
+    pub datadog_exports: IntCounterVec,
 }
 
 impl Metrics {
@@ -89,6 +91,13 @@ impl Metrics {
             ),
             &["model"],
         )?;
+        let datadog_exports = IntCounterVec::new(
+            Opts::new(
+                "tally_worker_datadog_exports_total",
+                "Datadog export attempts of final runs, by outcome",
+            ),
+            &["outcome"],
+        )?;
         for collector in [
             Box::new(records.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(call_seconds.clone()),
@@ -99,6 +108,7 @@ impl Metrics {
             Box::new(in_flight.clone()),
             Box::new(experiments_finalized.clone()),
             Box::new(pacing_wait.clone()),
+            Box::new(datadog_exports.clone()),
         ] {
             registry.register(collector)?;
         }
@@ -113,6 +123,7 @@ impl Metrics {
             in_flight,
             experiments_finalized,
             pacing_wait,
+            datadog_exports,
         })
     }
 

@@ -43,6 +43,9 @@ pub struct WorkerSettings {
     /// `TALLY_TESSERACT`, `TALLY_OCR_TIMEOUT_SECS`, `TALLY_OCR_PROCESSES`: how the
     /// local OCR model runs.
     pub ocr: OcrSettings,
+    /// `DD_API_KEY`, `DD_APP_KEY`, `DD_SITE`, `DD_LLMOBS_OVERRIDE_ORIGIN`: where final
+    /// runs are exported (not at all without keys).
+    pub datadog: tally_datadog::DatadogSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +58,8 @@ pub enum SettingsError {
     Gemini(#[from] ConfigError),
     #[error("TALLY_QUOTAS_FILE: {0}")]
     Quotas(#[from] QuotasError),
+    #[error("Datadog settings: {0}")]
+    Datadog(#[from] tally_datadog::SettingsError),
     #[error(transparent)]
     Invalid(#[from] InvalidSetting),
 }
@@ -114,6 +119,7 @@ impl WorkerSettings {
             limits,
             quotas,
             retention: Duration::from_secs(retention_days * 86_400),
+            datadog: tally_datadog::DatadogSettings::from_lookup(env.lookup())?,
             store: StoreSettings::from_lookup(env.lookup())?,
             data_dir: DataDir::from_lookup(env.lookup())?,
             gemini: GeminiConfig::from_lookup(env.lookup())?,

@@ -21,7 +21,7 @@ pub async fn service_health(State(state): State<AppState>) -> Json<ServiceHealth
             HealthStatus::Degraded
         },
         service: ServiceName::Experiments,
-        datadog_configured: false,
+        datadog_configured: state.datadog_configured,
         api_key_configured: !state.api_keys.is_empty(),
         redis: redis_state(condition),
         redis_refusing_since: observed.refusing_since,

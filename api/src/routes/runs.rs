@@ -40,7 +40,8 @@ pub async fn status(
     params.finish()?;
     let id = run_id(&id)?;
     let connected = state.backend.get().await?;
-    let run = find_run(connected, &id).await?;
+    let mut run = find_run(connected, &id).await?;
+    crate::datadog_links::fill(&connected.store, &mut run).await?;
     let experiments = experiments_of(connected, &run).await?;
     let chain = chain_of(connected, &run, &state).await?;
     let waiting = daily_waits(connected, &experiments).await?;

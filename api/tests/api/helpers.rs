@@ -49,6 +49,7 @@ pub fn test_settings(namespace: &TestNamespace) -> Settings {
         body_limit_bytes: 64 * 1024,
         run_max_wait: Duration::from_secs(30),
         log_format: LogFormat::Text,
+        datadog: Default::default(),
     }
 }
 

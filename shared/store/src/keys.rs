@@ -36,6 +36,9 @@
 //! | `{ns}:retention:schedule` | hash | run id → schedule, for the retained runs a schedule created |
 //! | `{ns}:health:probe` | string | the health check's write probe (a timestamp, expires after a minute) |
 //! | `{ns}:vacuum` | sorted set | `<experiment_id>:<chunks>` → when to vacuum the experiment's job bookkeeping (ms) |
+//! | `{ns}:dd:outbox` | sorted set | run id → when its Datadog export is next due (ms); a claim pushes it one lease ahead |
+//! | `{ns}:dd:export:{run_id}` | hash | a run's Datadog export: `state` (`pending`/`exported`/`failed`), `attempts`, `last_error`, `project_id`, `dataset_id`, `dataset_version`, `exp:{experiment_id}` (Datadog experiment id), `exp:{experiment_id}:sent` (records sent), `exp:{experiment_id}:final`, `ended_at` (kept 90 days after the end) |
+//! | `{ns}:dd:ids` | hash | Datadog ids shared by runs: `dataset:{project_id}:{name}:{content_hash}` → `{dataset_id} {version}` |
 //! | `{{ns}}:{kind}:…` | (apalis-redis) | the `plan`, `chunk` and `finalize` job queues; the braces are a Redis Cluster hash tag (keys inside: `jobs::apalis_layout`) |
 
 use tally_core::dataset::{ContentHash, DatasetName};
@@ -180,6 +183,18 @@ impl Keys {
         format!("{}:daily_block:{model}", self.namespace)
     }
 
+    pub fn datadog_outbox(&self) -> String {
+        format!("{}:dd:outbox", self.namespace)
+    }
+
+    pub fn datadog_export(&self, run: &RunId) -> String {
+        format!("{}:dd:export:{run}", self.namespace)
+    }
+
+    pub fn datadog_ids(&self) -> String {
+        format!("{}:dd:ids", self.namespace)
+    }
+
     pub fn retention(&self) -> String {
         format!("{}:retention", self.namespace)
     }
@@ -233,6 +248,8 @@ mod tests {
             keys.schedule_slot(&schedule, 1_767_600_000_000),
             keys.schedule_skips(&schedule),
             keys.health_probe(),
+            keys.datadog_outbox(),
+            keys.datadog_ids(),
         ] {
             assert!(key.starts_with("test:keys:"), "{key}");
         }

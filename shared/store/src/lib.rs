@@ -4,6 +4,7 @@
 //! - `namespace`: `Namespace`, the prefix of every key.
 //! - `keys`: the one place where Redis keys are built (and the key layout documented).
 //! - `error`: `StoreError`.
+//! - `datadog_outbox`: final runs waiting for their Datadog export, and its progress.
 //! - `datasets`: immutable, numbered dataset versions and their records.
 //! - `runs`: runs created with their experiments; cancel; completion exactly once.
 //! - `experiments`: live experiment state, abort and finish.
@@ -33,6 +34,7 @@
 
 mod condition;
 mod daily_quota;
+mod datadog_outbox;
 mod datasets;
 mod error;
 mod experiments;
@@ -58,6 +60,7 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 pub use condition::StoreCondition;
+pub use datadog_outbox::ExportEnd;
 pub use datasets::{DatasetVersion, Registered};
 pub use error::StoreError;
 pub use experiments::ExperimentView;

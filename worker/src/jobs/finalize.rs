@@ -91,6 +91,7 @@ async fn complete_run_if_done(context: &Context, run_id: &RunId) -> Result<(), J
         return Ok(());
     };
     if run.status.is_final() {
+        queue_export(context, run_id).await?;
         return retire(context, &run.record).await;
     }
     let views = context.store.experiments(&run.record.experiments).await?;
@@ -108,7 +109,17 @@ async fn complete_run_if_done(context: &Context, run_id: &RunId) -> Result<(), J
         .await?
     {
         tracing::info!(%run_id, %status, message = %response.message, "run final");
+        queue_export(context, run_id).await?;
         retire(context, &run.record).await?;
+    }
+    Ok(())
+}
+
+/// Puts a final run in the Datadog outbox when Datadog is configured (a no-op
+/// once queued or exported, so every re-executed finalize may call it).
+async fn queue_export(context: &Context, run_id: &RunId) -> Result<(), JobError> {
+    if context.datadog.is_some() {
+        context.store.enqueue_export(run_id).await?;
     }
     Ok(())
 }

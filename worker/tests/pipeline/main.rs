@@ -6,6 +6,7 @@ mod harness;
 mod cancel;
 mod completes;
 mod crash;
+mod datadog;
 mod faults;
 mod limits;
 mod ocr;

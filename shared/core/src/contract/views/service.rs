@@ -14,8 +14,8 @@ pub struct ServiceHealth {
     pub status: HealthStatus,
     #[schema(inline)]
     pub service: ServiceName,
-    /// Whether the server holds a Datadog key of its own (it never does: a request
-    /// may bring one).
+    /// Whether the server holds Datadog keys (`DD_API_KEY` and `DD_APP_KEY`), so
+    /// final runs are exported to Datadog.
     pub datadog_configured: bool,
     /// Whether API keys are required.
     pub api_key_configured: bool,
