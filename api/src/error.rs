@@ -32,6 +32,9 @@ pub enum ApiError {
     /// 405: the path exists, the method does not.
     #[error("method not allowed on this path")]
     MethodNotAllowed,
+    /// 408: the body did not arrive within `TALLY_BODY_READ_TIMEOUT_SECONDS`.
+    #[error("{0}")]
+    BodyTimeout(String),
     /// 409: the request conflicts with what is stored (the run already ended; the
     /// schedule name is taken).
     #[error("{0}")]
@@ -82,6 +85,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Invalid(_) | ApiError::InvalidDataset(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -98,6 +102,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::NotFound { .. } => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::BodyTimeout(_) => "request_timeout",
             ApiError::Conflict(_) => "conflict",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::Invalid(_) => "invalid_request",

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tally_core::contract::Secret;
 use tally_core::dataset::DATA_DIR_ENV;
+use tally_daemon::serve::{ConnectionLimits, LimitNames};
 use tally_daemon::settings::{Environment, InvalidSetting};
 pub use tally_daemon::telemetry::{LOG_FORMAT_ENV, LogFormat};
 use tally_store::{InvalidStoreSetting, StoreSettings};
@@ -18,6 +19,13 @@ pub const ALLOW_NO_AUTH_ENV: &str = "TALLY_ALLOW_NO_AUTH";
 pub const PUBLIC_URL_ENV: &str = "TALLY_PUBLIC_URL";
 pub const BODY_LIMIT_ENV: &str = "TALLY_BODY_LIMIT_BYTES";
 pub const RUN_MAX_WAIT_ENV: &str = "TALLY_RUN_MAX_WAIT_SECONDS";
+/// The settings of the limits on slow clients and open connections.
+pub const CONNECTION_LIMIT_NAMES: LimitNames = LimitNames {
+    header_read_timeout: "TALLY_HEADER_READ_TIMEOUT_SECONDS",
+    body_read_timeout: "TALLY_BODY_READ_TIMEOUT_SECONDS",
+    idle_timeout: "TALLY_IDLE_TIMEOUT_SECONDS",
+    max_connections: "TALLY_MAX_CONNECTIONS",
+};
 
 const DEFAULT_LISTEN: &str = "0.0.0.0:8000";
 const DEFAULT_DATA_DIR: &str = "./datasets";
@@ -40,6 +48,8 @@ pub struct Settings {
     /// The longest `POST /run` waits before answering 202.
     pub run_max_wait: Duration,
     pub log_format: LogFormat,
+    /// Timeouts for slow clients and the cap on open connections.
+    pub connection_limits: ConnectionLimits,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -117,6 +127,7 @@ impl Settings {
                 DEFAULT_RUN_MAX_WAIT.as_secs(),
             )?),
             log_format: LogFormat::from_environment(&env)?,
+            connection_limits: ConnectionLimits::from_environment(&env, &CONNECTION_LIMIT_NAMES)?,
         })
     }
 }

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use axum::Router;
 use tally_core::dataset::{DataDir, DataDirError};
 use tally_core::run::PublicUrls;
+use tally_daemon::serve::{ConnectionLimits, serve_router};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -39,6 +40,7 @@ pub struct Application {
     address: SocketAddr,
     base_url: String,
     router: Router,
+    limits: ConnectionLimits,
     shutting_down: watch::Sender<bool>,
 }
 
@@ -74,6 +76,7 @@ impl Application {
             address,
             base_url: urls.base().to_string(),
             router: routes::router(state),
+            limits: settings.connection_limits,
             shutting_down,
         })
     }
@@ -98,13 +101,13 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let shutting_down = self.shutting_down;
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                tracing::info!("shutting down: finishing requests in flight");
-                shutting_down.send_replace(true);
-            })
-            .await
+        serve_router(self.listener, self.limits, self.router, async move {
+            shutdown.await;
+            tracing::info!("shutting down: finishing requests in flight");
+            shutting_down.send_replace(true);
+        })
+        .await;
+        Ok(())
     }
 }
 

@@ -13,5 +13,6 @@ mod results;
 mod runs;
 mod schedules;
 mod secrets;
+mod slow_clients;
 mod submit;
 mod ui;

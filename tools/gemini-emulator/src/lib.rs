@@ -42,6 +42,7 @@ mod validate;
 use std::future::Future;
 use std::sync::Arc;
 
+use tally_daemon::serve::ConnectionLimits;
 use tally_daemon::server::spawn_on_loopback;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -66,6 +67,16 @@ pub enum ServeError {
 pub async fn serve(
     config: EmulatorConfig,
     listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ServeError> {
+    serve_with_limits(config, listener, ConnectionLimits::default(), shutdown).await
+}
+
+/// [`serve`] with the given limits on slow clients and open connections.
+pub async fn serve_with_limits(
+    config: EmulatorConfig,
+    listener: TcpListener,
+    limits: ConnectionLimits,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServeError> {
     let (index_sender, index_receiver) = watch::channel(None);
@@ -93,7 +104,7 @@ pub async fn serve(
         };
         let _ = index_sender.send(Some(Arc::new(index)));
     });
-    server::run(routes::router(state), listener, shutdown).await;
+    server::run(routes::router(state), listener, limits, shutdown).await;
     Ok(())
 }
 
