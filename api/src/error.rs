@@ -42,6 +42,12 @@ pub enum ApiError {
     /// 413: the body is larger than the configured limit.
     #[error("request body is larger than the limit of {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    /// 414: the URI is longer than the limit.
+    #[error("the request URI is longer than the limit of {limit} bytes")]
+    UriTooLong { limit: usize },
+    /// 431: the request headers are larger than the limit in total.
+    #[error("the request headers are larger than the limit of {limit} bytes in total")]
+    HeadersTooLarge { limit: usize },
     /// 422: fields (of the body, the query or a header) break their rules; all of them.
     #[error("{}", render(.0))]
     Invalid(Vec<FieldError>),
@@ -88,6 +94,8 @@ impl ApiError {
             ApiError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
+            ApiError::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::Invalid(_) | ApiError::InvalidDataset(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -105,6 +113,8 @@ impl ApiError {
             ApiError::BodyTimeout(_) => "request_timeout",
             ApiError::Conflict(_) => "conflict",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::UriTooLong { .. } => "uri_too_long",
+            ApiError::HeadersTooLarge { .. } => "headers_too_large",
             ApiError::Invalid(_) => "invalid_request",
             ApiError::InvalidDataset(_) => "invalid_dataset",
             ApiError::RateLimited(_) => "rate_limited",

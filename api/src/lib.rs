@@ -13,6 +13,7 @@
 //! - `auth`: the `X-API-Key` layer; `Caller` (the key's name).
 //! - `error`: `ApiError` → status + stable code + `ErrorBody`; causes only to the log.
 //! - `extract`: body (size limit), query parameters, path ids.
+//! - `request_limits`: URI and header size limits; every 413/414/431 as JSON.
 //! - `routes`: one file per route group (submit, runs, experiments, compare,
 //!   datasets, schedules, presets, health, docs).
 //! - `views`: the JSON of run status, experiment detail and progress.
@@ -29,6 +30,7 @@ pub mod export;
 pub mod extract;
 pub mod metrics;
 pub mod openapi;
+pub mod request_limits;
 mod routes;
 pub mod settings;
 pub mod startup;

@@ -27,6 +27,7 @@ use axum::routing::{get, post};
 use crate::auth::require_api_key;
 use crate::error::ApiError;
 use crate::metrics::track;
+use crate::request_limits;
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
@@ -88,6 +89,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(state.body_limit_bytes))
+        .layer(from_fn_with_state(
+            state.body_limit_bytes,
+            request_limits::enforce,
+        ))
         .layer(from_fn_with_state(state.metrics.clone(), track))
         .layer(map_response(no_store))
         .with_state(state)
