@@ -50,6 +50,9 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Timeouts for slow clients and the cap on open connections.
     pub connection_limits: ConnectionLimits,
+    /// `TALLY_WEBHOOK_ALLOW_PRIVATE`: schedules' webhooks may point at internal
+    /// addresses (loopback, private, link-local, Redis's port).
+    pub webhook_allow_private: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -128,6 +131,7 @@ impl Settings {
             )?),
             log_format: LogFormat::from_environment(&env)?,
             connection_limits: ConnectionLimits::from_environment(&env, &CONNECTION_LIMIT_NAMES)?,
+            webhook_allow_private: tally_daemon::egress::allow_private_from(&env)?,
         })
     }
 }

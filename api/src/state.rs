@@ -21,6 +21,8 @@ pub struct AppState {
     pub metrics: Metrics,
     pub body_limit_bytes: usize,
     pub run_max_wait: Duration,
+    /// `TALLY_WEBHOOK_ALLOW_PRIVATE`: webhooks may point at internal addresses.
+    pub webhook_allow_private: bool,
     /// Turns true when the server begins to shut down: waiting `/run` requests answer
     /// 202 at once instead of holding the shutdown up.
     pub shutting_down: watch::Receiver<bool>,

@@ -51,6 +51,7 @@ pub fn test_settings(namespace: &TestNamespace) -> Settings {
         run_max_wait: Duration::from_secs(30),
         log_format: LogFormat::Text,
         connection_limits: ConnectionLimits::default(),
+        webhook_allow_private: false,
     }
 }
 
