@@ -22,6 +22,12 @@ pub enum ApiError {
     /// 401: no `X-API-Key`, or one that matches no configured key.
     #[error("{0}")]
     Unauthorized(&'static str),
+    /// 403: the key's role does not allow this route.
+    #[error("this route needs a key with the {needed} role; this key has the {role} role")]
+    Forbidden {
+        needed: crate::roles::Role,
+        role: crate::roles::Role,
+    },
     /// 404: an unknown run, experiment, dataset or route; `field` names the request
     /// field that pointed at it, when one did.
     #[error("{message}")]
@@ -89,6 +95,7 @@ impl ApiError {
         match self {
             ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
@@ -108,6 +115,7 @@ impl ApiError {
         match self {
             ApiError::Malformed(_) => "malformed_body",
             ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::Forbidden { .. } => "forbidden",
             ApiError::NotFound { .. } => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::BodyTimeout(_) => "request_timeout",

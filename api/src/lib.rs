@@ -10,7 +10,8 @@
 //! - `backend`: the Redis store and queues, connected on first use and retried, so
 //!   the process stays up while Redis is down.
 //! - `state`: `AppState`, what handlers share.
-//! - `auth`: the `X-API-Key` layer; `Caller` (the key's name).
+//! - `auth`: the `X-API-Key` layer; `Caller` (the key's name and role).
+//! - `roles`: `Role` (read, run, admin) and the per-route check.
 //! - `error`: `ApiError` → status + stable code + `ErrorBody`; causes only to the log.
 //! - `extract`: body (size limit), query parameters, path ids.
 //! - `request_limits`: URI and header size limits; every 413/414/431 as JSON.
@@ -31,6 +32,7 @@ pub mod extract;
 pub mod metrics;
 pub mod openapi;
 pub mod request_limits;
+pub mod roles;
 mod routes;
 pub mod settings;
 pub mod startup;

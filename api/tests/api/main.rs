@@ -10,6 +10,7 @@ mod docs;
 mod errors;
 mod redis_down;
 mod results;
+mod roles;
 mod runs;
 mod schedules;
 mod secrets;
