@@ -229,6 +229,9 @@ impl Latency {
     }
 }
 
+/// The token `/_emulator/*` requests must carry (`Authorization: Bearer …`) when set.
+pub const ADMIN_TOKEN_ENV: &str = "EMULATOR_ADMIN_TOKEN";
+
 /// The settings of the emulator's limits on slow clients and open connections.
 pub const CONNECTION_LIMIT_NAMES: LimitNames = LimitNames {
     header_read_timeout: "EMULATOR_HEADER_READ_TIMEOUT_SECONDS",

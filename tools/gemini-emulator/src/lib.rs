@@ -15,11 +15,13 @@
 //! - `quota`, `faults`, `latency`: rate limits, injected faults, response times.
 //! - `oauth`: token endpoint, metadata server, bearer-token checks.
 //! - `stats`, `introspection`: counters, request log, run-time settings.
+//! - `admin`: the `EMULATOR_ADMIN_TOKEN` check of the `/_emulator/*` routes.
 //! - `fixtures`: sample PNGs and a sample dataset, for tests and benchmarks.
 //!
 //! In tests of other crates: `let emulator = gemini_emulator::spawn(config).await?;`
 //! then point the client at `emulator.base_url()`.
 
+mod admin;
 mod answer;
 pub mod config;
 mod faults;
@@ -69,14 +71,23 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServeError> {
-    serve_with_limits(config, listener, ConnectionLimits::default(), shutdown).await
+    serve_with(config, listener, ServerOptions::default(), shutdown).await
 }
 
-/// [`serve`] with the given limits on slow clients and open connections.
-pub async fn serve_with_limits(
+/// How the emulator's server is run, apart from what it emulates.
+#[derive(Debug, Clone, Default)]
+pub struct ServerOptions {
+    /// Limits on slow clients and open connections.
+    pub limits: ConnectionLimits,
+    /// `EMULATOR_ADMIN_TOKEN`: when set, `/_emulator/*` needs it as a bearer token.
+    pub admin_token: Option<String>,
+}
+
+/// [`serve`] with the given server options.
+pub async fn serve_with(
     config: EmulatorConfig,
     listener: TcpListener,
-    limits: ConnectionLimits,
+    options: ServerOptions,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServeError> {
     let (index_sender, index_receiver) = watch::channel(None);
@@ -104,7 +115,13 @@ pub async fn serve_with_limits(
         };
         let _ = index_sender.send(Some(Arc::new(index)));
     });
-    server::run(routes::router(state), listener, limits, shutdown).await;
+    server::run(
+        routes::router(state, options.admin_token),
+        listener,
+        options.limits,
+        shutdown,
+    )
+    .await;
     Ok(())
 }
 
