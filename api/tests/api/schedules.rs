@@ -526,3 +526,27 @@ async fn webhooks_to_internal_addresses_are_refused_unless_allowed() {
     ok_json(response, 201).await;
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn an_over_long_cron_and_duplicate_experiment_names_are_refused() {
+    let app = spawn_app().await;
+    let mut body = weekly("bounded");
+    body["cron"] = json!(format!("0 8 * * {}", "1,".repeat(20_000)));
+    let response = send(&app, Method::POST, "/api/v1/schedules", Some(&body)).await;
+    let error = error_of(response, 422).await;
+    assert_eq!(error["error"]["details"][0]["field"], "cron");
+    assert_eq!(
+        error["error"]["details"][0]["message"],
+        "must be at most 200 characters, got 40008 characters"
+    );
+
+    let mut body = weekly("bounded");
+    body["request"]["model_configs"][1]["name_suffix"] = json!("ci-lite");
+    let response = send(&app, Method::POST, "/api/v1/schedules", Some(&body)).await;
+    let error = error_of(response, 422).await;
+    assert_eq!(
+        error["error"]["details"][0]["field"],
+        "request.model_configs[1].name_suffix"
+    );
+    app.cleanup().await;
+}
