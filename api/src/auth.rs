@@ -7,6 +7,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
+use crate::roles::Role;
 use crate::state::AppState;
 
 pub const API_KEY_HEADER: &str = "x-api-key";
@@ -16,6 +17,8 @@ pub const API_KEY_HEADER: &str = "x-api-key";
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub key_name: Option<String>,
+    /// What the key may do (`admin` without authentication).
+    pub role: Role,
 }
 
 impl Caller {
@@ -31,7 +34,10 @@ pub async fn require_api_key(
     next: Next,
 ) -> Response {
     let caller = if state.api_keys.is_empty() {
-        Caller { key_name: None }
+        Caller {
+            key_name: None,
+            role: Role::Admin,
+        }
     } else {
         let Some(presented) = request.headers().get(API_KEY_HEADER) else {
             return ApiError::Unauthorized("missing X-API-Key header").into_response();
@@ -43,6 +49,7 @@ pub async fn require_api_key(
         match name {
             Some(name) => Caller {
                 key_name: Some(name.to_string()),
+                role: state.api_keys.role_of(name),
             },
             None => return ApiError::Unauthorized("the X-API-Key is not valid").into_response(),
         }

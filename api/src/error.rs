@@ -22,6 +22,12 @@ pub enum ApiError {
     /// 401: no `X-API-Key`, or one that matches no configured key.
     #[error("{0}")]
     Unauthorized(&'static str),
+    /// 403: the key's role does not allow this route.
+    #[error("this route needs a key with the {needed} role; this key has the {role} role")]
+    Forbidden {
+        needed: crate::roles::Role,
+        role: crate::roles::Role,
+    },
     /// 404: an unknown run, experiment, dataset or route; `field` names the request
     /// field that pointed at it, when one did.
     #[error("{message}")]
@@ -32,6 +38,9 @@ pub enum ApiError {
     /// 405: the path exists, the method does not.
     #[error("method not allowed on this path")]
     MethodNotAllowed,
+    /// 408: the body did not arrive within `TALLY_BODY_READ_TIMEOUT_SECONDS`.
+    #[error("{0}")]
+    BodyTimeout(String),
     /// 409: the request conflicts with what is stored (the run already ended; the
     /// schedule name is taken).
     #[error("{0}")]
@@ -39,6 +48,12 @@ pub enum ApiError {
     /// 413: the body is larger than the configured limit.
     #[error("request body is larger than the limit of {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    /// 414: the URI is longer than the limit.
+    #[error("the request URI is longer than the limit of {limit} bytes")]
+    UriTooLong { limit: usize },
+    /// 431: the request headers are larger than the limit in total.
+    #[error("the request headers are larger than the limit of {limit} bytes in total")]
+    HeadersTooLarge { limit: usize },
     /// 422: fields (of the body, the query or a header) break their rules; all of them.
     #[error("{}", render(.0))]
     Invalid(Vec<FieldError>),
@@ -84,10 +99,14 @@ impl ApiError {
         match self {
             ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
+            ApiError::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::Invalid(_) | ApiError::InvalidDataset(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -100,10 +119,14 @@ impl ApiError {
         match self {
             ApiError::Malformed(_) => "malformed_body",
             ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::Forbidden { .. } => "forbidden",
             ApiError::NotFound { .. } => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::BodyTimeout(_) => "request_timeout",
             ApiError::Conflict(_) => "conflict",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::UriTooLong { .. } => "uri_too_long",
+            ApiError::HeadersTooLarge { .. } => "headers_too_large",
             ApiError::Invalid(_) => "invalid_request",
             ApiError::InvalidDataset(_) => "invalid_dataset",
             ApiError::RateLimited(_) => "rate_limited",

@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use tally_core::contract::FieldError;
 use tally_core::run::{ExperimentId, RunId};
+use tally_daemon::serve::is_body_read_timeout;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -27,6 +28,12 @@ impl FromRequest<AppState> for Body {
                 Err(ApiError::PayloadTooLarge {
                     limit: state.body_limit_bytes,
                 })
+            }
+            Err(rejection) if is_body_read_timeout(&rejection) => {
+                Err(ApiError::BodyTimeout(format!(
+                    "the request body did not arrive in time: {}",
+                    rejection.body_text()
+                )))
             }
             Err(rejection) => Err(ApiError::Malformed(format!(
                 "the request body could not be read: {}",

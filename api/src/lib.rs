@@ -12,9 +12,11 @@
 //! - `state`: `AppState`, what handlers share.
 //! - `store_watch`: the store's condition (reachable, out of memory, …), probed at
 //!   most once a second, and since when it has refused writes.
-//! - `auth`: the `X-API-Key` layer; `Caller` (the key's name).
+//! - `auth`: the `X-API-Key` layer; `Caller` (the key's name and role).
+//! - `roles`: `Role` (read, run, admin) and the per-route check.
 //! - `error`: `ApiError` → status + stable code + `ErrorBody`; causes only to the log.
 //! - `extract`: body (size limit), query parameters, path ids.
+//! - `request_limits`: URI and header size limits; every 413/414/431 as JSON.
 //! - `routes`: one file per route group (submit, runs, experiments, compare,
 //!   datasets, schedules, presets, health, docs).
 //! - `views`: builds the answers of `tally_core::contract::views` from the store.
@@ -33,6 +35,8 @@ pub mod export;
 pub mod extract;
 pub mod metrics;
 pub mod openapi;
+pub mod request_limits;
+pub mod roles;
 mod routes;
 pub mod settings;
 pub mod startup;

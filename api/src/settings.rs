@@ -8,9 +8,12 @@ use std::time::Duration;
 
 use tally_core::contract::Secret;
 use tally_core::dataset::DATA_DIR_ENV;
+use tally_daemon::serve::{ConnectionLimits, LimitNames};
 use tally_daemon::settings::{Environment, InvalidSetting};
 pub use tally_daemon::telemetry::{LOG_FORMAT_ENV, LogFormat};
 use tally_store::{InvalidStoreSetting, StoreSettings};
+
+use crate::roles::Role;
 
 pub const LISTEN_ENV: &str = "TALLY_LISTEN";
 pub const API_KEYS_ENV: &str = "TALLY_API_KEYS";
@@ -18,6 +21,13 @@ pub const ALLOW_NO_AUTH_ENV: &str = "TALLY_ALLOW_NO_AUTH";
 pub const PUBLIC_URL_ENV: &str = "TALLY_PUBLIC_URL";
 pub const BODY_LIMIT_ENV: &str = "TALLY_BODY_LIMIT_BYTES";
 pub const RUN_MAX_WAIT_ENV: &str = "TALLY_RUN_MAX_WAIT_SECONDS";
+/// The settings of the limits on slow clients and open connections.
+pub const CONNECTION_LIMIT_NAMES: LimitNames = LimitNames {
+    header_read_timeout: "TALLY_HEADER_READ_TIMEOUT_SECONDS",
+    body_read_timeout: "TALLY_BODY_READ_TIMEOUT_SECONDS",
+    idle_timeout: "TALLY_IDLE_TIMEOUT_SECONDS",
+    max_connections: "TALLY_MAX_CONNECTIONS",
+};
 
 const DEFAULT_LISTEN: &str = "0.0.0.0:8000";
 const DEFAULT_DATA_DIR: &str = "./datasets";
@@ -43,6 +53,11 @@ pub struct Settings {
     /// `DD_API_KEY`, `DD_APP_KEY`, `DD_SITE`, `DD_LLMOBS_OVERRIDE_ORIGIN`: the API only
     /// reports whether keys are set (workers export).
     pub datadog: tally_datadog::DatadogSettings,
+    /// Timeouts for slow clients and the cap on open connections.
+    pub connection_limits: ConnectionLimits,
+    /// `TALLY_WEBHOOK_ALLOW_PRIVATE`: schedules' webhooks may point at internal
+    /// addresses (loopback, private, link-local, Redis's port).
+    pub webhook_allow_private: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -123,6 +138,8 @@ impl Settings {
             datadog: tally_datadog::DatadogSettings::from_lookup(env.lookup()).map_err(
                 |tally_datadog::SettingsError::Invalid { name, message }| invalid(name, message),
             )?,
+            connection_limits: ConnectionLimits::from_environment(&env, &CONNECTION_LIMIT_NAMES)?,
+            webhook_allow_private: tally_daemon::egress::allow_private_from(&env)?,
         })
     }
 }
@@ -141,26 +158,34 @@ fn positive(env: &Environment, name: &'static str, default: u64) -> Result<u64, 
 }
 
 /// The named API keys clients present in `X-API-Key` (`TALLY_API_KEYS` =
-/// `name:key,name2:key2`). A key's name is recorded on the runs it submits and
-/// scopes its idempotency keys; the key itself is a `Secret`.
+/// `name:key,name2:key2:read`). A key's name is recorded on the runs it submits and
+/// scopes its idempotency keys; the key itself is a `Secret`. An entry may end in a
+/// role (`:read`, `:run`, `:admin`); without one the key is `admin`.
 #[derive(Debug, Clone, Default)]
-pub struct ApiKeys(Vec<(String, Secret)>);
+pub struct ApiKeys(Vec<(String, Secret)>, Vec<(String, Role)>);
 
 impl ApiKeys {
     pub fn parse(text: &str) -> Result<ApiKeys, SettingsError> {
         let mut keys: Vec<(String, Secret)> = Vec::new();
+        let mut roles: Vec<(String, Role)> = Vec::new();
         for (position, pair) in text.split(',').map(str::trim).enumerate() {
             if pair.is_empty() {
                 continue;
             }
             let entry = position + 1;
             // The message never quotes the pair: it holds the key.
-            let Some((name, key)) = pair.split_once(':') else {
+            let Some((name, rest)) = pair.split_once(':') else {
                 return Err(invalid(
                     API_KEYS_ENV,
                     format!("entry {entry} is not name:key"),
                 ));
             };
+            // A trailing `:read`, `:run` or `:admin` is the role; otherwise the whole
+            // rest is the key (keys may hold ':').
+            let (key, role) = rest
+                .rsplit_once(':')
+                .and_then(|(key, role)| Some((key, Role::parse(role.trim())?)))
+                .unwrap_or((rest, Role::Admin));
             let name = name.trim();
             if name.is_empty()
                 || name.len() > 64
@@ -190,13 +215,36 @@ impl ApiKeys {
                 ));
             }
             keys.push((name.to_string(), Secret::new(key)));
+            roles.push((name.to_string(), role));
         }
-        Ok(ApiKeys(keys))
+        Ok(ApiKeys(keys, roles))
     }
 
     /// One key, for tests and embedding.
     pub fn single(name: &str, key: &str) -> ApiKeys {
-        ApiKeys(vec![(name.to_string(), Secret::new(key))])
+        ApiKeys::with_roles(&[(name, key, Role::Admin)])
+    }
+
+    /// Keys with their roles, for tests and embedding.
+    pub fn with_roles(entries: &[(&str, &str, Role)]) -> ApiKeys {
+        ApiKeys(
+            entries
+                .iter()
+                .map(|(name, key, _)| (name.to_string(), Secret::new(*key)))
+                .collect(),
+            entries
+                .iter()
+                .map(|(name, _, role)| (name.to_string(), *role))
+                .collect(),
+        )
+    }
+
+    /// The role of the key named `name` (names are unique).
+    pub fn role_of(&self, name: &str) -> Role {
+        self.1
+            .iter()
+            .find(|(known, _)| known == name)
+            .map_or(Role::Read, |(_, role)| *role)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -219,6 +267,16 @@ impl ApiKeys {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_entry_may_end_in_a_role_and_defaults_to_admin() {
+        let keys =
+            ApiKeys::parse("ci:ci-key-0123456789abcdef,dash:dash-key-0123456789:abc:read").unwrap();
+        assert_eq!(keys.identify("ci-key-0123456789abcdef"), Some("ci"));
+        assert_eq!(keys.role_of("ci"), Role::Admin);
+        assert_eq!(keys.identify("dash-key-0123456789:abc"), Some("dash"));
+        assert_eq!(keys.role_of("dash"), Role::Read);
+    }
 
     fn settings(vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
         Settings::from_environment(&Environment::from_pairs(vars.iter().copied()))

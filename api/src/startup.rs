@@ -12,6 +12,7 @@ use std::sync::Arc;
 use axum::Router;
 use tally_core::dataset::{DataDir, DataDirError};
 use tally_core::run::PublicUrls;
+use tally_daemon::serve::{ConnectionLimits, serve_router};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -39,6 +40,7 @@ pub struct Application {
     address: SocketAddr,
     base_url: String,
     router: Router,
+    limits: ConnectionLimits,
     shutting_down: watch::Sender<bool>,
 }
 
@@ -69,6 +71,7 @@ impl Application {
             body_limit_bytes: settings.body_limit_bytes,
             run_max_wait: settings.run_max_wait,
             datadog_configured: settings.datadog.credentials.is_some(),
+            webhook_allow_private: settings.webhook_allow_private,
             shutting_down: shutting_down_rx,
         };
         Ok(Application {
@@ -76,6 +79,7 @@ impl Application {
             address,
             base_url: urls.base().to_string(),
             router: routes::router(state),
+            limits: settings.connection_limits,
             shutting_down,
         })
     }
@@ -100,13 +104,13 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let shutting_down = self.shutting_down;
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                tracing::info!("shutting down: finishing requests in flight");
-                shutting_down.send_replace(true);
-            })
-            .await
+        serve_router(self.listener, self.limits, self.router, async move {
+            shutdown.await;
+            tracing::info!("shutting down: finishing requests in flight");
+            shutting_down.send_replace(true);
+        })
+        .await;
+        Ok(())
     }
 }
 

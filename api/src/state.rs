@@ -27,6 +27,8 @@ pub struct AppState {
     pub run_max_wait: Duration,
     /// Whether the server holds Datadog keys (final runs are exported).
     pub datadog_configured: bool,
+    /// `TALLY_WEBHOOK_ALLOW_PRIVATE`: webhooks may point at internal addresses.
+    pub webhook_allow_private: bool,
     /// Turns true when the server begins to shut down: waiting `/run` requests answer
     /// 202 at once instead of holding the shutdown up.
     pub shutting_down: watch::Receiver<bool>,

@@ -37,8 +37,11 @@ async fn run() -> Result<(), String> {
             )
         })?;
     let metrics = Metrics::new().map_err(|e| format!("metrics: {e}"))?;
-    let alerts = AlertSender::start(RetryPolicy::default(), metrics.clone())
-        .map_err(|e| format!("webhook client: {e}"))?;
+    let alerts = AlertSender::start(
+        RetryPolicy::default(),
+        settings.webhook_allow_private,
+        metrics.clone(),
+    );
     let scheduler = Scheduler::new(
         store,
         Arc::new(SystemClock),

@@ -9,6 +9,7 @@
 //! | `TALLY_SCHEDULER_TICK` | `5s` (1 s to 60 s) |
 //! | `TALLY_PUBLIC_URL` | `http://localhost:8000` (links in alerts) |
 //! | `TALLY_LOG_FORMAT` | `text` (or `json`) |
+//! | `TALLY_WEBHOOK_ALLOW_PRIVATE` | `false` (webhooks to internal addresses are refused) |
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -46,6 +47,8 @@ pub struct Settings {
     pub public_urls: PublicUrls,
     pub scheduler: SchedulerConfig,
     pub log_format: LogFormat,
+    /// `TALLY_WEBHOOK_ALLOW_PRIVATE`: webhooks may reach internal addresses.
+    pub webhook_allow_private: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -112,6 +115,7 @@ impl Settings {
                 ..SchedulerConfig::default()
             },
             log_format: LogFormat::from_environment(&env)?,
+            webhook_allow_private: tally_daemon::egress::allow_private_from(&env)?,
         })
     }
 

@@ -5,12 +5,17 @@
 //! The loop hands alerts over a bounded channel and never waits: when the channel
 //! is full (a webhook that has been failing for a long time), the alert is counted
 //! as failed and logged instead. At most `MAX_CONCURRENT` deliveries run at once.
+//!
+//! Before every POST the webhook's host is resolved and checked
+//! (`tally_daemon::egress`): an internal target is refused without retrying unless
+//! `TALLY_WEBHOOK_ALLOW_PRIVATE`, and the POST connects to the checked addresses.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use tally_core::backoff::Backoff;
 use tally_core::schedule::{Alert, WebhookUrl};
+use tally_daemon::egress::{TargetError, checked_addresses};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::{JoinHandle, JoinSet};
 
@@ -56,15 +61,20 @@ pub struct AlertSender {
 }
 
 impl AlertSender {
-    pub fn start(policy: RetryPolicy, metrics: Metrics) -> Result<AlertSender, reqwest::Error> {
-        let client = reqwest::Client::builder().timeout(policy.timeout).build()?;
+    /// `allow_private`: webhooks may reach internal addresses
+    /// (`TALLY_WEBHOOK_ALLOW_PRIVATE`).
+    pub fn start(policy: RetryPolicy, allow_private: bool, metrics: Metrics) -> AlertSender {
         let (queue, receiver) = mpsc::channel(QUEUE_CAPACITY);
-        let dispatcher = tokio::spawn(dispatch(receiver, client, policy, metrics.clone()));
-        Ok(AlertSender {
+        let targets = Targets {
+            policy,
+            allow_private,
+        };
+        let dispatcher = tokio::spawn(dispatch(receiver, targets, metrics.clone()));
+        AlertSender {
             queue,
             dispatcher,
             metrics,
-        })
+        }
     }
 
     /// Queues the alert for delivery; never waits.
@@ -99,12 +109,14 @@ impl AlertSender {
     }
 }
 
-async fn dispatch(
-    mut receiver: mpsc::Receiver<Delivery>,
-    client: reqwest::Client,
+/// How deliveries are made: retried by `policy`, to allowed targets only.
+#[derive(Debug, Clone, Copy)]
+struct Targets {
     policy: RetryPolicy,
-    metrics: Metrics,
-) {
+    allow_private: bool,
+}
+
+async fn dispatch(mut receiver: mpsc::Receiver<Delivery>, targets: Targets, metrics: Metrics) {
     let permits = Arc::new(Semaphore::new(MAX_CONCURRENT));
     let mut running = JoinSet::new();
     while let Some(delivery) = receiver.recv().await {
@@ -112,10 +124,9 @@ async fn dispatch(
         let Ok(permit) = permits.clone().acquire_owned().await else {
             break;
         };
-        let client = client.clone();
         let metrics = metrics.clone();
         running.spawn(async move {
-            deliver(&client, policy, &metrics, delivery).await;
+            deliver(targets, &metrics, delivery).await;
             drop(permit);
         });
         // Reap finished deliveries so the set does not grow with every alert.
@@ -124,12 +135,11 @@ async fn dispatch(
     while running.join_next().await.is_some() {}
 }
 
-async fn deliver(
-    client: &reqwest::Client,
-    policy: RetryPolicy,
-    metrics: &Metrics,
-    delivery: Delivery,
-) {
+async fn deliver(targets: Targets, metrics: &Metrics, delivery: Delivery) {
+    let Targets {
+        policy,
+        allow_private,
+    } = targets;
     let Delivery { url, alert } = delivery;
     let schedule = alert.schedule.as_str();
     let backoff = Backoff {
@@ -137,16 +147,23 @@ async fn deliver(
         max: policy.max_backoff,
     };
     for attempt in 1..=policy.attempts.max(1) {
-        let outcome = client.post(url.expose()).json(&alert).send().await;
-        let problem = match outcome {
-            Ok(response) if response.status().is_success() => {
-                metrics.alerts_sent.with_label_values(&[schedule]).inc();
-                tracing::info!(schedule, run_id = alert.run_id, webhook = %url, attempt, "alert delivered");
+        let problem = match checked_client(&url, policy.timeout, allow_private).await {
+            Err(NotSent::Refused(rule)) => {
+                metrics.alerts_failed.with_label_values(&[schedule]).inc();
+                tracing::error!(schedule, run_id = alert.run_id, webhook = %url, rule, "alert not sent: the webhook points at an internal address");
                 return;
             }
-            Ok(response) => format!("answered {}", response.status()),
-            // The error would print the URL, which may hold a credential.
-            Err(error) => error.without_url().to_string(),
+            Err(NotSent::Failed(problem)) => problem,
+            Ok(client) => match client.post(url.expose()).json(&alert).send().await {
+                Ok(response) if response.status().is_success() => {
+                    metrics.alerts_sent.with_label_values(&[schedule]).inc();
+                    tracing::info!(schedule, run_id = alert.run_id, webhook = %url, attempt, "alert delivered");
+                    return;
+                }
+                Ok(response) => format!("answered {}", response.status()),
+                // The error would print the URL, which may hold a credential.
+                Err(error) => error.without_url().to_string(),
+            },
         };
         tracing::warn!(
             schedule,
@@ -164,4 +181,33 @@ async fn deliver(
     }
     metrics.alerts_failed.with_label_values(&[schedule]).inc();
     tracing::error!(schedule, run_id = alert.run_id, webhook = %url, "alert not delivered after every retry");
+}
+
+enum NotSent {
+    /// The target is internal: no retry will change that.
+    Refused(String),
+    /// This attempt failed (the name did not resolve); a later one may not.
+    Failed(String),
+}
+
+/// A client that connects only to the checked addresses of the webhook's host.
+async fn checked_client(
+    url: &WebhookUrl,
+    timeout: Duration,
+    allow_private: bool,
+) -> Result<reqwest::Client, NotSent> {
+    let (host, port) = url.target();
+    let addresses =
+        checked_addresses(host, port, allow_private)
+            .await
+            .map_err(|error| match error {
+                TargetError::Refused(rule) => NotSent::Refused(rule),
+                TargetError::Unresolved(problem) => NotSent::Failed(problem),
+            })?;
+    reqwest::Client::builder()
+        .timeout(timeout)
+        // Pinned: a second DNS answer cannot send the POST elsewhere.
+        .resolve_to_addrs(host, &addresses)
+        .build()
+        .map_err(|error| NotSent::Failed(format!("cannot build the HTTP client: {error}")))
 }

@@ -104,7 +104,7 @@ async fn scheduler_metrics(harness: &Harness) -> (String, oneshot::Sender<()>) {
         SchedulerConfig::default(),
         PublicUrls::new("http://tally.test"),
         metrics.clone(),
-        AlertSender::start(RetryPolicy::default(), metrics.clone()).unwrap(),
+        AlertSender::start(RetryPolicy::default(), false, metrics.clone()),
     );
     scheduler.seed(&schedules).await.unwrap();
     scheduler.tick().await;

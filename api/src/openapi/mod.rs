@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 use tally_core::contract::views::{
     CancelAnswer, Comparison, DatasetList, DatasetVersions, ExperimentDetail, ImportOutcomeView,
     PresetList, Probe, RecordView, ResultsPage, RetryAccepted, RunList, RunStatusView,
-    ScheduleDetail, ScheduleList, ServiceHealth,
+    ScheduleDetail, ScheduleList, ServiceHealth, WhoAmI,
 };
 use tally_core::contract::{ErrorBody, ExperimentRequest, ExperimentResponse, RunAccepted};
 use utoipa::OpenApi;
@@ -42,6 +42,7 @@ use operations::{OPERATIONS, operation};
     ServiceHealth,
     Probe,
     PresetList,
+    WhoAmI,
     ScheduleDetail,
     ScheduleList,
 )))]

@@ -26,9 +26,18 @@ pub struct Operation {
     answers: &'static [Answer],
 }
 
-const ERRORS_COMMON: [Answer; 2] = [
+const ERRORS_COMMON: [Answer; 3] = [
     Answer::Json(401, "ErrorBody", "missing or wrong X-API-Key"),
-    Answer::Json(503, "ErrorBody", "Redis is unreachable"),
+    Answer::Json(
+        403,
+        "ErrorBody",
+        "the key's role does not allow this route (forbidden)",
+    ),
+    Answer::Json(
+        503,
+        "ErrorBody",
+        "Redis is unreachable (store_unreachable), out of memory (store_full), read-only (store_read_only) or loading (store_loading)",
+    ),
 ];
 
 use Answer::{Empty as E, Json as J, Text as T};
@@ -376,6 +385,15 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         method: "get",
+        path: "/api/v1/whoami",
+        summary: "The calling key's name and role (read, run or admin)",
+        open: false,
+        query: &[],
+        body: None,
+        answers: &[J(200, "WhoAmI", "the key's name and role")],
+    },
+    Operation {
+        method: "get",
         path: "/healthz",
         summary: "The process is up",
         open: true,
@@ -386,13 +404,17 @@ pub const OPERATIONS: &[Operation] = &[
     Operation {
         method: "get",
         path: "/readyz",
-        summary: "Redis answers",
+        summary: "Redis answers and accepts writes",
         open: true,
         query: &[],
         body: None,
         answers: &[
             J(200, "Probe", "ready"),
-            J(503, "ErrorBody", "Redis is unreachable"),
+            J(
+                503,
+                "ErrorBody",
+                "Redis is unreachable (store_unreachable), out of memory (store_full), read-only (store_read_only) or loading (store_loading)",
+            ),
         ],
     },
     Operation {

@@ -16,27 +16,27 @@ mod runs;
 mod schedules;
 mod submit;
 mod ui;
+mod whoami;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Uri;
 use axum::middleware::{from_fn_with_state, map_response};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 
 use crate::auth::require_api_key;
 use crate::error::ApiError;
 use crate::metrics::track;
+use crate::request_limits;
+use crate::roles::{Role, require_role};
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
-    let protected = Router::new()
-        .route("/api/v1/experiments/run", post(submit::run_and_wait))
-        .route("/api/v1/experiments/run-async", post(submit::run_async))
+    let read = Router::new()
+        .route("/api/v1/whoami", get(whoami::whoami))
         .route("/api/v1/experiments/runs", get(runs::list))
         .route("/api/v1/experiments/runs/{id}", get(runs::status))
-        .route("/api/v1/experiments/runs/{id}/cancel", post(runs::cancel))
-        .route("/api/v1/experiments/runs/{id}/retry", post(retry::retry))
         .route(
             "/api/v1/experiments/experiments/{id}",
             get(experiments::detail),
@@ -47,7 +47,6 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/experiments/compare", get(compare::compare))
         .route("/api/v1/datasets", get(datasets::list))
-        .route("/api/v1/datasets/import", post(datasets::import))
         .route("/api/v1/datasets/{name}", get(datasets::versions))
         .route(
             "/api/v1/datasets/{name}/versions/{version}/records/{id}",
@@ -57,19 +56,31 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/datasets/{name}/versions/{version}/records/{id}/pages/{page}",
             get(records::page),
         )
-        .route(
-            "/api/v1/schedules",
-            get(schedules::list).post(schedules::create),
-        )
+        .route("/api/v1/schedules", get(schedules::list))
+        .route("/api/v1/schedules/{name}", get(schedules::detail))
+        .route("/api/v1/presets", get(presets::list))
+        .route_layer(from_fn_with_state(Role::Read, require_role));
+    let run = Router::new()
+        .route("/api/v1/experiments/run", post(submit::run_and_wait))
+        .route("/api/v1/experiments/run-async", post(submit::run_async))
+        .route("/api/v1/experiments/runs/{id}/cancel", post(runs::cancel))
+        .route("/api/v1/experiments/runs/{id}/retry", post(retry::retry))
+        .route_layer(from_fn_with_state(Role::Run, require_role));
+    let admin = Router::new()
+        .route("/api/v1/datasets/import", post(datasets::import))
+        .route("/api/v1/schedules", post(schedules::create))
         .route(
             "/api/v1/schedules/{name}",
-            get(schedules::detail)
-                .put(schedules::replace)
-                .delete(schedules::delete),
+            put(schedules::replace).delete(schedules::delete),
         )
         .route("/api/v1/schedules/{name}/pause", post(schedules::pause))
         .route("/api/v1/schedules/{name}/resume", post(schedules::resume))
-        .route("/api/v1/presets", get(presets::list))
+        .route_layer(from_fn_with_state(Role::Admin, require_role));
+    // Each group checks its role inside the key check, which sets the caller.
+    let protected = Router::new()
+        .merge(read)
+        .merge(run)
+        .merge(admin)
         .route_layer(from_fn_with_state(state.clone(), require_api_key));
     let open = Router::new()
         .route("/api/v1/experiments/health", get(health::service_health))
@@ -88,6 +99,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(state.body_limit_bytes))
+        .layer(from_fn_with_state(
+            state.body_limit_bytes,
+            request_limits::enforce,
+        ))
         .layer(from_fn_with_state(state.metrics.clone(), track))
         .layer(map_response(no_store))
         .with_state(state)

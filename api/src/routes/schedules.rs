@@ -16,6 +16,7 @@ use serde_json::Value;
 use tally_core::contract::FieldError;
 use tally_core::contract::views::{ExperimentScores, ScheduleDetail, ScheduleList, ScheduledRun};
 use tally_core::schedule::{Schedule, ScheduleName};
+use tally_daemon::egress::{TargetError, checked_addresses};
 use tally_store::{RunView, ScheduleView};
 
 use crate::auth::Caller;
@@ -74,6 +75,7 @@ pub async fn create(
     params.finish()?;
     let schedule =
         Schedule::from_json(&Value::Object(json_object(&body)?)).map_err(ApiError::Invalid)?;
+    check_webhook(&schedule, &state).await?;
     let connected = state.backend.get().await?;
     let now = Utc::now();
     if !connected.store.create_schedule(&schedule, now).await? {
@@ -139,6 +141,7 @@ pub async fn replace(
         Some(schedule) if problems.is_empty() => schedule,
         _ => return Err(ApiError::Invalid(problems)),
     };
+    check_webhook(&schedule, &state).await?;
     let now = Utc::now();
     let view = connected
         .store
@@ -282,4 +285,21 @@ fn no_schedule(name: &ScheduleName) -> ApiError {
 
 fn schedule_url(state: &AppState, name: &ScheduleName) -> String {
     format!("{}/api/v1/schedules/{name}", state.urls.base())
+}
+
+/// 422 on `alerts.webhook_url` when it points at an internal address (unless
+/// `TALLY_WEBHOOK_ALLOW_PRIVATE`). A name that does not resolve now is accepted: the
+/// scheduler checks again before every delivery.
+async fn check_webhook(schedule: &Schedule, state: &AppState) -> Result<(), ApiError> {
+    let Some(url) = &schedule.alerts.webhook_url else {
+        return Ok(());
+    };
+    let (host, port) = url.target();
+    match checked_addresses(host, port, state.webhook_allow_private).await {
+        Err(TargetError::Refused(rule)) => Err(ApiError::invalid(
+            "alerts.webhook_url",
+            format!("{rule}; set TALLY_WEBHOOK_ALLOW_PRIVATE=true to allow internal targets"),
+        )),
+        Ok(_) | Err(TargetError::Unresolved(_)) => Ok(()),
+    }
 }

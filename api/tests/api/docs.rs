@@ -213,6 +213,22 @@ async fn the_docs_page_needs_nothing_from_elsewhere() {
             .unwrap()
             .starts_with("text/html")
     );
+    let policy = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        policy.starts_with("default-src 'none'; script-src 'sha256-"),
+        "{policy}"
+    );
+    assert!(policy.contains("connect-src 'self'"), "{policy}");
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert!(
+        !policy.contains("http") && !policy.contains("unsafe"),
+        "{policy}"
+    );
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(response.headers()["referrer-policy"], "no-referrer");
     let page = response.text().await.unwrap();
     assert!(page.contains("fetch(\"/openapi.json\")"));
     for external in ["http://", "https://", "//cdn", "<link", "src="] {

@@ -183,3 +183,34 @@ async fn a_body_over_the_limit_is_413() {
     );
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn an_over_long_uri_and_over_large_headers_are_json_errors() {
+    let app = spawn_app().await;
+    let long = format!("/api/v1/datasets?{}", "a".repeat(9 * 1024));
+    let response = app.get(&long).await;
+    assert_eq!(
+        error_of(response, 414).await,
+        body(
+            "uri_too_long",
+            "the request URI is longer than the limit of 8192 bytes",
+            json!([])
+        )
+    );
+    let response = app
+        .client
+        .get(app.url("/healthz"))
+        .header("X-Padding", "b".repeat(17 * 1024))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_of(response, 431).await,
+        body(
+            "headers_too_large",
+            "the request headers are larger than the limit of 16384 bytes in total",
+            json!([])
+        )
+    );
+    app.cleanup().await;
+}

@@ -15,6 +15,7 @@ use tally_core::run::{
     ExperimentId, PublicUrls, RecordError, RecordResult, RecordStatus, RunId, SummaryContext,
     assemble_response, summarize_experiment,
 };
+use tally_daemon::serve::ConnectionLimits;
 use tally_store::jobs::QueueSettings;
 use tally_store::{ApiStore, LeaseRequest, RecordStart, SchedulerStore, WorkerStore};
 use tally_test_support::namespace::TestNamespace;
@@ -50,6 +51,8 @@ pub fn test_settings(namespace: &TestNamespace) -> Settings {
         run_max_wait: Duration::from_secs(30),
         log_format: LogFormat::Text,
         datadog: Default::default(),
+        connection_limits: ConnectionLimits::default(),
+        webhook_allow_private: false,
     }
 }
 

@@ -11,7 +11,7 @@ use tally_store::SkippedSlots;
 use tally_store::submission::{DEFAULT_MAX_CHUNK_SIZE, Submission};
 
 use crate::docs::check;
-use crate::helpers::{KEY, SAMPLE, TestApp, error_of, spawn_app, wrong_answer};
+use crate::helpers::{KEY, SAMPLE, TestApp, error_of, spawn_app, spawn_app_with, wrong_answer};
 
 const WEBHOOK: &str = "https://hooks.example.com/services/T000/B000/s3cr3t-token";
 
@@ -489,6 +489,64 @@ async fn presets_are_served_and_schedules_need_a_key() {
             .await
             .unwrap(),
         json!({"schedules": []})
+    );
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn webhooks_to_internal_addresses_are_refused_unless_allowed() {
+    let app = spawn_app().await;
+    for (url, rule) in [
+        ("http://127.0.0.1:4000/hook", "loopback"),
+        ("http://169.254.169.254/latest/meta-data", "metadata"),
+        ("http://10.0.0.7/hook", "private network"),
+        ("http://[::1]/hook", "loopback"),
+        ("http://203.0.113.9:6379/", "Redis"),
+        ("http://localhost:4000/hook", "loopback"),
+    ] {
+        let mut body = weekly("internal-hook");
+        body["alerts"]["webhook_url"] = json!(url);
+        let response = send(&app, Method::POST, "/api/v1/schedules", Some(&body)).await;
+        let error = error_of(response, 422).await;
+        let detail = &error["error"]["details"][0];
+        assert_eq!(detail["field"], "alerts.webhook_url", "{url}");
+        let message = detail["message"].as_str().unwrap();
+        assert!(message.contains(rule), "{url}: {message}");
+        assert!(
+            !message.contains("/hook") && !message.contains("meta-data"),
+            "{message}"
+        );
+    }
+    app.cleanup().await;
+
+    let app = spawn_app_with(|settings| settings.webhook_allow_private = true).await;
+    let mut body = weekly("internal-hook");
+    body["alerts"]["webhook_url"] = json!("http://127.0.0.1:4000/hook");
+    let response = send(&app, Method::POST, "/api/v1/schedules", Some(&body)).await;
+    ok_json(response, 201).await;
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn an_over_long_cron_and_duplicate_experiment_names_are_refused() {
+    let app = spawn_app().await;
+    let mut body = weekly("bounded");
+    body["cron"] = json!(format!("0 8 * * {}", "1,".repeat(20_000)));
+    let response = send(&app, Method::POST, "/api/v1/schedules", Some(&body)).await;
+    let error = error_of(response, 422).await;
+    assert_eq!(error["error"]["details"][0]["field"], "cron");
+    assert_eq!(
+        error["error"]["details"][0]["message"],
+        "must be at most 200 characters, got 40008 characters"
+    );
+
+    let mut body = weekly("bounded");
+    body["request"]["model_configs"][1]["name_suffix"] = json!("ci-lite");
+    let response = send(&app, Method::POST, "/api/v1/schedules", Some(&body)).await;
+    let error = error_of(response, 422).await;
+    assert_eq!(
+        error["error"]["details"][0]["field"],
+        "request.model_configs[1].name_suffix"
     );
     app.cleanup().await;
 }

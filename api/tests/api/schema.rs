@@ -235,6 +235,7 @@ async fn every_route_answers_what_the_document_says() {
             "/api/v1/experiments/compare",
             format!("/api/v1/experiments/compare?ids={a}"),
         ),
+        call(M::GET, "/api/v1/whoami", "/api/v1/whoami"),
         call(M::GET, "/api/v1/datasets", "/api/v1/datasets"),
         call(
             M::GET,

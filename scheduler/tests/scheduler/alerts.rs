@@ -169,3 +169,36 @@ async fn a_failing_webhook_is_retried_and_does_not_hold_up_the_next_slot() {
     );
     scheduler.shutdown(Duration::from_secs(10)).await;
 }
+
+#[tokio::test]
+async fn a_webhook_on_an_internal_address_is_refused_at_send_time() {
+    let webhook = WebhookServer::start(Vec::new(), false).await;
+    let metrics = tally_scheduler::Metrics::new().unwrap();
+    let sender = tally_scheduler::AlertSender::start(quick_retries(), false, metrics.clone());
+    let url = tally_core::schedule::WebhookUrl::parse(&webhook.url).unwrap();
+    let alert = tally_core::schedule::Alert {
+        text: "accuracy dropped".to_string(),
+        schedule: "weekly-monitoring".to_string(),
+        run_id: "run_01jd5x00000000000000000000".to_string(),
+        run_status: tally_core::contract::RunStatus::Succeeded,
+        previous_run_id: None,
+        reasons: Vec::new(),
+        regressions: Vec::new(),
+        links: tally_core::schedule::AlertLinks {
+            run: "http://localhost:8000/r".to_string(),
+            comparison: "http://localhost:8000/c".to_string(),
+            previous_run: None,
+        },
+    };
+    sender.send(url, alert);
+    eventually("the alert to be refused", || async {
+        metrics
+            .alerts_failed
+            .with_label_values(&["weekly-monitoring"])
+            .get()
+            == 1
+    })
+    .await;
+    sender.shutdown(Duration::from_secs(10)).await;
+    assert!(webhook.bodies().is_empty());
+}

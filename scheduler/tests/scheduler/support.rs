@@ -75,7 +75,8 @@ impl TestEnv {
     /// A scheduler replica on this store and clock.
     pub fn scheduler(&self, policy: RetryPolicy) -> Scheduler {
         let metrics = Metrics::new().unwrap();
-        let alerts = AlertSender::start(policy, metrics.clone()).unwrap();
+        // The test webhooks listen on loopback.
+        let alerts = AlertSender::start(policy, true, metrics.clone());
         Scheduler::new(
             self.store.clone(),
             Arc::new(self.clock.clone()),

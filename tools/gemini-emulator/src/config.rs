@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 use tally_core::layered_toml::from_layers;
+use tally_daemon::serve::LimitNames;
 use tally_daemon::settings::Environment;
 
 const BUILT_IN: &str = include_str!("../emulator.toml");
@@ -246,6 +247,17 @@ impl Latency {
         }
     }
 }
+
+/// The token `/_emulator/*` requests must carry (`Authorization: Bearer …`) when set.
+pub const ADMIN_TOKEN_ENV: &str = "EMULATOR_ADMIN_TOKEN";
+
+/// The settings of the emulator's limits on slow clients and open connections.
+pub const CONNECTION_LIMIT_NAMES: LimitNames = LimitNames {
+    header_read_timeout: "EMULATOR_HEADER_READ_TIMEOUT_SECONDS",
+    body_read_timeout: "EMULATOR_BODY_READ_TIMEOUT_SECONDS",
+    idle_timeout: "EMULATOR_IDLE_TIMEOUT_SECONDS",
+    max_connections: "EMULATOR_MAX_CONNECTIONS",
+};
 
 /// Where the emulator listens (`EMULATOR_LISTEN`, default 127.0.0.1:8090).
 pub fn listen_address(env: &Environment) -> Result<SocketAddr, ConfigError> {

@@ -15,11 +15,13 @@
 //! - `quota`, `faults`, `latency`: rate limits, injected faults, response times.
 //! - `oauth`: token endpoint, metadata server, bearer-token checks.
 //! - `stats`, `introspection`: counters, request log, run-time settings.
+//! - `admin`: the `EMULATOR_ADMIN_TOKEN` check of the `/_emulator/*` routes.
 //! - `fixtures`: sample PNGs and a sample dataset, for tests and benchmarks.
 //!
 //! In tests of other crates: `let emulator = gemini_emulator::spawn(config).await?;`
 //! then point the client at `emulator.base_url()`.
 
+mod admin;
 mod answer;
 pub mod config;
 mod faults;
@@ -42,6 +44,7 @@ mod validate;
 use std::future::Future;
 use std::sync::Arc;
 
+use tally_daemon::serve::ConnectionLimits;
 use tally_daemon::server::spawn_on_loopback;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -66,6 +69,25 @@ pub enum ServeError {
 pub async fn serve(
     config: EmulatorConfig,
     listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ServeError> {
+    serve_with(config, listener, ServerOptions::default(), shutdown).await
+}
+
+/// How the emulator's server is run, apart from what it emulates.
+#[derive(Debug, Clone, Default)]
+pub struct ServerOptions {
+    /// Limits on slow clients and open connections.
+    pub limits: ConnectionLimits,
+    /// `EMULATOR_ADMIN_TOKEN`: when set, `/_emulator/*` needs it as a bearer token.
+    pub admin_token: Option<String>,
+}
+
+/// [`serve`] with the given server options.
+pub async fn serve_with(
+    config: EmulatorConfig,
+    listener: TcpListener,
+    options: ServerOptions,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServeError> {
     let (index_sender, index_receiver) = watch::channel(None);
@@ -93,7 +115,13 @@ pub async fn serve(
         };
         let _ = index_sender.send(Some(Arc::new(index)));
     });
-    server::run(routes::router(state), listener, shutdown).await;
+    server::run(
+        routes::router(state, options.admin_token),
+        listener,
+        options.limits,
+        shutdown,
+    )
+    .await;
     Ok(())
 }
 

@@ -2,8 +2,10 @@
 
 use std::process::ExitCode;
 
-use gemini_emulator::EmulatorConfig;
-use gemini_emulator::config::listen_address;
+use gemini_emulator::config::ADMIN_TOKEN_ENV;
+use gemini_emulator::config::{CONNECTION_LIMIT_NAMES, listen_address};
+use gemini_emulator::{EmulatorConfig, ServerOptions};
+use tally_daemon::serve::ConnectionLimits;
 use tally_daemon::settings::Environment;
 use tally_daemon::telemetry::{self, LogFormat};
 
@@ -25,6 +27,16 @@ async fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         };
+    let options = match ConnectionLimits::from_environment(&env, &CONNECTION_LIMIT_NAMES) {
+        Ok(limits) => ServerOptions {
+            limits,
+            admin_token: env.non_blank(ADMIN_TOKEN_ENV),
+        },
+        Err(error) => {
+            eprintln!("gemini-emulator: {error}");
+            return ExitCode::from(2);
+        }
+    };
     let listener = match tokio::net::TcpListener::bind(address).await {
         Ok(listener) => listener,
         Err(error) => {
@@ -34,7 +46,9 @@ async fn main() -> ExitCode {
     };
     let address = listener.local_addr().unwrap_or(address);
     tracing::info!(%address, models = config.models.len(), "gemini-emulator listening (answers are emulated)");
-    match gemini_emulator::serve(config, listener, tally_daemon::shutdown::signal()).await {
+    match gemini_emulator::serve_with(config, listener, options, tally_daemon::shutdown::signal())
+        .await
+    {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("gemini-emulator: {error}");

@@ -7,11 +7,13 @@ use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, Form, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 
+use crate::admin;
 use crate::generate;
 use crate::introspection;
 use crate::state::AppState;
@@ -20,7 +22,25 @@ use crate::state::AppState;
 /// requests get Google's error rather than a bare 413.
 const BODY_LIMIT: usize = 64 * 1024 * 1024;
 
-pub fn router(state: Arc<AppState>) -> Router {
+/// `admin_token`: when set, the `/_emulator/*` routes need it (see [`admin`]).
+pub fn router(state: Arc<AppState>, admin_token: Option<String>) -> Router {
+    let introspection = Router::new()
+        .route("/_emulator/stats", get(introspection::stats))
+        .route("/_emulator/requests", get(introspection::requests))
+        .route(
+            "/_emulator/settings",
+            get(introspection::get_settings).patch(introspection::patch_settings),
+        )
+        .route("/_emulator/faults", post(introspection::push_faults))
+        .route("/_emulator/reset", post(introspection::reset))
+        .route(
+            "/_emulator/tokens/revoke",
+            post(introspection::revoke_tokens),
+        )
+        .route_layer(from_fn_with_state(
+            Arc::new(admin_token),
+            admin::require_token,
+        ));
     Router::new()
         .route("/{version}/models/{action}", post(generate::developer))
         .route(
@@ -29,12 +49,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/token", post(token))
         .route("/computeMetadata/v1/instance/service-accounts/default/token", get(metadata_token))
-        .route("/_emulator/stats", get(introspection::stats))
-        .route("/_emulator/requests", get(introspection::requests))
-        .route("/_emulator/settings", get(introspection::get_settings).patch(introspection::patch_settings))
-        .route("/_emulator/faults", post(introspection::push_faults))
-        .route("/_emulator/reset", post(introspection::reset))
-        .route("/_emulator/tokens/revoke", post(introspection::revoke_tokens))
+        .merge(introspection)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }

@@ -1,12 +1,11 @@
-//! The HTTP server: our own accept loop over hyper, because one fault needs it — a
-//! handler marks its response with [`ResetConnection`] and the connection is dropped
-//! without an answer, as a reset would leave the client.
+//! The HTTP server: the shared limited server over our own service, because one fault
+//! needs it — a handler marks its response with [`ResetConnection`] and the connection
+//! is dropped without an answer, as a reset would leave the client.
 
 use std::future::Future;
 
 use axum::Router;
-use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
+use tally_daemon::serve::{ConnectionLimits, TimedBody, serve};
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
@@ -18,44 +17,25 @@ pub struct ResetConnection;
 #[error("connection reset by fault injection")]
 struct Reset;
 
-/// Serves `router` on `listener` until `shutdown` resolves.
-pub async fn run(router: Router, listener: TcpListener, shutdown: impl Future<Output = ()>) {
-    tokio::pin!(shutdown);
-    loop {
-        let accepted = tokio::select! {
-            _ = &mut shutdown => return,
-            accepted = listener.accept() => accepted,
-        };
-        let stream = match accepted {
-            Ok((stream, _)) => stream,
-            Err(error) => {
-                // Out of file descriptors and the like: wait a little instead of spinning.
-                tracing::warn!(%error, "accept failed");
-                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-                continue;
-            }
-        };
-        // Small responses must not wait for Nagle's algorithm.
-        let _ = stream.set_nodelay(true);
+/// Serves `router` on `listener` within `limits` until `shutdown` resolves.
+pub async fn run(
+    router: Router,
+    listener: TcpListener,
+    limits: ConnectionLimits,
+    shutdown: impl Future<Output = ()>,
+) {
+    let service = hyper::service::service_fn(move |request: hyper::Request<TimedBody>| {
         let router = router.clone();
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
-                let router = router.clone();
-                async move {
-                    let response = match router.oneshot(request).await {
-                        Ok(response) => response,
-                        Err(never) => match never {},
-                    };
-                    if response.extensions().get::<ResetConnection>().is_some() {
-                        return Err(Reset);
-                    }
-                    Ok::<_, Reset>(response)
-                }
-            });
-            // Errors here are the client going away or an injected reset: nothing to do.
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
-    }
+        async move {
+            let response = match router.oneshot(request.map(axum::body::Body::new)).await {
+                Ok(response) => response,
+                Err(never) => match never {},
+            };
+            if response.extensions().get::<ResetConnection>().is_some() {
+                return Err(Reset);
+            }
+            Ok::<_, Reset>(response)
+        }
+    });
+    serve(listener, limits, service, shutdown).await;
 }

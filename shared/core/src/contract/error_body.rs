@@ -15,7 +15,11 @@ pub struct ErrorBody {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ErrorContent {
-    /// Stable and machine-readable (`invalid_request`, `not_found`, …).
+    /// Stable and machine-readable: `malformed_body`, `unauthorized`, `forbidden`,
+    /// `not_found`, `method_not_allowed`, `request_timeout`, `conflict`,
+    /// `payload_too_large`, `uri_too_long`, `headers_too_large`, `invalid_request`,
+    /// `invalid_dataset`, `rate_limited`, `store_full`, `store_read_only`,
+    /// `store_loading`, `store_unreachable`, `internal`.
     pub code: String,
     /// For people; names the field when one is at fault.
     pub message: String,

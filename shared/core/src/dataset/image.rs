@@ -64,6 +64,10 @@ impl<'a> ImageRef<'a> {
 
 /// Reads a local page image, checking that it resolves inside `folder` (which must be
 /// canonical) and that it is a PNG or JPEG. Returns the file's bytes.
+/// Largest page image: a scanned page at 300 dpi is a few megabytes, and the Gemini
+/// API refuses inline requests above 20 MB.
+pub const MAX_IMAGE_BYTES: u64 = 20 * 1024 * 1024;
+
 pub fn read_local_image(folder: &Path, relative: &Path) -> Result<Vec<u8>, String> {
     let shown = relative.display();
     let joined = folder.join(relative);
@@ -85,6 +89,14 @@ pub fn read_local_image(folder: &Path, relative: &Path) -> Result<Vec<u8>, Strin
     }
     if !resolved.is_file() {
         return Err(format!("image {shown:?} is not a file"));
+    }
+    let size = std::fs::metadata(&resolved)
+        .map_err(|e| format!("image {shown:?} cannot be read: {e}"))?
+        .len();
+    if size > MAX_IMAGE_BYTES {
+        return Err(format!(
+            "image {shown:?} is {size} bytes, more than the limit of {MAX_IMAGE_BYTES}"
+        ));
     }
     let bytes =
         std::fs::read(&resolved).map_err(|e| format!("image {shown:?} cannot be read: {e}"))?;

@@ -11,10 +11,18 @@ use super::hash::{ContentHash, ContentHasher};
 use super::image::{ImageRef, read_local_image};
 use super::problem::Problem;
 use super::record::DatasetRecord;
+use crate::contract::is_forbidden_in_names;
 use crate::extraction::FormType;
 
 /// The records file inside a dataset folder.
 pub const RECORDS_FILE: &str = "records.jsonl";
+
+/// Longest line of `records.jsonl`: a record is a few kilobytes of reports.
+pub const MAX_LINE_BYTES: usize = 1024 * 1024;
+/// Most records one dataset may hold.
+pub const MAX_RECORDS: usize = 100_000;
+/// Longest record id; ids appear in URLs and result rows.
+pub const MAX_RECORD_ID_CHARS: usize = 200;
 
 /// A validated dataset folder.
 #[derive(Debug, Clone)]
@@ -43,6 +51,22 @@ pub fn load(folder: &Path) -> Result<Dataset, Vec<Problem>> {
             )]);
         }
     };
+    // A link could make the records of another folder (or any file) this dataset's.
+    match std::fs::symlink_metadata(folder.join(RECORDS_FILE)) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(vec![Problem::in_file(
+                RECORDS_FILE,
+                "is a symbolic link; it must be a regular file inside the dataset folder",
+            )]);
+        }
+        Ok(meta) if !meta.is_file() => {
+            return Err(vec![Problem::in_file(
+                RECORDS_FILE,
+                "is not a regular file",
+            )]);
+        }
+        _ => {}
+    }
     let file = match std::fs::File::open(folder.join(RECORDS_FILE)) {
         Ok(file) => file,
         Err(e) => {
@@ -72,6 +96,22 @@ pub fn load(folder: &Path) -> Result<Dataset, Vec<Problem>> {
         };
         if line.trim().is_empty() {
             continue;
+        }
+        if line.len() > MAX_LINE_BYTES {
+            problems.push(Problem::at_line(
+                RECORDS_FILE,
+                number,
+                format!("the line is longer than the limit of {MAX_LINE_BYTES} bytes"),
+            ));
+            continue;
+        }
+        if records.len() == MAX_RECORDS {
+            problems.push(Problem::at_line(
+                RECORDS_FILE,
+                number,
+                format!("a dataset holds at most {MAX_RECORDS} records"),
+            ));
+            break;
         }
         let mut line_problems = Vec::new();
         if let Some(record) = check_line(&folder, &line, &mut line_problems, &mut hasher) {
@@ -136,6 +176,14 @@ fn check_line(
     }
     if record.id.trim().is_empty() {
         problems.push("id is empty".to_string());
+    } else if record.id.chars().count() > MAX_RECORD_ID_CHARS {
+        problems.push(format!(
+            "id is longer than {MAX_RECORD_ID_CHARS} characters"
+        ));
+    } else if let Some(bad) = record.id.chars().find(|c| is_forbidden_in_names(*c)) {
+        problems.push(format!(
+            "id must not contain control or bidirectional-control characters (found {bad:?})"
+        ));
     }
     check_reports(&record, problems);
     let images = &record.input.image_paths;

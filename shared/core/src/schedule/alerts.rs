@@ -88,6 +88,16 @@ impl WebhookUrl {
         self.0.as_str()
     }
 
+    /// The host (as written in the URL) and port (the scheme's default if none) to
+    /// check before connecting.
+    pub fn target(&self) -> (&str, u16) {
+        let port = self
+            .0
+            .port_or_known_default()
+            .unwrap_or(if self.0.scheme() == "https" { 443 } else { 80 });
+        (self.0.host_str().unwrap_or_default(), port)
+    }
+
     /// `https://hooks.slack.com/…`: safe to log and to show.
     pub fn redacted(&self) -> String {
         let host = self.0.host_str().unwrap_or_default();

@@ -35,6 +35,9 @@ const FIELDS: [(&str, &str); 5] = [
     ),
 ];
 
+/// Longest cron expression: five fields with lists and ranges fit in far less.
+pub const MAX_CRON_CHARS: usize = 200;
+
 /// A parsed crontab expression; displays as the text it was parsed from.
 #[derive(Clone)]
 pub struct CronExpr {
@@ -47,6 +50,14 @@ impl CronExpr {
     /// `@monthly`, `@yearly`). An invalid field is named in the error; an expression
     /// that matches no date (`0 0 30 2 *`) is refused too.
     pub fn parse(text: &str) -> Result<CronExpr, ValueError> {
+        let length = text.chars().count();
+        if length > MAX_CRON_CHARS {
+            // Not echoed: it is stored and listed with every schedule if accepted.
+            return Err(ValueError::new(
+                format!("must be at most {MAX_CRON_CHARS} characters"),
+                format!("{length} characters"),
+            ));
+        }
         let trimmed = text.trim();
         let invalid = |rule: String| ValueError::text(rule, text);
         if trimmed.starts_with('@') {

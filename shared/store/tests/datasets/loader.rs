@@ -323,3 +323,33 @@ fn a_folder_without_records_is_rejected() {
     let problems = problems_of(&tmp.path().join("absent"));
     assert_eq!(problems[0].file, ".");
 }
+
+#[test]
+fn a_records_file_that_is_a_link_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let outside = good_folder(tmp.path(), "outside", 300);
+    let folder = good_folder(tmp.path(), "set", 300);
+    std::fs::remove_file(folder.join("records.jsonl")).unwrap();
+    std::os::unix::fs::symlink(outside.join("records.jsonl"), folder.join("records.jsonl"))
+        .unwrap();
+    let problems = problems_of(&folder);
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert_eq!(problems[0].file, "records.jsonl");
+    assert!(
+        problems[0].message.contains("is a symbolic link"),
+        "{problems:#?}"
+    );
+}
+
+#[test]
+fn record_ids_with_hidden_characters_or_over_the_limit_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (id, fragment) in [
+        ("unit\u{202E}2", "bidirectional-control"),
+        ("unit\u{0}2", "control"),
+        (&*"u".repeat(201), "longer than 200 characters"),
+    ] {
+        let folder = with_second_line(tmp.path(), record(id, "images/1.png", 300).to_string(), &[]);
+        assert_one_problem(&problems_of(&folder), 2, fragment);
+    }
+}

@@ -3,6 +3,7 @@
 
 mod answers;
 mod contract;
+mod edges;
 mod logs;
 mod malformed;
 mod support;

@@ -144,9 +144,35 @@ fn model_configs(field: Field<'_>, problems: &mut Problems) -> Option<ModelConfi
         .map(|item| model_config(item, problems))
         .collect();
     count?;
-    ModelConfigs::parse(configs.into_iter().collect::<Option<Vec<_>>>()?)
+    let configs = configs.into_iter().collect::<Option<Vec<_>>>()?;
+    if !unique_names(field.path(), &configs, problems) {
+        return None;
+    }
+    ModelConfigs::parse(configs)
         .map_err(|e| problems.push(field.path(), e.to_string()))
         .ok()
+}
+
+/// Two configurations of one request must not name the same experiment: results,
+/// comparisons and a schedule's regression check find experiments by name.
+fn unique_names(path: &str, configs: &[ModelConfig], problems: &mut Problems) -> bool {
+    let mut first_of: std::collections::HashMap<String, usize> = Default::default();
+    let mut unique = true;
+    for (index, config) in configs.iter().enumerate() {
+        let name = config.experiment_name();
+        if let Some(first) = first_of.get(&name) {
+            unique = false;
+            problems.push(
+                &format!("{path}[{index}].name_suffix"),
+                format!(
+                    "the experiment name {name:?} is already used by {path}[{first}]; give each configuration its own name_suffix"
+                ),
+            );
+        } else {
+            first_of.insert(name, index);
+        }
+    }
+    unique
 }
 
 /// An object of any JSON values (absent = empty).

@@ -49,7 +49,7 @@ fn each_rule_of_each_field_is_reported_exactly() {
         (top(r#""project_name": "  ""#), r#"project_name: must not be blank, got "  ""#.into()),
         (
             top(r#""project_name": "a\u0007b""#),
-            r#"project_name: must not contain control characters (found '\u{7}'), got "a\u0007b""#
+            r#"project_name: must not contain control or bidirectional-control characters (found '\u{7}'), got "a\u0007b""#
                 .into(),
         ),
         // api_key: a string or null, never echoed.
@@ -403,4 +403,20 @@ fn thousands_of_violations_get_a_bounded_answer() {
     assert!(errors[0].starts_with("f0: unknown field"));
     assert!(errors[99].starts_with("f99: unknown field"));
     assert_eq!(errors[100], "and 4900 more violations");
+}
+
+#[test]
+fn two_configurations_naming_the_same_experiment_are_refused() {
+    let body = r#"{"dataset_name": "ds", "model_configs": [
+        {"model": "gemini-2.5-flash", "temperature": 0, "name_suffix": "a"},
+        {"model": "gemini-2.5-flash-lite", "temperature": 0, "name_suffix": "a"},
+        {"model": "gemini-2.5-flash", "temperature": 0},
+        {"model": "gemini-2.5-flash", "temperature": 0.0}]}"#;
+    assert_eq!(
+        violations(body),
+        vec![
+            "model_configs[1].name_suffix: the experiment name \"vote-extraction-a\" is already used by model_configs[0]; give each configuration its own name_suffix".to_string(),
+            "model_configs[3].name_suffix: the experiment name \"vote-extraction-gemini-2.5-flash-t0.0\" is already used by model_configs[2]; give each configuration its own name_suffix".to_string(),
+        ]
+    );
 }

@@ -20,8 +20,8 @@ mod value_error;
 
 pub use generation::{MaxOutputTokens, Seed, Temperature, ThinkingBudget, TopK, TopP};
 pub use metadata::Metadata;
-pub(crate) use names::check_identifier;
 pub use names::{DatasetName, Label, ModelId, NameSuffix};
+pub(crate) use names::{check_identifier, is_forbidden_in_names};
 pub use run_settings::{DatadogSite, DatasetVersion, Jobs, SampleSize};
 pub use value_error::ValueError;
 pub(crate) use value_error::excerpt;

@@ -147,13 +147,24 @@ fn check_text(text: &str, max_chars: usize) -> Result<(), ValueError> {
     if text.trim().is_empty() {
         return Err(ValueError::text("must not be blank", text));
     }
-    if let Some(bad) = text.chars().find(|c| c.is_control()) {
+    if let Some(bad) = text.chars().find(|c| is_forbidden_in_names(*c)) {
         return Err(ValueError::text(
-            format!("must not contain control characters (found {bad:?})"),
+            format!("must not contain control or bidirectional-control characters (found {bad:?})"),
             text,
         ));
     }
     Ok(())
+}
+
+/// Control characters (NUL included) and the invisible bidirectional controls that
+/// can make a name read differently from what it is (U+061C, U+200E–U+200F,
+/// U+202A–U+202E, U+2066–U+2069).
+pub fn is_forbidden_in_names(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
 }
 
 fn check_length(text: &str, max_chars: usize) -> Result<(), ValueError> {
@@ -243,9 +254,12 @@ mod tests {
         );
         assert_eq!(
             Label::parse("a\nb").unwrap_err().to_string(),
-            r#"must not contain control characters (found '\n'), got "a\nb""#
+            r#"must not contain control or bidirectional-control characters (found '\n'), got "a\nb""#
         );
         assert!(NameSuffix::parse(&"s".repeat(101)).is_err());
         assert!(Label::parse(&"s".repeat(200)).is_ok());
+        for hidden in ["a\0b", "admin\u{202E}txt", "x\u{2066}y", "\u{200F}z"] {
+            assert!(NameSuffix::parse(hidden).is_err(), "{hidden:?}");
+        }
     }
 }

@@ -36,4 +36,6 @@ pub use runs::{
     Stall,
 };
 pub use schedules::{ExperimentScores, ScheduleDetail, ScheduleList, ScheduledRun};
-pub use service::{HealthStatus, PresetList, Probe, RedisState, ServiceHealth, ServiceName};
+pub use service::{
+    HealthStatus, KeyRole, PresetList, Probe, RedisState, ServiceHealth, ServiceName, WhoAmI,
+};

@@ -59,6 +59,26 @@ pub enum RedisState {
     Unreachable,
 }
 
+/// `GET /api/v1/whoami`: the calling key's name and role.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct WhoAmI {
+    /// The key's name; `null` when the server runs without authentication.
+    #[schema(required = true)]
+    pub name: Option<String>,
+    #[schema(inline)]
+    pub role: KeyRole,
+}
+
+/// What a key may do: `read` (GET routes), `run` (also submit, cancel and retry
+/// runs), `admin` (everything, also schedules and dataset imports).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyRole {
+    Read,
+    Run,
+    Admin,
+}
+
 /// `/healthz` (`ok`) and `/readyz` (`ready`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Probe {

@@ -202,3 +202,10 @@ fn a_new_york_monday_schedule_keeps_its_wall_clock_time_across_dst() {
     );
     assert!(fired.iter().all(|t| t.minute() == 0));
 }
+
+#[test]
+fn an_over_long_expression_is_refused_without_being_echoed() {
+    let long = format!("0 8 * * {}", "1,".repeat(100_000));
+    let err = CronExpr::parse(&long).unwrap_err().to_string();
+    assert_eq!(err, "must be at most 200 characters, got 200008 characters");
+}
