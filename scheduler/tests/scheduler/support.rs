@@ -166,6 +166,8 @@ pub async fn finish_run(store: &WorkerStore, run_id: &RunId, correct: usize) {
                 model_version: None,
                 finish_reason: None,
                 emulated: true,
+                cached: false,
+                cached_cost_usd: None,
                 worker: None,
                 finished_at: Utc::now(),
             };
