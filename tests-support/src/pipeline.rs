@@ -24,6 +24,7 @@ use tally_store::{ApiStore, REDIS_URL_ENV, RunView, StoreSettings, WorkerStore};
 use tally_worker::limits::LimitSettings;
 use tally_worker::pacer::Pacer;
 use tally_worker::quotas::Quotas;
+use tally_worker::response_cache::{DEFAULT_CACHE_TTL, StoreCache};
 use tally_worker::{Context, Metrics, Worker};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -188,7 +189,9 @@ impl Harness {
                 .expect("Redis at 127.0.0.1:6379"),
             None => self.worker_store.clone(),
         };
-        let mut model = GeminiClient::new(self.gemini_config()).expect("client");
+        let mut model = GeminiClient::new(self.gemini_config())
+            .expect("client")
+            .with_cache(Arc::new(StoreCache::new(store.clone(), DEFAULT_CACHE_TTL)));
         if let Some(quotas) = options.quotas {
             model = model.with_gate(Arc::new(Pacer::new(store.clone(), quotas, metrics.clone())));
         }

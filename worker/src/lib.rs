@@ -8,6 +8,7 @@
 //!   leases in Redis) and the per-process cap.
 //! - `quotas`: per-model request and token quotas (built-in tier-1 limits + a file).
 //! - `pacer`: the Gemini client's call gate over the shared rate limiter.
+//! - `response_cache`: the Gemini client's response cache over Redis.
 //! - `sweep`: re-enqueues the plans of runs that stay queued; retention housekeeping.
 //! - `metrics`: Prometheus metrics and their server.
 //!
@@ -23,6 +24,7 @@ pub mod metrics;
 pub mod pacer;
 pub mod quotas;
 pub mod record;
+pub mod response_cache;
 pub mod settings;
 pub mod sweep;
 

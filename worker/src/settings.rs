@@ -13,6 +13,7 @@ use tally_store::{InvalidStoreSetting, StoreSettings};
 
 use crate::limits::LimitSettings;
 use crate::quotas::{Quotas, QuotasError};
+use crate::response_cache::DEFAULT_CACHE_TTL;
 
 pub struct WorkerSettings {
     pub store: StoreSettings,
@@ -38,6 +39,8 @@ pub struct WorkerSettings {
     pub quotas: Quotas,
     /// `TALLY_RESULT_RETENTION_DAYS`: how long a final run's keys are kept.
     pub retention: Duration,
+    /// `TALLY_CACHE_TTL` (days): how long a cached model answer is kept.
+    pub cache_ttl: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -93,8 +96,17 @@ impl WorkerSettings {
             )
             .into());
         }
+        let cache_days = number("TALLY_CACHE_TTL", DEFAULT_CACHE_TTL.as_secs() / 86_400)?;
+        if cache_days == 0 || cache_days > 3_650 {
+            return Err(InvalidSetting::new(
+                "TALLY_CACHE_TTL",
+                format!("expected 1 to 3650 days, got {cache_days}"),
+            )
+            .into());
+        }
         Ok(WorkerSettings {
             limits,
+            cache_ttl: Duration::from_secs(cache_days * 86_400),
             quotas,
             retention: Duration::from_secs(retention_days * 86_400),
             store: StoreSettings::from_lookup(env.lookup())?,

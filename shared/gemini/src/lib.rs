@@ -13,11 +13,13 @@
 //! - `gate`: the pacing hook of the retry policy (a shared rate limiter plugs in here).
 //! - `answer`: a 200 response → reports, or the reason there are none.
 //! - `pricing`: cost from the configured price table.
+//! - `cache`: the response cache hook and its key.
 //! - `config`: settings from the environment.
 //! - `client`: `GeminiClient`, tying these together; `model`: the `Model` trait.
 
 mod answer;
 mod auth;
+mod cache;
 mod client;
 mod config;
 mod error;
@@ -34,6 +36,7 @@ mod settings;
 mod wire;
 
 pub use auth::ServiceAccountKey;
+pub use cache::{CacheUse, ResponseCache};
 pub use client::GeminiClient;
 pub use config::{Backend, ConfigError, GeminiConfig, VertexCredentials};
 pub use error::FailureKind;

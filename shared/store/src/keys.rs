@@ -30,6 +30,7 @@
 //! | `{ns}:exp:{experiment_id}:attempts` | hash | record id → times a worker started it (deleted when the run is retired) |
 //! | `{ns}:exp:{experiment_id}:leases` | sorted set | lease id → expiry (Redis time, ms): the experiment's model calls in flight, cluster-wide |
 //! | `{ns}:ratelimit:{model}` | hash | the model's shared rate limiter: `tat`, `ttat` (next free request / token time, ms), `factor`, `factor_at`, `blocked`, `cooldown` |
+//! | `{ns}:cache:{sha256}` | string | a cached generateContent response body, deflate-compressed (`TALLY_CACHE_TTL`) |
 //! | `{ns}:retention` | sorted set | run id → when its keys expire (ms): final runs to drop from the run indexes |
 //! | `{ns}:retention:schedule` | hash | run id → schedule, for the retained runs a schedule created |
 //! | `{ns}:vacuum` | sorted set | `<experiment_id>:<chunks>` → when to vacuum the experiment's job bookkeeping (ms) |
@@ -165,6 +166,12 @@ impl Keys {
     /// digits, `-`, `.`, `_`).
     pub fn rate_limit(&self, model: &str) -> String {
         format!("{}:ratelimit:{model}", self.namespace)
+    }
+
+    /// One entry of the response cache; `hash` is the hex SHA-256 of backend, model
+    /// and request body.
+    pub fn response_cache(&self, hash: &str) -> String {
+        format!("{}:cache:{hash}", self.namespace)
     }
 
     pub fn retention(&self) -> String {

@@ -13,6 +13,7 @@
 //!   handled slots, skipped slots, the once-per-run regression check.
 //! - `leases`: renewal and expiry of the call leases behind an experiment's `jobs` cap.
 //! - `rate_limits`: the shared per-model rate limiter.
+//! - `response_cache`: compressed model answers kept between runs, with a TTL.
 //! - `retention`: time-to-live of final runs, pruning of indexes, vacuum of job
 //!   bookkeeping.
 //!
@@ -37,6 +38,7 @@ mod keys;
 mod leases;
 mod namespace;
 mod rate_limits;
+mod response_cache;
 mod results;
 mod retention;
 mod retry;

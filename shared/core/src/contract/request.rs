@@ -16,8 +16,8 @@ use serde_json::value::RawValue;
 use super::secret::Secret;
 use super::validate::{self, RequestError};
 use super::values::{
-    CacheMode, DatadogSite, DatasetName, DatasetVersion, Jobs, Label, MaxOutputTokens, Metadata, ModelId,
-    NameSuffix, SampleSize, Seed, Temperature, ThinkingBudget, TopK, TopP, ValueError,
+    CacheMode, DatadogSite, DatasetName, DatasetVersion, Jobs, Label, MaxOutputTokens, Metadata,
+    ModelId, NameSuffix, SampleSize, Seed, Temperature, ThinkingBudget, TopK, TopP, ValueError,
 };
 
 pub const DEFAULT_ML_APP: &str = "vote-extractor";
@@ -91,11 +91,13 @@ impl ModelConfig {
     /// every time; a seed is part of the request body, hence of the cache key) and
     /// `off` above it, where a second run is asked for a different sample.
     pub fn cache_mode(&self, request: Option<CacheMode>) -> CacheMode {
-        self.cache.or(request).unwrap_or(if self.temperature.get() == 0.0 {
-            CacheMode::ReadWrite
-        } else {
-            CacheMode::Off
-        })
+        self.cache
+            .or(request)
+            .unwrap_or(if self.temperature.get() == 0.0 {
+                CacheMode::ReadWrite
+            } else {
+                CacheMode::Off
+            })
     }
 }
 

@@ -7,7 +7,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::contract::{CacheMode, DatasetName, ExperimentRequest, ExperimentStatus, ModelConfig, TokenUsage};
+use crate::contract::{
+    CacheMode, DatasetName, ExperimentRequest, ExperimentStatus, ModelConfig, TokenUsage,
+};
 use crate::dataset::ContentHash;
 use crate::evaluators::Evaluations;
 use crate::extraction::Report;

@@ -10,8 +10,8 @@ use crate::contract::request::{
 };
 use crate::contract::secret::Secret;
 use crate::contract::values::{
-    CacheMode, DatadogSite, DatasetName, DatasetVersion, Jobs, Label, MaxOutputTokens, Metadata, ModelId,
-    NameSuffix, SampleSize, Seed, Temperature, ThinkingBudget, TopK, TopP,
+    CacheMode, DatadogSite, DatasetName, DatasetVersion, Jobs, Label, MaxOutputTokens, Metadata,
+    ModelId, NameSuffix, SampleSize, Seed, Temperature, ThinkingBudget, TopK, TopP,
 };
 
 const REQUEST_FIELDS: [&str; 12] = [
