@@ -89,6 +89,7 @@ fn schemas() -> Value {
             ("sample_size?", described(nullable(integer()), "null = every record; else the first N")),
             ("jobs?", described(integer(), "default 2; most model calls in flight per experiment")),
             ("raise_errors?", described(boolean(), "default true")),
+            ("cache?", described(nullable(enumeration(&["off", "read_write", "read", "refresh"])), "response cache; default read_write at temperature 0, else off")),
         ]),
         "ModelConfig": object(&[
             ("model", string()),
@@ -100,6 +101,7 @@ fn schemas() -> Value {
             ("top_p?", nullable(number())),
             ("top_k?", nullable(integer())),
             ("seed?", nullable(json!({"type": "integer"}))),
+            ("cache?", described(nullable(enumeration(&["off", "read_write", "read", "refresh"])), "overrides the request's cache")),
         ]),
         "ExperimentResponse": object(&[
             ("status", enumeration(&["success", "partial", "failed"])),
@@ -135,6 +137,8 @@ fn schemas() -> Value {
             ("tokens?", schema_ref("TokenUsage")),
             ("cost_usd?", nullable(number())),
             ("retries?", integer()),
+            ("cache_hits?", described(integer(), "records answered from the response cache")),
+            ("cache_saved_usd?", number()),
             ("errors_by_kind?", map_of(integer())),
             ("emulated?", boolean()),
             ("error?", nullable(string())),
@@ -265,6 +269,8 @@ fn schemas() -> Value {
             ("model_version?", string()),
             ("finish_reason?", string()),
             ("emulated?", boolean()),
+            ("cached?", described(boolean(), "answered from the response cache: no call, cost 0")),
+            ("cached_cost_usd?", described(number(), "what the cached answer's original call cost")),
             ("worker?", described(string(), "the worker that wrote the result")),
             ("finished_at", time()),
         ]),
