@@ -143,12 +143,9 @@ impl GeminiClient {
             .filter(|_| settings.cache.read || settings.cache.write)
             .map(|cache| (cache, cache_key(self.service, model, &body)));
         if let Some((cache, key)) = cache.as_ref().filter(|_| settings.cache.read)
-            && let Some(hit) = self.cached(*cache, key, model).await
+            && let Some(hit) = self.cached(*cache, key, model, started).await
         {
-            return Ok(Extraction {
-                latency: started.elapsed(),
-                ..hit
-            });
+            return Ok(hit);
         }
 
         let url = format!("{}{model}:generateContent", self.models_url);
@@ -208,6 +205,7 @@ impl GeminiClient {
         cache: &dyn ResponseCache,
         key: &str,
         model: &str,
+        started: Instant,
     ) -> Option<Extraction> {
         let text = cache.load(key).await?;
         let response: GenerateContentResponse = serde_json::from_str(&text)
@@ -219,7 +217,7 @@ impl GeminiClient {
         Some(Extraction {
             reports,
             answer,
-            latency: std::time::Duration::ZERO,
+            latency: started.elapsed(),
             attempts: 0,
             rate_limited: 0,
             cached: true,
