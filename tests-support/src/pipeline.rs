@@ -356,6 +356,21 @@ impl Harness {
         self.namespace.keys().await
     }
 
+    /// Deletes this test's response cache entries. A test that changes what the
+    /// emulator answers stands for a changed model or prompt; a changed prompt is a
+    /// different request body, hence a different cache key, which an unchanged
+    /// request to a re-configured emulator is not.
+    pub async fn clear_response_cache(&self) {
+        let mut conn = redis_connection().await;
+        for key in self.keys_containing(":cache:").await {
+            let _: () = redis::cmd("DEL")
+                .arg(&key)
+                .query_async(&mut conn)
+                .await
+                .expect("DEL");
+        }
+    }
+
     /// Keys of this test whose name or value contains `needle`.
     pub async fn keys_containing(&self, needle: &str) -> Vec<String> {
         let mut conn = redis_connection().await;
