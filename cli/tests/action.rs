@@ -164,12 +164,14 @@ async fn the_pull_request_comment_of_real_runs_matches_the_snapshot() {
     main.step("run.sh", &["run"]).await;
     assert_eq!(main.json("run-run.json")["verdict"], "passed");
 
-    // The pull request makes Flash-Lite slip a digit on every answer.
+    // The pull request makes Flash-Lite slip a digit on every answer (and the
+    // answers the base branch cached stand for the old prompt).
     harness
         .patch_emulator(json!({"models": {
             "gemini-2.5-flash-lite": {"errors": {"digit_slip": 1.0}}
         }}))
         .await;
+    harness.clear_response_cache().await;
     let mut pr = job_with(&endpoint_inputs(&api));
     let event = json!({
         "pull_request": {

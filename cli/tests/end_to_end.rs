@@ -83,6 +83,7 @@ async fn a_waited_run_passes_a_met_threshold_and_exits_3_on_a_missed_one() {
             "gemini-2.5-flash-lite": {"errors": {"digit_slip": 1.0}}
         }}))
         .await;
+    harness.clear_response_cache().await;
     let mut args = RUN_QUICK_CI.to_vec();
     args.push("overall_accuracy=0.999");
     let missed = tally(&api, &args).await;

@@ -24,6 +24,7 @@ use tally_store::{ApiStore, REDIS_URL_ENV, RunView, StoreSettings, WorkerStore};
 use tally_worker::limits::LimitSettings;
 use tally_worker::pacer::Pacer;
 use tally_worker::quotas::Quotas;
+use tally_worker::response_cache::{DEFAULT_CACHE_TTL, StoreCache};
 use tally_worker::{Context, Metrics, Worker};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -190,7 +191,9 @@ impl Harness {
                 .expect("Redis at 127.0.0.1:6379"),
             None => self.worker_store.clone(),
         };
-        let mut model = GeminiClient::new(self.gemini_config()).expect("client");
+        let mut model = GeminiClient::new(self.gemini_config())
+            .expect("client")
+            .with_cache(Arc::new(StoreCache::new(store.clone(), DEFAULT_CACHE_TTL)));
         if let Some(quotas) = options.quotas {
             model = model.with_gate(Arc::new(Pacer::new(store.clone(), quotas, metrics.clone())));
         }
@@ -354,6 +357,21 @@ impl Harness {
     /// Every key of this test's namespace and queues.
     pub async fn all_keys(&self) -> Vec<String> {
         self.namespace.keys().await
+    }
+
+    /// Deletes this test's response cache entries. A test that changes what the
+    /// emulator answers stands for a changed model or prompt; a changed prompt is a
+    /// different request body, hence a different cache key, which an unchanged
+    /// request to a re-configured emulator is not.
+    pub async fn clear_response_cache(&self) {
+        let mut conn = redis_connection().await;
+        for key in self.keys_containing(":cache:").await {
+            let _: () = redis::cmd("DEL")
+                .arg(&key)
+                .query_async(&mut conn)
+                .await
+                .expect("DEL");
+        }
     }
 
     /// Keys of this test whose name or value contains `needle`.

@@ -12,6 +12,7 @@
 //! - `supervise`: keeps each queue's apalis worker running, with backoff when its
 //!   queue cannot be polled.
 //! - `datadog`: the Datadog export outbox's drainer and what it sends.
+//! - `response_cache`: the Gemini client's response cache over Redis.
 //! - `sweep`: re-enqueues the plans of runs that stay queued; retention housekeeping.
 //! - `metrics`: Prometheus metrics and their server.
 //!
@@ -29,6 +30,7 @@ pub mod ocr;
 pub mod pacer;
 pub mod quotas;
 pub mod record;
+pub mod response_cache;
 pub mod settings;
 pub mod supervise;
 pub mod sweep;

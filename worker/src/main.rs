@@ -5,6 +5,7 @@ use std::sync::Arc;
 use tally_gemini::GeminiClient;
 use tally_worker::datadog::DatadogExport;
 use tally_worker::pacer::Pacer;
+use tally_worker::response_cache::StoreCache;
 use tally_worker::{Context, Metrics, Worker, WorkerSettings, connect};
 
 #[tokio::main]
@@ -26,7 +27,8 @@ async fn run() -> Result<(), String> {
     let pacer = Pacer::new(store.clone(), settings.quotas.clone(), metrics.clone());
     let model = GeminiClient::new(settings.gemini.clone())
         .map_err(|e| e.to_string())?
-        .with_gate(Arc::new(pacer));
+        .with_gate(Arc::new(pacer))
+        .with_cache(Arc::new(StoreCache::new(store.clone(), settings.cache_ttl)));
     let (stop, stopped) = tokio::sync::watch::channel(false);
     if let Some(listen) = settings.metrics_listen {
         let (registry, mut stopped) = (metrics.registry().clone(), stopped.clone());

@@ -62,6 +62,8 @@ pub async fn execute(context: &Context, record: &DatasetRecord) -> RecordResult 
         emulated: false,
         worker: Some(context.name.clone()),
         cpu_ms: Some(read.cpu.as_millis() as u64),
+        cached: false,
+        cached_cost_usd: None,
         ocr: Some(OcrTrace {
             pages: read.pages,
             sources,

@@ -8,7 +8,7 @@ use tally_core::contract::{ModelConfig, TokenUsage};
 use tally_core::dataset::DatasetRecord;
 use tally_core::evaluators::{self, Outcome};
 use tally_core::run::{ExperimentRecord, RecordError, RecordResult, RecordStatus};
-use tally_gemini::{Answer, GenerationSettings, Page};
+use tally_gemini::{Answer, CacheUse, GenerationSettings, Page};
 
 use crate::context::Context;
 
@@ -20,6 +20,8 @@ pub const MAX_RECORD_STARTS: u32 = 3;
 /// The error kind of a record given up on after `MAX_RECORD_STARTS`.
 pub const ABANDONED: &str = "abandoned";
 
+/// The call settings of a configuration, the cache left out (`execute` adds the
+/// experiment's mode).
 pub fn settings_of(config: &ModelConfig) -> GenerationSettings {
     GenerationSettings {
         model: config.model.as_str().to_string(),
@@ -29,6 +31,7 @@ pub fn settings_of(config: &ModelConfig) -> GenerationSettings {
         seed: config.seed.map(|s| s.get()),
         max_output_tokens: config.max_output_tokens.get(),
         thinking_budget: config.thinking_budget.map(|b| b.get()),
+        cache: CacheUse::default(),
     }
 }
 
@@ -57,7 +60,13 @@ pub async fn execute(
         return crate::ocr::execute(context, record).await;
     }
     let pages = Page::of_record(context.data_dir.root(), record);
-    let settings = settings_of(&experiment.config);
+    let settings = GenerationSettings {
+        cache: CacheUse {
+            read: experiment.cache.reads(),
+            write: experiment.cache.writes(),
+        },
+        ..settings_of(&experiment.config)
+    };
     let call = {
         let _in_flight = InFlight::enter(context);
         context.model.extract(&pages, &settings).await
@@ -66,6 +75,12 @@ pub async fn execute(
     match call {
         Ok(extraction) => {
             let outcome = Outcome::Reports(extraction.reports);
+            // A cached answer cost nothing now; what it cost then is the saving.
+            let (cost_usd, cached_cost_usd) = if extraction.cached {
+                (Some(0.0), extraction.answer.cost_usd)
+            } else {
+                (extraction.answer.cost_usd, None)
+            };
             RecordResult {
                 record_id: record.id.clone(),
                 status: RecordStatus::Succeeded,
@@ -77,12 +92,14 @@ pub async fn execute(
                 error: None,
                 latency_ms: extraction.latency.as_millis() as u64,
                 tokens: tokens(&extraction.answer),
-                cost_usd: extraction.answer.cost_usd,
+                cost_usd,
                 attempts: extraction.attempts,
                 rate_limited: extraction.rate_limited,
                 model_version: extraction.answer.model_version,
                 finish_reason: extraction.answer.finish_reason,
                 emulated: extraction.answer.emulated,
+                cached: extraction.cached,
+                cached_cost_usd,
                 worker: Some(context.name.clone()),
                 cpu_ms: None,
                 ocr: None,
@@ -109,6 +126,8 @@ pub async fn execute(
                 model_version: answer.and_then(|a| a.model_version.clone()),
                 finish_reason: answer.and_then(|a| a.finish_reason.clone()),
                 emulated: answer.is_some_and(|a| a.emulated),
+                cached: false,
+                cached_cost_usd: None,
                 worker: Some(context.name.clone()),
                 cpu_ms: None,
                 ocr: None,
@@ -138,6 +157,8 @@ pub(crate) fn failed_result(
         model_version: None,
         finish_reason: None,
         emulated: false,
+        cached: false,
+        cached_cost_usd: None,
         worker: Some(worker.to_string()),
         cpu_ms: None,
         ocr: None,

@@ -15,6 +15,7 @@ use tally_ocr::OcrSettings;
 
 use crate::limits::LimitSettings;
 use crate::quotas::{Quotas, QuotasError};
+use crate::response_cache::DEFAULT_CACHE_TTL;
 
 pub struct WorkerSettings {
     pub store: StoreSettings,
@@ -46,6 +47,8 @@ pub struct WorkerSettings {
     /// `DD_API_KEY`, `DD_APP_KEY`, `DD_SITE`, `DD_LLMOBS_OVERRIDE_ORIGIN`: where final
     /// runs are exported (not at all without keys).
     pub datadog: tally_datadog::DatadogSettings,
+    /// `TALLY_CACHE_TTL` (days): how long a cached model answer is kept.
+    pub cache_ttl: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -114,9 +117,18 @@ impl WorkerSettings {
             processes: number("TALLY_OCR_PROCESSES", ocr_defaults.processes as u64)?.max(1)
                 as usize,
         };
+        let cache_days = number("TALLY_CACHE_TTL", DEFAULT_CACHE_TTL.as_secs() / 86_400)?;
+        if cache_days == 0 || cache_days > 3_650 {
+            return Err(InvalidSetting::new(
+                "TALLY_CACHE_TTL",
+                format!("expected 1 to 3650 days, got {cache_days}"),
+            )
+            .into());
+        }
         Ok(WorkerSettings {
             ocr,
             limits,
+            cache_ttl: Duration::from_secs(cache_days * 86_400),
             quotas,
             retention: Duration::from_secs(retention_days * 86_400),
             datadog: tally_datadog::DatadogSettings::from_lookup(env.lookup())?,

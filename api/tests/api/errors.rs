@@ -62,6 +62,26 @@ async fn invalid_fields_are_422_with_every_violation() {
             ])
         )
     );
+    // The response cache mode, at the request and in a configuration.
+    let response = app
+        .post(
+            "/api/v1/experiments/run-async",
+            &json!({"dataset_name": "d", "cache": "always",
+                    "model_configs": [{"model": "m", "temperature": 0, "cache": "writeonly"}]}),
+        )
+        .await;
+    assert_eq!(
+        error_of(response, 422).await,
+        body(
+            "invalid_request",
+            "model_configs[0].cache: must be one of off, read_write, read, refresh, got \"writeonly\"; \
+             cache: must be one of off, read_write, read, refresh, got \"always\"",
+            json!([
+                {"field": "model_configs[0].cache", "message": "must be one of off, read_write, read, refresh, got \"writeonly\""},
+                {"field": "cache", "message": "must be one of off, read_write, read, refresh, got \"always\""}
+            ])
+        )
+    );
     // Query parameters: typed, named, unknown ones refused.
     let response = app
         .get("/api/v1/experiments/runs?limit=0&status=done&limt=5")

@@ -202,6 +202,8 @@ impl TestApp {
             model_version: Some("gemini-2.5-flash-001".to_string()),
             finish_reason: Some("STOP".to_string()),
             emulated: true,
+            cached: false,
+            cached_cost_usd: None,
             worker: Some("test-worker".into()),
             cpu_ms: None,
             ocr: None,

@@ -167,6 +167,8 @@ pub async fn finish_run(store: &WorkerStore, run_id: &RunId, correct: usize) {
                 model_version: None,
                 finish_reason: None,
                 emulated: true,
+                cached: false,
+                cached_cost_usd: None,
                 worker: None,
                 cpu_ms: None,
                 ocr: None,

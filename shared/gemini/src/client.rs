@@ -8,6 +8,7 @@ use bytes::Bytes;
 
 use super::answer::interpret;
 use super::auth::{Credentials, TokenProvider};
+use super::cache::{ResponseCache, cache_key};
 use super::config::{Backend, ConfigError, GeminiConfig};
 use super::error::{AttemptError, FailureKind, HttpFailure, classify_http};
 use super::gate::{CallGate, Pacing};
@@ -31,6 +32,14 @@ pub struct GeminiClient {
     prices: PriceTable,
     /// Paces every attempt (a shared rate limiter); `None` = calls go out at once.
     gate: Option<Arc<dyn CallGate>>,
+    /// Keeps answers between runs; `None` = every call is sent.
+    cache: Option<Arc<dyn ResponseCache>>,
+}
+
+/// A 200 response, parsed, with its body as received (what the cache stores).
+struct Received {
+    response: GenerateContentResponse,
+    text: String,
 }
 
 impl GeminiClient {
@@ -89,12 +98,20 @@ impl GeminiClient {
             retry: config.retry,
             prices: config.prices,
             gate: None,
+            cache: None,
         })
     }
 
     /// The client with every attempt (first call and retries) admitted by `gate`.
     pub fn with_gate(mut self, gate: Arc<dyn CallGate>) -> Self {
         self.gate = Some(gate);
+        self
+    }
+
+    /// The client with answers kept in `cache`, used as each call's
+    /// `GenerationSettings::cache` says.
+    pub fn with_cache(mut self, cache: Arc<dyn ResponseCache>) -> Self {
+        self.cache = Some(cache);
         self
     }
 
@@ -122,6 +139,17 @@ impl GeminiClient {
         let body = Bytes::from(request::encode(&built, self.service).map_err(before_sending)?);
         drop(built);
 
+        let cache = self
+            .cache
+            .as_deref()
+            .filter(|_| settings.cache.read || settings.cache.write)
+            .map(|cache| (cache, cache_key(self.service, model, &body)));
+        if let Some((cache, key)) = cache.as_ref().filter(|_| settings.cache.read)
+            && let Some(hit) = self.cached(*cache, key, model, started).await
+        {
+            return Ok(hit);
+        }
+
         let url = format!("{}{model}:generateContent", self.models_url);
         let last_token: Mutex<Option<Secret>> = Mutex::new(None);
         let pacing = self.gate.as_deref().map(|gate| Pacing {
@@ -139,7 +167,7 @@ impl GeminiClient {
         let latency = started.elapsed();
         let attempts = retried.attempts;
         let rate_limited = retried.rate_limited;
-        let response = retried.result.map_err(|error| ModelFailure {
+        let received = retried.result.map_err(|error| ModelFailure {
             kind: error.kind,
             message: error.message,
             attempts,
@@ -147,14 +175,21 @@ impl GeminiClient {
             latency,
             answer: None,
         })?;
-        match interpret(&response, model, &self.prices) {
-            Ok((reports, answer)) => Ok(Extraction {
-                reports,
-                answer,
-                latency,
-                attempts,
-                rate_limited,
-            }),
+        match interpret(&received.response, model, &self.prices) {
+            Ok((reports, answer)) => {
+                // Only an answer that could be read is kept: never an error.
+                if let Some((cache, key)) = cache.as_ref().filter(|_| settings.cache.write) {
+                    cache.save(key, &received.text).await;
+                }
+                Ok(Extraction {
+                    reports,
+                    answer,
+                    latency,
+                    attempts,
+                    rate_limited,
+                    cached: false,
+                })
+            }
             Err(unusable) => Err(ModelFailure {
                 kind: unusable.kind,
                 message: unusable.message,
@@ -166,6 +201,32 @@ impl GeminiClient {
         }
     }
 
+    /// The stored answer under `key`, read as a fresh one would be. An entry that no
+    /// longer reads as a usable answer (a changed response format) is a miss.
+    async fn cached(
+        &self,
+        cache: &dyn ResponseCache,
+        key: &str,
+        model: &str,
+        started: Instant,
+    ) -> Option<Extraction> {
+        let text = cache.load(key).await?;
+        let response: GenerateContentResponse = serde_json::from_str(&text)
+            .inspect_err(
+                |error| tracing::warn!(%error, "cached response unreadable; calling the model"),
+            )
+            .ok()?;
+        let (reports, answer) = interpret(&response, model, &self.prices).ok()?;
+        Some(Extraction {
+            reports,
+            answer,
+            latency: started.elapsed(),
+            attempts: 0,
+            rate_limited: 0,
+            cached: true,
+        })
+    }
+
     async fn attempt(
         &self,
         url: &str,
@@ -173,7 +234,7 @@ impl GeminiClient {
         model: &str,
         attempt: Attempt,
         last_token: &Mutex<Option<Secret>>,
-    ) -> Result<GenerateContentResponse, AttemptError> {
+    ) -> Result<Received, AttemptError> {
         let request = self
             .http
             .post(url)
@@ -219,19 +280,21 @@ impl GeminiClient {
                 model,
             }));
         }
-        serde_json::from_str(&text).map_err(|e| {
+        let response = serde_json::from_str(&text).map_err(|e| {
             AttemptError::fatal(
                 FailureKind::BadResponse,
                 format!("HTTP 200 with a body that is not a generateContent response: {e}"),
             )
-        })
+        })?;
+        Ok(Received { response, text })
     }
 }
 
 /// The tokens a response counted toward the input-token quota: its prompt, images
 /// included (output and thinking do not count).
-fn input_tokens(response: &GenerateContentResponse) -> u64 {
-    response
+fn input_tokens(received: &Received) -> u64 {
+    received
+        .response
         .usage_metadata
         .as_ref()
         .map_or(0, |usage| usage.prompt_token_count)

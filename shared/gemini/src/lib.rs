@@ -14,11 +14,13 @@
 //! - `answer`: a 200 response → reports, or the reason there are none.
 //! - `tokens`: a request's input tokens, estimated before sending (image tiles, text).
 //! - `pricing`: cost from the configured price table.
+//! - `cache`: the response cache hook and its key.
 //! - `config`: settings from the environment.
 //! - `client`: `GeminiClient`, tying these together; `model`: the `Model` trait.
 
 mod answer;
 mod auth;
+mod cache;
 mod client;
 mod config;
 mod error;
@@ -35,6 +37,7 @@ pub mod tokens;
 mod wire;
 
 pub use auth::ServiceAccountKey;
+pub use cache::{CacheUse, ResponseCache};
 pub use client::GeminiClient;
 pub use config::{Backend, ConfigError, GeminiConfig, VertexCredentials};
 pub use error::FailureKind;

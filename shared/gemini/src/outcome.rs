@@ -48,6 +48,9 @@ pub struct Extraction {
     pub attempts: u32,
     /// Of the attempts, how many were answered 429.
     pub rate_limited: u32,
+    /// Answered from the response cache: no call was sent (`attempts` is 0) and the
+    /// answer's usage and cost are those of the call that first got it.
+    pub cached: bool,
 }
 
 /// A failed extraction: why, and what was spent on it.

@@ -190,6 +190,7 @@ mod tests {
             seed: Some(7),
             max_output_tokens: 16384,
             thinking_budget: Some(1024),
+            cache: Default::default(),
         }
     }
 

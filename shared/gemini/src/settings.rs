@@ -5,6 +5,8 @@
 //! request body (see `request.rs`), except `thinking_budget` for models that cannot
 //! think, where sending it would be a 400.
 
+use super::cache::CacheUse;
+
 /// Sampling and output settings of one extraction call.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GenerationSettings {
@@ -18,6 +20,9 @@ pub struct GenerationSettings {
     pub max_output_tokens: u32,
     /// −1 = dynamic, 0 = off, otherwise the token budget; `None` = the model's default.
     pub thinking_budget: Option<i32>,
+    /// Whether the answer may come from, and goes into, the response cache (not
+    /// part of the request body).
+    pub cache: CacheUse,
 }
 
 impl GenerationSettings {
@@ -31,6 +36,7 @@ impl GenerationSettings {
             seed: None,
             max_output_tokens: 16_384,
             thinking_budget: None,
+            cache: CacheUse::default(),
         }
     }
 }

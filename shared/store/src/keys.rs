@@ -32,6 +32,7 @@
 //! | `{ns}:ratelimit:{model}` | hash | the model's shared rate limiter: `tat`, `ttat` (next free request / token time, ms), `factor`, `factor_at`, `blocked`, `cooldown`, `strikes`, `strike_at` |
 //! | `{ns}:daily:{model}:{day}` | string | requests sent to the model on one Pacific day (expires after it) |
 //! | `{ns}:daily_block:{model}` | string | ms until which the model's daily quota is used up (expires then) |
+//! | `{ns}:cache:{sha256}` | string | a cached generateContent response body, deflate-compressed (`TALLY_CACHE_TTL`) |
 //! | `{ns}:retention` | sorted set | run id → when its keys expire (ms): final runs to drop from the run indexes |
 //! | `{ns}:retention:schedule` | hash | run id → schedule, for the retained runs a schedule created |
 //! | `{ns}:health:probe` | string | the health check's write probe (a timestamp, expires after a minute) |
@@ -193,6 +194,12 @@ impl Keys {
 
     pub fn datadog_ids(&self) -> String {
         format!("{}:dd:ids", self.namespace)
+    }
+
+    /// One entry of the response cache; `hash` is the hex SHA-256 of backend, model
+    /// and request body.
+    pub fn response_cache(&self, hash: &str) -> String {
+        format!("{}:cache:{hash}", self.namespace)
     }
 
     pub fn retention(&self) -> String {

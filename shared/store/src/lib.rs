@@ -18,6 +18,7 @@
 //! - `leases`: renewal and expiry of the call leases behind an experiment's `jobs` cap.
 //! - `rate_limits`: the shared per-model rate limiter; `daily_quota`: requests per
 //!   Pacific day and the wait for the next one.
+//! - `response_cache`: compressed model answers kept between runs, with a TTL.
 //! - `retention`: time-to-live of final runs, pruning of indexes, vacuum of job
 //!   bookkeeping.
 //!
@@ -45,6 +46,7 @@ mod keys;
 mod leases;
 mod namespace;
 mod rate_limits;
+mod response_cache;
 mod results;
 mod retention;
 mod retry;

@@ -99,6 +99,7 @@ pub(crate) async fn submit(
             chunk_size: chunk_size(total, max_chunk_size),
             jobs: u64::from(request.jobs.get()),
             raise_errors: request.raise_errors,
+            cache: config.cache_mode(request.cache),
             retry: None,
         })
         .collect();

@@ -185,6 +185,8 @@ fn observe(context: &Context, experiment: &ExperimentRecord, result: &RecordResu
         .rate_limited
         .with_label_values(&[model])
         .inc_by(u64::from(result.rate_limited));
+    // A cached answer's tokens were billed when it was first made, not now.
+    let billed = u64::from(!result.cached);
     for (kind, count) in [
         ("prompt", result.tokens.prompt),
         ("output", result.tokens.output),
@@ -193,7 +195,7 @@ fn observe(context: &Context, experiment: &ExperimentRecord, result: &RecordResu
         metrics
             .tokens
             .with_label_values(&[model, kind])
-            .inc_by(count);
+            .inc_by(count * billed);
     }
     if let Some(cost) = result.cost_usd {
         metrics

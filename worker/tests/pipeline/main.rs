@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod cache;
 mod cancel;
 mod completes;
 mod crash;

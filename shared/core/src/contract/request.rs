@@ -16,8 +16,8 @@ use serde_json::value::RawValue;
 use super::secret::Secret;
 use super::validate::{self, RequestError};
 use super::values::{
-    DatadogSite, DatasetName, DatasetVersion, Jobs, Label, MaxOutputTokens, Metadata, ModelId,
-    NameSuffix, SampleSize, Seed, Temperature, ThinkingBudget, TopK, TopP, ValueError,
+    CacheMode, DatadogSite, DatasetName, DatasetVersion, Jobs, Label, MaxOutputTokens, Metadata,
+    ModelId, NameSuffix, SampleSize, Seed, Temperature, ThinkingBudget, TopK, TopP, ValueError,
 };
 
 pub const DEFAULT_ML_APP: &str = "vote-extractor";
@@ -63,6 +63,10 @@ pub struct ExperimentRequest {
     /// (default true).
     #[schema(required = false)]
     pub raise_errors: bool,
+    /// How the experiments use the response cache; a model configuration's own
+    /// `cache` wins. `None` = by temperature (`ModelConfig::cache_mode`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache: Option<CacheMode>,
 }
 
 impl ExperimentRequest {
@@ -99,6 +103,25 @@ pub struct ModelConfig {
     pub top_k: Option<TopK>,
     #[schema(value_type = Option<i32>, required = false)]
     pub seed: Option<Seed>,
+    /// Overrides the request's `cache` for this configuration.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache: Option<CacheMode>,
+}
+
+impl ModelConfig {
+    /// The cache mode this configuration runs with: its own, else the request's,
+    /// else `read_write` at temperature 0 (the answer is then meant to be the same
+    /// every time; a seed is part of the request body, hence of the cache key) and
+    /// `off` above it, where a second run is asked for a different sample.
+    pub fn cache_mode(&self, request: Option<CacheMode>) -> CacheMode {
+        self.cache
+            .or(request)
+            .unwrap_or(if self.temperature.get() == 0.0 {
+                CacheMode::ReadWrite
+            } else {
+                CacheMode::Off
+            })
+    }
 }
 
 /// At least one and at most `MAX_MODEL_CONFIGS` model configurations.

@@ -101,6 +101,13 @@ pub struct ExperimentSummary {
     /// Model calls repeated after a retryable failure.
     #[serde(default)]
     pub retries: u64,
+    /// Records answered from the response cache (no model call, no cost); left out
+    /// when none were, so responses without the cache keep their exact shape.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cache_hits: u64,
+    /// What the cached answers cost when they were first made, in USD: the cost saved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_saved_usd: Option<f64>,
     /// Failed records by error kind.
     #[serde(default)]
     pub errors_by_kind: BTreeMap<String, u64>,
@@ -113,6 +120,10 @@ pub struct ExperimentSummary {
     /// The experiment in Datadog, when the run was exported there.
     #[serde(default)]
     pub datadog_experiment_url: Option<String>,
+}
+
+fn is_zero(count: &u64) -> bool {
+    *count == 0
 }
 
 /// How one experiment ended.

@@ -10,7 +10,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::contract::{DatasetName, ExperimentRequest, ExperimentStatus, ModelConfig, TokenUsage};
+use crate::contract::{
+    CacheMode, DatasetName, ExperimentRequest, ExperimentStatus, ModelConfig, TokenUsage,
+};
 use crate::dataset::ContentHash;
 use crate::evaluators::Evaluations;
 use crate::extraction::Report;
@@ -75,6 +77,11 @@ pub struct ExperimentRecord {
     /// Most model calls of this experiment in flight.
     pub jobs: u64,
     pub raise_errors: bool,
+    /// How the model calls use the response cache, resolved at submission
+    /// (`ModelConfig::cache_mode`); experiments stored before the cache existed read
+    /// as `off`.
+    #[serde(default = "cache_off")]
+    pub cache: CacheMode,
     /// Set on the experiments of a retry: which records of the sample it executes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry: Option<RetryScope>,
@@ -88,6 +95,10 @@ pub struct RetryScope {
     pub experiment_id: ExperimentId,
     /// Positions in the sample, ascending; `total` is their count.
     pub indices: Vec<u64>,
+}
+
+fn cache_off() -> CacheMode {
+    CacheMode::Off
 }
 
 impl ExperimentRecord {
@@ -149,6 +160,13 @@ pub struct RecordResult {
     pub finish_reason: Option<String>,
     #[serde(default)]
     pub emulated: bool,
+    /// Answered from the response cache: no model call was made and it cost nothing
+    /// (`cost_usd` is 0); tokens and model version are those of the original call.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cached: bool,
+    /// For a cached answer, what the original call cost (USD): the cost saved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cached_cost_usd: Option<f64>,
     /// The worker that wrote the result (`TALLY_WORKER_NAME`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worker: Option<String>,

@@ -98,6 +98,8 @@ mod tests {
             model_version: None,
             finish_reason: None,
             emulated: true,
+            cached: false,
+            cached_cost_usd: None,
             worker: None,
             cpu_ms: None,
             ocr: None,

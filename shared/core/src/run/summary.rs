@@ -94,6 +94,11 @@ pub fn summarize_experiment(
             .filter_map(|r| r.cost_usd)
             .fold(None, |sum, cost| Some(sum.unwrap_or(0.0) + cost)),
         retries: results.iter().map(|r| u64::from(r.retries())).sum(),
+        cache_hits: results.iter().filter(|r| r.cached).count() as u64,
+        cache_saved_usd: results
+            .iter()
+            .filter_map(|r| r.cached_cost_usd)
+            .fold(None, |sum, cost| Some(sum.unwrap_or(0.0) + cost)),
         errors_by_kind,
         emulated: results.iter().any(|r| r.emulated),
         error: context.error.clone(),
@@ -161,6 +166,7 @@ mod tests {
             chunk_size: 10,
             jobs: 2,
             raise_errors: false,
+            cache: crate::contract::CacheMode::Off,
             retry: None,
         }
     }
@@ -197,6 +203,8 @@ mod tests {
             model_version: None,
             finish_reason: None,
             emulated: true,
+            cached: false,
+            cached_cost_usd: None,
             worker: None,
             cpu_ms: None,
             ocr: None,

@@ -93,6 +93,7 @@ async fn every_generation_setting_reaches_the_request() {
         seed: Some(1234),
         max_output_tokens: 12000,
         thinking_budget: Some(2048),
+        cache: Default::default(),
     };
     client(&s.emulator)
         .extract(&s.pages, &settings)

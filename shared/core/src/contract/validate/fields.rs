@@ -10,11 +10,11 @@ use crate::contract::request::{
 };
 use crate::contract::secret::Secret;
 use crate::contract::values::{
-    DatadogSite, DatasetName, DatasetVersion, Jobs, Label, MaxOutputTokens, Metadata, ModelId,
-    NameSuffix, SampleSize, Seed, Temperature, ThinkingBudget, TopK, TopP,
+    CacheMode, DatadogSite, DatasetName, DatasetVersion, Jobs, Label, MaxOutputTokens, Metadata,
+    ModelId, NameSuffix, SampleSize, Seed, Temperature, ThinkingBudget, TopK, TopP,
 };
 
-const REQUEST_FIELDS: [&str; 11] = [
+const REQUEST_FIELDS: [&str; 12] = [
     "ml_app",
     "api_key",
     "site",
@@ -26,9 +26,10 @@ const REQUEST_FIELDS: [&str; 11] = [
     "sample_size",
     "jobs",
     "raise_errors",
+    "cache",
 ];
 
-const MODEL_CONFIG_FIELDS: [&str; 9] = [
+const MODEL_CONFIG_FIELDS: [&str; 10] = [
     "model",
     "temperature",
     "name_suffix",
@@ -38,6 +39,7 @@ const MODEL_CONFIG_FIELDS: [&str; 9] = [
     "top_p",
     "top_k",
     "seed",
+    "cache",
 ];
 
 /// Reads a request; `None` only when a violation was recorded.
@@ -73,6 +75,9 @@ pub(super) fn request(body: Field<'_>, problems: &mut Problems) -> Option<Experi
         .take("jobs")
         .integer(Defaulted, Jobs::parse, problems);
     let raise_errors = object.take("raise_errors").boolean(Defaulted, problems);
+    let cache = object
+        .take("cache")
+        .text(Nullable, CacheMode::parse, problems);
     object.reject_unknown(&REQUEST_FIELDS, problems);
 
     Some(ExperimentRequest {
@@ -87,6 +92,7 @@ pub(super) fn request(body: Field<'_>, problems: &mut Problems) -> Option<Experi
         sample_size,
         jobs: jobs.unwrap_or_default(),
         raise_errors: raise_errors.unwrap_or(true),
+        cache,
     })
 }
 
@@ -118,6 +124,9 @@ pub(super) fn model_config(field: Field<'_>, problems: &mut Problems) -> Option<
         .take("top_k")
         .integer(Nullable, TopK::parse, problems);
     let seed = object.take("seed").integer(Nullable, Seed::parse, problems);
+    let cache = object
+        .take("cache")
+        .text(Nullable, CacheMode::parse, problems);
     object.reject_unknown(&MODEL_CONFIG_FIELDS, problems);
 
     Some(ModelConfig {
@@ -130,6 +139,7 @@ pub(super) fn model_config(field: Field<'_>, problems: &mut Problems) -> Option<
         top_p,
         top_k,
         seed,
+        cache,
     })
 }
 

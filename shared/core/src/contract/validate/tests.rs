@@ -3,9 +3,9 @@
 use crate::contract::{ExperimentRequest, RequestError};
 
 const KNOWN_REQUEST_FIELDS: &str = "ml_app, api_key, site, agentless_enabled, project_name, \
-     dataset_name, dataset_version, model_configs, sample_size, jobs, raise_errors";
+     dataset_name, dataset_version, model_configs, sample_size, jobs, raise_errors, cache";
 const KNOWN_CONFIG_FIELDS: &str = "model, temperature, name_suffix, metadata, thinking_budget, \
-     max_output_tokens, top_p, top_k, seed";
+     max_output_tokens, top_p, top_k, seed, cache";
 
 /// A valid request plus `extra` top-level fields.
 fn top(extra: &str) -> String {
@@ -51,6 +51,15 @@ fn each_rule_of_each_field_is_reported_exactly() {
             top(r#""project_name": "a\u0007b""#),
             r#"project_name: must not contain control or bidirectional-control characters (found '\u{7}'), got "a\u0007b""#
                 .into(),
+        ),
+        // cache: one of four modes, at the request and in a configuration.
+        (
+            top(r#""cache": "on""#),
+            r#"cache: must be one of off, read_write, read, refresh, got "on""#.into(),
+        ),
+        (
+            config(r#""cache": true"#),
+            "model_configs[0].cache: must be a string or null, got a boolean true".into(),
         ),
         // api_key: a string or null, never echoed.
         (top(r#""api_key": 12345"#), "api_key: must be a string or null, got a number".into()),

@@ -9,8 +9,10 @@
 //! - `generation`: a model call's settings — `Temperature`, `TopP`, `TopK`, `Seed`,
 //!   `ThinkingBudget`, `MaxOutputTokens`.
 //! - `run_settings`: `DatasetVersion`, `SampleSize`, `Jobs`, `DatadogSite`.
+//! - `cache`: `CacheMode`, how an experiment uses the response cache.
 //! - `metadata`: `Metadata`, the free-form JSON object of a model configuration.
 
+mod cache;
 mod generation;
 mod metadata;
 mod names;
@@ -18,6 +20,7 @@ mod ranges;
 mod run_settings;
 mod value_error;
 
+pub use cache::CacheMode;
 pub use generation::{MaxOutputTokens, Seed, Temperature, ThinkingBudget, TopK, TopP};
 pub use metadata::Metadata;
 pub use names::{DatasetName, Label, ModelId, NameSuffix};
