@@ -5,16 +5,15 @@
 
 use std::sync::LazyLock;
 
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
-use base64::Engine;
-use sha2::{Digest, Sha256};
-
 use axum::Json;
 use axum::extract::State;
-use axum::response::Html;
+use axum::http::HeaderValue;
+use axum::response::{Html, IntoResponse, Response};
+use base64::Engine;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
+use super::page_headers;
 use crate::openapi;
 use crate::state::AppState;
 
@@ -49,17 +48,8 @@ fn inline_hash(tag: &str) -> String {
 
 pub async fn page() -> Response {
     let mut response = Html(PAGE).into_response();
-    let headers = response.headers_mut();
     if let Ok(policy) = HeaderValue::from_str(&CONTENT_SECURITY_POLICY) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+        page_headers::protect(response.headers_mut(), policy);
     }
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
     response
 }

@@ -9,6 +9,7 @@ mod datasets;
 mod docs;
 mod experiments;
 mod health;
+mod page_headers;
 mod presets;
 mod records;
 mod retry;

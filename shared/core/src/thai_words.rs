@@ -28,6 +28,18 @@ const PLACES: [(&str, u64); 5] = [
     ("สิบ", 10),
 ];
 const MILLION: &str = "ล้าน";
+/// The closing word of an amount written out ("… ถ้วน", "exactly").
+const EXACTLY: &str = "ถ้วน";
+
+/// Every word a written amount is made of: digits, ยี่, เอ็ด, places, ล้าน and ถ้วน.
+/// What `parse` reads; OCR readers match scanned text against it.
+pub fn words() -> impl Iterator<Item = &'static str> {
+    DIGITS
+        .into_iter()
+        .chain(["ยี่", "เอ็ด"])
+        .chain(PLACES.map(|(word, _)| word))
+        .chain([MILLION, EXACTLY])
+}
 
 /// Spells `n` in Thai words.
 pub fn spell(n: u64) -> String {
@@ -127,7 +139,7 @@ pub fn parse(text: &str) -> Result<u64, ThaiWordsError> {
         .chars()
         .filter(|c| !c.is_whitespace() && !matches!(c, '(' | ')' | '[' | ']' | '-'))
         .collect();
-    let cleaned = cleaned.strip_suffix("ถ้วน").unwrap_or(&cleaned);
+    let cleaned = cleaned.strip_suffix(EXACTLY).unwrap_or(&cleaned);
     if cleaned.is_empty() {
         return Err(ThaiWordsError::Empty);
     }

@@ -113,28 +113,6 @@ const MISREADS: [(&str, &str); 13] = [
     ("หนิง", "หนึ่ง"),
     ("เอ็ค", "เอ็ด"),
 ];
-/// The number words (and ถ้วน) as the reader of `thai_words` spells them.
-const WORDS: [&str; 19] = [
-    "ศูนย์",
-    "หนึ่ง",
-    "สอง",
-    "สาม",
-    "สี่",
-    "ห้า",
-    "หก",
-    "เจ็ด",
-    "แปด",
-    "เก้า",
-    "ยี่",
-    "เอ็ด",
-    "สิบ",
-    "ร้อย",
-    "พัน",
-    "หมื่น",
-    "แสน",
-    "ล้าน",
-    "ถ้วน",
-];
 /// More stray characters than this between words and the reading is given up on.
 const MAX_SKIPPED: usize = 2;
 
@@ -150,10 +128,9 @@ pub fn read_words(text: &str) -> Option<u64> {
     let (mut at, mut skipped) = (0, 0);
     while at < letters.len() {
         let rest: String = letters[at..].iter().collect();
-        let exact = WORDS
-            .iter()
-            .filter(|w| rest.starts_with(**w))
-            .map(|w| (*w, *w));
+        let exact = thai_words::words()
+            .filter(|w| rest.starts_with(w))
+            .map(|w| (w, w));
         let misread = MISREADS
             .iter()
             .filter(|(m, _)| rest.starts_with(m))
