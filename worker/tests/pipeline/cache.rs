@@ -61,7 +61,11 @@ async fn a_second_temperature_0_run_is_answered_from_the_cache() {
     );
     assert_eq!(cached.cache_hits, 10);
     assert_eq!(cached.cost_usd, Some(0.0));
-    assert_eq!(cached.cache_saved_usd, fresh.cost_usd);
+    // The saving is summed in completion order, so it may differ from the
+    // fresh run's cost in the last bits.
+    let saved = cached.cache_saved_usd.expect("a saving");
+    let paid = fresh.cost_usd.expect("a cost");
+    assert!((saved - paid).abs() < 1e-9, "saved {saved}, paid {paid}");
     assert_eq!(cached.overall_accuracy, fresh.overall_accuracy);
     assert_eq!(cached.avg_ballot_accuracy, fresh.avg_ballot_accuracy);
     assert_eq!(outputs(&cached_results), outputs(&fresh_results));
