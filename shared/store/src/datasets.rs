@@ -1,26 +1,28 @@
 //! Dataset versions: immutable, numbered 1, 2, 3 … per dataset name.
 //!
 //! Registering runs in two steps so that the large part never sits inside a script:
-//! 1. the records are pushed to a fresh staging list (with an expiry, so an upload cut
-//!    short leaves nothing behind for long);
+//! 1. the records, compressed in blocks (`record_blocks`), are pushed to a fresh
+//!    staging list in one `MULTI`/`EXEC` (all or nothing, even when Redis refuses
+//!    writes halfway), with an expiry, so an upload cut short leaves nothing behind
+//!    for long;
 //! 2. one Lua script atomically either finds the content hash already registered
 //!    (and drops the staging list), or takes the next version number, renames the
-//!    staging list to the version's records list and writes the metadata.
+//!    staging list to the version's blocks list and writes the metadata.
 //!
 //! Concurrent imports therefore never share a number, and importing identical content
-//! twice yields one version. Records are stored as a list of JSON lines so a worker
-//! reads the first N of a version with one `LRANGE`.
+//! twice yields one version. A worker reads a chunk's records with one `LRANGE` of
+//! the blocks that hold them.
 
 use chrono::{DateTime, Utc};
 use redis::Script;
 use serde::{Deserialize, Serialize};
 
 use super::error::corrupt;
-use super::{ApiStore, Store, StoreError};
+use super::{ApiStore, Store, StoreError, record_blocks};
 use tally_core::dataset::{ContentHash, DatasetName, DatasetRecord};
 
-/// Records pushed per `RPUSH` while staging: bounds the size of one command.
-const STAGING_CHUNK: usize = 500;
+/// Blocks pushed per `RPUSH` while staging: bounds the size of one command.
+const STAGING_CHUNK: usize = 64;
 /// A staging list outlives any real upload; the expiry only cleans up after a crash.
 const STAGING_TTL_SECONDS: u64 = 3600;
 
@@ -44,8 +46,8 @@ pub struct Registered {
     pub created: bool,
 }
 
-/// KEYS: by_hash, latest, versions, names, staging, records.
-/// ARGV: content hash, name, size, created_at, source.
+/// KEYS: by_hash, latest, versions, names, staging, blocks.
+/// ARGV: content hash, name, size, created_at, source, number of blocks.
 /// Returns {created (0/1), metadata JSON}.
 const REGISTER_SCRIPT: &str = r#"
 local existing = redis.call('HGET', KEYS[1], ARGV[1])
@@ -54,8 +56,8 @@ if existing then
   return {0, redis.call('HGET', KEYS[3], existing)}
 end
 local size = tonumber(ARGV[3])
-if redis.call('LLEN', KEYS[5]) ~= size then
-  return redis.error_reply('staging list does not hold the ' .. ARGV[3] .. ' records sent')
+if redis.call('LLEN', KEYS[5]) ~= tonumber(ARGV[6]) then
+  return redis.error_reply('staging list does not hold the ' .. ARGV[6] .. ' blocks sent')
 end
 local version = redis.call('INCR', KEYS[2])
 local meta = cjson.encode({name = ARGV[2], version = version, size = size,
@@ -124,10 +126,14 @@ impl ApiStore {
         records: &[DatasetRecord],
     ) -> Result<(u8, String), StoreError> {
         let mut conn = self.conn();
+        let blocks_key = self.keys.dataset_blocks(name, content_hash);
+        let blocks = record_blocks::encode(&blocks_key, records)?;
         let mut upload = redis::pipe();
-        for chunk in records.chunks(STAGING_CHUNK) {
-            let lines: Vec<String> = chunk.iter().map(record_line).collect();
-            upload.cmd("RPUSH").arg(staging).arg(lines).ignore();
+        // Queued commands are checked against `maxmemory` before `EXEC` runs any:
+        // a full Redis refuses the whole upload, not its second half.
+        upload.atomic();
+        for chunk in blocks.chunks(STAGING_CHUNK) {
+            upload.cmd("RPUSH").arg(staging).arg(chunk).ignore();
         }
         upload
             .cmd("EXPIRE")
@@ -144,12 +150,13 @@ impl ApiStore {
             .key(self.keys.dataset_versions(name))
             .key(self.keys.dataset_names())
             .key(staging)
-            .key(self.keys.dataset_records(name, content_hash))
+            .key(blocks_key)
             .arg(content_hash.as_str())
             .arg(name.as_str())
             .arg(records.len())
             .arg(Utc::now().to_rfc3339())
             .arg(source)
+            .arg(blocks.len())
             .invoke_async(&mut conn)
             .await?)
     }
@@ -221,22 +228,16 @@ impl Store {
         let Some(meta) = self.dataset_version(name, version).await? else {
             return Ok(None);
         };
-        let key = self.keys.dataset_records(name, &meta.content_hash);
-        let stop: isize = match limit {
-            Some(0) => return Ok(Some(Vec::new())),
-            Some(n) => isize::try_from(n).map_or(-1, |n| n - 1),
-            None => -1,
-        };
-        let lines: Vec<String> = redis::cmd("LRANGE")
-            .arg(&key)
-            .arg(0)
-            .arg(stop)
-            .query_async(&mut self.conn())
+        let wanted = limit.map_or(meta.size, |n| (n as u64).min(meta.size));
+        let records = self
+            .dataset_record_range(name, &meta.content_hash, 0, wanted)
             .await?;
-        let records = lines
-            .iter()
-            .map(|line| serde_json::from_str(line).map_err(|e| corrupt(&key, e)))
-            .collect::<Result<Vec<DatasetRecord>, _>>()?;
+        if records.len() as u64 != wanted {
+            return Err(corrupt(
+                &self.keys.dataset_blocks(name, &meta.content_hash),
+                format!("holds {} of the version's {wanted} records", records.len()),
+            ));
+        }
         Ok(Some(records))
     }
 
@@ -257,18 +258,14 @@ impl Store {
     }
 }
 
-fn record_line(record: &DatasetRecord) -> String {
-    // Cannot fail: the record holds only strings, numbers and JSON values.
-    serde_json::to_string(record).unwrap_or_default()
-}
-
 fn parse_meta(key: &str, meta: &str) -> Result<DatasetVersion, StoreError> {
     serde_json::from_str(meta).map_err(|e| corrupt(key, e))
 }
 
 impl Store {
     /// Records `[start, end)` of the version with `content_hash` (a chunk of a run's
-    /// sample), read with one `LRANGE`.
+    /// sample), read with one `LRANGE` of the blocks that hold them; records past the
+    /// end are left out.
     pub async fn dataset_record_range(
         &self,
         name: &DatasetName,
@@ -279,17 +276,14 @@ impl Store {
         if end <= start {
             return Ok(Vec::new());
         }
-        let key = self.keys.dataset_records(name, content_hash);
-        let lines: Vec<String> = redis::cmd("LRANGE")
+        let key = self.keys.dataset_blocks(name, content_hash);
+        let blocks: Vec<Vec<u8>> = redis::cmd("LRANGE")
             .arg(&key)
-            .arg(start)
-            .arg(end - 1)
+            .arg(record_blocks::block_of(start))
+            .arg(record_blocks::block_of(end - 1))
             .query_async(&mut self.conn())
             .await?;
-        lines
-            .iter()
-            .map(|line| serde_json::from_str(line).map_err(|e| corrupt(&key, e)))
-            .collect()
+        record_blocks::cut_range(&key, &blocks, start, end)
     }
 
     /// The records at sample positions `indices` of the version with `content_hash`
@@ -303,16 +297,19 @@ impl Store {
         if indices.is_empty() {
             return Ok(Vec::new());
         }
-        let key = self.keys.dataset_records(name, content_hash);
-        let mut pipe = redis::pipe();
-        for index in indices {
-            pipe.cmd("LINDEX").arg(&key).arg(*index);
-        }
-        let lines: Vec<Option<String>> = pipe.query_async(&mut self.conn()).await?;
-        lines
+        let key = self.keys.dataset_blocks(name, content_hash);
+        let mut numbers: Vec<u64> = indices
             .iter()
-            .flatten()
-            .map(|line| serde_json::from_str(line).map_err(|e| corrupt(&key, e)))
-            .collect()
+            .map(|i| record_blocks::block_of(*i))
+            .collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        let mut pipe = redis::pipe();
+        for number in &numbers {
+            pipe.cmd("LINDEX").arg(&key).arg(*number);
+        }
+        let blocks: Vec<Option<Vec<u8>>> = pipe.query_async(&mut self.conn()).await?;
+        let blocks: Vec<(u64, Option<Vec<u8>>)> = numbers.into_iter().zip(blocks).collect();
+        record_blocks::pick(&key, indices, &blocks)
     }
 }

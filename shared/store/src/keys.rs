@@ -9,8 +9,8 @@
 //! | `{ns}:dataset:{name}:latest` | string | the highest version number issued |
 //! | `{ns}:dataset:{name}:versions` | hash | version → metadata JSON |
 //! | `{ns}:dataset:{name}:by_hash` | hash | content hash → version |
-//! | `{ns}:dataset:{name}:records:{content_hash}` | list | a version's records, one JSON line each |
-//! | `{ns}:dataset_staging:{id}` | list | records being uploaded, before they become a version |
+//! | `{ns}:dataset:{name}:blocks:{content_hash}` | list | a version's records in blocks of 16, each block their JSON lines deflated (`record_blocks`) |
+//! | `{ns}:dataset_staging:{id}` | list | record blocks being uploaded, before they become a version |
 //! | `{ns}:dataset_staging_seq` | string | counter naming staging lists |
 //! | `{ns}:runs` | sorted set | run ids by creation time (ms) |
 //! | `{ns}:runs:schedule:{schedule}` | sorted set | the runs one schedule created |
@@ -87,8 +87,8 @@ impl Keys {
 
     /// Records are keyed by content, not by version number, so the key is known
     /// before the registering script picks the number.
-    pub fn dataset_records(&self, name: &DatasetName, content_hash: &ContentHash) -> String {
-        format!("{}:dataset:{name}:records:{content_hash}", self.namespace)
+    pub fn dataset_blocks(&self, name: &DatasetName, content_hash: &ContentHash) -> String {
+        format!("{}:dataset:{name}:blocks:{content_hash}", self.namespace)
     }
 
     pub fn dataset_staging(&self, id: u64) -> String {
@@ -246,7 +246,7 @@ mod tests {
             keys.dataset_latest(&name),
             keys.dataset_versions(&name),
             keys.dataset_by_hash(&name),
-            keys.dataset_records(&name, &hash),
+            keys.dataset_blocks(&name, &hash),
             keys.dataset_staging(9),
             keys.dataset_staging_seq(),
             keys.schedule_names(),
@@ -261,8 +261,8 @@ mod tests {
             assert!(key.starts_with("test:keys:"), "{key}");
         }
         assert_eq!(
-            keys.dataset_records(&name, &hash),
-            format!("test:keys:dataset:set-1:records:sha256:{}", "0".repeat(64))
+            keys.dataset_blocks(&name, &hash),
+            format!("test:keys:dataset:set-1:blocks:sha256:{}", "0".repeat(64))
         );
         assert_eq!(
             keys.schedule_slot(&schedule, 1_767_600_000_000),

@@ -5,7 +5,8 @@
 //! - `keys`: the one place where Redis keys are built (and the key layout documented).
 //! - `error`: `StoreError`.
 //! - `datadog_outbox`: final runs waiting for their Datadog export, and its progress.
-//! - `datasets`: immutable, numbered dataset versions and their records.
+//! - `datasets`: immutable, numbered dataset versions and their records
+//!   (`record_blocks`: stored deflated in blocks; `compress`: the deflate helpers).
 //! - `runs`: runs created with their experiments; cancel; completion exactly once.
 //! - `experiments`: live experiment state, abort and finish.
 //! - `results`: per-record results, written once and counted once.
@@ -33,6 +34,7 @@
 //! them (`impl WorkerStore`, …). They share the one connection manager, which
 //! reconnects by itself and is cheap to clone per call.
 
+mod compress;
 mod condition;
 mod daily_quota;
 mod datadog_outbox;
@@ -46,6 +48,7 @@ mod keys;
 mod leases;
 mod namespace;
 mod rate_limits;
+mod record_blocks;
 mod response_cache;
 mod results;
 mod retention;

@@ -5,14 +5,9 @@
 //! Writes overwrite (a `refresh` replaces the entry) and restart the TTL; an entry is
 //! never read in part, so a worker killed mid-write leaves the old entry or the new.
 
-use std::io::{Read, Write};
 use std::time::Duration;
 
-use flate2::Compression;
-use flate2::read::DeflateDecoder;
-use flate2::write::DeflateEncoder;
-
-use super::error::corrupt;
+use super::compress::{deflate, inflate_to_string};
 use super::{Store, StoreError, WorkerStore};
 
 /// Compressed entries larger than this are not stored: no extraction answer comes
@@ -30,11 +25,7 @@ impl Store {
         let Some(compressed) = compressed else {
             return Ok(None);
         };
-        let mut text = String::new();
-        DeflateDecoder::new(compressed.as_slice())
-            .read_to_string(&mut text)
-            .map_err(|e| corrupt(&key, e))?;
-        Ok(Some(text))
+        inflate_to_string(&key, &compressed).map(Some)
     }
 }
 
@@ -48,13 +39,7 @@ impl WorkerStore {
         ttl: Duration,
     ) -> Result<bool, StoreError> {
         let key = self.keys.response_cache(hash);
-        let mut encoder = DeflateEncoder::new(Vec::new(), Compression::default());
-        // Writing into a Vec cannot fail for lack of space; an error here would be
-        // the encoder's own, reported as a corrupt value rather than a panic.
-        let compressed = encoder
-            .write_all(response.as_bytes())
-            .and_then(|()| encoder.finish())
-            .map_err(|e| corrupt(&key, e))?;
+        let compressed = deflate(&key, response.as_bytes())?;
         if compressed.len() > MAX_CACHE_ENTRY {
             return Ok(false);
         }
