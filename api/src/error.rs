@@ -233,6 +233,11 @@ impl From<StoreError> for ApiError {
             StoreError::Corrupt { .. } => ApiError::Internal(error.to_string()),
             // Another writer kept changing the same value: the client may retry.
             StoreError::Contended { .. } => ApiError::Conflict(error.to_string()),
+            // Refused before anything was written: the request is too large for the
+            // room Redis has, and says by how much.
+            StoreError::WontFit(refusal) => {
+                ApiError::invalid(refusal.footprint.field(), refusal.to_string())
+            }
         }
     }
 }

@@ -6,7 +6,8 @@
 //!   when the test panics.
 //! - `child`: `ChildGuard`, which kills and reaps a spawned process when dropped.
 //! - `private_redis`: `PrivateRedis`, a `redis-server` of a test's own (small
-//!   `maxmemory`), for states the shared Redis must never be put in.
+//!   `maxmemory`, a pause, a replica), for states the shared Redis must never be put
+//!   in; `sentinels`: `Sentinels` watching one, for failover tests.
 //! - `pipeline` (feature `pipeline`): `Harness`, a namespace of its own with
 //!   gemini-emulator, workers and tally-api in the test process.
 //!
@@ -17,3 +18,4 @@ pub mod namespace;
 #[cfg(feature = "pipeline")]
 pub mod pipeline;
 pub mod private_redis;
+pub mod sentinels;

@@ -9,7 +9,8 @@
 
 use redis::{Commands, RedisResult};
 use tally_store::{
-    DEFAULT_REDIS_URL, Keys, NAMESPACE_ENV, Namespace, REDIS_URL_ENV, StoreSettings,
+    DEFAULT_REDIS_URL, Keys, NAMESPACE_ENV, Namespace, REDIS_URL_ENV, SENTINEL_MASTER_ENV,
+    SENTINELS_ENV, StoreSettings,
 };
 
 /// The Redis the tests use: `TALLY_REDIS_URL`, or the local default.
@@ -88,6 +89,8 @@ impl TestNamespace {
         StoreSettings::from_lookup(|name| match name {
             REDIS_URL_ENV => Some(url.clone()),
             NAMESPACE_ENV => Some(namespace.clone()),
+            // A failover test finds the primary through its sentinels.
+            SENTINELS_ENV | SENTINEL_MASTER_ENV => std::env::var(name).ok(),
             _ => None,
         })
         .expect("valid test store settings")

@@ -1,6 +1,7 @@
 //! `PrivateRedis`: a `redis-server` of the test's own, on a free loopback port, for
 //! tests that need Redis in a state the shared one must never be put in (a small
-//! `maxmemory`, a restart). It keeps no data on disk and dies with its guard.
+//! `maxmemory`, a restart, a pause, a replica to fail over to). It keeps no data on
+//! disk and dies with its guard.
 
 use std::net::TcpListener;
 use std::process::{Command, Stdio};
@@ -10,7 +11,7 @@ use crate::child::ChildGuard;
 
 pub struct PrivateRedis {
     port: u16,
-    _server: ChildGuard,
+    server: ChildGuard,
 }
 
 impl PrivateRedis {
@@ -18,27 +19,29 @@ impl PrivateRedis {
     /// production policy: a full Redis refuses writes rather than drop keys); returns
     /// once it answers.
     pub fn start(maxmemory: &str) -> PrivateRedis {
-        // The port of a listener just closed is free unless another process takes it
-        // in between; `redis-server` failing to bind then fails the wait below.
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free loopback port")
-            .port();
+        PrivateRedis::start_with(&["--maxmemory", maxmemory])
+    }
+
+    /// A replica of `primary` (no memory limit); returns once it answers (its copy
+    /// of the data may still be on its way).
+    pub fn start_replica_of(primary: &PrivateRedis) -> PrivateRedis {
+        PrivateRedis::start_with(&["--replicaof", "127.0.0.1", &primary.port.to_string()])
+    }
+
+    fn start_with(args: &[&str]) -> PrivateRedis {
+        let port = free_port();
         let server = ChildGuard::new(
             Command::new("redis-server")
                 .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
                 .args(["--save", "", "--appendonly", "no"])
-                .args(["--maxmemory", maxmemory])
                 .args(["--maxmemory-policy", "noeviction"])
+                .args(args)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
                 .expect("redis-server starts (Debian package redis-server)"),
         );
-        let redis = PrivateRedis {
-            port,
-            _server: server,
-        };
+        let redis = PrivateRedis { port, server };
         let deadline = Instant::now() + Duration::from_secs(10);
         while redis.command(&["PING"]).is_err() {
             assert!(
@@ -52,6 +55,16 @@ impl PrivateRedis {
 
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Kills the server at once (`SIGKILL`): no shutdown, no goodbye to clients.
+    pub fn kill(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
     }
 
     /// Runs one command (`["CONFIG", "SET", "maxmemory", "64mb"]`).
@@ -77,4 +90,14 @@ impl PrivateRedis {
             .and_then(|value| value.trim().parse().ok())
             .expect("used_memory in INFO memory")
     }
+}
+
+/// A loopback port free now. The port of a listener just closed is free unless
+/// another process takes it in between; the server failing to bind then fails the
+/// caller's wait for it.
+pub(crate) fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free loopback port")
+        .port()
 }

@@ -169,3 +169,48 @@ async fn run_answers_200_with_the_response_when_the_run_ends_in_time() {
     assert_eq!(body["experiments"][0]["experiment_id"], experiment.as_str());
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_run_or_an_import_that_cannot_fit_in_redis_is_422_with_the_numbers() {
+    // A budget of one byte: nothing fits under it.
+    let app =
+        crate::helpers::spawn_app_with(|settings| settings.store.memory_budget = Some(1)).await;
+    let import = app
+        .post("/api/v1/datasets/import", &json!({"path": SAMPLE}))
+        .await;
+    let body = crate::helpers::error_of(import, 422).await;
+    assert_eq!(body["error"]["details"][0]["field"], "path", "{body}");
+    let message = body["error"]["details"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("the dataset needs about")
+            && message.contains("TALLY_REDIS_MEMORY_BUDGET"),
+        "{message}"
+    );
+    assert!(
+        app.keys().await.is_empty(),
+        "nothing written: {:?}",
+        app.keys().await
+    );
+
+    // Imported past the API (no budget there), the run is refused by the API.
+    let data_dir = tally_core::dataset::DataDir::open(&crate::helpers::datasets_dir()).unwrap();
+    tally_store::import(&app.api_store().await, &data_dir, SAMPLE)
+        .await
+        .unwrap();
+    let keys_before = app.keys().await;
+    let response = app.post("/api/v1/experiments/run-async", &request()).await;
+    let body = crate::helpers::error_of(response, 422).await;
+    assert_eq!(body["error"]["code"], "invalid_request");
+    assert_eq!(
+        body["error"]["details"][0]["field"], "sample_size",
+        "{body}"
+    );
+    let message = body["error"]["details"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("10 records over 1 experiment(s) × 1 trial(s)")
+            && message.contains("0 bytes is free (TALLY_REDIS_MEMORY_BUDGET 1 bytes"),
+        "{message}"
+    );
+    assert_eq!(app.keys().await, keys_before, "no run was stored");
+    app.cleanup().await;
+}

@@ -116,7 +116,9 @@ impl StoreError {
     pub fn condition(&self) -> Option<StoreCondition> {
         match self {
             StoreError::Redis(error) => StoreCondition::of_redis(error),
-            StoreError::Corrupt { .. } | StoreError::Contended { .. } => None,
+            StoreError::Corrupt { .. } | StoreError::Contended { .. } | StoreError::WontFit(_) => {
+                None
+            }
         }
     }
 }

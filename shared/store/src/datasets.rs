@@ -18,7 +18,7 @@ use redis::Script;
 use serde::{Deserialize, Serialize};
 
 use super::error::corrupt;
-use super::{ApiStore, Store, StoreError, record_blocks};
+use super::{ApiStore, Footprint, Store, StoreError, record_blocks};
 use tally_core::dataset::{ContentHash, DatasetName, DatasetRecord};
 
 /// Blocks pushed per `RPUSH` while staging: bounds the size of one command.
@@ -88,6 +88,14 @@ impl ApiStore {
                 created: false,
             });
         }
+        let blocks_key = self.keys.dataset_blocks(name, content_hash);
+        let blocks = record_blocks::encode(&blocks_key, records)?;
+        // Refused before the first write: a dataset that cannot fit leaves nothing.
+        self.ensure_room(Footprint::Dataset {
+            records: records.len() as u64,
+            bytes: blocks.iter().map(|block| block.len() as u64).sum(),
+        })
+        .await?;
         let mut conn = self.conn();
         let staging_id: u64 = redis::cmd("INCR")
             .arg(self.keys.dataset_staging_seq())
@@ -95,7 +103,7 @@ impl ApiStore {
             .await?;
         let staging = self.keys.dataset_staging(staging_id);
         let registered = self
-            .stage_and_register(&staging, name, content_hash, source, records)
+            .stage_and_register(&staging, name, content_hash, source, records.len(), &blocks)
             .await;
         if registered.is_err() {
             // A refused write (Redis out of memory, say) can stop the upload halfway:
@@ -115,19 +123,18 @@ impl ApiStore {
         })
     }
 
-    /// Pushes `records` to the staging list and runs the register script: returns
-    /// whether a version was created, and its metadata JSON.
+    /// Pushes the `blocks` of `size` records to the staging list and runs the register
+    /// script: returns whether a version was created, and its metadata JSON.
     async fn stage_and_register(
         &self,
         staging: &str,
         name: &DatasetName,
         content_hash: &ContentHash,
         source: &str,
-        records: &[DatasetRecord],
+        size: usize,
+        blocks: &[Vec<u8>],
     ) -> Result<(u8, String), StoreError> {
         let mut conn = self.conn();
-        let blocks_key = self.keys.dataset_blocks(name, content_hash);
-        let blocks = record_blocks::encode(&blocks_key, records)?;
         let mut upload = redis::pipe();
         // Queued commands are checked against `maxmemory` before `EXEC` runs any:
         // a full Redis refuses the whole upload, not its second half.
@@ -150,10 +157,10 @@ impl ApiStore {
             .key(self.keys.dataset_versions(name))
             .key(self.keys.dataset_names())
             .key(staging)
-            .key(blocks_key)
+            .key(self.keys.dataset_blocks(name, content_hash))
             .arg(content_hash.as_str())
             .arg(name.as_str())
-            .arg(records.len())
+            .arg(size)
             .arg(Utc::now().to_rfc3339())
             .arg(source)
             .arg(blocks.len())

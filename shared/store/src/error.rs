@@ -12,6 +12,10 @@ pub enum StoreError {
     /// A compare-and-set write kept losing to other writers of the same value.
     #[error("{key} kept changing while it was being written; try again")]
     Contended { key: String },
+    /// What was about to be written would not fit in Redis's memory: refused before
+    /// anything was (the API answers 422 with the numbers).
+    #[error(transparent)]
+    WontFit(Box<crate::footprint::WontFit>),
 }
 
 /// A `Corrupt` error for the value stored at `key`.

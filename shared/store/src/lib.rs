@@ -1,12 +1,17 @@
 //! The Redis store: the only stateful part of tally.
 //!
-//! - `settings`: `StoreSettings` from `TALLY_REDIS_URL` and `TALLY_NAMESPACE`.
+//! - `settings`: `StoreSettings` from `TALLY_REDIS_URL`, `TALLY_NAMESPACE`, the memory
+//!   budget and the sentinels.
+//! - `connection`: `StoreConnection`, the shared connection (with its timeouts) to
+//!   the primary, followed through Sentinel across a failover.
 //! - `namespace`: `Namespace`, the prefix of every key.
 //! - `keys`: the one place where Redis keys are built (and the key layout documented).
 //! - `error`: `StoreError`.
 //! - `datadog_outbox`: final runs waiting for their Datadog export, and its progress.
 //! - `datasets`: immutable, numbered dataset versions and their records
 //!   (`record_blocks`: stored deflated in blocks; `compress`: the deflate helpers).
+//! - `footprint`: what a run or a dataset will take of Redis memory, refused before
+//!   it starts when it would not fit (`TALLY_REDIS_MEMORY_BUDGET` or `maxmemory`).
 //! - `runs`: runs created with their experiments; cancel; completion exactly once.
 //! - `experiments`: live experiment state, abort and finish.
 //! - `results`: per-record results, written once and counted once.
@@ -31,16 +36,18 @@
 //!
 //! Each concern adds its operations in its own file: reads on `Store`, which every
 //! role handle dereferences to, and writes on the handle of the role that may make
-//! them (`impl WorkerStore`, …). They share the one connection manager, which
+//! them (`impl WorkerStore`, …). They share the one `StoreConnection`, which
 //! reconnects by itself and is cheap to clone per call.
 
 mod compress;
 mod condition;
+mod connection;
 mod daily_quota;
 mod datadog_outbox;
 mod datasets;
 mod error;
 mod experiments;
+mod footprint;
 mod health;
 mod import;
 pub mod jobs;
@@ -60,15 +67,13 @@ mod settings;
 pub mod store_backoff;
 pub mod submission;
 
-use std::time::Duration;
-
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-
 pub use condition::StoreCondition;
+pub use connection::{CONNECT_TIMEOUT, RESPONSE_TIMEOUT, StoreConnection};
 pub use datadog_outbox::ExportEnd;
 pub use datasets::{DatasetVersion, Registered};
 pub use error::StoreError;
 pub use experiments::ExperimentView;
+pub use footprint::{BYTES_PER_RESULT, Footprint, Room, WontFit};
 pub use health::{RedisMemory, StoreHealth};
 pub use import::{ImportError, ImportOutcome, import};
 pub use keys::Keys;
@@ -81,7 +86,8 @@ pub use roles::{ApiStore, SchedulerStore, WorkerStore};
 pub use runs::{CancelOutcome, Created, RunFilter};
 pub use schedules::{ScheduleOrigin, ScheduleView, SeedOutcome, SkippedSlots, SlotClaim};
 pub use settings::{
-    DEFAULT_REDIS_URL, InvalidStoreSetting, NAMESPACE_ENV, REDIS_URL_ENV, RedisUrl, StoreSettings,
+    DEFAULT_REDIS_URL, InvalidStoreSetting, MEMORY_BUDGET_ENV, NAMESPACE_ENV, REDIS_URL_ENV,
+    RedisUrl, SENTINEL_MASTER_ENV, SENTINELS_ENV, SentinelSettings, StoreSettings,
 };
 pub use tally_core::run::{IdempotencyKey, RunView};
 
@@ -90,23 +96,21 @@ pub use tally_core::run::{IdempotencyKey, RunView};
 /// that may make them: [`ApiStore`], [`WorkerStore`], [`SchedulerStore`].
 #[derive(Clone)]
 pub struct Store {
-    conn: ConnectionManager,
+    conn: StoreConnection,
     keys: Keys,
+    /// `TALLY_REDIS_MEMORY_BUDGET` (`footprint`).
+    memory_budget: Option<u64>,
 }
 
 impl Store {
     /// Connects to Redis. Fails when it does not answer within a few seconds, so a
     /// daemon started without Redis says so instead of hanging.
     pub async fn connect(settings: &StoreSettings) -> Result<Store, StoreError> {
-        let client = redis::Client::open(settings.redis_url.expose())?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_secs(5)))
-            .set_response_timeout(Some(Duration::from_secs(30)))
-            .set_number_of_retries(2);
-        let conn = ConnectionManager::new_with_config(client, config).await?;
+        let conn = StoreConnection::connect(settings).await?;
         Ok(Store {
             conn,
             keys: Keys::new(settings.namespace.clone()),
+            memory_budget: settings.memory_budget,
         })
     }
 
@@ -133,8 +137,8 @@ impl Store {
         Ok(members)
     }
 
-    /// A connection for one operation (a clone of the shared manager).
-    pub(crate) fn conn(&self) -> ConnectionManager {
+    /// A connection for one operation (a clone of the shared one).
+    pub(crate) fn conn(&self) -> StoreConnection {
         self.conn.clone()
     }
 }

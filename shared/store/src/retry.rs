@@ -13,7 +13,7 @@ use crate::error::corrupt;
 use crate::jobs::Queues;
 use crate::runs::ChainGuard;
 use crate::submission::{SubmitError, chunk_size, enqueue_plans};
-use crate::{Created, Store, StoreError};
+use crate::{Created, Footprint, Store, StoreError};
 use tally_core::contract::RunStatus;
 use tally_core::run::{
     ExperimentId, ExperimentRecord, RecordResult, RetryScope, RunId, RunRecord, RunView, Submitter,
@@ -158,6 +158,9 @@ pub(crate) async fn retry(
         root: root.record.run_id.clone(),
         latest_retry: (chain.len() > 1).then(|| latest.record.run_id.clone()),
     };
+    store
+        .ensure_room(Footprint::run(experiments.iter().map(|e| e.total), 1))
+        .await?;
     match store
         .create_run(&record, &experiments, None, Some(&guard))
         .await?

@@ -2,8 +2,9 @@
 //! reached through their handles (`ApiStore::submit`, `ApiStore::cancel`,
 //! `SchedulerStore::submit`).
 //!
-//! Resolves and pins the dataset version, sizes every experiment, stores the run and
-//! its experiments in one step, then enqueues one `plan` job per experiment. A run
+//! Resolves and pins the dataset version, sizes every experiment, refuses a run whose
+//! results would not fit in Redis (`footprint`), stores the run and its experiments
+//! in one step, then enqueues one `plan` job per experiment. A run
 //! whose plan jobs were lost (the submitter died between the two steps) is picked up
 //! by the workers' sweep of runs that stay queued (`requeue_stalled`).
 
@@ -11,7 +12,7 @@ use chrono::Utc;
 
 use crate::error::corrupt;
 use crate::jobs::{FinalizeJob, PlanJob, QueueError, Queues};
-use crate::{CancelOutcome, Created, IdempotencyKey, Store, StoreError};
+use crate::{CancelOutcome, Created, Footprint, IdempotencyKey, Store, StoreError};
 use tally_core::contract::{DatasetName, ExperimentRequest};
 use tally_core::run::{DatasetPin, ExperimentId, ExperimentRecord, RunId, RunRecord, Submitter};
 
@@ -115,6 +116,10 @@ pub(crate) async fn submit(
         created_at: Utc::now(),
         retry_of: None,
     };
+    // Each record is run once (`trials` = 1).
+    store
+        .ensure_room(Footprint::run(experiments.iter().map(|e| e.total), 1))
+        .await?;
     match store
         .create_run(&run, &experiments, submission.idempotency.as_ref(), None)
         .await?

@@ -15,7 +15,7 @@ use apalis_redis::{Config, RedisStorage};
 use futures::stream;
 
 use super::{ChunkJob, FinalizeJob, PlanJob};
-use crate::Store;
+use crate::{Store, StoreConnection};
 
 /// How long an idempotency key is remembered: longer than any run lasts.
 const IDEMPOTENCY_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -51,9 +51,10 @@ impl Default for QueueSettings {
 /// `WorkerStore` hands them out: they are what apalis workers consume.
 #[derive(Clone)]
 pub struct Queues {
-    pub plan: RedisStorage<PlanJob>,
-    pub chunk: RedisStorage<ChunkJob>,
-    pub finalize: RedisStorage<FinalizeJob>,
+    // On the store's connection: the queues follow the primary with everything else.
+    pub plan: RedisStorage<PlanJob, StoreConnection>,
+    pub chunk: RedisStorage<ChunkJob, StoreConnection>,
+    pub finalize: RedisStorage<FinalizeJob, StoreConnection>,
 }
 
 impl Queues {
