@@ -13,7 +13,10 @@
 //!   queue cannot be polled.
 //! - `datadog`: the Datadog export outbox's drainer and what it sends.
 //! - `response_cache`: the Gemini client's response cache over Redis.
-//! - `sweep`: re-enqueues the plans of runs that stay queued; retention housekeeping.
+//! - `sweep`: re-enqueues the plans of runs that stay queued and the finalize of
+//!   complete experiments; retention housekeeping.
+//! - `watchdog`: notices a queue worker that stopped beating, for `supervise` to
+//!   replace.
 //! - `metrics`: Prometheus metrics and their server.
 //!
 //! `Worker::run` runs one apalis worker per queue under a process-unique name
@@ -34,12 +37,15 @@ pub mod response_cache;
 pub mod settings;
 pub mod supervise;
 pub mod sweep;
+pub mod watchdog;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use apalis::prelude::{BackendExt, Monitor, WorkerBuilder, WorkerBuilderExt};
 use tally_store::WorkerStore;
+
+use crate::watchdog::Watchdog;
 
 pub use context::Context;
 pub use metrics::Metrics;
@@ -92,11 +98,15 @@ impl Worker {
         let plan_queue = supervise::supervise(
             "plan queue",
             {
-                let (context, name) = (context.clone(), name.clone());
-                move |attempt| {
-                    let (context, name, plan) = (context.clone(), name.clone(), plan.clone());
+                let name = name.clone();
+                move |attempt| format!("{name}-plan-{attempt}")
+            },
+            {
+                let context = context.clone();
+                move |worker: String| {
+                    let (context, plan) = (context.clone(), plan.clone());
                     Monitor::new().register(move |_| {
-                        WorkerBuilder::new(format!("{name}-plan-{attempt}"))
+                        WorkerBuilder::new(worker.clone())
                             .backend(plan.clone().poll_with_interval(IDLE_POLL))
                             .catch_panic()
                             .concurrency(SMALL_JOBS_AT_ONCE)
@@ -105,17 +115,25 @@ impl Worker {
                     })
                 }
             },
+            Watchdog {
+                store: context.store.clone(),
+                kind: "plan",
+            },
             grace,
             stopping.clone(),
         );
         let chunk_queue = supervise::supervise(
             "chunk queue",
             {
-                let (context, name) = (context.clone(), name.clone());
-                move |attempt| {
-                    let (context, name, chunk) = (context.clone(), name.clone(), chunk.clone());
+                let name = name.clone();
+                move |attempt| format!("{name}-chunk-{attempt}")
+            },
+            {
+                let context = context.clone();
+                move |worker: String| {
+                    let (context, chunk) = (context.clone(), chunk.clone());
                     Monitor::new().register(move |_| {
-                        WorkerBuilder::new(format!("{name}-chunk-{attempt}"))
+                        WorkerBuilder::new(worker.clone())
                             .backend(chunk.clone().poll_with_interval(IDLE_POLL))
                             .catch_panic()
                             .concurrency(chunks)
@@ -124,18 +142,25 @@ impl Worker {
                     })
                 }
             },
+            Watchdog {
+                store: context.store.clone(),
+                kind: "chunk",
+            },
             grace,
             stopping.clone(),
         );
         let finalize_queue = supervise::supervise(
             "finalize queue",
             {
-                let (context, name) = (context.clone(), name.clone());
-                move |attempt| {
-                    let (context, name, finalize) =
-                        (context.clone(), name.clone(), finalize.clone());
+                let name = name.clone();
+                move |attempt| format!("{name}-finalize-{attempt}")
+            },
+            {
+                let context = context.clone();
+                move |worker: String| {
+                    let (context, finalize) = (context.clone(), finalize.clone());
                     Monitor::new().register(move |_| {
-                        WorkerBuilder::new(format!("{name}-finalize-{attempt}"))
+                        WorkerBuilder::new(worker.clone())
                             .backend(finalize.clone().poll_with_interval(IDLE_POLL))
                             .catch_panic()
                             .concurrency(SMALL_JOBS_AT_ONCE)
@@ -143,6 +168,10 @@ impl Worker {
                             .build(jobs::finalize::handle)
                     })
                 }
+            },
+            Watchdog {
+                store: context.store.clone(),
+                kind: "finalize",
             },
             grace,
             stopping.clone(),

@@ -14,15 +14,20 @@ use apalis::prelude::Monitor;
 use tally_store::store_backoff::{Delays, StoreBackoff};
 use tokio::sync::watch;
 
+use crate::watchdog::Watchdog;
+
 /// A worker that ran this long before it stopped was healthy in between.
 const HEALTHY_RUN: Duration = Duration::from_secs(60);
 
-/// Runs `build(attempt)` — a monitor holding one queue's worker — until `stop` turns
-/// true; a monitor that ends by itself is started again after a backoff delay.
-/// `operation` names the queue in log lines.
+/// Runs `build(attempt)` — a monitor holding one queue's worker, named
+/// `name(attempt)` — until `stop` turns true; a monitor that ends by itself, or whose
+/// worker the `watchdog` finds no longer beating, is started again after a backoff
+/// delay. `operation` names the queue in log lines.
 pub async fn supervise(
     operation: &'static str,
-    build: impl Fn(usize) -> Monitor,
+    name: impl Fn(usize) -> String,
+    build: impl Fn(String) -> Monitor,
+    watchdog: Watchdog,
     grace: Duration,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -32,7 +37,9 @@ pub async fn supervise(
         let cause = stopped.clone();
         let mut signal = stop.clone();
         let started = Instant::now();
-        let outcome = build(attempt)
+        let worker = name(attempt);
+        let watchdog = &watchdog;
+        let outcome = build(worker.clone())
             // The restart is ours (below), after a delay: the monitor's own restart
             // would start again at once.
             .should_restart(move |_, error| {
@@ -41,7 +48,10 @@ pub async fn supervise(
             })
             .shutdown_timeout(grace)
             .run_with_signal(async move {
-                let _ = signal.wait_for(|stop| *stop).await;
+                tokio::select! {
+                    _ = signal.wait_for(|stop| *stop) => {}
+                    () = watchdog.stalled(&worker) => {}
+                }
                 Ok(())
             })
             .await;

@@ -4,6 +4,12 @@
 //!   run and then enqueues its plan jobs; if it dies in between, the run would wait
 //!   forever. Plan jobs carry idempotency keys, so re-enqueueing is a no-op for runs
 //!   whose plans were enqueued: only lost ones are sent.
+//! - Experiments of running runs that have every result (or were stopped) get their
+//!   finalize job enqueued again. The chunk that writes the last result enqueues it;
+//!   when that chunk's execution is given up on after its last write (its worker was
+//!   declared dead while Redis stalled, and a second execution of the chunk ended
+//!   first, before the experiment was complete), nothing else would. Finalize jobs
+//!   carry idempotency keys too.
 //! - Retention: the job bookkeeping of retired runs is vacuumed, and runs whose keys
 //!   expired are dropped from the run indexes. Both are idempotent, so it does not
 //!   matter that every worker does them.
@@ -14,6 +20,7 @@ use std::time::Duration;
 use chrono::Utc;
 use tally_core::contract::RunStatus;
 use tally_store::RunFilter;
+use tally_store::jobs::FinalizeJob;
 use tally_store::store_backoff::{Delays, StoreBackoff};
 use tally_store::submission::enqueue_plans;
 
@@ -75,6 +82,25 @@ pub async fn sweep_once(
     for run in queued.iter().filter(|run| now - run.created_at > MIN_AGE) {
         enqueue_plans(context.store.queues(), &run.record.experiments).await?;
         swept += 1;
+    }
+    let filter = RunFilter {
+        status: Some(RunStatus::Running),
+        schedule: None,
+    };
+    for run in context.store.list_runs(&filter, 0, BATCH).await? {
+        let experiments = context.store.experiments(&run.record.experiments).await?;
+        for experiment in experiments.into_iter().flatten() {
+            let ended = experiment.progress.is_complete() || experiment.aborted.is_some();
+            if ended && experiment.phase.final_status().is_none() {
+                let experiment_id = experiment.record.experiment_id;
+                context
+                    .store
+                    .queues()
+                    .push_finalize(FinalizeJob { experiment_id })
+                    .await?;
+                swept += 1;
+            }
+        }
     }
     Ok(swept)
 }

@@ -9,6 +9,7 @@ mod completes;
 mod crash;
 mod datadog;
 mod faults;
+mod footprint;
 mod limits;
 mod ocr;
 mod raise_errors;

@@ -76,6 +76,18 @@ impl Store {
             .await?;
         Ok(alive)
     }
+
+    /// When the apalis worker named `worker` last beat on the `kind` queue (Unix
+    /// seconds); `None` when it is not registered (not yet, or dropped by another
+    /// worker's orphan recovery).
+    pub async fn worker_beat(&self, kind: &str, worker: &str) -> Result<Option<u64>, StoreError> {
+        let score: Option<f64> = redis::cmd("ZSCORE")
+            .arg(QueueLayout::of(&self.keys, kind).workers())
+            .arg(worker)
+            .query_async(&mut self.conn())
+            .await?;
+        Ok(score.map(|seconds| seconds.max(0.0) as u64))
+    }
 }
 
 /// The enqueue time of the active list's head, from its ULID (none when the list is

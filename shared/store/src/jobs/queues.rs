@@ -51,6 +51,8 @@ impl Default for QueueSettings {
 /// `WorkerStore` hands them out: they are what apalis workers consume.
 #[derive(Clone)]
 pub struct Queues {
+    /// The beats every queue's workers keep.
+    pub settings: QueueSettings,
     // On the store's connection: the queues follow the primary with everything else.
     pub plan: RedisStorage<PlanJob, StoreConnection>,
     pub chunk: RedisStorage<ChunkJob, StoreConnection>,
@@ -75,6 +77,7 @@ impl Queues {
                 .batch_size(1)
         };
         Queues {
+            settings,
             plan: RedisStorage::new(conn.clone()).with_config(config("plan")),
             chunk: RedisStorage::new(conn.clone()).with_config(config("chunk")),
             finalize: RedisStorage::new(conn).with_config(config("finalize")),

@@ -1,0 +1,97 @@
+//! Redis Sentinel: tally finds the primary through the sentinels, and when the
+//! primary is killed in the middle of a run, follows the failover to the promoted
+//! replica — store calls and job queues alike — and the run completes with every
+//! result exactly once.
+//!
+//! A private primary, its replica and three sentinels on loopback; the shared Redis
+//! is not used. The test is alone in its binary because it points the process's
+//! Redis settings at them. `TALLY_REDIS_URL` names the replica, which the test's own
+//! helpers (cleanup, key listings) read from; tally itself asks the sentinels.
+
+use std::time::Duration;
+
+use tally_core::contract::RunStatus;
+use tally_store::{REDIS_URL_ENV, SENTINEL_MASTER_ENV, SENTINELS_ENV};
+use tally_test_support::pipeline::{FIXTURE, Harness, poll, request_for};
+use tally_test_support::private_redis::PrivateRedis;
+use tally_test_support::sentinels::{MASTER, Sentinels};
+
+const RECORDS: u32 = 150;
+
+#[test]
+fn a_run_follows_the_failover_to_the_replica_and_completes_with_every_result_once() {
+    let mut primary = PrivateRedis::start("0");
+    let replica = PrivateRedis::start_replica_of(&primary);
+    let sentinels = Sentinels::start(&primary, 1);
+    assert_eq!(sentinels.primary_port(), Some(primary.port()));
+    // SAFETY: set before any other thread of this process exists (the runtime is
+    // built below), and this binary holds this one test.
+    unsafe {
+        std::env::set_var(REDIS_URL_ENV, replica.url());
+        std::env::set_var(SENTINELS_ENV, sentinels.addresses());
+        std::env::set_var(SENTINEL_MASTER_ENV, MASTER);
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(fail_over(&mut primary, &replica, &sentinels));
+}
+
+async fn fail_over(primary: &mut PrivateRedis, replica: &PrivateRedis, sentinels: &Sentinels) {
+    let mut harness = Harness::start_with_fixture("failover", 40, RECORDS).await;
+    harness.start_worker("first").await;
+    harness.start_worker("second").await;
+    let run = harness
+        .submit(&request_for(
+            FIXTURE,
+            r#"[{"model": "gemini-2.5-flash", "temperature": 0.0}]"#,
+            r#", "jobs": 4, "raise_errors": false"#,
+        ))
+        .await;
+    let experiment = harness.first_experiment(&run).await;
+    // Reads may fail while the primary is gone: a failed read is "not yet".
+    let done = || async {
+        harness
+            .store
+            .experiment(&experiment)
+            .await
+            .ok()
+            .flatten()
+            .map_or(0, |view| view.progress.done)
+    };
+    poll(
+        "the run writes results",
+        Duration::from_secs(60),
+        || async { done().await >= 20 },
+    )
+    .await;
+    assert!(
+        done().await < u64::from(RECORDS),
+        "the run is still going when the primary dies"
+    );
+
+    primary.kill();
+    tokio::task::block_in_place(|| sentinels.wait_for_primary(replica.port()));
+    poll(
+        "the run completes on the new primary",
+        Duration::from_secs(240),
+        || async {
+            harness
+                .store
+                .run(&run)
+                .await
+                .ok()
+                .flatten()
+                .is_some_and(|view| view.status.is_final())
+        },
+    )
+    .await;
+    let view = harness.wait_final(&run, Duration::from_secs(1)).await;
+    assert_eq!(view.status, RunStatus::Succeeded);
+    let results = harness.store.all_results(&experiment).await.expect("store");
+    assert_eq!(results.len(), RECORDS as usize, "every result, none lost");
+    assert_eq!(done().await, u64::from(RECORDS), "none counted twice");
+    harness.cleanup().await;
+}
