@@ -22,10 +22,24 @@ impl PrivateRedis {
         PrivateRedis::start_with(&["--maxmemory", maxmemory])
     }
 
-    /// A replica of `primary` (no memory limit); returns once it answers (its copy
-    /// of the data may still be on its way).
+    /// A replica of `primary` (no memory limit); returns once it holds the
+    /// primary's data and follows its writes.
     pub fn start_replica_of(primary: &PrivateRedis) -> PrivateRedis {
-        PrivateRedis::start_with(&["--replicaof", "127.0.0.1", &primary.port.to_string()])
+        let replica =
+            PrivateRedis::start_with(&["--replicaof", "127.0.0.1", &primary.port.to_string()]);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !replica
+            .info("replication")
+            .contains("master_link_status:up")
+        {
+            assert!(
+                Instant::now() < deadline,
+                "the replica on port {} does not sync",
+                replica.port
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        replica
     }
 
     fn start_with(args: &[&str]) -> PrivateRedis {
@@ -34,6 +48,8 @@ impl PrivateRedis {
             Command::new("redis-server")
                 .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
                 .args(["--save", "", "--appendonly", "no"])
+                // A replica syncs at once, not after the default 5 s of waiting for others.
+                .args(["--repl-diskless-sync-delay", "0"])
                 .args(["--maxmemory-policy", "noeviction"])
                 .args(args)
                 .stdout(Stdio::null())
@@ -78,14 +94,19 @@ impl PrivateRedis {
         command.query(&mut conn)
     }
 
-    /// Bytes Redis uses now (`INFO memory`'s `used_memory`).
-    pub fn used_memory(&self) -> u64 {
-        let info = match self.command(&["INFO", "memory"]) {
+    /// One section of `INFO`.
+    fn info(&self, section: &str) -> String {
+        match self.command(&["INFO", section]) {
             Ok(redis::Value::BulkString(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
             Ok(redis::Value::VerbatimString { text, .. }) => text,
-            other => panic!("INFO memory: {other:?}"),
-        };
-        info.lines()
+            other => panic!("INFO {section}: {other:?}"),
+        }
+    }
+
+    /// Bytes Redis uses now (`INFO memory`'s `used_memory`).
+    pub fn used_memory(&self) -> u64 {
+        self.info("memory")
+            .lines()
             .find_map(|line| line.strip_prefix("used_memory:"))
             .and_then(|value| value.trim().parse().ok())
             .expect("used_memory in INFO memory")
