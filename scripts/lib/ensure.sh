@@ -81,3 +81,10 @@ ensure_action_tools() {
   command -v jq >/dev/null 2>&1 || apt_install jq
   command -v curl >/dev/null 2>&1 || apt_install curl
 }
+
+# The tests start Redis servers of their own (a small maxmemory, a pause) and a
+# primary, a replica and sentinels for the failover test, beside the shared one.
+ensure_private_redis() {
+  command -v redis-server >/dev/null 2>&1 || apt_install redis-server redis-tools
+  command -v redis-sentinel >/dev/null 2>&1 || apt_install redis-sentinel
+}
