@@ -290,6 +290,41 @@ impl Harness {
             .run_id
     }
 
+    /// Submits one `gemini-2.5-flash` experiment over `FIXTURE`, with `jobs` calls at
+    /// once and failed records not stopping it; returns the run and its experiment.
+    pub async fn submit_fixture_run(&self, jobs: u32) -> (RunId, ExperimentId) {
+        let run = self
+            .submit(&request_for(
+                FIXTURE,
+                r#"[{"model": "gemini-2.5-flash", "temperature": 0.0}]"#,
+                &format!(r#", "jobs": {jobs}, "raise_errors": false"#),
+            ))
+            .await;
+        let experiment = self.first_experiment(&run).await;
+        (run, experiment)
+    }
+
+    /// Results written so far for `experiment`; 0 while the store does not answer
+    /// (a test that fails Redis over or stalls it reads through the outage).
+    pub async fn done(&self, experiment: &ExperimentId) -> u64 {
+        self.store
+            .experiment(experiment)
+            .await
+            .ok()
+            .flatten()
+            .map_or(0, |view| view.progress.done)
+    }
+
+    /// Polls until `experiment` has at least `results` results.
+    pub async fn wait_for_results(&self, experiment: &ExperimentId, results: u64) {
+        poll(
+            "the run writes results",
+            Duration::from_secs(60),
+            || async { self.done(experiment).await >= results },
+        )
+        .await
+    }
+
     /// The first experiment of `run` (the only one of a one-model request).
     pub async fn first_experiment(&self, run: &RunId) -> ExperimentId {
         let view = self

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use tally_core::contract::RunStatus;
 use tally_store::{REDIS_URL_ENV, SENTINEL_MASTER_ENV, SENTINELS_ENV};
-use tally_test_support::pipeline::{FIXTURE, Harness, poll, request_for};
+use tally_test_support::pipeline::{Harness, poll};
 use tally_test_support::private_redis::PrivateRedis;
 use tally_test_support::sentinels::{MASTER, Sentinels};
 
@@ -43,30 +43,9 @@ async fn fail_over(primary: &mut PrivateRedis, replica: &PrivateRedis, sentinels
     let mut harness = Harness::start_with_fixture("failover", 40, RECORDS).await;
     harness.start_worker("first").await;
     harness.start_worker("second").await;
-    let run = harness
-        .submit(&request_for(
-            FIXTURE,
-            r#"[{"model": "gemini-2.5-flash", "temperature": 0.0}]"#,
-            r#", "jobs": 4, "raise_errors": false"#,
-        ))
-        .await;
-    let experiment = harness.first_experiment(&run).await;
-    // Reads may fail while the primary is gone: a failed read is "not yet".
-    let done = || async {
-        harness
-            .store
-            .experiment(&experiment)
-            .await
-            .ok()
-            .flatten()
-            .map_or(0, |view| view.progress.done)
-    };
-    poll(
-        "the run writes results",
-        Duration::from_secs(60),
-        || async { done().await >= 20 },
-    )
-    .await;
+    let (run, experiment) = harness.submit_fixture_run(4).await;
+    let done = || harness.done(&experiment);
+    harness.wait_for_results(&experiment, 20).await;
     assert!(
         done().await < u64::from(RECORDS),
         "the run is still going when the primary dies"

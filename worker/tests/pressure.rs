@@ -45,30 +45,9 @@ async fn stall_and_resume(redis: &PrivateRedis) {
         .map(|name| spawn_worker(&harness, name, &logs.path().join(format!("{name}.log"))))
         .collect();
     let api = harness.start_api().await;
-    let run = harness
-        .submit(&request_for(
-            FIXTURE,
-            r#"[{"model": "gemini-2.5-flash", "temperature": 0.0}]"#,
-            r#", "jobs": 2, "raise_errors": false"#,
-        ))
-        .await;
-    let experiment = harness.first_experiment(&run).await;
-    let done = || async {
-        harness
-            .store
-            .experiment(&experiment)
-            .await
-            .expect("store")
-            .expect("experiment")
-            .progress
-            .done
-    };
-    poll(
-        "the run writes results",
-        Duration::from_secs(60),
-        || async { done().await >= 10 },
-    )
-    .await;
+    let (run, experiment) = harness.submit_fixture_run(2).await;
+    let done = || harness.done(&experiment);
+    harness.wait_for_results(&experiment, 10).await;
 
     // Fill the store: below what it holds already, every write is refused.
     let full = (redis.used_memory() / 2).to_string();

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use tally_core::contract::RunStatus;
 use tally_store::REDIS_URL_ENV;
-use tally_test_support::pipeline::{API_KEY, FIXTURE, Harness, poll, request_for};
+use tally_test_support::pipeline::{API_KEY, Harness};
 use tally_test_support::private_redis::PrivateRedis;
 
 const RECORDS: u32 = 80;
@@ -38,30 +38,9 @@ async fn stall(redis: &PrivateRedis) {
     harness.start_worker("first").await;
     harness.start_worker("second").await;
     let api = harness.start_api().await;
-    let run = harness
-        .submit(&request_for(
-            FIXTURE,
-            r#"[{"model": "gemini-2.5-flash", "temperature": 0.0}]"#,
-            r#", "jobs": 2, "raise_errors": false"#,
-        ))
-        .await;
-    let experiment = harness.first_experiment(&run).await;
-    let done = || async {
-        harness
-            .store
-            .experiment(&experiment)
-            .await
-            .expect("store")
-            .expect("experiment")
-            .progress
-            .done
-    };
-    poll(
-        "the run writes results",
-        Duration::from_secs(60),
-        || async { done().await >= 10 },
-    )
-    .await;
+    let (run, experiment) = harness.submit_fixture_run(2).await;
+    let done = || harness.done(&experiment);
+    harness.wait_for_results(&experiment, 10).await;
 
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(60))
