@@ -438,6 +438,23 @@ impl Harness {
     }
 }
 
+/// Sets the environment `vars` for the whole process, then runs `test` on a runtime
+/// of four threads: for a test that points every store of its process at Redis
+/// servers of its own (`TALLY_REDIS_URL`, the sentinels), alone in its binary.
+pub fn run_with_env<T: Future>(vars: &[(&str, String)], test: T) -> T::Output {
+    for (name, value) in vars {
+        // SAFETY: set before any other thread of this process exists (the runtime
+        // is built below), and the binary holds this one test.
+        unsafe { std::env::set_var(name, value) };
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(test)
+}
+
 pub fn queue_settings() -> QueueSettings {
     QueueSettings {
         heartbeat_interval: HEARTBEAT,

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use tally_core::contract::RunStatus;
 use tally_store::{REDIS_URL_ENV, SENTINEL_MASTER_ENV, SENTINELS_ENV};
-use tally_test_support::pipeline::{Harness, poll};
+use tally_test_support::pipeline::{Harness, poll, run_with_env};
 use tally_test_support::private_redis::PrivateRedis;
 use tally_test_support::sentinels::{MASTER, Sentinels};
 
@@ -24,19 +24,14 @@ fn a_run_follows_the_failover_to_the_replica_and_completes_with_every_result_onc
     let replica = PrivateRedis::start_replica_of(&primary);
     let sentinels = Sentinels::start(&primary, 1);
     assert_eq!(sentinels.primary_port(), Some(primary.port()));
-    // SAFETY: set before any other thread of this process exists (the runtime is
-    // built below), and this binary holds this one test.
-    unsafe {
-        std::env::set_var(REDIS_URL_ENV, replica.url());
-        std::env::set_var(SENTINELS_ENV, sentinels.addresses());
-        std::env::set_var(SENTINEL_MASTER_ENV, MASTER);
-    }
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(4)
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(fail_over(&mut primary, &replica, &sentinels));
+    run_with_env(
+        &[
+            (REDIS_URL_ENV, replica.url()),
+            (SENTINELS_ENV, sentinels.addresses()),
+            (SENTINEL_MASTER_ENV, MASTER.to_string()),
+        ],
+        fail_over(&mut primary, &replica, &sentinels),
+    );
 }
 
 async fn fail_over(primary: &mut PrivateRedis, replica: &PrivateRedis, sentinels: &Sentinels) {

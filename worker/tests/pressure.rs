@@ -16,7 +16,9 @@ use serde_json::Value;
 use tally_core::contract::RunStatus;
 use tally_store::REDIS_URL_ENV;
 use tally_test_support::child::ChildGuard;
-use tally_test_support::pipeline::{API_KEY, EMULATOR_KEY, FIXTURE, Harness, poll, request_for};
+use tally_test_support::pipeline::{
+    API_KEY, EMULATOR_KEY, FIXTURE, Harness, poll, request_for, run_with_env,
+};
 use tally_test_support::private_redis::PrivateRedis;
 
 const RECORDS: u32 = 120;
@@ -26,15 +28,7 @@ const FULL_FOR: Duration = Duration::from_secs(8);
 #[test]
 fn a_full_redis_stalls_the_run_quietly_and_it_completes_once_memory_is_freed() {
     let redis = PrivateRedis::start("512mb");
-    // SAFETY: set before any other thread of this process exists (the runtime is
-    // built below), and this binary holds this one test.
-    unsafe { std::env::set_var(REDIS_URL_ENV, redis.url()) };
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(4)
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(stall_and_resume(&redis));
+    run_with_env(&[(REDIS_URL_ENV, redis.url())], stall_and_resume(&redis));
 }
 
 async fn stall_and_resume(redis: &PrivateRedis) {

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use tally_core::contract::RunStatus;
 use tally_store::REDIS_URL_ENV;
-use tally_test_support::pipeline::{API_KEY, Harness};
+use tally_test_support::pipeline::{API_KEY, Harness, run_with_env};
 use tally_test_support::private_redis::PrivateRedis;
 
 const RECORDS: u32 = 80;
@@ -22,15 +22,7 @@ const STALL_MS: &str = "4000";
 #[test]
 fn a_stalled_redis_delays_the_run_and_the_api_keeps_answering() {
     let redis = PrivateRedis::start("0");
-    // SAFETY: set before any other thread of this process exists (the runtime is
-    // built below), and this binary holds this one test.
-    unsafe { std::env::set_var(REDIS_URL_ENV, redis.url()) };
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(4)
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(stall(&redis));
+    run_with_env(&[(REDIS_URL_ENV, redis.url())], stall(&redis));
 }
 
 async fn stall(redis: &PrivateRedis) {
