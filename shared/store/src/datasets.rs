@@ -52,7 +52,15 @@ pub struct Registered {
 const REGISTER_SCRIPT: &str = r#"
 local existing = redis.call('HGET', KEYS[1], ARGV[1])
 if existing then
-  redis.call('DEL', KEYS[5])
+  -- A version registered before records were kept in blocks has none: the upload
+  -- of the same content supplies them.
+  if redis.call('EXISTS', KEYS[6]) == 0 and tonumber(ARGV[6]) > 0
+      and redis.call('LLEN', KEYS[5]) == tonumber(ARGV[6]) then
+    redis.call('RENAME', KEYS[5], KEYS[6])
+    redis.call('PERSIST', KEYS[6])
+  else
+    redis.call('DEL', KEYS[5])
+  end
   return {0, redis.call('HGET', KEYS[3], existing)}
 end
 local size = tonumber(ARGV[3])
@@ -82,7 +90,9 @@ impl ApiStore {
         source: &str,
         records: &[DatasetRecord],
     ) -> Result<Registered, StoreError> {
-        if let Some(version) = self.dataset_version_by_hash(name, content_hash).await? {
+        if let Some(version) = self.dataset_version_by_hash(name, content_hash).await?
+            && (version.size == 0 || self.has_blocks(name, content_hash).await?)
+        {
             return Ok(Registered {
                 version,
                 created: false,
@@ -246,6 +256,17 @@ impl Store {
             ));
         }
         Ok(Some(records))
+    }
+
+    async fn has_blocks(
+        &self,
+        name: &DatasetName,
+        content_hash: &ContentHash,
+    ) -> Result<bool, StoreError> {
+        Ok(redis::cmd("EXISTS")
+            .arg(self.keys.dataset_blocks(name, content_hash))
+            .query_async(&mut self.conn())
+            .await?)
     }
 
     async fn dataset_version_by_hash(

@@ -103,3 +103,47 @@ async fn ranges_and_positions_across_blocks_read_the_right_records() {
         .unwrap();
     assert_eq!(ids(first), names(0..20));
 }
+
+#[tokio::test]
+async fn a_version_without_blocks_says_so_and_importing_it_again_writes_them() {
+    let test = TestStore::new("compact-legacy").await;
+    let tmp = tempfile::tempdir().unwrap();
+    let lines: Vec<String> = (0..20)
+        .map(|i| record(&format!("unit-{i}"), "p.png", 300).to_string())
+        .collect();
+    write_folder(tmp.path(), "older", &lines, &["p.png"]);
+    let data_dir = DataDir::open(tmp.path()).unwrap();
+    let first = import(&test.store, &data_dir, "older").await.unwrap();
+    // As a version registered before records were kept in blocks: none there.
+    let key = test
+        .store
+        .keys()
+        .dataset_blocks(&first.name, &first.content_hash);
+    let _: () = redis::cmd("DEL")
+        .arg(&key)
+        .query_async(&mut redis_connection().await)
+        .await
+        .unwrap();
+    let error = test
+        .store
+        .dataset_records(&first.name, 1, None)
+        .await
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("holds 0 of the version's 20 records"),
+        "{error}"
+    );
+
+    let again = import(&test.store, &data_dir, "older").await.unwrap();
+    assert!(!again.created);
+    assert_eq!(again.version, 1);
+    let records = test
+        .store
+        .dataset_records(&first.name, 1, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(records.len(), 20);
+}
