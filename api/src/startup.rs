@@ -17,6 +17,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::backend::Backend;
+use crate::events::Events;
 use crate::metrics::Metrics;
 use crate::routes;
 use crate::settings::Settings;
@@ -64,6 +65,7 @@ impl Application {
         let state = AppState {
             backend: Arc::new(Backend::new(settings.store.clone())),
             store_watch: Arc::default(),
+            events: Arc::new(Events::new(settings.store.clone())),
             urls: urls.clone(),
             data_dir,
             api_keys: Arc::new(settings.api_keys.clone()),

@@ -9,6 +9,7 @@ use tally_core::run::PublicUrls;
 use tokio::sync::watch;
 
 use crate::backend::Backend;
+use crate::events::Events;
 use crate::metrics::Metrics;
 use crate::settings::ApiKeys;
 use crate::store_watch::StoreWatch;
@@ -19,6 +20,9 @@ pub struct AppState {
     /// The store's condition (probed at most once a second) and since when it has
     /// refused writes.
     pub store_watch: Arc<StoreWatch>,
+    /// The one subscription to the store's change notices and the runs watched
+    /// through `…/runs/{id}/events`.
+    pub events: Arc<Events>,
     pub urls: PublicUrls,
     pub data_dir: DataDir,
     pub api_keys: Arc<ApiKeys>,
