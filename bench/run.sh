@@ -6,6 +6,7 @@
 #   REPS=1 bench/run.sh        # one pass (~17 min)
 #   SKIP_PEERS=1 bench/run.sh  # tally only
 #   SKIP_SCALE=1 bench/run.sh  # without the 10k / 100k-record runs
+#   STATUS_SECONDS=10          # per level of the status phase (64, then 8 connections)
 #
 # Starts its own redis-server on 127.0.0.1:$PORT (default 6391) and gemini-emulator
 # on 127.0.0.1:$EMULATOR_PORT (default 8391); both must be free. Builds the release

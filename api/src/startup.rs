@@ -21,7 +21,7 @@ use crate::events::Events;
 use crate::metrics::Metrics;
 use crate::routes;
 use crate::settings::Settings;
-use crate::state::AppState;
+use crate::state::{AppState, Shared};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -62,7 +62,7 @@ impl Application {
             .unwrap_or_else(|| default_public_url(address));
         let urls = PublicUrls::new(&base_url);
         let (shutting_down, shutting_down_rx) = watch::channel(false);
-        let state = AppState {
+        let state = AppState::new(Shared {
             backend: Arc::new(Backend::new(settings.store.clone())),
             store_watch: Arc::default(),
             events: Arc::new(Events::new(settings.store.clone())),
@@ -75,7 +75,7 @@ impl Application {
             datadog_configured: settings.datadog.credentials.is_some(),
             webhook_allow_private: settings.webhook_allow_private,
             shutting_down: shutting_down_rx,
-        };
+        });
         Ok(Application {
             listener,
             address,

@@ -14,8 +14,27 @@ use crate::metrics::Metrics;
 use crate::settings::ApiKeys;
 use crate::store_watch::StoreWatch;
 
+/// Cloned for every request by each layer and extractor that takes it, so a clone is
+/// one reference count (a profile of the status route under load found field-by-field
+/// clones and drops at ~5 % of the API's CPU).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> AppState {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+pub struct Shared {
     pub backend: Arc<Backend>,
     /// The store's condition (probed at most once a second) and since when it has
     /// refused writes.

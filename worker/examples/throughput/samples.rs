@@ -31,7 +31,7 @@ pub fn write_samples(folder: &Path, out: &Path) -> Result<usize, String> {
 
 fn result_of(record: &DatasetRecord, n: usize) -> RecordResult {
     let mut answer = serde_json::to_value(&record.expected_output).unwrap_or_default();
-    if n % 7 == 0
+    if n.is_multiple_of(7)
         && let Some(good) = answer[0]["ballot_statistics"]["good_ballots"].as_u64()
     {
         answer[0]["ballot_statistics"]["good_ballots"] = (good + 1 + n as u64 % 9).into();
