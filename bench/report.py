@@ -55,6 +55,12 @@ def main(path):
             print(f"{label}: {rs[0]['rss_mib']} MiB with {rs[0]['in_flight']} calls in flight "
                   f"({rs[0]['rss_mib_at_start']} MiB at start)")
     for label, rs in groups.items():
+        if "levels" in rs[0]:
+            for level in rs[0]["levels"]:
+                print(f"{label}, {level['connections']} connections: {fmt(level['requests_per_s'])} requests/s, "
+                      f"p50 {level['p50_ms']} ms, p99 {level['p99_ms']} ms, max {level['max_ms']} ms, "
+                      f"{level['errors']} errors ({rs[0]['records_done_meanwhile']:,} records done by then)")
+    for label, rs in groups.items():
         if "result_bytes_per_record" in rs[0]:
             r = rs[0]
             print(f"{label}: {fmt(r['jobs_per_s'])} records/s, {r['wall_s']} s, exactly {r['results']:,} results, "

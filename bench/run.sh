@@ -6,6 +6,7 @@
 #   REPS=1 bench/run.sh        # one pass (~17 min)
 #   SKIP_PEERS=1 bench/run.sh  # tally only
 #   SKIP_SCALE=1 bench/run.sh  # without the 10k / 100k-record runs
+#   STATUS_SECONDS=10          # per level of the status phase (64, then 8 connections)
 #
 # Starts its own redis-server on 127.0.0.1:$PORT (default 6391) and gemini-emulator
 # on 127.0.0.1:$EMULATOR_PORT (default 8391); both must be free. Builds the release
@@ -29,11 +30,11 @@ log() { echo "[$(date +%H:%M:%S)] $*" | tee -a "$OUT/run.log" >&2; }
 
 # ---------------------------------------------------------------- build
 log "building release binaries"
-cargo build --release --locked -p tally-worker -p gemini-emulator -p tally-cli --bins 2>>"$OUT/build.log" || { log "build failed (see build.log)"; exit 1; }
+cargo build --release --locked -p tally-worker -p gemini-emulator -p tally-cli -p tally-api --bins 2>>"$OUT/build.log" || { log "build failed (see build.log)"; exit 1; }
 cargo build --release --locked -p tally-worker --example throughput 2>>"$OUT/build.log" || { log "build failed (see build.log)"; exit 1; }
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}/release
 # Copies: a later build elsewhere must not swap binaries under a running bench.
-cp "$TARGET/tally" "$TARGET/tally-worker" "$TARGET/gemini-emulator" "$TARGET/examples/throughput" "$OUT/bin/"
+cp "$TARGET/tally" "$TARGET/tally-worker" "$TARGET/tally-api" "$TARGET/gemini-emulator" "$TARGET/examples/throughput" "$OUT/bin/"
 BIN=$OUT/bin
 
 # ---------------------------------------------------------------- peers' dependencies
@@ -141,6 +142,7 @@ for rep in $(seq "$REPS"); do
   fi
 done
 tally "tally worker RSS"                       1 rss 200
+tally "tally status"                           1 status "$BIN/tally-api" "${STATUS_SECONDS:-10}"
 if [ "${SKIP_SCALE:-0}" != 1 ]; then
   tally "tally scale N=10000 W=2"              1 scale 10000 2
   tally "tally scale N=$RECORDS W=2"           1 scale "$RECORDS" 2

@@ -10,6 +10,9 @@
 //! - `backend`: the Redis store and queues, connected on first use and retried, so
 //!   the process stays up while Redis is down.
 //! - `state`: `AppState`, what handlers share.
+//! - `status`: a run's status answer from the store (the status route and events).
+//! - `events`: live status for `…/runs/{id}/events` from one Redis subscription,
+//!   fanned out to every client of a run by one feed per run.
 //! - `store_watch`: the store's condition (reachable, out of memory, …), probed at
 //!   most once a second, and since when it has refused writes.
 //! - `auth`: the `X-API-Key` layer; `Caller` (the key's name and role).
@@ -31,6 +34,7 @@ pub mod bootstrap;
 pub mod chain;
 pub mod datadog_links;
 pub mod error;
+pub mod events;
 pub mod export;
 pub mod extract;
 pub mod metrics;
@@ -41,6 +45,7 @@ mod routes;
 pub mod settings;
 pub mod startup;
 pub mod state;
+pub mod status;
 pub mod store_watch;
 pub mod views;
 

@@ -17,10 +17,11 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::backend::Backend;
+use crate::events::Events;
 use crate::metrics::Metrics;
 use crate::routes;
 use crate::settings::Settings;
-use crate::state::AppState;
+use crate::state::{AppState, Shared};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -61,9 +62,10 @@ impl Application {
             .unwrap_or_else(|| default_public_url(address));
         let urls = PublicUrls::new(&base_url);
         let (shutting_down, shutting_down_rx) = watch::channel(false);
-        let state = AppState {
+        let state = AppState::new(Shared {
             backend: Arc::new(Backend::new(settings.store.clone())),
             store_watch: Arc::default(),
+            events: Arc::new(Events::new(settings.store.clone())),
             urls: urls.clone(),
             data_dir,
             api_keys: Arc::new(settings.api_keys.clone()),
@@ -73,7 +75,7 @@ impl Application {
             datadog_configured: settings.datadog.credentials.is_some(),
             webhook_allow_private: settings.webhook_allow_private,
             shutting_down: shutting_down_rx,
-        };
+        });
         Ok(Application {
             listener,
             address,

@@ -73,6 +73,40 @@ impl Api {
         self.send(request, path)
     }
 
+    /// Opens the Server-Sent Events stream at `path`, read for at most `timeout`;
+    /// an error when the server answers anything but a stream.
+    pub fn event_stream(
+        &self,
+        path: &str,
+        timeout: Duration,
+    ) -> Result<reqwest::blocking::Response, ApiError> {
+        let url = self.url(path);
+        let mut request = self
+            .http
+            .get(&url)
+            .header("Accept", "text/event-stream")
+            .timeout(timeout);
+        if let Some(key) = &self.key {
+            request = request.header("X-API-Key", key);
+        }
+        let response = request.send().map_err(|e| ApiError::Unreachable {
+            url: url.clone(),
+            message: e.to_string(),
+        })?;
+        let is_stream = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/event-stream"));
+        if !response.status().is_success() || !is_stream {
+            return Err(ApiError::BadAnswer {
+                url,
+                message: format!("HTTP {} without an event stream", response.status()),
+            });
+        }
+        Ok(response)
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -4,10 +4,12 @@
 //! parses its own arguments with clap and returns an error that `main` prints, so
 //! every failure ends with a message and exit status 1. `tally run --wait` also ends
 //! with 2 when the run did not succeed and 3 when a `--fail-under` threshold was
-//! missed. `api` is the HTTP client; `report` prints progress and results.
+//! missed. `api` is the HTTP client; `follow` follows a run to its end (status
+//! events, polling as the fallback); `report` prints progress and results.
 
 mod api;
 mod dataset;
+mod follow;
 mod presets_cmd;
 mod report;
 mod retry;

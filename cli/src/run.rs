@@ -6,11 +6,11 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use tally_core::contract::views::RunStatusView;
 use tally_core::contract::{ExperimentResponse, ExperimentSummary, RunAccepted, RunStatus};
 use tally_core::presets;
 
 use crate::api::{Api, Connection};
+use crate::follow::follow;
 use crate::report::{Progress, results_table};
 use crate::retry::RetryArgs;
 
@@ -209,34 +209,27 @@ fn request_body(args: &RunArgs) -> Result<Value, Box<dyn std::error::Error>> {
     Ok(body)
 }
 
-/// Polls the run until it is final, showing progress on standard error; the final
-/// status and the run's response.
+/// Follows the run until it is final (`follow`: status events, polling as the
+/// fallback), showing progress on standard error; the final status and the run's
+/// response.
 pub fn wait_for(
     api: &Api,
     run_id: &str,
     timeout: Duration,
 ) -> Result<(RunStatus, ExperimentResponse), Box<dyn std::error::Error>> {
-    let deadline = Instant::now() + timeout;
     let mut progress = Progress::new();
-    loop {
-        let status: RunStatusView = api.get(&format!("/api/v1/experiments/runs/{run_id}"))?;
-        progress.show(&status);
-        if status.status.is_final()
-            && let Some(result) = status.result
-        {
-            progress.finish();
-            return Ok((status.status, result));
-        }
-        if Instant::now() >= deadline {
-            progress.finish();
-            return Err(format!(
-                "run {run_id} is still {} after {}s; it goes on (tally status {run_id})",
-                status.status,
-                timeout.as_secs()
-            )
-            .into());
-        }
-        std::thread::sleep(Duration::from_millis(500));
+    let status = follow(api, run_id, Instant::now() + timeout, |status| {
+        progress.show(status)
+    })?;
+    progress.finish();
+    match status.result {
+        Some(result) if status.status.is_final() => Ok((status.status, result)),
+        _ => Err(format!(
+            "run {run_id} is still {} after {}s; it goes on (tally status {run_id})",
+            status.status,
+            timeout.as_secs()
+        )
+        .into()),
     }
 }
 

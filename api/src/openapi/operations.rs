@@ -111,6 +111,18 @@ pub const OPERATIONS: &[Operation] = &[
         ],
     },
     Operation {
+        method: "get",
+        path: "/api/v1/experiments/runs/{id}/events",
+        summary: "The run's status as Server-Sent Events: a `status` event at once and whenever the status changes, a `final` event with the final state, then the stream ends; each event's data is a RunStatus (JSON). A `:heartbeat` comment every 15 s. One Redis subscription per API process serves every client",
+        open: false,
+        query: &[],
+        body: None,
+        answers: &[
+            T(200, "text/event-stream", "the stream of status events"),
+            J(404, "ErrorBody", "no such run"),
+        ],
+    },
+    Operation {
         method: "post",
         path: "/api/v1/experiments/runs/{id}/cancel",
         summary: "Cancel a run: records in flight finish, no new record starts",

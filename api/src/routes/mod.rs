@@ -7,6 +7,7 @@
 mod compare;
 mod datasets;
 mod docs;
+mod events;
 mod experiments;
 mod health;
 mod page_headers;
@@ -38,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/whoami", get(whoami::whoami))
         .route("/api/v1/experiments/runs", get(runs::list))
         .route("/api/v1/experiments/runs/{id}", get(runs::status))
+        .route("/api/v1/experiments/runs/{id}/events", get(events::events))
         .route(
             "/api/v1/experiments/experiments/{id}",
             get(experiments::detail),

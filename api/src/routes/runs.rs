@@ -1,26 +1,20 @@
 //! Runs: status with per-experiment progress, the list (newest first, filtered,
 //! paginated), and cancel (retry is in `retry.rs`).
 
-use std::collections::BTreeMap;
-
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
 use tally_core::contract::RunStatus;
 use tally_core::contract::views::{
     CancelAnswer, ProgressView, RunList, RunStatusView, RunSummaryView,
 };
-use tally_core::run::{ExperimentPhase, RunId};
-use tally_store::{CancelOutcome, ExperimentView, RunFilter, RunView};
+use tally_store::{CancelOutcome, RunFilter};
 
-use crate::backend::Connected;
-use crate::chain::chain_of;
 use crate::error::ApiError;
 use crate::extract::{Page, Params, run_id};
 use crate::state::AppState;
-use crate::views::{StatusContext, run_status, stall};
+use crate::status::{experiments_of, find_run, run_status_answer};
 
 const STATUSES: [RunStatus; 6] = [
     RunStatus::Queued,
@@ -39,47 +33,7 @@ pub async fn status(
 ) -> Result<Json<RunStatusView>, ApiError> {
     params.finish()?;
     let id = run_id(&id)?;
-    let connected = state.backend.get().await?;
-    let mut run = find_run(connected, &id).await?;
-    crate::datadog_links::fill(&connected.store, &mut run).await?;
-    let experiments = experiments_of(connected, &run).await?;
-    let chain = chain_of(connected, &run, &state).await?;
-    let waiting = daily_waits(connected, &experiments).await?;
-    // Only a run that can still progress is stalled; a final one needs no probe.
-    let stalled = if run.status.is_final() {
-        None
-    } else {
-        stall(&state.store_watch.observe(&connected.store).await)
-    };
-    let context = StatusContext {
-        chain,
-        daily_waits: &waiting,
-        stalled,
-    };
-    Ok(Json(run_status(run, &experiments, context, &state)))
-}
-
-/// Until when the models of the experiments still to run wait for their daily
-/// quota, by model.
-async fn daily_waits(
-    connected: &Connected,
-    experiments: &[ExperimentView],
-) -> Result<BTreeMap<String, DateTime<Utc>>, ApiError> {
-    let mut waits = BTreeMap::new();
-    for view in experiments {
-        let model = view.record.config.model.as_str();
-        let unfinished = matches!(
-            view.phase,
-            ExperimentPhase::Pending | ExperimentPhase::Running
-        );
-        if unfinished
-            && !waits.contains_key(model)
-            && let Some(until) = connected.store.daily_block(model).await?
-        {
-            waits.insert(model.to_string(), until);
-        }
-    }
-    Ok(waits)
+    Ok(Json(run_status_answer(&state, &id).await?))
 }
 
 /// `GET /api/v1/experiments/runs?status=&schedule=&offset=&limit=`.
@@ -166,32 +120,4 @@ pub async fn cancel(
             Ok((StatusCode::ACCEPTED, Json(answer)).into_response())
         }
     }
-}
-
-pub(super) async fn find_run(connected: &Connected, id: &RunId) -> Result<RunView, ApiError> {
-    connected
-        .store
-        .run(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no run {id}")))
-}
-
-/// The run's experiments in request order (a missing one is a corrupt store).
-pub(super) async fn experiments_of(
-    connected: &Connected,
-    run: &RunView,
-) -> Result<Vec<ExperimentView>, ApiError> {
-    let ids = &run.record.experiments;
-    let views = connected.store.experiments(ids).await?;
-    ids.iter()
-        .zip(views)
-        .map(|(id, view)| {
-            view.ok_or_else(|| {
-                ApiError::Internal(format!(
-                    "run {} lists experiment {id}, which is not stored",
-                    run.record.run_id
-                ))
-            })
-        })
-        .collect()
 }

@@ -45,6 +45,7 @@ const ASSETS: &[Asset] = &[
     asset!("js/format.js", JS),
     asset!("js/charts.js", JS),
     asset!("js/request.js", JS),
+    asset!("js/run_events.js", JS),
     asset!("js/pages/run_form.js", JS),
     asset!("js/pages/run_view.js", JS),
     asset!("js/pages/experiment.js", JS),

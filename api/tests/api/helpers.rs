@@ -97,6 +97,11 @@ impl TestApp {
             .await
             .unwrap()
     }
+    /// The settings of the app's store (its namespace on the real Redis).
+    pub fn store_settings(&self) -> tally_store::StoreSettings {
+        self.namespace.store_settings()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -8,6 +8,7 @@ mod compare;
 mod datasets;
 mod docs;
 mod errors;
+mod events;
 mod health;
 mod redis_down;
 mod results;

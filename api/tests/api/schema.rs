@@ -191,6 +191,16 @@ async fn every_route_answers_what_the_document_says() {
         ),
         call(M::GET, "/api/v1/experiments/runs/{id}", missing_run),
         call(
+            M::GET,
+            "/api/v1/experiments/runs/{id}/events",
+            format!("/api/v1/experiments/runs/{run}/events"),
+        ),
+        call(
+            M::GET,
+            "/api/v1/experiments/runs/{id}/events",
+            format!("{missing_run}/events"),
+        ),
+        call(
             M::POST,
             "/api/v1/experiments/runs/{id}/cancel",
             format!("/api/v1/experiments/runs/{queued}/cancel"),

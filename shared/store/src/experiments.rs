@@ -40,14 +40,15 @@ pub struct ExperimentView {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
-/// KEYS: experiment. ARGV: status, summary JSON, finished at.
-/// Returns 1 when this call made the experiment final.
+/// KEYS: experiment. ARGV: status, summary JSON, finished at, notice channel,
+/// experiment id. Returns 1 when this call made the experiment final.
 static FINISH_SCRIPT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
 local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'pending' and status ~= 'running' then return 0 end
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'summary', ARGV[2], 'finished_at', ARGV[3])
+redis.call('PUBLISH', ARGV[4], ARGV[5])
 return 1
 "#,
     )
@@ -113,6 +114,8 @@ impl WorkerStore {
             .arg(phase.as_str())
             .arg(json)
             .arg(Utc::now().to_rfc3339())
+            .arg(self.keys.events())
+            .arg(experiment.as_str())
             .invoke_async(&mut self.conn())
             .await?;
         Ok(done == 1)

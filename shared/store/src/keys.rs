@@ -18,7 +18,7 @@
 //! | `{ns}:run:{run_id}:retries` | list | the runs retrying this run's unsuccessful records, oldest first (expires with the latest retired run of the chain) |
 //! | `{ns}:idempotency:{key_name}:{sha256}` | string | the run created for an `Idempotency-Key` (24 h) |
 //! | `{ns}:exp:{experiment_id}` | hash | `record` (ExperimentRecord JSON), `status`, `total`, counters `done` `failed` `retries` `rate_limited`, `aborted`, `summary`, `started_at`, `finished_at` |
-//! | `{ns}:exp:{experiment_id}:results` | hash | record id → RecordResult JSON (first write wins) |
+//! | `{ns}:exp:{experiment_id}:results` | hash | record id → RecordResult, zstd-compressed (`result_codec`; first write wins) |
 //! | `{ns}:exp:{experiment_id}:order` | list | record ids in the order their results were written |
 //! | `{ns}:exp:{experiment_id}:attempts` | hash | record id → times a worker started it |
 //! | `{ns}:schedules` | set | names of the stored schedules (`{name}` = a `ScheduleName`, no `:`) |
@@ -35,6 +35,7 @@
 //! | `{ns}:cache:{sha256}` | string | a cached generateContent response body, deflate-compressed (`TALLY_CACHE_TTL`) |
 //! | `{ns}:retention` | sorted set | run id → when its keys expire (ms): final runs to drop from the run indexes |
 //! | `{ns}:retention:schedule` | hash | run id → schedule, for the retained runs a schedule created |
+//! | `{ns}:events` | pub/sub channel | ids of runs and experiments that changed (`events`) |
 //! | `{ns}:health:probe` | string | the health check's write probe (a timestamp, expires after a minute) |
 //! | `{ns}:vacuum` | sorted set | `<experiment_id>:<chunks>` → when to vacuum the experiment's job bookkeeping (ms) |
 //! | `{ns}:dd:outbox` | sorted set | run id → when its Datadog export is next due (ms); a claim pushes it one lease ahead |
@@ -210,6 +211,11 @@ impl Keys {
         format!("{}:retention:schedule", self.namespace)
     }
 
+    /// The pub/sub channel of change notices (`events`): not a key, but named alike.
+    pub fn events(&self) -> String {
+        format!("{}:events", self.namespace)
+    }
+
     /// What the health check writes to learn whether Redis accepts writes.
     pub fn health_probe(&self) -> String {
         format!("{}:health:probe", self.namespace)
@@ -255,6 +261,7 @@ mod tests {
             keys.schedule_slot(&schedule, 1_767_600_000_000),
             keys.schedule_skips(&schedule),
             keys.health_probe(),
+            keys.events(),
             keys.datadog_outbox(),
             keys.datadog_ids(),
         ] {

@@ -14,7 +14,9 @@
 //!   it starts when it would not fit (`TALLY_REDIS_MEMORY_BUDGET` or `maxmemory`).
 //! - `runs`: runs created with their experiments; cancel; completion exactly once.
 //! - `experiments`: live experiment state, abort and finish.
-//! - `results`: per-record results, written once and counted once.
+//! - `events`: the change notices the scripts publish, and the subscription to them.
+//! - `results`: per-record results, written once and counted once; `result_codec`:
+//!   how one is stored (zstd with a trained dictionary).
 //! - `health`: the write probe that classifies Redis as a `StoreCondition`
 //!   (`condition`: reachable, slow, out of memory, read-only, loading, unreachable).
 //! - `store_backoff`: the exponential backoff and rate-limited error log of every
@@ -46,6 +48,7 @@ mod daily_quota;
 mod datadog_outbox;
 mod datasets;
 mod error;
+pub mod events;
 mod experiments;
 mod footprint;
 mod health;
@@ -57,6 +60,7 @@ mod namespace;
 mod rate_limits;
 mod record_blocks;
 mod response_cache;
+mod result_codec;
 mod results;
 mod retention;
 mod retry;

@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use redis::Script;
 
-use super::error::{corrupt, parse_json};
+use super::events::PROGRESS_NOTICES;
+use super::result_codec::{decode, encode};
 use super::{Store, StoreError, WorkerStore};
 use tally_core::run::{ExperimentId, Progress, RecordResult, RecordStatus, RunId};
 
@@ -47,7 +48,7 @@ pub struct LeaseRequest<'a> {
 }
 
 /// KEYS: experiment, run, attempts, results, leases. ARGV: record id, now, lease id,
-/// lease cap, lease ttl (ms). Lease expiry uses Redis's clock, so workers' clocks
+/// lease cap, lease ttl (ms), notice channel, experiment id (the notice when it starts). Lease expiry uses Redis's clock, so workers' clocks
 /// need not agree.
 static BEGIN_SCRIPT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
@@ -64,7 +65,10 @@ redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now)
 if redis.call('ZCARD', KEYS[5]) >= tonumber(ARGV[4]) then return {'busy', 0} end
 redis.call('ZADD', KEYS[5], now + tonumber(ARGV[5]), ARGV[3])
 local attempt = redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
-if status == 'pending' then redis.call('HSET', KEYS[1], 'status', 'running', 'started_at', ARGV[2]) end
+if status == 'pending' then
+  redis.call('HSET', KEYS[1], 'status', 'running', 'started_at', ARGV[2])
+  redis.call('PUBLISH', ARGV[6], ARGV[7])
+end
 if redis.call('HGET', KEYS[2], 'status') == 'queued' then
   redis.call('HSET', KEYS[2], 'status', 'running', 'started_at', ARGV[2])
 end
@@ -73,8 +77,10 @@ return {'proceed', attempt}
     )
 });
 
-/// KEYS: results, order, experiment, leases. ARGV: record id, result JSON, failed
-/// (0/1), retries, rate limited, lease to release ('' = none).
+/// KEYS: results, order, experiment, leases. ARGV: record id, stored result
+/// (`result_codec`), failed
+/// (0/1), retries, rate limited, lease to release ('' = none), notice channel,
+/// experiment id, notices per experiment (`events::PROGRESS_NOTICES`).
 /// Returns {written (0/1), total, done, failed, retries, rate_limited}.
 static WRITE_SCRIPT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
@@ -97,6 +103,11 @@ if written == 1 then
   redis.call('HINCRBY', KEYS[3], 'rate_limited', ARGV[5])
 end
 local c = redis.call('HMGET', KEYS[3], 'total', 'done', 'failed', 'retries', 'rate_limited')
+if written == 1 then
+  local total, done = tonumber(c[1]) or 0, tonumber(c[2]) or 0
+  local step = math.max(1, math.floor(total / tonumber(ARGV[9])))
+  if done % step == 0 or done >= total then redis.call('PUBLISH', ARGV[7], ARGV[8]) end
+end
 return {written, tonumber(c[1]) or 0, tonumber(c[2]) or 0, tonumber(c[3]) or 0,
   tonumber(c[4]) or 0, tonumber(c[5]) or 0}
 "#,
@@ -125,6 +136,8 @@ impl WorkerStore {
             .arg(lease.id)
             .arg(lease.cap)
             .arg(lease.ttl.as_millis() as u64)
+            .arg(self.keys.events())
+            .arg(experiment.as_str())
             .invoke_async(&mut self.conn())
             .await?;
         Ok(match verdict.as_str() {
@@ -145,7 +158,7 @@ impl WorkerStore {
         result: &RecordResult,
         release: Option<&str>,
     ) -> Result<(bool, Progress), StoreError> {
-        let json = serde_json::to_string(result).map_err(|e| corrupt("record result", e))?;
+        let stored = encode(result)?;
         let (written, total, done, failed, retries, rate_limited): (u8, u64, u64, u64, u64, u64) =
             WRITE_SCRIPT
                 .key(self.keys.experiment_results(experiment))
@@ -153,11 +166,14 @@ impl WorkerStore {
                 .key(self.keys.experiment(experiment))
                 .key(self.keys.experiment_leases(experiment))
                 .arg(&result.record_id)
-                .arg(json)
+                .arg(stored)
                 .arg(u8::from(result.status == RecordStatus::Failed))
                 .arg(result.retries())
                 .arg(result.rate_limited)
                 .arg(release.unwrap_or(""))
+                .arg(self.keys.events())
+                .arg(experiment.as_str())
+                .arg(PROGRESS_NOTICES)
                 .invoke_async(&mut self.conn())
                 .await?;
         Ok((
@@ -194,15 +210,12 @@ impl Store {
             return Ok(Vec::new());
         }
         let key = self.keys.experiment_results(experiment);
-        let rows: Vec<Option<String>> = redis::cmd("HMGET")
+        let rows: Vec<Option<Vec<u8>>> = redis::cmd("HMGET")
             .arg(&key)
             .arg(&ids)
             .query_async(&mut self.conn())
             .await?;
-        rows.iter()
-            .flatten()
-            .map(|row| parse_json(&key, row))
-            .collect()
+        rows.iter().flatten().map(|row| decode(&key, row)).collect()
     }
 
     /// Every result of an experiment (for its summary and exports).
@@ -211,11 +224,11 @@ impl Store {
         experiment: &ExperimentId,
     ) -> Result<Vec<RecordResult>, StoreError> {
         let key = self.keys.experiment_results(experiment);
-        let rows: Vec<String> = redis::cmd("HVALS")
+        let rows: Vec<Vec<u8>> = redis::cmd("HVALS")
             .arg(&key)
             .query_async(&mut self.conn())
             .await?;
-        rows.iter().map(|row| parse_json(&key, row)).collect()
+        rows.iter().map(|row| decode(&key, row)).collect()
     }
 
     /// One record's result, if it has one.
@@ -225,11 +238,11 @@ impl Store {
         record_id: &str,
     ) -> Result<Option<RecordResult>, StoreError> {
         let key = self.keys.experiment_results(experiment);
-        let row: Option<String> = redis::cmd("HGET")
+        let row: Option<Vec<u8>> = redis::cmd("HGET")
             .arg(&key)
             .arg(record_id)
             .query_async(&mut self.conn())
             .await?;
-        row.map(|row| parse_json(&key, &row)).transpose()
+        row.map(|row| decode(&key, &row)).transpose()
     }
 }

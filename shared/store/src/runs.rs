@@ -92,7 +92,7 @@ return {1, ARGV[1]}
     )
 });
 
-/// KEYS: run. Returns the status after the request.
+/// KEYS: run. ARGV: notice channel, run id. Returns the status after the request.
 static CANCEL_SCRIPT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
@@ -100,6 +100,7 @@ local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return '' end
 if status == 'queued' or status == 'running' then
   redis.call('HSET', KEYS[1], 'cancel', '1')
+  redis.call('PUBLISH', ARGV[1], ARGV[2])
   return 'requested'
 end
 return status
@@ -107,14 +108,15 @@ return status
     )
 });
 
-/// KEYS: run. ARGV: status, response JSON, finished at. Returns 1 when this call
-/// completed the run, 0 when it was already final.
+/// KEYS: run. ARGV: status, response JSON, finished at, notice channel, run id.
+/// Returns 1 when this call completed the run, 0 when it was already final.
 static COMPLETE_SCRIPT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
 local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'queued' and status ~= 'running' then return 0 end
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'response', ARGV[2], 'finished_at', ARGV[3])
+redis.call('PUBLISH', ARGV[4], ARGV[5])
 return 1
 "#,
     )
@@ -291,6 +293,8 @@ impl Store {
         let key = self.keys.run(run);
         let status: String = CANCEL_SCRIPT
             .key(&key)
+            .arg(self.keys.events())
+            .arg(run.as_str())
             .invoke_async(&mut self.conn())
             .await?;
         Ok(match status.as_str() {
@@ -316,6 +320,8 @@ impl WorkerStore {
             .arg(status.as_str())
             .arg(response)
             .arg(Utc::now().to_rfc3339())
+            .arg(self.keys.events())
+            .arg(run.as_str())
             .invoke_async(&mut self.conn())
             .await?;
         Ok(done == 1)

@@ -2,6 +2,7 @@
 //!
 //!     throughput attach-pages <dataset folder>
 //!     throughput request-body <data dir> <dataset> <out file>
+//!     throughput result-samples <dataset folder> <out dir>
 //!     throughput run <redis url> <emulator url> <tally-worker> <data dir> <scratch dir> <dataset> <phase> [args]
 //!
 //! Phases (each prints one JSON line):
@@ -11,16 +12,22 @@
 //!     rss <in flight>
 //!     scale <records> <workers>
 //!     contention <records> <latency ms> <rpm> <contention share> <503 share>
+//!     status <tally-api binary> <seconds per level>
 //!
 //! - `dataset`: pages for a page-less synthetic dataset.
 //! - `capture`: the exact request body tally sends, for the peers' body (iii).
+//! - `samples`: stored results to train the results' compression dictionary on.
 //! - `fleet`: worker processes, the emulator's settings and counters, Redis counters.
-//! - `phases`: the measurements.
+//! - `phases`: the measurements; `status`: the status route under load, measured
+//!   by `load`, a closed-loop HTTP load generator.
 
 mod capture;
 mod dataset;
 mod fleet;
+mod load;
 mod phases;
+mod samples;
+mod status;
 
 use std::path::{Path, PathBuf};
 
@@ -40,6 +47,10 @@ async fn main() {
             .map(|n| eprintln!("{n} records now have two pages each")),
         Some("request-body") if args.len() == 4 => {
             write_request_body(&args[1], &args[2], &args[3]).await
+        }
+        Some("result-samples") if args.len() == 3 => {
+            samples::write_samples(Path::new(&args[1]), Path::new(&args[2]))
+                .map(|n| eprintln!("{n} results written"))
         }
         Some("run") if args.len() >= 8 => run(&args[1..]).await,
         _ => Err("usage: see the top of worker/examples/throughput/main.rs".to_string()),
@@ -152,6 +163,12 @@ async fn run(args: &[String]) -> Result<(), String> {
                 .await?
         }
         "rss" => bench.rss(number(0)? as usize).await?,
+        "status" => {
+            let api = rest
+                .first()
+                .ok_or("status: the tally-api binary is missing")?;
+            bench.status(api, number(1)?).await?
+        }
         "scale" => bench.scale(number(0)?, number(1)? as usize).await?,
         "contention" => {
             let share = |i: usize| -> Result<f64, String> {

@@ -1,14 +1,14 @@
-// One run: live progress while it runs (polled every second, with cancel), then the
-// results — a table per experiment, charts, downloads and a link to compare — and,
+// One run: live progress while it runs (pushed by its status events, polled when
+// they fail; with cancel), then the results — a table per experiment, charts,
+// downloads and a link to compare — and,
 // for a run with retries, the links between them, the combined result and a button
 // retrying the records that did not succeed.
 
-import { api, resultsOf, sleep } from "../api.js";
+import { api, resultsOf } from "../api.js";
+import { runStates } from "../run_events.js";
 import { barChart, distributionChart, scatterChart } from "../charts.js";
 import { fill, h, saveBlob, saveJson } from "../dom.js";
 import { emulatedBadge, ms, num, pct, seconds, statusBadge, usd, when } from "../format.js";
-
-const POLL_MS = 1000;
 
 export async function runView({ main, signal }, runId) {
   const heading = h("div", { class: "headline" });
@@ -32,31 +32,22 @@ export async function runView({ main, signal }, runId) {
   });
 
   // Progress rows are built once, then updated in place: a focused control (Cancel,
-  // a link) keeps focus while the numbers change under it every second.
+  // a link) keeps focus while the numbers change under it.
   const lines = new Map();
   let lastStatus = null;
   let run;
-  for (;;) {
-    try {
-      run = await api(`/api/v1/experiments/runs/${runId}`, { signal });
-    } catch (error) {
-      // A run that does not exist, or a refused key, ends the page; anything else
-      // (Redis restarting: 503) is waited out.
-      if (signal.aborted || error.status === 404 || error.status === 401) throw error;
-      notice.textContent = `Lost contact with the API (${error.message}); retrying…`;
-      await sleep(POLL_MS, signal);
-      continue;
-    }
-    if (signal.aborted) return;
+  for await (const state of runStates(runId, signal, (error) => {
+    notice.textContent = `Lost contact with the API (${error.message}); retrying…`;
+  })) {
+    run = state;
     renderHeader(run);
     renderProgress(run);
     if (run.status !== lastStatus) {
       announcer.textContent = `Run ${run.status}`;
       lastStatus = run.status;
     }
-    if (isFinal(run.status)) break;
-    await sleep(POLL_MS, signal);
   }
+  if (signal.aborted) return;
   cancel.remove();
   await renderResults(run);
 
