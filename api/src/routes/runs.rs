@@ -1,12 +1,13 @@
 //! Runs: status with per-experiment progress, the list (newest first, filtered,
-//! paginated), and cancel (retry is in `retry.rs`).
+//! paginated), and cancel (retry is in `retry.rs`). A runner key cancels and
+//! retries only its own runs (`may_change`).
 
 use std::collections::BTreeMap;
 
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
 use tally_core::contract::RunStatus;
 use tally_core::contract::views::{
@@ -15,10 +16,12 @@ use tally_core::contract::views::{
 use tally_core::run::{ExperimentPhase, RunId};
 use tally_store::{CancelOutcome, ExperimentView, RunFilter, RunView};
 
+use crate::auth::Caller;
 use crate::backend::Connected;
 use crate::chain::chain_of;
 use crate::error::ApiError;
 use crate::extract::{Page, Params, run_id};
+use crate::roles::{Role, may_change_run};
 use crate::state::AppState;
 use crate::views::{StatusContext, run_status, stall};
 
@@ -140,12 +143,14 @@ pub async fn list(
 /// repeating it is harmless. 409 when the run had already ended.
 pub async fn cancel(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
     params: Params,
 ) -> Result<Response, ApiError> {
     params.finish()?;
     let id = run_id(&id)?;
     let connected = state.backend.get().await?;
+    may_change(connected, &caller, &id).await?;
     match connected.store.cancel(&id).await? {
         CancelOutcome::NotFound => Err(ApiError::not_found(format!("no run {id}"))),
         CancelOutcome::AlreadyFinal(status) => Err(ApiError::Conflict(format!(
@@ -166,6 +171,20 @@ pub async fn cancel(
             Ok((StatusCode::ACCEPTED, Json(answer)).into_response())
         }
     }
+}
+
+/// 403 unless `caller` may cancel or retry run `id` (`roles::may_change_run`); 404
+/// for an unknown run. An admin may change any run, so its run is not read.
+pub(super) async fn may_change(
+    connected: &Connected,
+    caller: &Caller,
+    id: &RunId,
+) -> Result<(), ApiError> {
+    if caller.role >= Role::Admin {
+        return Ok(());
+    }
+    let run = find_run(connected, id).await?;
+    may_change_run(caller, id.as_str(), &run.record.submitter)
 }
 
 pub(super) async fn find_run(connected: &Connected, id: &RunId) -> Result<RunView, ApiError> {

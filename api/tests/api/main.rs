@@ -16,6 +16,7 @@ mod runs;
 mod schedules;
 mod schema;
 mod secrets;
+mod seed_clients;
 mod slow_clients;
 mod submit;
 mod ui;
