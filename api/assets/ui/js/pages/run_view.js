@@ -4,6 +4,7 @@
 // retrying the records that did not succeed.
 
 import { api, resultsOf, sleep } from "../api.js";
+import { mayChangeRun } from "../auth.js";
 import { barChart, distributionChart, scatterChart } from "../charts.js";
 import { fill, h, saveBlob, saveJson } from "../dom.js";
 import { emulatedBadge, ms, num, pct, seconds, statusBadge, usd, when } from "../format.js";
@@ -98,7 +99,7 @@ export async function runView({ main, signal }, runId) {
         h("div", { class: "progress-grid" }, perExperiment),
       );
     }
-    if (isFinal(run.status) || run.cancel_requested) cancel.hidden = true;
+    if (isFinal(run.status) || run.cancel_requested || !mayChangeRun(run)) cancel.hidden = true;
     lines.get("overall").update(run.progress, elapsed, null, null);
     for (const e of run.experiments) lines.get(e.experiment_id)?.update(e.progress, elapsed, e.status, e.error);
   }
@@ -144,7 +145,7 @@ export async function runView({ main, signal }, runId) {
 function retryButton(run) {
   const latest = run.combined_result ?? run.result;
   const incomplete = latest.experiments.some((e) => e.status !== "success" || e.failed_records > 0);
-  if (!incomplete) return null;
+  if (!incomplete || !mayChangeRun(run)) return null;
   const button = h("button", { type: "button", id: "retry-run", text: "Retry unsuccessful records" });
   const message = h("span", { class: "hint", role: "status" });
   button.addEventListener("click", async () => {
