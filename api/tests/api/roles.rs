@@ -112,6 +112,20 @@ async fn submit_as(app: &TestApp, key: &str) -> String {
     accepted["run_id"].as_str().unwrap().to_string()
 }
 
+fn run_path(run: &str, action: &str) -> String {
+    format!("/api/v1/experiments/runs/{run}{action}")
+}
+
+/// The status of a cancel or retry (`action`) of `run` asked with `key`.
+async fn change(app: &TestApp, run: &str, action: &str, key: &str) -> u16 {
+    send(app, Method::POST, &run_path(run, action), key)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
 #[tokio::test]
 async fn a_runner_cancels_and_retries_only_its_own_runs_and_an_admin_any() {
     let app = app_with_roles().await;
@@ -121,9 +135,8 @@ async fn a_runner_cancels_and_retries_only_its_own_runs_and_an_admin_any() {
     let by_admin = submit_as(&app, KEY).await;
 
     for (run, owner) in [(&theirs, "other-runner"), (&by_admin, KEY_NAME)] {
-        for action in ["cancel", "retry"] {
-            let path = format!("/api/v1/experiments/runs/{run}/{action}");
-            let refused = send(&app, Method::POST, &path, RUNNER_KEY)
+        for action in ["/cancel", "/retry"] {
+            let refused = send(&app, Method::POST, &run_path(run, action), RUNNER_KEY)
                 .send()
                 .await
                 .unwrap();
@@ -139,63 +152,23 @@ async fn a_runner_cancels_and_retries_only_its_own_runs_and_an_admin_any() {
         }
     }
     // The refused cancel changed nothing.
-    let status: Value = send(
-        &app,
-        Method::GET,
-        &format!("/api/v1/experiments/runs/{theirs}"),
-        VIEWER_KEY,
-    )
-    .send()
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let status: Value = send(&app, Method::GET, &run_path(&theirs, ""), VIEWER_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(status["status"], "queued");
     assert_eq!(status["cancel_requested"], json!(false), "{status}");
 
     // Its own run: a retry is refused only because the run has not ended.
-    let retry = send(
-        &app,
-        Method::POST,
-        &format!("/api/v1/experiments/runs/{mine}/retry"),
-        RUNNER_KEY,
-    )
-    .send()
-    .await
-    .unwrap();
-    assert_eq!(retry.status(), 409);
-    let cancelled = send(
-        &app,
-        Method::POST,
-        &format!("/api/v1/experiments/runs/{mine}/cancel"),
-        RUNNER_KEY,
-    )
-    .send()
-    .await
-    .unwrap();
-    assert_eq!(cancelled.status(), 202);
+    assert_eq!(change(&app, &mine, "/retry", RUNNER_KEY).await, 409);
+    assert_eq!(change(&app, &mine, "/cancel", RUNNER_KEY).await, 202);
     // An admin key changes anyone's run; an unknown run is 404, not 403.
-    let cancelled = send(
-        &app,
-        Method::POST,
-        &format!("/api/v1/experiments/runs/{theirs}/cancel"),
-        KEY,
-    )
-    .send()
-    .await
-    .unwrap();
-    assert_eq!(cancelled.status(), 202);
-    let unknown = send(
-        &app,
-        Method::POST,
-        "/api/v1/experiments/runs/run_01jd5x00000000000000000000/cancel",
-        RUNNER_KEY,
-    )
-    .send()
-    .await
-    .unwrap();
-    assert_eq!(unknown.status(), 404);
+    assert_eq!(change(&app, &theirs, "/cancel", KEY).await, 202);
+    let unknown = "run_01jd5x00000000000000000000";
+    assert_eq!(change(&app, unknown, "/cancel", RUNNER_KEY).await, 404);
     app.cleanup().await;
 }
 

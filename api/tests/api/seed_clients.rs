@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tally_core::run::RunId;
 
-use crate::helpers::{KEY, SAMPLE, TestApp, eventually, spawn_app, spawn_app_with};
+use crate::helpers::{KEY, SAMPLE, TestApp, spawn_app, spawn_app_with};
 
 /// How the documentation's curl commands send their body: `-H "Content-Type:
 /// application/json"` on some, nothing on others (curl then says form-urlencoded).
@@ -374,15 +374,7 @@ async fn the_documented_quick_test_waits_for_its_response_with_the_datasets_size
         })
     };
     // Play the worker: once the run exists, answer its two records and finish it.
-    let run = eventually(10, || async {
-        let runs = app
-            .store
-            .list_runs(&Default::default(), 0, 1)
-            .await
-            .unwrap();
-        runs.into_iter().next()
-    })
-    .await;
+    let run = app.latest_run().await;
     let experiment = run.record.experiments[0].clone();
     for record in app.sample_records().await.iter().take(2) {
         let answer = Some(record.expected_output.clone());

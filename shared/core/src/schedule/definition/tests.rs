@@ -121,7 +121,11 @@ fn unknown_fields_of_the_request_are_refused_not_ignored() {
         fields(&errors),
         ["request.model_configs[0].temprature", "request.colour"]
     );
-    assert!(errors[1].message.starts_with("unknown field (expected one of: ml_app,"));
+    assert!(
+        errors[1]
+            .message
+            .starts_with("unknown field (expected one of: ml_app,")
+    );
 }
 
 #[test]
