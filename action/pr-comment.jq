@@ -47,8 +47,11 @@ def linked($url): if $ctx.links and ($url // "") != "" then "[\(.)](\($url))" el
 | ($ctx.threshold // "") as $threshold
 | [$r.experiments[]
     | select($threshold != "" and ((.overall_accuracy // -1) < ($threshold | tonumber)))] as $missed
+# The records each experiment ran on; a result stored before `sample_size` existed
+# reads 0 there and had that count in `dataset_size`.
+| (if ($r.sample_size // 0) > 0 then $r.sample_size else $r.dataset_size end) as $records
 | [$ctx.marker,
-   "### tally: `\($ctx.baseline_key)` on \($r.dataset_name) (\($r.dataset_size) records)",
+   "### tally: `\($ctx.baseline_key)` on \($r.dataset_name) (\($records) records)",
    "",
    (if $b == null
     then "**No baseline:** no succeeded scheduled or `\($ref)` run of `\($ctx.baseline_key)` on this dataset was found, so this run stands alone."

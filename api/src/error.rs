@@ -28,6 +28,9 @@ pub enum ApiError {
         needed: crate::roles::Role,
         role: crate::roles::Role,
     },
+    /// 403: a runner key asked to cancel or retry a run it did not submit.
+    #[error("{0}")]
+    NotOwner(String),
     /// 404: an unknown run, experiment, dataset or route; `field` names the request
     /// field that pointed at it, when one did.
     #[error("{message}")]
@@ -99,7 +102,7 @@ impl ApiError {
         match self {
             ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ApiError::Forbidden { .. } | ApiError::NotOwner(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
@@ -119,7 +122,7 @@ impl ApiError {
         match self {
             ApiError::Malformed(_) => "malformed_body",
             ApiError::Unauthorized(_) => "unauthorized",
-            ApiError::Forbidden { .. } => "forbidden",
+            ApiError::Forbidden { .. } | ApiError::NotOwner(_) => "forbidden",
             ApiError::NotFound { .. } => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::BodyTimeout(_) => "request_timeout",

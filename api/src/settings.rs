@@ -158,9 +158,9 @@ fn positive(env: &Environment, name: &'static str, default: u64) -> Result<u64, 
 }
 
 /// The named API keys clients present in `X-API-Key` (`TALLY_API_KEYS` =
-/// `name:key,name2:key2:read`). A key's name is recorded on the runs it submits and
+/// `name:key,name2:key2:viewer`). A key's name is recorded on the runs it submits and
 /// scopes its idempotency keys; the key itself is a `Secret`. An entry may end in a
-/// role (`:read`, `:run`, `:admin`); without one the key is `admin`.
+/// role (`:viewer`, `:runner`, `:admin`); without one the key is `admin`.
 #[derive(Debug, Clone, Default)]
 pub struct ApiKeys(Vec<(String, Secret)>, Vec<(String, Role)>);
 
@@ -180,8 +180,8 @@ impl ApiKeys {
                     format!("entry {entry} is not name:key"),
                 ));
             };
-            // A trailing `:read`, `:run` or `:admin` is the role; otherwise the whole
-            // rest is the key (keys may hold ':').
+            // A trailing `:viewer`, `:runner` or `:admin` is the role; otherwise the
+            // whole rest is the key (keys may hold ':').
             let (key, role) = rest
                 .rsplit_once(':')
                 .and_then(|(key, role)| Some((key, Role::parse(role.trim())?)))
@@ -244,7 +244,7 @@ impl ApiKeys {
         self.1
             .iter()
             .find(|(known, _)| known == name)
-            .map_or(Role::Read, |(_, role)| *role)
+            .map_or(Role::Viewer, |(_, role)| *role)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -271,11 +271,17 @@ mod tests {
     #[test]
     fn an_entry_may_end_in_a_role_and_defaults_to_admin() {
         let keys =
-            ApiKeys::parse("ci:ci-key-0123456789abcdef,dash:dash-key-0123456789:abc:read").unwrap();
+            ApiKeys::parse("ci:ci-key-0123456789abcdef,dash:dash-key-0123456789:abc:viewer,bot:bot-key-0123456789abcdef:runner")
+                .unwrap();
         assert_eq!(keys.identify("ci-key-0123456789abcdef"), Some("ci"));
         assert_eq!(keys.role_of("ci"), Role::Admin);
         assert_eq!(keys.identify("dash-key-0123456789:abc"), Some("dash"));
-        assert_eq!(keys.role_of("dash"), Role::Read);
+        assert_eq!(keys.role_of("dash"), Role::Viewer);
+        assert_eq!(keys.role_of("bot"), Role::Runner);
+        // The old names are no roles: the whole rest is the key, with full access.
+        let keys = ApiKeys::parse("old:old-key-0123456789abcdef:read").unwrap();
+        assert_eq!(keys.identify("old-key-0123456789abcdef:read"), Some("old"));
+        assert_eq!(keys.role_of("old"), Role::Admin);
     }
 
     fn settings(vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {

@@ -96,7 +96,9 @@ pub fn document(server: &str) -> Value {
             "title": "tally API",
             "version": env!("CARGO_PKG_VERSION"),
             "description": "Runs model experiments on datasets of election count forms. \
-    Every error is {\"error\": {\"code\", \"message\", \"details\"}}."
+    Every error is {\"error\": {\"code\", \"message\", \"details\"}}. \
+    Each operation's x-tally-role names the least role of API key that may call it \
+    (viewer < runner < admin; a key without a role is admin); its description says the same."
         },
         "servers": [{"url": server}],
         "paths": paths,

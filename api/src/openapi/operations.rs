@@ -5,6 +5,8 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::roles::Role;
+
 fn schema_ref(name: &str) -> Value {
     json!({"$ref": format!("#/components/schemas/{name}")})
 }
@@ -20,10 +22,59 @@ pub struct Operation {
     pub method: &'static str,
     pub path: &'static str,
     summary: &'static str,
-    open: bool,
+    access: Access,
     query: &'static [(&'static str, &'static str)],
     body: Option<&'static str>,
     answers: &'static [Answer],
+}
+
+/// Who may call a route: anyone, or a key with at least a role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Open,
+    Key(Role),
+    /// A runner key for the runs it submitted; an admin key for any run.
+    OwnRuns,
+}
+
+const OPEN: Access = Access::Open;
+const VIEWER: Access = Access::Key(Role::Viewer);
+const RUNNER: Access = Access::Key(Role::Runner);
+const ADMIN: Access = Access::Key(Role::Admin);
+const OWN_RUNS: Access = Access::OwnRuns;
+
+impl Access {
+    /// The least role that may call the route (`x-tally-role`); `None` when open.
+    pub fn role(self) -> Option<Role> {
+        match self {
+            Access::Open => None,
+            Access::Key(role) => Some(role),
+            Access::OwnRuns => Some(Role::Runner),
+        }
+    }
+
+    /// The operation's description: who may call it.
+    fn describe(self) -> String {
+        let higher = |role: Role| {
+            let above: Vec<&str> = Role::ALL
+                .into_iter()
+                .filter(|other| *other > role)
+                .map(Role::as_str)
+                .collect();
+            if above.is_empty() {
+                String::new()
+            } else {
+                format!(" (or {})", above.join(", "))
+            }
+        };
+        match self {
+            Access::Open => "Open: no API key needed.".to_string(),
+            Access::Key(role) => format!("Needs a key with the {role} role{}.", higher(role)),
+            Access::OwnRuns => "Needs a key with the runner role for a run that key submitted, \
+                 or the admin role for any run; otherwise 403."
+                .to_string(),
+        }
+    }
 }
 
 const ERRORS_COMMON: [Answer; 3] = [
@@ -48,7 +99,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "post",
         path: "/api/v1/experiments/run",
         summary: "Submit a run and wait for it: 200 with the response when it ends within min(wait_seconds, server maximum), else 202; the run goes on either way",
-        open: false,
+        access: RUNNER,
         query: &[(
             "wait_seconds",
             "seconds to wait (default and cap: TALLY_RUN_MAX_WAIT_SECONDS)",
@@ -67,7 +118,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "post",
         path: "/api/v1/experiments/run-async",
         summary: "Submit a run; an Idempotency-Key header returns the same run for a repeated submission",
-        open: false,
+        access: RUNNER,
         query: &[],
         body: Some("ExperimentRequest"),
         answers: &[
@@ -82,7 +133,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "get",
         path: "/api/v1/experiments/runs",
         summary: "Runs, newest first",
-        open: false,
+        access: VIEWER,
         query: &[
             (
                 "status",
@@ -102,7 +153,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "get",
         path: "/api/v1/experiments/runs/{id}",
         summary: "A run's status, progress (overall and per experiment) and, once final, its result",
-        open: false,
+        access: VIEWER,
         query: &[],
         body: None,
         answers: &[
@@ -126,7 +177,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "post",
         path: "/api/v1/experiments/runs/{id}/cancel",
         summary: "Cancel a run: records in flight finish, no new record starts",
-        open: false,
+        access: OWN_RUNS,
         query: &[],
         body: None,
         answers: &[
@@ -143,7 +194,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "post",
         path: "/api/v1/experiments/runs/{id}/retry",
         summary: "Retry a run's unsuccessful records (failed, cancelled, never started) in a child run with the same configuration and dataset version",
-        open: false,
+        access: OWN_RUNS,
         query: &[],
         body: None,
         answers: &[
@@ -160,7 +211,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "get",
         path: "/api/v1/experiments/experiments/{id}",
         summary: "One experiment: configuration, progress, and its summary once final",
-        open: false,
+        access: VIEWER,
         query: &[],
         body: None,
         answers: &[
@@ -172,7 +223,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "get",
         path: "/api/v1/experiments/experiments/{id}/results",
         summary: "Per-record results: a JSON page, or every result as CSV (evaluators as columns) or JSON lines",
-        open: false,
+        access: VIEWER,
         query: &[
             (
                 "format",
@@ -196,7 +247,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "get",
         path: "/api/v1/experiments/compare",
         summary: "Two or more experiments side by side: summaries, per-record differences, and a paired bootstrap 95% CI of each pair's accuracy difference",
-        open: false,
+        access: VIEWER,
         query: &[("ids", "2-10 experiment ids separated by commas (any runs)")],
         body: None,
         answers: &[
@@ -209,7 +260,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "get",
         path: "/api/v1/datasets",
         summary: "Datasets with their latest version",
-        open: false,
+        access: VIEWER,
         query: &[],
         body: None,
         answers: &[J(200, "DatasetList", "every dataset")],
@@ -218,7 +269,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "get",
         path: "/api/v1/datasets/{name}",
         summary: "One dataset's versions, oldest first",
-        open: false,
+        access: VIEWER,
         query: &[],
         body: None,
         answers: &[
@@ -230,7 +281,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "get",
         path: "/api/v1/datasets/{name}/versions/{version}/records/{id}",
         summary: "One record of a dataset version: its pages, expected output and metadata",
-        open: false,
+        access: VIEWER,
         query: &[],
         body: None,
         answers: &[
@@ -242,7 +293,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "get",
         path: "/api/v1/datasets/{name}/versions/{version}/records/{id}/pages/{page}",
         summary: "Page {page} (from 1) of a record: the image as stored in the data directory",
-        open: false,
+        access: VIEWER,
         query: &[],
         body: None,
         answers: &[
@@ -262,7 +313,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "post",
         path: "/api/v1/datasets/import",
         summary: "Import a folder under the data directory as a new version (or find the identical one)",
-        open: false,
+        access: ADMIN,
         query: &[],
         body: Some("ImportRequest"),
         answers: &[
@@ -285,7 +336,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "get",
         path: "/api/v1/schedules",
         summary: "Every schedule with its next fire times, latest runs and skipped slots",
-        open: false,
+        access: VIEWER,
         query: &[],
         body: None,
         answers: &[J(200, "ScheduleList", "every schedule, by name")],
@@ -294,7 +345,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "post",
         path: "/api/v1/schedules",
         summary: "Create a schedule (Location: its URL); from then on the API's version wins over the schedules file",
-        open: false,
+        access: ADMIN,
         query: &[],
         body: Some("Schedule"),
         answers: &[
@@ -313,7 +364,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "get",
         path: "/api/v1/schedules/{name}",
         summary: "One schedule",
-        open: false,
+        access: VIEWER,
         query: &[],
         body: None,
         answers: &[
@@ -325,7 +376,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "put",
         path: "/api/v1/schedules/{name}",
         summary: "Replace a schedule's whole definition; the body's name must be the path's. A changed cron or time_zone counts slots from now",
-        open: false,
+        access: ADMIN,
         query: &[],
         body: Some("Schedule"),
         answers: &[
@@ -344,7 +395,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "delete",
         path: "/api/v1/schedules/{name}",
         summary: "Delete a schedule; its runs stay, and the schedules file does not bring it back",
-        open: false,
+        access: ADMIN,
         query: &[],
         body: None,
         answers: &[E(204, "deleted"), J(404, "ErrorBody", "no such schedule")],
@@ -353,7 +404,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "post",
         path: "/api/v1/schedules/{name}/pause",
         summary: "Pause a schedule: no runs until resumed (repeatable)",
-        open: false,
+        access: ADMIN,
         query: &[],
         body: None,
         answers: &[
@@ -365,7 +416,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "post",
         path: "/api/v1/schedules/{name}/resume",
         summary: "Resume a schedule: it fires again from now on; slots missed while paused are not caught up",
-        open: false,
+        access: ADMIN,
         query: &[],
         body: None,
         answers: &[
@@ -377,7 +428,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "get",
         path: "/api/v1/presets",
         summary: "The quick presets: named sets of model configurations (the run page and tally run --preset offer the same)",
-        open: false,
+        access: VIEWER,
         query: &[],
         body: None,
         answers: &[J(200, "PresetList", "every preset")],
@@ -386,7 +437,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "get",
         path: "/api/v1/experiments/health",
         summary: "The old service's health answer",
-        open: true,
+        access: OPEN,
         query: &[],
         body: None,
         answers: &[J(
@@ -399,7 +450,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "get",
         path: "/api/v1/whoami",
         summary: "The calling key's name and role (read, run or admin)",
-        open: false,
+        access: VIEWER,
         query: &[],
         body: None,
         answers: &[J(200, "WhoAmI", "the key's name and role")],
@@ -408,7 +459,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "get",
         path: "/healthz",
         summary: "The process is up",
-        open: true,
+        access: OPEN,
         query: &[],
         body: None,
         answers: &[J(200, "Probe", "ok")],
@@ -417,7 +468,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "get",
         path: "/readyz",
         summary: "Redis answers and accepts writes",
-        open: true,
+        access: OPEN,
         query: &[],
         body: None,
         answers: &[
@@ -433,7 +484,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "get",
         path: "/metrics",
         summary: "Prometheus metrics",
-        open: true,
+        access: OPEN,
         query: &[],
         body: None,
         answers: &[T(200, "text/plain", "the text exposition format")],
@@ -442,7 +493,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "get",
         path: "/openapi.json",
         summary: "This document",
-        open: true,
+        access: OPEN,
         query: &[],
         body: None,
         answers: &[T(200, "application/json", "OpenAPI 3.1")],
@@ -451,7 +502,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "get",
         path: "/docs",
         summary: "A page that renders this document (no external assets)",
-        open: true,
+        access: OPEN,
         query: &[],
         body: None,
         answers: &[T(200, "text/html", "the page")],
@@ -480,7 +531,8 @@ pub fn operation(op: &Operation) -> Value {
             "schema": {"type": "string", "maxLength": 255}}));
     }
     let mut responses = Map::new();
-    let common: &[Answer] = if op.open { &[] } else { &ERRORS_COMMON };
+    let open = op.access == Access::Open;
+    let common: &[Answer] = if open { &[] } else { &ERRORS_COMMON };
     for answer in op.answers.iter().chain(common) {
         let (status, content) = match answer {
             Answer::Json(status, schema, description) => (
@@ -504,13 +556,16 @@ pub fn operation(op: &Operation) -> Value {
         };
         responses.entry(status.to_string()).or_insert(content);
     }
-    let mut value =
-        json!({"summary": op.summary, "parameters": parameters, "responses": responses});
+    let mut value = json!({"summary": op.summary, "description": op.access.describe(),
+        "parameters": parameters, "responses": responses});
+    if let Some(role) = op.access.role() {
+        value["x-tally-role"] = json!(role.as_str());
+    }
     if let Some(body) = op.body {
         value["requestBody"] = json!({"required": true,
             "content": {"application/json": {"schema": schema_ref(body)}}});
     }
-    value["security"] = if op.open {
+    value["security"] = if open {
         json!([])
     } else {
         json!([{"api_key": []}])

@@ -62,13 +62,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/schedules", get(schedules::list))
         .route("/api/v1/schedules/{name}", get(schedules::detail))
         .route("/api/v1/presets", get(presets::list))
-        .route_layer(from_fn_with_state(Role::Read, require_role));
+        .route_layer(from_fn_with_state(Role::Viewer, require_role));
     let run = Router::new()
         .route("/api/v1/experiments/run", post(submit::run_and_wait))
         .route("/api/v1/experiments/run-async", post(submit::run_async))
         .route("/api/v1/experiments/runs/{id}/cancel", post(runs::cancel))
         .route("/api/v1/experiments/runs/{id}/retry", post(retry::retry))
-        .route_layer(from_fn_with_state(Role::Run, require_role));
+        .route_layer(from_fn_with_state(Role::Runner, require_role));
     let admin = Router::new()
         .route("/api/v1/datasets/import", post(datasets::import))
         .route("/api/v1/schedules", post(schedules::create))

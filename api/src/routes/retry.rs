@@ -20,6 +20,8 @@ use crate::error::ApiError;
 use crate::extract::{Params, run_id};
 use crate::state::AppState;
 
+use super::runs::may_change;
+
 pub async fn retry(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -29,6 +31,7 @@ pub async fn retry(
     params.finish()?;
     let id = run_id(&id)?;
     let connected = state.backend.get().await?.clone();
+    may_change(&connected, &caller, &id).await?;
     let submitter = Submitter {
         api_key_name: caller.key_name.clone(),
         schedule: None,

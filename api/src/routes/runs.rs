@@ -1,18 +1,23 @@
 //! Runs: status with per-experiment progress, the list (newest first, filtered,
-//! paginated), and cancel (retry is in `retry.rs`).
+//! paginated), and cancel (retry is in `retry.rs`). A runner key cancels and
+//! retries only its own runs (`may_change`).
 
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use tally_core::contract::RunStatus;
 use tally_core::contract::views::{
     CancelAnswer, ProgressView, RunList, RunStatusView, RunSummaryView,
 };
+use tally_core::run::RunId;
 use tally_store::{CancelOutcome, RunFilter};
 
+use crate::auth::Caller;
+use crate::backend::Connected;
 use crate::error::ApiError;
 use crate::extract::{Page, Params, run_id};
+use crate::roles::{Role, may_change_run};
 use crate::state::AppState;
 use crate::status::{experiments_of, find_run, run_status_answer};
 
@@ -94,12 +99,14 @@ pub async fn list(
 /// repeating it is harmless. 409 when the run had already ended.
 pub async fn cancel(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
     params: Params,
 ) -> Result<Response, ApiError> {
     params.finish()?;
     let id = run_id(&id)?;
     let connected = state.backend.get().await?;
+    may_change(connected, &caller, &id).await?;
     match connected.store.cancel(&id).await? {
         CancelOutcome::NotFound => Err(ApiError::not_found(format!("no run {id}"))),
         CancelOutcome::AlreadyFinal(status) => Err(ApiError::Conflict(format!(
@@ -120,4 +127,18 @@ pub async fn cancel(
             Ok((StatusCode::ACCEPTED, Json(answer)).into_response())
         }
     }
+}
+
+/// 403 unless `caller` may cancel or retry run `id` (`roles::may_change_run`); 404
+/// for an unknown run. An admin may change any run, so its run is not read.
+pub(super) async fn may_change(
+    connected: &Connected,
+    caller: &Caller,
+    id: &RunId,
+) -> Result<(), ApiError> {
+    if caller.role >= Role::Admin {
+        return Ok(());
+    }
+    let run = find_run(connected, id).await?;
+    may_change_run(caller, id.as_str(), &run.record.submitter)
 }

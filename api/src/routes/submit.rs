@@ -4,6 +4,9 @@
 //! The submission runs in a task of its own: a client that disconnects mid-request
 //! cannot cut it between storing the run and enqueueing its jobs, and a client that
 //! stops waiting on `/run` cancels nothing — the run goes on.
+//!
+//! Unknown fields of the body are ignored, as the old service ignored them, and
+//! listed by path in the answer's `warnings` (and in the log).
 
 use std::time::Duration;
 
@@ -12,7 +15,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use sha2::{Digest, Sha256};
-use tally_core::contract::{ExperimentRequest, RunAccepted};
+use tally_core::contract::{ExperimentRequest, ExperimentResponse, FieldError, RunAccepted};
 use tally_core::run::{RunId, Submitter};
 use tally_store::IdempotencyKey;
 use tally_store::submission::{DEFAULT_MAX_CHUNK_SIZE, Submission, Submitted};
@@ -37,8 +40,8 @@ pub async fn run_async(
     Body(body): Body,
 ) -> Result<Response, ApiError> {
     params.finish()?;
-    let submitted = accept(&state, &caller, &headers, &body).await?;
-    Ok(accepted(&state, &submitted.run_id, None, submitted.created))
+    let (submitted, warnings) = accept(&state, &caller, &headers, &body).await?;
+    Ok(accepted(&state, &submitted, None, warnings))
 }
 
 /// `POST /run?wait_seconds=N`: 200 with the `ExperimentResponse` when the run ends
@@ -54,16 +57,12 @@ pub async fn run_and_wait(
     let asked = params.integer("wait_seconds", 0, MAX_WAIT_PARAMETER, max);
     params.finish()?;
     let wait = Duration::from_secs(asked.min(max));
-    let submitted = accept(&state, &caller, &headers, &body).await?;
-    if let Some(response) = wait_for_final(&state, &submitted.run_id, wait).await {
-        return Ok(response);
+    let (submitted, warnings) = accept(&state, &caller, &headers, &body).await?;
+    if let Some(mut response) = wait_for_final(&state, &submitted.run_id, wait).await {
+        response.warnings = warnings;
+        return Ok((StatusCode::OK, Json(response)).into_response());
     }
-    Ok(accepted(
-        &state,
-        &submitted.run_id,
-        Some(wait),
-        submitted.created,
-    ))
+    Ok(accepted(&state, &submitted, Some(wait), warnings))
 }
 
 async fn accept(
@@ -71,8 +70,8 @@ async fn accept(
     caller: &Caller,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<Submitted, ApiError> {
-    let request = ExperimentRequest::from_json_bytes(body)?;
+) -> Result<(Submitted, Vec<FieldError>), ApiError> {
+    let (request, warnings) = ExperimentRequest::from_json_bytes_with_warnings(body)?;
     let idempotency = idempotency_key(headers, caller)?;
     let connected = state.backend.get().await?.clone();
     let submission = Submission {
@@ -98,7 +97,13 @@ async fn accept(
         api_key_name = caller.scope(),
         "run submitted"
     );
-    Ok(submitted)
+    if !warnings.is_empty() {
+        // Paths only: a value sent in an unknown field could be anything, a secret too.
+        let ignored: Vec<&str> = warnings.iter().map(|w| w.field.as_str()).collect();
+        tracing::warn!(run_id = %submitted.run_id, ignored = ?ignored,
+            "unknown request fields ignored");
+    }
+    Ok((submitted, warnings))
 }
 
 /// The `Idempotency-Key` header, hashed and scoped by the caller's key name.
@@ -124,7 +129,11 @@ fn idempotency_key(
 
 /// Polls the run until it is final, the wait is over, or the server shuts down.
 /// Polling starts fast (short runs answer quickly) and backs off to once a second.
-async fn wait_for_final(state: &AppState, run: &RunId, wait: Duration) -> Option<Response> {
+async fn wait_for_final(
+    state: &AppState,
+    run: &RunId,
+    wait: Duration,
+) -> Option<ExperimentResponse> {
     let connected = state.backend.get().await.ok()?;
     let deadline = Instant::now() + wait;
     let mut interval = Duration::from_millis(100);
@@ -133,7 +142,7 @@ async fn wait_for_final(state: &AppState, run: &RunId, wait: Duration) -> Option
         match connected.store.run(run).await {
             Ok(Some(view)) if view.status.is_final() => {
                 if let Some(response) = view.response {
-                    return Some((StatusCode::OK, Json(response)).into_response());
+                    return Some(response);
                 }
             }
             Ok(_) => {}
@@ -156,9 +165,16 @@ async fn wait_for_final(state: &AppState, run: &RunId, wait: Duration) -> Option
 }
 
 /// 202 with `RunAccepted` and the status URL in `Location`.
-fn accepted(state: &AppState, run: &RunId, waited: Option<Duration>, created: bool) -> Response {
+fn accepted(
+    state: &AppState,
+    submitted: &Submitted,
+    waited: Option<Duration>,
+    warnings: Vec<FieldError>,
+) -> Response {
+    let (run, created) = (&submitted.run_id, submitted.created);
     let status_url = state.urls.run_status(run);
     let mut body = RunAccepted::new(run.as_str(), status_url.clone());
+    body.warnings = warnings;
     if let Some(waited) = waited {
         body.message = format!(
             "Experiment run {run} is still in progress after {} s; poll {status_url} for its status",

@@ -159,6 +159,19 @@ impl TestApp {
         (run, view.record.experiments)
     }
 
+    /// The newest run, once one exists (a submission in flight stores it).
+    pub async fn latest_run(&self) -> tally_store::RunView {
+        eventually(10, || async {
+            let runs = self
+                .store
+                .list_runs(&Default::default(), 0, 1)
+                .await
+                .unwrap();
+            runs.into_iter().next()
+        })
+        .await
+    }
+
     /// The sample's records as stored.
     pub async fn sample_records(&self) -> Vec<DatasetRecord> {
         let name = DatasetName::parse(SAMPLE).unwrap();

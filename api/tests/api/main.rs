@@ -17,6 +17,7 @@ mod runs;
 mod schedules;
 mod schema;
 mod secrets;
+mod seed_clients;
 mod slow_clients;
 mod submit;
 mod ui;

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{KEY, SAMPLE, eventually, spawn_app};
+use crate::helpers::{KEY, SAMPLE, spawn_app};
 
 fn request() -> Value {
     json!({"dataset_name": SAMPLE,
@@ -142,15 +142,7 @@ async fn run_answers_200_with_the_response_when_the_run_ends_in_time() {
         })
     };
     // Play the worker: once the run exists, answer every record and finish it.
-    let run = eventually(10, || async {
-        let runs = app
-            .store
-            .list_runs(&Default::default(), 0, 1)
-            .await
-            .unwrap();
-        runs.into_iter().next()
-    })
-    .await;
+    let run = app.latest_run().await;
     let experiment = run.record.experiments[0].clone();
     for record in app.sample_records().await {
         let answer = Some(record.expected_output.clone());

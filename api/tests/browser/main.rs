@@ -12,5 +12,6 @@
 mod helpers;
 
 mod flows;
+mod roles;
 mod stack;
 mod webdriver;

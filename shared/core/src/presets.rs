@@ -1,5 +1,7 @@
 //! The quick presets of the run page, the CLI and the default schedule: named sets
-//! of model configurations, defined once so every client offers the same ones.
+//! of model configurations, defined once so every client offers the same ones. The
+//! three of the old service keep its names and metadata tags (`purpose`, `test`),
+//! which dashboards filter experiments by.
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -42,8 +44,10 @@ pub fn presets() -> Vec<Preset> {
             title: "Baseline Comparison",
             description: "Gemini 2.5 Flash against 2.5 Flash-Lite, both at temperature 0",
             model_configs: json!([
-                {"model": "gemini-2.5-flash", "temperature": 0.0, "name_suffix": "baseline"},
-                {"model": "gemini-2.5-flash-lite", "temperature": 0.0, "name_suffix": "lite"}
+                {"model": "gemini-2.5-flash", "temperature": 0.0, "name_suffix": "baseline",
+                 "metadata": {"purpose": "baseline"}},
+                {"model": "gemini-2.5-flash-lite", "temperature": 0.0, "name_suffix": "lite",
+                 "metadata": {"purpose": "cost-optimization"}}
             ]),
             sample_size: None,
         },
@@ -52,9 +56,12 @@ pub fn presets() -> Vec<Preset> {
             title: "Temperature Test",
             description: "Gemini 2.5 Flash at temperatures 0.0, 0.1 and 0.2",
             model_configs: json!([
-                {"model": "gemini-2.5-flash", "temperature": 0.0, "name_suffix": "t0.0"},
-                {"model": "gemini-2.5-flash", "temperature": 0.1, "name_suffix": "t0.1"},
-                {"model": "gemini-2.5-flash", "temperature": 0.2, "name_suffix": "t0.2"}
+                {"model": "gemini-2.5-flash", "temperature": 0.0, "name_suffix": "t0.0",
+                 "metadata": {"test": "temperature"}},
+                {"model": "gemini-2.5-flash", "temperature": 0.1, "name_suffix": "t0.1",
+                 "metadata": {"test": "temperature"}},
+                {"model": "gemini-2.5-flash", "temperature": 0.2, "name_suffix": "t0.2",
+                 "metadata": {"test": "temperature"}}
             ]),
             sample_size: None,
         },
@@ -63,8 +70,10 @@ pub fn presets() -> Vec<Preset> {
             title: "Quick CI Test",
             description: "2.5 Flash-Lite and 2.5 Flash on the first 5 records: a fast smoke test",
             model_configs: json!([
-                {"model": "gemini-2.5-flash-lite", "temperature": 0.0, "name_suffix": "ci-lite"},
-                {"model": "gemini-2.5-flash", "temperature": 0.0, "name_suffix": "ci-flash"}
+                {"model": "gemini-2.5-flash-lite", "temperature": 0.0, "name_suffix": "ci-lite",
+                 "metadata": {"purpose": "ci-test"}},
+                {"model": "gemini-2.5-flash", "temperature": 0.0, "name_suffix": "ci-flash",
+                 "metadata": {"purpose": "ci-test"}}
             ]),
             sample_size: Some(5),
         },
@@ -73,8 +82,10 @@ pub fn presets() -> Vec<Preset> {
             title: "OCR baseline vs Flash-Lite",
             description: "The free local OCR model tesseract-tha against Gemini 2.5 Flash-Lite",
             model_configs: json!([
-                {"model": "tesseract-tha", "temperature": 0.0, "name_suffix": "ocr"},
-                {"model": "gemini-2.5-flash-lite", "temperature": 0.0, "name_suffix": "lite"}
+                {"model": "tesseract-tha", "temperature": 0.0, "name_suffix": "ocr",
+                 "metadata": {"purpose": "local-ocr"}},
+                {"model": "gemini-2.5-flash-lite", "temperature": 0.0, "name_suffix": "lite",
+                 "metadata": {"purpose": "cost-optimization"}}
             ]),
             sample_size: None,
         },
@@ -112,5 +123,34 @@ mod tests {
         assert_eq!(names("quick-ci"), ["ci-lite", "ci-flash"]);
         assert_eq!(names("ocr-baseline"), ["ocr", "lite"]);
         assert!(preset("nope").is_none());
+    }
+
+    #[test]
+    fn the_old_services_presets_carry_its_metadata_tags() {
+        let tags = |id| {
+            let body = serde_json::to_vec(&preset(id).unwrap().request("d")).unwrap();
+            ExperimentRequest::from_json_bytes(&body)
+                .unwrap()
+                .model_configs
+                .iter()
+                .map(|config| {
+                    let tags = config.tags();
+                    let tag = |key| tags.get(key).cloned().unwrap_or_default();
+                    (tag("purpose"), tag("test"))
+                })
+                .collect::<Vec<_>>()
+        };
+        let purpose = |p: &str| (p.to_string(), String::new());
+        let test = |t: &str| (String::new(), t.to_string());
+        assert_eq!(
+            tags("baseline"),
+            [purpose("baseline"), purpose("cost-optimization")]
+        );
+        assert_eq!(tags("temperature"), vec![test("temperature"); 3]);
+        assert_eq!(tags("quick-ci"), vec![purpose("ci-test"); 2]);
+        assert_eq!(
+            tags("ocr-baseline"),
+            [purpose("local-ocr"), purpose("cost-optimization")]
+        );
     }
 }

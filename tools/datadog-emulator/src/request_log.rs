@@ -1,7 +1,8 @@
 //! The request log behind `GET /_emulator/requests` and the counters of
 //! `GET /_emulator/stats`: every Datadog request with its status, whether a fault
 //! answered it, and its body (JSON when it parses, truncated text otherwise).
-//! Headers are not kept, so keys never appear in it.
+//! Headers are not kept, and the value of a query parameter named like a key
+//! (`api_key`, `dd-application-key`, …) is replaced, so keys never appear in it.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -89,11 +90,7 @@ pub async fn record(State(state): State<Arc<AppState>>, request: Request, next: 
         .max(config.upload_max_bytes);
     let (parts, body) = request.into_parts();
     let method = parts.method.to_string();
-    let path = parts
-        .uri
-        .path_and_query()
-        .map(|p| p.to_string())
-        .unwrap_or_default();
+    let path = without_keys(&parts.uri);
     let bytes = match axum::body::to_bytes(body, limit).await {
         Ok(bytes) => bytes,
         Err(_) => {
@@ -124,6 +121,25 @@ pub async fn record(State(state): State<Arc<AppState>>, request: Request, next: 
         body: logged_body,
     });
     response
+}
+
+/// Path and query, the value of every parameter whose name ends in `key` replaced:
+/// some clients send their keys there (`?api_key=…`), and the log is readable by
+/// whoever may read `/_emulator/requests`.
+fn without_keys(uri: &axum::http::Uri) -> String {
+    let Some(query) = uri.query() else {
+        return uri.path().to_string();
+    };
+    let parameters: Vec<String> = query
+        .split('&')
+        .map(|parameter| match parameter.split_once('=') {
+            Some((name, _)) if name.to_ascii_lowercase().ends_with("key") => {
+                format!("{name}=redacted")
+            }
+            _ => parameter.to_string(),
+        })
+        .collect();
+    format!("{}?{}", uri.path(), parameters.join("&"))
 }
 
 fn loggable(bytes: &[u8]) -> Value {

@@ -4,7 +4,8 @@
 //!   maximum concurrent requests; tokens issued; the dataset index.
 //! - `GET  /_emulator/requests?limit=N`: the last N request bodies (oldest first).
 //! - `GET  /_emulator/settings`, `PATCH /_emulator/settings`: the settings as JSON; a
-//!   patch is merged in (objects field by field, `latency` replaced whole).
+//!   patch is merged in (objects field by field, `latency` replaced whole). The API
+//!   keys it accepts are write-only: shown as `api_key_count`, never listed.
 //! - `POST /_emulator/faults`: `{"model": "…" (optional), "faults": [{"fault": "…"}]}`
 //!   queues exact faults for the next requests.
 //! - `POST /_emulator/reset`: clears counters, the request log, quotas and queued faults.
@@ -52,14 +53,34 @@ pub async fn requests(
     Json(json!({"requests": state.log.last(limit)})).into_response()
 }
 
-pub async fn get_settings(State(state): State<Arc<AppState>>) -> Json<EmulatorConfig> {
-    Json(state.settings())
+pub async fn get_settings(State(state): State<Arc<AppState>>) -> Response {
+    shown(&state.settings())
 }
+
+/// The settings as answered: the API keys counted, never listed.
+fn shown(settings: &EmulatorConfig) -> Response {
+    let mut value = match serde_json::to_value(settings) {
+        Ok(value) => value,
+        Err(e) => return ApiError::internal_message(e.to_string()).into_response(),
+    };
+    if let Some(object) = value.as_object_mut() {
+        object.remove(API_KEYS);
+        object.insert(API_KEY_COUNT.to_string(), json!(settings.api_keys.len()));
+    }
+    Json(value).into_response()
+}
+
+const API_KEYS: &str = "api_keys";
+const API_KEY_COUNT: &str = "api_key_count";
 
 pub async fn patch_settings(
     State(state): State<Arc<AppState>>,
-    Json(patch): Json<Value>,
+    Json(mut patch): Json<Value>,
 ) -> Response {
+    // What `shown` adds is read-only: a client may send back what it read.
+    if let Some(object) = patch.as_object_mut() {
+        object.remove(API_KEY_COUNT);
+    }
     let mut settings = state.settings.write().unwrap_or_else(|p| p.into_inner());
     let mut merged = match serde_json::to_value(&*settings) {
         Ok(value) => value,
@@ -73,8 +94,9 @@ pub async fn patch_settings(
     if let Err(message) = updated.validate() {
         return ApiError::invalid_argument(format!("settings: {message}")).into_response();
     }
-    *settings = updated.clone();
-    Json(updated).into_response()
+    let answer = shown(&updated);
+    *settings = updated;
+    answer
 }
 
 #[derive(Deserialize)]

@@ -6,7 +6,7 @@
 //   #/schedules, #/schedules/{name}                schedules, one schedule's trend
 
 import { forgetKey, onUnauthorized } from "./api.js";
-import { ensureKey, prompt } from "./auth.js";
+import { ensureKey, loadCaller, prompt } from "./auth.js";
 import { h } from "./dom.js";
 import { compareExperiments, compareRun } from "./pages/compare.js";
 import { experimentPage } from "./pages/experiment.js";
@@ -81,6 +81,7 @@ async function askAgain() {
   forgetKey();
   current?.abort();
   await prompt();
+  await loadCaller();
   asking = false;
   document.getElementById("app").hidden = false;
   render();
@@ -90,6 +91,7 @@ async function start() {
   onUnauthorized(askAgain);
   document.getElementById("sign-out").addEventListener("click", askAgain);
   await ensureKey();
+  await loadCaller();
   document.getElementById("app").hidden = false;
   window.addEventListener("hashchange", () => {
     render().then(focusMain);

@@ -1,10 +1,11 @@
 //! `ExperimentRequest` and `ModelConfig`: a submission, validated.
 //!
 //! Field names and defaults are those of the HTTP contract (`ml_app`, `site`, …),
-//! kept exactly for the clients of the old service. Every field holds a domain value,
-//! so a request is valid by construction. The only ways in from raw JSON are
-//! `ExperimentRequest::from_json_bytes` and the `Deserialize` impls, which run the
-//! same validator (`validate`).
+//! kept exactly for the clients of the old service, which also sent fields it
+//! ignored: unknown fields are ignored here too, and reported as warnings. Every
+//! field holds a domain value, so a request is valid by construction. The only ways
+//! in from raw JSON are `ExperimentRequest::from_json_bytes` (`_with_warnings`) and
+//! the `Deserialize` impls, which run the same validator (`validate`).
 //!
 //! Serialized, a request is the form stored with a run: every field except the
 //! Datadog `api_key`, which is a `Secret` and skipped. Reading it back gives the
@@ -14,7 +15,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 
 use super::secret::Secret;
-use super::validate::{self, RequestError};
+use super::validate::{self, FieldError, RequestError};
 use super::values::{
     CacheMode, DatadogSite, DatasetName, DatasetVersion, Jobs, Label, MaxOutputTokens, Metadata,
     ModelId, NameSuffix, SampleSize, Seed, Temperature, ThinkingBudget, TopK, TopP, ValueError,
@@ -71,8 +72,17 @@ pub struct ExperimentRequest {
 
 impl ExperimentRequest {
     /// Parses and validates a request body. `Malformed` when the bytes are not a
-    /// UTF-8 JSON object, `Invalid` with every violated rule otherwise.
+    /// UTF-8 JSON object, `Invalid` with every violated rule otherwise. Unknown
+    /// fields are ignored (`from_json_bytes_with_warnings` lists them).
     pub fn from_json_bytes(body: &[u8]) -> Result<Self, RequestError> {
+        validate::request_from_bytes(body).map(|(request, _)| request)
+    }
+
+    /// As `from_json_bytes`, with the fields that were ignored: every unknown field,
+    /// at any depth, by its path (`model_configs[0].colour`).
+    pub fn from_json_bytes_with_warnings(
+        body: &[u8],
+    ) -> Result<(Self, Vec<FieldError>), RequestError> {
         validate::request_from_bytes(body)
     }
 }
@@ -176,7 +186,9 @@ impl<'a> IntoIterator for &'a ModelConfigs {
 impl<'de> Deserialize<'de> for ExperimentRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let raw = Box::<RawValue>::deserialize(deserializer)?;
-        validate::request_from_raw(&raw).map_err(serde::de::Error::custom)
+        validate::request_from_raw(&raw)
+            .map(|(request, _)| request)
+            .map_err(serde::de::Error::custom)
     }
 }
 

@@ -12,6 +12,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::validate::FieldError;
+
 /// The result of a whole run, once every experiment is final.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ExperimentResponse {
@@ -23,7 +25,14 @@ pub struct ExperimentResponse {
     pub failed_experiments: u64,
     pub experiments: Vec<ExperimentSummary>,
     pub dataset_name: String,
+    /// Records in the dataset version the run used.
     pub dataset_size: u64,
+    /// Records each experiment ran on: the request's `sample_size` capped at
+    /// `dataset_size` (all of them without one). Responses stored before this field
+    /// existed read as 0.
+    #[serde(default)]
+    #[schema(required = true)]
+    pub sample_size: u64,
     pub project_name: String,
     /// The experiments side by side in our UI.
     #[schema(required = true)]
@@ -33,6 +42,10 @@ pub struct ExperimentResponse {
     /// The same comparison in Datadog, when the run was exported there.
     #[serde(default)]
     pub datadog_comparison_url: Option<String>,
+    /// The fields of the request that were ignored (unknown ones), each by its path;
+    /// only in the answer to the submission itself, and left out when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<FieldError>,
 }
 
 /// `success` when every experiment succeeded, `partial` when some did, `failed` when
@@ -163,6 +176,10 @@ pub struct RunAccepted {
     pub task_id: String,
     pub run_id: String,
     pub status_url: String,
+    /// The fields of the request that were ignored (unknown ones), each by its path.
+    #[serde(default)]
+    #[schema(required = true)]
+    pub warnings: Vec<FieldError>,
 }
 
 impl RunAccepted {
@@ -175,6 +192,7 @@ impl RunAccepted {
             task_id: run_id.clone(),
             run_id,
             status_url,
+            warnings: Vec::new(),
         }
     }
 }

@@ -58,11 +58,13 @@ pub fn assemble_response(
         failed_experiments: total - successful,
         experiments,
         dataset_name: run.dataset.name.as_str().to_string(),
-        dataset_size: sample,
+        dataset_size: run.dataset.size,
+        sample_size: sample,
         project_name: run.request.project_name.as_str().to_string(),
         comparison_url: Some(urls.comparison_page(&run.run_id)),
         dataset_id: Some(format!("{}@v{}", run.dataset.name, run.dataset.version)),
         datadog_comparison_url: None,
+        warnings: Vec::new(),
     };
     (run_status, response)
 }

@@ -17,6 +17,8 @@
 //! contract's own validator (`ExperimentRequest::from_json_bytes`), with one
 //! addition — `dataset_version` may also be `"latest"` (the same as null) — and one
 //! restriction: no `api_key`, because a schedule is stored and secrets never are.
+//! Unknown fields of the request, which a submission ignores with a warning, are
+//! refused here.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value, json};
@@ -209,22 +211,12 @@ fn parse_request(value: &Value, problems: &mut Vec<FieldError>) -> Option<Experi
         object.insert("dataset_version".to_string(), Value::Null);
     }
     let bytes = serde_json::to_vec(&object).unwrap_or_default();
-    match ExperimentRequest::from_json_bytes(&bytes) {
-        Ok(request) => Some(request),
-        Err(RequestError::Invalid(errors)) => {
-            problems.extend(errors.into_iter().map(|error| {
-                let field = if error.field.is_empty() {
-                    "request".to_string()
-                } else {
-                    format!("request.{}", error.field)
-                };
-                let message = if field == "request.dataset_version" {
-                    error.message.replace("or null", "or \"latest\"")
-                } else {
-                    error.message
-                };
-                FieldError { field, message }
-            }));
+    match ExperimentRequest::from_json_bytes_with_warnings(&bytes) {
+        // A schedule runs unattended for weeks: a field its request would ignore is
+        // most likely a typo, so here it is refused instead of warned about.
+        Ok((request, ignored)) if ignored.is_empty() => Some(request),
+        Ok((_, errors)) | Err(RequestError::Invalid(errors)) => {
+            problems.extend(errors.into_iter().map(in_request));
             None
         }
         Err(RequestError::Malformed(message)) => {
@@ -232,6 +224,21 @@ fn parse_request(value: &Value, problems: &mut Vec<FieldError>) -> Option<Experi
             None
         }
     }
+}
+
+/// A problem of the embedded request, named by its path in the schedule.
+fn in_request(error: FieldError) -> FieldError {
+    let field = if error.field.is_empty() {
+        "request".to_string()
+    } else {
+        format!("request.{}", error.field)
+    };
+    let message = if field == "request.dataset_version" {
+        error.message.replace("or null", "or \"latest\"")
+    } else {
+        error.message
+    };
+    FieldError { field, message }
 }
 
 fn parse_alerts(

@@ -43,6 +43,36 @@ async fn the_request_log_keeps_bodies_and_statuses_but_no_keys() {
 }
 
 #[tokio::test]
+async fn no_admin_route_shows_a_key_even_one_sent_in_the_query() {
+    let client = Client::start().await;
+    client.project("p").await;
+    let url = client.url(&format!(
+        "/api/v2/llm-obs/v1/projects?api_key={API_KEY}&application_key={APP_KEY}&other=1"
+    ));
+    let response = client.http.get(url).send().await.unwrap();
+    assert_eq!(response.status(), 403, "keys count only in headers");
+    let log = client.inspect("/_emulator/requests").await;
+    assert_eq!(
+        log["requests"][1]["path"],
+        "/api/v2/llm-obs/v1/projects?api_key=redacted&application_key=redacted&other=1"
+    );
+    for route in [
+        "/_emulator/stats",
+        "/_emulator/requests",
+        "/_emulator/faults",
+        "/_emulator/spans",
+        "/_emulator/experiment-metrics",
+        "/_emulator/eval-metrics",
+    ] {
+        let text = client.inspect(route).await.to_string();
+        assert!(
+            !text.contains(API_KEY) && !text.contains(APP_KEY),
+            "{route}: {text}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn received_metrics_are_readable_and_reset_forgets_everything() {
     let client = Client::start().await;
     let project = client.project("p").await;

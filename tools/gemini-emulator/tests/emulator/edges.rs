@@ -8,7 +8,7 @@ use tally_daemon::serve::ConnectionLimits;
 use tally_daemon::server::{RunningServer, spawn_on_loopback};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::support::test_config;
+use crate::support::{API_KEY, test_config};
 
 const TOKEN: &str = "emulator-admin-0123456789";
 
@@ -66,4 +66,37 @@ async fn a_client_sending_half_its_headers_is_disconnected() {
     let closed =
         tokio::time::timeout(Duration::from_secs(60), slow.read_to_end(&mut received)).await;
     assert!(closed.is_ok(), "the emulator kept the connection open");
+}
+
+#[tokio::test]
+async fn the_settings_never_show_the_api_keys() {
+    let emulator = start(ServerOptions::default()).await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/_emulator/settings", emulator.base_url());
+    let text = client.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(!text.contains(API_KEY), "{text}");
+    let mut settings: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(settings["api_key_count"], 1);
+    assert!(settings.get("api_keys").is_none());
+
+    // What was read may be sent back; new keys may be set, and are not shown either.
+    settings["hang_ms"] = serde_json::json!(7);
+    let patched = client.patch(&url).json(&settings).send().await.unwrap();
+    assert_eq!(patched.status(), 200);
+    let text = patched.text().await.unwrap();
+    assert!(!text.contains(API_KEY), "{text}");
+    let patched = client
+        .patch(&url)
+        .json(&serde_json::json!({"api_keys": [API_KEY, "second-key-0123"]}))
+        .send()
+        .await
+        .unwrap();
+    let text = patched.text().await.unwrap();
+    assert!(
+        !text.contains(API_KEY) && !text.contains("second-key"),
+        "{text}"
+    );
+    let settings: serde_json::Value = client.get(&url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(settings["api_key_count"], 2);
+    assert_eq!(settings["hang_ms"], 7);
 }

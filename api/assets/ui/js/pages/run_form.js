@@ -3,6 +3,7 @@
 // `field` path such as `model_configs[1].temperature`) are shown next to that field.
 
 import { ApiError, api } from "../api.js";
+import { allows, roleName } from "../auth.js";
 import { field, fill, h, setFieldError, uid } from "../dom.js";
 import { experimentName } from "../format.js";
 import {
@@ -365,7 +366,9 @@ export async function runForm({ main, signal }) {
       },
     },
     formArea,
-    h("div", { class: "submit-line" }, submit, submitStatus),
+    allows("runner")
+      ? h("div", { class: "submit-line" }, submit, submitStatus)
+      : h("p", { class: "banner info", id: "no-submit" }, `This key has the ${roleName()} role, which may not submit runs: copy the request below for a key that may.`),
   );
 
   fill(

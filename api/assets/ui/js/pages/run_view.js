@@ -5,6 +5,7 @@
 // retrying the records that did not succeed.
 
 import { api, resultsOf } from "../api.js";
+import { mayChangeRun } from "../auth.js";
 import { runStates } from "../run_events.js";
 import { barChart, distributionChart, scatterChart } from "../charts.js";
 import { fill, h, saveBlob, saveJson } from "../dom.js";
@@ -89,7 +90,7 @@ export async function runView({ main, signal }, runId) {
         h("div", { class: "progress-grid" }, perExperiment),
       );
     }
-    if (isFinal(run.status) || run.cancel_requested) cancel.hidden = true;
+    if (isFinal(run.status) || run.cancel_requested || !mayChangeRun(run)) cancel.hidden = true;
     lines.get("overall").update(run.progress, elapsed, null, null);
     for (const e of run.experiments) lines.get(e.experiment_id)?.update(e.progress, elapsed, e.status, e.error);
   }
@@ -135,7 +136,7 @@ export async function runView({ main, signal }, runId) {
 function retryButton(run) {
   const latest = run.combined_result ?? run.result;
   const incomplete = latest.experiments.some((e) => e.status !== "success" || e.failed_records > 0);
-  if (!incomplete) return null;
+  if (!incomplete || !mayChangeRun(run)) return null;
   const button = h("button", { type: "button", id: "retry-run", text: "Retry unsuccessful records" });
   const message = h("span", { class: "hint", role: "status" });
   button.addEventListener("click", async () => {

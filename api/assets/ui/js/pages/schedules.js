@@ -2,6 +2,7 @@
 // accuracy trend over its runs (from `last_runs`), with pause and resume.
 
 import { api } from "../api.js";
+import { allows } from "../auth.js";
 import { trendChart } from "../charts.js";
 import { fill, h } from "../dom.js";
 import { pct, statusBadge, when } from "../format.js";
@@ -11,6 +12,7 @@ function pausedBadge(schedule) {
 }
 
 function pauseButton(schedule, after) {
+  if (!allows("admin")) return null;
   const action = schedule.paused ? "resume" : "pause";
   return h("button", {
     type: "button",

@@ -123,6 +123,8 @@ fn a_response_with_every_addition_round_trips_exactly() {
         }
     }
     full["datadog_comparison_url"] = json!("https://app.datadoghq.eu/llm/experiments?x=1");
+    full["sample_size"] = json!(10);
+    full["warnings"] = json!([{"field": "model_configs[0].colour", "message": "unknown field"}]);
 
     let response: ExperimentResponse = serde_json::from_value(full.clone()).unwrap();
     assert_eq!(response.experiments[0].tokens.thinking, 8500);
@@ -153,7 +155,8 @@ fn run_accepted_carries_the_id_twice_and_a_status_url() {
             "message": "Experiment run run-7 accepted; poll https://tally.example/api/v1/experiments/runs/run-7 for its status",
             "task_id": "run-7",
             "run_id": "run-7",
-            "status_url": "https://tally.example/api/v1/experiments/runs/run-7"
+            "status_url": "https://tally.example/api/v1/experiments/runs/run-7",
+            "warnings": []
         })
     );
     assert!(

@@ -78,7 +78,7 @@ pub(super) fn request(body: Field<'_>, problems: &mut Problems) -> Option<Experi
     let cache = object
         .take("cache")
         .text(Nullable, CacheMode::parse, problems);
-    object.reject_unknown(&REQUEST_FIELDS, problems);
+    object.ignore_unknown(&REQUEST_FIELDS, problems);
 
     Some(ExperimentRequest {
         ml_app: ml_app.unwrap_or_else(|| Label::from_known(DEFAULT_ML_APP)),
@@ -107,9 +107,11 @@ pub(super) fn model_config(field: Field<'_>, problems: &mut Problems) -> Option<
     let temperature = object
         .take("temperature")
         .number(Required, Temperature::parse, problems);
+    // The old service's page sends "" for a cleared suffix and meant "none".
     let name_suffix = object
         .take("name_suffix")
-        .text(Nullable, NameSuffix::parse, problems);
+        .text(Nullable, NameSuffix::parse_optional, problems)
+        .flatten();
     let metadata = metadata(object.take("metadata"), problems);
     let thinking_budget =
         object
@@ -127,7 +129,7 @@ pub(super) fn model_config(field: Field<'_>, problems: &mut Problems) -> Option<
     let cache = object
         .take("cache")
         .text(Nullable, CacheMode::parse, problems);
-    object.reject_unknown(&MODEL_CONFIG_FIELDS, problems);
+    object.ignore_unknown(&MODEL_CONFIG_FIELDS, problems);
 
     Some(ModelConfig {
         model: model?,

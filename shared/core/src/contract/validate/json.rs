@@ -254,11 +254,11 @@ impl<'a> Object<'a> {
         }
     }
 
-    /// Records every field not taken as unknown.
-    pub(super) fn reject_unknown(self, known: &[&str], problems: &mut Problems) {
+    /// Records every field not taken as unknown: a warning, the field is ignored.
+    pub(super) fn ignore_unknown(self, known: &[&str], problems: &mut Problems) {
         let message = format!("unknown field (expected one of: {})", known.join(", "));
         for (_, field) in self.fields {
-            problems.push(&field.path, message.as_str());
+            problems.warn(&field.path, message.as_str());
         }
     }
 

@@ -10,6 +10,10 @@
 //!   the type errors (`must be a number, got a string "NaN"`).
 //! - `fields`: the field tables of `ExperimentRequest` and `ModelConfig`: names,
 //!   defaults, which are required or nullable, and the domain value each becomes.
+//!
+//! An unknown field, at any depth, is not a violation but a *warning*: the clients
+//! of the old service send fields it ignored, and must keep working. The warnings
+//! name each such field by its path, so the API can list them in its answer.
 
 mod fields;
 mod json;
@@ -49,7 +53,7 @@ pub enum RequestError {
     #[error("{0}")]
     Malformed(String),
     /// A JSON object whose fields break the contract; every violation, in field order
-    /// with unknown and repeated fields last (HTTP 422). Never empty.
+    /// with repeated fields first (HTTP 422). Never empty.
     #[error("{}", render(.0))]
     Invalid(Vec<FieldError>),
 }
@@ -70,7 +74,11 @@ pub(super) fn render(errors: &[FieldError]) -> String {
     rendered.join("; ")
 }
 
-pub(super) fn request_from_bytes(bytes: &[u8]) -> Result<ExperimentRequest, RequestError> {
+/// A request and the fields of its body that were ignored (unknown ones), each
+/// as a `FieldError` whose message says what is known at that place.
+pub(super) type Read = (ExperimentRequest, Vec<FieldError>);
+
+pub(super) fn request_from_bytes(bytes: &[u8]) -> Result<Read, RequestError> {
     let text = std::str::from_utf8(bytes)
         .map_err(|e| RequestError::Malformed(format!("request body is not valid UTF-8: {e}")))?;
     if text.trim().is_empty() {
@@ -83,7 +91,7 @@ pub(super) fn request_from_bytes(bytes: &[u8]) -> Result<ExperimentRequest, Requ
     request_from_raw(raw)
 }
 
-pub(super) fn request_from_raw(raw: &RawValue) -> Result<ExperimentRequest, RequestError> {
+pub(super) fn request_from_raw(raw: &RawValue) -> Result<Read, RequestError> {
     let kind = Kind::of(raw);
     if kind != Kind::Object {
         return Err(RequestError::Malformed(format!(
@@ -93,7 +101,11 @@ pub(super) fn request_from_raw(raw: &RawValue) -> Result<ExperimentRequest, Requ
     }
     let mut problems = Problems::default();
     let request = fields::request(Field::new(String::new(), raw), &mut problems);
-    problems.into_result(request).map_err(RequestError::Invalid)
+    let warnings = problems.take_warnings();
+    let request = problems
+        .into_result(request)
+        .map_err(RequestError::Invalid)?;
+    Ok((request, warnings))
 }
 
 /// A model configuration on its own (a stored job payload); paths are relative to it.
@@ -103,18 +115,44 @@ pub(super) fn model_config_from_raw(raw: &RawValue) -> Result<ModelConfig, Vec<F
     problems.into_result(config)
 }
 
-/// The most violations reported one by one; a body of thousands of unknown fields
-/// gets a bounded answer.
+/// The most violations (and warnings) reported one by one; a body of thousands of
+/// unknown fields gets a bounded answer.
 const MAX_REPORTED: usize = 100;
 
-/// The violations found so far.
+/// The violations and warnings found so far.
 #[derive(Default)]
 pub(super) struct Problems {
     reported: Vec<FieldError>,
     unreported: usize,
+    warnings: Vec<FieldError>,
+    unwarned: usize,
 }
 
 impl Problems {
+    /// Something ignored rather than refused (an unknown field).
+    pub(super) fn warn(&mut self, field: &str, message: impl Into<String>) {
+        if self.warnings.len() < MAX_REPORTED {
+            self.warnings.push(FieldError {
+                field: field.to_string(),
+                message: message.into(),
+            });
+        } else {
+            self.unwarned += 1;
+        }
+    }
+
+    /// The warnings, with a last entry counting those beyond `MAX_REPORTED`.
+    fn take_warnings(&mut self) -> Vec<FieldError> {
+        let mut warnings = std::mem::take(&mut self.warnings);
+        if self.unwarned > 0 {
+            warnings.push(FieldError {
+                field: String::new(),
+                message: format!("and {} more unknown fields", self.unwarned),
+            });
+        }
+        warnings
+    }
+
     pub(super) fn push(&mut self, field: &str, message: impl Into<String>) {
         if self.reported.len() < MAX_REPORTED {
             self.reported.push(FieldError {

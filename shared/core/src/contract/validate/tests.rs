@@ -26,6 +26,14 @@ fn bare_config(fields: &str) -> String {
     format!(r#"{{"dataset_name": "ds", "model_configs": [{{{fields}}}]}}"#)
 }
 
+/// The warnings of a valid `body`, rendered as `path: message`.
+fn warnings(body: &str) -> Vec<String> {
+    match ExperimentRequest::from_json_bytes_with_warnings(body.as_bytes()) {
+        Ok((_, warnings)) => warnings.iter().map(|w| w.to_string()).collect(),
+        Err(error) => panic!("expected a valid request for {body}, got {error:?}"),
+    }
+}
+
 fn violations(body: &str) -> Vec<String> {
     match ExperimentRequest::from_json_bytes(body.as_bytes()) {
         Err(RequestError::Invalid(errors)) => errors.iter().map(|e| e.to_string()).collect(),
@@ -130,15 +138,7 @@ fn each_rule_of_each_field_is_reported_exactly() {
         (top(r#""jobs": -1e400"#), "jobs: must be between 1 and 1000, got -1e400".into()),
         (top(r#""jobs": true"#), "jobs: must be a whole number, got a boolean true".into()),
         (top(r#""jobs": null"#), "jobs: must be a whole number, got null".into()),
-        // Unknown and repeated fields.
-        (
-            top(r#""datset_version": 2"#),
-            format!("datset_version: unknown field (expected one of: {KNOWN_REQUEST_FIELDS})"),
-        ),
-        (
-            top(r#""a b": 1"#),
-            format!(r#"["a b"]: unknown field (expected one of: {KNOWN_REQUEST_FIELDS})"#),
-        ),
+        // Repeated fields (unknown ones are warnings: `unknown_fields_are_ignored_…`).
         (top(r#""jobs": 2, "jobs": 3"#), "jobs: is given more than once".into()),
         // model: a required id that fits a URL path.
         (bare_config(r#""temperature": 0"#), "model_configs[0].model: is required".into()),
@@ -195,10 +195,10 @@ fn each_rule_of_each_field_is_reported_exactly() {
             bare_config(r#""model": "m", "temperature": null"#),
             "model_configs[0].temperature: must be a number, got null".into(),
         ),
-        // name_suffix: null or non-blank text.
+        // name_suffix: null, "" (= null) or non-blank text.
         (
-            config(r#""name_suffix": """#),
-            r#"model_configs[0].name_suffix: must not be empty, got """#.into(),
+            config(r#""name_suffix": " ""#),
+            r#"model_configs[0].name_suffix: must not be blank, got " ""#.into(),
         ),
         (
             config(r#""name_suffix": 5"#),
@@ -265,12 +265,6 @@ fn each_rule_of_each_field_is_reported_exactly() {
         (
             config(r#""seed": -1e10"#),
             "model_configs[0].seed: must be between -2147483648 and 2147483647, got -1e10".into(),
-        ),
-        (
-            config(r#""temprature": 0.5"#),
-            format!(
-                "model_configs[0].temprature: unknown field (expected one of: {KNOWN_CONFIG_FIELDS})"
-            ),
         ),
     ];
     for (body, expected) in cases {
@@ -346,11 +340,9 @@ fn every_violation_is_reported_at_once_in_field_order() {
             r#"model_configs[1].model: may only contain ASCII letters, digits, '-', '.' and '_' (found '/'), got "a/b""#.to_string(),
             "model_configs[1].temperature: must be between 0.0 and 2.0, got 3.5".to_string(),
             "model_configs[1].top_k: must be between 1 and 2147483647, got 0".to_string(),
-            format!("model_configs[1].extra: unknown field (expected one of: {KNOWN_CONFIG_FIELDS})"),
             r#"model_configs[2]: must be an object, got a string "not a config""#.to_string(),
             "sample_size: must be between 1 and 1000000, got 0".to_string(),
             "jobs: must be between 1 and 1000, got 0".to_string(),
-            format!("bogus: unknown field (expected one of: {KNOWN_REQUEST_FIELDS})"),
         ]
     );
 }
@@ -406,12 +398,75 @@ fn a_wrong_api_key_is_never_echoed() {
 
 #[test]
 fn thousands_of_violations_get_a_bounded_answer() {
-    let unknown: Vec<String> = (0..5000).map(|i| format!(r#""f{i}": 1"#)).collect();
-    let errors = violations(&top(&unknown.join(", ")));
+    let bad: Vec<String> = (0..5000)
+        .map(|i| format!(r#"{{"model": "m{i}", "temperature": 9}}"#))
+        .collect();
+    let body = format!(
+        r#"{{"dataset_name": "ds", "model_configs": [{}]}}"#,
+        bad.join(", ")
+    );
+    let errors = violations(&body);
     assert_eq!(errors.len(), 101);
-    assert!(errors[0].starts_with("f0: unknown field"));
-    assert!(errors[99].starts_with("f99: unknown field"));
-    assert_eq!(errors[100], "and 4900 more violations");
+    assert_eq!(
+        errors[0],
+        "model_configs: must contain at most 50 model configurations, got 5000"
+    );
+    assert!(errors[1].starts_with("model_configs[0].temperature: must be between"));
+    assert_eq!(errors[100], "and 4901 more violations");
+
+    let unknown: Vec<String> = (0..5000).map(|i| format!(r#""f{i}": 1"#)).collect();
+    let ignored = warnings(&top(&unknown.join(", ")));
+    assert_eq!(ignored.len(), 101);
+    assert!(ignored[0].starts_with("f0: unknown field"));
+    assert!(ignored[99].starts_with("f99: unknown field"));
+    assert_eq!(ignored[100], "and 4900 more unknown fields");
+}
+
+#[test]
+fn unknown_fields_are_ignored_at_every_depth_and_named_by_their_path() {
+    let body = r#"{
+        "bogus": 1,
+        "dataset_name": "ds",
+        "a b": {"nested": true},
+        "model_configs": [
+            {"model": "gemini-2.5-flash", "temperature": 0.5, "temprature": 0.7},
+            {"model": "gemini-2.5-flash-lite", "temperature": 0, "extra": [1], "metadata": {"free": 1}}
+        ]
+    }"#;
+    let (request, _) = ExperimentRequest::from_json_bytes_with_warnings(body.as_bytes()).unwrap();
+    assert_eq!(request.model_configs.as_slice()[0].temperature.get(), 0.5);
+    assert_eq!(
+        warnings(body),
+        vec![
+            format!(
+                "model_configs[0].temprature: unknown field (expected one of: {KNOWN_CONFIG_FIELDS})"
+            ),
+            format!(
+                "model_configs[1].extra: unknown field (expected one of: {KNOWN_CONFIG_FIELDS})"
+            ),
+            format!("bogus: unknown field (expected one of: {KNOWN_REQUEST_FIELDS})"),
+            format!(r#"["a b"]: unknown field (expected one of: {KNOWN_REQUEST_FIELDS})"#),
+        ]
+    );
+    // Metadata keys are free-form, and a body without unknown fields has no warning.
+    assert!(warnings(&config(r#""metadata": {"anything": 1}"#)).is_empty());
+    // An unknown field never hides a violation.
+    assert_eq!(
+        violations(&top(r#""bogus": 1, "jobs": 0"#)),
+        vec!["jobs: must be between 1 and 1000, got 0".to_string()]
+    );
+}
+
+#[test]
+fn an_empty_name_suffix_is_no_suffix() {
+    let request =
+        ExperimentRequest::from_json_bytes(config(r#""name_suffix": """#).as_bytes()).unwrap();
+    let config = &request.model_configs.as_slice()[0];
+    assert_eq!(config.name_suffix, None);
+    assert_eq!(
+        config.experiment_name(),
+        "vote-extraction-gemini-2.5-flash-t0.0"
+    );
 }
 
 #[test]

@@ -60,6 +60,15 @@ impl NameSuffix {
         Ok(NameSuffix(text.to_string()))
     }
 
+    /// As `parse`, but the empty string is no suffix: what the old service's clients
+    /// send for a cleared field.
+    pub fn parse_optional(text: &str) -> Result<Option<Self>, ValueError> {
+        if text.is_empty() {
+            return Ok(None);
+        }
+        NameSuffix::parse(text).map(Some)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -69,14 +69,39 @@ pub struct WhoAmI {
     pub role: KeyRole,
 }
 
-/// What a key may do: `read` (GET routes), `run` (also submit, cancel and retry
-/// runs), `admin` (everything, also schedules and dataset imports).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+/// What a key may do: `viewer` (GET routes), `runner` (also submit runs, and cancel
+/// and retry its own), `admin` (everything: anyone's runs, schedules, datasets).
+/// Ordered by what they allow.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum KeyRole {
-    Read,
-    Run,
+    Viewer,
+    Runner,
     Admin,
+}
+
+impl KeyRole {
+    pub const ALL: [KeyRole; 3] = [KeyRole::Viewer, KeyRole::Runner, KeyRole::Admin];
+
+    pub fn parse(text: &str) -> Option<KeyRole> {
+        KeyRole::ALL.into_iter().find(|role| role.as_str() == text)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyRole::Viewer => "viewer",
+            KeyRole::Runner => "runner",
+            KeyRole::Admin => "admin",
+        }
+    }
+}
+
+impl std::fmt::Display for KeyRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// `/healthz` (`ok`) and `/readyz` (`ready`).

@@ -112,6 +112,23 @@ fn every_problem_is_reported_with_its_path() {
 }
 
 #[test]
+fn unknown_fields_of_the_request_are_refused_not_ignored() {
+    let mut value = weekly();
+    value["request"]["colour"] = json!("blue");
+    value["request"]["model_configs"][0]["temprature"] = json!(0.5);
+    let errors = Schedule::from_json(&value).unwrap_err();
+    assert_eq!(
+        fields(&errors),
+        ["request.model_configs[0].temprature", "request.colour"]
+    );
+    assert!(
+        errors[1]
+            .message
+            .starts_with("unknown field (expected one of: ml_app,")
+    );
+}
+
+#[test]
 fn required_fields_are_named() {
     let errors = Schedule::from_json(&json!({})).unwrap_err();
     assert_eq!(fields(&errors), ["name", "cron", "request"]);
