@@ -27,7 +27,7 @@ pub use idempotency::IdempotencyKey;
 pub use ids::{ExperimentId, RunId};
 pub use model::{
     DatasetPin, ExperimentPhase, ExperimentRecord, OcrTrace, Progress, RecordError, RecordResult,
-    RecordStatus, RetryScope, RunRecord, Submitter, Unit, result_key,
+    RecordStatus, RetryScope, RunRecord, Submitter, Unit, one_trial, result_key,
 };
 pub use pacific_day::{next_pacific_midnight, pacific_day};
 pub use response::assemble_response;
