@@ -70,8 +70,14 @@ mod tests {
             key,
             cache_key(Service::Developer, "gemini-2.5-flash", b"{}", 0)
         );
-        assert_ne!(key, cache_key(Service::Vertex, "gemini-2.5-flash", b"{}", 0));
-        assert_ne!(key, cache_key(Service::Developer, "gemini-2.5-pro", b"{}", 0));
+        assert_ne!(
+            key,
+            cache_key(Service::Vertex, "gemini-2.5-flash", b"{}", 0)
+        );
+        assert_ne!(
+            key,
+            cache_key(Service::Developer, "gemini-2.5-pro", b"{}", 0)
+        );
         assert_ne!(
             key,
             cache_key(Service::Developer, "gemini-2.5-flash", b"{ }", 0)

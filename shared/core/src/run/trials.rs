@@ -18,16 +18,18 @@ use super::summary::{SKIPPED, number};
 pub const LEAST_STABLE: usize = 10;
 
 /// The mean of `values` and its standard error (sample standard deviation, n − 1,
-/// over √n); the error is 0 for fewer than two values.
+/// over √n); the error is 0 for fewer than two values or equal values.
 pub fn mean_and_standard_error(values: &[f64]) -> (f64, f64) {
-    if values.is_empty() {
+    let Some(&first) = values.first() else {
         return (0.0, 0.0);
+    };
+    // Equal trials have no spread: said exactly, not as a rounding residue of the
+    // mean (three equal values summed and divided need not give the value back).
+    if values.iter().all(|&v| v == first) {
+        return (first, 0.0);
     }
     let n = values.len() as f64;
     let mean = values.iter().sum::<f64>() / n;
-    if values.len() < 2 {
-        return (mean, 0.0);
-    }
     let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
     (mean, (variance / n).sqrt())
 }

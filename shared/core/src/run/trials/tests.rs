@@ -27,6 +27,7 @@ fn mean_and_standard_error_of_three_values() {
     assert!(close(mean, 0.7), "{mean}");
     assert!(close(se, 0.2 / 3f64.sqrt()), "{se}");
     assert_eq!(mean_and_standard_error(&[0.8]), (0.8, 0.0));
+    assert_eq!(mean_and_standard_error(&[0.7, 0.7, 0.7]), (0.7, 0.0));
     assert_eq!(mean_and_standard_error(&[]), (0.0, 0.0));
 }
 
@@ -56,7 +57,11 @@ fn metrics_agreement_and_the_least_stable_records() {
     assert!(close(accuracy.per_trial[1], 2.0 / 3.0));
     assert!(close(accuracy.per_trial[2], 2.0 / 3.0));
     assert!(close(accuracy.mean, 7.0 / 9.0), "{}", accuracy.mean);
-    assert!(close(accuracy.standard_error, 1.0 / 9.0), "{}", accuracy.standard_error);
+    assert!(
+        close(accuracy.standard_error, 1.0 / 9.0),
+        "{}",
+        accuracy.standard_error
+    );
     assert!(close(summary.metrics["success_rate"].mean, 7.0 / 9.0));
     // a and b have every trial; a agrees, b does not.
     assert_eq!(summary.records_compared, 2);
@@ -97,11 +102,7 @@ fn the_summary_counts_record_trial_pairs_and_one_trial_has_no_trial_block() {
     assert_eq!(trials.agreement_rate, Some(1.0));
     assert!(trials.least_stable.is_empty());
     assert_eq!(trials.metrics[OVERALL_ACCURACY].standard_error, 0.0);
-    assert!(
-        results
-            .iter()
-            .all(|r| r.status == RecordStatus::Succeeded)
-    );
+    assert!(results.iter().all(|r| r.status == RecordStatus::Succeeded));
     // The per-record value matches what the summary averages.
     let correct = evaluate_record(Some(&[]), &Outcome::Reports(vec![]));
     assert_eq!(record_summary_value(OVERALL_ACCURACY, &correct), Some(1.0));
