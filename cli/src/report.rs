@@ -150,11 +150,7 @@ fn percent(value: Option<f64>) -> String {
 /// A summary metric as a percentage; with trials, its mean ± standard error.
 fn metric(e: &ExperimentSummary, name: &str, value: f64) -> String {
     match e.trials.as_ref().and_then(|t| t.metrics.get(name)) {
-        Some(m) => format!(
-            "{:.1}% ± {:.1}",
-            m.mean * 100.0,
-            m.standard_error * 100.0
-        ),
+        Some(m) => format!("{:.1}% ± {:.1}", m.mean * 100.0, m.standard_error * 100.0),
         None => percent(Some(value)),
     }
 }

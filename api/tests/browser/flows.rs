@@ -657,9 +657,7 @@ async fn a_run_with_trials_shows_the_spread_the_least_stable_records_and_every_t
         )
         .await;
     assert_eq!(shown, json!([true, unstable, true]));
-    browser
-        .click("#trials .least-stable tbody tr td a")
-        .await;
+    browser.click("#trials .least-stable tbody tr td a").await;
     let trials = browser
         .wait_for(
             "the record's trials",
