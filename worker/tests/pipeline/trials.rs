@@ -23,7 +23,7 @@ async fn finish(
     harness: &Harness,
     run: &RunId,
 ) -> Vec<(ExperimentSummary, BTreeMap<String, Vec<RecordResult>>)> {
-    let view = harness.wait_final(run, Duration::from_secs(90)).await;
+    let view = harness.wait_final(run, Duration::from_secs(180)).await;
     let response = view.response.expect("final response");
     let mut experiments = Vec::new();
     for summary in response.experiments {
@@ -84,30 +84,30 @@ async fn three_trials_give_three_answers_per_record_a_standard_error_and_an_agre
     let run = harness
         .submit(&request(
             &configs,
-            r#", "trials": 3, "raise_errors": false"#,
+            r#", "sample_size": 5, "trials": 3, "raise_errors": false, "jobs": 4"#,
         ))
         .await;
     let experiments = finish(&harness, &run).await;
     assert_eq!(
         emulator_calls(&harness).await,
-        60,
-        "10 records × 3 trials × 2"
+        30,
+        "5 records × 3 trials × 2"
     );
     let [(same, same_results), (seeded, seeded_results)] = &experiments[..] else {
         panic!("two experiments");
     };
     for (summary, results) in [(same, same_results), (seeded, seeded_results)] {
-        assert_eq!(results.len(), 10, "every record of the sample");
+        assert_eq!(results.len(), 5, "every record of the sample");
         assert_eq!(
             trial_indices(results),
             BTreeSet::from([vec![0, 1, 2]]),
             "three answers per record, one per trial"
         );
-        assert_eq!(summary.total_records, 30, "record × trial");
-        assert_eq!(summary.successful_records, 30);
+        assert_eq!(summary.total_records, 15, "record × trial");
+        assert_eq!(summary.successful_records, 15);
         let trials = summary.trials.as_ref().expect("a trial summary");
         assert_eq!(trials.trials, 3);
-        assert_eq!(trials.records_compared, 10);
+        assert_eq!(trials.records_compared, 5);
         let accuracy = &trials.metrics["overall_accuracy"];
         assert_eq!(accuracy.per_trial.len(), 3);
         assert!(accuracy.standard_error.is_finite());
@@ -122,7 +122,7 @@ async fn three_trials_give_three_answers_per_record_a_standard_error_and_an_agre
     let seeded_trials = seeded.trials.as_ref().unwrap();
     let agreement = seeded_trials.agreement_rate.expect("compared records");
     assert!(agreement < 1.0, "seeded trials disagree: {agreement}");
-    let unstable = ((1.0 - agreement) * 10.0).round() as usize;
+    let unstable = ((1.0 - agreement) * 5.0).round() as usize;
     assert_eq!(seeded_trials.least_stable.len(), unstable.min(10));
     assert!(seeded_trials.metrics["overall_accuracy"].standard_error > 0.0);
     // The least stable records really have different answers across trials.
@@ -144,10 +144,10 @@ async fn three_trials_give_three_answers_per_record_a_standard_error_and_an_agre
     )
     .await;
     assert_eq!(detail["trials"], 3, "{detail}");
-    assert_eq!(detail["progress"]["total"], 30, "{detail}");
-    assert_eq!(detail["progress"]["done"], 30, "{detail}");
+    assert_eq!(detail["progress"]["total"], 15, "{detail}");
+    assert_eq!(detail["progress"]["done"], 15, "{detail}");
 
-    // A comparison resamples records: 10 shared records, not 30.
+    // A comparison resamples records: 5 shared records, not 15.
     let comparison = api_get(
         &harness,
         format!(
@@ -156,23 +156,23 @@ async fn three_trials_give_three_answers_per_record_a_standard_error_and_an_agre
         ),
     )
     .await;
-    assert_eq!(comparison["pairs"][0]["shared_records"], 10, "{comparison}");
-    assert_eq!(comparison["shared_records"], 10, "{comparison}");
+    assert_eq!(comparison["pairs"][0]["shared_records"], 5, "{comparison}");
+    assert_eq!(comparison["shared_records"], 5, "{comparison}");
 
     // The cache keeps one answer per trial (only the temperature-0 experiment uses
     // it): a second run reuses trial k for trial k and calls nothing.
-    assert_eq!(harness.keys_containing(":cache:").await.len(), 30);
+    assert_eq!(harness.keys_containing(":cache:").await.len(), 15);
     let calls = emulator_calls(&harness).await;
     let again = harness
         .submit(&request(
             &format!(r#"[{{"model": "{MODEL}", "temperature": 0.0, "name_suffix": "same"}}]"#),
-            r#", "trials": 3"#,
+            r#", "sample_size": 5, "trials": 3, "jobs": 4"#,
         ))
         .await;
     let repeated = finish(&harness, &again).await;
     assert_eq!(emulator_calls(&harness).await, calls, "no model call");
     let (summary, results) = &repeated[0];
-    assert_eq!(summary.cache_hits, 30);
+    assert_eq!(summary.cache_hits, 15);
     for (record, trials) in results {
         for (cached, fresh) in trials.iter().zip(&same_results[record]) {
             assert_eq!((cached.trial, &cached.output), (fresh.trial, &fresh.output));
@@ -186,24 +186,17 @@ async fn a_retry_of_a_trials_run_executes_exactly_the_missing_pairs() {
     let mut harness = Harness::start("trials-retry", 0).await;
     let api = harness.start_api().await;
     // The next two calls are refused for good (403 is not retried): two pairs fail.
-    let faults = vec![json!({"fault": "permission_denied"}); 2];
-    let status = harness
-        .http
-        .post(format!("{}/_emulator/faults", harness.emulator.base_url()))
-        .json(&json!({"faults": faults}))
-        .send()
-        .await
-        .unwrap()
-        .status();
-    assert!(status.is_success());
+    harness
+        .push_faults(vec![json!({"fault": "permission_denied"}); 2])
+        .await;
     harness.start_worker("w").await;
     let parent = harness
         .submit(&request(
             &format!(r#"[{{"model": "{MODEL}", "temperature": 0.0, "cache": "off"}}]"#),
-            r#", "raise_errors": false, "jobs": 1, "trials": 3"#,
+            r#", "sample_size": 4, "raise_errors": false, "jobs": 1, "trials": 3"#,
         ))
         .await;
-    let view = harness.wait_final(&parent, Duration::from_secs(90)).await;
+    let view = harness.wait_final(&parent, Duration::from_secs(180)).await;
     assert_eq!(view.status, RunStatus::Succeeded);
     let failed: BTreeSet<(String, u32)> = harness
         .store
@@ -228,7 +221,7 @@ async fn a_retry_of_a_trials_run_executes_exactly_the_missing_pairs() {
     let accepted: Value = answer.json().await.expect("json");
     assert_eq!(accepted["records"], json!([2]), "{accepted}");
     let child = RunId::parse(accepted["run_id"].as_str().unwrap()).unwrap();
-    let child_view = harness.wait_final(&child, Duration::from_secs(60)).await;
+    let child_view = harness.wait_final(&child, Duration::from_secs(120)).await;
     assert_eq!(
         emulator_calls(&harness).await - calls,
         2,
@@ -246,9 +239,9 @@ async fn a_retry_of_a_trials_run_executes_exactly_the_missing_pairs() {
 
     let status = api_get(&harness, format!("{api}/api/v1/experiments/runs/{parent}")).await;
     let combined = &status["combined_result"]["experiments"][0];
-    assert_eq!(combined["total_records"], 30, "{status}");
-    assert_eq!(combined["successful_records"], 30, "{status}");
-    assert_eq!(combined["trials"]["records_compared"], 10, "{status}");
+    assert_eq!(combined["total_records"], 12, "{status}");
+    assert_eq!(combined["successful_records"], 12, "{status}");
+    assert_eq!(combined["trials"]["records_compared"], 4, "{status}");
     assert_eq!(combined["status"], "success", "{status}");
     harness.cleanup().await;
 }
