@@ -347,3 +347,64 @@ impl From<ExperimentStatus> for ExperimentPhase {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::summary::tests::experiment;
+
+    fn units(experiment: &ExperimentRecord) -> Vec<Vec<(u64, u32)>> {
+        (0..experiment.chunk_count())
+            .map(|chunk| {
+                experiment
+                    .chunk_units(chunk)
+                    .into_iter()
+                    .map(|u| (u.position, u.trial))
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn chunks_cut_record_trial_pairs_record_by_record() {
+        let mut first = experiment(3);
+        first.trials = 2;
+        first.chunk_size = 4;
+        assert_eq!(first.units(), 6);
+        assert_eq!(
+            units(&first),
+            [vec![(0, 0), (0, 1), (1, 0), (1, 1)], vec![(2, 0), (2, 1)]]
+        );
+        // One trial: the positions of the sample, as before trials.
+        first.trials = 1;
+        first.chunk_size = 2;
+        assert_eq!(units(&first), [vec![(0, 0), (1, 0)], vec![(2, 0)]]);
+    }
+
+    #[test]
+    fn a_retry_runs_the_pairs_of_its_scope() {
+        let mut retry = experiment(2);
+        retry.trials = 3;
+        retry.chunk_size = 2;
+        retry.retry = Some(RetryScope {
+            experiment_id: ExperimentId::generate(),
+            indices: vec![4, 9],
+            trials: vec![vec![1], vec![0, 2]],
+        });
+        assert_eq!(retry.units(), 3);
+        assert_eq!(units(&retry), [vec![(4, 1), (9, 0)], vec![(9, 2)]]);
+        // A scope stored before trials: every trial of each position.
+        if let Some(scope) = retry.retry.as_mut() {
+            scope.trials.clear();
+        }
+        retry.trials = 1;
+        assert_eq!(units(&retry), [vec![(4, 0), (9, 0)]]);
+    }
+
+    #[test]
+    fn results_of_trial_0_keep_the_key_from_before_trials() {
+        assert_eq!(result_key("unit-01", 0), "unit-01");
+        assert_eq!(result_key("unit-01", 2), "unit-01\u{1f}2");
+        assert_ne!(result_key("unit-0", 11), result_key("unit-01", 1));
+    }
+}
