@@ -634,7 +634,13 @@ async fn a_run_with_trials_shows_the_spread_the_least_stable_records_and_every_t
         ))
         .await;
     let view = stack.harness.wait_final(&run, LONG).await;
-    let summary = &view.response.expect("a result").experiments[0];
+    let response = view.response.expect("a result");
+    assert!(
+        response.message.contains("(4 records each)"),
+        "the sample, not record × trial: {}",
+        response.message
+    );
+    let summary = &response.experiments[0];
     let unstable = summary
         .trials
         .as_ref()
@@ -657,6 +663,7 @@ async fn a_run_with_trials_shows_the_spread_the_least_stable_records_and_every_t
         )
         .await;
     assert_eq!(shown, json!([true, unstable, true]));
+    browser.screenshot("trials").await;
     browser.click("#trials .least-stable tbody tr td a").await;
     let trials = browser
         .wait_for(
