@@ -103,7 +103,7 @@ async fn combined(
             .as_ref()
             .and_then(|response| response.experiments.get(index))
             .map_or(ExperimentStatus::Failed, |summary| summary.status);
-        let (status, error) = combined_status(experiment.record.total, &merged, latest_status);
+        let (status, error) = combined_status(experiment.record.units(), &merged, latest_status);
         let context = SummaryContext {
             urls: &state.urls,
             status,

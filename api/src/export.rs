@@ -1,7 +1,8 @@
 //! Record results as CSV or JSON lines (`GET …/experiments/{id}/results?format=`).
 //!
-//! CSV has one row per record: the result's own fields, then one column per
-//! evaluator (`true`/`false`, a number, a category, or empty for not applicable).
+//! CSV has one row per record and trial: the result's own fields, then one column
+//! per evaluator (`true`/`false`, a number, a category, or empty for not
+//! applicable).
 //! JSON lines hold each `RecordResult` whole, output reports included.
 
 use std::collections::BTreeSet;
@@ -9,8 +10,9 @@ use std::collections::BTreeSet;
 use tally_core::evaluators::MetricValue;
 use tally_core::run::{RecordResult, RecordStatus};
 
-const FIXED_COLUMNS: [&str; 16] = [
+const FIXED_COLUMNS: [&str; 17] = [
     "record_id",
+    "trial",
     "status",
     "error_kind",
     "error_message",
@@ -47,6 +49,7 @@ pub fn csv(results: &[RecordResult]) -> String {
         let error = result.error.as_ref();
         let fixed = [
             result.record_id.clone(),
+            result.trial.to_string(),
             match result.status {
                 RecordStatus::Succeeded => "succeeded".to_string(),
                 RecordStatus::Failed => "failed".to_string(),

@@ -120,6 +120,7 @@ pub fn experiment_detail(view: ExperimentView, state: &AppState) -> ExperimentDe
         index: record.index,
         config: record.config,
         dataset: record.dataset,
+        trials: record.trials,
         status: view.phase,
         progress: ProgressView::of(view.progress),
         error: view.aborted,

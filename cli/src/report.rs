@@ -147,6 +147,39 @@ fn percent(value: Option<f64>) -> String {
     value.map_or("-".to_string(), |v| format!("{:.1}%", v * 100.0))
 }
 
+/// A summary metric as a percentage; with trials, its mean ± standard error.
+fn metric(e: &ExperimentSummary, name: &str, value: f64) -> String {
+    match e.trials.as_ref().and_then(|t| t.metrics.get(name)) {
+        Some(m) => format!("{:.1}% ± {:.1}", m.mean * 100.0, m.standard_error * 100.0),
+        None => percent(Some(value)),
+    }
+}
+
+/// Per experiment with trials: how often its trials agree and which records moved.
+fn trial_lines(experiments: &[ExperimentSummary]) -> String {
+    let mut out = String::new();
+    for e in experiments {
+        let Some(trials) = &e.trials else { continue };
+        out += &format!(
+            "{}: {} trials, agreement {} of {} records",
+            e.experiment_name,
+            trials.trials,
+            percent(trials.agreement_rate),
+            trials.records_compared
+        );
+        if !trials.least_stable.is_empty() {
+            let records: Vec<String> = trials
+                .least_stable
+                .iter()
+                .map(|r| format!("{} ({} answers)", r.record_id, r.distinct_answers))
+                .collect();
+            out += &format!("; least stable: {}", records.join(", "));
+        }
+        out += "\n";
+    }
+    out
+}
+
 const HEADER: [&str; 11] = [
     "experiment",
     "model",
@@ -185,9 +218,9 @@ pub fn results_table(
             format!("{:.1}", e.temperature),
             ExperimentPhase::from(e.status).as_str().to_string(),
             format!("{}/{}", e.successful_records, e.total_records),
-            percent(Some(e.overall_accuracy)),
-            percent(Some(e.success_rate)),
-            percent(Some(e.avg_ballot_accuracy)),
+            metric(e, "overall_accuracy", e.overall_accuracy),
+            metric(e, "success_rate", e.success_rate),
+            metric(e, "avg_ballot_accuracy", e.avg_ballot_accuracy),
             e.latency_ms.map_or("-".into(), |l| format!("{:.0}", l.p50)),
             tokens.to_string(),
             e.cost_usd.map_or("-".into(), |c| format!("{c:.4}")),
@@ -206,6 +239,7 @@ pub fn results_table(
         out += line.trim_end();
         out += "\n";
     }
+    out += &trial_lines(experiments);
     out += &format!("{message}\n");
     if let Some(url) = comparison_url {
         out += &format!("compare: {url}\n");
@@ -268,5 +302,29 @@ mod tests {
             "columns line up"
         );
         assert_eq!(lines[6], "compare: http://x/ui/#/runs/r/compare");
+    }
+
+    #[test]
+    fn with_trials_metrics_show_mean_and_standard_error_and_the_least_stable_records() {
+        let experiments: Vec<ExperimentSummary> = serde_json::from_value(json!([
+            {"experiment_id": "e1", "experiment_url": "u", "experiment_name": "vote-extraction-hot", "model": "gemini-2.5-flash", "temperature": 1.0,
+             "status": "success", "successful_records": 30, "total_records": 30, "failed_records": 0, "overall_accuracy": 0.7,
+             "success_rate": 1.0, "avg_ballot_accuracy": 0.8,
+             "trials": {"trials": 3, "agreement_rate": 0.8, "records_compared": 10,
+               "metrics": {"overall_accuracy": {"mean": 0.7, "standard_error": 0.11547, "per_trial": [0.5, 0.7, 0.9]}},
+               "least_stable": [{"record_id": "r7", "distinct_answers": 3, "modal_share": 0.3333, "overall_accuracy": [0.2, 0.5, 1.0]},
+                                {"record_id": "r2", "distinct_answers": 2, "modal_share": 0.6667, "overall_accuracy": [1.0, 1.0, 0.4]}]}}
+        ]))
+        .unwrap();
+        let table = results_table(&experiments, "1 of 1 experiments succeeded", None);
+        let lines: Vec<&str> = table.lines().collect();
+        assert!(lines[2].contains("30/30"), "{}", lines[2]);
+        assert!(lines[2].contains("70.0% ± 11.5"), "{}", lines[2]);
+        // A metric without trial statistics keeps its plain value.
+        assert!(lines[2].contains("100.0%"), "{}", lines[2]);
+        assert_eq!(
+            lines[3],
+            "vote-extraction-hot: 3 trials, agreement 80.0% of 10 records; least stable: r7 (3 answers), r2 (2 answers)"
+        );
     }
 }

@@ -49,6 +49,10 @@ pub struct RunArgs {
     /// Model calls in flight per experiment.
     #[arg(long)]
     jobs: Option<u32>,
+    /// Run every record N times (1 to 20); the results show each metric's mean ± its
+    /// standard error across trials and the least stable records.
+    #[arg(long)]
+    trials: Option<u32>,
     /// Keep going when a record fails (raise_errors = false).
     #[arg(long)]
     no_raise_errors: bool,
@@ -200,6 +204,7 @@ fn request_body(args: &RunArgs) -> Result<Value, Box<dyn std::error::Error>> {
         ("dataset_version", args.dataset_version.map(|v| json!(v))),
         ("sample_size", args.sample_size.map(|v| json!(v))),
         ("jobs", args.jobs.map(|v| json!(v))),
+        ("trials", args.trials.map(|v| json!(v))),
         ("raise_errors", args.no_raise_errors.then_some(json!(false))),
     ] {
         if let Some(value) = value {

@@ -374,6 +374,20 @@ impl Harness {
             .expect("json")
     }
 
+    /// Queues `faults` (`{"fault": "permission_denied"}`, …): the emulator answers
+    /// its next calls with them, one each, in order.
+    pub async fn push_faults(&self, faults: Vec<Value>) {
+        let status = self
+            .http
+            .post(format!("{}/_emulator/faults", self.emulator.base_url()))
+            .json(&serde_json::json!({ "faults": faults }))
+            .send()
+            .await
+            .expect("emulator answers")
+            .status();
+        assert!(status.is_success(), "emulator faults refused: {status}");
+    }
+
     pub async fn patch_emulator(&self, patch: Value) {
         let status = self
             .http

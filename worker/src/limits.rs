@@ -112,12 +112,13 @@ impl CallLimits {
         self.settings
     }
 
-    /// Waits for the permits of one call of `experiment` for `record_id`; says
-    /// instead when the record needs no call (done, cancelled, stopped).
+    /// Waits for the permits of one call of `experiment` for the result `key` (a
+    /// record at a trial, `result_key`); says instead when it needs no call (done,
+    /// cancelled, stopped).
     pub async fn begin(
         &self,
         experiment: &ExperimentRecord,
-        record_id: &str,
+        key: &str,
     ) -> Result<Begun, StoreError> {
         let id = &experiment.experiment_id;
         let local = self.experiment_semaphore(id, experiment.jobs);
@@ -142,7 +143,7 @@ impl CallLimits {
         loop {
             let start = self
                 .store
-                .begin_record(&experiment.run_id, id, record_id, &request)
+                .begin_record(&experiment.run_id, id, key, &request)
                 .await?;
             return Ok(match start {
                 RecordStart::Busy => {

@@ -44,6 +44,7 @@ pub async fn execute(context: &Context, record: &DatasetRecord) -> RecordResult 
         .collect();
     RecordResult {
         record_id: record.id.clone(),
+        trial: 0,
         status: RecordStatus::Succeeded,
         evaluations: evaluators::evaluate_record(Some(&record.expected_output), &outcome),
         output: match outcome {

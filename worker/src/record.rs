@@ -35,9 +35,9 @@ pub fn settings_of(config: &ModelConfig) -> GenerationSettings {
     }
 }
 
-/// A record given up on after it was started `starts` times without a result.
-pub fn abandoned(worker: &str, record: &DatasetRecord, starts: u32) -> RecordResult {
-    failed_result(
+/// A record's trial given up on after it was started `starts` times without a result.
+pub fn abandoned(worker: &str, record: &DatasetRecord, trial: u32, starts: u32) -> RecordResult {
+    let result = failed_result(
         worker,
         record,
         RecordError {
@@ -46,26 +46,47 @@ pub fn abandoned(worker: &str, record: &DatasetRecord, starts: u32) -> RecordRes
                 "abandoned after {starts} starts: a worker stopped while processing this record each time"
             ),
         },
-    )
+    );
+    RecordResult { trial, ..result }
 }
 
-/// Calls the model for `record` (the caller holds the call permit) and scores the answer.
+/// Calls the model for `record` at `trial` (the caller holds the call permit) and
+/// scores the answer.
 pub async fn execute(
     context: &Context,
     experiment: &ExperimentRecord,
     record: &DatasetRecord,
+    trial: u32,
+) -> RecordResult {
+    let mut result = call_and_score(context, experiment, record, trial).await;
+    result.trial = trial;
+    result
+}
+
+async fn call_and_score(
+    context: &Context,
+    experiment: &ExperimentRecord,
+    record: &DatasetRecord,
+    trial: u32,
 ) -> RecordResult {
     if experiment.config.model.as_str() == tally_ocr::MODEL {
         let _in_flight = InFlight::enter(context);
         return crate::ocr::execute(context, record).await;
     }
     let pages = Page::of_record(context.data_dir.root(), record);
+    let configured = settings_of(&experiment.config);
     let settings = GenerationSettings {
         cache: CacheUse {
             read: experiment.cache.reads(),
             write: experiment.cache.writes(),
+            trial,
         },
-        ..settings_of(&experiment.config)
+        // A fixed seed would make every trial the same sample: trial k sends
+        // seed + k, so trials stay reproducible and still differ.
+        seed: configured
+            .seed
+            .map(|seed| seed.wrapping_add_unsigned(trial)),
+        ..configured
     };
     let call = {
         let _in_flight = InFlight::enter(context);
@@ -83,6 +104,7 @@ pub async fn execute(
             };
             RecordResult {
                 record_id: record.id.clone(),
+                trial: 0,
                 status: RecordStatus::Succeeded,
                 evaluations: evaluators::evaluate_record(expected, &outcome),
                 output: match outcome {
@@ -111,6 +133,7 @@ pub async fn execute(
             let answer = failure.answer.as_deref();
             RecordResult {
                 record_id: record.id.clone(),
+                trial: 0,
                 status: RecordStatus::Failed,
                 output: None,
                 evaluations: evaluators::evaluate_record(expected, &outcome),
@@ -145,6 +168,7 @@ pub(crate) fn failed_result(
     let outcome = Outcome::Failed(error.message.clone());
     RecordResult {
         record_id: record.id.clone(),
+        trial: 0,
         status: RecordStatus::Failed,
         output: None,
         evaluations: evaluators::evaluate_record(Some(&record.expected_output), &outcome),

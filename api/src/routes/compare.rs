@@ -3,6 +3,12 @@
 //! their answers or scores disagree, and for each pair a paired bootstrap 95 %
 //! interval of the overall-accuracy difference over the records both answered
 //! (`bootstrap`), so that a small difference on a small sample reads as noise.
+//!
+//! With repeated trials the unit stays the record: a record's accuracy is the mean
+//! of its trials, and the bootstrap resamples records, never trials (the trials of
+//! one record are not independent samples, so counting them as records would
+//! narrow the interval dishonestly). Answers and differences show each record's
+//! first trial.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -12,7 +18,7 @@ use tally_core::contract::views::{
     ComparedExperiment, Comparison, PairComparison, ProgressView, RecordAnswer, RecordAnswerStatus,
     RecordDifference,
 };
-use tally_core::evaluators::{Compute, Evaluations, OVERALL_ACCURACY, by_name, diff};
+use tally_core::evaluators::{OVERALL_ACCURACY, diff, record_summary_value};
 use tally_core::run::{ExperimentId, RecordResult, RecordStatus};
 
 use crate::bootstrap::{RESAMPLES, SEED, paired_bootstrap};
@@ -26,7 +32,8 @@ const MAX_COMPARED: usize = 10;
 const MAX_DIFFERENCES: usize = 1000;
 
 const METHOD: &str = "Accuracy is the mean per-record overall_accuracy over the records both \
-experiments answered. ci95 is a paired bootstrap: the shared records are resampled with \
+experiments answered; with repeated trials, a record's accuracy is the mean of its trials, and \
+answers show its first trial. ci95 is a paired bootstrap: the shared records are resampled with \
 replacement 2000 times (ChaCha8 seeded with `seed`, so answers repeat) and the 2.5th and \
 97.5th percentiles of the resampled differences are reported. An interval that contains 0 \
 means the data cannot tell the two apart.";
@@ -63,7 +70,7 @@ pub async fn compare(
             detail_url: experiment_api_url(&state, view.record.experiment_id.as_str()),
         })
         .collect();
-    let results: Vec<&BTreeMap<String, RecordResult>> =
+    let results: Vec<&BTreeMap<String, Vec<RecordResult>>> =
         experiments.iter().map(|(_, r)| r).collect();
     let (differences_total, differences) = differences(&ids, &results);
     let shared_records = results.first().map_or(0, |first| {
@@ -120,34 +127,46 @@ fn parse_ids(text: Option<&str>) -> Result<Vec<ExperimentId>, ApiError> {
     Ok(ids)
 }
 
-fn by_record(results: Vec<RecordResult>) -> BTreeMap<String, RecordResult> {
-    results
-        .into_iter()
-        .map(|r| (r.record_id.clone(), r))
-        .collect()
+/// Each record's results, trial 0 first.
+fn by_record(results: Vec<RecordResult>) -> BTreeMap<String, Vec<RecordResult>> {
+    let mut by_record: BTreeMap<String, Vec<RecordResult>> = BTreeMap::new();
+    for result in results {
+        by_record
+            .entry(result.record_id.clone())
+            .or_default()
+            .push(result);
+    }
+    for trials in by_record.values_mut() {
+        trials.sort_by_key(|r| r.trial);
+    }
+    by_record
 }
 
 /// A record's overall accuracy, computed exactly as the `overall_accuracy` summary
 /// evaluator computes it per record (so the means here match the summaries).
-fn record_accuracy(evaluations: &Evaluations) -> Option<f64> {
-    let Some(Compute::Summary { inputs, per_record }) =
-        by_name(OVERALL_ACCURACY).map(|e| e.compute())
-    else {
-        return None;
-    };
-    let values: Vec<_> = inputs.iter().map(|name| evaluations.get(name)).collect();
-    per_record(&values)
+fn record_accuracy(result: &RecordResult) -> Option<f64> {
+    record_summary_value(OVERALL_ACCURACY, &result.evaluations)
+}
+
+/// The mean accuracy of a record's trials: one value per record, whatever the
+/// number of trials, so the bootstrap's unit is the record.
+fn mean_accuracy(trials: &[RecordResult]) -> Option<f64> {
+    let values: Vec<f64> = trials.iter().filter_map(record_accuracy).collect();
+    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
 }
 
 fn differences(
     ids: &[ExperimentId],
-    results: &[&BTreeMap<String, RecordResult>],
+    results: &[&BTreeMap<String, Vec<RecordResult>>],
 ) -> (usize, Vec<RecordDifference>) {
     let records: BTreeSet<&String> = results.iter().flat_map(|r| r.keys()).collect();
     let mut total = 0;
     let mut listed = Vec::new();
     for record in records {
-        let found: Vec<Option<&RecordResult>> = results.iter().map(|r| r.get(record)).collect();
+        let found: Vec<Option<&RecordResult>> = results
+            .iter()
+            .map(|r| r.get(record).and_then(|trials| trials.first()))
+            .collect();
         let answers: Vec<RecordAnswer> = ids
             .iter()
             .zip(&found)
@@ -158,7 +177,7 @@ fn differences(
                     Some(RecordStatus::Failed) => RecordAnswerStatus::Failed,
                     None => RecordAnswerStatus::Missing,
                 },
-                overall_accuracy: result.and_then(|r| record_accuracy(&r.evaluations)),
+                overall_accuracy: result.and_then(record_accuracy),
                 error_kind: result.and_then(|r| r.error.as_ref().map(|e| e.kind.clone())),
             })
             .collect();
@@ -203,17 +222,14 @@ fn differing_fields(found: &[Option<&RecordResult>]) -> Vec<String> {
 fn pair(
     a: &ExperimentId,
     b: &ExperimentId,
-    results_a: &BTreeMap<String, RecordResult>,
-    results_b: &BTreeMap<String, RecordResult>,
+    results_a: &BTreeMap<String, Vec<RecordResult>>,
+    results_b: &BTreeMap<String, Vec<RecordResult>>,
 ) -> PairComparison {
     let pairs: Vec<(f64, f64)> = results_a
         .iter()
         .filter_map(|(record, ra)| {
             let rb = results_b.get(record)?;
-            Some((
-                record_accuracy(&ra.evaluations)?,
-                record_accuracy(&rb.evaluations)?,
-            ))
+            Some((mean_accuracy(ra)?, mean_accuracy(rb)?))
         })
         .collect();
     let bootstrap = paired_bootstrap(&pairs, RESAMPLES, SEED);

@@ -30,7 +30,7 @@ pub async fn detail(
 }
 
 /// `GET …/experiments/{id}/results?offset=&limit=` (JSON page), or
-/// `?format=csv|jsonl` (every result, sorted by record id, as a download).
+/// `?format=csv|jsonl` (every result, sorted by record id and trial, as a download).
 pub async fn results(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -60,7 +60,7 @@ pub async fn results(
         .into_response());
     }
     let mut all = connected.store.all_results(&id).await?;
-    all.sort_by(|a, b| a.record_id.cmp(&b.record_id));
+    all.sort_by(|a, b| (&a.record_id, a.trial).cmp(&(&b.record_id, b.trial)));
     let (body, content_type) = if format == "csv" {
         (export::csv(&all), "text/csv; charset=utf-8")
     } else {

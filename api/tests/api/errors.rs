@@ -82,6 +82,26 @@ async fn invalid_fields_are_422_with_every_violation() {
             ])
         )
     );
+    // Trials: 1 to 20, at the request and in a configuration.
+    let response = app
+        .post(
+            "/api/v1/experiments/run-async",
+            &json!({"dataset_name": "d", "trials": 21,
+                    "model_configs": [{"model": "m", "temperature": 1, "trials": 0}]}),
+        )
+        .await;
+    assert_eq!(
+        error_of(response, 422).await,
+        body(
+            "invalid_request",
+            "model_configs[0].trials: must be between 1 and 20, got 0; \
+             trials: must be between 1 and 20, got 21",
+            json!([
+                {"field": "model_configs[0].trials", "message": "must be between 1 and 20, got 0"},
+                {"field": "trials", "message": "must be between 1 and 20, got 21"}
+            ])
+        )
+    );
     // Query parameters: typed, named, unknown ones refused.
     let response = app
         .get("/api/v1/experiments/runs?limit=0&status=done&limt=5")

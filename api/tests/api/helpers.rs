@@ -196,6 +196,7 @@ impl TestApp {
         };
         let result = RecordResult {
             record_id: record.id.clone(),
+            trial: 0,
             status: if answer.is_some() {
                 RecordStatus::Succeeded
             } else {

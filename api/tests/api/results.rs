@@ -107,7 +107,7 @@ async fn csv_and_jsonl_export_every_result_with_evaluators_as_columns() {
         .collect();
     assert_eq!(rows.len(), 4, "{text}");
     let header = &rows[0];
-    assert_eq!(&header[..3], ["record_id", "status", "error_kind"]);
+    assert_eq!(&header[..4], ["record_id", "trial", "status", "error_kind"]);
     let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
     for evaluator in [
         "exact_form_match",

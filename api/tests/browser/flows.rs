@@ -614,3 +614,81 @@ async fn a_run_with_failed_records_is_retried_from_its_page_and_shown_combined()
     browser.quit().await;
     stack.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_with_trials_shows_the_spread_the_least_stable_records_and_every_trial() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let stack = Stack::start("ui-trials", json!({"kind": "fixed", "ms": 5})).await;
+    // Frequent seeded mistakes: trial k sends seed + k, so trials answer differently.
+    stack
+        .harness
+        .patch_emulator(json!({"models": {"gemini-2.5-flash": {"errors": {
+            "digit_slip": 0.4, "drop_vote_row": 0.4, "malformed_json": 0.0, "max_tokens": 0.0
+        }}}}))
+        .await;
+    let run = stack
+        .harness
+        .submit(&format!(
+            r#"{{"dataset_name": "{SAMPLE}", "sample_size": 4, "trials": 3, "raise_errors": false,
+                "model_configs": [{{"model": "gemini-2.5-flash", "temperature": 0.7, "seed": 5}}]}}"#
+        ))
+        .await;
+    let view = stack.harness.wait_final(&run, LONG).await;
+    let response = view.response.expect("a result");
+    assert!(
+        response.message.contains("(4 records each)"),
+        "the sample, not record × trial: {}",
+        response.message
+    );
+    let summary = &response.experiments[0];
+    let unstable = summary
+        .trials
+        .as_ref()
+        .expect("a trial summary")
+        .least_stable
+        .len();
+    assert!(unstable > 0, "the seeded trials disagree somewhere");
+
+    let browser = Browser::start().await;
+    stack.sign_in(&browser, &format!("#/runs/{run}")).await;
+    let shown = browser
+        .wait_for(
+            "the trials section",
+            "const section = document.querySelector('#trials'); \
+             const accuracy = document.querySelector('#results-table tbody tr td:nth-child(3)'); \
+             return section && accuracy && [section.textContent.includes('3 trials'), \
+                    section.querySelectorAll('.least-stable tbody tr').length, \
+                    accuracy.textContent.includes('±')]",
+            LONG,
+        )
+        .await;
+    assert_eq!(shown, json!([true, unstable, true]));
+    browser.screenshot("trials").await;
+    browser.click("#trials .least-stable tbody tr td a").await;
+    let trials = browser
+        .wait_for(
+            "the record's trials",
+            "const nav = document.querySelector('#record-trials'); \
+             return nav && nav.querySelectorAll('a, b').length",
+            SHORT,
+        )
+        .await;
+    assert_eq!(trials, json!(3));
+
+    browser
+        .goto(&stack.ui(&format!("#/experiments/{}", summary.experiment_id)))
+        .await;
+    let rows = browser
+        .wait_for(
+            "a row per record and trial",
+            "const head = document.querySelector('#records-table thead'); \
+             const rows = document.querySelectorAll('#records-table tbody tr'); \
+             return head && rows.length && [head.textContent.includes('Trial'), rows.length, \
+                    document.querySelector('#trials b').textContent]",
+            SHORT,
+        )
+        .await;
+    assert_eq!(rows, json!([true, 12, "3"]));
+    browser.quit().await;
+    stack.cleanup().await;
+}

@@ -148,6 +148,7 @@ pub async fn finish_run(store: &WorkerStore, run_id: &RunId, correct: usize) {
             };
             let result = RecordResult {
                 record_id: record.id.clone(),
+                trial: 0,
                 status: if answered {
                     RecordStatus::Succeeded
                 } else {

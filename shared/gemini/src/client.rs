@@ -143,7 +143,10 @@ impl GeminiClient {
             .cache
             .as_deref()
             .filter(|_| settings.cache.read || settings.cache.write)
-            .map(|cache| (cache, cache_key(self.service, model, &body)));
+            .map(|cache| {
+                let key = cache_key(self.service, model, &body, settings.cache.trial);
+                (cache, key)
+            });
         if let Some((cache, key)) = cache.as_ref().filter(|_| settings.cache.read)
             && let Some(hit) = self.cached(*cache, key, model, started).await
         {

@@ -1,4 +1,8 @@
-//! Record results: written once per (experiment, record), counted once.
+//! Record results: written once per (experiment, record, trial), counted once.
+//!
+//! A result's field in the results hash is `RecordResult::key` — the record id for
+//! trial 0 (the layout from before trials), the id and the trial after it; the
+//! attempts hash and the order list use the same key.
 //!
 //! A chunk job may run twice (its worker died, or Redis dropped the ack), so every
 //! record goes through `begin_record` — which says whether a result exists already,
@@ -19,7 +23,7 @@ use redis::Script;
 use super::events::PROGRESS_NOTICES;
 use super::result_codec::{decode, encode};
 use super::{Store, StoreError, WorkerStore};
-use tally_core::run::{ExperimentId, Progress, RecordResult, RecordStatus, RunId};
+use tally_core::run::{ExperimentId, Progress, RecordResult, RecordStatus, RunId, result_key};
 
 /// What a worker may do with a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,8 +51,9 @@ pub struct LeaseRequest<'a> {
     pub ttl: Duration,
 }
 
-/// KEYS: experiment, run, attempts, results, leases. ARGV: record id, now, lease id,
-/// lease cap, lease ttl (ms), notice channel, experiment id (the notice when it starts). Lease expiry uses Redis's clock, so workers' clocks
+/// KEYS: experiment, run, attempts, results, leases. ARGV: result key, now, lease id,
+/// lease cap, lease ttl (ms), notice channel, experiment id (the notice when it
+/// starts). Lease expiry uses Redis's clock, so workers' clocks
 /// need not agree.
 static BEGIN_SCRIPT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
@@ -77,10 +82,10 @@ return {'proceed', attempt}
     )
 });
 
-/// KEYS: results, order, experiment, leases. ARGV: record id, stored result
-/// (`result_codec`), failed
-/// (0/1), retries, rate limited, lease to release ('' = none), notice channel,
-/// experiment id, notices per experiment (`events::PROGRESS_NOTICES`).
+/// KEYS: results, order, experiment, leases. ARGV: result key, stored result
+/// (`result_codec`), failed (0/1), retries, rate limited, lease to release ('' =
+/// none), notice channel, experiment id, notices per experiment
+/// (`events::PROGRESS_NOTICES`).
 /// Returns {written (0/1), total, done, failed, retries, rate_limited}.
 static WRITE_SCRIPT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
@@ -115,14 +120,15 @@ return {written, tonumber(c[1]) or 0, tonumber(c[2]) or 0, tonumber(c[3]) or 0,
 });
 
 impl WorkerStore {
-    /// Whether a worker may process `record_id` now; when it may (`Proceed`), the
-    /// lease `lease` is held in the experiment's name until `write_result` (or
-    /// `release_lease`) gives it back, or it expires.
+    /// Whether a worker may process the result `key` (`result_key`: a record at a
+    /// trial) now; when it may (`Proceed`), the lease `lease` is held in the
+    /// experiment's name until `write_result` (or `release_lease`) gives it back, or
+    /// it expires.
     pub async fn begin_record(
         &self,
         run: &RunId,
         experiment: &ExperimentId,
-        record_id: &str,
+        key: &str,
         lease: &LeaseRequest<'_>,
     ) -> Result<RecordStart, StoreError> {
         let (verdict, attempt): (String, u32) = BEGIN_SCRIPT
@@ -131,7 +137,7 @@ impl WorkerStore {
             .key(self.keys.experiment_attempts(experiment))
             .key(self.keys.experiment_results(experiment))
             .key(self.keys.experiment_leases(experiment))
-            .arg(record_id)
+            .arg(key)
             .arg(Utc::now().to_rfc3339())
             .arg(lease.id)
             .arg(lease.cap)
@@ -165,7 +171,7 @@ impl WorkerStore {
                 .key(self.keys.experiment_order(experiment))
                 .key(self.keys.experiment(experiment))
                 .key(self.keys.experiment_leases(experiment))
-                .arg(&result.record_id)
+                .arg(result.key())
                 .arg(stored)
                 .arg(u8::from(result.status == RecordStatus::Failed))
                 .arg(result.retries())
@@ -231,16 +237,17 @@ impl Store {
         rows.iter().map(|row| decode(&key, row)).collect()
     }
 
-    /// One record's result, if it has one.
+    /// One record's result at one trial, if it has one.
     pub async fn record_result(
         &self,
         experiment: &ExperimentId,
         record_id: &str,
+        trial: u32,
     ) -> Result<Option<RecordResult>, StoreError> {
         let key = self.keys.experiment_results(experiment);
         let row: Option<Vec<u8>> = redis::cmd("HGET")
             .arg(&key)
-            .arg(record_id)
+            .arg(result_key(record_id, trial))
             .query_async(&mut self.conn())
             .await?;
         row.map(|row| decode(&key, &row)).transpose()

@@ -17,7 +17,7 @@ use crate::{Created, Footprint, Store, StoreError};
 use tally_core::contract::RunStatus;
 use tally_core::run::{
     ExperimentId, ExperimentRecord, RecordResult, RetryScope, RunId, RunRecord, RunView, Submitter,
-    merge_attempts, unsucceeded_indices,
+    merge_attempts, unsucceeded_units,
 };
 
 /// What a retry request found.
@@ -28,7 +28,7 @@ pub enum RetryOutcome {
         run_id: RunId,
         /// The chain's first run, which the child completes.
         retry_of: RunId,
-        /// Records to execute per experiment, in request order.
+        /// Record × trial pairs to execute per experiment, in request order.
         records: Vec<u64>,
     },
     NotFound,
@@ -128,19 +128,20 @@ pub(crate) async fn retry(
             )
             .await?;
         let ids: Vec<String> = sample.into_iter().map(|record| record.id).collect();
-        let indices = unsucceeded_indices(&ids, merged);
-        let total = indices.len() as u64;
-        experiments.push(ExperimentRecord {
+        let (indices, trials) = unsucceeded_units(&ids, first.trials, merged);
+        let mut experiment = ExperimentRecord {
             experiment_id: ExperimentId::generate(),
             run_id: run_id.clone(),
-            total,
-            chunk_size: chunk_size(total, max_chunk_size),
+            total: indices.len() as u64,
             retry: Some(RetryScope {
                 experiment_id: first.experiment_id.clone(),
                 indices,
+                trials,
             }),
             ..first
-        });
+        };
+        experiment.chunk_size = chunk_size(experiment.units(), max_chunk_size);
+        experiments.push(experiment);
     }
     let record = RunRecord {
         run_id,
@@ -170,7 +171,7 @@ pub(crate) async fn retry(
             Ok(RetryOutcome::Created {
                 run_id,
                 retry_of: guard.root,
-                records: experiments.iter().map(|e| e.total).collect(),
+                records: experiments.iter().map(ExperimentRecord::units).collect(),
             })
         }
         // The chain moved since it was read: its latest run is another one now.

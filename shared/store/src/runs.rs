@@ -59,7 +59,8 @@ pub struct RunFilter {
 ///       first run, latest run of that chain, experiment hashes…
 /// ARGV: run id, record JSON, created ms, created at, use idempotency (0/1),
 ///       idempotency ttl, use schedule (0/1), is a retry (0/1), the chain's latest
-///       retry as the caller saw it ('' = none), then per experiment: record JSON, total.
+///       retry as the caller saw it ('' = none), then per experiment: record JSON, total
+///       (its model calls: records × trials).
 /// Returns {1, run id} when created, {0, existing run id} for a known idempotency key,
 /// {2, latest run id} for a retry refused because the chain's latest run is not final
 /// or another retry was created meanwhile.
@@ -172,7 +173,7 @@ impl Store {
         for experiment in experiments {
             let json =
                 serde_json::to_string(experiment).map_err(|e| corrupt("experiment record", e))?;
-            script.arg(json).arg(experiment.total);
+            script.arg(json).arg(experiment.units());
         }
         let (created, id): (u8, String) = script.invoke_async(&mut self.conn()).await?;
         if created == 2 {

@@ -24,7 +24,7 @@ pub const DEFAULT_MAX_CHUNK_SIZE: u64 = 25;
 /// that even a small experiment spreads over several workers.
 const MIN_CHUNKS: u64 = 16;
 
-/// Records per chunk for an experiment of `total` records.
+/// Model calls (records × trials) per chunk for an experiment of `total` calls.
 pub fn chunk_size(total: u64, max_chunk_size: u64) -> u64 {
     total.div_ceil(MIN_CHUNKS).clamp(1, max_chunk_size.max(1))
 }
@@ -89,19 +89,24 @@ pub(crate) async fn submit(
         .model_configs
         .iter()
         .enumerate()
-        .map(|(index, config)| ExperimentRecord {
-            experiment_id: ExperimentId::generate(),
-            run_id: run_id.clone(),
-            index,
-            name: config.experiment_name(),
-            config: config.clone(),
-            dataset: dataset.clone(),
-            total,
-            chunk_size: chunk_size(total, max_chunk_size),
-            jobs: u64::from(request.jobs.get()),
-            raise_errors: request.raise_errors,
-            cache: config.cache_mode(request.cache),
-            retry: None,
+        .map(|(index, config)| {
+            let trials = config.trials(request.trials).get();
+            ExperimentRecord {
+                experiment_id: ExperimentId::generate(),
+                run_id: run_id.clone(),
+                index,
+                name: config.experiment_name(),
+                config: config.clone(),
+                dataset: dataset.clone(),
+                total,
+                // Chunks are cut over model calls (record × trial), not records.
+                chunk_size: chunk_size(total * u64::from(trials), max_chunk_size),
+                jobs: u64::from(request.jobs.get()),
+                raise_errors: request.raise_errors,
+                cache: config.cache_mode(request.cache),
+                trials,
+                retry: None,
+            }
         })
         .collect();
     let run = RunRecord {

@@ -17,8 +17,10 @@ pub struct SpanIds {
 }
 
 impl SpanIds {
-    pub fn of(experiment: &ExperimentRecord, record_id: &str) -> SpanIds {
-        let digest = Sha256::digest(format!("{}\n{record_id}", experiment.experiment_id));
+    /// The ids of one result; `key` is its `RecordResult::key`, so each trial of a
+    /// record is a span of its own (trial 0 keeps the ids it had before trials).
+    pub fn of(experiment: &ExperimentRecord, key: &str) -> SpanIds {
+        let digest = Sha256::digest(format!("{}\n{key}", experiment.experiment_id));
         let mut first = [0u8; 8];
         first.copy_from_slice(&digest[..8]);
         SpanIds {
@@ -44,7 +46,7 @@ pub fn span(
     result: &RecordResult,
     record: Option<&DatasetRecord>,
 ) -> Value {
-    let ids = SpanIds::of(experiment, &result.record_id);
+    let ids = SpanIds::of(experiment, &result.key());
     let duration_ns = i64::try_from(result.latency_ms)
         .unwrap_or(i64::MAX / 1_000_000)
         .saturating_mul(1_000_000);
@@ -78,6 +80,7 @@ pub fn span(
             format!("experiment_id:{}", target.experiment_id),
             format!("dataset_id:{}", target.dataset_id),
             format!("dataset_record_id:{}", result.record_id),
+            format!("trial:{}", result.trial),
             format!("error:{}", u8::from(failed)),
         ],
     })
@@ -90,7 +93,7 @@ pub fn record_metrics(
     experiment: &ExperimentRecord,
     result: &RecordResult,
 ) -> Vec<Value> {
-    let ids = SpanIds::of(experiment, &result.record_id);
+    let ids = SpanIds::of(experiment, &result.key());
     let timestamp_ms = result.finished_at.timestamp_millis();
     result
         .evaluations

@@ -1,23 +1,25 @@
-//! `chunk`: the records of one chunk, each through `begin_record` → model call →
-//! evaluators → `write_result`.
+//! `chunk`: the units (record × trial) of one chunk, each through `begin_record` →
+//! model call → evaluators → `write_result`.
 //!
 //! Steps:
-//! 1. read the chunk's records (one `LRANGE`; a retry reads its positions in one pipeline);
-//! 2. run them concurrently (the call limits cap model calls per experiment across
-//!    the cluster, and per process); each record is skipped when it has a result
-//!    already, or when the run was cancelled or the experiment stopped; a record
-//!    started too often is given up on;
+//! 1. read the records of the chunk's units (`ExperimentRecord::chunk_units`: one
+//!    `LRANGE`; a retry reads its positions in one pipeline);
+//! 2. run the units concurrently (the call limits cap model calls per experiment
+//!    across the cluster, and per process); each unit is skipped when it has a
+//!    result already, or when the run was cancelled or the experiment stopped; a
+//!    unit started too often is given up on;
 //! 3. a failed record of a `raise_errors` experiment stops the experiment;
 //! 4. enqueue the chunk `WINDOW` places on (if any), and `finalize` when the
 //!    experiment is complete, stopped or cancelled.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use apalis::prelude::Data;
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use tally_core::dataset::DatasetRecord;
-use tally_core::run::{ExperimentRecord, RecordResult, RecordStatus};
+use tally_core::run::{ExperimentRecord, RecordResult, RecordStatus, Unit, result_key};
 use tally_store::jobs::{ChunkJob, FinalizeJob};
 use tracing::Instrument;
 
@@ -31,34 +33,17 @@ pub async fn handle(job: ChunkJob, context: Data<Arc<Context>>) -> Result<(), Jo
         tracing::warn!(experiment_id = %job.experiment_id, "chunk of an unknown experiment dropped");
         return Ok(());
     };
-    let (start, end) = experiment.chunk_range(job.chunk);
-    let (name, hash) = (&experiment.dataset.name, &experiment.dataset.content_hash);
-    let records = match &experiment.retry {
-        // A retry's chunk positions index its list of sample positions.
-        Some(scope) => {
-            let positions = scope
-                .indices
-                .get(start as usize..end as usize)
-                .unwrap_or_default();
-            context
-                .store
-                .dataset_records_at(name, hash, positions)
-                .await?
-        }
-        None => {
-            context
-                .store
-                .dataset_record_range(name, hash, start, end)
-                .await?
-        }
-    };
+    let units = experiment.chunk_units(job.chunk);
+    let records = chunk_records(&context, &experiment, &units).await?;
 
-    let mut pending: FuturesUnordered<_> = records
+    let mut pending: FuturesUnordered<_> = units
         .iter()
-        .map(|record| {
+        .filter_map(|unit| {
+            let record = records.get(&unit.position)?;
             let span = tracing::info_span!("record", run_id = %experiment.run_id,
-                experiment_id = %experiment.experiment_id, record_id = %record.id);
-            process(&context, &experiment, record).instrument(span)
+                experiment_id = %experiment.experiment_id, record_id = %record.id,
+                trial = unit.trial);
+            Some(process(&context, &experiment, record, unit.trial).instrument(span))
         })
         .collect();
     let mut stopped = false;
@@ -94,6 +79,36 @@ pub async fn handle(job: ChunkJob, context: Data<Arc<Context>>) -> Result<(), Jo
     Ok(())
 }
 
+/// The dataset records of a chunk's units by sample position: a record's trials
+/// share one read.
+async fn chunk_records(
+    context: &Context,
+    experiment: &ExperimentRecord,
+    units: &[Unit],
+) -> Result<BTreeMap<u64, DatasetRecord>, JobError> {
+    let (name, hash) = (&experiment.dataset.name, &experiment.dataset.content_hash);
+    let positions: BTreeSet<u64> = units.iter().map(|unit| unit.position).collect();
+    let records = match (&experiment.retry, positions.first(), positions.last()) {
+        (_, None, _) | (_, _, None) => Vec::new(),
+        // A retry's positions are scattered over the sample.
+        (Some(_), _, _) => {
+            let positions: Vec<u64> = positions.iter().copied().collect();
+            context
+                .store
+                .dataset_records_at(name, hash, &positions)
+                .await?
+        }
+        // The units of a first run are consecutive: one range of the sample.
+        (None, Some(&first), Some(&last)) => {
+            context
+                .store
+                .dataset_record_range(name, hash, first, last + 1)
+                .await?
+        }
+    };
+    Ok(positions.into_iter().zip(records).collect())
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Processed {
     Written,
@@ -106,18 +121,20 @@ async fn process(
     context: &Context,
     experiment: &ExperimentRecord,
     record: &DatasetRecord,
+    trial: u32,
 ) -> Result<Processed, JobError> {
     // The permits come first, so the cancel / stop check in `begin` is made right
     // before the call, not before a wait for a permit.
-    let (attempt, permit) = match context.limits.begin(experiment, &record.id).await? {
+    let key = result_key(&record.id, trial);
+    let (attempt, permit) = match context.limits.begin(experiment, &key).await? {
         Begun::AlreadyDone => return Ok(Processed::Skipped),
         Begun::Cancelled | Begun::Stopped => return Ok(Processed::Stopped),
         Begun::Proceed { attempt, permit } => (attempt, permit),
     };
     let result = if attempt > MAX_RECORD_STARTS {
-        record::abandoned(&context.name, record, attempt - 1)
+        record::abandoned(&context.name, record, trial, attempt - 1)
     } else {
-        record::execute(context, experiment, record).await
+        record::execute(context, experiment, record, trial).await
     };
     // A failure that stops the experiment keeps its lease until the stop is written:
     // with `jobs = 1`, no record starts before the previous one's outcome is known.
@@ -140,8 +157,12 @@ async fn process(
     let Some(permit) = held else {
         return Ok(Processed::Written);
     };
+    let trial = match result.trial {
+        0 => String::new(),
+        trial => format!(" (trial {trial})"),
+    };
     let reason = format!(
-        "record {} failed and raise_errors is set: {}",
+        "record {}{trial} failed and raise_errors is set: {}",
         result.record_id,
         result
             .error

@@ -15,7 +15,7 @@ pub async fn handle(job: PlanJob, context: Data<Arc<Context>>) -> Result<(), Job
     };
     let chunks = experiment.chunk_count();
     tracing::info!(run_id = %experiment.run_id, experiment_id = %job.experiment_id,
-        records = experiment.total, chunks, "planning experiment");
+        records = experiment.total, trials = experiment.trials, chunks, "planning experiment");
     if chunks == 0 {
         context
             .store

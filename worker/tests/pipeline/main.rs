@@ -15,3 +15,4 @@ mod ocr;
 mod raise_errors;
 mod retention;
 mod retry;
+mod trials;

@@ -48,16 +48,9 @@ async fn a_retry_executes_exactly_the_failed_records_and_completes_the_result() 
     let api = harness.start_api().await;
     let runs = format!("{api}/api/v1/experiments/runs");
     // The next three calls are refused for good (403 is not retried): three records fail.
-    let faults = vec![json!({"fault": "permission_denied"}); 3];
-    let status = harness
-        .http
-        .post(format!("{}/_emulator/faults", harness.emulator.base_url()))
-        .json(&json!({"faults": faults}))
-        .send()
-        .await
-        .unwrap()
-        .status();
-    assert!(status.is_success());
+    harness
+        .push_faults(vec![json!({"fault": "permission_denied"}); 3])
+        .await;
     harness.start_worker("w").await;
     let parent = harness
         .submit(&request(

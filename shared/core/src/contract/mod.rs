@@ -28,12 +28,13 @@ pub use request::{
 };
 pub use response::{
     AcceptedStatus, ExperimentResponse, ExperimentStatus, ExperimentSummary, LatencyPercentiles,
-    ResponseStatus, RunAccepted, RunStatus, TokenUsage,
+    ResponseStatus, RunAccepted, RunStatus, TokenUsage, TrialMetric, TrialSummary, UnstableRecord,
 };
 pub use secret::{Secret, constant_time_eq};
 pub use validate::{FieldError, RequestError};
 pub use values::{
     CacheMode, DatadogSite, DatasetName, DatasetVersion, Jobs, Label, MaxOutputTokens, Metadata,
-    ModelId, NameSuffix, SampleSize, Seed, Temperature, ThinkingBudget, TopK, TopP, ValueError,
+    ModelId, NameSuffix, SampleSize, Seed, Temperature, ThinkingBudget, TopK, TopP, Trials,
+    ValueError,
 };
 pub(crate) use values::{check_identifier, is_forbidden_in_names};

@@ -18,7 +18,8 @@ use super::secret::Secret;
 use super::validate::{self, FieldError, RequestError};
 use super::values::{
     CacheMode, DatadogSite, DatasetName, DatasetVersion, Jobs, Label, MaxOutputTokens, Metadata,
-    ModelId, NameSuffix, SampleSize, Seed, Temperature, ThinkingBudget, TopK, TopP, ValueError,
+    ModelId, NameSuffix, SampleSize, Seed, Temperature, ThinkingBudget, TopK, TopP, Trials,
+    ValueError,
 };
 
 pub const DEFAULT_ML_APP: &str = "vote-extractor";
@@ -68,9 +69,22 @@ pub struct ExperimentRequest {
     /// `cache` wins. `None` = by temperature (`ModelConfig::cache_mode`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cache: Option<CacheMode>,
+    /// Times every record is run, 1 to 20 (default 1); a model configuration's own
+    /// `trials` wins.
+    #[schema(value_type = u32, required = false, minimum = 1, maximum = 20)]
+    pub trials: Trials,
 }
 
 impl ExperimentRequest {
+    /// Results one record of the sample gets across all experiments: the sum of
+    /// each configuration's trials (what a run's stored size grows with).
+    pub fn results_per_record(&self) -> u64 {
+        self.model_configs
+            .iter()
+            .map(|config| u64::from(config.trials(self.trials).get()))
+            .sum()
+    }
+
     /// Parses and validates a request body. `Malformed` when the bytes are not a
     /// UTF-8 JSON object, `Invalid` with every violated rule otherwise. Unknown
     /// fields are ignored (`from_json_bytes_with_warnings` lists them).
@@ -116,9 +130,18 @@ pub struct ModelConfig {
     /// Overrides the request's `cache` for this configuration.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cache: Option<CacheMode>,
+    /// Overrides the request's `trials` for this configuration (1 to 20).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<u32>, required = false, minimum = 1, maximum = 20)]
+    pub trials: Option<Trials>,
 }
 
 impl ModelConfig {
+    /// The trials this configuration runs: its own, else the request's.
+    pub fn trials(&self, request: Trials) -> Trials {
+        self.trials.unwrap_or(request)
+    }
+
     /// The cache mode this configuration runs with: its own, else the request's,
     /// else `read_write` at temperature 0 (the answer is then meant to be the same
     /// every time; a seed is part of the request body, hence of the cache key) and

@@ -133,6 +133,51 @@ pub struct ExperimentSummary {
     /// The experiment in Datadog, when the run was exported there.
     #[serde(default)]
     pub datadog_experiment_url: Option<String>,
+    /// With more than one trial: each metric's mean and standard error across
+    /// trials, how often a record's trials agree, and the least stable records.
+    /// With trials, the counts above count record × trial results.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trials: Option<TrialSummary>,
+}
+
+/// How much an experiment's answers move from one trial to the next.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TrialSummary {
+    /// Times every record was run.
+    pub trials: u32,
+    /// Summary metric (`overall_accuracy`, `success_rate`, …) → its value in each
+    /// trial, their mean and the standard error of that mean.
+    pub metrics: BTreeMap<String, TrialMetric>,
+    /// Share of the compared records whose trials all gave the same answer (a
+    /// failed trial's answer is "none"); `None` when no record has every trial.
+    #[schema(required = true)]
+    pub agreement_rate: Option<f64>,
+    /// Records with a result in every trial: the agreement rate's denominator.
+    pub records_compared: u64,
+    /// Records whose trials disagree, least stable first (at most 10).
+    pub least_stable: Vec<UnstableRecord>,
+}
+
+/// One metric across trials.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TrialMetric {
+    pub mean: f64,
+    /// Sample standard deviation of `per_trial` over √trials.
+    pub standard_error: f64,
+    /// The metric in trial 0, 1, …
+    pub per_trial: Vec<f64>,
+}
+
+/// A record whose trials did not all give the same answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct UnstableRecord {
+    pub record_id: String,
+    /// Different answers among its trials (2 or more).
+    pub distinct_answers: u32,
+    /// Share of its trials that gave its most common answer.
+    pub modal_share: f64,
+    /// Its overall accuracy in trial 0, 1, … (`None` where not applicable).
+    pub overall_accuracy: Vec<Option<f64>>,
 }
 
 fn is_zero(count: &u64) -> bool {

@@ -63,6 +63,17 @@ pub fn evaluate_record(expected: Option<&[Report]>, outcome: &Outcome) -> Evalua
     evaluations
 }
 
+/// One record's value of the summary evaluator `name`, computed exactly as `summarize`
+/// computes it per record (so means of it match the summaries); `None` when the
+/// evaluator is unknown or not applicable to the record.
+pub fn record_summary_value(name: &str, evaluations: &Evaluations) -> Option<f64> {
+    let Some(Compute::Summary { inputs, per_record }) = by_name(name).map(|e| e.compute()) else {
+        return None;
+    };
+    let values: Vec<&MetricValue> = inputs.iter().map(|input| evaluations.get(input)).collect();
+    per_record(&values)
+}
+
 /// Runs every summary evaluator over the per-record values of an experiment. A
 /// summary with no applicable record (e.g. accuracy on unlabelled data) is not
 /// applicable.

@@ -9,6 +9,8 @@
 //! - `retry`: a run and its retries as one result per experiment (latest attempt wins).
 //! - `pacific_day`: the Pacific day of Gemini's per-day quotas and when it ends.
 //! - `summary`: an experiment's `ExperimentSummary` computed from its record results.
+//! - `trials`: repeated trials — means with standard errors, agreement, the least
+//!   stable records.
 
 mod idempotency;
 mod ids;
@@ -17,6 +19,7 @@ mod pacific_day;
 mod response;
 mod retry;
 mod summary;
+mod trials;
 mod urls;
 mod view;
 
@@ -24,11 +27,12 @@ pub use idempotency::IdempotencyKey;
 pub use ids::{ExperimentId, RunId};
 pub use model::{
     DatasetPin, ExperimentPhase, ExperimentRecord, OcrTrace, Progress, RecordError, RecordResult,
-    RecordStatus, RetryScope, RunRecord, Submitter,
+    RecordStatus, RetryScope, RunRecord, Submitter, Unit, one_trial, result_key,
 };
 pub use pacific_day::{next_pacific_midnight, pacific_day};
 pub use response::assemble_response;
-pub use retry::{combined_status, merge_attempts, unsucceeded_indices};
+pub use retry::{combined_status, merge_attempts, unsucceeded_units};
 pub use summary::{SKIPPED, SummaryContext, summarize_experiment};
+pub use trials::{LEAST_STABLE, mean_and_standard_error, summarize_trials};
 pub use urls::PublicUrls;
 pub use view::RunView;

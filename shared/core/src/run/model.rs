@@ -82,6 +82,10 @@ pub struct ExperimentRecord {
     /// as `off`.
     #[serde(default = "cache_off")]
     pub cache: CacheMode,
+    /// Times every record is run (`ModelConfig::trials`); experiments stored before
+    /// trials existed read as 1.
+    #[serde(default = "one_trial")]
+    pub trials: u32,
     /// Set on the experiments of a retry: which records of the sample it executes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry: Option<RetryScope>,
@@ -95,21 +99,79 @@ pub struct RetryScope {
     pub experiment_id: ExperimentId,
     /// Positions in the sample, ascending; `total` is their count.
     pub indices: Vec<u64>,
+    /// With trials: for each entry of `indices`, the trials it runs again
+    /// (ascending). Empty = every trial of every index.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trials: Vec<Vec<u32>>,
+}
+
+/// One model call of an experiment: a record of the sample, at one trial.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Unit {
+    /// Position in the sample.
+    pub position: u64,
+    /// 0 to `trials - 1`.
+    pub trial: u32,
 }
 
 fn cache_off() -> CacheMode {
     CacheMode::Off
 }
 
+/// The trials of anything stored or answered before trials existed.
+pub fn one_trial() -> u32 {
+    1
+}
+
 impl ExperimentRecord {
-    pub fn chunk_count(&self) -> u64 {
-        self.total.div_ceil(self.chunk_size.max(1))
+    /// Model calls (record × trial) the experiment makes: what its progress counts.
+    pub fn units(&self) -> u64 {
+        match &self.retry {
+            Some(scope) if !scope.trials.is_empty() => {
+                scope.trials.iter().map(|trials| trials.len() as u64).sum()
+            }
+            _ => self.total.saturating_mul(u64::from(self.trials.max(1))),
+        }
     }
 
-    /// The sample indices `[start, end)` of one chunk.
-    pub fn chunk_range(&self, chunk: u64) -> (u64, u64) {
-        let start = chunk.saturating_mul(self.chunk_size).min(self.total);
-        (start, start.saturating_add(self.chunk_size).min(self.total))
+    pub fn chunk_count(&self) -> u64 {
+        self.units().div_ceil(self.chunk_size.max(1))
+    }
+
+    /// The units of one chunk: the `chunk_size` units from `chunk × chunk_size` in
+    /// record-major order (all trials of a record, then the next record), so a
+    /// chunk reads few records. For a retry, positions are the sample's, in the
+    /// order of its scope.
+    pub fn chunk_units(&self, chunk: u64) -> Vec<Unit> {
+        let units = self.units();
+        let start = chunk.saturating_mul(self.chunk_size).min(units);
+        let end = start.saturating_add(self.chunk_size).min(units);
+        let trials = self.trials.max(1);
+        match &self.retry {
+            Some(scope) if !scope.trials.is_empty() => scope
+                .indices
+                .iter()
+                .zip(&scope.trials)
+                .flat_map(|(&position, trials)| {
+                    trials.iter().map(move |&trial| Unit { position, trial })
+                })
+                .skip(start as usize)
+                .take((end - start) as usize)
+                .collect(),
+            retry => (start..end)
+                .filter_map(|unit| {
+                    let index = unit / u64::from(trials);
+                    let position = match retry {
+                        Some(scope) => *scope.indices.get(index as usize)?,
+                        None => index,
+                    };
+                    Some(Unit {
+                        position,
+                        trial: (unit % u64::from(trials)) as u32,
+                    })
+                })
+                .collect(),
+        }
     }
 }
 
@@ -131,6 +193,9 @@ pub struct RecordError {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct RecordResult {
     pub record_id: String,
+    /// Which run of the record this is, 0 to `trials - 1` (left out when 0).
+    #[serde(default, skip_serializing_if = "is_first_trial")]
+    pub trial: u32,
     #[schema(inline)]
     pub status: RecordStatus,
     /// The reports the model returned (absent when it failed or was unparsable).
@@ -192,17 +257,42 @@ pub struct OcrTrace {
     pub sources: BTreeMap<String, String>,
 }
 
+fn is_first_trial(trial: &u32) -> bool {
+    *trial == 0
+}
+
+/// Separates a record id from its trial in a result key: a control character,
+/// which no record id may contain, so two keys never collide.
+const TRIAL_SEPARATOR: char = '\u{1f}';
+
+/// The key a result is stored under: the record id for trial 0 (the layout from
+/// before trials, so stored results need no migration), else the record id, the
+/// separator and the trial.
+pub fn result_key(record_id: &str, trial: u32) -> String {
+    if trial == 0 {
+        record_id.to_string()
+    } else {
+        format!("{record_id}{TRIAL_SEPARATOR}{trial}")
+    }
+}
+
 impl RecordResult {
     pub fn retries(&self) -> u32 {
         self.attempts.saturating_sub(1)
+    }
+
+    /// Where this result is stored (`result_key`).
+    pub fn key(&self) -> String {
+        result_key(&self.record_id, self.trial)
     }
 }
 
 /// Live counters of one experiment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Progress {
+    /// Model calls to make: records × trials.
     pub total: u64,
-    /// Records with a result, succeeded or failed.
+    /// Record × trial pairs with a result, succeeded or failed.
     pub done: u64,
     pub failed: u64,
     pub retries: u64,
@@ -255,5 +345,66 @@ impl From<ExperimentStatus> for ExperimentPhase {
             ExperimentStatus::Failed => ExperimentPhase::Failed,
             ExperimentStatus::Cancelled => ExperimentPhase::Cancelled,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::summary::tests::experiment;
+
+    fn units(experiment: &ExperimentRecord) -> Vec<Vec<(u64, u32)>> {
+        (0..experiment.chunk_count())
+            .map(|chunk| {
+                experiment
+                    .chunk_units(chunk)
+                    .into_iter()
+                    .map(|u| (u.position, u.trial))
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn chunks_cut_record_trial_pairs_record_by_record() {
+        let mut first = experiment(3);
+        first.trials = 2;
+        first.chunk_size = 4;
+        assert_eq!(first.units(), 6);
+        assert_eq!(
+            units(&first),
+            [vec![(0, 0), (0, 1), (1, 0), (1, 1)], vec![(2, 0), (2, 1)]]
+        );
+        // One trial: the positions of the sample, as before trials.
+        first.trials = 1;
+        first.chunk_size = 2;
+        assert_eq!(units(&first), [vec![(0, 0), (1, 0)], vec![(2, 0)]]);
+    }
+
+    #[test]
+    fn a_retry_runs_the_pairs_of_its_scope() {
+        let mut retry = experiment(2);
+        retry.trials = 3;
+        retry.chunk_size = 2;
+        retry.retry = Some(RetryScope {
+            experiment_id: ExperimentId::generate(),
+            indices: vec![4, 9],
+            trials: vec![vec![1], vec![0, 2]],
+        });
+        assert_eq!(retry.units(), 3);
+        assert_eq!(units(&retry), [vec![(4, 1), (9, 0)], vec![(9, 2)]]);
+        // A scope stored before trials: every trial of each position.
+        if let Some(scope) = retry.retry.as_mut() {
+            scope.trials.clear();
+        }
+        retry.trials = 1;
+        assert_eq!(units(&retry), [vec![(4, 0), (9, 0)]]);
+    }
+
+    #[test]
+    fn results_of_trial_0_keep_the_key_from_before_trials() {
+        assert_eq!(result_key("unit-01", 0), "unit-01");
+        assert_eq!(result_key("unit-01", 2), "unit-01\u{1f}2");
+        assert_ne!(result_key("unit-0", 11), result_key("unit-01", 1));
     }
 }

@@ -30,9 +30,11 @@ pub fn assemble_response(
         (false, ResponseStatus::Partial) => RunStatus::Partial,
         (false, ResponseStatus::Failed) => RunStatus::Failed,
     };
+    // With trials, `total_records` counts record × trial results: the sample is
+    // that over the trials.
     let sample = experiments
         .iter()
-        .map(|e| e.total_records)
+        .map(|e| e.total_records / e.trials.as_ref().map_or(1, |t| u64::from(t.trials.max(1))))
         .max()
         .unwrap_or(0);
     let emulated = if experiments.iter().any(|e| e.emulated) {

@@ -3,7 +3,9 @@
 //! Records of the sample that have no result (skipped after `raise_errors` stopped
 //! the experiment, or never reached after a cancel) count as failed: every accuracy
 //! mean is over the whole sample, so a stopped experiment never looks better than
-//! the records it really answered.
+//! the records it really answered. With trials, the unit is a record × trial result
+//! (every trial has the whole sample, so the means are the means across trials) and
+//! `trials` adds the spread across trials.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +16,7 @@ use crate::evaluators::{
 };
 
 use super::model::{ExperimentRecord, RecordResult, RecordStatus};
+use super::trials::summarize_trials;
 use super::urls::PublicUrls;
 
 /// Error kind counted for sample records that have no result.
@@ -32,7 +35,8 @@ pub fn summarize_experiment(
     results: &[RecordResult],
     context: &SummaryContext<'_>,
 ) -> ExperimentSummary {
-    let missing = experiment.total.saturating_sub(results.len() as u64);
+    let expected = experiment.units();
+    let missing = expected.saturating_sub(results.len() as u64);
     let mut per_record: Vec<Evaluations> = results
         .iter()
         .map(|result| result.evaluations.clone())
@@ -76,9 +80,9 @@ pub fn summarize_experiment(
         model: experiment.config.model.as_str().to_string(),
         temperature: experiment.config.temperature.get(),
         status: context.status,
-        total_records: experiment.total,
+        total_records: expected,
         successful_records: successful,
-        failed_records: experiment.total.saturating_sub(successful),
+        failed_records: expected.saturating_sub(successful),
         overall_accuracy: number(summary.get(OVERALL_ACCURACY)).unwrap_or(0.0),
         success_rate: number(summary.get(SUCCESS_RATE)).unwrap_or(0.0),
         avg_ballot_accuracy: number(summary.get(AVG_BALLOT_ACCURACY)).unwrap_or(0.0),
@@ -103,10 +107,11 @@ pub fn summarize_experiment(
         emulated: results.iter().any(|r| r.emulated),
         error: context.error.clone(),
         datadog_experiment_url: None,
+        trials: summarize_trials(experiment, results),
     }
 }
 
-fn number(value: &MetricValue) -> Option<f64> {
+pub(super) fn number(value: &MetricValue) -> Option<f64> {
     match value {
         MetricValue::Score(score) => Some(score.get()),
         MetricValue::Bool(pass) => Some(if *pass { 1.0 } else { 0.0 }),
@@ -136,7 +141,7 @@ fn latency_percentiles(results: &[RecordResult]) -> Option<LatencyPercentiles> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::contract::{DatasetName, ExperimentRequest};
     use crate::dataset::ContentHash;
@@ -144,7 +149,7 @@ mod tests {
     use crate::run::{ExperimentId, RunId};
     use chrono::Utc;
 
-    fn experiment(total: u64) -> ExperimentRecord {
+    pub(in crate::run) fn experiment(total: u64) -> ExperimentRecord {
         let request = ExperimentRequest::from_json_bytes(
             br#"{"dataset_name": "d", "model_configs": [{"model": "gemini-2.5-flash", "temperature": 0.1}]}"#,
         )
@@ -167,17 +172,24 @@ mod tests {
             jobs: 2,
             raise_errors: false,
             cache: crate::contract::CacheMode::Off,
+            trials: 1,
             retry: None,
         }
     }
 
-    fn result(id: &str, latency_ms: u64, attempts: u32, error: Option<&str>) -> RecordResult {
+    pub(in crate::run) fn result(
+        id: &str,
+        latency_ms: u64,
+        attempts: u32,
+        error: Option<&str>,
+    ) -> RecordResult {
         let outcome = match error {
             Some(kind) => Outcome::Failed(kind.to_string()),
             None => Outcome::Reports(vec![]),
         };
         RecordResult {
             record_id: id.into(),
+            trial: 0,
             status: if error.is_some() {
                 RecordStatus::Failed
             } else {

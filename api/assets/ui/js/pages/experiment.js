@@ -1,5 +1,5 @@
 // One experiment: its summary (once final), live counters, and its records page by
-// page; each record opens the drill-down.
+// page — with trials, one row per record and trial; each record opens the drill-down.
 
 import { api, query } from "../api.js";
 import { fill, h } from "../dom.js";
@@ -7,6 +7,7 @@ import { emulatedBadge, ms, pct, statusBadge, when } from "../format.js";
 import { downloads, summaryTable } from "./run_view.js";
 
 const PAGE = 50;
+const NUMERIC = new Set(["Trial", "Accuracy", "Exact form", "Ballots", "Vote results", "Latency", "Attempts"]);
 
 /** 0.2·exact_form_match + 0.4·ballot_accuracy_score + 0.4·vote_results_quality. */
 export function recordAccuracy(evaluations) {
@@ -35,7 +36,8 @@ export async function experimentPage({ main, params, signal }, experimentId) {
       h("span", {}, "Model ", h("b", { text: config.model })),
       h("span", {}, "Temperature ", h("b", { text: Number(config.temperature).toFixed(1) })),
       h("span", {}, "Dataset ", h("b", { text: `${detail.dataset.name} v${detail.dataset.version}` })),
-      h("span", {}, "Records ", h("b", { text: `${detail.progress.done} / ${detail.progress.total}` })),
+      h("span", {}, detail.trials > 1 ? "Record × trial results " : "Records ", h("b", { text: `${detail.progress.done} / ${detail.progress.total}` })),
+      detail.trials > 1 ? h("span", { id: "trials" }, "Trials ", h("b", { text: String(detail.trials) })) : null,
       detail.finished_at ? h("span", {}, "Finished ", h("b", { text: when(detail.finished_at) })) : null,
       Object.keys(config.metadata ?? {}).length ? h("span", {}, "Metadata ", h("code", { text: JSON.stringify(config.metadata) })) : null,
     ),
@@ -43,12 +45,12 @@ export async function experimentPage({ main, params, signal }, experimentId) {
     summary ? summaryTable([summary]) : h("p", { class: "empty", text: "The summary appears when the experiment ends." }),
     h("h2", { id: "records-title", text: "Records" }),
     h("div", { class: "actions" }, h("span", { class: "hint", text: "Download every result:" }), downloads(experimentId)),
-    recordsTable(experimentId, page.results),
+    recordsTable(experimentId, page.results, detail.trials > 1),
     pager(experimentId, offset, page),
   );
 }
 
-function recordsTable(experimentId, results) {
+function recordsTable(experimentId, results, withTrials) {
   if (results.length === 0) return h("p", { class: "empty", text: "No record has a result yet." });
   return h(
     "div",
@@ -59,8 +61,9 @@ function recordsTable(experimentId, results) {
       h(
         "thead",
         {},
-        h("tr", {}, ["Record", "Status", "Accuracy", "Exact form", "Ballots", "Vote results", "Latency", "Attempts", "Error"].map((name, i) =>
-          h("th", { scope: "col", class: i >= 2 && i <= 7 ? "num" : null, text: name }))),
+        h("tr", {}, ["Record", withTrials ? "Trial" : null, "Status", "Accuracy", "Exact form", "Ballots", "Vote results", "Latency", "Attempts", "Error"]
+          .filter((name) => name !== null)
+          .map((name) => h("th", { scope: "col", class: NUMERIC.has(name) ? "num" : null, text: name }))),
       ),
       h(
         "tbody",
@@ -74,6 +77,7 @@ function recordsTable(experimentId, results) {
               if (event.target.tagName !== "A") location.hash = href;
             } },
             h("td", {}, h("a", { href, text: r.record_id })),
+            withTrials ? h("td", { class: "num", text: String(r.trial ?? 0) }) : null,
             h("td", {}, statusBadge(r.status)),
             h("td", { class: "num", text: pct(recordAccuracy(e)) }),
             h("td", { class: "num", text: e.exact_form_match === null || e.exact_form_match === undefined ? "—" : e.exact_form_match ? "yes" : "no" }),

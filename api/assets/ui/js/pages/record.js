@@ -1,6 +1,7 @@
 // The drill-down of one record of one experiment: the scanned pages beside the
 // expected and the extracted values, field by field, differences highlighted; the
-// record's scores, error and call figures below.
+// record's scores, error and call figures below. With trials, every trial of the
+// record is listed and `?trial=k` shows trial k.
 
 import { api, blobUrl, pathOf, resultsOf } from "../api.js";
 import { fill, h } from "../dom.js";
@@ -12,20 +13,22 @@ const VOTERS = ["eligible_voters", "voters_present"];
 const BALLOTS = ["ballots_allocated", "ballots_used", "good_ballots", "bad_ballots", "no_vote_ballots", "ballots_remaining"];
 const VOTE_FIELDS = ["vote_count", "vote_count_text", "candidate_name", "party_name"];
 
-export async function recordPage({ main, signal }, experimentId, recordId) {
+export async function recordPage({ main, params, signal }, experimentId, recordId) {
   const [detail, results] = await Promise.all([
     api(`/api/v1/experiments/experiments/${experimentId}`, { signal }),
     resultsOf(experimentId, { signal }),
   ]);
   if (signal.aborted) return;
-  const result = results.find((r) => r.record_id === recordId);
+  const trials = results.filter((r) => r.record_id === recordId).sort((a, b) => (a.trial ?? 0) - (b.trial ?? 0));
+  const wanted = Number(params?.get("trial") ?? 0) || 0;
+  const result = trials.find((r) => (r.trial ?? 0) === wanted) ?? trials[0];
   const pin = detail.dataset;
   const record = await api(
     `/api/v1/datasets/${encodeURIComponent(pin.name)}/versions/${pin.version}/records/${encodeURIComponent(recordId)}`,
     { signal },
   );
   if (signal.aborted) return;
-  const sorted = [...results].sort((a, b) => a.record_id.localeCompare(b.record_id));
+  const sorted = [...results].filter((r) => (r.trial ?? 0) === 0).sort((a, b) => a.record_id.localeCompare(b.record_id));
   const at = sorted.findIndex((r) => r.record_id === recordId);
   const neighbour = (r, text) =>
     r ? h("a", { class: "linkish", href: `#/experiments/${experimentId}/records/${encodeURIComponent(r.record_id)}`, text }) : null;
@@ -42,6 +45,7 @@ export async function recordPage({ main, signal }, experimentId, recordId) {
       result ? h("span", {}, "Accuracy ", h("b", { text: pct(recordAccuracy(result.evaluations)) })) : null,
     ),
     h("nav", { class: "pager", "aria-label": "Other records" }, neighbour(sorted[at - 1], "← Previous record"), neighbour(sorted[at + 1], "Next record →")),
+    trials.length > 1 ? trialList(experimentId, recordId, trials, result) : null,
     result ? null : h("div", { class: "banner info", text: "This experiment has no result for this record (yet)." }),
     result?.error ? h("div", { class: "banner error", role: "alert", text: `${result.error.kind}: ${result.error.message}` }) : null,
     h("div", { class: "drill" }, pages, h("section", { "aria-label": "Expected and extracted values" }, comparison(record.expected_output, result?.output ?? null))),
@@ -63,6 +67,25 @@ export async function recordPage({ main, signal }, experimentId, recordId) {
     );
   });
   if (record.page_urls.length === 0) pages.append(h("p", { class: "empty", text: "This record has no page images." }));
+}
+
+/** Every trial of the record: its status, accuracy and whether it answered as trial 0. */
+function trialList(experimentId, recordId, trials, shownResult) {
+  const first = JSON.stringify(trials[0].output ?? null);
+  return h(
+    "nav",
+    { id: "record-trials", "aria-label": "Trials of this record" },
+    h("span", { class: "hint", text: "Trials: " }),
+    trials.map((r, i) => {
+      const trial = r.trial ?? 0;
+      const label = `#${trial} ${r.status} ${pct(recordAccuracy(r.evaluations))}${JSON.stringify(r.output ?? null) === first ? "" : " (differs)"}`;
+      const href = `#/experiments/${experimentId}/records/${encodeURIComponent(recordId)}?trial=${trial}`;
+      return [
+        i ? " · " : null,
+        r === shownResult ? h("b", { "aria-current": "page", text: label }) : h("a", { href, text: label }),
+      ];
+    }),
+  );
 }
 
 function byFormType(reports) {

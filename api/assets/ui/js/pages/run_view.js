@@ -114,6 +114,7 @@ export async function runView({ main, signal }, runId) {
         retryButton(run),
       ),
       summaryTable(summaries),
+      trialsSection(summaries),
       combinedSection(run.combined_result),
       h("h3", { text: "Charts" }),
       h("div", { class: "charts", id: "charts" }, accuracyChart(summaries), costChart(summaries)),
@@ -212,6 +213,58 @@ function progressLine(label, id, href) {
   return { node, update };
 }
 
+/** A summary metric; with trials, its mean ± standard error across trials. */
+function metric(e, name, value) {
+  const across = e.trials?.metrics?.[name];
+  if (!across) return pct(value);
+  return [pct(across.mean), h("span", { class: "hint", text: ` ± ${(across.standard_error * 100).toFixed(1)}` })];
+}
+
+/**
+ * Experiments run with trials: how often a record's trials gave the same answer, and
+ * the records that moved most (each opens its drill-down with every trial).
+ */
+function trialsSection(summaries) {
+  const withTrials = summaries.filter((e) => e.trials);
+  if (withTrials.length === 0) return null;
+  return h(
+    "section",
+    { id: "trials", "aria-labelledby": "trials-title" },
+    h("h3", { id: "trials-title", text: "Trials" }),
+    h("p", { class: "hint", text: "Every record was run several times. Agreement is the share of records whose trials all gave the same answer; metrics above show mean ± standard error across trials." }),
+    withTrials.map((e) => {
+      const t = e.trials;
+      const rows = t.least_stable.map((r) =>
+        h(
+          "tr",
+          { dataset: { record: r.record_id } },
+          h("td", {}, h("a", { href: `#/experiments/${e.experiment_id}/records/${encodeURIComponent(r.record_id)}`, text: r.record_id })),
+          h("td", { class: "num", text: String(r.distinct_answers) }),
+          h("td", { class: "num", text: pct(r.modal_share) }),
+          h("td", { class: "num", text: r.overall_accuracy.map((a) => pct(a)).join(" · ") }),
+        ));
+      return h(
+        "div",
+        { class: "card", dataset: { experiment: e.experiment_id } },
+        h("p", {}, h("b", { text: e.experiment_name }), `: ${t.trials} trials, agreement ${pct(t.agreement_rate)} of ${num(t.records_compared)} records`),
+        rows.length
+          ? h(
+            "div",
+            { class: "table-wrap" },
+            h(
+              "table",
+              { class: "least-stable" },
+              h("caption", { text: "Least stable records" }),
+              h("thead", {}, h("tr", {}, ["Record", "Answers", "Most common", "Accuracy per trial"].map((name, i) => h("th", { scope: "col", class: i ? "num" : null, text: name })))),
+              h("tbody", {}, rows),
+            ),
+          )
+          : h("p", { class: "empty", text: "Every record gave the same answer in every trial." }),
+      );
+    }),
+  );
+}
+
 /** The experiments of a result: the old service's metrics, then latency, tokens, cost. */
 export function summaryTable(summaries) {
   const columns = [
@@ -220,9 +273,9 @@ export function summaryTable(summaries) {
       h("span", { class: "hint" }, `${e.model} · t${e.temperature.toFixed(1)} `, e.emulated ? emulatedBadge() : null),
     ], "experiment"],
     ["Status", (e) => statusBadge(e.status), null],
-    ["Overall accuracy", (e) => pct(e.overall_accuracy), true],
-    ["Success rate", (e) => [pct(e.success_rate), h("span", { class: "hint", text: `${e.successful_records} / ${e.total_records} records` })], true],
-    ["Ballot accuracy", (e) => pct(e.avg_ballot_accuracy), true],
+    ["Overall accuracy", (e) => metric(e, "overall_accuracy", e.overall_accuracy), true],
+    ["Success rate", (e) => [metric(e, "success_rate", e.success_rate), h("span", { class: "hint", text: `${e.successful_records} / ${e.total_records} ${e.trials ? "record × trial results" : "records"}` })], true],
+    ["Ballot accuracy", (e) => metric(e, "avg_ballot_accuracy", e.avg_ballot_accuracy), true],
     ["Vote results", (e) => pct(e.avg_vote_results_quality), true],
     ["Exact form", (e) => pct(e.exact_form_match_rate), true],
     ["Latency p50 / p95", (e) => `${ms(e.latency_ms?.p50)} / ${ms(e.latency_ms?.p95)}`, true],

@@ -35,12 +35,14 @@ const FULL_REQUEST: &str = r#"{
             "max_output_tokens": 8192,
             "top_p": null,
             "top_k": null,
-            "seed": null
+            "seed": null,
+            "trials": 5
         }
     ],
     "sample_size": 5,
     "jobs": 4,
-    "raise_errors": false
+    "raise_errors": false,
+    "trials": 3
 }"#;
 
 fn full_request() -> ExperimentRequest {
@@ -88,6 +90,9 @@ fn the_full_example_parses_into_its_values() {
     assert_eq!(lite.max_output_tokens.get(), 8192);
     assert!(lite.thinking_budget.unwrap().is_off());
     assert_eq!((lite.top_p, lite.top_k, lite.seed), (None, None, None));
+    assert_eq!(request.trials.get(), 3);
+    assert_eq!(baseline.trials(request.trials).get(), 3);
+    assert_eq!(lite.trials(request.trials).get(), 5);
 }
 
 #[test]
@@ -152,6 +157,7 @@ fn absent_fields_take_the_contract_defaults() {
     assert_eq!(request.sample_size, None);
     assert_eq!(request.jobs.get(), 2);
     assert!(request.raise_errors);
+    assert_eq!(request.trials.get(), 1);
 
     let config = &request.model_configs.as_slice()[0];
     assert_eq!(config.name_suffix, None);

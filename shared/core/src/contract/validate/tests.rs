@@ -3,9 +3,9 @@
 use crate::contract::{ExperimentRequest, RequestError};
 
 const KNOWN_REQUEST_FIELDS: &str = "ml_app, api_key, site, agentless_enabled, project_name, \
-     dataset_name, dataset_version, model_configs, sample_size, jobs, raise_errors, cache";
+     dataset_name, dataset_version, model_configs, sample_size, jobs, raise_errors, cache, trials";
 const KNOWN_CONFIG_FIELDS: &str = "model, temperature, name_suffix, metadata, thinking_budget, \
-     max_output_tokens, top_p, top_k, seed, cache";
+     max_output_tokens, top_p, top_k, seed, cache, trials";
 
 /// A valid request plus `extra` top-level fields.
 fn top(extra: &str) -> String {
@@ -68,6 +68,18 @@ fn each_rule_of_each_field_is_reported_exactly() {
         (
             config(r#""cache": true"#),
             "model_configs[0].cache: must be a string or null, got a boolean true".into(),
+        ),
+        // trials: 1 to 20, at the request and in a configuration.
+        (top(r#""trials": 0"#), "trials: must be between 1 and 20, got 0".into()),
+        (top(r#""trials": 21"#), "trials: must be between 1 and 20, got 21".into()),
+        (top(r#""trials": null"#), "trials: must be a whole number, got null".into()),
+        (
+            config(r#""trials": 2.5"#),
+            "model_configs[0].trials: must be a whole number or null, got 2.5".into(),
+        ),
+        (
+            config(r#""trials": 40"#),
+            "model_configs[0].trials: must be between 1 and 20, got 40".into(),
         ),
         // api_key: a string or null, never echoed.
         (top(r#""api_key": 12345"#), "api_key: must be a string or null, got a number".into()),
@@ -364,6 +376,19 @@ fn whole_numbers_may_be_written_as_integral_floats() {
 
     let request = ExperimentRequest::from_json_bytes(top(r#""jobs": 1E3"#).as_bytes()).unwrap();
     assert_eq!(request.jobs.get(), 1000);
+    let request = ExperimentRequest::from_json_bytes(
+        br#"{"dataset_name": "ds", "trials": 3, "model_configs": [
+            {"model": "gemini-2.5-flash", "temperature": 0},
+            {"model": "gemini-2.5-flash", "temperature": 1, "trials": 5}]}"#,
+    )
+    .unwrap();
+    let trials: Vec<u32> = request
+        .model_configs
+        .iter()
+        .map(|config| config.trials(request.trials).get())
+        .collect();
+    assert_eq!(trials, [3, 5]);
+    assert_eq!(request.results_per_record(), 8);
 }
 
 #[test]

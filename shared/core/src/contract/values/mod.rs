@@ -8,7 +8,7 @@
 //! - `names`: `DatasetName`, `ModelId`, `NameSuffix`, `Label` (ml_app, project_name).
 //! - `generation`: a model call's settings — `Temperature`, `TopP`, `TopK`, `Seed`,
 //!   `ThinkingBudget`, `MaxOutputTokens`.
-//! - `run_settings`: `DatasetVersion`, `SampleSize`, `Jobs`, `DatadogSite`.
+//! - `run_settings`: `DatasetVersion`, `SampleSize`, `Jobs`, `Trials`, `DatadogSite`.
 //! - `cache`: `CacheMode`, how an experiment uses the response cache.
 //! - `metadata`: `Metadata`, the free-form JSON object of a model configuration.
 
@@ -25,6 +25,6 @@ pub use generation::{MaxOutputTokens, Seed, Temperature, ThinkingBudget, TopK, T
 pub use metadata::Metadata;
 pub use names::{DatasetName, Label, ModelId, NameSuffix};
 pub(crate) use names::{check_identifier, is_forbidden_in_names};
-pub use run_settings::{DatadogSite, DatasetVersion, Jobs, SampleSize};
+pub use run_settings::{DatadogSite, DatasetVersion, Jobs, SampleSize, Trials};
 pub use value_error::ValueError;
 pub(crate) use value_error::excerpt;

@@ -16,6 +16,9 @@ const MAX_SAMPLE_SIZE: i64 = 1_000_000;
 /// flight than that can only collect 429s.
 const MAX_JOBS: i64 = 1_000;
 const DEFAULT_JOBS: u32 = 2;
+/// The most trials of one record: enough for a standard error that means
+/// something, few enough that a typo cannot multiply a run's cost by hundreds.
+const MAX_TRIALS: i64 = 20;
 
 /// A dataset version: 1, 2, 3 … in import order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -67,6 +70,29 @@ impl Jobs {
 impl Default for Jobs {
     fn default() -> Self {
         Jobs(DEFAULT_JOBS)
+    }
+}
+
+/// How many times every record of an experiment is run: 1 to `MAX_TRIALS`,
+/// default 1. Each trial's result is kept; summaries give each metric's mean and
+/// standard error across trials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct Trials(u32);
+
+impl Trials {
+    pub fn parse(value: i64) -> Result<Self, ValueError> {
+        integer_between(value, 1, MAX_TRIALS).map(Trials)
+    }
+
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl Default for Trials {
+    fn default() -> Self {
+        Trials(1)
     }
 }
 

@@ -18,6 +18,10 @@ pub struct ExperimentDetail {
     pub index: usize,
     pub config: ModelConfig,
     pub dataset: DatasetPin,
+    /// Times every record is run (the configuration's `trials`, else the
+    /// request's); progress and results count record × trial.
+    #[serde(default = "crate::run::one_trial")]
+    pub trials: u32,
     #[schema(inline)]
     pub status: ExperimentPhase,
     pub progress: ProgressView,

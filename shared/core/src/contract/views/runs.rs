@@ -101,7 +101,8 @@ pub struct RetryAccepted {
     pub run_id: String,
     /// The chain's first run, whose result the child completes.
     pub retry_of: String,
-    /// Records the child executes, per experiment in request order.
+    /// Record × trial pairs the child executes (records, with one trial), per
+    /// experiment in request order.
     pub records: Vec<u64>,
     pub status_url: String,
     pub run_url: String,
