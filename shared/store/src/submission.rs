@@ -100,6 +100,7 @@ pub(crate) async fn submit(
             jobs: u64::from(request.jobs.get()),
             raise_errors: request.raise_errors,
             cache: config.cache_mode(request.cache),
+            execution: config.execution_mode(request.execution),
             retry: None,
         })
         .collect();

@@ -33,7 +33,8 @@ pub use response::{
 pub use secret::{Secret, constant_time_eq};
 pub use validate::{FieldError, RequestError};
 pub use values::{
-    CacheMode, DatadogSite, DatasetName, DatasetVersion, Jobs, Label, MaxOutputTokens, Metadata,
-    ModelId, NameSuffix, SampleSize, Seed, Temperature, ThinkingBudget, TopK, TopP, ValueError,
+    CacheMode, DatadogSite, DatasetName, DatasetVersion, Execution, Jobs, Label, MaxOutputTokens,
+    Metadata, ModelId, NameSuffix, SampleSize, Seed, Temperature, ThinkingBudget, TopK, TopP,
+    ValueError,
 };
 pub(crate) use values::{check_identifier, is_forbidden_in_names};

@@ -16,8 +16,9 @@ use serde_json::value::RawValue;
 use super::secret::Secret;
 use super::validate::{self, RequestError};
 use super::values::{
-    CacheMode, DatadogSite, DatasetName, DatasetVersion, Jobs, Label, MaxOutputTokens, Metadata,
-    ModelId, NameSuffix, SampleSize, Seed, Temperature, ThinkingBudget, TopK, TopP, ValueError,
+    CacheMode, DatadogSite, DatasetName, DatasetVersion, Execution, Jobs, Label, MaxOutputTokens,
+    Metadata, ModelId, NameSuffix, SampleSize, Seed, Temperature, ThinkingBudget, TopK, TopP,
+    ValueError,
 };
 
 pub const DEFAULT_ML_APP: &str = "vote-extractor";
@@ -67,6 +68,11 @@ pub struct ExperimentRequest {
     /// `cache` wins. `None` = by temperature (`ModelConfig::cache_mode`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cache: Option<CacheMode>,
+    /// `online` (default) or `batch`: Gemini's batch mode, half the price, answers
+    /// within 24 hours (Developer API only); a model configuration's own
+    /// `execution` wins.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execution: Option<Execution>,
 }
 
 impl ExperimentRequest {
@@ -106,9 +112,17 @@ pub struct ModelConfig {
     /// Overrides the request's `cache` for this configuration.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cache: Option<CacheMode>,
+    /// Overrides the request's `execution` for this configuration.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execution: Option<Execution>,
 }
 
 impl ModelConfig {
+    /// How this configuration's calls are made: its own, else the request's, else online.
+    pub fn execution_mode(&self, request: Option<Execution>) -> Execution {
+        self.execution.or(request).unwrap_or_default()
+    }
+
     /// The cache mode this configuration runs with: its own, else the request's,
     /// else `read_write` at temperature 0 (the answer is then meant to be the same
     /// every time; a seed is part of the request body, hence of the cache key) and

@@ -167,6 +167,7 @@ mod tests {
             jobs: 2,
             raise_errors: false,
             cache: crate::contract::CacheMode::Off,
+            execution: crate::contract::Execution::Online,
             retry: None,
         }
     }

@@ -10,11 +10,11 @@ use crate::contract::request::{
 };
 use crate::contract::secret::Secret;
 use crate::contract::values::{
-    CacheMode, DatadogSite, DatasetName, DatasetVersion, Jobs, Label, MaxOutputTokens, Metadata,
-    ModelId, NameSuffix, SampleSize, Seed, Temperature, ThinkingBudget, TopK, TopP,
+    CacheMode, DatadogSite, DatasetName, DatasetVersion, Execution, Jobs, Label, MaxOutputTokens,
+    Metadata, ModelId, NameSuffix, SampleSize, Seed, Temperature, ThinkingBudget, TopK, TopP,
 };
 
-const REQUEST_FIELDS: [&str; 12] = [
+const REQUEST_FIELDS: [&str; 13] = [
     "ml_app",
     "api_key",
     "site",
@@ -27,9 +27,10 @@ const REQUEST_FIELDS: [&str; 12] = [
     "jobs",
     "raise_errors",
     "cache",
+    "execution",
 ];
 
-const MODEL_CONFIG_FIELDS: [&str; 10] = [
+const MODEL_CONFIG_FIELDS: [&str; 11] = [
     "model",
     "temperature",
     "name_suffix",
@@ -40,6 +41,7 @@ const MODEL_CONFIG_FIELDS: [&str; 10] = [
     "top_k",
     "seed",
     "cache",
+    "execution",
 ];
 
 /// Reads a request; `None` only when a violation was recorded.
@@ -78,6 +80,9 @@ pub(super) fn request(body: Field<'_>, problems: &mut Problems) -> Option<Experi
     let cache = object
         .take("cache")
         .text(Nullable, CacheMode::parse, problems);
+    let execution = object
+        .take("execution")
+        .text(Nullable, Execution::parse, problems);
     object.reject_unknown(&REQUEST_FIELDS, problems);
 
     Some(ExperimentRequest {
@@ -93,6 +98,7 @@ pub(super) fn request(body: Field<'_>, problems: &mut Problems) -> Option<Experi
         jobs: jobs.unwrap_or_default(),
         raise_errors: raise_errors.unwrap_or(true),
         cache,
+        execution,
     })
 }
 
@@ -127,6 +133,9 @@ pub(super) fn model_config(field: Field<'_>, problems: &mut Problems) -> Option<
     let cache = object
         .take("cache")
         .text(Nullable, CacheMode::parse, problems);
+    let execution = object
+        .take("execution")
+        .text(Nullable, Execution::parse, problems);
     object.reject_unknown(&MODEL_CONFIG_FIELDS, problems);
 
     Some(ModelConfig {
@@ -140,6 +149,7 @@ pub(super) fn model_config(field: Field<'_>, problems: &mut Problems) -> Option<
         top_k,
         seed,
         cache,
+        execution,
     })
 }
 
