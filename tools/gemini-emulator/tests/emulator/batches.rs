@@ -327,3 +327,72 @@ async fn what_the_service_refuses_is_refused_with_its_error() {
         .await;
     assert_eq!((status, listed), (200, json!({})), "nothing was created");
 }
+
+/// tally's batch client: request lines built as online calls build them, a batch
+/// found again by its display name, answers read under their keys and priced at
+/// half the online cost.
+#[tokio::test]
+async fn tallys_batch_client_reads_answers_by_key_at_half_the_online_cost() {
+    use tally_gemini::batch::{BatchClient, BatchState};
+    let dir = tempfile::tempdir().unwrap();
+    let records = write_dataset(dir.path(), 3).unwrap();
+    let mut config = test_config();
+    config.datasets = Some(dir.path().to_path_buf());
+    let emulator = start(config).await;
+    Inspect::new(&emulator)
+        .patch_settings(json!({"batch": {"pending_ms": 0, "running_ms": 0}}))
+        .await;
+    let mut gemini = tally_gemini::GeminiConfig::developer(tally_gemini::Secret::new(API_KEY));
+    gemini.base_url = Some(emulator.base_url());
+    let batches = BatchClient::new(&gemini)
+        .unwrap()
+        .expect("the Developer API has batches");
+    let settings = settings(MODEL);
+    let mut lines = Vec::new();
+    for record in &records {
+        let pages = pages(dir.path(), record);
+        lines.push(
+            BatchClient::line(record.id.clone(), &pages, &settings)
+                .await
+                .unwrap(),
+        );
+    }
+    let created = batches.create(MODEL, "exp-1/part-0", &lines).await.unwrap();
+    assert!(created.name.starts_with("batches/"));
+    let found = batches
+        .find("exp-1/part-0")
+        .await
+        .unwrap()
+        .expect("found by its name");
+    assert_eq!(found.name, created.name);
+    assert!(batches.find("exp-1/part-9").await.unwrap().is_none());
+
+    let done = batches.get(&created.name).await.unwrap();
+    assert_eq!(done.state, BatchState::Succeeded);
+    assert_eq!((done.requests, done.finished), (3, 3));
+    let online = client(&emulator);
+    for (record, (key, answer)) in records.iter().zip(&done.answers) {
+        assert_eq!(key, &record.id);
+        let batch = batches.extraction(MODEL, answer).unwrap();
+        let direct = online
+            .extract(&pages(dir.path(), record), &settings)
+            .await
+            .unwrap();
+        assert_eq!(
+            batch.reports, direct.reports,
+            "{key}: the same answer as online"
+        );
+        let (half, full) = (
+            batch.answer.cost_usd.unwrap(),
+            direct.answer.cost_usd.unwrap(),
+        );
+        assert!(
+            (half * 2.0 - full).abs() < 1e-12,
+            "{key}: {half} is half of {full}"
+        );
+    }
+    batches
+        .cancel(&created.name)
+        .await
+        .expect_err("a finished batch cannot be cancelled");
+}
