@@ -164,6 +164,13 @@ impl Keys {
     }
 
     /// The holders of an experiment's call permits (`jobs`), by lease expiry.
+    /// A batch-mode experiment's batches: `part:{n}` → the batch's name, recorded
+    /// right after it is created (looked up by display name after a crash), and
+    /// `progress` → its `BatchProgress` JSON.
+    pub fn experiment_batches(&self, experiment: &ExperimentId) -> String {
+        format!("{}:exp:{experiment}:batches", self.namespace)
+    }
+
     pub fn experiment_leases(&self, experiment: &ExperimentId) -> String {
         format!("{}:exp:{experiment}:leases", self.namespace)
     }

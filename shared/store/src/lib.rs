@@ -33,6 +33,7 @@
 //! them (`impl WorkerStore`, …). They share the one connection manager, which
 //! reconnects by itself and is cheap to clone per call.
 
+mod batches;
 mod condition;
 mod daily_quota;
 mod datadog_outbox;

@@ -10,6 +10,7 @@
 //! - `pacific_day`: the Pacific day of Gemini's per-day quotas and when it ends.
 //! - `summary`: an experiment's `ExperimentSummary` computed from its record results.
 
+mod batch_progress;
 mod idempotency;
 mod ids;
 mod model;
@@ -20,6 +21,7 @@ mod summary;
 mod urls;
 mod view;
 
+pub use batch_progress::BatchProgress;
 pub use idempotency::IdempotencyKey;
 pub use ids::{ExperimentId, RunId};
 pub use model::{
