@@ -1,16 +1,18 @@
 //! A batch-mode experiment's batches: the name of each part's batch (so a worker
 //! that resumes the experiment polls it instead of creating a second one) and the
-//! progress shown in the experiment's status.
+//! progress shown in the experiment's status (the `batch` field of its hash, read
+//! with the rest of its view).
 
 use std::collections::BTreeMap;
 
 use tally_core::run::{BatchProgress, ExperimentId, RunId};
 
+use crate::StoreError;
 use crate::error::corrupt;
 use crate::roles::WorkerStore;
-use crate::{Store, StoreError};
 
-const PROGRESS: &str = "progress";
+/// The experiment hash's field holding its `BatchProgress`.
+const PROGRESS: &str = "batch";
 
 impl WorkerStore {
     /// The recorded batch names, by part.
@@ -50,7 +52,7 @@ impl WorkerStore {
     ) -> Result<(), StoreError> {
         let json = serde_json::to_string(progress).map_err(|e| corrupt("batch progress", e))?;
         redis::cmd("HSET")
-            .arg(self.keys.experiment_batches(experiment))
+            .arg(self.keys.experiment(experiment))
             .arg(PROGRESS)
             .arg(json)
             .query_async::<()>(&mut self.conn())
@@ -66,22 +68,5 @@ impl WorkerStore {
             .query_async(&mut self.conn())
             .await?;
         Ok(cancelled)
-    }
-}
-
-impl Store {
-    /// The batches' progress of a batch-mode experiment, once it submitted any.
-    pub async fn batch_progress(
-        &self,
-        experiment: &ExperimentId,
-    ) -> Result<Option<BatchProgress>, StoreError> {
-        let key = self.keys.experiment_batches(experiment);
-        let json: Option<String> = redis::cmd("HGET")
-            .arg(&key)
-            .arg(PROGRESS)
-            .query_async(&mut self.conn())
-            .await?;
-        json.map(|json| serde_json::from_str(&json).map_err(|e| corrupt(&key, e)))
-            .transpose()
     }
 }

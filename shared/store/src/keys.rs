@@ -17,7 +17,8 @@
 //! | `{ns}:run:{run_id}` | hash | `record` (RunRecord JSON), `status`, `created_at`, `started_at`, `finished_at`, `cancel`, `response` (ExperimentResponse JSON once final) |
 //! | `{ns}:run:{run_id}:retries` | list | the runs retrying this run's unsuccessful records, oldest first (expires with the latest retired run of the chain) |
 //! | `{ns}:idempotency:{key_name}:{sha256}` | string | the run created for an `Idempotency-Key` (24 h) |
-//! | `{ns}:exp:{experiment_id}` | hash | `record` (ExperimentRecord JSON), `status`, `total`, counters `done` `failed` `retries` `rate_limited`, `aborted`, `summary`, `started_at`, `finished_at` |
+//! | `{ns}:exp:{experiment_id}` | hash | `record` (ExperimentRecord JSON), `status`, `total`, counters `done` `failed` `retries` `rate_limited`, `aborted`, `summary`, `started_at`, `finished_at`, `batch` (BatchProgress JSON of a batch-mode experiment) |
+//! | `{ns}:exp:{experiment_id}:batches` | hash | a batch-mode experiment's batch names: `part:{part}` → `batches/{id}` |
 //! | `{ns}:exp:{experiment_id}:results` | hash | record id → RecordResult JSON (first write wins) |
 //! | `{ns}:exp:{experiment_id}:order` | list | record ids in the order their results were written |
 //! | `{ns}:exp:{experiment_id}:attempts` | hash | record id → times a worker started it |
@@ -165,8 +166,7 @@ impl Keys {
 
     /// The holders of an experiment's call permits (`jobs`), by lease expiry.
     /// A batch-mode experiment's batches: `part:{n}` → the batch's name, recorded
-    /// right after it is created (looked up by display name after a crash), and
-    /// `progress` → its `BatchProgress` JSON.
+    /// right after it is created (looked up by display name after a crash).
     pub fn experiment_batches(&self, experiment: &ExperimentId) -> String {
         format!("{}:exp:{experiment}:batches", self.namespace)
     }

@@ -92,9 +92,11 @@ async fn a_batch_experiment_of_the_sample_completes_at_batch_prices() {
     );
     let progress = harness
         .store
-        .batch_progress(&experiment)
+        .experiment(&experiment)
         .await
         .unwrap()
+        .unwrap()
+        .batch
         .unwrap();
     assert_eq!(
         (
@@ -192,9 +194,11 @@ async fn cancelling_a_batch_run_cancels_its_batch() {
     .await;
     let progress = harness
         .store
-        .batch_progress(&experiment)
+        .experiment(&experiment)
         .await
         .unwrap()
+        .unwrap()
+        .batch
         .unwrap();
     assert_eq!(progress.state, "cancelled");
     harness.cleanup().await;
