@@ -203,3 +203,56 @@ async fn cancelling_a_batch_run_cancels_its_batch() {
     assert_eq!(progress.state, "cancelled");
     harness.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_expired_batch_is_submitted_once_more_and_completes() {
+    let mut harness = Harness::start("batch-expired", 0).await;
+    // The first batch cannot finish before it expires; the second is quick.
+    harness
+        .patch_emulator(json!({"batch": {"pending_ms": 3_600_000, "expire_ms": 5000}}))
+        .await;
+    harness.start_worker("w").await;
+    let run = harness.submit(&batch_request()).await;
+    let experiment = harness.first_experiment(&run).await;
+    poll(
+        "the first batch is submitted",
+        Duration::from_secs(30),
+        || async { recorded_batches(&harness, &experiment).await == 1 },
+    )
+    .await;
+    harness
+        .patch_emulator(
+            json!({"batch": {"pending_ms": 0, "running_ms": 0, "expire_ms": 172_800_000}}),
+        )
+        .await;
+    let view = harness.wait_final(&run, Duration::from_secs(90)).await;
+    assert_eq!(view.status, RunStatus::Succeeded);
+    assert_eq!(
+        harness.store.all_results(&experiment).await.unwrap().len(),
+        10
+    );
+    let batches = emulator_batches(&harness).await;
+    let seen: Vec<(String, String)> = batches
+        .iter()
+        .map(|b| {
+            (
+                b["metadata"]["displayName"].as_str().unwrap().to_string(),
+                b["metadata"]["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                format!("tally/{experiment}/p0-r"),
+                "BATCH_STATE_SUCCEEDED".to_string()
+            ),
+            (
+                format!("tally/{experiment}/p0"),
+                "BATCH_STATE_EXPIRED".to_string()
+            ),
+        ]
+    );
+    harness.cleanup().await;
+}
