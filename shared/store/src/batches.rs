@@ -4,6 +4,10 @@
 //! with the rest of its view).
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use chrono::Utc;
+use redis::Script;
 
 use tally_core::run::{BatchProgress, ExperimentId, RunId};
 
@@ -14,7 +18,39 @@ use crate::roles::WorkerStore;
 /// The experiment hash's field holding its `BatchProgress`.
 const PROGRESS: &str = "batch";
 
+/// KEYS: experiment, run. ARGV: now. Marks a batch-mode experiment (and its run)
+/// running once its batches are submitted, as `begin_record` does for online ones.
+static START_SCRIPT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+if redis.call('HEXISTS', KEYS[2], 'cancel') == 1 then return 0 end
+if redis.call('HGET', KEYS[1], 'status') == 'pending' then
+  redis.call('HSET', KEYS[1], 'status', 'running', 'started_at', ARGV[1])
+end
+if redis.call('HGET', KEYS[2], 'status') == 'queued' then
+  redis.call('HSET', KEYS[2], 'status', 'running', 'started_at', ARGV[1])
+end
+return 1
+"#,
+    )
+});
+
 impl WorkerStore {
+    /// The experiment and its run are running: its batches are submitted.
+    pub async fn start_batch_experiment(
+        &self,
+        run: &RunId,
+        experiment: &ExperimentId,
+    ) -> Result<(), StoreError> {
+        START_SCRIPT
+            .key(self.keys.experiment(experiment))
+            .key(self.keys.run(run))
+            .arg(Utc::now().to_rfc3339())
+            .invoke_async::<u8>(&mut self.conn())
+            .await?;
+        Ok(())
+    }
+
     /// The recorded batch names, by part.
     pub async fn batch_names(
         &self,

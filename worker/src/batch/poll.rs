@@ -79,6 +79,10 @@ pub async fn run(
         });
     }
 
+    context
+        .store
+        .start_batch_experiment(&experiment.run_id, id)
+        .await?;
     // Requests of batches already settled, for the progress shown.
     let mut settled = 0;
     let mut delay = FIRST_POLL;

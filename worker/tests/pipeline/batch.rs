@@ -179,6 +179,11 @@ async fn cancelling_a_batch_run_cancels_its_batch() {
         || async { recorded_batches(&harness, &experiment).await == 1 },
     )
     .await;
+    poll("the run is running", Duration::from_secs(30), || async {
+        let status = harness.store.run(&run).await.unwrap().unwrap().status;
+        status == RunStatus::Running
+    })
+    .await;
     harness.store.cancel(&run).await.unwrap();
     let view = harness.wait_final(&run, Duration::from_secs(60)).await;
     assert_eq!(view.status, RunStatus::Cancelled);
