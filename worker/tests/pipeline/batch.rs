@@ -49,6 +49,25 @@ async fn recorded_batches(harness: &Harness, experiment: &ExperimentId) -> usize
         .len()
 }
 
+/// Sets the emulator's batch life, starts a worker, submits the batch request and
+/// waits until its batch is recorded.
+async fn submit_and_wait_for_the_batch(
+    harness: &mut Harness,
+    life: Value,
+) -> (tally_core::run::RunId, ExperimentId) {
+    harness.patch_emulator(json!({ "batch": life })).await;
+    harness.start_worker("w").await;
+    let run = harness.submit(&batch_request()).await;
+    let experiment = harness.first_experiment(&run).await;
+    poll(
+        "the batch is submitted",
+        Duration::from_secs(30),
+        || async { recorded_batches(harness, &experiment).await == 1 },
+    )
+    .await;
+    (run, experiment)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_batch_experiment_of_the_sample_completes_at_batch_prices() {
     let mut harness = Harness::start("batch-completes", 0).await;
@@ -167,18 +186,8 @@ async fn a_worker_killed_while_its_batch_runs_is_replaced_without_a_second_batch
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn cancelling_a_batch_run_cancels_its_batch() {
     let mut harness = Harness::start("batch-cancel", 0).await;
-    harness
-        .patch_emulator(json!({"batch": {"pending_ms": 3_600_000}}))
-        .await;
-    harness.start_worker("w").await;
-    let run = harness.submit(&batch_request()).await;
-    let experiment = harness.first_experiment(&run).await;
-    poll(
-        "the batch is submitted",
-        Duration::from_secs(30),
-        || async { recorded_batches(&harness, &experiment).await == 1 },
-    )
-    .await;
+    let (run, experiment) =
+        submit_and_wait_for_the_batch(&mut harness, json!({"pending_ms": 3_600_000})).await;
     poll("the run is running", Duration::from_secs(30), || async {
         let status = harness.store.run(&run).await.unwrap().unwrap().status;
         status == RunStatus::Running
@@ -213,16 +222,9 @@ async fn cancelling_a_batch_run_cancels_its_batch() {
 async fn an_expired_batch_is_submitted_once_more_and_completes() {
     let mut harness = Harness::start("batch-expired", 0).await;
     // The first batch cannot finish before it expires; the second is quick.
-    harness
-        .patch_emulator(json!({"batch": {"pending_ms": 3_600_000, "expire_ms": 5000}}))
-        .await;
-    harness.start_worker("w").await;
-    let run = harness.submit(&batch_request()).await;
-    let experiment = harness.first_experiment(&run).await;
-    poll(
-        "the first batch is submitted",
-        Duration::from_secs(30),
-        || async { recorded_batches(&harness, &experiment).await == 1 },
+    let (run, experiment) = submit_and_wait_for_the_batch(
+        &mut harness,
+        json!({"pending_ms": 3_600_000, "expire_ms": 5000}),
     )
     .await;
     harness
