@@ -58,6 +58,9 @@ pub struct Settings {
     /// `TALLY_WEBHOOK_ALLOW_PRIVATE`: schedules' webhooks may point at internal
     /// addresses (loopback, private, link-local, Redis's port).
     pub webhook_allow_private: bool,
+    /// `GEMINI_BACKEND=vertex` (the workers' backend): batch execution is refused,
+    /// as Vertex AI batch prediction needs Cloud Storage or BigQuery.
+    pub vertex_backend: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -140,6 +143,9 @@ impl Settings {
             )?,
             connection_limits: ConnectionLimits::from_environment(&env, &CONNECTION_LIMIT_NAMES)?,
             webhook_allow_private: tally_daemon::egress::allow_private_from(&env)?,
+            vertex_backend: env
+                .get("GEMINI_BACKEND")
+                .is_some_and(|backend| backend.trim().eq_ignore_ascii_case("vertex")),
         })
     }
 }

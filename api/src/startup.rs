@@ -74,6 +74,7 @@ impl Application {
             run_max_wait: settings.run_max_wait,
             datadog_configured: settings.datadog.credentials.is_some(),
             webhook_allow_private: settings.webhook_allow_private,
+            vertex_backend: settings.vertex_backend,
             shutting_down: shutting_down_rx,
         });
         Ok(Application {

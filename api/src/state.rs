@@ -52,6 +52,8 @@ pub struct Shared {
     pub datadog_configured: bool,
     /// `TALLY_WEBHOOK_ALLOW_PRIVATE`: webhooks may point at internal addresses.
     pub webhook_allow_private: bool,
+    /// Batch execution is refused (422 on `execution`): the workers call Vertex AI.
+    pub vertex_backend: bool,
     /// Turns true when the server begins to shut down: waiting `/run` requests answer
     /// 202 at once instead of holding the shutdown up.
     pub shutting_down: watch::Receiver<bool>,

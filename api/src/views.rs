@@ -36,6 +36,7 @@ pub fn experiment_brief(
                 until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
             )
         }),
+        batch: view.batch.clone(),
         experiment_url: state.urls.experiment_page(id),
         detail_url: experiment_api_url(state, id.as_str()),
     }
@@ -127,5 +128,6 @@ pub fn experiment_detail(view: ExperimentView, state: &AppState) -> ExperimentDe
         summary: view.summary,
         started_at: view.started_at,
         finished_at: view.finished_at,
+        batch: view.batch,
     }
 }

@@ -110,13 +110,18 @@ fn plain_style(template: &str) -> ProgressStyle {
 fn counters(experiment: &ExperimentBrief) -> String {
     let progress = &experiment.progress;
     format!(
-        "failed {:<4} retries {}{}",
+        "failed {:<4} retries {}{}{}",
         progress.failed,
         progress.retries,
         match progress.rate_limited {
             0 => String::new(),
             n => format!(", 429s {n}"),
         },
+        // A batch-mode experiment's results arrive all at once: its batches say more.
+        experiment
+            .batch
+            .as_ref()
+            .map_or(String::new(), |batch| format!(", {}", batch.describe())),
     )
 }
 

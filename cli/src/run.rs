@@ -56,6 +56,11 @@ pub struct RunArgs {
     /// Keep going when a record fails (raise_errors = false).
     #[arg(long)]
     no_raise_errors: bool,
+    /// `online` (one call per record) or `batch` (Gemini's batch mode: half the
+    /// price, answers within 24 h; Developer API only). Default: the request's, else
+    /// online.
+    #[arg(long, value_parser = ["online", "batch"])]
+    execution: Option<String>,
     /// Makes a retried submission return the same run.
     #[arg(long)]
     idempotency_key: Option<String>,
@@ -206,6 +211,7 @@ fn request_body(args: &RunArgs) -> Result<Value, Box<dyn std::error::Error>> {
         ("jobs", args.jobs.map(|v| json!(v))),
         ("trials", args.trials.map(|v| json!(v))),
         ("raise_errors", args.no_raise_errors.then_some(json!(false))),
+        ("execution", args.execution.as_ref().map(|v| json!(v))),
     ] {
         if let Some(value) = value {
             object.insert(field.into(), value);

@@ -211,7 +211,9 @@ impl Harness {
         if let Some(retention) = options.retention {
             context = context.with_retention(retention);
         }
-        context = context.with_datadog(options.datadog);
+        context = context.with_datadog(options.datadog).with_batches(
+            tally_gemini::batch::BatchClient::new(&self.gemini_config()).expect("batch client"),
+        );
         let chunks = options.chunks.unwrap_or(8);
         let worker = Worker::new(Arc::new(context), chunks, Duration::from_secs(5));
         let (stop, stopped) = oneshot::channel();

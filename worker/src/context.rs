@@ -35,6 +35,8 @@ pub struct Context {
     pub retention: Duration,
     /// Where final runs are exported; `None` when Datadog is not configured.
     pub datadog: Option<crate::datadog::DatadogExport>,
+    /// Gemini's batch mode for `"execution": "batch"` experiments; `None` on Vertex AI.
+    pub batches: Option<Arc<tally_gemini::batch::BatchClient>>,
     /// Experiment records never change once written: read each once per process.
     experiments: Mutex<HashMap<ExperimentId, Arc<ExperimentRecord>>>,
 }
@@ -59,6 +61,7 @@ impl Context {
             metrics,
             retention: DEFAULT_RETENTION,
             datadog: None,
+            batches: None,
             experiments: Mutex::new(HashMap::new()),
         }
     }
@@ -84,6 +87,12 @@ impl Context {
     /// The context exporting final runs to Datadog.
     pub fn with_datadog(mut self, datadog: Option<crate::datadog::DatadogExport>) -> Context {
         self.datadog = datadog;
+        self
+    }
+
+    /// The context submitting batch-mode experiments through `batches`.
+    pub fn with_batches(mut self, batches: Option<tally_gemini::batch::BatchClient>) -> Context {
+        self.batches = batches.map(Arc::new);
         self
     }
 

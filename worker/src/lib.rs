@@ -3,6 +3,8 @@
 //! - `settings`: configuration from the environment.
 //! - `context`: what the job handlers share (store, queues, model, call limits).
 //! - `jobs/`: the `plan`, `chunk` and `finalize` handlers.
+//! - `batch/`: batch execution (`"execution": "batch"`): parts, batches created
+//!   once and polled, answers scored like online ones.
 //! - `record`: one record's model call and scoring, as a `RecordResult`; `ocr`: the
 //!   same for the local OCR model `tesseract-tha`.
 //! - `limits`: the cluster-wide cap on an experiment's model calls in flight (`jobs`,
@@ -24,6 +26,7 @@
 //! jobs in flight get the grace period to finish before the process lets go (what
 //! is left is picked up by other workers through orphan recovery).
 
+mod batch;
 pub mod context;
 pub mod datadog;
 pub mod jobs;

@@ -50,6 +50,8 @@ async fn run() -> Result<(), String> {
             }
         });
     }
+    let batches = tally_gemini::batch::BatchClient::new(&settings.gemini)
+        .map_err(|e| format!("batch client: {e}"))?;
     let context = Context::new(
         settings.name,
         store,
@@ -61,7 +63,8 @@ async fn run() -> Result<(), String> {
     .with_limits(settings.limits)
     .with_ocr(settings.ocr)
     .with_retention(settings.retention)
-    .with_datadog(DatadogExport::from_settings(settings.datadog));
+    .with_datadog(DatadogExport::from_settings(settings.datadog))
+    .with_batches(batches);
     let worker = Worker::new(
         Arc::new(context),
         settings.concurrent_chunks,

@@ -8,7 +8,7 @@ use tally_core::contract::{ModelConfig, TokenUsage};
 use tally_core::dataset::DatasetRecord;
 use tally_core::evaluators::{self, Outcome};
 use tally_core::run::{ExperimentRecord, RecordError, RecordResult, RecordStatus};
-use tally_gemini::{Answer, CacheUse, GenerationSettings, Page};
+use tally_gemini::{Answer, CacheUse, Extraction, GenerationSettings, ModelFailure, Page};
 
 use crate::context::Context;
 
@@ -92,6 +92,16 @@ async fn call_and_score(
         let _in_flight = InFlight::enter(context);
         context.model.extract(&pages, &settings).await
     };
+    scored(&context.name, record, call)
+}
+
+/// The result of one model answer (online or from a batch), scored against the
+/// record's expected output.
+pub fn scored(
+    worker: &str,
+    record: &DatasetRecord,
+    call: Result<Extraction, ModelFailure>,
+) -> RecordResult {
     let expected = Some(record.expected_output.as_slice());
     match call {
         Ok(extraction) => {
@@ -122,7 +132,7 @@ async fn call_and_score(
                 emulated: extraction.answer.emulated,
                 cached: extraction.cached,
                 cached_cost_usd,
-                worker: Some(context.name.clone()),
+                worker: Some(worker.to_string()),
                 cpu_ms: None,
                 ocr: None,
                 finished_at: Utc::now(),
@@ -151,7 +161,7 @@ async fn call_and_score(
                 emulated: answer.is_some_and(|a| a.emulated),
                 cached: false,
                 cached_cost_usd: None,
-                worker: Some(context.name.clone()),
+                worker: Some(worker.to_string()),
                 cpu_ms: None,
                 ocr: None,
                 finished_at: Utc::now(),

@@ -15,7 +15,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use sha2::{Digest, Sha256};
-use tally_core::contract::{ExperimentRequest, ExperimentResponse, FieldError, RunAccepted};
+use tally_core::contract::{
+    Execution, ExperimentRequest, ExperimentResponse, FieldError, RunAccepted,
+};
 use tally_core::run::{RunId, Submitter};
 use tally_store::IdempotencyKey;
 use tally_store::submission::{DEFAULT_MAX_CHUNK_SIZE, Submission, Submitted};
@@ -72,6 +74,9 @@ async fn accept(
     body: &[u8],
 ) -> Result<(Submitted, Vec<FieldError>), ApiError> {
     let (request, warnings) = ExperimentRequest::from_json_bytes_with_warnings(body)?;
+    if state.vertex_backend {
+        refuse_batch_on_vertex(&request)?;
+    }
     let idempotency = idempotency_key(headers, caller)?;
     let connected = state.backend.get().await?.clone();
     let submission = Submission {
@@ -195,4 +200,63 @@ fn accepted(
             .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     response
+}
+
+/// Batch execution runs on the Developer API only: Vertex AI's batch prediction reads
+/// its input from Cloud Storage or BigQuery, which tally does not use. Every field
+/// asking for it is named.
+fn refuse_batch_on_vertex(request: &ExperimentRequest) -> Result<(), ApiError> {
+    const MESSAGE: &str = "batch execution needs the Gemini Developer API; these workers call \
+         Vertex AI (GEMINI_BACKEND=vertex), whose batch prediction needs Cloud Storage or \
+         BigQuery: use \"online\"";
+    let mut errors = Vec::new();
+    if request.execution == Some(Execution::Batch) {
+        errors.push(FieldError {
+            field: "execution".to_string(),
+            message: MESSAGE.to_string(),
+        });
+    }
+    for (index, config) in request.model_configs.iter().enumerate() {
+        if config.execution == Some(Execution::Batch) {
+            errors.push(FieldError {
+                field: format!("model_configs[{index}].execution"),
+                message: MESSAGE.to_string(),
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Invalid(errors))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_on_vertex_names_every_field_that_asks_for_it() {
+        let request = |body: &str| ExperimentRequest::from_json_bytes(body.as_bytes()).unwrap();
+        let online = request(
+            r#"{"dataset_name": "d", "model_configs": [{"model": "m", "temperature": 0}]}"#,
+        );
+        assert!(refuse_batch_on_vertex(&online).is_ok());
+        let batch = request(
+            r#"{"dataset_name": "d", "execution": "batch", "model_configs": [
+                {"model": "m", "temperature": 0},
+                {"model": "m", "temperature": 0, "name_suffix": "b", "execution": "batch"},
+                {"model": "m", "temperature": 0, "name_suffix": "c", "execution": "online"}]}"#,
+        );
+        let Err(ApiError::Invalid(errors)) = refuse_batch_on_vertex(&batch) else {
+            panic!("batch on Vertex is refused");
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["execution", "model_configs[1].execution"]);
+        assert!(
+            errors[0].message.contains("Developer API"),
+            "{}",
+            errors[0].message
+        );
+    }
 }

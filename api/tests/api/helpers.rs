@@ -53,6 +53,7 @@ pub fn test_settings(namespace: &TestNamespace) -> Settings {
         datadog: Default::default(),
         connection_limits: ConnectionLimits::default(),
         webhook_allow_private: false,
+        vertex_backend: false,
     }
 }
 

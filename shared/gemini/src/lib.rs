@@ -15,11 +15,13 @@
 //! - `tokens`: a request's input tokens, estimated before sending (image tiles, text).
 //! - `pricing`: cost from the configured price table.
 //! - `cache`: the response cache hook and its key.
+//! - `batch`: Gemini's batch mode (Developer API): `BatchClient`, batches and answers.
 //! - `config`: settings from the environment.
 //! - `client`: `GeminiClient`, tying these together; `model`: the `Model` trait.
 
 mod answer;
 mod auth;
+pub mod batch;
 mod cache;
 mod client;
 mod config;

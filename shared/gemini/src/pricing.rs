@@ -22,6 +22,27 @@ pub struct Price {
     /// USD per 1M prompt tokens served from the cache; absent = the input price.
     #[serde(default)]
     pub cached_input: Option<f64>,
+    /// USD per 1M prompt tokens of a batch request; absent = half the input price.
+    #[serde(default)]
+    pub batch_input: Option<f64>,
+    /// USD per 1M output tokens of a batch request; absent = half the output price.
+    #[serde(default)]
+    pub batch_output: Option<f64>,
+}
+
+impl Price {
+    /// What a batch request pays: the batch prices (Google: half the standard ones).
+    /// Cached input keeps its own rate, capped at the batch input price.
+    pub fn batch(self) -> Price {
+        let input = self.batch_input.unwrap_or(self.input / 2.0);
+        Price {
+            input,
+            output: self.batch_output.unwrap_or(self.output / 2.0),
+            cached_input: Some(self.cached_input.unwrap_or(input).min(input)),
+            batch_input: None,
+            batch_output: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -68,10 +89,13 @@ impl PriceTable {
         })?;
         for (model, price) in &table.models {
             let cached = price.cached_input.unwrap_or(price.input);
+            let batch = price.batch();
             for (name, value) in [
                 ("input", price.input),
                 ("output", price.output),
                 ("cached_input", cached),
+                ("batch_input", batch.input),
+                ("batch_output", batch.output),
             ] {
                 if !(value.is_finite() && value >= 0.0) {
                     return Err(PriceTableError::Invalid {
@@ -97,6 +121,17 @@ impl PriceTable {
                 .max_by_key(|(id, _)| id.len())
                 .map(|(_, price)| *price)
         })
+    }
+
+    /// The table a batch's answers are priced with: every model at its batch prices.
+    pub fn batch(&self) -> PriceTable {
+        PriceTable {
+            models: self
+                .models
+                .iter()
+                .map(|(model, price)| (model.clone(), price.batch()))
+                .collect(),
+        }
     }
 
     /// USD for one call, or `None` when the model has no listed price.
@@ -132,6 +167,11 @@ mod tests {
         let cost = table.cost("gemini-2.5-flash", &usage).unwrap();
         assert!((cost - (0.30 + 2.50)).abs() < 1e-9, "{cost}");
         assert_eq!(table.price("gemini-2.5-flash-lite").unwrap().input, 0.10);
+        let batch = table.batch().cost("gemini-2.5-flash", &usage).unwrap();
+        assert!(
+            (batch - (0.15 + 1.25)).abs() < 1e-9,
+            "batch requests cost half: {batch}"
+        );
         assert_eq!(
             table
                 .price("gemini-2.5-flash-preview-09-2025")

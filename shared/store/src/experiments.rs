@@ -10,9 +10,9 @@ use super::error::{corrupt, parse_json};
 use super::runs::parse_time;
 use super::{Store, StoreError, WorkerStore};
 use tally_core::contract::ExperimentSummary;
-use tally_core::run::{ExperimentId, ExperimentPhase, ExperimentRecord, Progress};
+use tally_core::run::{BatchProgress, ExperimentId, ExperimentPhase, ExperimentRecord, Progress};
 
-const FIELDS: [&str; 11] = [
+const FIELDS: [&str; 12] = [
     "record",
     "status",
     "total",
@@ -24,6 +24,7 @@ const FIELDS: [&str; 11] = [
     "summary",
     "started_at",
     "finished_at",
+    "batch",
 ];
 
 /// An experiment as the API and the finalize job see it.
@@ -38,6 +39,8 @@ pub struct ExperimentView {
     pub summary: Option<ExperimentSummary>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// A batch-mode experiment's batches, once it submitted any.
+    pub batch: Option<BatchProgress>,
 }
 
 /// KEYS: experiment. ARGV: status, summary JSON, finished at, notice channel,
@@ -135,7 +138,8 @@ fn parse_view(key: &str, row: Vec<Option<String>>) -> Result<Option<ExperimentVi
         summary,
         started_at,
         finished_at,
-    ] = <[Option<String>; 11]>::try_from(row)
+        batch,
+    ] = <[Option<String>; 12]>::try_from(row)
         .map_err(|_| corrupt(key, "HMGET returned the wrong number of fields"))?;
     let Some(record) = record else {
         return Ok(None);
@@ -157,5 +161,6 @@ fn parse_view(key: &str, row: Vec<Option<String>>) -> Result<Option<ExperimentVi
         summary: summary.map(|s| parse_json(key, &s)).transpose()?,
         started_at: parse_time(key, started_at.as_deref())?,
         finished_at: parse_time(key, finished_at.as_deref())?,
+        batch: batch.map(|b| parse_json(key, &b)).transpose()?,
     }))
 }

@@ -17,8 +17,9 @@
 //! | `{ns}:run:{run_id}` | hash | `record` (RunRecord JSON), `status`, `created_at`, `started_at`, `finished_at`, `cancel`, `response` (ExperimentResponse JSON once final) |
 //! | `{ns}:run:{run_id}:retries` | list | the runs retrying this run's unsuccessful records, oldest first (expires with the latest retired run of the chain) |
 //! | `{ns}:idempotency:{key_name}:{sha256}` | string | the run created for an `Idempotency-Key` (24 h) |
-//! | `{ns}:exp:{experiment_id}` | hash | `record` (ExperimentRecord JSON), `status`, `total`, counters `done` `failed` `retries` `rate_limited`, `aborted`, `summary`, `started_at`, `finished_at` |
-//! | `{ns}:exp:{experiment_id}:results` | hash | record id → RecordResult, zstd-compressed (`result_codec`; first write wins) |
+//! | `{ns}:exp:{experiment_id}` | hash | `record` (ExperimentRecord JSON), `status`, `total`, counters `done` `failed` `retries` `rate_limited`, `aborted`, `summary`, `started_at`, `finished_at`, `batch` (BatchProgress JSON of a batch-mode experiment) |
+//! | `{ns}:exp:{experiment_id}:batches` | hash | a batch-mode experiment's batch names: `part:{part}` → `batches/{id}` |
+//! | `{ns}:exp:{experiment_id}:results` | hash | result key (record id, or record id + trial) → RecordResult, zstd-compressed (`result_codec`; first write wins) |
 //! | `{ns}:exp:{experiment_id}:order` | list | record ids in the order their results were written |
 //! | `{ns}:exp:{experiment_id}:attempts` | hash | record id → times a worker started it |
 //! | `{ns}:schedules` | set | names of the stored schedules (`{name}` = a `ScheduleName`, no `:`) |
@@ -165,6 +166,12 @@ impl Keys {
     }
 
     /// The holders of an experiment's call permits (`jobs`), by lease expiry.
+    /// A batch-mode experiment's batches: `part:{n}` → the batch's name, recorded
+    /// right after it is created (looked up by display name after a crash).
+    pub fn experiment_batches(&self, experiment: &ExperimentId) -> String {
+        format!("{}:exp:{experiment}:batches", self.namespace)
+    }
+
     pub fn experiment_leases(&self, experiment: &ExperimentId) -> String {
         format!("{}:exp:{experiment}:leases", self.namespace)
     }

@@ -41,6 +41,7 @@
 //! them (`impl WorkerStore`, …). They share the one `StoreConnection`, which
 //! reconnects by itself and is cheap to clone per call.
 
+mod batches;
 mod compress;
 mod condition;
 mod connection;

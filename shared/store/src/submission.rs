@@ -105,6 +105,7 @@ pub(crate) async fn submit(
                 raise_errors: request.raise_errors,
                 cache: config.cache_mode(request.cache),
                 trials,
+                execution: config.execution_mode(request.execution),
                 retry: None,
             }
         })

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Checks gemini-emulator against Google's own Python SDK: google-genai (pinned in
 # requirements.txt, installed into a venv this script makes and reuses) asks for an
-# extraction and meets the emulator's quota and contention 429s (check.py says what
-# is required).
+# extraction, meets the emulator's quota and contention 429s, and runs a batch
+# through its states (check.py says what is required).
 #
 # Environment:
 #   GEMINI_EMULATOR_BIN  the emulator binary (default: built with cargo)

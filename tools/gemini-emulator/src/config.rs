@@ -33,6 +33,29 @@ pub struct EmulatorConfig {
     #[serde(default)]
     pub reject_tokens: bool,
     pub models: BTreeMap<String, ModelProfile>,
+    /// How batches (`batchGenerateContent`) progress.
+    pub batch: BatchSettings,
+}
+
+/// A batch's life, fixed when it is created: pending for `pending_ms`, running for
+/// `running_ms` (its requests finishing evenly), then succeeded — unless `expire_ms`
+/// comes first, when it expires without results (Google: 48 h).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchSettings {
+    pub pending_ms: u64,
+    pub running_ms: u64,
+    pub expire_ms: u64,
+    /// The state enum written on the wire: `batch` (`BATCH_STATE_*`, what the
+    /// Developer API sends) or `job` (`JOB_STATE_*`, what SDKs and some samples show).
+    pub state_names: StateNames,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StateNames {
+    Batch,
+    Job,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -221,6 +244,9 @@ impl EmulatorConfig {
                     "models.\"{name}\".tpm: must be at least 1 (omit it for no limit)"
                 ));
             }
+        }
+        if self.batch.expire_ms == 0 {
+            return Err("batch.expire_ms: must be at least 1".to_string());
         }
         if self.quota_window_ms == 0 {
             return Err("quota_window_ms: must be at least 1".to_string());

@@ -20,6 +20,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use crate::answer::{AnswerInputs, compose, input_tokens};
+use crate::batch;
 use crate::faults::{Action, random_fault};
 use crate::google_error::ApiError;
 use crate::latency;
@@ -29,8 +30,8 @@ use crate::state::AppState;
 use crate::stats::Stats;
 use crate::validate::{Api, check_request, parse_json};
 
-/// The Developer API's limit on a whole request.
-const DEVELOPER_REQUEST_LIMIT: usize = 20 * 1024 * 1024;
+/// The Developer API's limit on a whole request (a batch's inline requests included).
+pub const DEVELOPER_REQUEST_LIMIT: usize = 20 * 1024 * 1024;
 
 struct Call {
     api: Api,
@@ -94,6 +95,9 @@ async fn handle(
         return ApiError::method_not_found().into_response();
     };
     let stream = match method {
+        "batchGenerateContent" if api == Api::Developer => {
+            return batch::routes::create(&state, &version, model, &query, &headers, &body).await;
+        }
         "generateContent" => false,
         "streamGenerateContent" => true,
         _ => return ApiError::method_not_found().into_response(),
@@ -223,7 +227,7 @@ async fn respond(
     axum::Json(Value::Array(chunks)).into_response()
 }
 
-fn authenticate(
+pub fn authenticate(
     state: &AppState,
     api: Api,
     query: &HashMap<String, String>,

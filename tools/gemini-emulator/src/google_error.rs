@@ -112,6 +112,15 @@ impl ApiError {
         )
     }
 
+    /// A resource (a batch, a file) that does not exist.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        ApiError::new(404, "NOT_FOUND", message)
+    }
+
+    pub fn failed_precondition(message: impl Into<String>) -> Self {
+        ApiError::new(400, "FAILED_PRECONDITION", message)
+    }
+
     pub fn method_not_found() -> Self {
         ApiError::new(404, "NOT_FOUND", "Method not found.")
     }
@@ -216,6 +225,27 @@ impl ApiError {
             "PERMISSION_DENIED",
             "The caller does not have permission",
         )
+    }
+
+    /// The error as a `google.rpc.Status` (numeric gRPC code), as a batch reports a
+    /// request that failed.
+    pub fn rpc_status(&self) -> Value {
+        let code = match self.status {
+            "INVALID_ARGUMENT" => 3,
+            "DEADLINE_EXCEEDED" => 4,
+            "NOT_FOUND" => 5,
+            "PERMISSION_DENIED" => 7,
+            "RESOURCE_EXHAUSTED" => 8,
+            "FAILED_PRECONDITION" => 9,
+            "UNAVAILABLE" => 14,
+            "UNAUTHENTICATED" => 16,
+            _ => 13,
+        };
+        let mut status = json!({"code": code, "message": self.message});
+        if !self.details.is_empty() {
+            status["details"] = Value::Array(self.details.clone());
+        }
+        status
     }
 
     pub fn body(&self) -> Value {

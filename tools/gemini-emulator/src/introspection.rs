@@ -8,7 +8,8 @@
 //!   keys it accepts are write-only: shown as `api_key_count`, never listed.
 //! - `POST /_emulator/faults`: `{"model": "…" (optional), "faults": [{"fault": "…"}]}`
 //!   queues exact faults for the next requests.
-//! - `POST /_emulator/reset`: clears counters, the request log, quotas and queued faults.
+//! - `POST /_emulator/reset`: clears counters, the request log, quotas, queued faults
+//!   and batches.
 //! - `POST /_emulator/tokens/revoke`: every issued Vertex token becomes invalid.
 
 use std::collections::HashMap;
@@ -120,6 +121,7 @@ pub async fn reset(State(state): State<Arc<AppState>>) -> Json<Value> {
     state.log.clear();
     state.quotas.clear();
     state.script.clear();
+    state.batches.clear();
     Json(json!({"reset": true}))
 }
 

@@ -7,7 +7,8 @@
 //!
 //! - `config`: settings (built-in `emulator.toml`, a file merged over it, env).
 //! - `server`: the accept loop (over hyper, for connection-reset faults);
-//!   `routes`: the router; `generate`: the generateContent handlers.
+//!   `routes`: the router; `generate`: the generateContent handlers; `batch`: the
+//!   batches (create, get, list, cancel, delete; answered like online requests).
 //! - `validate`: strict protobuf-JSON checks with Google's error wording.
 //! - `google_error`: Google's error bodies.
 //! - `index`: records by image hash; `perturb`: error profiles; `answer`: the
@@ -23,6 +24,7 @@
 
 mod admin;
 mod answer;
+mod batch;
 pub mod config;
 mod faults;
 pub mod fixtures;
@@ -49,7 +51,10 @@ use tally_daemon::server::spawn_on_loopback;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-pub use config::{EmulatorConfig, ErrorProfile, FaultRates, Latency, ModelProfile, ThinkingRange};
+pub use config::{
+    BatchSettings, EmulatorConfig, ErrorProfile, FaultRates, Latency, ModelProfile, StateNames,
+    ThinkingRange,
+};
 pub use faults::Fault;
 
 use index::DatasetIndex;

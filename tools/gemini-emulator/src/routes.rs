@@ -1,5 +1,5 @@
-//! The router: generateContent in both URL shapes, the credential endpoints, and
-//! introspection.
+//! The router: generateContent in both URL shapes, batches, the credential
+//! endpoints, and introspection.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,6 +14,7 @@ use axum::{Json, Router};
 use serde_json::json;
 
 use crate::admin;
+use crate::batch;
 use crate::generate;
 use crate::introspection;
 use crate::state::AppState;
@@ -46,6 +47,13 @@ pub fn router(state: Arc<AppState>, admin_token: Option<String>) -> Router {
         .route(
             "/{version}/projects/{project}/locations/{location}/publishers/{publisher}/models/{action}",
             post(generate::vertex),
+        )
+        .route("/{version}/batches", get(batch::routes::list))
+        .route(
+            "/{version}/batches/{name}",
+            get(batch::routes::get)
+                .delete(batch::routes::delete)
+                .post(batch::routes::cancel),
         )
         .route("/token", post(token))
         .route("/computeMetadata/v1/instance/service-accounts/default/token", get(metadata_token))

@@ -8,6 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use tokio::sync::watch;
 
+use crate::batch::Batches;
 use crate::config::EmulatorConfig;
 use crate::faults::FaultScript;
 use crate::index::DatasetIndex;
@@ -24,6 +25,7 @@ pub struct AppState {
     pub quotas: Quotas,
     pub script: FaultScript,
     pub tokens: Tokens,
+    pub batches: Batches,
     /// Seed material for non-answer randomness (latency, fault rates).
     noise: AtomicU64,
 }
@@ -46,6 +48,7 @@ impl AppState {
             quotas: Quotas::default(),
             script: FaultScript::default(),
             tokens,
+            batches: Batches::default(),
             noise: AtomicU64::new(start),
         })
     }

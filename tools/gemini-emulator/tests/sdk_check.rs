@@ -1,14 +1,15 @@
 //! Google's own Python SDK against the emulator: `sdk-check/run.sh` makes (or reuses)
 //! a venv with the pinned google-genai under the target directory, starts this
 //! crate's binary on a free loopback port and runs `sdk-check/check.py`, which asks
-//! for an extraction and meets a per-minute, a per-day and a contention 429. If the
-//! SDK cannot read what the emulator answers, or reads another kind of 429 than the
-//! one meant, the emulator is wrong.
+//! for an extraction, meets a per-minute, a per-day and a contention 429, then
+//! creates, polls, lists, reads, cancels and deletes batches. If the SDK cannot read
+//! what the emulator answers, or reads another kind of 429 than the one meant, the
+//! emulator is wrong.
 
 use std::process::Command;
 
 #[test]
-fn google_genai_reads_answers_usage_and_both_kinds_of_429() {
+fn google_genai_reads_answers_usage_both_kinds_of_429_and_batches() {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/sdk-check/run.sh");
     let venv = concat!(env!("CARGO_TARGET_TMPDIR"), "/genai-venv");
     let output = Command::new("bash")

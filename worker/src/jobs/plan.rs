@@ -1,8 +1,10 @@
-//! `plan`: starts an experiment by enqueueing its first `WINDOW` chunks.
+//! `plan`: starts an experiment by enqueueing its first `WINDOW` chunks — or, for a
+//! batch-mode experiment, runs its batches (`crate::batch`).
 
 use std::sync::Arc;
 
 use apalis::prelude::Data;
+use tally_core::contract::Execution;
 use tally_store::jobs::{ChunkJob, FinalizeJob, PlanJob};
 
 use super::{JobError, WINDOW};
@@ -13,6 +15,9 @@ pub async fn handle(job: PlanJob, context: Data<Arc<Context>>) -> Result<(), Job
         tracing::warn!(experiment_id = %job.experiment_id, "plan for an unknown experiment dropped");
         return Ok(());
     };
+    if experiment.execution == Execution::Batch {
+        return crate::batch::run(&context, &experiment).await;
+    }
     let chunks = experiment.chunk_count();
     tracing::info!(run_id = %experiment.run_id, experiment_id = %job.experiment_id,
         records = experiment.total, trials = experiment.trials, chunks, "planning experiment");

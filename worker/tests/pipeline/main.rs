@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod batch;
 mod cache;
 mod cancel;
 mod completes;

@@ -29,6 +29,7 @@ export function defaultState(datasetName = "") {
     sample_size: "",
     jobs: DEFAULT_JOBS,
     raise_errors: true,
+    execution: "online",
     model_configs: [defaultConfig()],
   };
 }
@@ -88,6 +89,7 @@ export function toRequest(state) {
   }
   if (jobs !== DEFAULT_JOBS) request.jobs = jobs;
   if (!state.raise_errors) request.raise_errors = false;
+  if (state.execution === "batch") request.execution = "batch";
   return { request, errors };
 }
 

@@ -33,8 +33,9 @@ pub use response::{
 pub use secret::{Secret, constant_time_eq};
 pub use validate::{FieldError, RequestError};
 pub use values::{
-    CacheMode, DatadogSite, DatasetName, DatasetVersion, Jobs, Label, MaxOutputTokens, Metadata,
-    ModelId, NameSuffix, SampleSize, Seed, Temperature, ThinkingBudget, TopK, TopP, Trials,
+    CacheMode, DatadogSite, DatasetName, DatasetVersion, Execution, Jobs, Label, MaxOutputTokens,
+    Metadata, ModelId, NameSuffix, SampleSize, Seed, Temperature, ThinkingBudget, TopK, TopP,
+    Trials,
     ValueError,
 };
 pub(crate) use values::{check_identifier, is_forbidden_in_names};

@@ -17,8 +17,9 @@ use serde_json::value::RawValue;
 use super::secret::Secret;
 use super::validate::{self, FieldError, RequestError};
 use super::values::{
-    CacheMode, DatadogSite, DatasetName, DatasetVersion, Jobs, Label, MaxOutputTokens, Metadata,
-    ModelId, NameSuffix, SampleSize, Seed, Temperature, ThinkingBudget, TopK, TopP, Trials,
+    CacheMode, DatadogSite, DatasetName, DatasetVersion, Execution, Jobs, Label, MaxOutputTokens,
+    Metadata, ModelId, NameSuffix, SampleSize, Seed, Temperature, ThinkingBudget, TopK, TopP,
+    Trials,
     ValueError,
 };
 
@@ -73,6 +74,11 @@ pub struct ExperimentRequest {
     /// `trials` wins.
     #[schema(value_type = u32, required = false, minimum = 1, maximum = 20)]
     pub trials: Trials,
+    /// `online` (default) or `batch`: Gemini's batch mode, half the price, answers
+    /// within 24 hours (Developer API only); a model configuration's own
+    /// `execution` wins.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execution: Option<Execution>,
 }
 
 impl ExperimentRequest {
@@ -134,12 +140,20 @@ pub struct ModelConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<u32>, required = false, minimum = 1, maximum = 20)]
     pub trials: Option<Trials>,
+    /// Overrides the request's `execution` for this configuration.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execution: Option<Execution>,
 }
 
 impl ModelConfig {
     /// The trials this configuration runs: its own, else the request's.
     pub fn trials(&self, request: Trials) -> Trials {
         self.trials.unwrap_or(request)
+    }
+
+    /// How this configuration's calls are made: its own, else the request's, else online.
+    pub fn execution_mode(&self, request: Option<Execution>) -> Execution {
+        self.execution.or(request).unwrap_or_default()
     }
 
     /// The cache mode this configuration runs with: its own, else the request's,

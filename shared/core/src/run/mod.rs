@@ -12,6 +12,7 @@
 //! - `trials`: repeated trials — means with standard errors, agreement, the least
 //!   stable records.
 
+mod batch_progress;
 mod idempotency;
 mod ids;
 mod model;
@@ -23,6 +24,7 @@ mod trials;
 mod urls;
 mod view;
 
+pub use batch_progress::BatchProgress;
 pub use idempotency::IdempotencyKey;
 pub use ids::{ExperimentId, RunId};
 pub use model::{

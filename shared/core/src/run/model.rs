@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::contract::{
-    CacheMode, DatasetName, ExperimentRequest, ExperimentStatus, ModelConfig, TokenUsage,
+    CacheMode, DatasetName, Execution, ExperimentRequest, ExperimentStatus, ModelConfig, TokenUsage,
 };
 use crate::dataset::ContentHash;
 use crate::evaluators::Evaluations;
@@ -86,6 +86,10 @@ pub struct ExperimentRecord {
     /// trials existed read as 1.
     #[serde(default = "one_trial")]
     pub trials: u32,
+    /// Online calls or Gemini's batch mode, resolved at submission
+    /// (`ModelConfig::execution_mode`); older experiments read as online.
+    #[serde(default)]
+    pub execution: Execution,
     /// Set on the experiments of a retry: which records of the sample it executes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry: Option<RetryScope>,

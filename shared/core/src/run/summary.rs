@@ -173,6 +173,7 @@ pub(super) mod tests {
             raise_errors: false,
             cache: crate::contract::CacheMode::Off,
             trials: 1,
+            execution: crate::contract::Execution::Online,
             retry: None,
         }
     }

@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::config::ModelProfile;
 use crate::google_error::ApiError;
 
-pub use semantics::{Api, ImageRef, RequestFacts};
+pub use semantics::{Api, ImageRef, RequestFacts, get};
 pub use walk::decode_bytes;
 
 /// Checks a generateContent body (already JSON) for `model_id`.
@@ -43,6 +43,34 @@ pub fn check_request(
         return Err(ApiError::violations(walker.violations));
     }
     semantics::check(value, api, model_id, profile)
+}
+
+/// Checks the protobuf-JSON shape of a `batchGenerateContent` body (every inline
+/// request included, with its path); what a request means is checked when the batch
+/// runs ([`check_inlined_request`]), as the service does.
+pub fn check_batch_shape(value: &Value) -> Result<(), ApiError> {
+    if !value.is_object() {
+        return Err(ApiError::invalid_argument(
+            "Invalid JSON payload received. Unknown name \"\": Root element must be a message.",
+        ));
+    }
+    let mut walker = walk::Walker::new("google.ai.generativelanguage.v1beta");
+    walker.message(value, &proto::BATCH_GENERATE_CONTENT_REQUEST, "");
+    if walker.violations.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::violations(walker.violations))
+    }
+}
+
+/// The model-level checks of one inline request of a batch (its shape was checked at
+/// creation): the same rules as an online Developer API request.
+pub fn check_inlined_request(
+    request: &Value,
+    model_id: &str,
+    profile: &ModelProfile,
+) -> Result<RequestFacts, ApiError> {
+    semantics::check(request, Api::Developer, model_id, profile)
 }
 
 /// The body as JSON, or Google's "Unexpected token" error pointing at the spot.

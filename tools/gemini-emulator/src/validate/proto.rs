@@ -69,6 +69,52 @@ pub static GENERATE_CONTENT_REQUEST: Message = Message {
     ],
 };
 
+/// `models.batchGenerateContent`: a `GenerateContentBatch` whose inline requests are
+/// `GenerateContentRequest`s (the output-only fields are accepted and ignored).
+pub static BATCH_GENERATE_CONTENT_REQUEST: Message = Message {
+    name: "BatchGenerateContentRequest",
+    fields: &[field("batch", Kind::Message(&GENERATE_CONTENT_BATCH))],
+};
+
+pub static GENERATE_CONTENT_BATCH: Message = Message {
+    name: "GenerateContentBatch",
+    fields: &[
+        field("model", Kind::String),
+        field("name", Kind::String),
+        field("display_name", Kind::String),
+        field("input_config", Kind::Message(&BATCH_INPUT_CONFIG)),
+        field("output", Kind::Any),
+        field("create_time", Kind::String),
+        field("end_time", Kind::String),
+        field("update_time", Kind::String),
+        field("batch_stats", Kind::Any),
+        field("state", Kind::Any),
+        field("priority", Kind::Int64),
+    ],
+};
+
+pub static BATCH_INPUT_CONFIG: Message = Message {
+    name: "InputConfig",
+    fields: &[
+        field("file_name", Kind::String),
+        field("requests", Kind::Message(&INLINED_REQUESTS)),
+    ],
+};
+
+pub static INLINED_REQUESTS: Message = Message {
+    name: "InlinedRequests",
+    fields: &[repeated("requests", Kind::Message(&INLINED_REQUEST))],
+};
+
+pub static INLINED_REQUEST: Message = Message {
+    name: "InlinedRequest",
+    fields: &[
+        field("request", Kind::Message(&GENERATE_CONTENT_REQUEST)),
+        // google.protobuf.Struct: any object, echoed back with the response.
+        field("metadata", Kind::Any),
+    ],
+};
+
 pub static CONTENT: Message = Message {
     name: "Content",
     fields: &[

@@ -2,6 +2,7 @@
 //! HTTP on loopback.
 
 mod answers;
+mod batches;
 mod contract;
 mod edges;
 mod logs;

@@ -157,6 +157,12 @@ export async function runForm({ main, signal }) {
       update();
     });
 
+    const batch = h("input", { type: "checkbox", name: "execution", checked: state.execution === "batch" });
+    batch.addEventListener("change", () => {
+      state.execution = batch.checked ? "batch" : "online";
+      update();
+    });
+
     return h(
       "section",
       { "aria-labelledby": "dataset-title" },
@@ -172,6 +178,7 @@ export async function runForm({ main, signal }) {
         field("Sample size", sample, { fieldPath: "sample_size", hint: "First N records; empty = all" }),
         field("Jobs", jobs, { fieldPath: "jobs", hint: `Model calls in flight per experiment (1–${MAX_JOBS})` }),
         field("Raise errors", raise, { fieldPath: "raise_errors", className: "field check", hint: "Stop an experiment at its first failed record" }),
+        field("Batch mode", batch, { fieldPath: "execution", className: "field check", hint: "Gemini batch: half the price, answers within 24 h" }),
       ),
     );
   }

@@ -10,11 +10,12 @@ use crate::contract::request::{
 };
 use crate::contract::secret::Secret;
 use crate::contract::values::{
-    CacheMode, DatadogSite, DatasetName, DatasetVersion, Jobs, Label, MaxOutputTokens, Metadata,
-    ModelId, NameSuffix, SampleSize, Seed, Temperature, ThinkingBudget, TopK, TopP, Trials,
+    CacheMode, DatadogSite, DatasetName, DatasetVersion, Execution, Jobs, Label, MaxOutputTokens,
+    Metadata, ModelId, NameSuffix, SampleSize, Seed, Temperature, ThinkingBudget, TopK, TopP,
+    Trials,
 };
 
-const REQUEST_FIELDS: [&str; 13] = [
+const REQUEST_FIELDS: [&str; 14] = [
     "ml_app",
     "api_key",
     "site",
@@ -28,9 +29,10 @@ const REQUEST_FIELDS: [&str; 13] = [
     "raise_errors",
     "cache",
     "trials",
+    "execution",
 ];
 
-const MODEL_CONFIG_FIELDS: [&str; 11] = [
+const MODEL_CONFIG_FIELDS: [&str; 12] = [
     "model",
     "temperature",
     "name_suffix",
@@ -42,6 +44,7 @@ const MODEL_CONFIG_FIELDS: [&str; 11] = [
     "seed",
     "cache",
     "trials",
+    "execution",
 ];
 
 /// Reads a request; `None` only when a violation was recorded.
@@ -83,6 +86,9 @@ pub(super) fn request(body: Field<'_>, problems: &mut Problems) -> Option<Experi
     let trials = object
         .take("trials")
         .integer(Defaulted, Trials::parse, problems);
+    let execution = object
+        .take("execution")
+        .text(Nullable, Execution::parse, problems);
     object.ignore_unknown(&REQUEST_FIELDS, problems);
 
     Some(ExperimentRequest {
@@ -99,6 +105,7 @@ pub(super) fn request(body: Field<'_>, problems: &mut Problems) -> Option<Experi
         raise_errors: raise_errors.unwrap_or(true),
         cache,
         trials: trials.unwrap_or_default(),
+        execution,
     })
 }
 
@@ -138,6 +145,9 @@ pub(super) fn model_config(field: Field<'_>, problems: &mut Problems) -> Option<
     let trials = object
         .take("trials")
         .integer(Nullable, Trials::parse, problems);
+    let execution = object
+        .take("execution")
+        .text(Nullable, Execution::parse, problems);
     object.ignore_unknown(&MODEL_CONFIG_FIELDS, problems);
 
     Some(ModelConfig {
@@ -152,6 +162,7 @@ pub(super) fn model_config(field: Field<'_>, problems: &mut Problems) -> Option<
         seed,
         cache,
         trials,
+        execution,
     })
 }
 

@@ -3,9 +3,10 @@
 use crate::contract::{ExperimentRequest, RequestError};
 
 const KNOWN_REQUEST_FIELDS: &str = "ml_app, api_key, site, agentless_enabled, project_name, \
-     dataset_name, dataset_version, model_configs, sample_size, jobs, raise_errors, cache, trials";
+     dataset_name, dataset_version, model_configs, sample_size, jobs, raise_errors, cache, trials, \
+     execution";
 const KNOWN_CONFIG_FIELDS: &str = "model, temperature, name_suffix, metadata, thinking_budget, \
-     max_output_tokens, top_p, top_k, seed, cache, trials";
+     max_output_tokens, top_p, top_k, seed, cache, trials, execution";
 
 /// A valid request plus `extra` top-level fields.
 fn top(extra: &str) -> String {
@@ -80,6 +81,15 @@ fn each_rule_of_each_field_is_reported_exactly() {
         (
             config(r#""trials": 40"#),
             "model_configs[0].trials: must be between 1 and 20, got 40".into(),
+        ),
+        // execution: online or batch, at the request and in a configuration.
+        (
+            top(r#""execution": "async""#),
+            r#"execution: must be one of online, batch, got "async""#.into(),
+        ),
+        (
+            config(r#""execution": 1"#),
+            "model_configs[0].execution: must be a string or null, got a number 1".into(),
         ),
         // api_key: a string or null, never echoed.
         (top(r#""api_key": 12345"#), "api_key: must be a string or null, got a number".into()),

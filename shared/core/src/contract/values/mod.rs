@@ -10,9 +10,11 @@
 //!   `ThinkingBudget`, `MaxOutputTokens`.
 //! - `run_settings`: `DatasetVersion`, `SampleSize`, `Jobs`, `Trials`, `DatadogSite`.
 //! - `cache`: `CacheMode`, how an experiment uses the response cache.
+//! - `execution`: `Execution`, online calls or Gemini's batch mode.
 //! - `metadata`: `Metadata`, the free-form JSON object of a model configuration.
 
 mod cache;
+mod execution;
 mod generation;
 mod metadata;
 mod names;
@@ -21,6 +23,7 @@ mod run_settings;
 mod value_error;
 
 pub use cache::CacheMode;
+pub use execution::Execution;
 pub use generation::{MaxOutputTokens, Seed, Temperature, ThinkingBudget, TopK, TopP};
 pub use metadata::Metadata;
 pub use names::{DatasetName, Label, ModelId, NameSuffix};

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use super::ProgressView;
 use crate::contract::{ExperimentSummary, ModelConfig};
-use crate::run::{DatasetPin, ExperimentPhase, RecordResult};
+use crate::run::{BatchProgress, DatasetPin, ExperimentPhase, RecordResult};
 
 /// `GET /api/v1/experiments/experiments/{id}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -34,6 +34,10 @@ pub struct ExperimentDetail {
     pub started_at: Option<DateTime<Utc>>,
     #[schema(required = true)]
     pub finished_at: Option<DateTime<Utc>>,
+    /// A batch-mode experiment's batches; absent for online execution.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(required = false)]
+    pub batch: Option<BatchProgress>,
     pub experiment_url: String,
     pub results_url: String,
     pub run_status_url: String,

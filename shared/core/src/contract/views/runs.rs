@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use super::{ProgressView, RedisState};
 use crate::contract::{AcceptedStatus, ExperimentResponse, RunStatus};
-use crate::run::{DatasetPin, ExperimentPhase, Submitter};
+use crate::run::{BatchProgress, DatasetPin, ExperimentPhase, Submitter};
 
 /// One experiment of a run, as the run status lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -25,6 +25,11 @@ pub struct ExperimentBrief {
     /// 2026-12-02T08:00:00Z").
     #[schema(required = true)]
     pub waiting: Option<String>,
+    /// A batch-mode experiment's batches ("batch running: 12 of 40 answered");
+    /// absent for online execution.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(required = false)]
+    pub batch: Option<BatchProgress>,
     pub experiment_url: String,
     pub detail_url: String,
 }

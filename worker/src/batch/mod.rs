@@ -1,0 +1,101 @@
+//! Batch execution (`"execution": "batch"`): an experiment's records go to Gemini's
+//! batch mode instead of one online call each. Run by the experiment's `plan` job,
+//! which stays with the experiment until its batches are answered.
+//!
+//! 1. The sample is split into parts whose inline requests stay under the 20 MB
+//!    limit (`p0`, `p1`, …; the split depends only on the sample, so a resumed
+//!    experiment finds the same parts). A part whose records all have results is
+//!    done.
+//! 2. Each part's batch is named `tally/{experiment}/{part}`. Creation is not
+//!    idempotent: a part with no recorded batch is first looked up by that name
+//!    (a worker may have died between creating it and recording it), and only
+//!    created when none exists; its name is recorded right after. A worker that
+//!    resumes the experiment therefore polls the batches already created.
+//! 3. Batches are polled with backoff; the experiment's status shows "batch
+//!    submitted / running / n of m answered". A cancelled run cancels them.
+//! 4. A succeeded batch's answers are mapped back by key, scored and written exactly
+//!    like online answers (`record::scored`, `write_result`: once per record),
+//!    priced at batch rates. An expired batch's unfinished records are submitted
+//!    once more (part `{part}-r`); a second expiry, a failed or a cancelled batch
+//!    leaves them failed.
+
+mod parts;
+mod poll;
+
+use tally_core::dataset::DatasetRecord;
+use tally_core::run::{ExperimentRecord, RecordError};
+use tally_store::jobs::FinalizeJob;
+
+use crate::context::Context;
+use crate::jobs::JobError;
+use crate::record;
+
+/// The error kind of a record its batch could not answer.
+pub const BATCH_FAILED: &str = "batch_failed";
+
+/// Runs a batch-mode experiment to the end (or resumes it), then enqueues `finalize`.
+pub async fn run(context: &Context, experiment: &ExperimentRecord) -> Result<(), JobError> {
+    let records = sample(context, experiment).await?;
+    match context.batches.as_deref() {
+        Some(client) => poll::run(context, client, experiment, &records).await?,
+        None => {
+            let reason =
+                "batch execution needs the Gemini Developer API (GEMINI_BACKEND=developer)";
+            for record in &records {
+                fail(context, experiment, record, reason).await?;
+            }
+        }
+    }
+    context
+        .store
+        .queues()
+        .push_finalize(FinalizeJob {
+            experiment_id: experiment.experiment_id.clone(),
+        })
+        .await?;
+    Ok(())
+}
+
+/// The experiment's records: its sample, or a retry's positions in it.
+async fn sample(
+    context: &Context,
+    experiment: &ExperimentRecord,
+) -> Result<Vec<DatasetRecord>, JobError> {
+    let (name, hash) = (&experiment.dataset.name, &experiment.dataset.content_hash);
+    Ok(match &experiment.retry {
+        Some(scope) => {
+            context
+                .store
+                .dataset_records_at(name, hash, &scope.indices)
+                .await?
+        }
+        None => {
+            context
+                .store
+                .dataset_record_range(name, hash, 0, experiment.total)
+                .await?
+        }
+    })
+}
+
+/// Writes `record` as failed with `reason` (once, like every result).
+async fn fail(
+    context: &Context,
+    experiment: &ExperimentRecord,
+    record: &DatasetRecord,
+    reason: &str,
+) -> Result<(), JobError> {
+    let result = record::failed_result(
+        &context.name,
+        record,
+        RecordError {
+            kind: BATCH_FAILED.to_string(),
+            message: reason.to_string(),
+        },
+    );
+    context
+        .store
+        .write_result(&experiment.experiment_id, &result, None)
+        .await?;
+    Ok(())
+}

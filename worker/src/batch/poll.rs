@@ -1,0 +1,307 @@
+//! Creating (or finding again) each part's batch, polling them with backoff, and
+//! writing their answers.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Duration;
+
+use tally_core::dataset::DatasetRecord;
+use tally_core::run::{BatchProgress, ExperimentRecord};
+use tally_gemini::batch::{BatchClient, BatchError, BatchJob, BatchState, RequestLine};
+
+use super::fail;
+use super::parts::{self, display_name};
+use crate::context::Context;
+use crate::jobs::JobError;
+use crate::record;
+
+const FIRST_POLL: Duration = Duration::from_millis(200);
+const LONGEST_POLL: Duration = Duration::from_secs(30);
+
+/// A part's batch being waited for.
+struct Waiting {
+    part: String,
+    name: String,
+    lines: Vec<RequestLine>,
+    latest: Option<BatchJob>,
+}
+
+pub async fn run(
+    context: &Context,
+    client: &BatchClient,
+    experiment: &ExperimentRecord,
+    records: &[DatasetRecord],
+) -> Result<(), JobError> {
+    let id = &experiment.experiment_id;
+    let by_id: HashMap<&str, &DatasetRecord> = records.iter().map(|r| (r.id.as_str(), r)).collect();
+    let done: HashSet<String> = context
+        .store
+        .all_results(id)
+        .await?
+        .into_iter()
+        .map(|r| r.record_id)
+        .collect();
+    let (all_parts, unsendable) = parts::build(context, experiment, records).await;
+    for (record_id, reason) in unsendable {
+        if let Some(record) = by_id.get(record_id.as_str()) {
+            fail(context, experiment, record, &reason).await?;
+        }
+    }
+    let mut names = context.store.batch_names(id).await?;
+    let mut waiting = Vec::new();
+    for part in all_parts {
+        let lines: Vec<RequestLine> = part
+            .lines
+            .into_iter()
+            .filter(|l| !done.contains(&l.key))
+            .collect();
+        if lines.is_empty() {
+            continue;
+        }
+        // An expired part resubmitted earlier: wait for the resubmission instead.
+        let retried = format!("{}-r", part.name);
+        let part_name = if names.contains_key(&retried) {
+            retried
+        } else {
+            part.name
+        };
+        let Some(name) = submitted(
+            context, client, experiment, &by_id, &mut names, &part_name, &lines,
+        )
+        .await?
+        else {
+            continue;
+        };
+        waiting.push(Waiting {
+            part: part_name,
+            name,
+            lines,
+            latest: None,
+        });
+    }
+
+    context
+        .store
+        .start_batch_experiment(&experiment.run_id, id)
+        .await?;
+    // Requests of batches already settled, for the progress shown.
+    let mut settled = 0;
+    let mut delay = FIRST_POLL;
+    while !waiting.is_empty() {
+        if context.store.run_cancelled(&experiment.run_id).await? {
+            for batch in &waiting {
+                if let Err(error) = client.cancel(&batch.name).await {
+                    tracing::warn!(batch = %batch.name, %error, "cancelling a batch failed");
+                }
+            }
+            show(context, experiment, &waiting, settled, "cancelled").await?;
+            return Ok(());
+        }
+        let mut still = Vec::new();
+        for mut batch in waiting {
+            match client.get(&batch.name).await {
+                Ok(job) if job.state.is_final() => {
+                    let count = batch.lines.len() as u64;
+                    match settle(context, client, experiment, &by_id, &mut names, batch, job)
+                        .await?
+                    {
+                        Some(next) => still.push(next),
+                        None => settled += count,
+                    }
+                }
+                Ok(job) => {
+                    batch.latest = Some(job);
+                    still.push(batch);
+                }
+                Err(error) if error.transient => {
+                    tracing::warn!(batch = %batch.name, %error, "polling a batch failed; trying again");
+                    still.push(batch);
+                }
+                Err(error) => {
+                    let reason = format!("batch {} cannot be read: {error}", batch.name);
+                    fail_lines(context, experiment, &by_id, &batch.lines, &reason).await?;
+                    settled += batch.lines.len() as u64;
+                }
+            }
+        }
+        waiting = still;
+        let running = waiting.iter().any(|b| {
+            b.latest
+                .as_ref()
+                .is_some_and(|j| j.state == BatchState::Running)
+        });
+        let state = if waiting.is_empty() {
+            "answered"
+        } else if running {
+            "running"
+        } else {
+            "submitted"
+        };
+        show(context, experiment, &waiting, settled, state).await?;
+        if !waiting.is_empty() {
+            tokio::time::sleep(delay).await;
+            delay = (delay * 3 / 2).min(LONGEST_POLL);
+        }
+    }
+    Ok(())
+}
+
+/// The part's batch: the recorded one, else one found by its display name (created
+/// by a worker that died before recording it), else a new one — recorded at once.
+async fn submitted(
+    context: &Context,
+    client: &BatchClient,
+    experiment: &ExperimentRecord,
+    by_id: &HashMap<&str, &DatasetRecord>,
+    names: &mut BTreeMap<String, String>,
+    part: &str,
+    lines: &[RequestLine],
+) -> Result<Option<String>, JobError> {
+    if let Some(name) = names.get(part) {
+        return Ok(Some(name.clone()));
+    }
+    let shown = display_name(experiment, part);
+    let mut delay = FIRST_POLL;
+    let job = loop {
+        let attempt: Result<BatchJob, BatchError> = match client.find(&shown).await {
+            Ok(Some(found)) => Ok(found),
+            Ok(None) => {
+                client
+                    .create(experiment.config.model.as_str(), &shown, lines)
+                    .await
+            }
+            Err(error) => Err(error),
+        };
+        match attempt {
+            Ok(job) => break job,
+            Err(error) if error.transient => {
+                tracing::warn!(display_name = %shown, %error, "creating a batch failed; trying again");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(LONGEST_POLL);
+            }
+            Err(error) => {
+                // Refused for good (a request the service will not take): the
+                // part's records fail with the service's reason.
+                let reason = format!("the batch was refused: {error}");
+                fail_lines(context, experiment, by_id, lines, &reason).await?;
+                return Ok(None);
+            }
+        }
+    };
+    context
+        .store
+        .record_batch(&experiment.experiment_id, part, &job.name)
+        .await?;
+    tracing::info!(batch = %job.name, display_name = %shown, requests = lines.len(), "batch submitted");
+    names.insert(part.to_string(), job.name.clone());
+    Ok(Some(job.name))
+}
+
+/// A finished batch: its answers written, or (expired, first time) its records
+/// submitted once more — returned to wait for.
+async fn settle(
+    context: &Context,
+    client: &BatchClient,
+    experiment: &ExperimentRecord,
+    by_id: &HashMap<&str, &DatasetRecord>,
+    names: &mut BTreeMap<String, String>,
+    batch: Waiting,
+    job: BatchJob,
+) -> Result<Option<Waiting>, JobError> {
+    let id = &experiment.experiment_id;
+    match job.state {
+        BatchState::Succeeded => {
+            let model = experiment.config.model.as_str();
+            let mut answered = HashSet::new();
+            for (key, answer) in &job.answers {
+                let Some(record) = by_id.get(key.as_str()) else {
+                    continue;
+                };
+                let result =
+                    record::scored(&context.name, record, client.extraction(model, answer));
+                let failed = result.error.is_some();
+                context.store.write_result(id, &result, None).await?;
+                answered.insert(key.clone());
+                if failed && experiment.raise_errors {
+                    let reason = format!("record {key} failed and raise_errors is set");
+                    context.store.abort_experiment(id, &reason).await?;
+                }
+            }
+            let missing: Vec<RequestLine> = batch
+                .lines
+                .into_iter()
+                .filter(|l| !answered.contains(&l.key))
+                .collect();
+            let reason = format!("batch {} returned no answer for this record", job.name);
+            fail_lines(context, experiment, by_id, &missing, &reason).await?;
+            Ok(None)
+        }
+        BatchState::Expired if !batch.part.ends_with("-r") => {
+            let part = format!("{}-r", batch.part);
+            tracing::warn!(batch = %job.name, "batch expired; submitting its records once more");
+            let name = submitted(
+                context,
+                client,
+                experiment,
+                by_id,
+                names,
+                &part,
+                &batch.lines,
+            )
+            .await?;
+            Ok(name.map(|name| Waiting {
+                part,
+                name,
+                lines: batch.lines,
+                latest: None,
+            }))
+        }
+        state => {
+            let reason = format!("batch {} ended {}", job.name, state.as_str());
+            fail_lines(context, experiment, by_id, &batch.lines, &reason).await?;
+            Ok(None)
+        }
+    }
+}
+
+async fn fail_lines(
+    context: &Context,
+    experiment: &ExperimentRecord,
+    by_id: &HashMap<&str, &DatasetRecord>,
+    lines: &[RequestLine],
+    reason: &str,
+) -> Result<(), JobError> {
+    for line in lines {
+        if let Some(record) = by_id.get(line.key.as_str()) {
+            fail(context, experiment, record, reason).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the progress the experiment's status shows.
+async fn show(
+    context: &Context,
+    experiment: &ExperimentRecord,
+    waiting: &[Waiting],
+    settled: u64,
+    state: &str,
+) -> Result<(), JobError> {
+    let names = context.store.batch_names(&experiment.experiment_id).await?;
+    let submitted = settled + waiting.iter().map(|b| b.lines.len() as u64).sum::<u64>();
+    let answered = settled
+        + waiting
+            .iter()
+            .map(|b| b.latest.as_ref().map_or(0, |j| j.finished))
+            .sum::<u64>();
+    let progress = BatchProgress {
+        state: state.to_string(),
+        batches: names.len() as u32,
+        answered,
+        submitted,
+    };
+    context
+        .store
+        .set_batch_progress(&experiment.experiment_id, &progress)
+        .await?;
+    Ok(())
+}

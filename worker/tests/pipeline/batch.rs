@@ -1,0 +1,265 @@
+//! Batch execution end to end: the sample's records go to the emulator as one
+//! batch, its answers are scored and priced at batch rates; a worker killed while
+//! the batch runs is replaced without a second batch; a cancelled run cancels it.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tally_core::contract::RunStatus;
+use tally_core::run::ExperimentId;
+use tally_gemini::{PriceTable, Usage};
+use tally_test_support::child::ChildGuard;
+
+use crate::harness::{EMULATOR_KEY, Harness, poll, repo_datasets, request};
+
+const MODEL: &str = "gemini-2.5-flash";
+
+fn batch_request() -> String {
+    request(
+        &format!(r#"[{{"model": "{MODEL}", "temperature": 0.0}}]"#),
+        r#", "execution": "batch", "raise_errors": false"#,
+    )
+}
+
+/// The emulator's batches (newest first), as the Developer API lists them.
+async fn emulator_batches(harness: &Harness) -> Vec<Value> {
+    let listed: Value = harness
+        .http
+        .get(format!(
+            "{}/v1beta/batches?pageSize=100",
+            harness.emulator.base_url()
+        ))
+        .header("x-goog-api-key", EMULATOR_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    listed["operations"].as_array().cloned().unwrap_or_default()
+}
+
+async fn recorded_batches(harness: &Harness, experiment: &ExperimentId) -> usize {
+    harness
+        .worker_store
+        .batch_names(experiment)
+        .await
+        .unwrap()
+        .len()
+}
+
+/// Sets the emulator's batch life, starts a worker, submits the batch request and
+/// waits until its batch is recorded.
+async fn submit_and_wait_for_the_batch(
+    harness: &mut Harness,
+    life: Value,
+) -> (tally_core::run::RunId, ExperimentId) {
+    harness.patch_emulator(json!({ "batch": life })).await;
+    harness.start_worker("w").await;
+    let run = harness.submit(&batch_request()).await;
+    let experiment = harness.first_experiment(&run).await;
+    poll(
+        "the batch is submitted",
+        Duration::from_secs(30),
+        || async { recorded_batches(harness, &experiment).await == 1 },
+    )
+    .await;
+    (run, experiment)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_batch_experiment_of_the_sample_completes_at_batch_prices() {
+    let mut harness = Harness::start("batch-completes", 0).await;
+    harness
+        .patch_emulator(json!({"batch": {"pending_ms": 200, "running_ms": 400}}))
+        .await;
+    harness.start_worker("w").await;
+    let run = harness.submit(&batch_request()).await;
+    let experiment = harness.first_experiment(&run).await;
+    let view = harness.wait_final(&run, Duration::from_secs(60)).await;
+    assert_eq!(view.status, RunStatus::Succeeded);
+
+    let results = harness.store.all_results(&experiment).await.unwrap();
+    assert_eq!(results.len(), 10);
+    let prices = PriceTable::default().batch();
+    for result in &results {
+        assert!(result.error.is_none(), "{:?}", result.error);
+        let usage = Usage {
+            prompt_tokens: result.tokens.prompt,
+            candidates_tokens: result.tokens.output,
+            thoughts_tokens: result.tokens.thinking,
+            cached_tokens: result.tokens.cached,
+        };
+        let batch_cost = prices.cost(MODEL, &usage).unwrap();
+        let online_cost = PriceTable::default().cost(MODEL, &usage).unwrap();
+        let cost = result.cost_usd.unwrap();
+        assert!(
+            (cost - batch_cost).abs() < 1e-12,
+            "{cost} is the batch price {batch_cost}"
+        );
+        assert!(
+            (cost * 2.0 - online_cost).abs() < 1e-12,
+            "half the online {online_cost}"
+        );
+    }
+    let batches = emulator_batches(&harness).await;
+    assert_eq!(batches.len(), 1, "the sample fits one batch");
+    assert_eq!(
+        batches[0]["metadata"]["displayName"],
+        format!("tally/{experiment}/p0")
+    );
+    let progress = harness
+        .store
+        .experiment(&experiment)
+        .await
+        .unwrap()
+        .unwrap()
+        .batch
+        .unwrap();
+    assert_eq!(
+        (
+            progress.state.as_str(),
+            progress.answered,
+            progress.submitted
+        ),
+        ("answered", 10, 10)
+    );
+    harness.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_worker_killed_while_its_batch_runs_is_replaced_without_a_second_batch() {
+    let mut harness = Harness::start("batch-crash", 0).await;
+    harness
+        .patch_emulator(json!({"batch": {"pending_ms": 4000, "running_ms": 500}}))
+        .await;
+    let mut doomed = ChildGuard::new(
+        Command::new(env!("CARGO_BIN_EXE_tally-worker"))
+            .env("TALLY_NAMESPACE", harness.store.keys().namespace().as_str())
+            .env("TALLY_DATA_DIR", repo_datasets())
+            .env("GEMINI_BASE_URL", harness.emulator.base_url())
+            .env("GEMINI_API_KEY", EMULATOR_KEY)
+            .env("TALLY_HEARTBEAT_SECS", "1")
+            .env("TALLY_WORKER_NAME", "doomed")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the worker binary starts"),
+    );
+    let run = harness.submit(&batch_request()).await;
+    let experiment = harness.first_experiment(&run).await;
+    poll(
+        "the doomed worker submits the batch",
+        Duration::from_secs(30),
+        || async { recorded_batches(&harness, &experiment).await == 1 },
+    )
+    .await;
+    doomed.kill().expect("SIGKILL");
+    doomed.wait().unwrap();
+    assert_eq!(
+        harness.store.all_results(&experiment).await.unwrap().len(),
+        0,
+        "killed while the batch was pending"
+    );
+
+    harness.start_worker("survivor").await;
+    let view = harness.wait_final(&run, Duration::from_secs(90)).await;
+    assert_eq!(view.status, RunStatus::Succeeded);
+    assert_eq!(emulator_batches(&harness).await.len(), 1, "no second batch");
+    assert_eq!(
+        harness.store.all_results(&experiment).await.unwrap().len(),
+        10
+    );
+    let progress = harness
+        .store
+        .experiment(&experiment)
+        .await
+        .unwrap()
+        .unwrap()
+        .progress;
+    assert_eq!(progress.done, 10, "none counted twice");
+    harness.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cancelling_a_batch_run_cancels_its_batch() {
+    let mut harness = Harness::start("batch-cancel", 0).await;
+    let (run, experiment) =
+        submit_and_wait_for_the_batch(&mut harness, json!({"pending_ms": 3_600_000})).await;
+    poll("the run is running", Duration::from_secs(30), || async {
+        let status = harness.store.run(&run).await.unwrap().unwrap().status;
+        status == RunStatus::Running
+    })
+    .await;
+    harness.store.cancel(&run).await.unwrap();
+    let view = harness.wait_final(&run, Duration::from_secs(60)).await;
+    assert_eq!(view.status, RunStatus::Cancelled);
+    // The worker sees the cancel at its next poll of the batch.
+    poll(
+        "the batch is cancelled",
+        Duration::from_secs(60),
+        || async {
+            let batches = emulator_batches(&harness).await;
+            batches.len() == 1 && batches[0]["metadata"]["state"] == "BATCH_STATE_CANCELLED"
+        },
+    )
+    .await;
+    let progress = harness
+        .store
+        .experiment(&experiment)
+        .await
+        .unwrap()
+        .unwrap()
+        .batch
+        .unwrap();
+    assert_eq!(progress.state, "cancelled");
+    harness.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_expired_batch_is_submitted_once_more_and_completes() {
+    let mut harness = Harness::start("batch-expired", 0).await;
+    // The first batch cannot finish before it expires; the second is quick.
+    let (run, experiment) = submit_and_wait_for_the_batch(
+        &mut harness,
+        json!({"pending_ms": 3_600_000, "expire_ms": 5000}),
+    )
+    .await;
+    harness
+        .patch_emulator(
+            json!({"batch": {"pending_ms": 0, "running_ms": 0, "expire_ms": 172_800_000}}),
+        )
+        .await;
+    let view = harness.wait_final(&run, Duration::from_secs(90)).await;
+    assert_eq!(view.status, RunStatus::Succeeded);
+    assert_eq!(
+        harness.store.all_results(&experiment).await.unwrap().len(),
+        10
+    );
+    let batches = emulator_batches(&harness).await;
+    let seen: Vec<(String, String)> = batches
+        .iter()
+        .map(|b| {
+            (
+                b["metadata"]["displayName"].as_str().unwrap().to_string(),
+                b["metadata"]["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                format!("tally/{experiment}/p0-r"),
+                "BATCH_STATE_SUCCEEDED".to_string()
+            ),
+            (
+                format!("tally/{experiment}/p0"),
+                "BATCH_STATE_EXPIRED".to_string()
+            ),
+        ]
+    );
+    harness.cleanup().await;
+}
