@@ -12,6 +12,7 @@ use crate::backend::Backend;
 use crate::metrics::Metrics;
 use crate::settings::ApiKeys;
 use crate::store_watch::StoreWatch;
+use crate::upload::UploadLimits;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -24,6 +25,8 @@ pub struct AppState {
     pub api_keys: Arc<ApiKeys>,
     pub metrics: Metrics,
     pub body_limit_bytes: usize,
+    /// How much one dataset upload may hold.
+    pub upload_limits: UploadLimits,
     pub run_max_wait: Duration,
     /// Whether the server holds Datadog keys (final runs are exported).
     pub datadog_configured: bool,

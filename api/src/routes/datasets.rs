@@ -11,7 +11,7 @@ use tally_core::contract::DatasetName;
 use tally_core::contract::views::{
     DatasetBrief, DatasetList, DatasetVersionView, DatasetVersions, ImportOutcomeView,
 };
-use tally_store::import as import_folder;
+use tally_store::{ImportOutcome, import as import_folder};
 
 use crate::error::ApiError;
 use crate::extract::{Body, Params};
@@ -90,6 +90,12 @@ pub async fn import(
         created = outcome.created,
         "dataset imported"
     );
+    Ok(imported(outcome))
+}
+
+/// The answer to an import or an upload: 201 for a new version, 200 for the
+/// existing version with identical content.
+pub(super) fn imported(outcome: ImportOutcome) -> Response {
     let status = if outcome.created {
         StatusCode::CREATED
     } else {
@@ -101,7 +107,7 @@ pub async fn import(
         size: outcome.size,
         content_hash: outcome.content_hash.as_str().to_string(),
     };
-    Ok((status, Json(body)).into_response())
+    (status, Json(body)).into_response()
 }
 
 /// The body `{"path": "…"}`: a JSON object with one string field.

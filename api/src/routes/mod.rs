@@ -17,6 +17,7 @@ mod runs;
 mod schedules;
 mod submit;
 mod ui;
+mod upload;
 mod whoami;
 
 use axum::Router;
@@ -69,6 +70,7 @@ pub fn router(state: AppState) -> Router {
         .route_layer(from_fn_with_state(Role::Run, require_role));
     let admin = Router::new()
         .route("/api/v1/datasets/import", post(datasets::import))
+        .route("/api/v1/datasets", post(upload::upload))
         .route("/api/v1/schedules", post(schedules::create))
         .route(
             "/api/v1/schedules/{name}",

@@ -48,6 +48,7 @@ pub fn test_settings(namespace: &TestNamespace) -> Settings {
         data_dir: datasets_dir(),
         public_url: None,
         body_limit_bytes: 64 * 1024,
+        upload: Default::default(),
         run_max_wait: Duration::from_secs(30),
         log_format: LogFormat::Text,
         datadog: Default::default(),
