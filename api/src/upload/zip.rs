@@ -67,7 +67,9 @@ pub fn unpack(archive: &Path, unpacker: &mut Unpacker, limits: UploadLimits) {
 }
 
 fn name_at(zip: &ZipArchive<File>, index: usize) -> Option<String> {
-    zip.name_for_index(index)?.ok().map(|name| name.into_owned())
+    zip.name_for_index(index)?
+        .ok()
+        .map(|name| name.into_owned())
 }
 
 fn kind(is_dir: bool, unix_mode: Option<u32>) -> EntryKind {

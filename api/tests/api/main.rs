@@ -1,6 +1,7 @@
 //! Integration tests of tally-api: the real application on a loopback port, talking
 //! to the real Redis (each test in its own namespace `test:api:<unique>`).
 
+mod archives;
 mod helpers;
 
 mod auth;
@@ -19,3 +20,4 @@ mod secrets;
 mod slow_clients;
 mod submit;
 mod ui;
+mod upload;
