@@ -272,5 +272,19 @@ async fn run_retry_completes_a_run_with_failed_records() {
         "{}",
         describe(&status)
     );
+    // The retry's status names, per experiment, the sample positions it executed.
+    let child = text(&status.stdout)
+        .split("retried by run ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_default()
+        .to_string();
+    let child_status = tally(&api, &["status", &child]).await;
+    assert!(
+        text(&child_status.stdout).contains("retries 2 of ")
+            && text(&child_status.stdout).contains(": sample positions "),
+        "{}",
+        describe(&child_status)
+    );
     harness.cleanup().await;
 }
