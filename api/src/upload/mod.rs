@@ -11,7 +11,8 @@
 //!    registered (identical content is the existing version).
 //!
 //! Until step 4 nothing is visible; on any refusal the staging folder is removed
-//! (it is a `TempDir`), so a refused archive leaves nothing behind.
+//! (it is a `TempDir`), so a refused archive leaves nothing behind; what a killed
+//! server left in staging is removed by an upload a day later.
 
 mod limits;
 mod publish;
@@ -21,6 +22,7 @@ mod unpack;
 mod zip;
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use axum::body::Body;
 use tally_core::dataset::{DataDir, DatasetName, Problem, RECORDS_FILE};
@@ -94,10 +96,31 @@ impl Upload<'_> {
 fn staging_folder(data_dir: &DataDir) -> Result<tempfile::TempDir, ApiError> {
     let parent = data_dir.root().join(STAGING_DIR);
     std::fs::create_dir_all(&parent).map_err(|e| unwritable(&e))?;
+    sweep_stale(&parent);
     tempfile::Builder::new()
         .prefix("upload-")
         .tempdir_in(&parent)
         .map_err(|e| unwritable(&e))
+}
+
+/// Removes what uploads cut short by a killed server left in staging: no upload
+/// lasts this long (its body must arrive within the body read timeout).
+fn sweep_stale(parent: &Path) {
+    const STALE_AFTER: Duration = Duration::from_secs(24 * 3600);
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let stale = entry
+            .metadata()
+            .and_then(|meta| meta.modified())
+            .ok()
+            .and_then(|modified| modified.elapsed().ok())
+            .is_some_and(|age| age > STALE_AFTER);
+        if stale {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// Unpacks `archive` into `folder` (empty), or lists why it cannot be accepted.

@@ -14,7 +14,7 @@ const LONG: Duration = Duration::from_secs(60);
 
 /// One browser test at a time: each starts a Chromium and (most) a whole pipeline,
 /// more than two cores run side by side without starving the pipeline's heartbeats.
-static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub(crate) static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 const SHORT: Duration = Duration::from_secs(15);
 
 /// The configurations the form holds, as the request preview shows them.
