@@ -20,6 +20,7 @@ mod receive;
 mod tar_gz;
 mod unpack;
 mod zip;
+mod zip_directory;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -1,6 +1,7 @@
 //! A `.zip` archive, read through its central directory: every entry's name, kind
 //! and declared size are checked by the `Unpacker` before its bytes are read, and the
-//! bytes are checked against the limit again (and their CRC by the zip library).
+//! bytes are checked against the limit again (and their CRC by the zip library). The
+//! entry count is checked from the end record first (`zip_directory`).
 
 use std::fs::File;
 use std::path::Path;
@@ -9,6 +10,7 @@ use zip::ZipArchive;
 
 use super::limits::{MAX_FILES_ENV, UploadLimits};
 use super::unpack::{EntryKind, Stop, Unpacker};
+use super::zip_directory;
 
 /// Unix file types, from the mode a zip made on Unix records.
 const S_IFMT: u32 = 0o170000;
@@ -20,29 +22,35 @@ const S_IFCHR: u32 = 0o020000;
 const S_IFBLK: u32 = 0o060000;
 
 pub fn unpack(archive: &Path, unpacker: &mut Unpacker, limits: UploadLimits) {
-    let opened = File::open(archive)
-        .map_err(|e| e.to_string())
-        .and_then(|file| ZipArchive::new(file).map_err(|e| e.to_string()));
-    let mut zip = match opened {
-        Ok(zip) => zip,
-        Err(message) => {
-            unpacker.problem(".", format!("not a readable .zip archive: {message}"));
+    let mut file = match File::open(archive) {
+        Ok(file) => file,
+        Err(e) => {
+            unpacker.problem(".", format!("the archive cannot be opened: {e}"));
             return;
         }
     };
-    if zip.len() as u64 > limits.files {
-        let index = usize::try_from(limits.files).unwrap_or(usize::MAX);
-        let name = name_at(&zip, index).unwrap_or_else(|| ".".to_string());
+    // Counted before the library reads (and keeps) every entry of the directory.
+    if let Some(directory) = zip_directory::read(&mut file)
+        && directory.entries > limits.files
+    {
+        let name = zip_directory::name_at(&mut file, &directory, limits.files)
+            .unwrap_or_else(|| ".".to_string());
         unpacker.problem(
             &name,
             format!(
                 "the archive holds {} entries, more than {} ({MAX_FILES_ENV})",
-                zip.len(),
-                limits.files
+                directory.entries, limits.files
             ),
         );
         return;
     }
+    let mut zip = match ZipArchive::new(file) {
+        Ok(zip) => zip,
+        Err(e) => {
+            unpacker.problem(".", format!("not a readable .zip archive: {e}"));
+            return;
+        }
+    };
     for index in 0..zip.len() {
         let listed = name_at(&zip, index).unwrap_or_else(|| format!("entry {index}"));
         let entry = match zip.by_index(index) {
