@@ -84,18 +84,18 @@ pub async fn import(
     let path = import_path(&body)?;
     let connected = state.backend.get().await?;
     let outcome = import_folder(&connected.store, &state.data_dir, &path).await?;
+    Ok(imported(outcome, "imported"))
+}
+
+/// The answer to an import or an upload (`how`, for the log): 201 for a new
+/// version, 200 for the existing version with identical content.
+pub(super) fn imported(outcome: ImportOutcome, how: &str) -> Response {
     tracing::info!(
         dataset = %outcome.name,
         version = outcome.version,
         created = outcome.created,
-        "dataset imported"
+        "dataset {how}"
     );
-    Ok(imported(outcome))
-}
-
-/// The answer to an import or an upload: 201 for a new version, 200 for the
-/// existing version with identical content.
-pub(super) fn imported(outcome: ImportOutcome) -> Response {
     let status = if outcome.created {
         StatusCode::CREATED
     } else {

@@ -60,11 +60,5 @@ pub async fn upload(
     }
     .run(body)
     .await?;
-    tracing::info!(
-        dataset = %outcome.name,
-        version = outcome.version,
-        created = outcome.created,
-        "dataset uploaded"
-    );
-    Ok(imported(outcome))
+    Ok(imported(outcome, "uploaded"))
 }
