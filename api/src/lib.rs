@@ -21,7 +21,9 @@
 //! - `extract`: body (size limit), query parameters, path ids.
 //! - `request_limits`: URI and header size limits; every 413/414/431 as JSON.
 //! - `routes`: one file per route group (submit, runs, experiments, compare,
-//!   datasets, schedules, presets, health, docs).
+//!   datasets, upload, schedules, presets, health, docs).
+//! - `upload`: a dataset archive (`.tar.gz`, `.zip`) streamed to disk, unpacked
+//!   under limits, validated and registered as a version.
 //! - `views`: builds the answers of `tally_core::contract::views` from the store.
 //! - `datadog_links`: a final run's Datadog links, from its export's progress.
 //! - `export`: results as CSV / JSON lines.
@@ -47,6 +49,7 @@ pub mod startup;
 pub mod state;
 pub mod status;
 pub mod store_watch;
+pub mod upload;
 pub mod views;
 
 pub use settings::{ApiKeys, LogFormat, Settings};

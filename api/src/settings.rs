@@ -7,13 +7,17 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use tally_core::contract::Secret;
-use tally_core::dataset::DATA_DIR_ENV;
+use tally_core::dataset::{DATA_DIR_ENV, MAX_IMAGE_BYTES};
 use tally_daemon::serve::{ConnectionLimits, LimitNames};
 use tally_daemon::settings::{Environment, InvalidSetting};
 pub use tally_daemon::telemetry::{LOG_FORMAT_ENV, LogFormat};
 use tally_store::{InvalidStoreSetting, StoreSettings};
 
 use crate::roles::Role;
+use crate::upload::{
+    MAX_ARCHIVE_BYTES_ENV, MAX_FILE_BYTES_ENV, MAX_FILES_ENV, MAX_IMAGE_BYTES_ENV,
+    MAX_UNPACKED_BYTES_ENV, UploadLimits,
+};
 
 pub const LISTEN_ENV: &str = "TALLY_LISTEN";
 pub const API_KEYS_ENV: &str = "TALLY_API_KEYS";
@@ -47,6 +51,8 @@ pub struct Settings {
     /// Base of every URL the API hands out; `None` = derived from the bound address.
     pub public_url: Option<String>,
     pub body_limit_bytes: usize,
+    /// `TALLY_UPLOAD_MAX_*`: how much one dataset upload may hold.
+    pub upload: UploadLimits,
     /// The longest `POST /run` waits before answering 202.
     pub run_max_wait: Duration,
     pub log_format: LogFormat,
@@ -132,6 +138,7 @@ impl Settings {
             data_dir: PathBuf::from(env.get(DATA_DIR_ENV).unwrap_or_default()),
             public_url,
             body_limit_bytes: positive(&env, BODY_LIMIT_ENV, DEFAULT_BODY_LIMIT as u64)? as usize,
+            upload: upload_limits(&env)?,
             run_max_wait: Duration::from_secs(positive(
                 &env,
                 RUN_MAX_WAIT_ENV,
@@ -148,6 +155,24 @@ impl Settings {
                 .is_some_and(|backend| backend.trim().eq_ignore_ascii_case("vertex")),
         })
     }
+}
+
+fn upload_limits(env: &Environment) -> Result<UploadLimits, SettingsError> {
+    let defaults = UploadLimits::default();
+    let image_bytes = positive(env, MAX_IMAGE_BYTES_ENV, defaults.image_bytes)?;
+    if image_bytes > MAX_IMAGE_BYTES {
+        return Err(invalid(
+            MAX_IMAGE_BYTES_ENV,
+            format!("must be at most {MAX_IMAGE_BYTES}, the largest page image a dataset may hold"),
+        ));
+    }
+    Ok(UploadLimits {
+        archive_bytes: positive(env, MAX_ARCHIVE_BYTES_ENV, defaults.archive_bytes)?,
+        unpacked_bytes: positive(env, MAX_UNPACKED_BYTES_ENV, defaults.unpacked_bytes)?,
+        files: positive(env, MAX_FILES_ENV, defaults.files)?,
+        file_bytes: positive(env, MAX_FILE_BYTES_ENV, defaults.file_bytes)?,
+        image_bytes,
+    })
 }
 
 fn positive(env: &Environment, name: &'static str, default: u64) -> Result<u64, SettingsError> {

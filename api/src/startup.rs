@@ -71,6 +71,7 @@ impl Application {
             api_keys: Arc::new(settings.api_keys.clone()),
             metrics: Metrics::new()?,
             body_limit_bytes: settings.body_limit_bytes,
+            upload_limits: settings.upload,
             run_max_wait: settings.run_max_wait,
             datadog_configured: settings.datadog.credentials.is_some(),
             webhook_allow_private: settings.webhook_allow_private,

@@ -13,6 +13,7 @@ use crate::events::Events;
 use crate::metrics::Metrics;
 use crate::settings::ApiKeys;
 use crate::store_watch::StoreWatch;
+use crate::upload::UploadLimits;
 
 /// Cloned for every request by each layer and extractor that takes it, so a clone is
 /// one reference count (a profile of the status route under load found field-by-field
@@ -47,6 +48,8 @@ pub struct Shared {
     pub api_keys: Arc<ApiKeys>,
     pub metrics: Metrics,
     pub body_limit_bytes: usize,
+    /// How much one dataset upload may hold.
+    pub upload_limits: UploadLimits,
     pub run_max_wait: Duration,
     /// Whether the server holds Datadog keys (final runs are exported).
     pub datadog_configured: bool,

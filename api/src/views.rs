@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use tally_core::contract::views::{
-    ExperimentBrief, ExperimentDetail, ProgressView, RunStatusView, Stall,
+    ExperimentBrief, ExperimentDetail, ProgressView, RetryScopeView, RunStatusView, Stall,
 };
 use tally_core::run::RunView;
 use tally_store::{ExperimentView, StoreCondition};
@@ -129,5 +129,11 @@ pub fn experiment_detail(view: ExperimentView, state: &AppState) -> ExperimentDe
         started_at: view.started_at,
         finished_at: view.finished_at,
         batch: view.batch,
+        retry: record.retry.map(|scope| RetryScopeView {
+            experiment_url: state.urls.experiment_page(&scope.experiment_id),
+            detail_url: experiment_api_url(state, scope.experiment_id.as_str()),
+            experiment_id: scope.experiment_id.to_string(),
+            positions: scope.indices,
+        }),
     }
 }

@@ -33,6 +33,9 @@ pub enum ApiError {
     BadAnswer { url: String, message: String },
 }
 
+/// The longest an upload may take, sending included.
+const UPLOAD_TIMEOUT: Duration = Duration::from_secs(3600);
+
 pub struct Api {
     base: String,
     key: Option<String>,
@@ -105,6 +108,24 @@ impl Api {
             });
         }
         Ok(response)
+    }
+
+    /// POSTs `body` (`size` bytes of `content_type`) to `path`: an upload, which may
+    /// take far longer than an ordinary call.
+    pub fn upload<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl std::io::Read + Send + 'static,
+        size: u64,
+    ) -> Result<T, ApiError> {
+        let request = self
+            .http
+            .post(self.url(path))
+            .timeout(UPLOAD_TIMEOUT)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(reqwest::blocking::Body::sized(body, size));
+        self.send(request, path)
     }
 
     fn url(&self, path: &str) -> String {

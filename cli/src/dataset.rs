@@ -3,6 +3,7 @@
 use tally_core::contract::views::{DatasetList, ImportOutcomeView};
 
 use crate::api::{Api, Connection};
+use crate::dataset_push;
 use crate::synth::{self, SynthArgs};
 
 #[derive(Debug, clap::Args)]
@@ -19,6 +20,8 @@ enum DatasetCommand {
     Import(ImportArgs),
     /// List the server's datasets and their latest versions.
     List(ListArgs),
+    /// Pack a dataset folder and upload it as a new version (or find the identical one).
+    Push(dataset_push::PushArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -49,6 +52,7 @@ pub fn run(args: DatasetArgs) -> Result<(), Box<dyn std::error::Error>> {
                 imported.name, imported.version, imported.size, imported.content_hash
             );
         }
+        DatasetCommand::Push(args) => dataset_push::run(args)?,
         DatasetCommand::List(args) => {
             let api = Api::new(&args.connection)?;
             let list: DatasetList = api.get("/api/v1/datasets")?;

@@ -10,6 +10,7 @@
 mod api;
 mod dataset;
 mod follow;
+mod dataset_push;
 mod presets_cmd;
 mod report;
 mod retry;
@@ -34,7 +35,7 @@ struct Cli {
 
 #[derive(Debug, clap::Subcommand)]
 enum Command {
-    /// Datasets: generate synthetic ones, import and list them on a server.
+    /// Datasets: generate synthetic ones, import, push and list them on a server.
     #[command(visible_alias = "datasets")]
     Dataset(dataset::DatasetArgs),
     /// Submit a run; with --wait, show progress and the results table. `run retry RUN`

@@ -4,7 +4,7 @@ use chrono::SecondsFormat;
 use serde_json::Value;
 use tally_core::contract::ExperimentSummary;
 use tally_core::contract::views::{
-    CancelAnswer, Comparison, PairComparison, RunList, RunStatusView,
+    CancelAnswer, Comparison, ExperimentDetail, PairComparison, RunList, RunStatusView,
 };
 
 use crate::api::{Api, Connection};
@@ -77,6 +77,21 @@ pub fn status(args: StatusArgs) -> Result<(), Box<dyn std::error::Error>> {
         if let Some(waiting) = &experiment.waiting {
             println!("    {waiting}");
         }
+        if status.retry_of.is_some() {
+            let path = format!(
+                "/api/v1/experiments/experiments/{}",
+                experiment.experiment_id
+            );
+            let detail: ExperimentDetail = api.get(&path)?;
+            if let Some(scope) = &detail.retry {
+                println!(
+                    "    retries {} of {}: sample positions {}",
+                    scope.positions.len(),
+                    scope.experiment_id,
+                    positions(&scope.positions)
+                );
+            }
+        }
     }
     if let Some(result) = &status.result {
         print!(
@@ -108,6 +123,21 @@ pub fn status(args: StatusArgs) -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     Ok(())
+}
+
+/// Sample positions as a short list: the first few, then how many more.
+fn positions(positions: &[u64]) -> String {
+    const SHOWN: usize = 20;
+    let mut text = positions
+        .iter()
+        .take(SHOWN)
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if positions.len() > SHOWN {
+        text += &format!(" and {} more", positions.len() - SHOWN);
+    }
+    text
 }
 
 pub fn list(args: ListArgs) -> Result<(), Box<dyn std::error::Error>> {

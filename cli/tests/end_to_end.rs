@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use tally_core::contract::ExperimentResponse;
+use tally_core::dataset::load;
 use tally_test_support::pipeline::{API_KEY, Harness, SAMPLE, repo_datasets};
 
 /// Runs `tally args…` against `api` (the URL and key from the environment, as CI
@@ -219,6 +220,55 @@ async fn datasets_runs_and_presets_from_the_command_line() {
     harness.cleanup().await;
 }
 
+/// `tally dataset push DIR`: the folder packed and uploaded is the version the server
+/// would import from it, a second push finds that version, and a bad folder is
+/// refused with its file and line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_uploads_a_folder_as_the_version_its_import_would_be() {
+    // The server's data directory starts empty: the push brings the dataset in.
+    let data = tempfile::tempdir().unwrap();
+    let mut harness = Harness::start_empty("cli-push", 10, data.path()).await;
+    let api = harness.start_api().await;
+    let folder = repo_datasets().join(SAMPLE);
+    let hash = load(&folder).unwrap().content_hash;
+    let folder_arg = folder.to_str().unwrap();
+
+    let pushed = tally(&api, &["dataset", "push", folder_arg]).await;
+    assert!(pushed.status.success(), "{}", describe(&pushed));
+    let expected = format!("{SAMPLE} version 1 (10 records, {hash})\n");
+    assert_eq!(text(&pushed.stdout), expected);
+    let again = tally(&api, &["dataset", "push", folder_arg, "--name", SAMPLE]).await;
+    assert_eq!(text(&again.stdout), expected, "{}", describe(&again));
+    let listed = tally(&api, &["dataset", "list"]).await;
+    assert!(
+        text(&listed.stdout).contains("latest v1 (10 records)"),
+        "{}",
+        describe(&listed)
+    );
+
+    let bad = tempfile::tempdir().unwrap();
+    std::fs::write(bad.path().join("records.jsonl"), "{\"id\": \"a\"}\n").unwrap();
+    let refused = tally(
+        &api,
+        &[
+            "dataset",
+            "push",
+            bad.path().to_str().unwrap(),
+            "--name",
+            "bad",
+        ],
+    )
+    .await;
+    assert_eq!(refused.status.code(), Some(1), "{}", describe(&refused));
+    let stderr = text(&refused.stderr);
+    assert!(
+        stderr.contains("422 invalid_dataset") && stderr.contains("records.jsonl:1:"),
+        "{}",
+        describe(&refused)
+    );
+    harness.cleanup().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_retry_completes_a_run_with_failed_records() {
     let mut harness = Harness::start("cli-retry", 0).await;
@@ -271,6 +321,20 @@ async fn run_retry_completes_a_run_with_failed_records() {
         text(&status.stdout).contains("retried by run run_"),
         "{}",
         describe(&status)
+    );
+    // The retry's status names, per experiment, the sample positions it executed.
+    let child = text(&status.stdout)
+        .split("retried by run ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_default()
+        .to_string();
+    let child_status = tally(&api, &["status", &child]).await;
+    assert!(
+        text(&child_status.stdout).contains("retries 2 of ")
+            && text(&child_status.stdout).contains(": sample positions "),
+        "{}",
+        describe(&child_status)
     );
     harness.cleanup().await;
 }

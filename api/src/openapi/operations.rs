@@ -7,6 +7,9 @@ use serde_json::{Map, Value, json};
 
 use crate::roles::Role;
 
+/// The upload route: its body is an archive, not JSON.
+const UPLOAD_PATH: &str = "/api/v1/datasets";
+
 fn schema_ref(name: &str) -> Value {
     json!({"$ref": format!("#/components/schemas/{name}")})
 }
@@ -311,6 +314,37 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         method: "post",
+        path: UPLOAD_PATH,
+        summary: "Upload a dataset as a .tar.gz (Content-Type: application/gzip) or .zip (application/zip) holding a dataset folder's files at its root: a new version (or the identical one)",
+        open: false,
+        query: &[("name", "the dataset's name (required)")],
+        body: None,
+        answers: &[
+            J(201, "ImportOutcome", "a new version"),
+            J(
+                200,
+                "ImportOutcome",
+                "identical content is already this version",
+            ),
+            J(
+                408,
+                "ErrorBody",
+                "the archive did not arrive within TALLY_BODY_READ_TIMEOUT_SECONDS",
+            ),
+            J(
+                413,
+                "ErrorBody",
+                "archive larger than TALLY_UPLOAD_MAX_ARCHIVE_BYTES",
+            ),
+            J(
+                422,
+                "ErrorBody",
+                "bad name or Content-Type, or every problem of the archive by entry (and line of records.jsonl); nothing was written",
+            ),
+        ],
+    },
+    Operation {
+        method: "post",
         path: "/api/v1/datasets/import",
         summary: "Import a folder under the data directory as a new version (or find the identical one)",
         access: ADMIN,
@@ -514,7 +548,8 @@ pub fn operation(op: &Operation) -> Value {
         .query
         .iter()
         .map(|(name, description)| {
-            json!({"name": name, "in": "query", "required": *name == "ids",
+            let required = *name == "ids" || (op.path == UPLOAD_PATH && *name == "name");
+            json!({"name": name, "in": "query", "required": required,
                    "description": description, "schema": {"type": "string"}})
         })
         .collect();
@@ -564,6 +599,13 @@ pub fn operation(op: &Operation) -> Value {
     if let Some(body) = op.body {
         value["requestBody"] = json!({"required": true,
             "content": {"application/json": {"schema": schema_ref(body)}}});
+    }
+    if op.method == "post" && op.path == UPLOAD_PATH {
+        let archive =
+            json!({"schema": {"type": "string", "contentMediaType": "application/octet-stream"}});
+        value["requestBody"] = json!({"required": true,
+            "description": "the archive; files at its root as in a dataset folder (records.jsonl, images)",
+            "content": {"application/gzip": archive.clone(), "application/zip": archive}});
     }
     value["security"] = if open {
         json!([])

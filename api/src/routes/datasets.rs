@@ -11,7 +11,7 @@ use tally_core::contract::DatasetName;
 use tally_core::contract::views::{
     DatasetBrief, DatasetList, DatasetVersionView, DatasetVersions, ImportOutcomeView,
 };
-use tally_store::import as import_folder;
+use tally_store::{ImportOutcome, import as import_folder};
 
 use crate::error::ApiError;
 use crate::extract::{Body, Params};
@@ -84,11 +84,17 @@ pub async fn import(
     let path = import_path(&body)?;
     let connected = state.backend.get().await?;
     let outcome = import_folder(&connected.store, &state.data_dir, &path).await?;
+    Ok(imported(outcome, "imported"))
+}
+
+/// The answer to an import or an upload (`how`, for the log): 201 for a new
+/// version, 200 for the existing version with identical content.
+pub(super) fn imported(outcome: ImportOutcome, how: &str) -> Response {
     tracing::info!(
         dataset = %outcome.name,
         version = outcome.version,
         created = outcome.created,
-        "dataset imported"
+        "dataset {how}"
     );
     let status = if outcome.created {
         StatusCode::CREATED
@@ -101,7 +107,7 @@ pub async fn import(
         size: outcome.size,
         content_hash: outcome.content_hash.as_str().to_string(),
     };
-    Ok((status, Json(body)).into_response())
+    (status, Json(body)).into_response()
 }
 
 /// The body `{"path": "…"}`: a JSON object with one string field.

@@ -18,6 +18,7 @@ mod runs;
 mod schedules;
 mod submit;
 mod ui;
+mod upload;
 mod whoami;
 
 use axum::Router;
@@ -71,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .route_layer(from_fn_with_state(Role::Runner, require_role));
     let admin = Router::new()
         .route("/api/v1/datasets/import", post(datasets::import))
+        .route("/api/v1/datasets", post(upload::upload))
         .route("/api/v1/schedules", post(schedules::create))
         .route(
             "/api/v1/schedules/{name}",

@@ -53,6 +53,7 @@ const ASSETS: &[Asset] = &[
     asset!("js/pages/compare.js", JS),
     asset!("js/pages/history.js", JS),
     asset!("js/pages/schedules.js", JS),
+    asset!("js/pages/datasets.js", JS),
 ];
 
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \

@@ -40,6 +40,27 @@ pub fn datasets_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../datasets")
 }
 
+/// A fresh data directory holding a copy of the shipped sample, for tests that write
+/// into the data directory (uploads).
+pub fn data_dir_with_sample() -> tempfile::TempDir {
+    let data = tempfile::tempdir().unwrap();
+    copy_folder(&datasets_dir().join(SAMPLE), &data.path().join(SAMPLE));
+    data
+}
+
+fn copy_folder(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_folder(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
 pub fn test_settings(namespace: &TestNamespace) -> Settings {
     Settings {
         listen: "127.0.0.1:0".parse().unwrap(),
@@ -48,6 +69,7 @@ pub fn test_settings(namespace: &TestNamespace) -> Settings {
         data_dir: datasets_dir(),
         public_url: None,
         body_limit_bytes: 64 * 1024,
+        upload: Default::default(),
         run_max_wait: Duration::from_secs(30),
         log_format: LogFormat::Text,
         datadog: Default::default(),

@@ -1,6 +1,7 @@
 //! Integration tests of tally-api: the real application on a loopback port, talking
 //! to the real Redis (each test in its own namespace `test:api:<unique>`).
 
+mod archives;
 mod helpers;
 
 mod auth;
@@ -21,3 +22,4 @@ mod seed_clients;
 mod slow_clients;
 mod submit;
 mod ui;
+mod upload;

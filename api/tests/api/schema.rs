@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{KEY, SAMPLE, TestApp, spawn_app};
+use crate::helpers::{KEY, SAMPLE, TestApp, data_dir_with_sample, spawn_app_with};
 
 /// One call: the documented path template, the concrete path, and the body to send.
 struct Call {
@@ -16,6 +16,8 @@ struct Call {
     template: &'static str,
     path: String,
     body: Option<Value>,
+    /// A raw body and its Content-Type (an uploaded archive).
+    archive: Option<(&'static str, Vec<u8>)>,
 }
 
 fn call(method: Method, template: &'static str, path: impl Into<String>) -> Call {
@@ -24,6 +26,7 @@ fn call(method: Method, template: &'static str, path: impl Into<String>) -> Call
         template,
         path: path.into(),
         body: None,
+        archive: None,
     }
 }
 
@@ -54,6 +57,11 @@ async fn check_answer(app: &TestApp, document: &Value, call: &Call) -> u16 {
         .header("X-API-Key", KEY);
     if let Some(body) = &call.body {
         request = request.json(body);
+    }
+    if let Some((content_type, bytes)) = &call.archive {
+        request = request
+            .header("Content-Type", *content_type)
+            .body(bytes.clone());
     }
     let response = request.send().await.unwrap();
     let status = response.status().as_u16();
@@ -101,7 +109,9 @@ async fn check_answer(app: &TestApp, document: &Value, call: &Call) -> u16 {
 
 #[tokio::test]
 async fn every_route_answers_what_the_document_says() {
-    let app = spawn_app().await;
+    // Uploads write into the data directory: a copy of the sample's, not the repository's.
+    let data = data_dir_with_sample();
+    let app = spawn_app_with(|s| s.data_dir = data.path().to_path_buf()).await;
     let document: Value = app.get("/openapi.json").await.json().await.unwrap();
     let import = with_body(
         call(
@@ -113,6 +123,17 @@ async fn every_route_answers_what_the_document_says() {
     );
     assert_eq!(check_answer(&app, &document, &import).await, 201);
     assert_eq!(check_answer(&app, &document, &import).await, 200);
+    let sample = crate::archives::tar_gz_of(&data.path().join(SAMPLE));
+    let mut upload = call(
+        Method::POST,
+        "/api/v1/datasets",
+        "/api/v1/datasets?name=uploaded",
+    );
+    upload.archive = Some(("application/gzip", sample));
+    assert_eq!(check_answer(&app, &document, &upload).await, 201);
+    assert_eq!(check_answer(&app, &document, &upload).await, 200);
+    upload.archive = Some(("application/zip", b"not a zip".to_vec()));
+    assert_eq!(check_answer(&app, &document, &upload).await, 422);
 
     // A final run with one good and one failing experiment, and a queued one.
     let (run, experiments) = app.submit_run(&["a", "b"]).await;
@@ -316,7 +337,10 @@ async fn every_route_answers_what_the_document_says() {
         call(M::GET, "/openapi.json", "/openapi.json"),
         call(M::GET, "/docs", "/docs"),
     ];
-    let mut called = BTreeSet::from([("post".to_string(), import.template)]);
+    let mut called = BTreeSet::from([
+        ("post".to_string(), import.template),
+        ("post".to_string(), upload.template),
+    ]);
     for call in &calls {
         check_answer(&app, &document, call).await;
         called.insert((call.method.as_str().to_lowercase(), call.template));

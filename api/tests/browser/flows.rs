@@ -602,6 +602,30 @@ async fn a_run_with_failed_records_is_retried_from_its_page_and_shown_combined()
         json!([run.to_string(), true, false]),
         "retry of {child}"
     );
+    // The retry's experiment names the experiment it completes and what it executed.
+    let child_id = tally_core::run::RunId::parse(child.as_str().unwrap()).unwrap();
+    let child_view = stack.harness.store.run(&child_id).await.unwrap().unwrap();
+    let parent_view = stack.harness.store.run(&run).await.unwrap().unwrap();
+    let experiment = &child_view.record.experiments[0];
+    browser
+        .goto(&stack.ui(&format!("#/experiments/{experiment}")))
+        .await;
+    let scope = browser
+        .wait_for(
+            "the retry's scope",
+            "const s = document.getElementById('retry-scope'); \
+             return s && [s.textContent, s.querySelector('a').textContent]",
+            SHORT,
+        )
+        .await;
+    assert!(
+        scope[0]
+            .as_str()
+            .unwrap()
+            .starts_with("Retries 2 records of "),
+        "{scope}"
+    );
+    assert_eq!(scope[1], parent_view.record.experiments[0].to_string());
     browser.goto(&stack.ui(&format!("#/runs/{run}"))).await;
     let retries = browser
         .wait_for(

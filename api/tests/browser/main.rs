@@ -8,10 +8,14 @@
 // The API test helpers (`spawn_app`) are shared with the API's own suite, not copied;
 // not every helper is used here. The pipeline comes from `tally-test-support`.
 #[allow(dead_code)]
+#[path = "../api/archives.rs"]
+mod archives;
+#[allow(dead_code)]
 #[path = "../api/helpers.rs"]
 mod helpers;
 
 mod flows;
 mod roles;
 mod stack;
+mod upload;
 mod webdriver;

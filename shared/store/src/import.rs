@@ -1,9 +1,13 @@
 //! `import`: a dataset folder under the data directory → a registered version.
+//! `load_folder` and `register` are its two steps, for folders that arrive another
+//! way (an uploaded archive, unpacked under the data directory).
 //!
 //! The folder is validated in full first (nothing is stored when any line is bad);
 //! then its records are stored with image paths rewritten relative to the data
 //! directory, so workers resolve them against their own `TALLY_DATA_DIR`. Images
 //! themselves stay on disk (or at their `gs://` / `https://` URI).
+
+use std::path::PathBuf;
 
 use serde::Serialize;
 
@@ -55,17 +59,37 @@ pub async fn import(
         .and_then(|n| n.to_str())
         .unwrap_or_default();
     let name = DatasetName::parse(folder_name)?;
+    let dataset = load_folder(folder).await?;
+    register(store, data_dir, &name, dataset).await
+}
+
+/// Validates the dataset in `folder` completely: the dataset, or every problem.
+pub async fn load_folder(folder: PathBuf) -> Result<Dataset, ImportError> {
     // Reading and hashing every image is blocking file work: keep it off the async
     // threads that serve requests.
-    let dataset = tokio::task::spawn_blocking(move || load(&folder))
+    tokio::task::spawn_blocking(move || load(&folder))
         .await
         .map_err(|e| ImportError::Validation(e.to_string()))?
-        .map_err(ImportError::Invalid)?;
-    let source = data_dir.relative_of(&dataset.folder).unwrap_or_default();
+        .map_err(ImportError::Invalid)
+}
+
+/// Registers a validated dataset, whose folder lies under `data_dir`, as a version of
+/// `name` (the existing one when its content hash is already registered).
+pub async fn register(
+    store: &ApiStore,
+    data_dir: &DataDir,
+    name: &DatasetName,
+    dataset: Dataset,
+) -> Result<ImportOutcome, ImportError> {
+    let source = data_dir
+        .relative_of(&dataset.folder)
+        .ok_or_else(|| DataDirError::Escapes {
+            path: dataset.folder.display().to_string(),
+        })?;
     let content_hash = dataset.content_hash.clone();
     let records = records_relative_to_data_dir(dataset, &source);
     let registered = store
-        .register_dataset_version(&name, &content_hash, &source, &records)
+        .register_dataset_version(name, &content_hash, &source, &records)
         .await?;
     let version = registered.version;
     Ok(ImportOutcome {

@@ -80,7 +80,7 @@ pub use error::StoreError;
 pub use experiments::ExperimentView;
 pub use footprint::{BYTES_PER_RESULT, Footprint, Room, WontFit};
 pub use health::{RedisMemory, StoreHealth};
-pub use import::{ImportError, ImportOutcome, import};
+pub use import::{ImportError, ImportOutcome, import, load_folder, register};
 pub use keys::Keys;
 pub use namespace::{DEFAULT_NAMESPACE, InvalidNamespace, Namespace};
 pub use rate_limits::{ModelPace, RateState, Slowdown};

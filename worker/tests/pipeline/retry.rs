@@ -126,6 +126,36 @@ async fn a_retry_executes_exactly_the_failed_records_and_completes_the_result() 
         "{child_status}"
     );
     assert_eq!(child_status["combined_result"], status["combined_result"]);
+    // The retry's experiment names the experiment it completes and the sample
+    // positions of exactly the failed records; the first run's experiment names none.
+    let detail_url = |status: &Value| {
+        status["experiments"][0]["detail_url"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let detail = get(&harness, detail_url(&child_status)).await;
+    assert_eq!(
+        detail["retry"]["experiment_id"],
+        first_experiment.to_string(),
+        "{detail}"
+    );
+    let sample = harness
+        .store
+        .dataset_records(&view.record.dataset.name, view.record.dataset.version, None)
+        .await
+        .unwrap()
+        .unwrap();
+    let positions: Vec<u64> = (0u64..)
+        .zip(&sample)
+        .filter(|(_, record)| failed.contains(&record.id))
+        .map(|(position, _)| position)
+        .collect();
+    assert_eq!(detail["retry"]["positions"], json!(positions), "{detail}");
+    assert_eq!(
+        get(&harness, detail_url(&status)).await["retry"],
+        Value::Null
+    );
 
     // Nothing is left to retry: a further retry executes no record and ends at once.
     let (code, again) = post(&harness, format!("{runs}/{child}/retry")).await;

@@ -110,3 +110,38 @@ export function sleep(ms, signal) {
     }, { once: true });
   });
 }
+
+/**
+ * POSTs `file` as the raw body (an upload), reporting `onProgress(loaded, total)` as
+ * it is sent; resolves to {status, body}. XMLHttpRequest, since fetch reports no
+ * upload progress; the key and errors are handled as `api` handles them.
+ */
+export function upload(path, file, contentType, onProgress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", path);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.setRequestHeader("Content-Type", contentType);
+    const apiKey = storedKey();
+    if (apiKey) xhr.setRequestHeader("X-API-Key", apiKey);
+    xhr.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable) onProgress(event.loaded, event.total);
+    });
+    xhr.addEventListener("load", () => {
+      let parsed = null;
+      try {
+        parsed = JSON.parse(xhr.responseText);
+      } catch {
+        // Not JSON (a proxy's page): the status alone explains it.
+      }
+      if (xhr.status >= 200 && xhr.status < 300) {
+        resolve({ status: xhr.status, body: parsed });
+        return;
+      }
+      if (xhr.status === 401) unauthorized();
+      reject(new ApiError(xhr.status, parsed));
+    });
+    xhr.addEventListener("error", () => reject(new Error("the upload did not reach the API")));
+    xhr.send(file);
+  });
+}

@@ -4,11 +4,13 @@
 //   #/experiments/{id}/records/{record}            drill-down of one record
 //   #/compare?ids=a,b           comparison         #/history            runs list
 //   #/schedules, #/schedules/{name}                schedules, one schedule's trend
+//   #/datasets                  datasets and the upload of a version
 
 import { forgetKey, onUnauthorized } from "./api.js";
 import { ensureKey, loadCaller, prompt } from "./auth.js";
 import { h } from "./dom.js";
 import { compareExperiments, compareRun } from "./pages/compare.js";
+import { datasetsPage } from "./pages/datasets.js";
 import { experimentPage } from "./pages/experiment.js";
 import { historyPage } from "./pages/history.js";
 import { recordPage } from "./pages/record.js";
@@ -25,6 +27,7 @@ const ROUTES = [
   [/^\/compare$/, "compare", () => compareExperiments],
   [/^\/history$/, "history", () => historyPage],
   [/^\/schedules$/, "schedules", () => schedulesPage],
+  [/^\/datasets$/, "datasets", () => datasetsPage],
   [/^\/schedules\/(.+)$/, "schedules", (m) => (ctx) => schedulePage(ctx, decodeURIComponent(m[1]))],
 ];
 

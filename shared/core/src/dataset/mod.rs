@@ -17,7 +17,7 @@ mod record;
 pub use crate::contract::DatasetName;
 pub use data_dir::{DATA_DIR_ENV, DataDir, DataDirError};
 pub use hash::{ContentHash, ContentHasher};
-pub use image::{ImageRef, read_local_image};
+pub use image::{ImageRef, MAX_IMAGE_BYTES, read_local_image};
 pub use loader::{Dataset, RECORDS_FILE, load};
 pub use problem::Problem;
 pub use record::{DatasetRecord, RecordInput};

@@ -33,6 +33,7 @@ export async function experimentPage({ main, params, signal }, experimentId) {
       "div",
       { class: "kv" },
       h("span", {}, "Run ", h("a", { href: `#/runs/${detail.run_id}`, text: detail.run_id })),
+      detail.retry ? retryScope(detail.retry) : null,
       h("span", {}, "Model ", h("b", { text: config.model })),
       h("span", {}, "Temperature ", h("b", { text: Number(config.temperature).toFixed(1) })),
       h("span", {}, "Dataset ", h("b", { text: `${detail.dataset.name} v${detail.dataset.version}` })),
@@ -47,6 +48,21 @@ export async function experimentPage({ main, params, signal }, experimentId) {
     h("div", { class: "actions" }, h("span", { class: "hint", text: "Download every result:" }), downloads(experimentId)),
     recordsTable(experimentId, page.results, detail.trials > 1),
     pager(experimentId, offset, page),
+  );
+}
+
+/** On a retry's experiment: the experiment it completes and the records it executes. */
+function retryScope(retry) {
+  const shown = retry.positions.slice(0, 20).join(", ");
+  const more = retry.positions.length > 20 ? ` and ${retry.positions.length - 20} more` : "";
+  return h(
+    "span",
+    { id: "retry-scope" },
+    "Retries ",
+    h("b", { text: `${retry.positions.length} records` }),
+    " of ",
+    h("a", { href: `#/experiments/${retry.experiment_id}`, text: retry.experiment_id }),
+    ` (sample positions ${shown}${more})`,
   );
 }
 

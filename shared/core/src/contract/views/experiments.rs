@@ -41,6 +41,22 @@ pub struct ExperimentDetail {
     pub experiment_url: String,
     pub results_url: String,
     pub run_status_url: String,
+    /// On an experiment of a retry: the experiment it completes and the records it
+    /// executes; `null` on a first run's experiment.
+    #[schema(required = true)]
+    pub retry: Option<RetryScopeView>,
+}
+
+/// Which records an experiment of a retry executes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RetryScopeView {
+    /// The experiment of the chain's first run that this one completes.
+    pub experiment_id: String,
+    pub experiment_url: String,
+    pub detail_url: String,
+    /// Positions in the sample (from 0, ascending) of the records that had not
+    /// succeeded when the retry was created: the records this experiment executes.
+    pub positions: Vec<u64>,
 }
 
 /// `GET /api/v1/experiments/experiments/{id}/results` (format=json).

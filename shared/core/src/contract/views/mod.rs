@@ -29,7 +29,7 @@ pub use compare::{
 pub use datasets::{
     DatasetBrief, DatasetList, DatasetVersionView, DatasetVersions, ImportOutcomeView, RecordView,
 };
-pub use experiments::{ExperimentDetail, ResultsPage};
+pub use experiments::{ExperimentDetail, ResultsPage, RetryScopeView};
 pub use progress::ProgressView;
 pub use runs::{
     CancelAnswer, ExperimentBrief, RetryAccepted, RunLink, RunList, RunStatusView, RunSummaryView,

@@ -1,0 +1,64 @@
+//! `POST /api/v1/datasets?name=NAME`: a dataset uploaded as a `.tar.gz`
+//! (`Content-Type: application/gzip`) or `.zip` (`application/zip`) body (see
+//! `crate::upload`): 201 for a new version, 200 when identical content is already a
+//! version, 422 naming the archive entry (and line) of every problem.
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, header};
+use axum::response::Response;
+use tally_core::dataset::DatasetName;
+
+use super::datasets::imported;
+use crate::error::ApiError;
+use crate::extract::Params;
+use crate::state::AppState;
+use crate::upload::{ArchiveFormat, Upload};
+
+pub async fn upload(
+    State(state): State<AppState>,
+    mut params: Params,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let name = params.text("name");
+    params.finish()?;
+    let name = match name {
+        Some(name) => {
+            DatasetName::parse(&name).map_err(|e| ApiError::invalid("name", e.to_string()))?
+        }
+        None => {
+            return Err(ApiError::invalid(
+                "name",
+                "is required: the name of the dataset the archive is a version of",
+            ));
+        }
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let format = ArchiveFormat::from_content_type(content_type).ok_or_else(|| {
+        ApiError::invalid(
+            "Content-Type",
+            "must be application/gzip (a .tar.gz archive) or application/zip (a .zip archive)",
+        )
+    })?;
+    let declared_bytes = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    // Refused before a byte is received when Redis cannot register the result.
+    let connected = state.backend.get().await?;
+    let outcome = Upload {
+        store: &connected.store,
+        data_dir: &state.data_dir,
+        limits: state.upload_limits,
+        name: &name,
+        format,
+        declared_bytes,
+    }
+    .run(body)
+    .await?;
+    Ok(imported(outcome, "uploaded"))
+}

@@ -1,0 +1,112 @@
+//! `tally dataset push DIR`: packs a dataset folder as a `.tar.gz` — its files at the
+//! archive's root, folders and regular files only, as the server requires — into a
+//! temporary file, and uploads it to `POST /api/v1/datasets?name=` with a progress
+//! bar. The server validates it as it validates an imported folder.
+
+use std::fs::File;
+use std::io::{self, Read, Seek};
+use std::path::{Path, PathBuf};
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tally_core::contract::DatasetName;
+use tally_core::contract::views::ImportOutcomeView;
+
+use crate::api::{Api, Connection};
+
+#[derive(Debug, clap::Args)]
+pub struct PushArgs {
+    #[command(flatten)]
+    connection: Connection,
+    /// The dataset folder: records.jsonl and the page images it names.
+    dir: PathBuf,
+    /// The dataset's name on the server (default: the folder's name).
+    #[arg(long)]
+    name: Option<String>,
+}
+
+pub fn run(args: PushArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let name = match &args.name {
+        Some(name) => name.clone(),
+        None => folder_name(&args.dir)?,
+    };
+    let name = DatasetName::parse(&name).map_err(|e| format!("--name {name:?}: {e}"))?;
+    let api = Api::new(&args.connection)?;
+    let mut archive = tempfile::tempfile()?;
+    pack(&args.dir, &archive)?;
+    let size = archive.seek(io::SeekFrom::End(0))?;
+    archive.rewind()?;
+    let bar = ProgressBar::with_draw_target(Some(size), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{msg} {bar:30} {bytes}/{total_bytes} {bytes_per_sec}")
+            .map_err(|e| e.to_string())?,
+    );
+    bar.set_message(format!("uploading {name}"));
+    let body = Counted {
+        inner: archive,
+        bar: bar.clone(),
+    };
+    let path = format!("/api/v1/datasets?name={}", name.as_str());
+    let outcome: Result<ImportOutcomeView, _> = api.upload(&path, "application/gzip", body, size);
+    bar.finish_and_clear();
+    let pushed = outcome?;
+    println!(
+        "{} version {} ({} records, {})",
+        pushed.name, pushed.version, pushed.size, pushed.content_hash
+    );
+    Ok(())
+}
+
+fn folder_name(dir: &Path) -> Result<String, String> {
+    let canonical = dir
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
+    canonical
+        .file_name()
+        .and_then(|n| n.to_str())
+        .map(str::to_string)
+        .ok_or_else(|| format!("{}: name the dataset with --name", dir.display()))
+}
+
+/// Writes `dir`'s folders and files (links followed, as the server takes none) to
+/// `out` as a gzipped tar, paths relative to `dir`.
+fn pack(dir: &Path, out: &File) -> Result<(), Box<dyn std::error::Error>> {
+    if !dir.join("records.jsonl").is_file() {
+        return Err(format!("{}: no records.jsonl in this folder", dir.display()).into());
+    }
+    let mut builder = tar::Builder::new(GzEncoder::new(out, Compression::default()));
+    builder.follow_symlinks(true);
+    let mut pending = vec![PathBuf::new()];
+    while let Some(relative) = pending.pop() {
+        let mut children: Vec<PathBuf> = std::fs::read_dir(dir.join(&relative))?
+            .map(|entry| entry.map(|e| relative.join(e.file_name())))
+            .collect::<Result<_, _>>()?;
+        children.sort();
+        for child in children {
+            let full = dir.join(&child);
+            if full.is_dir() {
+                builder.append_dir(&child, &full)?;
+                pending.push(child);
+            } else if full.is_file() {
+                builder.append_path_with_name(&full, &child)?;
+            }
+        }
+    }
+    builder.into_inner()?.finish()?;
+    Ok(())
+}
+
+/// The archive as the request body, moving the bar as it is read.
+struct Counted {
+    inner: File,
+    bar: ProgressBar,
+}
+
+impl Read for Counted {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        self.bar.inc(read as u64);
+        Ok(read)
+    }
+}
