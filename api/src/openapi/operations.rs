@@ -168,7 +168,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "get",
         path: "/api/v1/experiments/runs/{id}/events",
         summary: "The run's status as Server-Sent Events: a `status` event at once and whenever the status changes, a `final` event with the final state, then the stream ends; each event's data is a RunStatus (JSON). A `:heartbeat` comment every 15 s. One Redis subscription per API process serves every client",
-        open: false,
+        access: VIEWER,
         query: &[],
         body: None,
         answers: &[
@@ -316,7 +316,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "post",
         path: UPLOAD_PATH,
         summary: "Upload a dataset as a .tar.gz (Content-Type: application/gzip) or .zip (application/zip) holding a dataset folder's files at its root: a new version (or the identical one)",
-        open: false,
+        access: ADMIN,
         query: &[("name", "the dataset's name (required)")],
         body: None,
         answers: &[

@@ -252,7 +252,7 @@ async fn problems_name_the_entry_and_line_and_the_request_is_checked_first() {
         s.upload.archive_bytes = 200_000;
         s.api_keys = ApiKeys::with_roles(&[
             (KEY_NAME, KEY, Role::Admin),
-            ("ci-runner", "run-key-0123456789abcdef", Role::Run),
+            ("ci-runner", "run-key-0123456789abcdef", Role::Runner),
         ]);
     })
     .await;
