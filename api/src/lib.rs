@@ -21,6 +21,7 @@
 //!   datasets, schedules, presets, health, docs).
 //! - `views`: builds the answers of `tally_core::contract::views` from the store.
 //! - `datadog_links`: a final run's Datadog links, from its export's progress.
+//! - `datadog_datasets`: datasets read from Datadog and pushed to it.
 //! - `export`: results as CSV / JSON lines.
 //! - `bootstrap`: the paired bootstrap confidence interval used by compare.
 //! - `openapi`: the OpenAPI document (schemas derived with utoipa); `metrics`: Prometheus; logging is `tally_daemon::telemetry`.
@@ -29,6 +30,7 @@ pub mod auth;
 pub mod backend;
 pub mod bootstrap;
 pub mod chain;
+pub mod datadog_datasets;
 pub mod datadog_links;
 pub mod error;
 pub mod export;

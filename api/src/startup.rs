@@ -70,7 +70,7 @@ impl Application {
             metrics: Metrics::new()?,
             body_limit_bytes: settings.body_limit_bytes,
             run_max_wait: settings.run_max_wait,
-            datadog_configured: settings.datadog.credentials.is_some(),
+            datadog: settings.datadog.clone(),
             webhook_allow_private: settings.webhook_allow_private,
             shutting_down: shutting_down_rx,
         };

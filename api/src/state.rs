@@ -25,8 +25,9 @@ pub struct AppState {
     pub metrics: Metrics,
     pub body_limit_bytes: usize,
     pub run_max_wait: Duration,
-    /// Whether the server holds Datadog keys (final runs are exported).
-    pub datadog_configured: bool,
+    /// The server's Datadog settings: with keys, final runs are exported and
+    /// datasets move to and from Datadog.
+    pub datadog: tally_datadog::DatadogSettings,
     /// `TALLY_WEBHOOK_ALLOW_PRIVATE`: webhooks may point at internal addresses.
     pub webhook_allow_private: bool,
     /// Turns true when the server begins to shut down: waiting `/run` requests answer

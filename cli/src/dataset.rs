@@ -3,6 +3,7 @@
 use tally_core::contract::views::{DatasetList, ImportOutcomeView};
 
 use crate::api::{Api, Connection};
+use crate::dataset_datadog;
 use crate::synth::{self, SynthArgs};
 
 #[derive(Debug, clap::Args)]
@@ -19,6 +20,10 @@ enum DatasetCommand {
     Import(ImportArgs),
     /// List the server's datasets and their latest versions.
     List(ListArgs),
+    /// Import a Datadog dataset version into the server (with the server's Datadog keys).
+    Pull(dataset_datadog::PullArgs),
+    /// Push a dataset version from the server to Datadog (`--datadog NAME[@VERSION]`).
+    Push(dataset_datadog::PushArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -49,6 +54,8 @@ pub fn run(args: DatasetArgs) -> Result<(), Box<dyn std::error::Error>> {
                 imported.name, imported.version, imported.size, imported.content_hash
             );
         }
+        DatasetCommand::Pull(args) => dataset_datadog::pull(args)?,
+        DatasetCommand::Push(args) => dataset_datadog::push(args)?,
         DatasetCommand::List(args) => {
             let api = Api::new(&args.connection)?;
             let list: DatasetList = api.get("/api/v1/datasets")?;

@@ -8,6 +8,7 @@
 
 mod api;
 mod dataset;
+mod dataset_datadog;
 mod presets_cmd;
 mod report;
 mod retry;

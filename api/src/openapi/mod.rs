@@ -12,9 +12,9 @@ mod operations;
 
 use serde_json::{Map, Value, json};
 use tally_core::contract::views::{
-    CancelAnswer, Comparison, DatasetList, DatasetVersions, ExperimentDetail, ImportOutcomeView,
-    PresetList, Probe, RecordView, ResultsPage, RetryAccepted, RunList, RunStatusView,
-    ScheduleDetail, ScheduleList, ServiceHealth, WhoAmI,
+    CancelAnswer, Comparison, DatadogPushView, DatasetList, DatasetVersions, ExperimentDetail,
+    ImportOutcomeView, PresetList, Probe, RecordView, ResultsPage, RetryAccepted, RunList,
+    RunStatusView, ScheduleDetail, ScheduleList, ServiceHealth, WhoAmI,
 };
 use tally_core::contract::{ErrorBody, ExperimentRequest, ExperimentResponse, RunAccepted};
 use utoipa::OpenApi;
@@ -39,6 +39,7 @@ use operations::{OPERATIONS, operation};
     DatasetVersions,
     RecordView,
     ImportOutcomeView,
+    DatadogPushView,
     ServiceHealth,
     Probe,
     PresetList,

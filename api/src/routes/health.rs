@@ -21,7 +21,7 @@ pub async fn service_health(State(state): State<AppState>) -> Json<ServiceHealth
             HealthStatus::Degraded
         },
         service: ServiceName::Experiments,
-        datadog_configured: state.datadog_configured,
+        datadog_configured: state.datadog.credentials.is_some(),
         api_key_configured: !state.api_keys.is_empty(),
         redis: redis_state(condition),
         redis_refusing_since: observed.refusing_since,

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::corrupt;
 use super::{ApiStore, Store, StoreError};
+use tally_core::contract::views::DatadogOrigin;
 use tally_core::dataset::{ContentHash, DatasetName, DatasetRecord};
 
 /// Records pushed per `RPUSH` while staging: bounds the size of one command.
@@ -35,6 +36,9 @@ pub struct DatasetVersion {
     pub created_at: DateTime<Utc>,
     /// The folder it was imported from, relative to the data directory.
     pub source: String,
+    /// The Datadog dataset version it was imported from, if it was.
+    #[serde(default)]
+    pub datadog: Option<DatadogOrigin>,
 }
 
 /// The outcome of registering content: the version, and whether it is new.
@@ -45,7 +49,7 @@ pub struct Registered {
 }
 
 /// KEYS: by_hash, latest, versions, names, staging, records.
-/// ARGV: content hash, name, size, created_at, source.
+/// ARGV: content hash, name, size, created_at, source, Datadog origin JSON (or "").
 /// Returns {created (0/1), metadata JSON}.
 const REGISTER_SCRIPT: &str = r#"
 local existing = redis.call('HGET', KEYS[1], ARGV[1])
@@ -59,7 +63,8 @@ if redis.call('LLEN', KEYS[5]) ~= size then
 end
 local version = redis.call('INCR', KEYS[2])
 local meta = cjson.encode({name = ARGV[2], version = version, size = size,
-  content_hash = ARGV[1], created_at = ARGV[4], source = ARGV[5]})
+  content_hash = ARGV[1], created_at = ARGV[4], source = ARGV[5],
+  datadog = ARGV[6] ~= '' and cjson.decode(ARGV[6]) or nil})
 if size > 0 then
   redis.call('RENAME', KEYS[5], KEYS[6])
   redis.call('PERSIST', KEYS[6])
@@ -80,6 +85,20 @@ impl ApiStore {
         source: &str,
         records: &[DatasetRecord],
     ) -> Result<Registered, StoreError> {
+        self.register_dataset_version_from(name, content_hash, source, None, records)
+            .await
+    }
+
+    /// `register_dataset_version` for records that came from Datadog: the version
+    /// remembers `origin` (unless identical content was already a version).
+    pub async fn register_dataset_version_from(
+        &self,
+        name: &DatasetName,
+        content_hash: &ContentHash,
+        source: &str,
+        origin: Option<&DatadogOrigin>,
+        records: &[DatasetRecord],
+    ) -> Result<Registered, StoreError> {
         if let Some(version) = self.dataset_version_by_hash(name, content_hash).await? {
             return Ok(Registered {
                 version,
@@ -93,7 +112,7 @@ impl ApiStore {
             .await?;
         let staging = self.keys.dataset_staging(staging_id);
         let registered = self
-            .stage_and_register(&staging, name, content_hash, source, records)
+            .stage_and_register(&staging, name, content_hash, source, origin, records)
             .await;
         if registered.is_err() {
             // A refused write (Redis out of memory, say) can stop the upload halfway:
@@ -121,8 +140,13 @@ impl ApiStore {
         name: &DatasetName,
         content_hash: &ContentHash,
         source: &str,
+        origin: Option<&DatadogOrigin>,
         records: &[DatasetRecord],
     ) -> Result<(u8, String), StoreError> {
+        let origin = match origin {
+            Some(origin) => serde_json::to_string(origin).map_err(|e| corrupt(name.as_str(), e))?,
+            None => String::new(),
+        };
         let mut conn = self.conn();
         let mut upload = redis::pipe();
         for chunk in records.chunks(STAGING_CHUNK) {
@@ -150,6 +174,7 @@ impl ApiStore {
             .arg(records.len())
             .arg(Utc::now().to_rfc3339())
             .arg(source)
+            .arg(origin)
             .invoke_async(&mut conn)
             .await?)
     }

@@ -1,4 +1,6 @@
-//! `import`: a dataset folder under the data directory → a registered version.
+//! `import`: a dataset folder under the data directory → a registered version;
+//! `import_lines`: records from elsewhere (Datadog) checked the same way, their
+//! local images looked up in the data directory's folder named like the dataset.
 //!
 //! The folder is validated in full first (nothing is stored when any line is bad);
 //! then its records are stored with image paths rewritten relative to the data
@@ -8,13 +10,14 @@
 use serde::Serialize;
 
 use crate::{ApiStore, StoreError};
+use tally_core::contract::views::DatadogOrigin;
 use tally_core::contract::{DatasetName, ValueError};
 use tally_core::dataset::ContentHash;
 use tally_core::dataset::DatasetRecord;
 use tally_core::dataset::ImageRef;
 use tally_core::dataset::Problem;
 use tally_core::dataset::{DataDir, DataDirError};
-use tally_core::dataset::{Dataset, load};
+use tally_core::dataset::{Dataset, load, load_lines};
 
 /// What an import did: the version, and whether it is new (HTTP 201) or an existing
 /// one with identical content (HTTP 200).
@@ -24,6 +27,8 @@ pub struct ImportOutcome {
     pub version: u64,
     pub size: u64,
     pub content_hash: ContentHash,
+    /// The Datadog version the stored version came from, if it did.
+    pub datadog: Option<DatadogOrigin>,
     #[serde(skip)]
     pub created: bool,
 }
@@ -73,6 +78,45 @@ pub async fn import(
         version: version.version,
         size: version.size,
         content_hash: version.content_hash,
+        datadog: version.datadog,
+        created: registered.created,
+    })
+}
+
+/// Imports records given as JSON lines (`records.jsonl`'s format) as a version of
+/// `name`, remembering `origin`. Each line's problems are located as `{file}:{n}`;
+/// local image paths are looked up in the data directory's folder `name`, exactly
+/// as if the lines were that folder's `records.jsonl`.
+pub async fn import_lines(
+    store: &ApiStore,
+    data_dir: &DataDir,
+    name: &DatasetName,
+    file: &'static str,
+    lines: Vec<String>,
+    origin: Option<&DatadogOrigin>,
+) -> Result<ImportOutcome, ImportError> {
+    // No such folder is no error here: records with only gs:// or https:// images
+    // need none, and a local image is reported missing like any other.
+    let folder = data_dir
+        .dataset_folder(name.as_str())
+        .unwrap_or_else(|_| data_dir.root().join(name.as_str()));
+    let dataset =
+        tokio::task::spawn_blocking(move || load_lines(folder, file, lines.into_iter().map(Ok)))
+            .await
+            .map_err(|e| ImportError::Validation(e.to_string()))?
+            .map_err(ImportError::Invalid)?;
+    let content_hash = dataset.content_hash.clone();
+    let records = records_relative_to_data_dir(dataset, name.as_str());
+    let registered = store
+        .register_dataset_version_from(name, &content_hash, name.as_str(), origin, &records)
+        .await?;
+    let version = registered.version;
+    Ok(ImportOutcome {
+        name: version.name,
+        version: version.version,
+        size: version.size,
+        content_hash: version.content_hash,
+        datadog: version.datadog,
         created: registered.created,
     })
 }
@@ -92,6 +136,26 @@ fn records_relative_to_data_dir(dataset: Dataset, source: &str) -> Vec<DatasetRe
                         })
                         .collect();
                     *path = format!("{source}/{}", normal.join("/"));
+                }
+            }
+            record
+        })
+        .collect()
+}
+
+/// The inverse of the rewrite on import: local image paths relative to the dataset
+/// folder `source` again, as its `records.jsonl` had them (for records that leave
+/// tally, so they import back from a folder named like the dataset).
+pub fn records_relative_to_folder(records: Vec<DatasetRecord>, source: &str) -> Vec<DatasetRecord> {
+    let prefix = format!("{source}/");
+    records
+        .into_iter()
+        .map(|mut record| {
+            for path in &mut record.input.image_paths {
+                if let Ok(ImageRef::Local(_)) = ImageRef::parse(path)
+                    && let Some(relative) = path.strip_prefix(&prefix)
+                {
+                    *path = relative.to_string();
                 }
             }
             record

@@ -25,7 +25,8 @@
 //! - `jobs`: the plan / chunk / finalize jobs and their queues; `jobs::apalis_layout`
 //!   is the one place that knows where apalis-redis keeps a queue's state.
 //! - `submission`: creating a run from a validated request (API and scheduler).
-//! - `import`: importing a dataset folder as a new (or the existing identical) version.
+//! - `import`: importing a dataset folder (or records from Datadog) as a new (or the
+//!   existing identical) version.
 //! - `roles`: the handle of each daemon — `ApiStore`, `WorkerStore`, `SchedulerStore`.
 //!
 //! Each concern adds its operations in its own file: reads on `Store`, which every
@@ -67,7 +68,7 @@ pub use datasets::{DatasetVersion, Registered};
 pub use error::StoreError;
 pub use experiments::ExperimentView;
 pub use health::{RedisMemory, StoreHealth};
-pub use import::{ImportError, ImportOutcome, import};
+pub use import::{ImportError, ImportOutcome, import, import_lines, records_relative_to_folder};
 pub use keys::Keys;
 pub use namespace::{DEFAULT_NAMESPACE, InvalidNamespace, Namespace};
 pub use rate_limits::{ModelPace, RateState, Slowdown};
