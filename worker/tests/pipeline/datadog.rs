@@ -12,10 +12,10 @@ use tally_worker::datadog::DatadogExport;
 
 use crate::harness::{Harness, WorkerOptions, poll, request};
 
-const API_KEY: &str = "emulator-api-key";
-const APP_KEY: &str = "emulator-app-key";
+pub const API_KEY: &str = "emulator-api-key";
+pub const APP_KEY: &str = "emulator-app-key";
 
-fn export_to(base_url: &str) -> DatadogExport {
+pub fn export_to(base_url: &str) -> DatadogExport {
     let settings = DatadogSettings {
         credentials: Some(Credentials {
             api_key: Secret::new(API_KEY),
@@ -39,7 +39,7 @@ async fn get(http: &reqwest::Client, url: String) -> Value {
         .expect("json")
 }
 
-async fn set_outage(http: &reqwest::Client, base: &str, outage: bool) {
+pub async fn set_outage(http: &reqwest::Client, base: &str, outage: bool) {
     let status = http
         .patch(format!("{base}/_emulator/faults"))
         .json(&json!({ "outage": outage }))
