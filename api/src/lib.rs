@@ -16,6 +16,7 @@
 //! - `roles`: `Role` (read, run, admin) and the per-route check.
 //! - `error`: `ApiError` → status + stable code + `ErrorBody`; causes only to the log.
 //! - `extract`: body (size limit), query parameters, path ids.
+//! - `request_keys`: a request's own Datadog keys, sealed for its run's export.
 //! - `request_limits`: URI and header size limits; every 413/414/431 as JSON.
 //! - `routes`: one file per route group (submit, runs, experiments, compare,
 //!   datasets, schedules, presets, health, docs).
@@ -37,6 +38,7 @@ pub mod export;
 pub mod extract;
 pub mod metrics;
 pub mod openapi;
+pub mod request_keys;
 pub mod request_limits;
 pub mod roles;
 mod routes;

@@ -5,6 +5,7 @@
 //!   test, and `TestNamespace`, which deletes the namespace's keys when dropped, even
 //!   when the test panics.
 //! - `child`: `ChildGuard`, which kills and reaps a spawned process when dropped.
+//! - `logs`: `CapturedLogs`, what the code under test logs, searchable.
 //! - `private_redis`: `PrivateRedis`, a `redis-server` of a test's own (small
 //!   `maxmemory`), for states the shared Redis must never be put in.
 //! - `pipeline` (feature `pipeline`): `Harness`, a namespace of its own with
@@ -13,6 +14,7 @@
 //! Only tests depend on this crate; it is never published.
 
 pub mod child;
+pub mod logs;
 pub mod namespace;
 #[cfg(feature = "pipeline")]
 pub mod pipeline;

@@ -13,5 +13,6 @@ mod faults;
 mod limits;
 mod ocr;
 mod raise_errors;
+mod request_keys;
 mod retention;
 mod retry;
