@@ -23,6 +23,7 @@
 //! - `views`: builds the answers of `tally_core::contract::views` from the store.
 //! - `datadog_links`: a final run's Datadog links, from its export's progress.
 //! - `datadog_datasets`: datasets read from Datadog and pushed to it.
+//! - `datadog_export_status`: a run's export in its status; the last export in health.
 //! - `export`: results as CSV / JSON lines.
 //! - `bootstrap`: the paired bootstrap confidence interval used by compare.
 //! - `openapi`: the OpenAPI document (schemas derived with utoipa); `metrics`: Prometheus; logging is `tally_daemon::telemetry`.
@@ -32,6 +33,7 @@ pub mod backend;
 pub mod bootstrap;
 pub mod chain;
 pub mod datadog_datasets;
+pub mod datadog_export_status;
 pub mod datadog_links;
 pub mod error;
 pub mod export;

@@ -56,7 +56,10 @@ pub async fn status(
         daily_waits: &waiting,
         stalled,
     };
-    Ok(Json(run_status(run, &experiments, context, &state)))
+    let progress = connected.store.export_progress(&id).await?;
+    let mut view = run_status(run, &experiments, context, &state);
+    view.datadog_export = crate::datadog_export_status::export_view(&progress, &view.experiments);
+    Ok(Json(view))
 }
 
 /// Until when the models of the experiments still to run wait for their daily

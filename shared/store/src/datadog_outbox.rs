@@ -71,6 +71,13 @@ impl Store {
         Ok(self.conn().hgetall(self.keys.datadog_export(run)).await?)
     }
 
+    /// How the most recent export to end (or to fail an attempt) went: `outcome`
+    /// (`exported`, `failed`, `retrying`), `run_id`, `at`, `error`; empty before
+    /// the first.
+    pub async fn last_export(&self) -> Result<HashMap<String, String>, StoreError> {
+        Ok(self.conn().hgetall(self.keys.datadog_last()).await?)
+    }
+
     /// Runs waiting in the outbox (claimed or not).
     pub async fn outbox_len(&self) -> Result<u64, StoreError> {
         Ok(self.conn().zcard(self.keys.datadog_outbox()).await?)
@@ -173,6 +180,8 @@ impl WorkerStore {
             .ignore()
             .hset(self.keys.datadog_export(run), "last_error", error)
             .ignore()
+            .hset_multiple(self.keys.datadog_last(), &last("retrying", run, error))
+            .ignore()
             .query_async(&mut self.conn())
             .await?;
         Ok(())
@@ -191,11 +200,17 @@ impl WorkerStore {
         let mut pipe = redis::pipe();
         pipe.atomic();
         match end {
-            ExportEnd::Exported => pipe.hset(&key, "state", "exported").ignore(),
+            ExportEnd::Exported => pipe
+                .hset(&key, "state", "exported")
+                .ignore()
+                .hset_multiple(self.keys.datadog_last(), &last("exported", run, ""))
+                .ignore(),
             ExportEnd::Failed(error) => pipe
                 .hset(&key, "state", "failed")
                 .ignore()
                 .hset(&key, "last_error", error)
+                .ignore()
+                .hset_multiple(self.keys.datadog_last(), &last("failed", run, error))
                 .ignore(),
         };
         let _: () = pipe
@@ -211,4 +226,14 @@ impl WorkerStore {
             .await?;
         Ok(())
     }
+}
+
+/// The fields of `{ns}:dd:last`.
+fn last<'a>(outcome: &'a str, run: &'a RunId, error: &'a str) -> [(&'static str, String); 4] {
+    [
+        ("outcome", outcome.to_string()),
+        ("run_id", run.as_str().to_string()),
+        ("at", Utc::now().to_rfc3339()),
+        ("error", error.to_string()),
+    ]
 }

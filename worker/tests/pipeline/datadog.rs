@@ -88,6 +88,23 @@ async fn a_run_finished_during_an_outage_is_exported_once_when_datadog_is_back()
     let progress = harness.store.export_progress(&run).await.unwrap();
     assert_eq!(progress["state"], "pending");
     assert!(progress["last_error"].contains("503"), "{progress:?}");
+    // The run's status and health say so.
+    let api = harness.start_api().await;
+    let status = api_json(&http, format!("{api}/api/v1/experiments/runs/{run}")).await;
+    let export = &status["datadog_export"];
+    assert_eq!(export["state"], "pending", "{export}");
+    assert!(export["last_error"].as_str().unwrap().contains("503"));
+    for experiment in export["experiments"].as_array().unwrap() {
+        assert_eq!(experiment["exported"], 0, "{experiment}");
+        assert_eq!(experiment["pending"], 10, "{experiment}");
+        assert!(experiment["last_error"].as_str().unwrap().contains("503"));
+    }
+    let health = api_json(&http, format!("{api}/api/v1/experiments/health")).await;
+    assert_eq!(
+        health["datadog_last_export"]["succeeded"], false,
+        "{health}"
+    );
+    assert_eq!(health["datadog_last_export"]["outcome"], "retrying");
 
     set_outage(&http, &base, false).await;
     poll("the export", Duration::from_secs(60), || async {
@@ -140,17 +157,20 @@ async fn a_run_finished_during_an_outage_is_exported_once_when_datadog_is_back()
         .await;
         assert_eq!(listed["data"][0]["attributes"]["status"], "completed");
     }
-    // The run's answer links to each experiment on the site's UI host.
-    let api = harness.start_api().await;
-    let status: Value = http
-        .get(format!("{api}/api/v1/experiments/runs/{run}"))
-        .header("X-API-Key", crate::harness::API_KEY)
-        .send()
-        .await
-        .expect("API answers")
-        .json()
-        .await
-        .expect("json");
+    // The run's answer links to each experiment on the site's UI host; its export is
+    // complete, and health says the last export succeeded.
+    let status = api_json(&http, format!("{api}/api/v1/experiments/runs/{run}")).await;
+    assert_eq!(status["datadog_export"]["state"], "exported");
+    for experiment in status["datadog_export"]["experiments"].as_array().unwrap() {
+        assert_eq!(experiment["exported"], 10, "{experiment}");
+        assert_eq!(
+            (&experiment["pending"], &experiment["failed"]),
+            (&json!(0), &json!(0))
+        );
+        assert!(experiment["last_error"].is_null());
+    }
+    let health = api_json(&http, format!("{api}/api/v1/experiments/health")).await;
+    assert_eq!(health["datadog_last_export"]["succeeded"], true, "{health}");
     for summary in status["result"]["experiments"].as_array().unwrap() {
         let id = &progress[&format!("exp:{}", summary["experiment_id"].as_str().unwrap())];
         assert_eq!(
@@ -169,6 +189,17 @@ async fn a_run_finished_during_an_outage_is_exported_once_when_datadog_is_back()
     assert!(harness.keys_containing(API_KEY).await.is_empty());
     assert!(harness.keys_containing(APP_KEY).await.is_empty());
     harness.cleanup().await;
+}
+
+async fn api_json(http: &reqwest::Client, url: String) -> Value {
+    http.get(url)
+        .header("X-API-Key", crate::harness::API_KEY)
+        .send()
+        .await
+        .expect("API answers")
+        .json()
+        .await
+        .expect("json")
 }
 
 async fn harness_spans(http: &reqwest::Client, base: &str, experiment: &str) -> Vec<Value> {

@@ -8,6 +8,7 @@ mod cancel;
 mod completes;
 mod crash;
 mod datadog;
+mod datadog_crash;
 mod ddtrace;
 mod faults;
 mod limits;

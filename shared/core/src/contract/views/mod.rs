@@ -12,11 +12,13 @@
 //! - `compare`: experiments side by side.
 //! - `datasets`: datasets, versions, one record, an import's outcome.
 //! - `datadog_datasets`: a version's Datadog origin, a push to Datadog.
+//! - `datadog_export`: a run's Datadog export, the last export's outcome.
 //! - `schedules`: a schedule with its bookkeeping, runs and skipped slots.
 //! - `service`: health, probes and presets.
 
 mod compare;
 mod datadog_datasets;
+mod datadog_export;
 mod datasets;
 mod experiments;
 mod progress;
@@ -29,6 +31,7 @@ pub use compare::{
     RecordDifference,
 };
 pub use datadog_datasets::{DatadogOrigin, DatadogPushView};
+pub use datadog_export::{DatadogExportView, ExperimentExportView, LastExport};
 pub use datasets::{
     DatasetBrief, DatasetList, DatasetVersionView, DatasetVersions, ImportOutcomeView, RecordView,
 };
