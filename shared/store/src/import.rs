@@ -67,20 +67,7 @@ pub async fn import(
         .map_err(|e| ImportError::Validation(e.to_string()))?
         .map_err(ImportError::Invalid)?;
     let source = data_dir.relative_of(&dataset.folder).unwrap_or_default();
-    let content_hash = dataset.content_hash.clone();
-    let records = records_relative_to_data_dir(dataset, &source);
-    let registered = store
-        .register_dataset_version(&name, &content_hash, &source, &records)
-        .await?;
-    let version = registered.version;
-    Ok(ImportOutcome {
-        name: version.name,
-        version: version.version,
-        size: version.size,
-        content_hash: version.content_hash,
-        datadog: version.datadog,
-        created: registered.created,
-    })
+    register(store, &name, dataset, &source, None).await
 }
 
 /// Imports records given as JSON lines (`records.jsonl`'s format) as a version of
@@ -105,10 +92,22 @@ pub async fn import_lines(
             .await
             .map_err(|e| ImportError::Validation(e.to_string()))?
             .map_err(ImportError::Invalid)?;
+    register(store, name, dataset, name.as_str(), origin).await
+}
+
+/// Registers a validated dataset from the folder `source` (relative to the data
+/// directory), its image paths rewritten relative to the data directory.
+async fn register(
+    store: &ApiStore,
+    name: &DatasetName,
+    dataset: Dataset,
+    source: &str,
+    origin: Option<&DatadogOrigin>,
+) -> Result<ImportOutcome, ImportError> {
     let content_hash = dataset.content_hash.clone();
-    let records = records_relative_to_data_dir(dataset, name.as_str());
+    let records = records_relative_to_data_dir(dataset, source);
     let registered = store
-        .register_dataset_version_from(name, &content_hash, name.as_str(), origin, &records)
+        .register_dataset_version_from(name, &content_hash, source, origin, &records)
         .await?;
     let version = registered.version;
     Ok(ImportOutcome {

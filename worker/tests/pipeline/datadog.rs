@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tally_core::contract::Secret;
+use tally_core::run::RunId;
 use tally_datadog::{Credentials, DatadogSettings};
 use tally_worker::datadog::DatadogExport;
 
@@ -76,15 +77,7 @@ async fn a_run_finished_during_an_outage_is_exported_once_when_datadog_is_back()
     let view = harness.wait_final(&run, Duration::from_secs(60)).await;
 
     // Datadog is down: the run is final all the same, and its export waits.
-    poll(
-        "a failed export attempt",
-        Duration::from_secs(30),
-        || async {
-            let progress = harness.store.export_progress(&run).await.unwrap();
-            progress.get("attempts").is_some_and(|a| a != "0")
-        },
-    )
-    .await;
+    wait_for_failed_attempt(&harness, &run, Duration::from_secs(30)).await;
     let progress = harness.store.export_progress(&run).await.unwrap();
     assert_eq!(progress["state"], "pending");
     assert!(progress["last_error"].contains("503"), "{progress:?}");
@@ -107,11 +100,7 @@ async fn a_run_finished_during_an_outage_is_exported_once_when_datadog_is_back()
     assert_eq!(health["datadog_last_export"]["outcome"], "retrying");
 
     set_outage(&http, &base, false).await;
-    poll("the export", Duration::from_secs(60), || async {
-        let progress = harness.store.export_progress(&run).await.unwrap();
-        progress.get("state").is_some_and(|s| s == "exported")
-    })
-    .await;
+    wait_for_export(&harness, &run, Duration::from_secs(60)).await;
     assert_eq!(harness.store.outbox_len().await.unwrap(), 0);
 
     let progress = harness.store.export_progress(&run).await.unwrap();
@@ -202,7 +191,26 @@ async fn api_json(http: &reqwest::Client, url: String) -> Value {
         .expect("json")
 }
 
-async fn harness_spans(http: &reqwest::Client, base: &str, experiment: &str) -> Vec<Value> {
+/// Waits until an export attempt of `run` has failed (while Datadog is down).
+pub async fn wait_for_failed_attempt(harness: &Harness, run: &RunId, within: Duration) {
+    poll("a failed export attempt", within, || async {
+        let progress = harness.store.export_progress(run).await.unwrap();
+        progress.get("attempts").is_some_and(|a| a != "0")
+    })
+    .await;
+}
+
+/// Waits until `run` is exported.
+pub async fn wait_for_export(harness: &Harness, run: &RunId, within: Duration) {
+    poll("the export", within, || async {
+        let progress = harness.store.export_progress(run).await.unwrap();
+        progress.get("state").is_some_and(|s| s == "exported")
+    })
+    .await;
+}
+
+/// The spans datadog-emulator holds for the Datadog experiment `experiment`.
+pub async fn harness_spans(http: &reqwest::Client, base: &str, experiment: &str) -> Vec<Value> {
     let answer: Value = http
         .get(format!("{base}/_emulator/spans?experiment_id={experiment}"))
         .send()

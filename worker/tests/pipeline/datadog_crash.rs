@@ -9,7 +9,10 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tally_test_support::child::ChildGuard;
 
-use crate::datadog::{API_KEY, APP_KEY, export_to, set_outage};
+use crate::datadog::{
+    API_KEY, APP_KEY, export_to, harness_spans, set_outage, wait_for_export,
+    wait_for_failed_attempt,
+};
 use crate::harness::{EMULATOR_KEY, Harness, WorkerOptions, poll, repo_datasets, request};
 
 async fn patch_faults(http: &reqwest::Client, base: &str, patch: Value) {
@@ -88,34 +91,15 @@ async fn a_worker_killed_mid_export_and_an_outage_still_export_every_record_once
             },
         )
         .await;
-    poll(
-        "the survivor's attempt during the outage",
-        Duration::from_secs(180),
-        || async {
-            let progress = harness.store.export_progress(&run).await.unwrap();
-            progress.get("attempts").is_some_and(|a| a != "0")
-        },
-    )
-    .await;
+    // The claim runs out two minutes after the doomed worker's last recorded step.
+    wait_for_failed_attempt(&harness, &run, Duration::from_secs(180)).await;
     set_outage(&http, &base, false).await;
-    poll("the export", Duration::from_secs(120), || async {
-        let progress = harness.store.export_progress(&run).await.unwrap();
-        progress.get("state").is_some_and(|s| s == "exported")
-    })
-    .await;
+    wait_for_export(&harness, &run, Duration::from_secs(120)).await;
 
     let progress = harness.store.export_progress(&run).await.unwrap();
     for experiment_id in &view.record.experiments {
         let datadog_id = &progress[&format!("exp:{experiment_id}")];
-        let answer: Value = http
-            .get(format!("{base}/_emulator/spans?experiment_id={datadog_id}"))
-            .send()
-            .await
-            .expect("emulator answers")
-            .json()
-            .await
-            .expect("json");
-        let spans = answer["spans"].as_array().cloned().unwrap_or_default();
+        let spans = harness_spans(&http, &base, datadog_id).await;
         let ids: HashSet<&str> = spans
             .iter()
             .map(|s| s["span"]["span_id"].as_str().unwrap())

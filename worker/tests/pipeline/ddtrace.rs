@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::datadog::{API_KEY, APP_KEY, export_to};
-use crate::harness::{Harness, SAMPLE, WorkerOptions, poll, repo_datasets, request_for};
+use crate::datadog::{API_KEY, APP_KEY, export_to, wait_for_export};
+use crate::harness::{Harness, SAMPLE, WorkerOptions, repo_datasets, request_for};
 
 const PROJECT: &str = "tally-roundtrip";
 
@@ -89,11 +89,7 @@ async fn ddtrace_reads_back_the_experiments_tally_ran_on_its_dataset() {
     let extra = format!(r#", "project_name": "{PROJECT}", "dataset_version": {version}"#);
     let run = harness.submit(&request_for(SAMPLE, configs, &extra)).await;
     let view = harness.wait_final(&run, Duration::from_secs(60)).await;
-    poll("the export", Duration::from_secs(60), || async {
-        let progress = harness.store.export_progress(&run).await.unwrap();
-        progress.get("state").is_some_and(|s| s == "exported")
-    })
-    .await;
+    wait_for_export(&harness, &run, Duration::from_secs(60)).await;
     let progress = harness.store.export_progress(&run).await.unwrap();
     // The experiments ran on the dataset ddtrace made, not on a copy.
     assert_eq!(progress["dataset_id"], imported["datadog"]["dataset_id"]);

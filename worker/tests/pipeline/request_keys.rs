@@ -11,8 +11,8 @@ use tally_datadog::{DatadogSettings, SealKey};
 use tally_test_support::logs::CapturedLogs;
 use tally_worker::datadog::DatadogExport;
 
-use crate::datadog::set_outage;
-use crate::harness::{API_KEY, Harness, SAMPLE, WorkerOptions, poll};
+use crate::datadog::{harness_spans, set_outage, wait_for_export, wait_for_failed_attempt};
+use crate::harness::{API_KEY, Harness, SAMPLE, WorkerOptions};
 
 const REQUEST_API_KEY: &str = "request-api-key-7c1e9b2f4a60";
 const REQUEST_APP_KEY: &str = "request-app-key-3d8f0a6e5b21";
@@ -82,15 +82,7 @@ async fn a_requests_own_keys_are_sealed_used_then_deleted_and_never_shown() {
     let accepted: Value = serde_json::from_str(&accepted).expect("json");
     let run = RunId::parse(accepted["run_id"].as_str().expect("run_id")).expect("a run id");
     let view = harness.wait_final(&run, Duration::from_secs(60)).await;
-    poll(
-        "a failed export attempt",
-        Duration::from_secs(30),
-        || async {
-            let progress = harness.store.export_progress(&run).await.unwrap();
-            progress.get("attempts").is_some_and(|a| a != "0")
-        },
-    )
-    .await;
+    wait_for_failed_attempt(&harness, &run, Duration::from_secs(30)).await;
     let sealed = harness.store.export_keys(&run).await.unwrap();
     assert!(
         sealed.is_some(),
@@ -104,24 +96,12 @@ async fn a_requests_own_keys_are_sealed_used_then_deleted_and_never_shown() {
     }
 
     set_outage(&http, &base, false).await;
-    poll("the export", Duration::from_secs(60), || async {
-        let progress = harness.store.export_progress(&run).await.unwrap();
-        progress.get("state").is_some_and(|s| s == "exported")
-    })
-    .await;
+    wait_for_export(&harness, &run, Duration::from_secs(60)).await;
     // Exported with the request's keys (the emulator takes no other), then forgotten.
     assert_eq!(harness.store.export_keys(&run).await.unwrap(), None);
     let progress = harness.store.export_progress(&run).await.unwrap();
     let experiment = &progress[&format!("exp:{}", view.record.experiments[0])];
-    let spans: Value = http
-        .get(format!("{base}/_emulator/spans?experiment_id={experiment}"))
-        .send()
-        .await
-        .expect("emulator answers")
-        .json()
-        .await
-        .expect("json");
-    assert_eq!(spans["spans"].as_array().map(Vec::len), Some(10));
+    assert_eq!(harness_spans(&http, &base, experiment).await.len(), 10);
 
     responses.push_str(
         &http
