@@ -73,6 +73,10 @@ pub enum ApiError {
         condition: StoreCondition,
         cause: String,
     },
+    /// 502: Datadog did not answer, or answered with an error, while the request
+    /// needed it (a dataset read from or pushed to Datadog).
+    #[error("{0}")]
+    BadGateway(String),
     /// 500: something that is no fault of the request (a corrupt stored value).
     #[error("internal error")]
     Internal(String),
@@ -113,6 +117,7 @@ impl ApiError {
             ApiError::Invalid(_) | ApiError::InvalidDataset(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -141,6 +146,7 @@ impl ApiError {
                     "store_unreachable"
                 }
             },
+            ApiError::BadGateway(_) => "datadog_unavailable",
             ApiError::Internal(_) => "internal",
         }
     }

@@ -19,6 +19,7 @@
 //! - `roles`: `Role` (read, run, admin) and the per-route check.
 //! - `error`: `ApiError` → status + stable code + `ErrorBody`; causes only to the log.
 //! - `extract`: body (size limit), query parameters, path ids.
+//! - `request_keys`: a request's own Datadog keys, sealed for its run's export.
 //! - `request_limits`: URI and header size limits; every 413/414/431 as JSON.
 //! - `routes`: one file per route group (submit, runs, experiments, compare,
 //!   datasets, upload, schedules, presets, health, docs).
@@ -26,6 +27,8 @@
 //!   under limits, validated and registered as a version.
 //! - `views`: builds the answers of `tally_core::contract::views` from the store.
 //! - `datadog_links`: a final run's Datadog links, from its export's progress.
+//! - `datadog_datasets`: datasets read from Datadog and pushed to it.
+//! - `datadog_export_status`: a run's export in its status; the last export in health.
 //! - `export`: results as CSV / JSON lines.
 //! - `bootstrap`: the paired bootstrap confidence interval used by compare.
 //! - `openapi`: the OpenAPI document (schemas derived with utoipa); `metrics`: Prometheus; logging is `tally_daemon::telemetry`.
@@ -34,6 +37,8 @@ pub mod auth;
 pub mod backend;
 pub mod bootstrap;
 pub mod chain;
+pub mod datadog_datasets;
+pub mod datadog_export_status;
 pub mod datadog_links;
 pub mod error;
 pub mod events;
@@ -41,6 +46,7 @@ pub mod export;
 pub mod extract;
 pub mod metrics;
 pub mod openapi;
+pub mod request_keys;
 pub mod request_limits;
 pub mod roles;
 mod routes;

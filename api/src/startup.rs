@@ -73,7 +73,7 @@ impl Application {
             body_limit_bytes: settings.body_limit_bytes,
             upload_limits: settings.upload,
             run_max_wait: settings.run_max_wait,
-            datadog_configured: settings.datadog.credentials.is_some(),
+            datadog: settings.datadog.clone(),
             webhook_allow_private: settings.webhook_allow_private,
             vertex_backend: settings.vertex_backend,
             shutting_down: shutting_down_rx,

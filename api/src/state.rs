@@ -51,8 +51,9 @@ pub struct Shared {
     /// How much one dataset upload may hold.
     pub upload_limits: UploadLimits,
     pub run_max_wait: Duration,
-    /// Whether the server holds Datadog keys (final runs are exported).
-    pub datadog_configured: bool,
+    /// The server's Datadog settings: with keys, final runs are exported and
+    /// datasets move to and from Datadog.
+    pub datadog: tally_datadog::DatadogSettings,
     /// `TALLY_WEBHOOK_ALLOW_PRIVATE`: webhooks may point at internal addresses.
     pub webhook_allow_private: bool,
     /// Batch execution is refused (422 on `execution`): the workers call Vertex AI.

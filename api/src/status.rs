@@ -33,7 +33,10 @@ pub async fn run_status_answer(state: &AppState, id: &RunId) -> Result<RunStatus
         daily_waits: &waiting,
         stalled,
     };
-    Ok(run_status(run, &experiments, context, state))
+    let progress = connected.store.export_progress(id).await?;
+    let mut view = run_status(run, &experiments, context, state);
+    view.datadog_export = crate::datadog_export_status::export_view(&progress, &view.experiments);
+    Ok(view)
 }
 
 /// Until when the models of the experiments still to run wait for their daily

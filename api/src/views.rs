@@ -104,6 +104,7 @@ pub fn run_status(
         retries: chain.retries,
         combined_result: chain.combined_result,
         stalled,
+        datadog_export: None,
     }
 }
 

@@ -3,6 +3,7 @@
 use tally_core::contract::views::{DatasetList, ImportOutcomeView};
 
 use crate::api::{Api, Connection};
+use crate::dataset_datadog;
 use crate::dataset_push;
 use crate::synth::{self, SynthArgs};
 
@@ -20,7 +21,10 @@ enum DatasetCommand {
     Import(ImportArgs),
     /// List the server's datasets and their latest versions.
     List(ListArgs),
-    /// Pack a dataset folder and upload it as a new version (or find the identical one).
+    /// Import a Datadog dataset version into the server (with the server's Datadog keys).
+    Pull(dataset_datadog::PullArgs),
+    /// Pack a dataset folder and upload it as a new version (or find the identical
+    /// one); with `--datadog NAME[@VERSION]`, push a server dataset to Datadog instead.
     Push(dataset_push::PushArgs),
 }
 
@@ -52,6 +56,7 @@ pub fn run(args: DatasetArgs) -> Result<(), Box<dyn std::error::Error>> {
                 imported.name, imported.version, imported.size, imported.content_hash
             );
         }
+        DatasetCommand::Pull(args) => dataset_datadog::pull(args)?,
         DatasetCommand::Push(args) => dataset_push::run(args)?,
         DatasetCommand::List(args) => {
             let api = Api::new(&args.connection)?;

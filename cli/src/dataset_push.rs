@@ -1,4 +1,4 @@
-//! `tally dataset push DIR`: packs a dataset folder as a `.tar.gz` — its files at the
+//! `tally dataset push DIR` (or `--datadog NAME`, which `dataset_datadog` does): packs a dataset folder as a `.tar.gz` — its files at the
 //! archive's root, folders and regular files only, as the server requires — into a
 //! temporary file, and uploads it to `POST /api/v1/datasets?name=` with a progress
 //! bar. The server validates it as it validates an imported folder.
@@ -14,27 +14,45 @@ use tally_core::contract::DatasetName;
 use tally_core::contract::views::ImportOutcomeView;
 
 use crate::api::{Api, Connection};
+use crate::dataset_datadog;
 
 #[derive(Debug, clap::Args)]
 pub struct PushArgs {
     #[command(flatten)]
     connection: Connection,
     /// The dataset folder: records.jsonl and the page images it names.
-    dir: PathBuf,
+    #[arg(required_unless_present = "datadog", conflicts_with = "datadog")]
+    dir: Option<PathBuf>,
     /// The dataset's name on the server (default: the folder's name).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "datadog")]
     name: Option<String>,
+    /// Instead of uploading a folder, push the server's dataset NAME (or
+    /// NAME@VERSION; default the latest version) to Datadog.
+    #[arg(long, value_name = "NAME[@VERSION]")]
+    datadog: Option<String>,
+    /// The Datadog project to push into (with `--datadog`).
+    #[arg(
+        long,
+        env = "DD_LLMOBS_PROJECT_NAME",
+        default_value = "default-project"
+    )]
+    project: String,
 }
 
 pub fn run(args: PushArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let dir = match (&args.datadog, &args.dir) {
+        (Some(spec), _) => return dataset_datadog::push(&args.connection, spec, &args.project),
+        (None, Some(dir)) => dir,
+        (None, None) => return Err("name a dataset folder, or --datadog NAME[@VERSION]".into()),
+    };
     let name = match &args.name {
         Some(name) => name.clone(),
-        None => folder_name(&args.dir)?,
+        None => folder_name(dir)?,
     };
     let name = DatasetName::parse(&name).map_err(|e| format!("--name {name:?}: {e}"))?;
     let api = Api::new(&args.connection)?;
     let mut archive = tempfile::tempfile()?;
-    pack(&args.dir, &archive)?;
+    pack(dir, &archive)?;
     let size = archive.seek(io::SeekFrom::End(0))?;
     archive.rewind()?;
     let bar = ProgressBar::with_draw_target(Some(size), ProgressDrawTarget::stderr());

@@ -9,8 +9,9 @@
 
 mod api;
 mod dataset;
-mod follow;
+mod dataset_datadog;
 mod dataset_push;
+mod follow;
 mod presets_cmd;
 mod report;
 mod retry;

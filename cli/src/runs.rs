@@ -93,6 +93,24 @@ pub fn status(args: StatusArgs) -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     }
+    if let Some(export) = &status.datadog_export {
+        println!(
+            "  Datadog export: {} ({} failed attempts)",
+            export.state, export.attempts
+        );
+        for experiment in &export.experiments {
+            println!(
+                "    {}  {} exported, {} pending, {} failed",
+                experiment.experiment_id,
+                experiment.exported,
+                experiment.pending,
+                experiment.failed
+            );
+        }
+        if let Some(error) = &export.last_error {
+            println!("    last error: {error}");
+        }
+    }
     if let Some(result) = &status.result {
         print!(
             "{}",

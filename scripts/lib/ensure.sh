@@ -88,3 +88,13 @@ ensure_private_redis() {
   command -v redis-server >/dev/null 2>&1 || apt_install redis-server redis-tools
   command -v redis-sentinel >/dev/null 2>&1 || apt_install redis-sentinel
 }
+
+# The ddtrace checks (tools/datadog-emulator/sdk-check, run by datadog-emulator's
+# sdk_check test and the worker's ddtrace round trip) make a venv and pip-install
+# the pinned ddtrace into it from PyPI: they need python3 with its venv module.
+ensure_python_venv() {
+  if command -v python3 >/dev/null 2>&1 && python3 -c 'import ensurepip, venv' 2>/dev/null; then
+    return 0
+  fi
+  apt_install python3 python3-venv
+}

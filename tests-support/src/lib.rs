@@ -5,6 +5,7 @@
 //!   test, and `TestNamespace`, which deletes the namespace's keys when dropped, even
 //!   when the test panics.
 //! - `child`: `ChildGuard`, which kills and reaps a spawned process when dropped.
+//! - `logs`: `CapturedLogs`, what the code under test logs, searchable.
 //! - `private_redis`: `PrivateRedis`, a `redis-server` of a test's own (small
 //!   `maxmemory`, a pause, a replica), for states the shared Redis must never be put
 //!   in; `sentinels`: `Sentinels` watching one, for failover tests.
@@ -14,6 +15,7 @@
 //! Only tests depend on this crate; it is never published.
 
 pub mod child;
+pub mod logs;
 pub mod namespace;
 #[cfg(feature = "pipeline")]
 pub mod pipeline;

@@ -246,16 +246,23 @@ impl Harness {
     /// Starts tally-api on a loopback port over this harness's namespace and data
     /// folder, accepting `API_KEY`; returns its base URL. It stops at `cleanup`.
     pub async fn start_api(&mut self) -> String {
+        self.start_api_with(&[]).await
+    }
+
+    /// `start_api` with more environment (`DD_*` for Datadog, say).
+    pub async fn start_api_with(&mut self, extra: &[(&str, &str)]) -> String {
         let namespace = self.store.keys().namespace().to_string();
         let data_dir = self.data_dir.display().to_string();
-        let settings = tally_api::Settings::from_environment(&Environment::from_pairs([
+        let mut pairs = vec![
             (REDIS_URL_ENV, redis_url()),
             ("TALLY_LISTEN", "127.0.0.1:0".to_string()),
             ("TALLY_API_KEYS", format!("{API_KEY_NAME}:{API_KEY}")),
             ("TALLY_NAMESPACE", namespace),
             ("TALLY_DATA_DIR", data_dir),
-        ]))
-        .expect("test API settings");
+        ];
+        pairs.extend(extra.iter().map(|(name, value)| (*name, value.to_string())));
+        let settings = tally_api::Settings::from_environment(&Environment::from_pairs(pairs))
+            .expect("test API settings");
         let application = Application::build(settings).await.expect("the API builds");
         let base = application.base_url().to_string();
         let (stop, stopped) = oneshot::channel::<()>();

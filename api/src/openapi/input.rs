@@ -1,6 +1,7 @@
 //! The request bodies read by hand-written JSON code rather than into a type of
 //! their own: a schedule (`Schedule::from_json`: optional fields, defaults, every
-//! problem by path) and an import (`{"path": …}`). Their schemas are written here;
+//! problem by path), an import (`{"path": …}` or `{"datadog": …}`) and a push to
+//! Datadog. Their schemas are written here;
 //! every answer's schema is derived.
 
 use serde_json::{Map, Value, json};
@@ -46,7 +47,18 @@ fn object(fields: &[(&str, Value)]) -> Value {
 /// Name → schema of every hand-written component.
 pub fn schemas() -> Map<String, Value> {
     let schemas = json!({
-        "ImportRequest": object(&[("path", described(string(), "a folder under TALLY_DATA_DIR"))]),
+        "ImportRequest": described(object(&[
+            ("path?", described(string(), "a folder under TALLY_DATA_DIR")),
+            ("datadog?", object(&[
+                ("project_name", described(string(), "the Datadog project")),
+                ("dataset_name", described(string(), "the Datadog dataset; the tally dataset takes its name")),
+                ("version?", described(json!({"type": "integer", "minimum": 0}), "Datadog's version number; default: the current one")),
+            ])),
+        ]), "exactly one of path (a folder) and datadog (a Datadog dataset version, read with the server's keys)"),
+        "DatadogPushRequest": object(&[
+            ("version?", described(json!({"type": "integer", "minimum": 1}), "the tally version; default: the latest")),
+            ("project_name?", described(string(), "the Datadog project; default default-project")),
+        ]),
         "Schedule": object(&[
             ("name", described(string(), "ASCII letters, digits, - . _; starts with a letter or digit; at most 128 characters; unique")),
             ("cron", described(string(), "a standard 5-field crontab line, read in time_zone; 1 = Monday, 0 and 7 = Sunday; a seconds field is refused")),

@@ -12,9 +12,9 @@ mod operations;
 
 use serde_json::{Map, Value, json};
 use tally_core::contract::views::{
-    CancelAnswer, Comparison, DatasetList, DatasetVersions, ExperimentDetail, ImportOutcomeView,
-    PresetList, Probe, RecordView, ResultsPage, RetryAccepted, RunList, RunStatusView,
-    ScheduleDetail, ScheduleList, ServiceHealth, WhoAmI,
+    CancelAnswer, Comparison, DatadogPushView, DatasetList, DatasetVersions, ExperimentDetail,
+    ImportOutcomeView, PresetList, Probe, RecordView, ResultsPage, RetryAccepted, RunList,
+    RunStatusView, ScheduleDetail, ScheduleList, ServiceHealth, WhoAmI,
 };
 use tally_core::contract::{ErrorBody, ExperimentRequest, ExperimentResponse, RunAccepted};
 use utoipa::OpenApi;
@@ -39,6 +39,7 @@ use operations::{OPERATIONS, operation};
     DatasetVersions,
     RecordView,
     ImportOutcomeView,
+    DatadogPushView,
     ServiceHealth,
     Probe,
     PresetList,
@@ -60,9 +61,9 @@ fn schemas() -> Map<String, Value> {
     schemas
 }
 
-/// Clients may send a Datadog `api_key`, but `ExperimentRequest` never serializes it
-/// (a stored request holds no secret), so the derive leaves it out of the schema of
-/// the body; it is added here.
+/// Clients may send Datadog keys (`api_key`, `app_key`), but `ExperimentRequest`
+/// never serializes them (a stored request holds no secret), so the derive leaves
+/// them out of the schema of the body; they are added here.
 fn add_api_key(schemas: &mut Map<String, Value>) {
     if let Some(Value::Object(properties)) = schemas
         .get_mut("ExperimentRequest")
@@ -71,7 +72,12 @@ fn add_api_key(schemas: &mut Map<String, Value>) {
         properties.insert(
             "api_key".to_string(),
             json!({"type": ["string", "null"],
-                   "description": "A Datadog API key for this run's export; never stored, logged or echoed."}),
+                   "description": "A Datadog API key for this run's export: sealed with the server's TALLY_SEAL_KEY until the export ends (not kept without one); never logged or echoed."}),
+        );
+        properties.insert(
+            "app_key".to_string(),
+            json!({"type": ["string", "null"],
+                   "description": "A Datadog application key, with api_key (default: the server's DD_APP_KEY); kept like api_key."}),
         );
     }
 }

@@ -346,7 +346,7 @@ pub const OPERATIONS: &[Operation] = &[
     Operation {
         method: "post",
         path: "/api/v1/datasets/import",
-        summary: "Import a folder under the data directory as a new version (or find the identical one)",
+        summary: "Import a folder under the data directory, or a Datadog dataset version, as a new version (or find the identical one)",
         access: ADMIN,
         query: &[],
         body: Some("ImportRequest"),
@@ -358,11 +358,47 @@ pub const OPERATIONS: &[Operation] = &[
                 "identical content is already this version",
             ),
             J(400, "ErrorBody", "the body is not a JSON object"),
-            J(404, "ErrorBody", "no such folder under the data directory"),
+            J(
+                404,
+                "ErrorBody",
+                "no such folder under the data directory, or no such Datadog dataset or version",
+            ),
             J(
                 422,
                 "ErrorBody",
-                "bad path, or the folder's problems by file and line",
+                "bad path or datadog fields, no Datadog keys on the server, or the records' problems by file (datadog for records read from Datadog) and line",
+            ),
+            J(
+                502,
+                "ErrorBody",
+                "Datadog did not answer or refused (datadog_unavailable)",
+            ),
+        ],
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/datasets/{name}/datadog",
+        summary: "Push a dataset version to Datadog as a new version of the Datadog dataset of the same name",
+        open: false,
+        query: &[],
+        body: Some("DatadogPushRequest"),
+        answers: &[
+            J(
+                200,
+                "DatadogPush",
+                "the Datadog dataset and version that hold the records",
+            ),
+            J(400, "ErrorBody", "the body is not a JSON object"),
+            J(404, "ErrorBody", "no such dataset or version"),
+            J(
+                422,
+                "ErrorBody",
+                "bad version or project_name, or no Datadog keys on the server",
+            ),
+            J(
+                502,
+                "ErrorBody",
+                "Datadog did not answer or refused (datadog_unavailable)",
             ),
         ],
     },

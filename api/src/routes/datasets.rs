@@ -1,6 +1,7 @@
 //! Datasets: the list, one dataset's versions, and import of a folder under the data
-//! directory (`tally_store::import`): 201 for a new version, 200 when identical
-//! content is already a version, 422 with every problem of the folder.
+//! directory (`tally_store::import`) or of a Datadog dataset version
+//! (`crate::datadog_datasets`): 201 for a new version, 200 when identical content
+//! is already a version, 422 with every problem of the records.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -13,6 +14,7 @@ use tally_core::contract::views::{
 };
 use tally_store::{ImportOutcome, import as import_folder};
 
+use crate::datadog_datasets;
 use crate::error::ApiError;
 use crate::extract::{Body, Params};
 use crate::state::AppState;
@@ -69,21 +71,32 @@ pub async fn versions(
                 content_hash: v.content_hash.as_str().to_string(),
                 created_at: v.created_at,
                 source: v.source,
+                datadog: v.datadog,
             })
             .collect(),
     }))
 }
 
-/// `POST /api/v1/datasets/import` with `{"path": "<folder under TALLY_DATA_DIR>"}`.
+/// `POST /api/v1/datasets/import` with `{"path": "<folder under TALLY_DATA_DIR>"}`
+/// or `{"datadog": {"project_name", "dataset_name", "version"?}}`.
 pub async fn import(
     State(state): State<AppState>,
     params: Params,
     Body(body): Body,
 ) -> Result<Response, ApiError> {
     params.finish()?;
-    let path = import_path(&body)?;
-    let connected = state.backend.get().await?;
-    let outcome = import_folder(&connected.store, &state.data_dir, &path).await?;
+    let mut object = crate::extract::json_object(&body)?;
+    let outcome = match object.remove("datadog") {
+        Some(datadog) => {
+            let spec = datadog_datasets::pull_spec(datadog, &object)?;
+            datadog_datasets::pull(&state, &spec).await?
+        }
+        None => {
+            let path = import_path(object)?;
+            let connected = state.backend.get().await?;
+            import_folder(&connected.store, &state.data_dir, &path).await?
+        }
+    };
     Ok(imported(outcome, "imported"))
 }
 
@@ -106,13 +119,13 @@ pub(super) fn imported(outcome: ImportOutcome, how: &str) -> Response {
         version: outcome.version,
         size: outcome.size,
         content_hash: outcome.content_hash.as_str().to_string(),
+        datadog: outcome.datadog,
     };
     (status, Json(body)).into_response()
 }
 
 /// The body `{"path": "…"}`: a JSON object with one string field.
-fn import_path(body: &[u8]) -> Result<String, ApiError> {
-    let mut object = crate::extract::json_object(body)?;
+fn import_path(mut object: serde_json::Map<String, Value>) -> Result<String, ApiError> {
     let path = object.remove("path");
     let mut errors = Vec::new();
     let path = match path {
@@ -124,7 +137,8 @@ fn import_path(body: &[u8]) -> Result<String, ApiError> {
         None => {
             errors.push((
                 "path".to_string(),
-                "is required: a folder under the data directory".to_string(),
+                "is required: a folder under the data directory (or give datadog instead)"
+                    .to_string(),
             ));
             None
         }

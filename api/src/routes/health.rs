@@ -14,6 +14,15 @@ use crate::store_watch::{Observed, redis_state};
 pub async fn service_health(State(state): State<AppState>) -> Json<ServiceHealth> {
     let observed = observe(&state).await;
     let condition = observed.health.condition;
+    let datadog_last_export = match state.backend.get().await {
+        Ok(connected) if condition.accepts_writes() => connected
+            .store
+            .last_export()
+            .await
+            .ok()
+            .and_then(|record| crate::datadog_export_status::last_export(&record)),
+        _ => None,
+    };
     Json(ServiceHealth {
         status: if condition.accepts_writes() {
             HealthStatus::Healthy
@@ -21,7 +30,8 @@ pub async fn service_health(State(state): State<AppState>) -> Json<ServiceHealth
             HealthStatus::Degraded
         },
         service: ServiceName::Experiments,
-        datadog_configured: state.datadog_configured,
+        datadog_configured: state.datadog.credentials.is_some(),
+        datadog_last_export,
         api_key_configured: !state.api_keys.is_empty(),
         redis: redis_state(condition),
         redis_refusing_since: observed.refusing_since,

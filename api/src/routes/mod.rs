@@ -5,6 +5,7 @@
 //! Handlers only validate, query or enqueue: none of them executes a run.
 
 mod compare;
+mod datadog_push;
 mod datasets;
 mod docs;
 mod events;
@@ -73,6 +74,7 @@ pub fn router(state: AppState) -> Router {
     let admin = Router::new()
         .route("/api/v1/datasets/import", post(datasets::import))
         .route("/api/v1/datasets", post(upload::upload))
+        .route("/api/v1/datasets/{name}/datadog", post(datadog_push::push))
         .route("/api/v1/schedules", post(schedules::create))
         .route(
             "/api/v1/schedules/{name}",

@@ -77,6 +77,7 @@ async fn accept(
     if state.vertex_backend {
         refuse_batch_on_vertex(&request)?;
     }
+    let sealer = crate::request_keys::sealer(&state.datadog, &request)?;
     let idempotency = idempotency_key(headers, caller)?;
     let connected = state.backend.get().await?.clone();
     let submission = Submission {
@@ -88,10 +89,16 @@ async fn accept(
         idempotency,
     };
     let submitted = tokio::spawn(async move {
-        connected
-            .store
-            .submit(submission, DEFAULT_MAX_CHUNK_SIZE)
-            .await
+        let store = &connected.store;
+        match sealer {
+            Some(sealer) => {
+                let seal = move |run: &str| sealer.seal(run);
+                store
+                    .submit_with_keys(submission, DEFAULT_MAX_CHUNK_SIZE, &seal)
+                    .await
+            }
+            None => store.submit(submission, DEFAULT_MAX_CHUNK_SIZE).await,
+        }
     })
     .await
     .map_err(|e| ApiError::Internal(format!("the submission task failed: {e}")))??;

@@ -6,6 +6,7 @@ mod helpers;
 
 mod auth;
 mod compare;
+mod datadog_datasets;
 mod datasets;
 mod docs;
 mod errors;

@@ -284,6 +284,14 @@ async fn every_route_answers_what_the_document_says() {
             format!("{record}/pages/1"),
         ),
         with_body(
+            call(
+                M::POST,
+                "/api/v1/datasets/{name}/datadog",
+                format!("/api/v1/datasets/{SAMPLE}/datadog"),
+            ),
+            json!({}),
+        ),
+        with_body(
             call(M::POST, "/api/v1/schedules", "/api/v1/schedules"),
             schedule("weekly"),
         ),

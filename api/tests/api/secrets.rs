@@ -1,37 +1,13 @@
 //! Secrets go nowhere: the request's Datadog `api_key` and the caller's `X-API-Key`
 //! appear in no Redis key or value of the namespace, no response, and no log line.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use serde_json::{Value, json};
+use tally_test_support::logs::CapturedLogs;
 use tally_test_support::namespace::{redis_connection, stored_values};
-use tracing_subscriber::fmt::MakeWriter;
 
 use crate::helpers::{KEY, SAMPLE, spawn_app};
 
 const DATADOG_KEY: &str = "dd-api-key-5f2b9c41e7a84d0f";
-
-/// Log output collected in memory.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Captured {
-        self.clone()
-    }
-}
 
 /// Every value stored under `keys`, whatever its type, as text.
 async fn stored_text(keys: &[String]) -> String {
@@ -53,13 +29,8 @@ async fn stored_text(keys: &[String]) -> String {
 
 #[tokio::test]
 async fn the_datadog_key_and_the_api_key_are_never_stored_echoed_or_logged() {
-    let logs = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(logs.clone())
-        .with_max_level(tracing::Level::DEBUG)
-        .finish();
     // The test runtime has one thread: the server's tasks log through this subscriber.
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = CapturedLogs::start();
 
     let app = spawn_app().await;
     app.import_sample().await;
@@ -108,7 +79,7 @@ async fn the_datadog_key_and_the_api_key_are_never_stored_echoed_or_logged() {
         stored.contains("\"api_key_name\":\"ci\""),
         "the key's name is recorded"
     );
-    let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let logged = logs.text();
     assert!(
         logged.contains("run submitted"),
         "logs were captured: {logged}"

@@ -45,6 +45,23 @@ pub struct NewRecord {
     pub metadata: Value,
 }
 
+/// One record read from a Datadog dataset version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PulledRecord {
+    pub id: String,
+    pub input: Value,
+    pub expected_output: Value,
+    pub metadata: Value,
+}
+
+/// One page of a dataset version's records, and the cursor of the next (`None`
+/// on the last page).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordsPage {
+    pub records: Vec<PulledRecord>,
+    pub next: Option<String>,
+}
+
 /// What `create_experiment` sends.
 #[derive(Debug, Clone)]
 pub struct NewExperiment<'a> {
@@ -138,6 +155,74 @@ impl DatadogClient {
             .unwrap_or(0))
     }
 
+    /// The dataset named `name` in a project, without creating it.
+    pub async fn find_dataset(
+        &self,
+        project_id: &str,
+        name: &str,
+    ) -> Result<Option<Dataset>, DatadogError> {
+        let path = format!("{PUBLIC}/{project_id}/datasets");
+        let answer = self
+            .get(&path, &[("filter[name]", name)], "dataset lookup")
+            .await?;
+        let Some(found) = answer["data"].as_array().and_then(|d| d.first()) else {
+            return Ok(None);
+        };
+        Ok(Some(Dataset {
+            id: found["id"]
+                .as_str()
+                .map(str::to_string)
+                .ok_or_else(|| DatadogError::Answer {
+                    what: "dataset lookup",
+                    detail: "no data[0].id".to_string(),
+                })?,
+            current_version: found["attributes"]["current_version"].as_i64().unwrap_or(0),
+        }))
+    }
+
+    /// One page of the records of `version` of a dataset, from `cursor` (the first
+    /// page when `None`).
+    pub async fn records_page(
+        &self,
+        project_id: &str,
+        dataset_id: &str,
+        version: i64,
+        cursor: Option<&str>,
+    ) -> Result<RecordsPage, DatadogError> {
+        let path = format!("{PUBLIC}/{project_id}/datasets/{dataset_id}/records");
+        let version = version.to_string();
+        let mut query = vec![("filter[version]", version.as_str())];
+        if let Some(cursor) = cursor {
+            query.push(("page[cursor]", cursor));
+        }
+        let answer = self.get(&path, &query, "dataset records").await?;
+        let records = answer["data"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .map(|item| {
+                let attributes = &item["attributes"];
+                Ok(PulledRecord {
+                    id: item["id"].as_str().map(str::to_string).ok_or_else(|| {
+                        DatadogError::Answer {
+                            what: "dataset records",
+                            detail: "a record without an id".to_string(),
+                        }
+                    })?,
+                    input: attributes["input"].clone(),
+                    expected_output: attributes["expected_output"].clone(),
+                    metadata: attributes["metadata"].clone(),
+                })
+            })
+            .collect::<Result<Vec<_>, DatadogError>>()?;
+        let next = answer["meta"]["after"]
+            .as_str()
+            .filter(|after| !after.is_empty())
+            .map(str::to_string);
+        Ok(RecordsPage { records, next })
+    }
+
     pub async fn create_experiment(
         &self,
         experiment: &NewExperiment<'_>,
@@ -215,23 +300,24 @@ impl DatadogClient {
         what: &'static str,
     ) -> Result<Value, DatadogError> {
         let request = self.authorized(self.http.request(method, self.origin.api(path)));
-        let response = request.json(body).send().await?;
-        let status = response.status();
-        let text = response.text().await?;
-        if !status.is_success() {
-            return Err(DatadogError::Status {
-                status: status.as_u16(),
-                what,
-                detail: text.chars().take(500).collect(),
-            });
-        }
-        if text.trim().is_empty() {
-            return Ok(Value::Null);
-        }
-        serde_json::from_str(&text).map_err(|e| DatadogError::Answer {
-            what,
-            detail: format!("not JSON: {e}"),
-        })
+        read(request.json(body).send().await?, what).await
+    }
+
+    /// A GET with `query`, sent as ddtrace sends it (with a JSON content type).
+    async fn get(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        what: &'static str,
+    ) -> Result<Value, DatadogError> {
+        let mut url = url::Url::parse(&self.origin.api(path)).map_err(|e| {
+            DatadogError::Transport(format!("the Datadog origin makes no URL: {e}"))
+        })?;
+        url.query_pairs_mut().extend_pairs(query);
+        let request = self
+            .authorized(self.http.get(url))
+            .header(reqwest::header::CONTENT_TYPE, "application/json");
+        read(request.send().await?, what).await
     }
 
     fn authorized(&self, request: RequestBuilder) -> RequestBuilder {
@@ -239,6 +325,26 @@ impl DatadogClient {
             .header("DD-API-KEY", self.credentials.api_key.expose())
             .header("DD-APPLICATION-KEY", self.credentials.app_key.expose())
     }
+}
+
+/// A 2xx answer's JSON (`null` for an empty body), or the error Datadog gave.
+async fn read(response: reqwest::Response, what: &'static str) -> Result<Value, DatadogError> {
+    let status = response.status();
+    let text = response.text().await?;
+    if !status.is_success() {
+        return Err(DatadogError::Status {
+            status: status.as_u16(),
+            what,
+            detail: text.chars().take(500).collect(),
+        });
+    }
+    if text.trim().is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_str(&text).map_err(|e| DatadogError::Answer {
+        what,
+        detail: format!("not JSON: {e}"),
+    })
 }
 
 /// `{"data": {"type": T, ["id": id,] "attributes": {…}}}`.

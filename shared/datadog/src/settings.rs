@@ -1,11 +1,13 @@
 //! The server's Datadog settings, read from the environment:
 //! `DD_API_KEY` / `DD_APP_KEY` (or `DD_API_KEY_FILE` / `DD_APP_KEY_FILE`, a mounted
-//! secret), `DD_SITE`, and `DD_LLMOBS_OVERRIDE_ORIGIN`.
+//! secret), `DD_SITE`, `DD_LLMOBS_OVERRIDE_ORIGIN`, and `TALLY_SEAL_KEY` (or
+//! `TALLY_SEAL_KEY_FILE`), which seals a request's own keys.
 
 use std::path::Path;
 
 use tally_core::contract::{DatadogSite, Secret};
 
+use crate::seal::SealKey;
 use crate::site::Origin;
 
 /// The two keys the experiments API needs (the intakes need the API key only).
@@ -22,6 +24,9 @@ pub struct DatadogSettings {
     pub site: DatadogSite,
     /// Replaces Datadog's origin for all traffic (datadog-emulator in tests).
     pub override_origin: Option<String>,
+    /// Seals a request's own keys while they wait in Redis; without it a request's
+    /// keys are not kept (its run exports with the server's keys, if any).
+    pub seal_key: Option<SealKey>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -72,10 +77,22 @@ impl DatadogSettings {
                 Some(origin.trim().to_string())
             }
         };
+        let seal_key = match key(&set, "TALLY_SEAL_KEY", "TALLY_SEAL_KEY_FILE")? {
+            None => None,
+            Some(text) => {
+                Some(
+                    SealKey::parse(text.expose()).map_err(|e| SettingsError::Invalid {
+                        name: "TALLY_SEAL_KEY",
+                        message: e.to_string(),
+                    })?,
+                )
+            }
+        };
         Ok(DatadogSettings {
             credentials,
             site,
             override_origin,
+            seal_key,
         })
     }
 
@@ -190,6 +207,7 @@ mod tests {
                 read(&[("DD_API_KEY_FILE", "/nonexistent/k"), ("DD_APP_KEY", "b")]),
                 "DD_API_KEY_FILE",
             ),
+            (read(&[("TALLY_SEAL_KEY", "c2hvcnQ=")]), "TALLY_SEAL_KEY"),
         ];
         for (result, name) in errors {
             let message = result.unwrap_err().to_string();

@@ -23,6 +23,9 @@ use crate::roles::WorkerStore;
 
 /// Progress of one export is kept this long after it ends, for status pages.
 const KEEP_DONE: Duration = Duration::from_secs(90 * 24 * 3600);
+/// A run's sealed keys outlive any export Datadog still takes (events older than
+/// 24 hours are refused) and are deleted when the export ends.
+const KEEP_KEYS: Duration = Duration::from_secs(48 * 3600);
 
 /// Queues a run unless its export already ended; a run already queued keeps its
 /// due time (a retry's backoff is not cut short).
@@ -68,9 +71,35 @@ impl Store {
         Ok(self.conn().hgetall(self.keys.datadog_export(run)).await?)
     }
 
+    /// How the most recent export to end (or to fail an attempt) went: `outcome`
+    /// (`exported`, `failed`, `retrying`), `run_id`, `at`, `error`; empty before
+    /// the first.
+    pub async fn last_export(&self) -> Result<HashMap<String, String>, StoreError> {
+        Ok(self.conn().hgetall(self.keys.datadog_last()).await?)
+    }
+
     /// Runs waiting in the outbox (claimed or not).
     pub async fn outbox_len(&self) -> Result<u64, StoreError> {
         Ok(self.conn().zcard(self.keys.datadog_outbox()).await?)
+    }
+
+    /// A run's own Datadog keys, sealed (`Store::keep_export_keys`); `None` when the
+    /// run brought none or its export has ended.
+    pub async fn export_keys(&self, run: &RunId) -> Result<Option<String>, StoreError> {
+        Ok(self.conn().get(self.keys.datadog_keys(run)).await?)
+    }
+
+    /// Keeps a run's sealed Datadog keys until its export ends (at most 48 hours).
+    pub(crate) async fn keep_export_keys(
+        &self,
+        run: &RunId,
+        sealed: &str,
+    ) -> Result<(), StoreError> {
+        let _: () = self
+            .conn()
+            .set_ex(self.keys.datadog_keys(run), sealed, KEEP_KEYS.as_secs())
+            .await?;
+        Ok(())
     }
 
     /// A Datadog id remembered across runs (a dataset version pushed once per
@@ -151,6 +180,8 @@ impl WorkerStore {
             .ignore()
             .hset(self.keys.datadog_export(run), "last_error", error)
             .ignore()
+            .hset_multiple(self.keys.datadog_last(), &last("retrying", run, error))
+            .ignore()
             .query_async(&mut self.conn())
             .await?;
         Ok(())
@@ -162,17 +193,24 @@ impl WorkerStore {
         Ok(())
     }
 
-    /// Ends the export: out of the outbox, its state final.
+    /// Ends the export: out of the outbox, its state final, the run's own keys
+    /// deleted.
     pub async fn end_export(&self, run: &RunId, end: &ExportEnd) -> Result<(), StoreError> {
         let key = self.keys.datadog_export(run);
         let mut pipe = redis::pipe();
         pipe.atomic();
         match end {
-            ExportEnd::Exported => pipe.hset(&key, "state", "exported").ignore(),
+            ExportEnd::Exported => pipe
+                .hset(&key, "state", "exported")
+                .ignore()
+                .hset_multiple(self.keys.datadog_last(), &last("exported", run, ""))
+                .ignore(),
             ExportEnd::Failed(error) => pipe
                 .hset(&key, "state", "failed")
                 .ignore()
                 .hset(&key, "last_error", error)
+                .ignore()
+                .hset_multiple(self.keys.datadog_last(), &last("failed", run, error))
                 .ignore(),
         };
         let _: () = pipe
@@ -182,8 +220,20 @@ impl WorkerStore {
             .ignore()
             .zrem(self.keys.datadog_outbox(), run.as_str())
             .ignore()
+            .del(self.keys.datadog_keys(run))
+            .ignore()
             .query_async(&mut self.conn())
             .await?;
         Ok(())
     }
+}
+
+/// The fields of `{ns}:dd:last`.
+fn last<'a>(outcome: &'a str, run: &'a RunId, error: &'a str) -> [(&'static str, String); 4] {
+    [
+        ("outcome", outcome.to_string()),
+        ("run_id", run.as_str().to_string()),
+        ("at", Utc::now().to_rfc3339()),
+        ("error", error.to_string()),
+    ]
 }

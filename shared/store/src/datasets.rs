@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::corrupt;
 use super::{ApiStore, Footprint, Store, StoreError, record_blocks};
+use tally_core::contract::views::DatadogOrigin;
 use tally_core::dataset::{ContentHash, DatasetName, DatasetRecord};
 
 /// Blocks pushed per `RPUSH` while staging: bounds the size of one command.
@@ -37,6 +38,9 @@ pub struct DatasetVersion {
     pub created_at: DateTime<Utc>,
     /// The folder it was imported from, relative to the data directory.
     pub source: String,
+    /// The Datadog dataset version it was imported from, if it was.
+    #[serde(default)]
+    pub datadog: Option<DatadogOrigin>,
 }
 
 /// The outcome of registering content: the version, and whether it is new.
@@ -47,7 +51,8 @@ pub struct Registered {
 }
 
 /// KEYS: by_hash, latest, versions, names, staging, blocks.
-/// ARGV: content hash, name, size, created_at, source, number of blocks.
+/// ARGV: content hash, name, size, created_at, source, number of blocks, Datadog
+/// origin JSON (or "").
 /// Returns {created (0/1), metadata JSON}.
 const REGISTER_SCRIPT: &str = r#"
 local existing = redis.call('HGET', KEYS[1], ARGV[1])
@@ -69,7 +74,8 @@ if redis.call('LLEN', KEYS[5]) ~= tonumber(ARGV[6]) then
 end
 local version = redis.call('INCR', KEYS[2])
 local meta = cjson.encode({name = ARGV[2], version = version, size = size,
-  content_hash = ARGV[1], created_at = ARGV[4], source = ARGV[5]})
+  content_hash = ARGV[1], created_at = ARGV[4], source = ARGV[5],
+  datadog = ARGV[7] ~= '' and cjson.decode(ARGV[7]) or nil})
 if size > 0 then
   redis.call('RENAME', KEYS[5], KEYS[6])
   redis.call('PERSIST', KEYS[6])
@@ -88,6 +94,20 @@ impl ApiStore {
         name: &DatasetName,
         content_hash: &ContentHash,
         source: &str,
+        records: &[DatasetRecord],
+    ) -> Result<Registered, StoreError> {
+        self.register_dataset_version_from(name, content_hash, source, None, records)
+            .await
+    }
+
+    /// `register_dataset_version` for records that came from Datadog: the version
+    /// remembers `origin` (unless identical content was already a version).
+    pub async fn register_dataset_version_from(
+        &self,
+        name: &DatasetName,
+        content_hash: &ContentHash,
+        source: &str,
+        origin: Option<&DatadogOrigin>,
         records: &[DatasetRecord],
     ) -> Result<Registered, StoreError> {
         if let Some(version) = self.dataset_version_by_hash(name, content_hash).await?
@@ -113,7 +133,7 @@ impl ApiStore {
             .await?;
         let staging = self.keys.dataset_staging(staging_id);
         let registered = self
-            .stage_and_register(&staging, name, content_hash, source, records.len(), &blocks)
+            .stage_and_register(&staging, name, content_hash, source, origin, records.len(), &blocks)
             .await;
         if registered.is_err() {
             // A refused write (Redis out of memory, say) can stop the upload halfway:
@@ -141,9 +161,14 @@ impl ApiStore {
         name: &DatasetName,
         content_hash: &ContentHash,
         source: &str,
+        origin: Option<&DatadogOrigin>,
         size: usize,
         blocks: &[Vec<u8>],
     ) -> Result<(u8, String), StoreError> {
+        let origin = match origin {
+            Some(origin) => serde_json::to_string(origin).map_err(|e| corrupt(name.as_str(), e))?,
+            None => String::new(),
+        };
         let mut conn = self.conn();
         let mut upload = redis::pipe();
         // Queued commands are checked against `maxmemory` before `EXEC` runs any:
@@ -174,6 +199,7 @@ impl ApiStore {
             .arg(Utc::now().to_rfc3339())
             .arg(source)
             .arg(blocks.len())
+            .arg(origin)
             .invoke_async(&mut conn)
             .await?)
     }

@@ -1,6 +1,8 @@
 //! `import`: a dataset folder under the data directory → a registered version.
 //! `load_folder` and `register` are its two steps, for folders that arrive another
-//! way (an uploaded archive, unpacked under the data directory).
+//! way (an uploaded archive, unpacked under the data directory); `import_lines`:
+//! records from elsewhere (Datadog) checked the same way, their local images looked
+//! up in the data directory's folder named like the dataset.
 //!
 //! The folder is validated in full first (nothing is stored when any line is bad);
 //! then its records are stored with image paths rewritten relative to the data
@@ -12,13 +14,14 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::{ApiStore, StoreError};
+use tally_core::contract::views::DatadogOrigin;
 use tally_core::contract::{DatasetName, ValueError};
 use tally_core::dataset::ContentHash;
 use tally_core::dataset::DatasetRecord;
 use tally_core::dataset::ImageRef;
 use tally_core::dataset::Problem;
 use tally_core::dataset::{DataDir, DataDirError};
-use tally_core::dataset::{Dataset, load};
+use tally_core::dataset::{Dataset, load, load_lines};
 
 /// What an import did: the version, and whether it is new (HTTP 201) or an existing
 /// one with identical content (HTTP 200).
@@ -28,6 +31,8 @@ pub struct ImportOutcome {
     pub version: u64,
     pub size: u64,
     pub content_hash: ContentHash,
+    /// The Datadog version the stored version came from, if it did.
+    pub datadog: Option<DatadogOrigin>,
     #[serde(skip)]
     pub created: bool,
 }
@@ -75,7 +80,7 @@ pub async fn load_folder(folder: PathBuf) -> Result<Dataset, ImportError> {
 
 /// Registers a validated dataset, whose folder lies under `data_dir`, as a version of
 /// `name` (the existing one when its content hash is already registered).
-pub async fn register(
+pub async fn register_from(
     store: &ApiStore,
     data_dir: &DataDir,
     name: &DatasetName,
@@ -86,10 +91,47 @@ pub async fn register(
         .ok_or_else(|| DataDirError::Escapes {
             path: dataset.folder.display().to_string(),
         })?;
+    register_from(store, name, dataset, &source, None).await
+}
+
+/// Imports records given as JSON lines (`records.jsonl`'s format) as a version of
+/// `name`, remembering `origin`. Each line's problems are located as `{file}:{n}`;
+/// local image paths are looked up in the data directory's folder `name`, exactly
+/// as if the lines were that folder's `records.jsonl`.
+pub async fn import_lines(
+    store: &ApiStore,
+    data_dir: &DataDir,
+    name: &DatasetName,
+    file: &'static str,
+    lines: Vec<String>,
+    origin: Option<&DatadogOrigin>,
+) -> Result<ImportOutcome, ImportError> {
+    // No such folder is no error here: records with only gs:// or https:// images
+    // need none, and a local image is reported missing like any other.
+    let folder = data_dir
+        .dataset_folder(name.as_str())
+        .unwrap_or_else(|_| data_dir.root().join(name.as_str()));
+    let dataset =
+        tokio::task::spawn_blocking(move || load_lines(folder, file, lines.into_iter().map(Ok)))
+            .await
+            .map_err(|e| ImportError::Validation(e.to_string()))?
+            .map_err(ImportError::Invalid)?;
+    register_from(store, name, dataset, name.as_str(), origin).await
+}
+
+/// Registers a validated dataset from the folder `source` (relative to the data
+/// directory), its image paths rewritten relative to the data directory.
+async fn register_from(
+    store: &ApiStore,
+    name: &DatasetName,
+    dataset: Dataset,
+    source: &str,
+    origin: Option<&DatadogOrigin>,
+) -> Result<ImportOutcome, ImportError> {
     let content_hash = dataset.content_hash.clone();
-    let records = records_relative_to_data_dir(dataset, &source);
+    let records = records_relative_to_data_dir(dataset, source);
     let registered = store
-        .register_dataset_version(name, &content_hash, &source, &records)
+        .register_dataset_version_from(name, &content_hash, source, origin, &records)
         .await?;
     let version = registered.version;
     Ok(ImportOutcome {
@@ -97,6 +139,7 @@ pub async fn register(
         version: version.version,
         size: version.size,
         content_hash: version.content_hash,
+        datadog: version.datadog,
         created: registered.created,
     })
 }
@@ -116,6 +159,26 @@ fn records_relative_to_data_dir(dataset: Dataset, source: &str) -> Vec<DatasetRe
                         })
                         .collect();
                     *path = format!("{source}/{}", normal.join("/"));
+                }
+            }
+            record
+        })
+        .collect()
+}
+
+/// The inverse of the rewrite on import: local image paths relative to the dataset
+/// folder `source` again, as its `records.jsonl` had them (for records that leave
+/// tally, so they import back from a folder named like the dataset).
+pub fn records_relative_to_folder(records: Vec<DatasetRecord>, source: &str) -> Vec<DatasetRecord> {
+    let prefix = format!("{source}/");
+    records
+        .into_iter()
+        .map(|mut record| {
+            for path in &mut record.input.image_paths {
+                if let Ok(ImageRef::Local(_)) = ImageRef::parse(path)
+                    && let Some(relative) = path.strip_prefix(&prefix)
+                {
+                    *path = relative.to_string();
                 }
             }
             record

@@ -41,6 +41,8 @@
 //! | `{ns}:vacuum` | sorted set | `<experiment_id>:<chunks>` → when to vacuum the experiment's job bookkeeping (ms) |
 //! | `{ns}:dd:outbox` | sorted set | run id → when its Datadog export is next due (ms); a claim pushes it one lease ahead |
 //! | `{ns}:dd:export:{run_id}` | hash | a run's Datadog export: `state` (`pending`/`exported`/`failed`), `attempts`, `last_error`, `project_id`, `dataset_id`, `dataset_version`, `exp:{experiment_id}` (Datadog experiment id), `exp:{experiment_id}:sent` (records sent), `exp:{experiment_id}:final`, `ended_at` (kept 90 days after the end) |
+//! | `{ns}:dd:keys:{run_id}` | string | a run's own Datadog keys, sealed with `TALLY_SEAL_KEY` (never in the clear); deleted when its export ends, expires after 48 hours |
+//! | `{ns}:dd:last` | hash | the most recent export to end or fail an attempt: `outcome` (`exported`/`failed`/`retrying`), `run_id`, `at`, `error` (health reports it) |
 //! | `{ns}:dd:ids` | hash | Datadog ids shared by runs: `dataset:{project_id}:{name}:{content_hash}` → `{dataset_id} {version}` |
 //! | `{{ns}}:{kind}:…` | (apalis-redis) | the `plan`, `chunk` and `finalize` job queues; the braces are a Redis Cluster hash tag (keys inside: `jobs::apalis_layout`) |
 
@@ -200,6 +202,14 @@ impl Keys {
         format!("{}:dd:export:{run}", self.namespace)
     }
 
+    pub fn datadog_keys(&self, run: &RunId) -> String {
+        format!("{}:dd:keys:{run}", self.namespace)
+    }
+
+    pub fn datadog_last(&self) -> String {
+        format!("{}:dd:last", self.namespace)
+    }
+
     pub fn datadog_ids(&self) -> String {
         format!("{}:dd:ids", self.namespace)
     }
@@ -271,6 +281,8 @@ mod tests {
             keys.events(),
             keys.datadog_outbox(),
             keys.datadog_ids(),
+            keys.datadog_keys(&RunId::generate()),
+            keys.datadog_last(),
         ] {
             assert!(key.starts_with("test:keys:"), "{key}");
         }

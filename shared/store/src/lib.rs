@@ -33,7 +33,8 @@
 //! - `jobs`: the plan / chunk / finalize jobs and their queues; `jobs::apalis_layout`
 //!   is the one place that knows where apalis-redis keeps a queue's state.
 //! - `submission`: creating a run from a validated request (API and scheduler).
-//! - `import`: importing a dataset folder as a new (or the existing identical) version.
+//! - `import`: importing a dataset folder (or records from Datadog) as a new (or the
+//!   existing identical) version.
 //! - `roles`: the handle of each daemon — `ApiStore`, `WorkerStore`, `SchedulerStore`.
 //!
 //! Each concern adds its operations in its own file: reads on `Store`, which every
@@ -80,7 +81,9 @@ pub use error::StoreError;
 pub use experiments::ExperimentView;
 pub use footprint::{BYTES_PER_RESULT, Footprint, Room, WontFit};
 pub use health::{RedisMemory, StoreHealth};
-pub use import::{ImportError, ImportOutcome, import, load_folder, register};
+pub use import::{
+    ImportError, ImportOutcome, import, import_lines, load_folder, records_relative_to_folder, register,
+};
 pub use keys::Keys;
 pub use namespace::{DEFAULT_NAMESPACE, InvalidNamespace, Namespace};
 pub use rate_limits::{ModelPace, RateState, Slowdown};

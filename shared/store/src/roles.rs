@@ -139,7 +139,26 @@ impl ApiStore {
         submission: Submission,
         max_chunk_size: u64,
     ) -> Result<Submitted, SubmitError> {
-        submission::submit(&self.store, &self.queues, submission, max_chunk_size).await
+        submission::submit(&self.store, &self.queues, submission, max_chunk_size, None).await
+    }
+
+    /// `submit` with the request's own Datadog keys, sealed for its run by
+    /// `seal(run_id)`: stored before the run's first job is queued, so the run's
+    /// export always finds them.
+    pub async fn submit_with_keys(
+        &self,
+        submission: Submission,
+        max_chunk_size: u64,
+        seal: &(dyn Fn(&str) -> String + Sync),
+    ) -> Result<Submitted, SubmitError> {
+        submission::submit(
+            &self.store,
+            &self.queues,
+            submission,
+            max_chunk_size,
+            Some(seal),
+        )
+        .await
     }
 
     /// Sets the run's cancel flag and enqueues the finalize of each unfinished
@@ -193,7 +212,7 @@ impl SchedulerStore {
         submission: Submission,
         max_chunk_size: u64,
     ) -> Result<Submitted, SubmitError> {
-        submission::submit(&self.store, &self.queues, submission, max_chunk_size).await
+        submission::submit(&self.store, &self.queues, submission, max_chunk_size, None).await
     }
 }
 

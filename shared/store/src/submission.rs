@@ -59,6 +59,7 @@ pub(crate) async fn submit(
     queues: &Queues,
     submission: Submission,
     max_chunk_size: u64,
+    seal_keys: Option<&(dyn Fn(&str) -> String + Sync)>,
 ) -> Result<Submitted, SubmitError> {
     let request = submission.request;
     let name = request.dataset_name.clone();
@@ -135,6 +136,11 @@ pub(crate) async fn submit(
             created: false,
         }),
         Created::New(run_id) => {
+            if let Some(seal) = seal_keys {
+                store
+                    .keep_export_keys(&run_id, &seal(run_id.as_str()))
+                    .await?;
+            }
             enqueue_plans(queues, &run.experiments).await?;
             Ok(Submitted {
                 run_id,

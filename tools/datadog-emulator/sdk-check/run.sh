@@ -8,8 +8,7 @@
 #   DATADOG_EMULATOR_BIN  the emulator binary (default: built with cargo)
 #   DDTRACE_VENV          where the venv lives (default: target/tmp/ddtrace-venv)
 #
-# The venv is made once (this needs PyPI) and reused while it was made from the
-# same requirements.txt. The check itself runs in a private network namespace when the machine
+# The venv is made by venv.sh. The check itself runs in a private network namespace when the machine
 # allows one (loopback only), so the SDK cannot reach anything but the emulator.
 set -euo pipefail
 
@@ -17,24 +16,12 @@ here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../../.." && pwd)"
 
 if [ "${1:-}" != "--isolated" ]; then
-  venv="${DDTRACE_VENV:-$repo/target/tmp/ddtrace-venv}"
-  mkdir -p "$(dirname "$venv")"
-  (
-    flock 9
-    if ! cmp -s "$here/requirements.txt" "$venv/.complete"; then
-      echo "sdk-check: making the venv in $venv ($(tr '\n' ' ' <"$here/requirements.txt"))" >&2
-      rm -rf "$venv"
-      python3 -m venv "$venv"
-      "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-        -r "$here/requirements.txt"
-      cp "$here/requirements.txt" "$venv/.complete"
-    fi
-  ) 9>"$venv.lock"
+  python="$(bash "$here/venv.sh")"
   if [ -z "${DATADOG_EMULATOR_BIN:-}" ]; then
     cargo build --quiet -p datadog-emulator --manifest-path "$repo/Cargo.toml"
     DATADOG_EMULATOR_BIN="$repo/target/debug/datadog-emulator"
   fi
-  export DATADOG_EMULATOR_BIN DDTRACE_PYTHON="$venv/bin/python"
+  export DATADOG_EMULATOR_BIN DDTRACE_PYTHON="$python"
   if unshare --net true 2>/dev/null; then
     exec unshare --net bash "$0" --isolated
   fi
@@ -70,15 +57,9 @@ while True:
         time.sleep(0.05)
 PY
 
-# Only the LLM Observability traffic is wanted: no telemetry, remote configuration,
-# crash tracking or APM traces (anything that slipped through would find a closed
-# port).
+source "$here/sdk-env.sh"
 env DD_LLMOBS_OVERRIDE_ORIGIN="$origin" DD_API_KEY="$api_key" DD_APP_KEY="$app_key" \
-  DD_SITE=datadoghq.com DD_LLMOBS_ML_APP=sdk-check DD_LLMOBS_AGENTLESS_ENABLED=true \
-  DD_LLMOBS_PROJECT_NAME=sdk-check DD_SERVICE=sdk-check DD_ENV=test \
-  DD_INSTRUMENTATION_TELEMETRY_ENABLED=false DD_REMOTE_CONFIGURATION_ENABLED=false \
-  DD_CRASHTRACKING_ENABLED=false DD_APM_TRACING_ENABLED=false \
-  DD_TRACE_AGENT_URL=http://127.0.0.1:9 \
+  DD_LLMOBS_ML_APP=sdk-check DD_LLMOBS_PROJECT_NAME=sdk-check \
   "$python" "$here/check.py" || {
     echo "sdk-check: emulator log:" >&2
     cat "$log" >&2

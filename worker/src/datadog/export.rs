@@ -12,16 +12,14 @@ use chrono::Utc;
 use tally_core::contract::ExperimentStatus;
 use tally_core::dataset::DatasetRecord;
 use tally_core::run::{RunId, RunRecord};
-use tally_datadog::{DatadogClient, DatadogError, NewExperiment, NewRecord};
-use tally_store::{ExperimentView, StoreError, WorkerStore};
+use tally_datadog::{DatadogClient, DatadogError, NewExperiment, push_dataset};
+use tally_store::{ExperimentView, StoreError, WorkerStore, records_relative_to_folder};
 
 use super::payload::{self, Target};
 
 /// Records per events request (each record is one span and a handful of metrics,
 /// well under the 5 MB limit for tally's reports).
 const EVENTS_BATCH: usize = 100;
-/// Records per dataset push request (ddtrace's batch).
-const RECORDS_BATCH: usize = 1000;
 /// Datadog refuses events older than 24 hours; keep a margin for the request.
 const EXPORTABLE_FOR: chrono::TimeDelta = chrono::TimeDelta::minutes(23 * 60 + 50);
 
@@ -102,14 +100,28 @@ impl RunExport<'_> {
             })
     }
 
-    /// The Datadog dataset holding this content, pushed the first time any run
-    /// needs it and remembered by content hash.
+    /// The Datadog dataset holding this content: the one it was imported from when
+    /// that is in the run's project, else pushed the first time any run needs it
+    /// and remembered by content hash.
     async fn dataset(
         &mut self,
         project_id: &str,
         records: &[DatasetRecord],
     ) -> Result<(String, i64), ExportError> {
         let pin = &self.run.dataset;
+        let stored = self.store.dataset_version(&pin.name, pin.version).await?;
+        let source = stored
+            .as_ref()
+            .map(|v| v.source.clone())
+            .unwrap_or_default();
+        let origin = stored
+            .and_then(|version| version.datadog)
+            .filter(|origin| origin.project_id == project_id);
+        if let Some(origin) = origin {
+            self.step(&self.run.run_id.clone(), "dataset_id", &origin.dataset_id)
+                .await?;
+            return Ok((origin.dataset_id, origin.version));
+        }
         let field = format!("dataset:{project_id}:{}:{}", pin.name, pin.content_hash);
         if let Some(known) = self.store.datadog_id(&field).await?
             && let Some((id, version)) = known.split_once(' ')
@@ -117,33 +129,26 @@ impl RunExport<'_> {
             return Ok((id.to_string(), version.parse().unwrap_or(0)));
         }
         let description = format!("tally dataset {} version {}", pin.name, pin.version);
-        let dataset = self
-            .client
-            .dataset(project_id, pin.name.as_str(), &description)
-            .await?;
-        let mut version = dataset.current_version;
-        for (i, batch) in records.chunks(RECORDS_BATCH).enumerate() {
-            let batch: Vec<NewRecord> = batch
-                .iter()
-                .map(|r| NewRecord {
-                    // The same tally record is the same Datadog record on a re-push.
-                    id: record_uuid(&pin.content_hash.to_string(), &r.id),
-                    input: serde_json::json!(r.input),
-                    expected_output: serde_json::json!({"reports": r.expected_output}),
-                    metadata: serde_json::Value::Object(r.metadata.clone()),
-                })
-                .collect();
-            version = self
-                .client
-                .insert_records(project_id, &dataset.id, &batch, i == 0)
-                .await?;
-        }
+        // As its folder has them: the dataset reads back into tally from Datadog.
+        let records = records_relative_to_folder(records.to_vec(), &source);
+        let dataset = push_dataset(
+            self.client,
+            project_id,
+            pin.name.as_str(),
+            &description,
+            pin.content_hash.as_str(),
+            &records,
+        )
+        .await?;
         self.store
-            .remember_datadog_id(&field, &format!("{} {version}", dataset.id))
+            .remember_datadog_id(
+                &field,
+                &format!("{} {}", dataset.id, dataset.current_version),
+            )
             .await?;
         self.step(&self.run.run_id.clone(), "dataset_id", &dataset.id)
             .await?;
-        Ok((dataset.id, version))
+        Ok((dataset.id, dataset.current_version))
     }
 
     async fn experiment(
@@ -250,11 +255,4 @@ impl RunExport<'_> {
         self.step(&run_id, &format!("{key}:final"), status).await?;
         Ok(())
     }
-}
-
-/// A uuid4-shaped hex id (as ddtrace's record ids) derived from the content and
-/// the record, so the same record is named the same in every push.
-fn record_uuid(content_hash: &str, record_id: &str) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(&Sha256::digest(format!("{content_hash}\n{record_id}"))[..16])
 }

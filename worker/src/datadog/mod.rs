@@ -33,21 +33,51 @@ pub fn backoff(attempt: u32) -> Duration {
     Duration::from_secs(secs).min(MAX_BACKOFF)
 }
 
-/// The server's Datadog connection: where to send and with which keys.
+/// The server's Datadog connection: where to send, with the server's keys and the
+/// key that opens a request's own.
 #[derive(Debug, Clone)]
 pub struct DatadogExport {
     pub settings: DatadogSettings,
-    pub credentials: Credentials,
 }
 
 impl DatadogExport {
-    /// `None` when the server has no Datadog keys: nothing is exported.
+    /// `None` when the server has neither Datadog keys nor a seal key: nothing is
+    /// exported.
     pub fn from_settings(settings: DatadogSettings) -> Option<DatadogExport> {
-        let credentials = settings.credentials.clone()?;
-        Some(DatadogExport {
-            settings,
-            credentials,
-        })
+        (settings.credentials.is_some() || settings.seal_key.is_some())
+            .then_some(DatadogExport { settings })
+    }
+
+    /// Whether `run` is exported: the server has keys, or the run brought its own.
+    pub async fn exports(
+        &self,
+        store: &tally_store::Store,
+        run: &RunId,
+    ) -> Result<bool, tally_store::StoreError> {
+        Ok(self.settings.credentials.is_some() || store.export_keys(run).await?.is_some())
+    }
+
+    /// The keys `run` is exported with: its own (sealed with the run), else the
+    /// server's. An error says why there are none.
+    async fn credentials(
+        &self,
+        store: &tally_store::Store,
+        run: &RunId,
+    ) -> Result<Result<Credentials, String>, tally_store::StoreError> {
+        let sealed = store.export_keys(run).await?;
+        Ok(
+            match (sealed, &self.settings.seal_key, &self.settings.credentials) {
+                (Some(sealed), Some(seal_key), _) => seal_key
+                    .open(run.as_str(), &sealed)
+                    .map_err(|e| e.to_string()),
+                (Some(_), None, _) => Err(
+                    "the run's own Datadog keys are sealed, and this worker has no TALLY_SEAL_KEY"
+                        .to_string(),
+                ),
+                (None, _, Some(server)) => Ok(server.clone()),
+                (None, _, None) => Err("no Datadog keys for this run".to_string()),
+            },
+        )
     }
 }
 
@@ -95,7 +125,15 @@ pub async fn drain_once(context: &Context) -> Result<bool, tally_store::StoreErr
         .and_then(|a| a.parse().ok())
         .unwrap_or(0);
     let origin = export.settings.origin(run.record.request.site);
-    let outcome = match DatadogClient::new(origin, export.credentials.clone()) {
+    let credentials = match export.credentials(&context.store, &run_id).await? {
+        Ok(credentials) => credentials,
+        Err(reason) => {
+            let end = ExportEnd::Failed(reason);
+            context.store.end_export(&run_id, &end).await?;
+            return Ok(true);
+        }
+    };
+    let outcome = match DatadogClient::new(origin, credentials) {
         Ok(client) => {
             RunExport {
                 store: &context.store,

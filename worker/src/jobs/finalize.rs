@@ -115,10 +115,13 @@ async fn complete_run_if_done(context: &Context, run_id: &RunId) -> Result<(), J
     Ok(())
 }
 
-/// Puts a final run in the Datadog outbox when Datadog is configured (a no-op
-/// once queued or exported, so every re-executed finalize may call it).
+/// Puts a final run in the Datadog outbox when it is exported (the server has
+/// Datadog keys, or the run brought its own); a no-op once queued or exported, so
+/// every re-executed finalize may call it.
 async fn queue_export(context: &Context, run_id: &RunId) -> Result<(), JobError> {
-    if context.datadog.is_some() {
+    if let Some(datadog) = &context.datadog
+        && datadog.exports(&context.store, run_id).await?
+    {
         context.store.enqueue_export(run_id).await?;
     }
     Ok(())

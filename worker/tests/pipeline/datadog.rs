@@ -7,15 +7,16 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tally_core::contract::Secret;
+use tally_core::run::RunId;
 use tally_datadog::{Credentials, DatadogSettings};
 use tally_worker::datadog::DatadogExport;
 
 use crate::harness::{Harness, WorkerOptions, poll, request};
 
-const API_KEY: &str = "emulator-api-key";
-const APP_KEY: &str = "emulator-app-key";
+pub const API_KEY: &str = "emulator-api-key";
+pub const APP_KEY: &str = "emulator-app-key";
 
-fn export_to(base_url: &str) -> DatadogExport {
+pub fn export_to(base_url: &str) -> DatadogExport {
     let settings = DatadogSettings {
         credentials: Some(Credentials {
             api_key: Secret::new(API_KEY),
@@ -39,7 +40,7 @@ async fn get(http: &reqwest::Client, url: String) -> Value {
         .expect("json")
 }
 
-async fn set_outage(http: &reqwest::Client, base: &str, outage: bool) {
+pub async fn set_outage(http: &reqwest::Client, base: &str, outage: bool) {
     let status = http
         .patch(format!("{base}/_emulator/faults"))
         .json(&json!({ "outage": outage }))
@@ -76,25 +77,30 @@ async fn a_run_finished_during_an_outage_is_exported_once_when_datadog_is_back()
     let view = harness.wait_final(&run, Duration::from_secs(60)).await;
 
     // Datadog is down: the run is final all the same, and its export waits.
-    poll(
-        "a failed export attempt",
-        Duration::from_secs(30),
-        || async {
-            let progress = harness.store.export_progress(&run).await.unwrap();
-            progress.get("attempts").is_some_and(|a| a != "0")
-        },
-    )
-    .await;
+    wait_for_failed_attempt(&harness, &run, Duration::from_secs(30)).await;
     let progress = harness.store.export_progress(&run).await.unwrap();
     assert_eq!(progress["state"], "pending");
     assert!(progress["last_error"].contains("503"), "{progress:?}");
+    // The run's status and health say so.
+    let api = harness.start_api().await;
+    let status = api_json(&http, format!("{api}/api/v1/experiments/runs/{run}")).await;
+    let export = &status["datadog_export"];
+    assert_eq!(export["state"], "pending", "{export}");
+    assert!(export["last_error"].as_str().unwrap().contains("503"));
+    for experiment in export["experiments"].as_array().unwrap() {
+        assert_eq!(experiment["exported"], 0, "{experiment}");
+        assert_eq!(experiment["pending"], 10, "{experiment}");
+        assert!(experiment["last_error"].as_str().unwrap().contains("503"));
+    }
+    let health = api_json(&http, format!("{api}/api/v1/experiments/health")).await;
+    assert_eq!(
+        health["datadog_last_export"]["succeeded"], false,
+        "{health}"
+    );
+    assert_eq!(health["datadog_last_export"]["outcome"], "retrying");
 
     set_outage(&http, &base, false).await;
-    poll("the export", Duration::from_secs(60), || async {
-        let progress = harness.store.export_progress(&run).await.unwrap();
-        progress.get("state").is_some_and(|s| s == "exported")
-    })
-    .await;
+    wait_for_export(&harness, &run, Duration::from_secs(60)).await;
     assert_eq!(harness.store.outbox_len().await.unwrap(), 0);
 
     let progress = harness.store.export_progress(&run).await.unwrap();
@@ -140,17 +146,20 @@ async fn a_run_finished_during_an_outage_is_exported_once_when_datadog_is_back()
         .await;
         assert_eq!(listed["data"][0]["attributes"]["status"], "completed");
     }
-    // The run's answer links to each experiment on the site's UI host.
-    let api = harness.start_api().await;
-    let status: Value = http
-        .get(format!("{api}/api/v1/experiments/runs/{run}"))
-        .header("X-API-Key", crate::harness::API_KEY)
-        .send()
-        .await
-        .expect("API answers")
-        .json()
-        .await
-        .expect("json");
+    // The run's answer links to each experiment on the site's UI host; its export is
+    // complete, and health says the last export succeeded.
+    let status = api_json(&http, format!("{api}/api/v1/experiments/runs/{run}")).await;
+    assert_eq!(status["datadog_export"]["state"], "exported");
+    for experiment in status["datadog_export"]["experiments"].as_array().unwrap() {
+        assert_eq!(experiment["exported"], 10, "{experiment}");
+        assert_eq!(
+            (&experiment["pending"], &experiment["failed"]),
+            (&json!(0), &json!(0))
+        );
+        assert!(experiment["last_error"].is_null());
+    }
+    let health = api_json(&http, format!("{api}/api/v1/experiments/health")).await;
+    assert_eq!(health["datadog_last_export"]["succeeded"], true, "{health}");
     for summary in status["result"]["experiments"].as_array().unwrap() {
         let id = &progress[&format!("exp:{}", summary["experiment_id"].as_str().unwrap())];
         assert_eq!(
@@ -171,7 +180,37 @@ async fn a_run_finished_during_an_outage_is_exported_once_when_datadog_is_back()
     harness.cleanup().await;
 }
 
-async fn harness_spans(http: &reqwest::Client, base: &str, experiment: &str) -> Vec<Value> {
+async fn api_json(http: &reqwest::Client, url: String) -> Value {
+    http.get(url)
+        .header("X-API-Key", crate::harness::API_KEY)
+        .send()
+        .await
+        .expect("API answers")
+        .json()
+        .await
+        .expect("json")
+}
+
+/// Waits until an export attempt of `run` has failed (while Datadog is down).
+pub async fn wait_for_failed_attempt(harness: &Harness, run: &RunId, within: Duration) {
+    poll("a failed export attempt", within, || async {
+        let progress = harness.store.export_progress(run).await.unwrap();
+        progress.get("attempts").is_some_and(|a| a != "0")
+    })
+    .await;
+}
+
+/// Waits until `run` is exported.
+pub async fn wait_for_export(harness: &Harness, run: &RunId, within: Duration) {
+    poll("the export", within, || async {
+        let progress = harness.store.export_progress(run).await.unwrap();
+        progress.get("state").is_some_and(|s| s == "exported")
+    })
+    .await;
+}
+
+/// The spans datadog-emulator holds for the Datadog experiment `experiment`.
+pub async fn harness_spans(http: &reqwest::Client, base: &str, experiment: &str) -> Vec<Value> {
     let answer: Value = http
         .get(format!("{base}/_emulator/spans?experiment_id={experiment}"))
         .send()

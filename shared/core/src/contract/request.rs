@@ -8,8 +8,8 @@
 //! the `Deserialize` impls, which run the same validator (`validate`).
 //!
 //! Serialized, a request is the form stored with a run: every field except the
-//! Datadog `api_key`, which is a `Secret` and skipped. Reading it back gives the
-//! same request without a key.
+//! Datadog `api_key` and `app_key`, which are `Secret`s and skipped. Reading it back
+//! gives the same request without keys.
 
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
@@ -36,9 +36,14 @@ pub struct ExperimentRequest {
     /// Datadog LLM Observability app name (default `vote-extractor`).
     #[schema(value_type = String, required = false)]
     pub ml_app: Label,
-    /// The submitter's Datadog API key, for exporting this run only. Never stored.
+    /// The submitter's Datadog API key, for exporting this run only. Never stored
+    /// in the clear: sealed with the server's key until the export is done.
     #[serde(skip_serializing)]
     pub api_key: Option<Secret>,
+    /// The submitter's Datadog application key, with `api_key` (the server's
+    /// `DD_APP_KEY` when left out). Sealed like `api_key`.
+    #[serde(skip_serializing)]
+    pub app_key: Option<Secret>,
     /// Datadog site (default `datadoghq.com`).
     #[schema(inline, required = false)]
     pub site: DatadogSite,

@@ -77,20 +77,32 @@ pub fn load(folder: &Path) -> Result<Dataset, Vec<Problem>> {
         }
     };
 
+    let lines = BufReader::new(file)
+        .lines()
+        .map(|line| line.map_err(|e| format!("cannot be read: {e}")));
+    load_lines(folder, RECORDS_FILE, lines)
+}
+
+/// Validates records given as JSON lines (numbered from 1, each located as
+/// `{file}:{line}` in a problem), their local images looked up in `folder` exactly
+/// as for a dataset folder: the checks of `load` without reading `records.jsonl`.
+/// `folder` should be canonical; one that does not exist makes every local image a
+/// problem and leaves `gs://` / `https://` images as they are.
+pub fn load_lines(
+    folder: PathBuf,
+    file: &str,
+    lines: impl IntoIterator<Item = Result<String, String>>,
+) -> Result<Dataset, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut records = Vec::new();
     let mut hasher = ContentHasher::new();
     let mut first_line_of_id: HashMap<String, usize> = HashMap::new();
-    for (index, line) in BufReader::new(file).lines().enumerate() {
+    for (index, line) in lines.into_iter().enumerate() {
         let number = index + 1;
         let line = match line {
             Ok(line) => line,
-            Err(e) => {
-                problems.push(Problem::at_line(
-                    RECORDS_FILE,
-                    number,
-                    format!("cannot be read: {e}"),
-                ));
+            Err(message) => {
+                problems.push(Problem::at_line(file, number, message));
                 break;
             }
         };
@@ -99,7 +111,7 @@ pub fn load(folder: &Path) -> Result<Dataset, Vec<Problem>> {
         }
         if line.len() > MAX_LINE_BYTES {
             problems.push(Problem::at_line(
-                RECORDS_FILE,
+                file,
                 number,
                 format!("the line is longer than the limit of {MAX_LINE_BYTES} bytes"),
             ));
@@ -107,7 +119,7 @@ pub fn load(folder: &Path) -> Result<Dataset, Vec<Problem>> {
         }
         if records.len() == MAX_RECORDS {
             problems.push(Problem::at_line(
-                RECORDS_FILE,
+                file,
                 number,
                 format!("a dataset holds at most {MAX_RECORDS} records"),
             ));
@@ -131,11 +143,11 @@ pub fn load(folder: &Path) -> Result<Dataset, Vec<Problem>> {
         problems.extend(
             line_problems
                 .into_iter()
-                .map(|m| Problem::at_line(RECORDS_FILE, number, m)),
+                .map(|m| Problem::at_line(file, number, m)),
         );
     }
     if problems.is_empty() && records.is_empty() {
-        problems.push(Problem::in_file(RECORDS_FILE, "holds no records"));
+        problems.push(Problem::in_file(file, "holds no records"));
     }
     if problems.is_empty() {
         Ok(Dataset {

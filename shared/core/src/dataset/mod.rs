@@ -4,7 +4,8 @@
 //! - `problem`: `Problem`, one thing wrong with a folder, located by file and line.
 //! - `image`: page image references and the checks that keep them inside the folder.
 //! - `hash`: `ContentHash`, the identity of a dataset's records and image bytes.
-//! - `loader`: `load(folder)`, which validates a whole folder or lists its problems.
+//! - `loader`: `load(folder)`, which validates a whole folder or lists its problems;
+//!   `load_lines` does the same for records that come from elsewhere (Datadog).
 //! - `data_dir`: `DataDir`, the configured folder that holds dataset folders.
 
 mod data_dir;
@@ -18,6 +19,6 @@ pub use crate::contract::DatasetName;
 pub use data_dir::{DATA_DIR_ENV, DataDir, DataDirError};
 pub use hash::{ContentHash, ContentHasher};
 pub use image::{ImageRef, MAX_IMAGE_BYTES, read_local_image};
-pub use loader::{Dataset, RECORDS_FILE, load};
+pub use loader::{Dataset, MAX_RECORDS, RECORDS_FILE, load, load_lines};
 pub use problem::Problem;
 pub use record::{DatasetRecord, RecordInput};

@@ -16,9 +16,9 @@
 //! The request is held to the rules of an API submission: it goes through the
 //! contract's own validator (`ExperimentRequest::from_json_bytes`), with one
 //! addition — `dataset_version` may also be `"latest"` (the same as null) — and one
-//! restriction: no `api_key`, because a schedule is stored and secrets never are.
-//! Unknown fields of the request, which a submission ignores with a warning, are
-//! refused here.
+//! restriction: no `api_key` or `app_key`, because a schedule is stored and secrets
+//! never are. Unknown fields of the request, which a submission ignores with a
+//! warning, are refused here.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value, json};
@@ -200,12 +200,13 @@ fn parse_request(value: &Value, problems: &mut Vec<FieldError>) -> Option<Experi
         return None;
     };
     let mut object = object.clone();
-    if object.contains_key("api_key") {
-        problems.push(problem(
-            "request.api_key",
-            "is not allowed in a schedule (a schedule is stored, and secrets never are)",
-        ));
-        object.remove("api_key");
+    for secret in ["api_key", "app_key"] {
+        if object.remove(secret).is_some() {
+            problems.push(problem(
+                &format!("request.{secret}"),
+                "is not allowed in a schedule (a schedule is stored, and secrets never are)",
+            ));
+        }
     }
     if object.get("dataset_version") == Some(&Value::String("latest".to_string())) {
         object.insert("dataset_version".to_string(), Value::Null);

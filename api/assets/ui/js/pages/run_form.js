@@ -115,7 +115,8 @@ export async function runForm({ main, signal }) {
     version.append(h("option", { value: "", text: chosen ? `latest (v${chosen.latest_version})` : "latest" }));
     const fillVersions = (list) => {
       for (const v of [...list].reverse()) {
-        version.append(h("option", { value: String(v.version), text: `v${v.version} · ${v.size} records` }));
+        const origin = v.datadog ? ` · from Datadog ${v.datadog.project_name}/${v.datadog.dataset_name} v${v.datadog.version}` : "";
+        version.append(h("option", { value: String(v.version), text: `v${v.version} · ${v.size} records${origin}` }));
       }
       version.value = state.dataset_version === null ? "" : String(state.dataset_version);
     };

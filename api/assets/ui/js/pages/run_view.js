@@ -66,6 +66,7 @@ export async function runView({ main, signal }, runId) {
       run.retries.length
         ? h("span", { id: "retries" }, "Retried by ", run.retries.flatMap((r, i) => [i ? ", " : null, h("a", { href: `#/runs/${r.run_id}`, text: r.run_id }), ` (${r.status ?? "expired"})`]))
         : null,
+      run.datadog_export ? h("span", { id: "datadog-export" }, "Datadog export ", h("b", { text: exportSummary(run.datadog_export) })) : null,
     );
     if (run.stalled) notice.textContent = `Stalled${run.stalled.since ? ` since ${when(run.stalled.since)}` : ""}: ${run.stalled.reason}. The run resumes by itself once the store accepts writes.`;
     else if (run.cancel_requested && !isFinal(run.status)) notice.textContent = "Cancel requested: records in flight finish, no new record starts.";
@@ -151,6 +152,13 @@ function retryButton(run) {
     }
   });
   return h("span", {}, button, " ", message);
+}
+
+/** A run's Datadog export in a few words: its state, its records, the last error. */
+function exportSummary(exported) {
+  const sum = (field) => exported.experiments.reduce((n, e) => n + e[field], 0);
+  const records = `${sum("exported")} records exported, ${sum("pending")} pending, ${sum("failed")} failed`;
+  return `${exported.state}: ${records}${exported.last_error ? ` (last error: ${exported.last_error})` : ""}`;
 }
 
 /** The first run's result recomputed over its retries (each record once, latest attempt). */

@@ -9,6 +9,7 @@ use super::*;
 const FULL_REQUEST: &str = r#"{
     "ml_app": "vote-extractor-nightly",
     "api_key": "dd-api-key-0123456789abcdef",
+    "app_key": "dd-app-key-0123456789abcdef",
     "site": "datadoghq.eu",
     "agentless_enabled": false,
     "project_name": "vote-extraction-project",
@@ -96,14 +97,16 @@ fn the_full_example_parses_into_its_values() {
 }
 
 #[test]
-fn serializing_keeps_every_field_name_and_value_but_the_api_key() {
+fn serializing_keeps_every_field_name_and_value_but_the_keys() {
     let mut expected: Value = serde_json::from_str(FULL_REQUEST).unwrap();
     expected.as_object_mut().unwrap().remove("api_key");
+    expected.as_object_mut().unwrap().remove("app_key");
 
     let stored = serde_json::to_string(&full_request()).unwrap();
     assert_eq!(serde_json::from_str::<Value>(&stored).unwrap(), expected);
     assert!(!stored.contains("api_key"));
     assert!(!stored.contains("dd-api-key"));
+    assert!(!stored.contains("app_key") && !stored.contains("dd-app-key"));
 }
 
 #[test]
@@ -117,6 +120,7 @@ fn a_stored_request_reads_back_without_its_key() {
         read_back,
         ExperimentRequest {
             api_key: None,
+            app_key: None,
             ..request.clone()
         }
     );

@@ -15,9 +15,10 @@ use crate::contract::values::{
     Trials,
 };
 
-const REQUEST_FIELDS: [&str; 14] = [
+const REQUEST_FIELDS: [&str; 15] = [
     "ml_app",
     "api_key",
+    "app_key",
     "site",
     "agentless_enabled",
     "project_name",
@@ -56,6 +57,7 @@ pub(super) fn request(body: Field<'_>, problems: &mut Problems) -> Option<Experi
         .take("ml_app")
         .text(Defaulted, Label::parse, problems);
     let api_key = object.take("api_key").secret_text(Nullable, problems);
+    let app_key = object.take("app_key").secret_text(Nullable, problems);
     let site = object
         .take("site")
         .text(Defaulted, DatadogSite::parse, problems);
@@ -94,6 +96,7 @@ pub(super) fn request(body: Field<'_>, problems: &mut Problems) -> Option<Experi
     Some(ExperimentRequest {
         ml_app: ml_app.unwrap_or_else(|| Label::from_known(DEFAULT_ML_APP)),
         api_key: api_key.map(Secret::new),
+        app_key: app_key.map(Secret::new),
         site: site.unwrap_or_default(),
         agentless_enabled: agentless_enabled.unwrap_or(true),
         project_name: project_name.unwrap_or_else(|| Label::from_known(DEFAULT_PROJECT_NAME)),

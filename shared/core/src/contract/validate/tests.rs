@@ -2,9 +2,9 @@
 
 use crate::contract::{ExperimentRequest, RequestError};
 
-const KNOWN_REQUEST_FIELDS: &str = "ml_app, api_key, site, agentless_enabled, project_name, \
-     dataset_name, dataset_version, model_configs, sample_size, jobs, raise_errors, cache, trials, \
-     execution";
+const KNOWN_REQUEST_FIELDS: &str = "ml_app, api_key, app_key, site, agentless_enabled, \
+     project_name, dataset_name, dataset_version, model_configs, sample_size, jobs, raise_errors, \
+     cache, trials, execution";
 const KNOWN_CONFIG_FIELDS: &str = "model, temperature, name_suffix, metadata, thinking_budget, \
      max_output_tokens, top_p, top_k, seed, cache, trials, execution";
 
@@ -94,6 +94,7 @@ fn each_rule_of_each_field_is_reported_exactly() {
         // api_key: a string or null, never echoed.
         (top(r#""api_key": 12345"#), "api_key: must be a string or null, got a number".into()),
         (top(r#""api_key": """#), "api_key: must not be empty".into()),
+        (top(r#""app_key": 1"#), "app_key: must be a string or null, got a number".into()),
         // site: one of six.
         (
             top(r#""site": "datadoghq.co""#),

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
+use super::DatadogOrigin;
 use crate::dataset::RecordInput;
 use crate::extraction::Report;
 
@@ -36,6 +37,9 @@ pub struct DatasetVersionView {
     pub created_at: DateTime<Utc>,
     /// The folder it was imported from, relative to the data directory.
     pub source: String,
+    /// The Datadog dataset version it was imported from; `null` for a folder.
+    #[serde(default)]
+    pub datadog: Option<DatadogOrigin>,
 }
 
 /// `GET /api/v1/datasets/{name}`.
@@ -74,4 +78,7 @@ pub struct ImportOutcomeView {
     pub version: u64,
     pub size: u64,
     pub content_hash: String,
+    /// The Datadog dataset version it was imported from; `null` for a folder.
+    #[serde(default)]
+    pub datadog: Option<DatadogOrigin>,
 }

@@ -11,10 +11,14 @@
 //! - `experiments`: an experiment's detail and its page of results.
 //! - `compare`: experiments side by side.
 //! - `datasets`: datasets, versions, one record, an import's outcome.
+//! - `datadog_datasets`: a version's Datadog origin, a push to Datadog.
+//! - `datadog_export`: a run's Datadog export, the last export's outcome.
 //! - `schedules`: a schedule with its bookkeeping, runs and skipped slots.
 //! - `service`: health, probes and presets.
 
 mod compare;
+mod datadog_datasets;
+mod datadog_export;
 mod datasets;
 mod experiments;
 mod progress;
@@ -26,6 +30,8 @@ pub use compare::{
     ComparedExperiment, Comparison, Interval, PairComparison, RecordAnswer, RecordAnswerStatus,
     RecordDifference,
 };
+pub use datadog_datasets::{DatadogOrigin, DatadogPushView};
+pub use datadog_export::{DatadogExportView, ExperimentExportView, LastExport};
 pub use datasets::{
     DatasetBrief, DatasetList, DatasetVersionView, DatasetVersions, ImportOutcomeView, RecordView,
 };

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ProgressView, RedisState};
+use super::{DatadogExportView, ProgressView, RedisState};
 use crate::contract::{AcceptedStatus, ExperimentResponse, RunStatus};
 use crate::run::{BatchProgress, DatasetPin, ExperimentPhase, Submitter};
 
@@ -69,6 +69,10 @@ pub struct RunStatusView {
     /// Why a run that is not final makes no progress, while it makes none; else `null`.
     #[schema(required = true)]
     pub stalled: Option<Stall>,
+    /// The run's Datadog export; `null` when it was never queued for one.
+    #[serde(default)]
+    #[schema(required = true)]
+    pub datadog_export: Option<DatadogExportView>,
 }
 
 /// Why a run is stalled: the store refuses the writes its workers must make.

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::LastExport;
 use crate::presets::Preset;
 
 /// `GET /api/v1/experiments/health`, with the old service's fields.
@@ -17,6 +18,10 @@ pub struct ServiceHealth {
     /// Whether the server holds Datadog keys (`DD_API_KEY` and `DD_APP_KEY`), so
     /// final runs are exported to Datadog.
     pub datadog_configured: bool,
+    /// How the most recent Datadog export went (absent before the first, or while
+    /// Redis does not answer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub datadog_last_export: Option<LastExport>,
     /// Whether API keys are required.
     pub api_key_configured: bool,
     #[schema(inline)]
