@@ -183,8 +183,21 @@ impl Harness {
     }
 
     pub async fn start_worker_with(&mut self, name: &str, options: WorkerOptions) {
+        let chunks = options.chunks.unwrap_or(8);
+        let context = self.worker_context(name, options).await;
+        self.metrics.push(context.metrics.clone());
+        let worker = Worker::new(Arc::new(context), chunks, Duration::from_secs(5));
+        let (stop, stopped) = oneshot::channel();
+        self.workers.push(stop);
+        self.handles.push(tokio::spawn(worker.run(async {
+            let _ = stopped.await;
+        })));
+    }
+
+    /// What a worker of this harness runs jobs with, for a test that runs job
+    /// handlers or housekeeping itself (no queue is polled).
+    pub async fn worker_context(&self, name: &str, options: WorkerOptions) -> Context {
         let metrics = Metrics::new().expect("worker metrics");
-        self.metrics.push(metrics.clone());
         let store = match options.queues {
             Some(queues) => WorkerStore::connect(&self.store_settings, queues)
                 .await
@@ -211,16 +224,9 @@ impl Harness {
         if let Some(retention) = options.retention {
             context = context.with_retention(retention);
         }
-        context = context.with_datadog(options.datadog).with_batches(
+        context.with_datadog(options.datadog).with_batches(
             tally_gemini::batch::BatchClient::new(&self.gemini_config()).expect("batch client"),
-        );
-        let chunks = options.chunks.unwrap_or(8);
-        let worker = Worker::new(Arc::new(context), chunks, Duration::from_secs(5));
-        let (stop, stopped) = oneshot::channel();
-        self.workers.push(stop);
-        self.handles.push(tokio::spawn(worker.run(async {
-            let _ = stopped.await;
-        })));
+        )
     }
 
     /// Serves the `index`-th worker's metrics on a loopback port, as

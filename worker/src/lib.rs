@@ -16,7 +16,8 @@
 //! - `datadog`: the Datadog export outbox's drainer and what it sends.
 //! - `response_cache`: the Gemini client's response cache over Redis.
 //! - `sweep`: re-enqueues the plans of runs that stay queued and the finalize of
-//!   complete experiments; retention housekeeping.
+//!   complete experiments, and finalizes those whose finalize job never ran
+//!   (`stuck_runs`); retention housekeeping.
 //! - `watchdog`: notices a queue worker that stopped beating, for `supervise` to
 //!   replace.
 //! - `metrics`: Prometheus metrics and their server.
@@ -38,6 +39,7 @@ pub mod quotas;
 pub mod record;
 pub mod response_cache;
 pub mod settings;
+pub mod stuck_runs;
 pub mod supervise;
 pub mod sweep;
 pub mod watchdog;

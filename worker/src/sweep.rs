@@ -10,6 +10,10 @@
 //!   declared dead while Redis stalled, and a second execution of the chunk ended
 //!   first, before the experiment was complete), nothing else would. Finalize jobs
 //!   carry idempotency keys too.
+//!   When the job exists but is never polled (a stalled poller leaves it in the
+//!   scheduled set, where its idempotency key keeps a second push out), runs that
+//!   stay `running` although an experiment is ready get finalized here
+//!   (`stuck_runs`).
 //! - Retention: the job bookkeeping of retired runs is vacuumed, and runs whose keys
 //!   expired are dropped from the run indexes. Both are idempotent, so it does not
 //!   matter that every worker does them.
@@ -25,6 +29,7 @@ use tally_store::store_backoff::{Delays, StoreBackoff};
 use tally_store::submission::enqueue_plans;
 
 use crate::context::Context;
+use crate::stuck_runs::StuckRuns;
 
 /// How often the sweep looks, and how old a queued run must be to be swept.
 pub const INTERVAL: Duration = Duration::from_secs(30);
@@ -50,14 +55,16 @@ pub async fn run(context: Arc<Context>, shutdown: impl Future<Output = ()>) {
         },
     );
     let mut wait = Duration::ZERO;
+    let mut stuck = StuckRuns::default();
     loop {
         tokio::select! {
             _ = &mut shutdown => return,
             () = tokio::time::sleep(wait) => {}
         }
         let swept = sweep_once(&context).await;
+        let unstuck = stuck.sweep(&context).await.map_err(Into::into);
         let retained = retention_once(&context).await.map_err(Into::into);
-        wait = match swept.and(retained) {
+        wait = match swept.and(unstuck).and(retained) {
             Ok(_) => {
                 backoff.succeeded();
                 INTERVAL

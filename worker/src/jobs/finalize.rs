@@ -12,7 +12,8 @@ use std::sync::Arc;
 use apalis::prelude::Data;
 use tally_core::contract::ExperimentStatus;
 use tally_core::run::{
-    RecordStatus, RunId, RunRecord, SummaryContext, assemble_response, summarize_experiment,
+    ExperimentId, RecordStatus, RunId, RunRecord, SummaryContext, assemble_response,
+    summarize_experiment,
 };
 use tally_store::jobs::FinalizeJob;
 use tally_store::{ExperimentView, VacuumEntry};
@@ -21,15 +22,21 @@ use super::JobError;
 use crate::context::Context;
 
 pub async fn handle(job: FinalizeJob, context: Data<Arc<Context>>) -> Result<(), JobError> {
-    let Some(view) = context.store.experiment(&job.experiment_id).await? else {
-        tracing::warn!(experiment_id = %job.experiment_id, "finalize of an unknown experiment dropped");
+    finalize(&context, &job.experiment_id).await
+}
+
+/// What a finalize job does; the sweep calls it too, for an experiment whose
+/// finalize job never ran (`stuck_runs`).
+pub async fn finalize(context: &Context, experiment_id: &ExperimentId) -> Result<(), JobError> {
+    let Some(view) = context.store.experiment(experiment_id).await? else {
+        tracing::warn!(%experiment_id, "finalize of an unknown experiment dropped");
         return Ok(());
     };
     let run_id = view.record.run_id.clone();
     if view.phase.final_status().is_none() {
-        finish_experiment(&context, &view).await?;
+        finish_experiment(context, &view).await?;
     }
-    complete_run_if_done(&context, &run_id).await
+    complete_run_if_done(context, &run_id).await
 }
 
 async fn finish_experiment(context: &Context, view: &ExperimentView) -> Result<(), JobError> {

@@ -19,4 +19,5 @@ mod raise_errors;
 mod request_keys;
 mod retention;
 mod retry;
+mod stuck;
 mod trials;
