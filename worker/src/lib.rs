@@ -6,7 +6,8 @@
 //! - `batch/`: batch execution (`"execution": "batch"`): parts, batches created
 //!   once and polled, answers scored like online ones.
 //! - `record`: one record's model call and scoring, as a `RecordResult`; `ocr`: the
-//!   same for the local OCR model `tesseract-tha`.
+//!   same for the local OCR model `tesseract-tha`; `daily_quota`: the call of an
+//!   experiment that fails rather than wait for its daily quota.
 //! - `limits`: the cluster-wide cap on an experiment's model calls in flight (`jobs`,
 //!   leases in Redis) and the per-process cap.
 //! - `quotas`: per-model request and token quotas (built-in tier-1 limits + a file).
@@ -29,6 +30,7 @@
 
 mod batch;
 pub mod context;
+pub mod daily_quota;
 pub mod datadog;
 pub mod jobs;
 pub mod limits;

@@ -107,6 +107,7 @@ pub(crate) async fn submit(
                 cache: config.cache_mode(request.cache),
                 trials,
                 execution: config.execution_mode(request.execution),
+                on_daily_quota: request.on_daily_quota,
                 retry: None,
             }
         })

@@ -8,7 +8,8 @@
 //!    across the cluster, and per process); each unit is skipped when it has a
 //!    result already, or when the run was cancelled or the experiment stopped; a
 //!    unit started too often is given up on;
-//! 3. a failed record of a `raise_errors` experiment stops the experiment;
+//! 3. a failed record of a `raise_errors` experiment stops the experiment, and so
+//!    does a used-up daily quota when the request says `on_daily_quota: "fail"`;
 //! 4. enqueue the chunk `WINDOW` places on (if any), and `finalize` when the
 //!    experiment is complete, stopped or cancelled.
 
@@ -25,6 +26,7 @@ use tracing::Instrument;
 
 use super::{JobError, WINDOW};
 use crate::context::Context;
+use crate::daily_quota;
 use crate::limits::Begun;
 use crate::record::{self, MAX_RECORD_STARTS};
 
@@ -134,11 +136,12 @@ async fn process(
     let result = if attempt > MAX_RECORD_STARTS {
         record::abandoned(&context.name, record, trial, attempt - 1)
     } else {
-        record::execute(context, experiment, record, trial).await
+        daily_quota::execute(context, experiment, record, trial).await
     };
     // A failure that stops the experiment keeps its lease until the stop is written:
     // with `jobs = 1`, no record starts before the previous one's outcome is known.
-    let stops = result.status == RecordStatus::Failed && experiment.raise_errors;
+    let quota_stop = daily_quota::stops_experiment(experiment, &result);
+    let stops = quota_stop || (result.status == RecordStatus::Failed && experiment.raise_errors);
     let release = (!stops).then(|| permit.lease());
     let (written, _progress) = context
         .store
@@ -157,18 +160,22 @@ async fn process(
     let Some(permit) = held else {
         return Ok(Processed::Written);
     };
-    let trial = match result.trial {
-        0 => String::new(),
-        trial => format!(" (trial {trial})"),
+    let message = result
+        .error
+        .as_ref()
+        .map_or("unknown error", |e| e.message.as_str());
+    let reason = if quota_stop {
+        message.to_string()
+    } else {
+        let trial = match result.trial {
+            0 => String::new(),
+            trial => format!(" (trial {trial})"),
+        };
+        format!(
+            "record {}{trial} failed and raise_errors is set: {message}",
+            result.record_id
+        )
     };
-    let reason = format!(
-        "record {}{trial} failed and raise_errors is set: {}",
-        result.record_id,
-        result
-            .error
-            .as_ref()
-            .map_or("unknown error", |e| e.message.as_str())
-    );
     if context
         .store
         .abort_experiment(&experiment.experiment_id, &reason)

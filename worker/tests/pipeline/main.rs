@@ -8,6 +8,7 @@ mod cache;
 mod cancel;
 mod completes;
 mod crash;
+mod daily_quota;
 mod datadog;
 mod datadog_crash;
 mod ddtrace;

@@ -34,8 +34,8 @@ pub use secret::{Secret, constant_time_eq};
 pub use validate::{FieldError, RequestError};
 pub use values::{
     CacheMode, DatadogSite, DatasetName, DatasetVersion, Execution, Jobs, Label, MaxOutputTokens,
-    Metadata, ModelId, NameSuffix, SampleSize, Seed, Temperature, ThinkingBudget, TopK, TopP,
-    Trials,
+    Metadata, ModelId, NameSuffix, OnDailyQuota, SampleSize, Seed, Temperature, ThinkingBudget,
+    TopK, TopP, Trials,
     ValueError,
 };
 pub(crate) use values::{check_identifier, is_forbidden_in_names};

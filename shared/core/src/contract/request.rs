@@ -18,8 +18,8 @@ use super::secret::Secret;
 use super::validate::{self, FieldError, RequestError};
 use super::values::{
     CacheMode, DatadogSite, DatasetName, DatasetVersion, Execution, Jobs, Label, MaxOutputTokens,
-    Metadata, ModelId, NameSuffix, SampleSize, Seed, Temperature, ThinkingBudget, TopK, TopP,
-    Trials,
+    Metadata, ModelId, NameSuffix, OnDailyQuota, SampleSize, Seed, Temperature, ThinkingBudget,
+    TopK, TopP, Trials,
     ValueError,
 };
 
@@ -84,6 +84,12 @@ pub struct ExperimentRequest {
     /// `execution` wins.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub execution: Option<Execution>,
+    /// When a model's requests per day are used up: `wait` (default) until the
+    /// quota resets at midnight Pacific, or `fail` the experiment at once. Left out
+    /// when `wait`, so stored requests keep their shape.
+    #[serde(skip_serializing_if = "OnDailyQuota::is_wait")]
+    #[schema(required = false)]
+    pub on_daily_quota: OnDailyQuota,
 }
 
 impl ExperimentRequest {

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::contract::{
-    CacheMode, DatasetName, Execution, ExperimentRequest, ExperimentStatus, ModelConfig, TokenUsage,
+    CacheMode, DatasetName, Execution, ExperimentRequest, ExperimentStatus, ModelConfig,
+    OnDailyQuota, TokenUsage,
 };
 use crate::dataset::ContentHash;
 use crate::evaluators::Evaluations;
@@ -90,6 +91,10 @@ pub struct ExperimentRecord {
     /// (`ModelConfig::execution_mode`); older experiments read as online.
     #[serde(default)]
     pub execution: Execution,
+    /// Whether a used-up daily quota waits or fails the experiment; experiments
+    /// stored before the choice existed wait.
+    #[serde(default)]
+    pub on_daily_quota: OnDailyQuota,
     /// Set on the experiments of a retry: which records of the sample it executes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry: Option<RetryScope>,

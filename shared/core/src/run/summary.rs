@@ -174,6 +174,7 @@ pub(super) mod tests {
             cache: crate::contract::CacheMode::Off,
             trials: 1,
             execution: crate::contract::Execution::Online,
+            on_daily_quota: crate::contract::OnDailyQuota::Wait,
             retry: None,
         }
     }

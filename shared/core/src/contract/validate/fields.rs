@@ -11,11 +11,11 @@ use crate::contract::request::{
 use crate::contract::secret::Secret;
 use crate::contract::values::{
     CacheMode, DatadogSite, DatasetName, DatasetVersion, Execution, Jobs, Label, MaxOutputTokens,
-    Metadata, ModelId, NameSuffix, SampleSize, Seed, Temperature, ThinkingBudget, TopK, TopP,
-    Trials,
+    Metadata, ModelId, NameSuffix, OnDailyQuota, SampleSize, Seed, Temperature, ThinkingBudget,
+    TopK, TopP, Trials,
 };
 
-const REQUEST_FIELDS: [&str; 15] = [
+const REQUEST_FIELDS: [&str; 16] = [
     "ml_app",
     "api_key",
     "app_key",
@@ -31,6 +31,7 @@ const REQUEST_FIELDS: [&str; 15] = [
     "cache",
     "trials",
     "execution",
+    "on_daily_quota",
 ];
 
 const MODEL_CONFIG_FIELDS: [&str; 12] = [
@@ -91,6 +92,10 @@ pub(super) fn request(body: Field<'_>, problems: &mut Problems) -> Option<Experi
     let execution = object
         .take("execution")
         .text(Nullable, Execution::parse, problems);
+    let on_daily_quota =
+        object
+            .take("on_daily_quota")
+            .text(Defaulted, OnDailyQuota::parse, problems);
     object.ignore_unknown(&REQUEST_FIELDS, problems);
 
     Some(ExperimentRequest {
@@ -109,6 +114,7 @@ pub(super) fn request(body: Field<'_>, problems: &mut Problems) -> Option<Experi
         cache,
         trials: trials.unwrap_or_default(),
         execution,
+        on_daily_quota: on_daily_quota.unwrap_or_default(),
     })
 }
 

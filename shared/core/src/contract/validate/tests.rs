@@ -4,7 +4,7 @@ use crate::contract::{ExperimentRequest, RequestError};
 
 const KNOWN_REQUEST_FIELDS: &str = "ml_app, api_key, app_key, site, agentless_enabled, \
      project_name, dataset_name, dataset_version, model_configs, sample_size, jobs, raise_errors, \
-     cache, trials, execution";
+     cache, trials, execution, on_daily_quota";
 const KNOWN_CONFIG_FIELDS: &str = "model, temperature, name_suffix, metadata, thinking_budget, \
      max_output_tokens, top_p, top_k, seed, cache, trials, execution";
 
@@ -90,6 +90,15 @@ fn each_rule_of_each_field_is_reported_exactly() {
         (
             config(r#""execution": 1"#),
             "model_configs[0].execution: must be a string or null, got a number 1".into(),
+        ),
+        // on_daily_quota: wait or fail.
+        (
+            top(r#""on_daily_quota": "stop""#),
+            r#"on_daily_quota: must be one of wait, fail, got "stop""#.into(),
+        ),
+        (
+            top(r#""on_daily_quota": null"#),
+            "on_daily_quota: must be a string, got null".into(),
         ),
         // api_key: a string or null, never echoed.
         (top(r#""api_key": 12345"#), "api_key: must be a string or null, got a number".into()),

@@ -11,9 +11,11 @@
 //! - `run_settings`: `DatasetVersion`, `SampleSize`, `Jobs`, `Trials`, `DatadogSite`.
 //! - `cache`: `CacheMode`, how an experiment uses the response cache.
 //! - `execution`: `Execution`, online calls or Gemini's batch mode.
+//! - `daily_quota`: `OnDailyQuota`, whether a used-up daily quota waits or fails.
 //! - `metadata`: `Metadata`, the free-form JSON object of a model configuration.
 
 mod cache;
+mod daily_quota;
 mod execution;
 mod generation;
 mod metadata;
@@ -23,6 +25,7 @@ mod run_settings;
 mod value_error;
 
 pub use cache::CacheMode;
+pub use daily_quota::OnDailyQuota;
 pub use execution::Execution;
 pub use generation::{MaxOutputTokens, Seed, Temperature, ThinkingBudget, TopK, TopP};
 pub use metadata::Metadata;
