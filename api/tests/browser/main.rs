@@ -16,6 +16,7 @@ mod helpers;
 
 mod flows;
 mod roles;
+mod run_page;
 mod stack;
 mod upload;
 mod webdriver;

@@ -93,7 +93,7 @@ export async function runView({ main, signal }, runId) {
     }
     if (isFinal(run.status) || run.cancel_requested || !mayChangeRun(run)) cancel.hidden = true;
     lines.get("overall").update(run.progress, elapsed, null, null);
-    for (const e of run.experiments) lines.get(e.experiment_id)?.update(e.progress, elapsed, e.status, e.error);
+    for (const e of run.experiments) lines.get(e.experiment_id)?.update(e.progress, elapsed, e.status, e.error, e.waiting);
   }
 
   async function renderResults(run) {
@@ -183,7 +183,7 @@ function throughput(done, elapsed) {
   return elapsed ? (done / elapsed).toFixed(2) : "0.00";
 }
 
-/** One progress row: {node, update(progress, elapsed, status, error)}. */
+/** One progress row: {node, update(progress, elapsed, status, error, waiting)}. */
 function progressLine(label, id, href) {
   const bar = h("progress", { max: "1", value: "0", "aria-label": `${label} progress` });
   const percent = h("span", { class: "pct" });
@@ -194,6 +194,8 @@ function progressLine(label, id, href) {
   const retries = h("span");
   const limited = h("span");
   const error = h("span", { class: "field-error" });
+  // "waiting for the daily quota until …" while the model's requests per day are used up.
+  const waiting = h("span", { class: "waiting", role: "status" });
   const title = href ? h("div", {}, h("a", { href, text: label }), " ", badge) : h("strong", { text: label });
   const node = h(
     "div",
@@ -201,9 +203,9 @@ function progressLine(label, id, href) {
     title,
     bar,
     percent,
-    h("div", { class: "stats" }, counts, failed, rate, retries, limited, error),
+    h("div", { class: "stats" }, counts, failed, rate, retries, limited, error, waiting),
   );
-  const update = (progress, elapsed, status, errorText) => {
+  const update = (progress, elapsed, status, errorText, waitingText) => {
     bar.max = Math.max(1, progress.total);
     bar.value = progress.done;
     percent.textContent = `${progress.percent} %`;
@@ -217,6 +219,7 @@ function progressLine(label, id, href) {
     retries.textContent = `${progress.retries} retries`;
     limited.textContent = `${progress.rate_limited} × 429`;
     error.textContent = errorText ?? "";
+    waiting.textContent = waitingText ?? "";
   };
   return { node, update };
 }
@@ -288,6 +291,8 @@ export function summaryTable(summaries) {
     ["Exact form", (e) => pct(e.exact_form_match_rate), true],
     ["Latency p50 / p95", (e) => `${ms(e.latency_ms?.p50)} / ${ms(e.latency_ms?.p95)}`, true],
     ["Tokens in / out / thinking", (e) => `${num(e.tokens.prompt)} / ${num(e.tokens.output)} / ${num(e.tokens.thinking)}`, true],
+    // Gemini's implicit cache: the share of input tokens billed at the cached rate.
+    ["Cached input", (e) => pct(e.cache_hit_share), true],
     ["Cost", (e) => usd(e.cost_usd), true],
     ["Retries", (e) => num(e.retries), true],
     ["Results", (e) => downloads(e.experiment_id), "name"],
