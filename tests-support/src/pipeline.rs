@@ -81,6 +81,8 @@ pub struct WorkerOptions {
     pub queues: Option<QueueSettings>,
     /// Where the worker exports final runs (none: not exported).
     pub datadog: Option<tally_worker::datadog::DatadogExport>,
+    /// A spend cap: US dollars per window (none: no cap).
+    pub spend_cap: Option<(f64, Duration)>,
 }
 
 impl Harness {
@@ -224,9 +226,12 @@ impl Harness {
         if let Some(retention) = options.retention {
             context = context.with_retention(retention);
         }
-        context.with_datadog(options.datadog).with_batches(
-            tally_gemini::batch::BatchClient::new(&self.gemini_config()).expect("batch client"),
-        )
+        context
+            .with_datadog(options.datadog)
+            .with_spend_cap(options.spend_cap)
+            .with_batches(
+                tally_gemini::batch::BatchClient::new(&self.gemini_config()).expect("batch client"),
+            )
     }
 
     /// Serves the `index`-th worker's metrics on a loopback port, as

@@ -12,6 +12,7 @@ use tally_store::{StoreError, WorkerStore};
 
 use crate::limits::{CallLimits, LimitSettings};
 use crate::metrics::Metrics;
+use crate::spend::SpendCap;
 
 /// Experiment records cached before the cache is cleared.
 const MAX_CACHED: usize = 1024;
@@ -37,6 +38,8 @@ pub struct Context {
     pub datadog: Option<crate::datadog::DatadogExport>,
     /// Gemini's batch mode for `"execution": "batch"` experiments; `None` on Vertex AI.
     pub batches: Option<Arc<tally_gemini::batch::BatchClient>>,
+    /// `TALLY_SPEND_CAP_USD`: what all models together may cost per ten minutes.
+    pub spend: Option<SpendCap>,
     /// Experiment records never change once written: read each once per process.
     experiments: Mutex<HashMap<ExperimentId, Arc<ExperimentRecord>>>,
 }
@@ -62,8 +65,15 @@ impl Context {
             retention: DEFAULT_RETENTION,
             datadog: None,
             batches: None,
+            spend: None,
             experiments: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The context with a spend cap of `usd` per `window` (none: no cap).
+    pub fn with_spend_cap(mut self, cap: Option<(f64, Duration)>) -> Context {
+        self.spend = cap.map(|(usd, window)| SpendCap::new(self.store.clone(), usd, window));
+        self
     }
 
     /// The context with other call limits than the defaults.

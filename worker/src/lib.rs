@@ -11,7 +11,8 @@
 //! - `limits`: the cluster-wide cap on an experiment's model calls in flight (`jobs`,
 //!   leases in Redis) and the per-process cap.
 //! - `quotas`: per-model request and token quotas (built-in tier-1 limits + a file).
-//! - `pacer`: the Gemini client's call gate over the shared rate limiter.
+//! - `pacer`: the Gemini client's call gate over the shared rate limiter; `spend`:
+//!   the spend cap per ten minutes, paced by cost.
 //! - `supervise`: keeps each queue's apalis worker running, with backoff when its
 //!   queue cannot be polled.
 //! - `datadog`: the Datadog export outbox's drainer and what it sends.
@@ -41,6 +42,7 @@ pub mod quotas;
 pub mod record;
 pub mod response_cache;
 pub mod settings;
+pub mod spend;
 pub mod stuck_runs;
 pub mod supervise;
 pub mod sweep;

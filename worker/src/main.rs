@@ -6,6 +6,7 @@ use tally_gemini::GeminiClient;
 use tally_worker::datadog::DatadogExport;
 use tally_worker::pacer::Pacer;
 use tally_worker::response_cache::StoreCache;
+use tally_worker::spend::SPEND_WINDOW;
 use tally_worker::{Context, Metrics, Worker, WorkerSettings, connect};
 
 #[tokio::main]
@@ -64,6 +65,7 @@ async fn run() -> Result<(), String> {
     .with_ocr(settings.ocr)
     .with_retention(settings.retention)
     .with_datadog(DatadogExport::from_settings(settings.datadog))
+    .with_spend_cap(settings.spend_cap_usd.map(|usd| (usd, SPEND_WINDOW)))
     .with_batches(batches);
     let worker = Worker::new(
         Arc::new(context),

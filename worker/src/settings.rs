@@ -49,6 +49,8 @@ pub struct WorkerSettings {
     pub datadog: tally_datadog::DatadogSettings,
     /// `TALLY_CACHE_TTL` (days): how long a cached model answer is kept.
     pub cache_ttl: Duration,
+    /// `TALLY_SPEND_CAP_USD`: what all models together may cost per ten minutes.
+    pub spend_cap_usd: Option<f64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -125,7 +127,15 @@ impl WorkerSettings {
             )
             .into());
         }
+        let spend_cap_usd = env.parse_non_blank("TALLY_SPEND_CAP_USD", |v| {
+            v.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|usd| usd.is_finite() && *usd > 0.0)
+                .ok_or_else(|| format!("expected a positive amount of US dollars, got \"{v}\""))
+        })?;
         Ok(WorkerSettings {
+            spend_cap_usd,
             ocr,
             limits,
             cache_ttl: Duration::from_secs(cache_days * 86_400),
@@ -173,4 +183,30 @@ pub fn default_worker_name() -> String {
         std::process::id(),
         rand::random::<u32>() & 0xff_ffff
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(pairs: &[(&str, &str)]) -> Result<WorkerSettings, SettingsError> {
+        let base = [("GEMINI_API_KEY", "k"), ("TALLY_DATA_DIR", ".")];
+        WorkerSettings::from_environment(&Environment::from_pairs(
+            base.iter().chain(pairs).map(|(k, v)| (*k, *v)),
+        ))
+    }
+
+    #[test]
+    fn the_spend_cap_is_a_positive_amount_of_dollars() {
+        assert_eq!(with(&[]).unwrap().spend_cap_usd, None);
+        let settings = with(&[("TALLY_SPEND_CAP_USD", "12.5")]).unwrap();
+        assert_eq!(settings.spend_cap_usd, Some(12.5));
+        for bad in ["0", "-3", "ten", "NaN"] {
+            let error = with(&[("TALLY_SPEND_CAP_USD", bad)]).err().unwrap();
+            assert!(
+                error.to_string().contains("TALLY_SPEND_CAP_USD"),
+                "{bad}: {error}"
+            );
+        }
+    }
 }

@@ -33,6 +33,7 @@
 //! | `{ns}:ratelimit:{model}` | hash | the model's shared rate limiter: `tat`, `ttat` (next free request / token time, ms), `factor`, `factor_at`, `blocked`, `cooldown`, `strikes`, `strike_at` |
 //! | `{ns}:daily:{model}:{day}` | string | requests sent to the model on one Pacific day (expires after it) |
 //! | `{ns}:daily_block:{model}` | string | ms until which the model's daily quota is used up (expires then) |
+//! | `{ns}:spend` | hash | the spend cap's schedule: `stat` (ms from which the next spending is free) |
 //! | `{ns}:cache:{sha256}` | string | a cached generateContent response body, deflate-compressed (`TALLY_CACHE_TTL`) |
 //! | `{ns}:retention` | sorted set | run id → when its keys expire (ms): final runs to drop from the run indexes |
 //! | `{ns}:retention:schedule` | hash | run id → schedule, for the retained runs a schedule created |
@@ -185,6 +186,10 @@ impl Keys {
     }
 
     /// Requests sent to `model` on one Pacific day (`day` as `YYYY-MM-DD`).
+    pub fn spend(&self) -> String {
+        format!("{}:spend", self.namespace)
+    }
+
     pub fn daily_requests(&self, model: &str, day: &str) -> String {
         format!("{}:daily:{model}:{day}", self.namespace)
     }

@@ -25,7 +25,7 @@
 //!   handled slots, skipped slots, the once-per-run regression check.
 //! - `leases`: renewal and expiry of the call leases behind an experiment's `jobs` cap.
 //! - `rate_limits`: the shared per-model rate limiter; `daily_quota`: requests per
-//!   Pacific day and the wait for the next one.
+//!   Pacific day and the wait for the next one; `spend`: the spend cap's schedule.
 //! - `response_cache`: compressed model answers kept between runs, with a TTL.
 //! - `retention`: time-to-live of final runs, pruning of indexes, vacuum of job
 //!   bookkeeping.
@@ -70,6 +70,7 @@ mod roles;
 mod runs;
 mod schedules;
 mod settings;
+mod spend;
 pub mod store_backoff;
 pub mod submission;
 
@@ -97,6 +98,7 @@ pub use settings::{
     DEFAULT_REDIS_URL, InvalidStoreSetting, MEMORY_BUDGET_ENV, NAMESPACE_ENV, REDIS_URL_ENV,
     RedisUrl, SENTINEL_MASTER_ENV, SENTINELS_ENV, SentinelSettings, StoreSettings,
 };
+pub use spend::SpendPace;
 pub use tally_core::run::{IdempotencyKey, RunView};
 
 /// The store's reads, and the connection and keys every role handle shares; clone

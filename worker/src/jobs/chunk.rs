@@ -136,7 +136,16 @@ async fn process(
     let result = if attempt > MAX_RECORD_STARTS {
         record::abandoned(&context.name, record, trial, attempt - 1)
     } else {
-        daily_quota::execute(context, experiment, record, trial).await
+        let model = experiment.config.model.as_str();
+        let reserved = match &context.spend {
+            Some(cap) => cap.admit(model).await,
+            None => 0,
+        };
+        let result = daily_quota::execute(context, experiment, record, trial).await;
+        if let Some(cap) = &context.spend {
+            cap.settle(model, reserved, &result).await;
+        }
+        result
     };
     // A failure that stops the experiment keeps its lease until the stop is written:
     // with `jobs = 1`, no record starts before the previous one's outcome is known.

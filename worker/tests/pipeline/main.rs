@@ -20,5 +20,6 @@ mod raise_errors;
 mod request_keys;
 mod retention;
 mod retry;
+mod spend;
 mod stuck;
 mod trials;
