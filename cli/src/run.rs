@@ -61,6 +61,10 @@ pub struct RunArgs {
     /// online.
     #[arg(long, value_parser = ["online", "batch"])]
     execution: Option<String>,
+    /// Fail an experiment at once when its model's daily quota is used up, instead
+    /// of waiting for midnight Pacific (on_daily_quota = "fail").
+    #[arg(long)]
+    fail_on_daily_quota: bool,
     /// Makes a retried submission return the same run.
     #[arg(long)]
     idempotency_key: Option<String>,
@@ -212,6 +216,10 @@ fn request_body(args: &RunArgs) -> Result<Value, Box<dyn std::error::Error>> {
         ("trials", args.trials.map(|v| json!(v))),
         ("raise_errors", args.no_raise_errors.then_some(json!(false))),
         ("execution", args.execution.as_ref().map(|v| json!(v))),
+        (
+            "on_daily_quota",
+            args.fail_on_daily_quota.then_some(json!("fail")),
+        ),
     ] {
         if let Some(value) = value {
             object.insert(field.into(), value);
@@ -303,6 +311,23 @@ mod tests {
                 .unwrap_err()
                 .contains("expected metric=value")
         );
+    }
+
+    #[test]
+    fn fail_on_daily_quota_asks_the_request_to_fail() {
+        #[derive(clap::Parser)]
+        struct Command {
+            #[command(flatten)]
+            run: RunArgs,
+        }
+        let body = |extra: &[&str]| {
+            let mut argv = vec!["tally", "--models", "[]", "--dataset", "d"];
+            argv.extend(extra);
+            let command = <Command as clap::Parser>::try_parse_from(argv).unwrap();
+            request_body(&command.run).unwrap()
+        };
+        assert_eq!(body(&["--fail-on-daily-quota"])["on_daily_quota"], "fail");
+        assert_eq!(body(&[]).get("on_daily_quota"), None);
     }
 
     #[test]
