@@ -379,7 +379,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "post",
         path: "/api/v1/datasets/{name}/datadog",
         summary: "Push a dataset version to Datadog as a new version of the Datadog dataset of the same name",
-        open: false,
+        access: ADMIN,
         query: &[],
         body: Some("DatadogPushRequest"),
         answers: &[

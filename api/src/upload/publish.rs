@@ -31,6 +31,7 @@ pub async fn publish(
             version: version.version,
             size: version.size,
             content_hash: version.content_hash,
+            datadog: version.datadog,
             created: false,
         });
     }

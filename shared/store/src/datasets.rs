@@ -50,6 +50,14 @@ pub struct Registered {
     pub created: bool,
 }
 
+/// A version about to be registered: what the register script records of it.
+struct Draft<'a> {
+    name: &'a DatasetName,
+    content_hash: &'a ContentHash,
+    source: &'a str,
+    origin: Option<&'a DatadogOrigin>,
+}
+
 /// KEYS: by_hash, latest, versions, names, staging, blocks.
 /// ARGV: content hash, name, size, created_at, source, number of blocks, Datadog
 /// origin JSON (or "").
@@ -133,7 +141,17 @@ impl ApiStore {
             .await?;
         let staging = self.keys.dataset_staging(staging_id);
         let registered = self
-            .stage_and_register(&staging, name, content_hash, source, origin, records.len(), &blocks)
+            .stage_and_register(
+                &staging,
+                &Draft {
+                    name,
+                    content_hash,
+                    source,
+                    origin,
+                },
+                records.len(),
+                &blocks,
+            )
             .await;
         if registered.is_err() {
             // A refused write (Redis out of memory, say) can stop the upload halfway:
@@ -158,13 +176,16 @@ impl ApiStore {
     async fn stage_and_register(
         &self,
         staging: &str,
-        name: &DatasetName,
-        content_hash: &ContentHash,
-        source: &str,
-        origin: Option<&DatadogOrigin>,
+        draft: &Draft<'_>,
         size: usize,
         blocks: &[Vec<u8>],
     ) -> Result<(u8, String), StoreError> {
+        let Draft {
+            name,
+            content_hash,
+            source,
+            origin,
+        } = *draft;
         let origin = match origin {
             Some(origin) => serde_json::to_string(origin).map_err(|e| corrupt(name.as_str(), e))?,
             None => String::new(),

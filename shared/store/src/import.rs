@@ -80,7 +80,7 @@ pub async fn load_folder(folder: PathBuf) -> Result<Dataset, ImportError> {
 
 /// Registers a validated dataset, whose folder lies under `data_dir`, as a version of
 /// `name` (the existing one when its content hash is already registered).
-pub async fn register_from(
+pub async fn register(
     store: &ApiStore,
     data_dir: &DataDir,
     name: &DatasetName,

@@ -83,7 +83,8 @@ pub use experiments::ExperimentView;
 pub use footprint::{BYTES_PER_RESULT, Footprint, Room, WontFit};
 pub use health::{RedisMemory, StoreHealth};
 pub use import::{
-    ImportError, ImportOutcome, import, import_lines, load_folder, records_relative_to_folder, register,
+    ImportError, ImportOutcome, import, import_lines, load_folder, records_relative_to_folder,
+    register,
 };
 pub use keys::Keys;
 pub use namespace::{DEFAULT_NAMESPACE, InvalidNamespace, Namespace};

@@ -461,7 +461,7 @@ impl Bench {
         for record_id in &sample {
             let result = self
                 .store
-                .record_result(&timed.experiment, record_id)
+                .record_result(&timed.experiment, record_id, 0)
                 .await
                 .map_err(|e| e.to_string())?;
             json_bytes += serde_json::to_vec(&result).map_or(0, |json| json.len());

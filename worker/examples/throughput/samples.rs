@@ -41,6 +41,7 @@ fn result_of(record: &DatasetRecord, n: usize) -> RecordResult {
     let spread = (n as u64 * 7919) % 1000;
     RecordResult {
         record_id: record.id.clone(),
+        trial: 0,
         status: RecordStatus::Succeeded,
         evaluations: evaluate_record(Some(&record.expected_output), &outcome),
         output: match outcome {

@@ -35,7 +35,6 @@ pub use validate::{FieldError, RequestError};
 pub use values::{
     CacheMode, DatadogSite, DatasetName, DatasetVersion, Execution, Jobs, Label, MaxOutputTokens,
     Metadata, ModelId, NameSuffix, OnDailyQuota, SampleSize, Seed, Temperature, ThinkingBudget,
-    TopK, TopP, Trials,
-    ValueError,
+    TopK, TopP, Trials, ValueError,
 };
 pub(crate) use values::{check_identifier, is_forbidden_in_names};

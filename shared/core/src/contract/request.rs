@@ -19,8 +19,7 @@ use super::validate::{self, FieldError, RequestError};
 use super::values::{
     CacheMode, DatadogSite, DatasetName, DatasetVersion, Execution, Jobs, Label, MaxOutputTokens,
     Metadata, ModelId, NameSuffix, OnDailyQuota, SampleSize, Seed, Temperature, ThinkingBudget,
-    TopK, TopP, Trials,
-    ValueError,
+    TopK, TopP, Trials, ValueError,
 };
 
 pub const DEFAULT_ML_APP: &str = "vote-extractor";
