@@ -8,31 +8,19 @@
 #   GEMINI_EMULATOR_BIN  the emulator binary (default: built with cargo)
 #   GENAI_VENV           where the venv lives (default: target/tmp/genai-venv)
 #
-# The venv is made once (this needs PyPI) and reused while it was made from the
-# same requirements.txt.
+# The venv is made by `scripts/lib/pinned_venv.sh`, once (this needs PyPI), and reused
+# while it was made from the same requirements.txt.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../../.." && pwd)"
-venv="${GENAI_VENV:-$repo/target/tmp/genai-venv}"
-mkdir -p "$(dirname "$venv")"
-(
-  flock 9
-  if ! cmp -s "$here/requirements.txt" "$venv/.complete"; then
-    echo "sdk-check: making the venv in $venv ($(tr '\n' ' ' <"$here/requirements.txt"))" >&2
-    rm -rf "$venv"
-    python3 -m venv "$venv"
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-      -r "$here/requirements.txt"
-    cp "$here/requirements.txt" "$venv/.complete"
-  fi
-) 9>"$venv.lock"
+python="$(bash "$repo/scripts/lib/pinned_venv.sh" "$here/requirements.txt" \
+  "${GENAI_VENV:-$repo/target/tmp/genai-venv}")"
 if [ -z "${GEMINI_EMULATOR_BIN:-}" ]; then
   cargo build --quiet -p gemini-emulator --manifest-path "$repo/Cargo.toml"
   GEMINI_EMULATOR_BIN="$repo/target/debug/gemini-emulator"
 fi
 
-python="$venv/bin/python"
 port="$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 origin="http://127.0.0.1:$port"
 api_key="sdk-check-api-key"
