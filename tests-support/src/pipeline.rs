@@ -83,6 +83,8 @@ pub struct WorkerOptions {
     pub datadog: Option<tally_worker::datadog::DatadogExport>,
     /// A spend cap: US dollars per window (none: no cap).
     pub spend_cap: Option<(f64, Duration)>,
+    /// Batch parts over this many request bytes go as a file (none: 20 MB).
+    pub batch_inline_limit: Option<usize>,
 }
 
 impl Harness {
@@ -230,7 +232,12 @@ impl Harness {
             .with_datadog(options.datadog)
             .with_spend_cap(options.spend_cap)
             .with_batches(
-                tally_gemini::batch::BatchClient::new(&self.gemini_config()).expect("batch client"),
+                tally_gemini::batch::BatchClient::new(&self.gemini_config())
+                    .expect("batch client")
+                    .map(|client| match options.batch_inline_limit {
+                        Some(limit) => client.with_inline_limit(limit),
+                        None => client,
+                    }),
             )
     }
 

@@ -1,4 +1,4 @@
-//! The router: generateContent in both URL shapes, batches, the credential
+//! The router: generateContent in both URL shapes, batches and files, the credential
 //! endpoints, and introspection.
 
 use std::collections::HashMap;
@@ -54,6 +54,16 @@ pub fn router(state: Arc<AppState>, admin_token: Option<String>) -> Router {
             get(batch::routes::get)
                 .delete(batch::routes::delete)
                 .post(batch::routes::cancel),
+        )
+        .route("/upload/{version}/files", post(batch::file_routes::upload))
+        .route("/{version}/files", get(batch::file_routes::list_files))
+        .route(
+            "/{version}/files/{name}",
+            get(batch::file_routes::get_file).delete(batch::file_routes::delete_file),
+        )
+        .route(
+            "/download/{version}/files/{name}",
+            get(batch::file_routes::download),
         )
         .route("/token", post(token))
         .route("/computeMetadata/v1/instance/service-accounts/default/token", get(metadata_token))

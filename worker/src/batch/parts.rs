@@ -1,10 +1,10 @@
-//! The parts of a batch-mode experiment: its records split so that each part's
-//! inline requests stay under the Developer API's limit, each request keyed by its
-//! record id.
+//! The parts of a batch-mode experiment: its records split so that each part stays
+//! under the part limit (a part over the inline limit goes as a file), each request
+//! keyed by its record id.
 
 use tally_core::dataset::DatasetRecord;
 use tally_core::run::ExperimentRecord;
-use tally_gemini::batch::{BatchClient, RequestLine, split_under};
+use tally_gemini::batch::{BatchClient, PART_LIMIT, RequestLine, split_under};
 use tally_gemini::{CacheUse, GenerationSettings, Page};
 
 use crate::context::Context;
@@ -42,7 +42,7 @@ pub async fn build(
             Err(reason) => unsendable.push((record.id.clone(), reason)),
         }
     }
-    let parts = split_under(lines, BatchClient::part_limit())
+    let parts = split_under(lines, PART_LIMIT)
         .into_iter()
         .enumerate()
         .map(|(index, lines)| Part {

@@ -263,3 +263,50 @@ async fn an_expired_batch_is_submitted_once_more_and_completes() {
     );
     harness.cleanup().await;
 }
+
+/// A part over the inline limit (forced to one byte here) goes as an uploaded JSONL
+/// file; its answers come back in a responses file and are scored as inline ones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_part_over_the_inline_limit_goes_through_the_files_api() {
+    let mut harness = Harness::start("batch-files", 0).await;
+    harness
+        .patch_emulator(json!({"batch": {"pending_ms": 200, "running_ms": 400}}))
+        .await;
+    let options = tally_test_support::pipeline::WorkerOptions {
+        batch_inline_limit: Some(1),
+        ..Default::default()
+    };
+    harness.start_worker_with("w", options).await;
+    let run = harness.submit(&batch_request()).await;
+    let experiment = harness.first_experiment(&run).await;
+    let view = harness.wait_final(&run, Duration::from_secs(60)).await;
+    assert_eq!(view.status, RunStatus::Succeeded);
+    let results = harness.store.all_results(&experiment).await.unwrap();
+    assert_eq!(results.len(), 10);
+    assert!(
+        results
+            .iter()
+            .all(|r| r.error.is_none() && r.cost_usd.is_some())
+    );
+
+    let batches = emulator_batches(&harness).await;
+    assert_eq!(batches.len(), 1);
+    let files: Value = harness
+        .http
+        .get(format!("{}/v1beta/files", harness.emulator.base_url()))
+        .header("x-goog-api-key", EMULATOR_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let sources: Vec<&str> = files["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources, ["GENERATED", "UPLOADED"], "{files}");
+    harness.cleanup().await;
+}

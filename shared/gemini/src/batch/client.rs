@@ -1,13 +1,15 @@
 //! `BatchClient`: the Developer API's batch endpoints over HTTP with the API key.
 //! Each request line is the body an online call sends for the same record, so a
-//! batch answer is read (and scored) exactly like an online one.
+//! batch answer is read (and scored) exactly like an online one. A part over the
+//! inline limit goes as a JSONL file through the Files API (resumable upload) and
+//! its answers come back in a responses file, downloaded once it has succeeded.
 
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use tally_core::contract::Secret;
 
-use super::operation::{BatchJob, KeyedAnswer};
+use super::operation::{BatchJob, KeyedAnswer, answers_of_jsonl};
 use crate::answer::interpret;
 use crate::config::{Backend, GeminiConfig};
 use crate::error::FailureKind;
@@ -19,6 +21,10 @@ use crate::settings::GenerationSettings;
 
 /// Room left under the 20 MB limit for the batch envelope and metadata.
 const ENVELOPE_ALLOWANCE: usize = 64 * 1024;
+
+/// The most request bytes in one part: a JSONL file may hold 2 GB; a part is built
+/// in memory, so stay well under that.
+pub const PART_LIMIT: usize = 1024 * 1024 * 1024;
 
 /// One record's request in a batch: its key and the generateContent body.
 #[derive(Debug, Clone)]
@@ -48,8 +54,12 @@ impl BatchError {
 
 pub struct BatchClient {
     http: reqwest::Client,
+    /// The service's base URL (uploads and downloads have their own paths under it).
+    base: String,
     /// `{base}/v1beta`.
     api: String,
+    /// Parts whose requests are larger go as a file.
+    inline_limit: usize,
     api_key: Secret,
     /// Batch prices: every model at half its standard price unless listed.
     prices: PriceTable,
@@ -90,15 +100,19 @@ impl BatchClient {
             .unwrap_or("https://generativelanguage.googleapis.com");
         Ok(Some(BatchClient {
             http,
+            base: base.to_string(),
             api: format!("{base}/v1beta"),
+            inline_limit: DEVELOPER_REQUEST_LIMIT - ENVELOPE_ALLOWANCE,
             api_key: api_key.clone(),
             prices: config.prices.batch(),
         }))
     }
 
-    /// The inline limit a part must stay under.
-    pub fn part_limit() -> usize {
-        DEVELOPER_REQUEST_LIMIT - ENVELOPE_ALLOWANCE
+    /// Sends parts whose requests exceed `limit` bytes as a file (the default is
+    /// the 20 MB request limit less room for the envelope).
+    pub fn with_inline_limit(mut self, limit: usize) -> BatchClient {
+        self.inline_limit = limit;
+        self
     }
 
     /// The request line of one record: the body an online call would send.
@@ -148,29 +162,123 @@ impl BatchClient {
     }
 
     /// Creates a batch of `lines` for `model` (not idempotent: look it up by
-    /// `display_name` with [`BatchClient::find`] before creating it again).
+    /// `display_name` with [`BatchClient::find`] before creating it again): inline
+    /// when the requests fit the inline limit, else from an uploaded JSONL file.
     pub async fn create(
         &self,
         model: &str,
         display_name: &str,
         lines: &[RequestLine],
     ) -> Result<BatchJob, BatchError> {
-        let requests: Vec<Value> = lines
-            .iter()
-            .map(|line| json!({"request": line.request, "metadata": {"key": line.key}}))
-            .collect();
-        let body = json!({"batch": {"displayName": display_name,
-                                    "inputConfig": {"requests": {"requests": requests}}}});
+        let size: usize = lines.iter().map(|l| l.bytes).sum();
+        let input = if size <= self.inline_limit {
+            let requests: Vec<Value> = lines
+                .iter()
+                .map(|line| json!({"request": line.request, "metadata": {"key": line.key}}))
+                .collect();
+            json!({"requests": {"requests": requests}})
+        } else {
+            json!({"fileName": self.upload(display_name, lines).await?})
+        };
+        let body = json!({"batch": {"displayName": display_name, "inputConfig": input}});
         let url = format!("{}/models/{model}:batchGenerateContent", self.api);
         let operation = self.send(self.http.post(url).json(&body)).await?;
         BatchJob::from_operation(&operation).map_err(BatchError::fatal)
     }
 
+    /// Uploads `lines` as a JSONL file of `{"key", "request"}` lines (resumable
+    /// protocol: start, then the bytes in one final chunk) and returns its name.
+    async fn upload(
+        &self,
+        display_name: &str,
+        lines: &[RequestLine],
+    ) -> Result<String, BatchError> {
+        let mut bytes = Vec::new();
+        for line in lines {
+            let text = json!({"key": line.key, "request": line.request}).to_string();
+            bytes.extend_from_slice(text.as_bytes());
+            bytes.push(b'\n');
+        }
+        let transient = |e: reqwest::Error| BatchError {
+            message: format!("the file upload did not complete: {e}"),
+            transient: true,
+        };
+        let started = self
+            .http
+            .post(format!("{}/upload/v1beta/files", self.base))
+            .header("x-goog-api-key", self.api_key.expose())
+            .header("x-goog-upload-protocol", "resumable")
+            .header("x-goog-upload-command", "start")
+            .header(
+                "x-goog-upload-header-content-length",
+                bytes.len().to_string(),
+            )
+            .header("x-goog-upload-header-content-type", "application/jsonl")
+            .json(&json!({"file": {"displayName": display_name, "mimeType": "application/jsonl"}}))
+            .send()
+            .await
+            .map_err(transient)?;
+        let status = started.status();
+        let url = started
+            .headers()
+            .get("x-goog-upload-url")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let Some(url) = url.filter(|_| status.is_success()) else {
+            let text = started.text().await.unwrap_or_default();
+            return Err(BatchError {
+                message: format!(
+                    "HTTP {}: the file upload was not started: {}",
+                    status.as_u16(),
+                    text.chars().take(200).collect::<String>()
+                ),
+                transient: status.as_u16() == 429 || status.is_server_error(),
+            });
+        };
+        let finished = self
+            .send(
+                self.http
+                    .post(url)
+                    .header("x-goog-upload-command", "upload, finalize")
+                    .header("x-goog-upload-offset", "0")
+                    .body(bytes),
+            )
+            .await?;
+        finished["file"]["name"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| BatchError::fatal("the uploaded file has no name"))
+    }
+
+    /// The batch; once succeeded with a responses file, its answers read from it.
     pub async fn get(&self, name: &str) -> Result<BatchJob, BatchError> {
         let operation = self
             .send(self.http.get(format!("{}/{name}", self.api)))
             .await?;
-        BatchJob::from_operation(&operation).map_err(BatchError::fatal)
+        let mut job = BatchJob::from_operation(&operation).map_err(BatchError::fatal)?;
+        if let Some(file) = &job.responses_file {
+            let url = format!("{}/download/v1beta/{file}:download?alt=media", self.base);
+            let response = self
+                .http
+                .get(url)
+                .header("x-goog-api-key", self.api_key.expose())
+                .send()
+                .await
+                .map_err(|e| BatchError {
+                    message: format!("the responses file did not download: {e}"),
+                    transient: true,
+                })?;
+            let status = response.status();
+            let text = response.text().await.unwrap_or_default();
+            if !status.is_success() {
+                return Err(BatchError {
+                    message: format!("HTTP {}: downloading {file} failed", status.as_u16()),
+                    transient: status.as_u16() == 429 || status.is_server_error(),
+                });
+            }
+            job.answers = answers_of_jsonl(&text);
+        }
+        Ok(job)
     }
 
     /// The newest batch named `display_name`, looked up page by page.

@@ -2,7 +2,8 @@
 //! `JOB_STATE_*` in SDKs and some samples: both are read), `metadata.batchStats`
 //! (int64 counts as strings, zeros left out) and, once succeeded, the inlined
 //! responses under `response` (or `metadata.output`), each keyed by its request's
-//! `metadata.key`.
+//! `metadata.key` — or the name of a responses file (`responsesFile`, a batch
+//! created from a file), whose JSONL lines are `{"key", "response" | "error"}`.
 
 use serde_json::Value;
 
@@ -69,6 +70,35 @@ pub struct BatchJob {
     pub finished: u64,
     /// Once succeeded: each answer under its key, in request order.
     pub answers: Vec<(String, KeyedAnswer)>,
+    /// Once succeeded, for a batch created from a file: where its answers are.
+    pub responses_file: Option<String>,
+}
+
+/// One item's answer: its `response`, or its `error` (a `google.rpc.Status`).
+fn keyed(item: &Value) -> KeyedAnswer {
+    match item.get("response") {
+        Some(response) => match serde_json::from_value(response.clone()) {
+            Ok(response) => KeyedAnswer::Response(Box::new(response)),
+            Err(error) => KeyedAnswer::Error(format!("unreadable response: {error}")),
+        },
+        None => KeyedAnswer::Error(format!(
+            "the batch request failed: {} (code {})",
+            item["error"]["message"].as_str().unwrap_or("no message"),
+            item["error"]["code"]
+        )),
+    }
+}
+
+/// The answers of a responses file; a line that is not JSON is left out (its
+/// record is then reported as unanswered).
+pub fn answers_of_jsonl(text: &str) -> Vec<(String, KeyedAnswer)> {
+    text.lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .map(|item| {
+            let key = item["key"].as_str().unwrap_or_default().to_string();
+            (key, keyed(&item))
+        })
+        .collect()
 }
 
 fn count(stats: &Value, field: &str) -> u64 {
@@ -105,18 +135,7 @@ impl BatchJob {
                 .as_str()
                 .unwrap_or_default()
                 .to_string();
-            let answer = match item.get("response") {
-                Some(response) => match serde_json::from_value(response.clone()) {
-                    Ok(response) => KeyedAnswer::Response(Box::new(response)),
-                    Err(error) => KeyedAnswer::Error(format!("unreadable response: {error}")),
-                },
-                None => KeyedAnswer::Error(format!(
-                    "the batch request failed: {} (code {})",
-                    item["error"]["message"].as_str().unwrap_or("no message"),
-                    item["error"]["code"]
-                )),
-            };
-            answers.push((key, answer));
+            answers.push((key, keyed(&item)));
         }
         Ok(BatchJob {
             name,
@@ -128,6 +147,11 @@ impl BatchJob {
             requests: count(stats, "requestCount"),
             finished: count(stats, "successfulRequestCount") + count(stats, "failedRequestCount"),
             answers,
+            responses_file: output
+                .and_then(|o| o["responsesFile"].as_str())
+                .or_else(|| operation["response"]["responsesFile"].as_str())
+                .filter(|_| state == BatchState::Succeeded)
+                .map(str::to_string),
         })
     }
 }
@@ -198,5 +222,23 @@ mod tests {
             };
             assert!(message.contains("bad"), "{message}");
         }
+    }
+
+    #[test]
+    fn a_batch_from_a_file_names_its_responses_file_whose_lines_are_read_by_key() {
+        let operation = json!({"name": "batches/x", "done": true,
+            "metadata": {"state": "BATCH_STATE_SUCCEEDED", "displayName": "d",
+                         "output": {"responsesFile": "files/r"}},
+            "response": {"responsesFile": "files/r"}});
+        let job = BatchJob::from_operation(&operation).unwrap();
+        assert_eq!(job.responses_file.as_deref(), Some("files/r"));
+        assert!(job.answers.is_empty());
+        let answers = answers_of_jsonl(
+            "{\"key\": \"a\", \"response\": {\"candidates\": []}}\n{\"key\": \"b\", \"error\": {\"code\": 3, \"message\": \"bad\"}}\n",
+        );
+        assert_eq!(answers.len(), 2);
+        assert_eq!((answers[0].0.as_str(), answers[1].0.as_str()), ("a", "b"));
+        assert!(matches!(answers[0].1, KeyedAnswer::Response(_)));
+        assert!(matches!(answers[1].1, KeyedAnswer::Error(_)));
     }
 }

@@ -2,22 +2,35 @@
 //! `validate::check_batch_shape`; here what it means (a display name, exactly one
 //! input, requests for this model), then every inline request is answered as the
 //! online route answers it — a request the online route would refuse becomes that
-//! request's `error`, the others a `response`.
+//! request's `error`, the others a `response`. The requests come inline or from an
+//! uploaded JSONL file of `{"key": …, "request": …}` lines; a file's lines are
+//! checked as online requests are (shape included), since the create body's shape
+//! check never saw them.
 
 use chrono::Utc;
 use serde_json::{Value, json};
 
+use super::files::Files;
 use super::store::Batch;
 use crate::answer::{AnswerInputs, compose};
 use crate::config::{EmulatorConfig, ModelProfile};
 use crate::google_error::{ApiError, Violation};
 use crate::index::DatasetIndex;
-use crate::validate::{check_inlined_request, get};
+use crate::validate::{Api, check_inlined_request, check_request, get};
 
-/// The requests of a create body, with their metadata, once its meaning is checked.
-pub struct Plan<'a> {
+/// One request and what its answer carries back: `("metadata", …)` inline,
+/// `("key", …)` from a file.
+pub struct Planned {
+    pub request: Value,
+    pub tag: Option<(&'static str, Value)>,
+}
+
+/// The requests of a create body once its meaning is checked.
+pub struct Plan {
     pub display_name: String,
-    pub requests: Vec<(&'a Value, Option<&'a Value>)>,
+    pub requests: Vec<Planned>,
+    /// The requests came from this file (`files/…`); the answers go to a file too.
+    pub file: Option<String>,
 }
 
 fn violation(field: &str, description: &str) -> Violation {
@@ -28,7 +41,7 @@ fn violation(field: &str, description: &str) -> Violation {
 }
 
 /// Checks what a shape-valid body means for `model`.
-pub fn plan<'a>(body: &'a Value, model: &str) -> Result<Plan<'a>, ApiError> {
+pub fn plan(body: &Value, model: &str, files: &Files) -> Result<Plan, ApiError> {
     let mut problems = Vec::new();
     let own_model = format!("models/{model}");
     let batch = get(body, "batch");
@@ -65,7 +78,7 @@ pub fn plan<'a>(body: &'a Value, model: &str) -> Result<Plan<'a>, ApiError> {
             "* GenerateContentBatch.input_config: set either requests or file_name, not both",
         )),
         (None, Some(name)) => {
-            return Err(ApiError::not_found(format!("File {name} not found.")));
+            requests = file_requests(name, files, &own_model, &mut problems)?;
         }
         (None, None) | (Some(_), None) if inline.is_none_or(Vec::is_empty) => {
             problems.push(violation(
@@ -98,7 +111,10 @@ pub fn plan<'a>(body: &'a Value, model: &str) -> Result<Plan<'a>, ApiError> {
                         &format!("Invalid value at '{path}.metadata' (type.googleapis.com/google.protobuf.Struct), expected an object"),
                     ));
                 }
-                requests.push((request, metadata));
+                requests.push(Planned {
+                    request: request.clone(),
+                    tag: metadata.map(|m| ("metadata", m.clone())),
+                });
             }
         }
     }
@@ -106,6 +122,7 @@ pub fn plan<'a>(body: &'a Value, model: &str) -> Result<Plan<'a>, ApiError> {
         Ok(Plan {
             display_name: display_name.to_string(),
             requests,
+            file: file.map(str::to_string),
         })
     } else {
         Err(ApiError::violations(problems))
@@ -114,7 +131,7 @@ pub fn plan<'a>(body: &'a Value, model: &str) -> Result<Plan<'a>, ApiError> {
 
 /// The batch with every request answered (its id is given when it is stored).
 pub fn answer(
-    plan: &Plan<'_>,
+    plan: &Plan,
     model: &str,
     profile: &ModelProfile,
     settings: &EmulatorConfig,
@@ -123,8 +140,14 @@ pub fn answer(
     let items = plan
         .requests
         .iter()
-        .map(|(request, metadata)| {
-            let mut item = match check_inlined_request(request, model, profile) {
+        .map(|planned| {
+            let checked = match plan.file {
+                Some(_) => {
+                    check_request(&planned.request, Api::Developer, "v1beta", model, profile)
+                }
+                None => check_inlined_request(&planned.request, model, profile),
+            };
+            let mut item = match checked {
                 Ok(facts) => {
                     let answer = compose(&AnswerInputs {
                         model_id: model,
@@ -138,8 +161,8 @@ pub fn answer(
                 }
                 Err(error) => json!({"error": error.rpc_status()}),
             };
-            if let Some(metadata) = metadata {
-                item["metadata"] = (*metadata).clone();
+            if let Some((field, value)) = &planned.tag {
+                item[*field] = value.clone();
             }
             item
         })
@@ -152,5 +175,74 @@ pub fn answer(
         life: settings.batch,
         cancelled: None,
         items,
+        from_file: plan.file.is_some(),
+        responses_file: None,
     }
+}
+
+/// The lines of an uploaded JSONL file as requests. A missing file is a 404; a line
+/// that is not `{"key": "…", "request": {…}}` is a violation naming its line.
+fn file_requests(
+    name: &str,
+    files: &Files,
+    own_model: &str,
+    problems: &mut Vec<Violation>,
+) -> Result<Vec<Planned>, ApiError> {
+    let field = "batch.input_config.file_name";
+    let file = name
+        .strip_prefix("files/")
+        .and_then(|id| files.get(id))
+        .ok_or_else(|| ApiError::not_found(format!("File {name} not found.")))?;
+    let Ok(text) = std::str::from_utf8(&file.bytes) else {
+        problems.push(violation(
+            field,
+            &format!("* {name}: the file is not UTF-8 JSONL"),
+        ));
+        return Ok(Vec::new());
+    };
+    let mut requests = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let at = format!("* {name} line {}", index + 1);
+        let Ok(value) = serde_json::from_str::<Value>(line) else {
+            problems.push(violation(field, &format!("{at}: not a JSON object")));
+            continue;
+        };
+        let key = value
+            .get("key")
+            .filter(|k| k.as_str().is_some_and(|k| !k.is_empty()));
+        let request = value.get("request").filter(|r| r.is_object());
+        let (Some(key), Some(request)) = (key, request) else {
+            problems.push(violation(
+                field,
+                &format!(
+                    "{at}: a line is {{\"key\": \"…\", \"request\": {{…}}}} with a non-empty key"
+                ),
+            ));
+            continue;
+        };
+        if let Some(named) = get(request, "model").and_then(Value::as_str)
+            && named != own_model
+        {
+            problems.push(violation(
+                field,
+                &format!(
+                    "{at}: request.model \"{named}\" differs from the batch's model ({own_model})"
+                ),
+            ));
+        }
+        requests.push(Planned {
+            request: request.clone(),
+            tag: Some(("key", key.clone())),
+        });
+    }
+    if requests.is_empty() && problems.is_empty() {
+        problems.push(violation(
+            field,
+            &format!("* {name}: the file holds no request"),
+        ));
+    }
+    Ok(requests)
 }

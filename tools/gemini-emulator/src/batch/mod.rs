@@ -7,9 +7,14 @@
 //!
 //! - `store`: the batches and their life; `operation`: a batch as the service shows
 //!   it (an Operation whose metadata is the `GenerateContentBatch`);
-//! - `create`: checking and answering a create request; `routes`: the handlers.
+//! - `create`: checking and answering a create request (inline or from a file);
+//!   `routes`: the handlers;
+//! - `files`: the Files API's files and resumable uploads; `file_routes`: its
+//!   handlers (upload, get, list, delete, download of generated files).
 
 mod create;
+pub mod file_routes;
+mod files;
 mod operation;
 pub mod routes;
 mod store;

@@ -1,7 +1,8 @@
 //! A batch as the Developer API shows it: an Operation named `batches/{id}` whose
 //! `metadata` is the `GenerateContentBatch` (state, stats, times) and, once it has
 //! succeeded, whose `response` holds the inlined responses. The output is also in
-//! `metadata.output`, where google-genai reads it. Proto3 JSON leaves out zero
+//! `metadata.output`, where google-genai reads it; a batch created from a file shows
+//! its generated `responsesFile` there instead. Proto3 JSON leaves out zero
 //! counts and writes int64 values as strings.
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -66,9 +67,16 @@ pub fn operation(batch: &Batch, now: DateTime<Utc>, output: Output) -> Value {
         operation["done"] = json!(true);
     }
     if progress.state == BatchState::Succeeded && output == Output::Included {
-        let inlined = json!({"inlinedResponses": batch.items});
-        metadata["output"] = json!({"inlinedResponses": inlined});
-        operation["response"] = json!({"@type": OUTPUT_TYPE, "inlinedResponses": inlined});
+        if batch.from_file {
+            if let Some(file) = &batch.responses_file {
+                metadata["output"] = json!({"responsesFile": file});
+                operation["response"] = json!({"@type": OUTPUT_TYPE, "responsesFile": file});
+            }
+        } else {
+            let inlined = json!({"inlinedResponses": batch.items});
+            metadata["output"] = json!({"inlinedResponses": inlined});
+            operation["response"] = json!({"@type": OUTPUT_TYPE, "inlinedResponses": inlined});
+        }
     }
     operation["metadata"] = metadata;
     operation
@@ -97,6 +105,8 @@ mod tests {
                 json!({"response": {"candidates": []}, "metadata": {"key": "r1"}}),
                 json!({"error": {"code": 3, "message": "bad"}, "metadata": {"key": "r2"}}),
             ],
+            from_file: false,
+            responses_file: None,
         };
         let op = operation(&batch, Utc::now(), Output::Included);
         assert_eq!(op["name"], "batches/abc");

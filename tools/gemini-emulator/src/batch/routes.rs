@@ -3,6 +3,8 @@
 //! - `POST /v1beta/models/{model}:batchGenerateContent` (routed here by `generate`)
 //! - `GET /v1beta/batches/{id}`, `GET /v1beta/batches?pageSize=&pageToken=`
 //! - `POST /v1beta/batches/{id}:cancel`, `DELETE /v1beta/batches/{id}`
+//!
+//! `check_access` and `page_request` serve the Files API routes too.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -24,9 +26,9 @@ use crate::validate::{Api, check_batch_shape, parse_json};
 const DEFAULT_PAGE_SIZE: usize = 50;
 const MAX_PAGE_SIZE: usize = 1000;
 
-type Params = HashMap<String, String>;
+pub type Params = HashMap<String, String>;
 
-fn check_access(
+pub fn check_access(
     state: &AppState,
     version: &str,
     query: &Params,
@@ -68,7 +70,7 @@ pub async fn create(
     if let Err(error) = check_batch_shape(&value) {
         return error.into_response();
     }
-    let plan = match create::plan(&value, model) {
+    let plan = match create::plan(&value, model, &state.batches.files) {
         Ok(plan) => plan,
         Err(error) => return error.into_response(),
     };
@@ -76,7 +78,12 @@ pub async fn create(
     let batch = create::answer(&plan, model, &profile, &settings, &index);
     let batch = state.batches.insert(batch, state.noise().next_u64());
     tracing::debug!(batch = %batch.id, requests = batch.items.len(), "batch created");
-    axum::Json(operation(&batch, Utc::now(), Output::Included)).into_response()
+    let now = Utc::now();
+    let batch = state
+        .batches
+        .get_settled(&batch.id, now, state.noise().next_u64())
+        .unwrap_or(batch);
+    axum::Json(operation(&batch, now, Output::Included)).into_response()
 }
 
 pub async fn get(
@@ -88,8 +95,12 @@ pub async fn get(
     if let Err(error) = check_access(&state, &version, &query, &headers) {
         return error.into_response();
     }
-    match state.batches.get(&id) {
-        Some(batch) => axum::Json(operation(&batch, Utc::now(), Output::Included)).into_response(),
+    let now = Utc::now();
+    match state
+        .batches
+        .get_settled(&id, now, state.noise().next_u64())
+    {
+        Some(batch) => axum::Json(operation(&batch, now, Output::Included)).into_response(),
         None => ApiError::not_found("Requested entity was not found.").into_response(),
     }
 }
@@ -145,25 +156,9 @@ pub async fn list(
     if let Err(error) = check_access(&state, &version, &query, &headers) {
         return error.into_response();
     }
-    let size = match query.get("pageSize").map(|s| s.parse::<usize>()) {
-        None | Some(Ok(0)) => DEFAULT_PAGE_SIZE,
-        Some(Ok(size)) => size.min(MAX_PAGE_SIZE),
-        Some(Err(_)) => {
-            return ApiError::invalid_argument(format!(
-                "Invalid value at 'page_size' (TYPE_INT32), \"{}\"",
-                query["pageSize"]
-            ))
-            .into_response();
-        }
-    };
-    let start = match query.get("pageToken").filter(|t| !t.is_empty()) {
-        None => 0,
-        Some(token) => match token.parse::<usize>() {
-            Ok(start) => start,
-            Err(_) => {
-                return ApiError::invalid_argument("Invalid page token.").into_response();
-            }
-        },
+    let (start, size) = match page_request(&query) {
+        Ok(page) => page,
+        Err(error) => return error.into_response(),
     };
     let now = Utc::now();
     let batches = state.batches.newest_first();
@@ -181,4 +176,26 @@ pub async fn list(
         body["nextPageToken"] = json!((start + size).to_string());
     }
     axum::Json(body).into_response()
+}
+
+/// `pageToken` and `pageSize` (default 50, at most 1000) as (first index, size).
+pub fn page_request(query: &Params) -> Result<(usize, usize), ApiError> {
+    let size = match query.get("pageSize").map(|s| s.parse::<usize>()) {
+        None | Some(Ok(0)) => DEFAULT_PAGE_SIZE,
+        Some(Ok(size)) => size.min(MAX_PAGE_SIZE),
+        Some(Err(_)) => {
+            return Err(ApiError::invalid_argument(format!(
+                "Invalid value at 'page_size' (TYPE_INT32), \"{}\"",
+                query["pageSize"]
+            )));
+        }
+    };
+    let start = match query.get("pageToken").filter(|t| !t.is_empty()) {
+        None => 0,
+        Some(token) => match token.parse::<usize>() {
+            Ok(start) => start,
+            Err(_) => return Err(ApiError::invalid_argument("Invalid page token.")),
+        },
+    };
+    Ok((start, size))
 }

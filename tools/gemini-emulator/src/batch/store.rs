@@ -1,10 +1,12 @@
-//! The emulator's batches, in creation order, and the state each is in at a moment.
+//! The emulator's batches, in creation order, and the state each is in at a moment;
+//! the Files API's files beside them (a batch may read one and write one).
 
 use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 
+use super::files::Files;
 use crate::config::BatchSettings;
 
 /// Where a batch is in its life.
@@ -44,8 +46,12 @@ pub struct Batch {
     pub life: BatchSettings,
     pub cancelled: Option<DateTime<Utc>>,
     /// One inlined response per request, in request order: `{"response": …}` or
-    /// `{"error": …}`, with the request's `metadata` when it had one.
+    /// `{"error": …}`, with the request's `metadata` (inline) or `key` (from a file).
     pub items: Vec<Value>,
+    /// The requests came from a file, so the answers go to a generated file.
+    pub from_file: bool,
+    /// That file (`files/…`), written when the batch is first seen succeeded.
+    pub responses_file: Option<String>,
 }
 
 /// A batch seen at one moment.
@@ -96,6 +102,7 @@ impl Batch {
 pub struct Batches {
     batches: Mutex<Vec<Batch>>,
     created: Mutex<u64>,
+    pub files: Files,
 }
 
 impl Batches {
@@ -113,8 +120,24 @@ impl Batches {
         batch
     }
 
-    pub fn get(&self, id: &str) -> Option<Batch> {
-        self.lock().iter().find(|b| b.id == id).cloned()
+    /// The batch, its responses file written first if it read its requests from a
+    /// file and has just been seen succeeded (one JSONL line per request, in order).
+    pub fn get_settled(&self, id: &str, now: DateTime<Utc>, salt: u64) -> Option<Batch> {
+        let mut batches = self.lock();
+        let batch = batches.iter_mut().find(|b| b.id == id)?;
+        if batch.from_file
+            && batch.responses_file.is_none()
+            && batch.progress(now).state == BatchState::Succeeded
+        {
+            let mut bytes = Vec::new();
+            for item in &batch.items {
+                bytes.extend_from_slice(item.to_string().as_bytes());
+                bytes.push(b'\n');
+            }
+            let display_name = format!("batch-{}-responses", batch.id);
+            batch.responses_file = Some(self.files.generate(display_name, bytes, salt));
+        }
+        Some(batch.clone())
     }
 
     /// Newest first.
@@ -144,6 +167,7 @@ impl Batches {
 
     pub fn clear(&self) {
         self.lock().clear();
+        self.files.clear();
     }
 }
 
@@ -166,6 +190,8 @@ mod tests {
             },
             cancelled: None,
             items: vec![Value::Null; 10],
+            from_file: false,
+            responses_file: None,
         }
     }
 
@@ -207,7 +233,11 @@ mod tests {
         let now = Utc::now();
         assert_eq!(batches.cancel(&live.id, now), Some(Ok(())));
         assert_eq!(
-            batches.get(&live.id).unwrap().progress(now).state,
+            batches
+                .get_settled(&live.id, now, 0)
+                .unwrap()
+                .progress(now)
+                .state,
             BatchState::Cancelled
         );
         assert_eq!(
@@ -216,6 +246,6 @@ mod tests {
         );
         assert_eq!(batches.cancel("missing", now), None);
         assert!(batches.delete(&done.id));
-        assert!(batches.get(&done.id).is_none());
+        assert!(batches.get_settled(&done.id, now, 0).is_none());
     }
 }

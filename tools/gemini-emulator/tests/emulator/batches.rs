@@ -396,3 +396,253 @@ async fn tallys_batch_client_reads_answers_by_key_at_half_the_online_cost() {
         .await
         .expect_err("a finished batch cannot be cancelled");
 }
+
+/// Starts a resumable upload of `bytes` and sends them in two chunks; the finalized
+/// `File` resource.
+async fn upload(api: &Api, bytes: &[u8]) -> Value {
+    let started = api
+        .http
+        .post(format!("{}/upload/v1beta/files", api.base))
+        .header("x-goog-api-key", API_KEY)
+        .header("x-goog-upload-protocol", "resumable")
+        .header("x-goog-upload-command", "start")
+        .header(
+            "x-goog-upload-header-content-length",
+            bytes.len().to_string(),
+        )
+        .json(&json!({"file": {"displayName": "requests", "mimeType": "application/jsonl"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), 200);
+    assert_eq!(started.headers()["x-goog-upload-status"], "active");
+    let url = started.headers()["x-goog-upload-url"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        url.starts_with(&format!("{}/upload/v1beta/files?upload_id=", api.base)),
+        "{url}"
+    );
+    let half = bytes.len() / 2;
+    for (offset, chunk, command) in [
+        (0, &bytes[..half], "upload"),
+        (half, &bytes[half..], "upload, finalize"),
+    ] {
+        let response = api
+            .http
+            .post(&url)
+            .header("x-goog-upload-command", command)
+            .header("x-goog-upload-offset", offset.to_string())
+            .body(chunk.to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{command}");
+        if command == "upload, finalize" {
+            assert_eq!(response.headers()["x-goog-upload-status"], "final");
+            return response.json::<Value>().await.unwrap()["file"].clone();
+        }
+    }
+    unreachable!("the last chunk finalizes")
+}
+
+fn jsonl(requests: &[Value]) -> Vec<u8> {
+    let mut text = String::new();
+    for (i, request) in requests.iter().enumerate() {
+        text.push_str(&json!({"key": format!("k{i}"), "request": request}).to_string());
+        text.push('\n');
+    }
+    text.into_bytes()
+}
+
+#[tokio::test]
+async fn a_batch_from_an_uploaded_jsonl_file_answers_into_a_downloadable_responses_file() {
+    let (_dir, emulator, mut requests) = setup(3, json!({"pending_ms": 0, "running_ms": 0})).await;
+    requests[2]["generationConfig"]["temperature"] = json!(5.0);
+    let api = Api::new(&emulator);
+    let bytes = jsonl(&requests);
+    let file = upload(&api, &bytes).await;
+    let name = file["name"].as_str().unwrap().to_string();
+    assert!(name.starts_with("files/"), "{file}");
+    assert_eq!(file["sizeBytes"], bytes.len().to_string());
+    assert_eq!(file["source"], "UPLOADED");
+    assert_eq!(file["state"], "ACTIVE");
+    assert_eq!(api.get(&name).await["displayName"], "requests");
+    let (status, refused) = api
+        .send(
+            reqwest::Method::GET,
+            &format!("/download/v1beta/{name}:download?alt=media"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        status, 400,
+        "an uploaded file cannot be downloaded: {refused}"
+    );
+
+    let body = json!({"batch": {"displayName": "from-file", "inputConfig": {"fileName": name}}});
+    let (status, created) = api.create(&body).await;
+    assert_eq!(status, 200, "{created}");
+    let done = api.get(created["name"].as_str().unwrap()).await;
+    assert_eq!(done["metadata"]["state"], "BATCH_STATE_SUCCEEDED");
+    assert_eq!(done["metadata"]["batchStats"]["failedRequestCount"], "1");
+    assert!(done["response"].get("inlinedResponses").is_none());
+    let responses = done["response"]["responsesFile"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        done["metadata"]["output"]["responsesFile"],
+        responses.as_str()
+    );
+    assert_ne!(responses, name);
+    let generated = api.get(&responses).await;
+    assert_eq!(generated["source"], "GENERATED");
+    assert!(
+        generated["downloadUri"]
+            .as_str()
+            .unwrap()
+            .ends_with(":download?alt=media")
+    );
+
+    let downloaded = api
+        .http
+        .get(format!(
+            "{}/download/v1beta/{responses}:download?alt=media",
+            api.base
+        ))
+        .header("x-goog-api-key", API_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(downloaded.status(), 200);
+    let text = downloaded.text().await.unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    for (i, (line, request)) in lines.iter().zip(&requests).enumerate().take(2) {
+        assert_eq!(line["key"], format!("k{i}"));
+        let path = format!("/v1beta/models/{MODEL}:generateContent");
+        let (_, online) = api.send(reqwest::Method::POST, &path, Some(request)).await;
+        assert_eq!(line["response"], online, "line {i}");
+    }
+    assert_eq!(
+        (lines[2]["key"].clone(), lines[2]["error"]["code"].clone()),
+        (json!("k2"), json!(3))
+    );
+
+    let (_, listed) = api
+        .send(reqwest::Method::GET, "/v1beta/files?pageSize=1", None)
+        .await;
+    assert_eq!(
+        listed["files"][0]["name"],
+        responses.as_str(),
+        "newest first"
+    );
+    assert!(listed.get("nextPageToken").is_some());
+    let (status, _) = api
+        .send(reqwest::Method::DELETE, &format!("/v1beta/{name}"), None)
+        .await;
+    assert_eq!(status, 200);
+    let (status, missing) = api
+        .send(reqwest::Method::GET, &format!("/v1beta/{name}"), None)
+        .await;
+    assert_eq!(
+        status, 403,
+        "Google answers a missing file with 403: {missing}"
+    );
+    assert_eq!(api.create(&body).await.0, 404, "the deleted file is gone");
+}
+
+#[tokio::test]
+async fn uploads_and_files_the_service_would_refuse_are_refused() {
+    let (_dir, emulator, requests) = setup(1, json!({"pending_ms": 0, "running_ms": 0})).await;
+    let api = Api::new(&emulator);
+    let start = |protocol: &'static str| {
+        api.http
+            .post(format!("{}/upload/v1beta/files", api.base))
+            .header("x-goog-api-key", API_KEY)
+            .header("x-goog-upload-protocol", protocol)
+            .header("x-goog-upload-command", "start")
+            .json(&json!({"file": {"mimeType": "application/jsonl"}}))
+    };
+    assert_eq!(start("multipart").send().await.unwrap().status(), 400);
+    let started = start("resumable").send().await.unwrap();
+    let url = started.headers()["x-goog-upload-url"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let chunk = |offset: &str, command: &'static str| {
+        api.http
+            .post(&url)
+            .header("x-goog-upload-command", command)
+            .header("x-goog-upload-offset", offset.to_string())
+            .body("{}\n")
+    };
+    let wrong = chunk("5", "upload, finalize").send().await.unwrap();
+    assert_eq!(wrong.status(), 400);
+    let text = wrong.text().await.unwrap();
+    assert!(text.contains("X-Goog-Upload-Offset"), "{text}");
+    assert_eq!(chunk("0", "query").send().await.unwrap().status(), 400);
+    assert_eq!(
+        chunk("0", "upload, finalize")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        chunk("3", "upload").send().await.unwrap().status(),
+        404,
+        "a finalized upload takes no more bytes"
+    );
+    let no_key = api
+        .http
+        .post(format!("{}/upload/v1beta/files", api.base))
+        .header("x-goog-upload-protocol", "resumable")
+        .header("x-goog-upload-command", "start")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_key.status(), 403);
+
+    let mut lines = jsonl(&requests);
+    lines.extend_from_slice(b"{\"request\": {}}\nnot json\n");
+    let file = upload(&api, &lines).await;
+    let body = json!({"batch": {"displayName": "bad", "inputConfig": {"fileName": file["name"]}}});
+    let (status, refused) = api.create(&body).await;
+    assert_eq!(status, 400, "{refused}");
+    let violations = refused["error"]["details"][0]["fieldViolations"]
+        .as_array()
+        .unwrap();
+    assert_eq!(violations.len(), 2, "{refused}");
+    assert_eq!(violations[0]["field"], "batch.input_config.file_name");
+    assert!(
+        violations[0]["description"]
+            .as_str()
+            .unwrap()
+            .contains("line 2"),
+        "{refused}"
+    );
+    assert!(
+        violations[1]["description"]
+            .as_str()
+            .unwrap()
+            .contains("line 3"),
+        "{refused}"
+    );
+    assert_eq!(
+        api.send(
+            reqwest::Method::GET,
+            "/download/v1beta/files/none:download?alt=media",
+            None
+        )
+        .await
+        .0,
+        403
+    );
+}
