@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::files::{Chunk, ChunkError, Source};
-use super::routes::{Params, check_access, page_request};
+use super::routes::{Params, check_access, page_body, page_request};
 use crate::google_error::ApiError;
 use crate::state::AppState;
 use crate::validate::{get, parse_json};
@@ -257,19 +257,7 @@ pub async fn list_files(
     };
     let files = state.batches.files.newest_first();
     let base = own_base(&headers);
-    let page: Vec<Value> = files
-        .iter()
-        .skip(start)
-        .take(size)
-        .map(|f| f.resource(&base))
-        .collect();
-    let mut body = json!({});
-    if !page.is_empty() {
-        body["files"] = Value::Array(page);
-    }
-    if start + size < files.len() {
-        body["nextPageToken"] = json!((start + size).to_string());
-    }
+    let body = page_body(&files, (start, size), "files", |f| f.resource(&base));
     axum::Json(body).into_response()
 }
 

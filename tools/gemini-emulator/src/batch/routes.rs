@@ -162,20 +162,29 @@ pub async fn list(
     };
     let now = Utc::now();
     let batches = state.batches.newest_first();
-    let page: Vec<Value> = batches
-        .iter()
-        .skip(start)
-        .take(size)
-        .map(|b| operation(b, now, Output::Omitted))
-        .collect();
+    let body = page_body(&batches, (start, size), "operations", |b| {
+        operation(b, now, Output::Omitted)
+    });
+    axum::Json(body).into_response()
+}
+
+/// One page of a listing as Google answers it: the page's items under `field` (left
+/// out when there are none) and `nextPageToken` while more follow.
+pub fn page_body<T>(
+    items: &[T],
+    (start, size): (usize, usize),
+    field: &str,
+    render: impl Fn(&T) -> Value,
+) -> Value {
+    let page: Vec<Value> = items.iter().skip(start).take(size).map(render).collect();
     let mut body = json!({});
     if !page.is_empty() {
-        body["operations"] = Value::Array(page);
+        body[field] = Value::Array(page);
     }
-    if start + size < batches.len() {
+    if start + size < items.len() {
         body["nextPageToken"] = json!((start + size).to_string());
     }
-    axum::Json(body).into_response()
+    body
 }
 
 /// `pageToken` and `pageSize` (default 50, at most 1000) as (first index, size).
