@@ -47,10 +47,12 @@ async fn a_worker_killed_mid_export_and_an_outage_still_export_every_record_once
     );
     let configs = r#"[{"model": "gemini-2.5-flash", "temperature": 0.0, "name_suffix": "a"},
                       {"model": "gemini-2.5-flash-lite", "temperature": 0.4, "name_suffix": "b"}]"#;
-    let run = harness
-        .submit(&request(configs, r#", "project_name": "tally-dd-crash""#))
+    let (run, view) = harness
+        .submit_and_wait(
+            &request(configs, r#", "project_name": "tally-dd-crash""#),
+            Duration::from_secs(60),
+        )
         .await;
-    let view = harness.wait_final(&run, Duration::from_secs(60)).await;
     let first = format!("exp:{}", view.record.experiments[0]);
     poll(
         "the doomed worker starts the export",
