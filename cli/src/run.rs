@@ -142,6 +142,11 @@ pub fn run(args: RunArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
         &body,
         args.idempotency_key.as_deref(),
     )?;
+    // Unknown fields the API ignored: the run goes on, but the request may not say
+    // what its author meant.
+    for warning in &accepted.warnings {
+        eprintln!("warning: {warning}");
+    }
     let run_id = accepted.run_id.clone();
     if !args.wait {
         match args.output {

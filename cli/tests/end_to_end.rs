@@ -176,6 +176,31 @@ async fn datasets_runs_and_presets_from_the_command_line() {
         "{}",
         describe(&submitted)
     );
+    assert!(
+        !text(&submitted.stderr).contains("warning"),
+        "{}",
+        describe(&submitted)
+    );
+    // A field the API ignores is named on stderr; the run is submitted all the same.
+    let models = r#"[{"model": "gemini-2.5-flash", "temperature": 0.0, "colour": "red"}]"#;
+    let warned = tally(&api, &["run", "--models", models, "--dataset", SAMPLE]).await;
+    assert!(warned.status.success(), "{}", describe(&warned));
+    assert!(
+        text(&warned.stdout).starts_with("run_"),
+        "{}",
+        describe(&warned)
+    );
+    let warnings: Vec<String> = text(&warned.stderr)
+        .lines()
+        .filter(|line| line.starts_with("warning: "))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", describe(&warned));
+    assert!(
+        warnings[0].starts_with("warning: model_configs[0].colour: "),
+        "{}",
+        describe(&warned)
+    );
 
     let status = tally(&api, &["status", &run_id]).await;
     assert!(status.status.success(), "{}", describe(&status));

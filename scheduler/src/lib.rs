@@ -2,7 +2,8 @@
 //! someone when a scheduled run regresses.
 //!
 //! - `scheduler`: `Scheduler`, one replica — seeding, the tick, the run loop.
-//! - `slots`: a schedule's due slot → one run (claim, submit, catch-up, skips).
+//! - `slots`: a schedule's due slot → one run (claim, submit, catch-up, skips; a
+//!   run refused for lack of room tried again after a growing wait).
 //! - `checks`: finished scheduled runs → regression check → alert.
 //! - `webhook`: `AlertSender`, background webhook delivery with retries.
 //! - `clock`: `Clock`, `SystemClock`, `ManualClock` (tests).
@@ -23,4 +24,5 @@ pub mod webhook;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use metrics::Metrics;
 pub use scheduler::{Scheduler, SchedulerConfig};
+pub use slots::REFUSAL_BACKOFF;
 pub use webhook::{AlertSender, RetryPolicy};

@@ -21,6 +21,9 @@ pub struct Metrics {
     pub slots_skipped: IntCounterVec,
     /// Slots whose run could not be created (unknown dataset or version).
     pub slot_failures: IntCounterVec,
+    /// Attempts at a slot's run refused because it would not fit in Redis (each
+    /// followed by a growing wait).
+    pub slot_refusals: IntCounterVec,
     /// Alerts raised, by schedule and reason.
     pub alerts_raised: IntCounterVec,
     /// Alerts whose webhook POST succeeded / failed after every retry.
@@ -72,6 +75,11 @@ impl Metrics {
             slot_failures: counter(
                 "tally_scheduler_slot_failures_total",
                 "Slots whose run could not be created",
+                &["schedule"],
+            )?,
+            slot_refusals: counter(
+                "tally_scheduler_slot_refusals_total",
+                "Attempts at a slot's run refused because it would not fit in Redis",
                 &["schedule"],
             )?,
             alerts_raised: counter(

@@ -12,12 +12,20 @@
 //! the same key and gets the same run. The cursor moves only once the slot is
 //! settled (run, or failed for good), and only one replica moves it past a slot, so
 //! skipped slots are counted and recorded once.
+//!
+//! A run the store refuses because it would not fit in Redis's memory is not a
+//! transient error: it is tried again after a growing wait (`REFUSAL_BACKOFF`), and
+//! the refusal is kept on the schedule for the API to show, rather than retried with
+//! a warning on every tick.
+
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use tally_core::backoff::Backoff;
 use tally_core::run::Submitter;
 use tally_core::schedule::{Schedule, Slot};
 use tally_store::submission::{Submission, SubmitError};
-use tally_store::{ScheduleView, SkippedSlots, SlotClaim, StoreError};
+use tally_store::{ScheduleView, SkippedSlots, SlotClaim, SlotRefusal, StoreError, WontFit};
 
 use crate::scheduler::Scheduler;
 
@@ -26,6 +34,13 @@ const ON_TIME_GRACE: chrono::Duration = chrono::Duration::minutes(1);
 /// Missed slots counted one by one at most (a minutely schedule down for months
 /// reports this many).
 const SKIP_COUNT_CAP: usize = 100_000;
+
+/// Waits before a refused slot is tried again: a minute after the first refusal,
+/// doubling, at most an hour (the room may come back when runs are retired).
+pub const REFUSAL_BACKOFF: Backoff = Backoff {
+    initial: Duration::from_secs(60),
+    max: Duration::from_secs(3600),
+};
 
 /// Whether a slot is settled, so the cursor may move past it.
 enum Settled {
@@ -56,9 +71,16 @@ impl Scheduler {
             .to_std()
             .is_ok_and(|late| late <= self.config.catch_up_window);
         if in_window {
-            let slot = Slot::new(schedule.name.clone(), latest);
-            if let Settled::NotYet = self.settle_slot(schedule, &slot, late).await? {
+            let refused = view.refusal.as_ref().filter(|r| r.slot == latest);
+            if refused.is_some_and(|refusal| now < refusal.next_attempt) {
                 return Ok(());
+            }
+            let slot = Slot::new(schedule.name.clone(), latest);
+            if let Settled::NotYet = self.settle_slot(schedule, &slot, late, refused).await? {
+                return Ok(());
+            }
+            if view.refusal.is_some() {
+                self.store.clear_slot_refusal(&schedule.name).await?;
             }
         }
         if !self
@@ -84,6 +106,7 @@ impl Scheduler {
         schedule: &Schedule,
         slot: &Slot,
         late: chrono::Duration,
+        refused: Option<&SlotRefusal>,
     ) -> Result<Settled, StoreError> {
         match self
             .store
@@ -136,12 +159,50 @@ impl Scheduler {
                 tracing::error!(schedule = name, slot = %slot.fire_time, reason, "scheduled run could not be created");
                 Ok(Settled::Yes)
             }
+            Err(SubmitError::Store(StoreError::WontFit(refusal))) => {
+                self.store.release_slot(slot, &self.replica).await?;
+                let attempts = refused.map_or(0, |r| r.attempts) + 1;
+                self.record_refusal(slot, &refusal, attempts).await?;
+                Ok(Settled::NotYet)
+            }
             Err(error) => {
                 self.store.release_slot(slot, &self.replica).await?;
                 tracing::warn!(schedule = name, slot = %slot.fire_time, %error, "scheduled run not submitted; retrying on the next tick");
                 Ok(Settled::NotYet)
             }
         }
+    }
+
+    /// Keeps the refusal on the schedule with the time of the next attempt.
+    async fn record_refusal(
+        &self,
+        slot: &Slot,
+        refusal: &WontFit,
+        attempts: u32,
+    ) -> Result<(), StoreError> {
+        let name = slot.schedule.as_str();
+        let now = self.clock.now();
+        let wait = REFUSAL_BACKOFF.ceiling(attempts);
+        let next_attempt = now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
+        self.metrics.slot_refusals.with_label_values(&[name]).inc();
+        tracing::warn!(
+            schedule = name,
+            slot = %slot.fire_time,
+            attempts,
+            %next_attempt,
+            reason = %refusal,
+            "scheduled run refused: it would not fit in Redis; trying the slot again at {next_attempt}"
+        );
+        let record = SlotRefusal {
+            slot: slot.fire_time,
+            reason: refusal.to_string(),
+            attempts,
+            refused_at: now,
+            next_attempt,
+        };
+        self.store
+            .record_slot_refusal(&slot.schedule, &record)
+            .await
     }
 
     async fn record_skip(

@@ -6,15 +6,16 @@
 //! deletes the namespace's keys; `cleanup` also waits for the workers to stop.
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use gemini_emulator::{EmulatorConfig, RunningEmulator};
 use serde_json::Value;
 use tally_api::Application;
-use tally_core::contract::ExperimentRequest;
+use tally_core::contract::{ExperimentRequest, RunStatus};
 use tally_core::dataset::DataDir;
-use tally_core::run::{ExperimentId, PublicUrls, RunId, Submitter};
+use tally_core::run::{ExperimentId, PublicUrls, RecordResult, RunId, Submitter};
 use tally_daemon::settings::Environment;
 use tally_gemini::{GeminiClient, GeminiConfig, RetryPolicy, Secret};
 use tally_store::import;
@@ -241,6 +242,25 @@ impl Harness {
             )
     }
 
+    /// A `tally-worker` process on this harness's namespace, data folder and
+    /// emulator, named `name`, with one-second beats, logging warnings nowhere:
+    /// `binary` is the test's `CARGO_BIN_EXE_tally-worker` (only the worker's own
+    /// tests know it). The caller adds environment or output, then spawns it.
+    pub fn worker_process(&self, binary: &str, name: &str) -> Command {
+        let mut command = Command::new(binary);
+        command
+            .env("TALLY_NAMESPACE", self.store.keys().namespace().as_str())
+            .env("TALLY_DATA_DIR", &self.data_dir)
+            .env("GEMINI_BASE_URL", self.emulator.base_url())
+            .env("GEMINI_API_KEY", EMULATOR_KEY)
+            .env("TALLY_HEARTBEAT_SECS", "1")
+            .env("TALLY_WORKER_NAME", name)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        command
+    }
+
     /// Serves the `index`-th worker's metrics on a loopback port, as
     /// `TALLY_METRICS_LISTEN` does; returns the scrape URL.
     pub async fn serve_worker_metrics(&mut self, index: usize) -> String {
@@ -383,6 +403,24 @@ impl Harness {
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// Submits `body` and polls until its run is final (panics after `within`).
+    pub async fn submit_and_wait(&self, body: &str, within: Duration) -> (RunId, RunView) {
+        let run = self.submit(body).await;
+        let view = self.wait_final(&run, within).await;
+        (run, view)
+    }
+
+    /// Polls until `run` is final, checks that it succeeded, and returns the
+    /// results of its first experiment.
+    pub async fn wait_succeeded(&self, run: &RunId, within: Duration) -> Vec<RecordResult> {
+        let view = self.wait_final(run, within).await;
+        assert_eq!(view.status, RunStatus::Succeeded, "run {run}");
+        self.store
+            .all_results(&view.record.experiments[0])
+            .await
+            .expect("store")
     }
 
     /// The Prometheus text of the `index`-th worker started in this process.

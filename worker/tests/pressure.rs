@@ -9,16 +9,14 @@
 
 use std::fs::File;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
 use tally_core::contract::RunStatus;
 use tally_store::REDIS_URL_ENV;
 use tally_test_support::child::ChildGuard;
-use tally_test_support::pipeline::{
-    API_KEY, EMULATOR_KEY, FIXTURE, Harness, poll, request_for, run_with_env,
-};
+use tally_test_support::pipeline::{API_KEY, FIXTURE, Harness, poll, request_for, run_with_env};
 use tally_test_support::private_redis::PrivateRedis;
 
 const RECORDS: u32 = 120;
@@ -160,15 +158,9 @@ async fn get(harness: &Harness, api: &str, path: &str) -> (u16, Value) {
 fn spawn_worker(harness: &Harness, name: &str, log: &Path) -> ChildGuard {
     let stderr = File::create(log).expect("log file");
     ChildGuard::new(
-        Command::new(env!("CARGO_BIN_EXE_tally-worker"))
-            .env("TALLY_NAMESPACE", harness.store.keys().namespace().as_str())
-            .env("TALLY_DATA_DIR", &harness.data_dir)
-            .env("GEMINI_BASE_URL", harness.emulator.base_url())
-            .env("GEMINI_API_KEY", EMULATOR_KEY)
-            .env("TALLY_HEARTBEAT_SECS", "1")
-            .env("TALLY_WORKER_NAME", name)
+        harness
+            .worker_process(env!("CARGO_BIN_EXE_tally-worker"), name)
             .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
             .stderr(Stdio::from(stderr))
             .spawn()
             .expect("the worker binary starts"),

@@ -243,6 +243,7 @@ async fn detail_of(
             .map(|run| scheduled_run(state, run))
             .collect(),
         skipped_slots,
+        refusal: view.refusal,
     })
 }
 

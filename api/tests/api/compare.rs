@@ -34,11 +34,8 @@ async fn one_wrong_record_in_ten_is_noise_and_all_wrong_is_not() {
         .collect::<Vec<_>>()
         .join(",");
     let comparison: Value = app
-        .get(&format!("/api/v1/experiments/compare?ids={ids}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/v1/experiments/compare?ids={ids}"))
+        .await;
     assert_eq!(comparison["shared_records"], 10);
     assert_eq!(
         comparison["experiments"][1]["summary"]["successful_records"],
@@ -115,14 +112,11 @@ async fn experiments_of_different_runs_compare_on_their_shared_records() {
             .await;
     }
     let comparison: Value = app
-        .get(&format!(
+        .get_json(&format!(
             "/api/v1/experiments/compare?ids={},{}",
             first[0], second[0]
         ))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(comparison["shared_records"], 3);
     assert_eq!(comparison["pairs"][0]["shared_records"], 3);
     assert_eq!(comparison["pairs"][0]["difference"], 0.0);

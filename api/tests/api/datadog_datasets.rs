@@ -131,24 +131,16 @@ async fn a_datadog_dataset_is_imported_page_by_page_with_its_images_and_origin()
     assert_eq!(again.status(), 200);
     assert_eq!(again.json::<Value>().await.unwrap(), first);
 
-    let versions: Value = app
-        .get(&format!("/api/v1/datasets/{SAMPLE}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let versions: Value = app.get_json(&format!("/api/v1/datasets/{SAMPLE}")).await;
     assert_eq!(versions["versions"][0]["datadog"], *origin);
 
     // The local pages are the sample folder's; the gs:// page is kept as it is.
     let local: Value = app
-        .get(&format!(
+        .get_json(&format!(
             "/api/v1/datasets/{SAMPLE}/versions/1/records/{:032x}",
             0
         ))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(
         local["input"]["image_paths"][0],
         format!("{SAMPLE}/images/unit-01/page-1.png")
@@ -161,14 +153,11 @@ async fn a_datadog_dataset_is_imported_page_by_page_with_its_images_and_origin()
         .await;
     assert_eq!(page.status(), 200);
     let remote: Value = app
-        .get(&format!(
+        .get_json(&format!(
             "/api/v1/datasets/{SAMPLE}/versions/1/records/{:032x}",
             99
         ))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(
         remote["input"]["image_paths"][0],
         "gs://tally-pages/unit-01/page-1.png"

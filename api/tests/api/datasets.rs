@@ -33,12 +33,7 @@ async fn importing_the_sample_is_201_then_200_with_the_same_version() {
     assert_eq!(list["datasets"][0]["name"], SAMPLE);
     assert_eq!(list["datasets"][0]["latest_version"], 1);
     assert_eq!(list["datasets"][0]["versions"], 1);
-    let versions: Value = app
-        .get(&format!("/api/v1/datasets/{SAMPLE}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let versions: Value = app.get_json(&format!("/api/v1/datasets/{SAMPLE}")).await;
     assert_eq!(
         versions["versions"][0]["content_hash"],
         first["content_hash"]

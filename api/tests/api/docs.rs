@@ -175,11 +175,8 @@ async fn every_response_matches_its_documented_schema() {
         );
     }
     let status: Value = app
-        .get(&format!("/api/v1/experiments/runs/{run}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/v1/experiments/runs/{run}"))
+        .await;
     check(
         &status["result"],
         &json!({"$ref": "#/components/schemas/ExperimentResponse"}),
@@ -243,15 +240,7 @@ async fn metrics_count_requests_by_route_and_submissions() {
     app.submit_run(&["m"]).await;
     app.get("/api/v1/experiments/runs/run_01jd5x00000000000000000000")
         .await;
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     for expected in [
         "tally_api_http_requests_total{method=\"POST\",route=\"/api/v1/experiments/run-async\",status=\"202\"} 1",
         "tally_api_http_requests_total{method=\"GET\",route=\"/api/v1/experiments/runs/{id}\",status=\"404\"} 1",

@@ -7,12 +7,7 @@ use tally_datadog::{Credentials, DatadogSettings};
 use crate::helpers::{spawn_app, spawn_app_with};
 
 async fn datadog_configured(app: &crate::helpers::TestApp) -> Value {
-    let health: Value = app
-        .get("/api/v1/experiments/health")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let health: Value = app.get_json("/api/v1/experiments/health").await;
     assert!(!health.to_string().contains("secret-dd"), "{health}");
     health["datadog_configured"].clone()
 }

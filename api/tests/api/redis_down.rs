@@ -84,12 +84,7 @@ async fn unreachable_redis_is_503_and_the_api_recovers() {
         error_of(app.post("/api/v1/datasets/import", &import).await, 503).await,
         unavailable
     );
-    let health: Value = app
-        .get("/api/v1/experiments/health")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let health: Value = app.get_json("/api/v1/experiments/health").await;
     assert_eq!(
         (health["status"].as_str(), health["redis"].as_str()),
         (Some("degraded"), Some("unreachable"))

@@ -46,12 +46,7 @@ async fn results_come_in_pages_in_write_order() {
             .await;
     }
     let base = format!("/api/v1/experiments/experiments/{experiment}/results");
-    let page: Value = app
-        .get(&format!("{base}?limit=2"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let page: Value = app.get_json(&format!("{base}?limit=2")).await;
     assert_eq!(page["total"], 3);
     assert_eq!(page["next_offset"], 2);
     let ids: Vec<&str> = page["results"]
@@ -62,12 +57,7 @@ async fn results_come_in_pages_in_write_order() {
         .collect();
     assert_eq!(ids, ["unit-10", "unit-09"]);
     assert_eq!(page["results"][0]["evaluations"]["exact_form_match"], true);
-    let rest: Value = app
-        .get(&format!("{base}?limit=2&offset=2"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let rest: Value = app.get_json(&format!("{base}?limit=2&offset=2")).await;
     assert_eq!(rest["results"][0]["record_id"], "unit-08");
     assert_eq!(rest["next_offset"], Value::Null);
     app.cleanup().await;

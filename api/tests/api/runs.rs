@@ -28,11 +28,8 @@ async fn status_reports_progress_overall_and_per_experiment() {
     app.write_answer(&experiments[1], &records[1], None).await;
 
     let status: Value = app
-        .get(&format!("/api/v1/experiments/runs/{run}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/v1/experiments/runs/{run}"))
+        .await;
     assert_eq!(status["status"], "running");
     assert_eq!(
         status["progress"],
@@ -48,11 +45,8 @@ async fn status_reports_progress_overall_and_per_experiment() {
 
     app.finish_run(&run).await;
     let status: Value = app
-        .get(&format!("/api/v1/experiments/runs/{run}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/v1/experiments/runs/{run}"))
+        .await;
     assert_eq!(status["status"], "succeeded");
     assert_eq!(status["result"]["total_experiments"], 2);
     assert_eq!(status["experiments"][1]["status"], "success");
@@ -68,12 +62,7 @@ async fn the_list_is_newest_first_filtered_and_paginated() {
     let (third, _) = app.submit_run(&["m3"]).await;
     app.finish_run(&second).await;
 
-    let list: Value = app
-        .get("/api/v1/experiments/runs")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.get_json("/api/v1/experiments/runs").await;
     let ids: Vec<&str> = list["runs"]
         .as_array()
         .unwrap()
@@ -83,38 +72,24 @@ async fn the_list_is_newest_first_filtered_and_paginated() {
     assert_eq!(ids, [third.as_str(), second.as_str(), first.as_str()]);
     assert_eq!(list["next_offset"], Value::Null);
 
-    let page: Value = app
-        .get("/api/v1/experiments/runs?limit=2")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let page: Value = app.get_json("/api/v1/experiments/runs?limit=2").await;
     assert_eq!(page["runs"].as_array().unwrap().len(), 2);
     assert_eq!(page["next_offset"], 2);
     let rest: Value = app
-        .get("/api/v1/experiments/runs?limit=2&offset=2")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json("/api/v1/experiments/runs?limit=2&offset=2")
+        .await;
     assert_eq!(rest["runs"][0]["run_id"], first.as_str());
     assert_eq!(rest["next_offset"], Value::Null);
 
     let done: Value = app
-        .get("/api/v1/experiments/runs?status=succeeded")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json("/api/v1/experiments/runs?status=succeeded")
+        .await;
     assert_eq!(done["runs"].as_array().unwrap().len(), 1);
     assert_eq!(done["runs"][0]["run_id"], second.as_str());
     assert_eq!(done["runs"][0]["api_key_name"], "ci");
     let scheduled: Value = app
-        .get("/api/v1/experiments/runs?schedule=weekly")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json("/api/v1/experiments/runs?schedule=weekly")
+        .await;
     assert_eq!(scheduled["runs"], json!([]));
     app.cleanup().await;
 }
@@ -134,22 +109,11 @@ async fn cancel_of_a_queued_run_flags_it_and_asks_for_finalize() {
     assert_eq!(body["run_id"], run.as_str());
     assert_eq!(body["cancel_requested"], true);
     let status: Value = app
-        .get(&format!("/api/v1/experiments/runs/{run}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/v1/experiments/runs/{run}"))
+        .await;
     assert_eq!(status["cancel_requested"], true);
     // A finalize job per experiment that is not final waits in its queue.
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains("tally_queue_waiting_jobs{queue=\"finalize\"} 2"),
         "{metrics}"

@@ -291,11 +291,8 @@ async fn the_old_pages_bodies_are_accepted_and_a_cleared_suffix_is_no_suffix() {
             assert_eq!(accepted["warnings"], json!([]));
             let run = RunId::parse(accepted["run_id"].as_str().unwrap()).unwrap();
             let status: Value = app
-                .get(&format!("/api/v1/experiments/runs/{run}"))
-                .await
-                .json()
-                .await
-                .unwrap();
+                .get_json(&format!("/api/v1/experiments/runs/{run}"))
+                .await;
             let shown: Vec<&str> = status["experiments"]
                 .as_array()
                 .unwrap()
@@ -412,11 +409,8 @@ async fn the_documented_quick_test_waits_for_its_response_with_the_datasets_size
     assert_eq!(body["warnings"][0]["field"], "timeout");
     // The stored result has no warnings: they belong to the submission's answer.
     let status: Value = app
-        .get(&format!("/api/v1/experiments/runs/{}", run.record.run_id))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/v1/experiments/runs/{}", run.record.run_id))
+        .await;
     assert_eq!(status["result"]["dataset_size"], 10);
     assert_eq!(status["result"]["sample_size"], 2);
     assert!(status["result"].get("warnings").is_none());

@@ -85,12 +85,7 @@ async fn an_idempotency_key_returns_the_same_run() {
         .await
         .unwrap();
     assert_ne!(other["run_id"], first["run_id"]);
-    let list: Value = app
-        .get("/api/v1/experiments/runs")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.get_json("/api/v1/experiments/runs").await;
     assert_eq!(list["runs"].as_array().unwrap().len(), 2);
     app.cleanup().await;
 }
@@ -112,14 +107,11 @@ async fn run_returns_202_past_the_wait_and_the_run_goes_on() {
         "{body}"
     );
     let status: Value = app
-        .get(&format!(
+        .get_json(&format!(
             "/api/v1/experiments/runs/{}",
             body["run_id"].as_str().unwrap()
         ))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(status["status"], "queued");
     app.cleanup().await;
 }

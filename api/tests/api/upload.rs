@@ -110,12 +110,7 @@ async fn an_archive_of_the_sample_is_the_version_the_folder_import_gives() {
         page.bytes().await.unwrap().to_vec(),
         std::fs::read(data.path().join(original)).unwrap()
     );
-    let versions: Value = app
-        .get("/api/v1/datasets/uploaded-sample")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let versions: Value = app.get_json("/api/v1/datasets/uploaded-sample").await;
     assert_eq!(versions["versions"].as_array().unwrap().len(), 1);
     assert!(staged(data.path()).is_empty(), "{:?}", staged(data.path()));
 }

@@ -288,6 +288,11 @@ async fn presets_run_progress_results_drill_down_download_and_compare() {
             LONG,
         )
         .await;
+    // Two experiments of five records, one trial each: ten answers.
+    assert_eq!(
+        browser.text("#overall-progress .counts").await,
+        "10 / 10 answers (record × trial)"
+    );
     let results = browser
         .wait_for(
             "the results",
@@ -687,6 +692,11 @@ async fn a_run_with_trials_shows_the_spread_the_least_stable_records_and_every_t
         )
         .await;
     assert_eq!(shown, json!([true, unstable, true]));
+    // Progress counts answers: four records, three trials each.
+    assert_eq!(
+        browser.text("#overall-progress .counts").await,
+        "12 / 12 answers (record × trial)"
+    );
     browser.screenshot("trials").await;
     browser.click("#trials .least-stable tbody tr td a").await;
     let trials = browser

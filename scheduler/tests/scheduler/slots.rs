@@ -363,3 +363,83 @@ async fn a_slot_whose_dataset_is_unknown_fails_once_and_creates_nothing() {
     );
     scheduler.shutdown(Duration::from_secs(1)).await;
 }
+
+/// A run that would not fit in Redis is not retried on every tick: the slot waits a
+/// minute, then two, and its refusal is kept on the schedule until a run is made.
+#[tokio::test]
+async fn a_slot_refused_for_lack_of_room_waits_longer_after_each_refusal() {
+    let env = TestEnv::new(monday(0) - chrono::Duration::hours(1)).await;
+    let weekly = weekly_monitoring(None);
+    // One byte of budget: no run fits.
+    let cramped = env.scheduler_on(
+        env.store_with_memory_budget(1).await,
+        RetryPolicy::default(),
+    );
+    cramped.seed(std::slice::from_ref(&weekly)).await.unwrap();
+    let seconds = chrono::Duration::seconds;
+    let refusal = || async {
+        let view = env.store.schedule(&weekly.name).await.unwrap().unwrap();
+        view.refusal.expect("the refusal is kept on the schedule")
+    };
+    let refusals = || counter(&cramped.metrics().slot_refusals, "weekly-monitoring");
+
+    env.clock.set(monday(0) + seconds(5));
+    cramped.tick().await;
+    let first = refusal().await;
+    assert_eq!(
+        (first.slot, first.attempts, first.next_attempt),
+        (monday(0), 1, monday(0) + seconds(65))
+    );
+    assert!(
+        first.reason.contains("TALLY_REDIS_MEMORY_BUDGET"),
+        "{}",
+        first.reason
+    );
+    // Ticks before the next attempt leave the slot alone.
+    for at in [10, 30, 64] {
+        env.clock.set(monday(0) + seconds(at));
+        cramped.tick().await;
+    }
+    assert_eq!(refusals(), 1);
+    assert_eq!(refusal().await, first);
+
+    env.clock.set(first.next_attempt);
+    cramped.tick().await;
+    let second = refusal().await;
+    assert_eq!(
+        (second.attempts, second.next_attempt),
+        (2, first.next_attempt + seconds(120))
+    );
+    assert_eq!(refusals(), 2);
+    assert!(env.runs_of(&weekly).await.is_empty());
+    assert_eq!(
+        env.store
+            .slot_state(&Slot::new(weekly.name.clone(), monday(0)))
+            .await
+            .unwrap(),
+        None,
+        "the claim was given back"
+    );
+
+    // With room, another replica waits for the next attempt too, then runs the slot.
+    let roomy = env.scheduler(RetryPolicy::default());
+    env.clock.set(second.next_attempt - seconds(1));
+    roomy.tick().await;
+    assert!(env.runs_of(&weekly).await.is_empty());
+    env.clock.set(second.next_attempt);
+    roomy.tick().await;
+    assert_eq!(env.runs_of(&weekly).await.len(), 1);
+    let view = env.store.schedule(&weekly.name).await.unwrap().unwrap();
+    assert_eq!(view.refusal, None);
+    assert_eq!(view.last_slot, Some(monday(0)));
+    cramped.shutdown(Duration::from_secs(1)).await;
+    roomy.shutdown(Duration::from_secs(1)).await;
+}
+
+#[test]
+fn the_refusal_backoff_doubles_from_a_minute_to_an_hour() {
+    let waits: Vec<u64> = (1..=8)
+        .map(|n| tally_scheduler::REFUSAL_BACKOFF.ceiling(n).as_secs() / 60)
+        .collect();
+    assert_eq!(waits, [1, 2, 4, 8, 16, 32, 60, 60]);
+}

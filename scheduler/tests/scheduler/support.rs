@@ -74,17 +74,30 @@ impl TestEnv {
 
     /// A scheduler replica on this store and clock.
     pub fn scheduler(&self, policy: RetryPolicy) -> Scheduler {
+        self.scheduler_on(self.store.clone(), policy)
+    }
+
+    /// A scheduler replica on this clock and `store` (a handle on this namespace).
+    pub fn scheduler_on(&self, store: SchedulerStore, policy: RetryPolicy) -> Scheduler {
         let metrics = Metrics::new().unwrap();
         // The test webhooks listen on loopback.
         let alerts = AlertSender::start(policy, true, metrics.clone());
         Scheduler::new(
-            self.store.clone(),
+            store,
             Arc::new(self.clock.clone()),
             SchedulerConfig::default(),
             PublicUrls::new(PUBLIC_URL),
             metrics,
             alerts,
         )
+    }
+
+    /// A scheduler's handle on this namespace under a memory budget of `bytes`
+    /// (`TALLY_REDIS_MEMORY_BUDGET`): a run larger than the room left is refused.
+    pub async fn store_with_memory_budget(&self, bytes: u64) -> SchedulerStore {
+        let mut settings = self._namespace.store_settings();
+        settings.memory_budget = Some(bytes);
+        SchedulerStore::connect(&settings).await.unwrap()
     }
 
     pub async fn runs_of(&self, schedule: &Schedule) -> Vec<RunView> {

@@ -94,7 +94,9 @@ pub use retention::{VacuumEntry, Vacuumed};
 pub use retry::RetryOutcome;
 pub use roles::{ApiStore, SchedulerStore, WorkerStore};
 pub use runs::{CancelOutcome, Created, RunFilter};
-pub use schedules::{ScheduleOrigin, ScheduleView, SeedOutcome, SkippedSlots, SlotClaim};
+pub use schedules::{
+    ScheduleOrigin, ScheduleView, SeedOutcome, SkippedSlots, SlotClaim, SlotRefusal,
+};
 pub use settings::{
     DEFAULT_REDIS_URL, InvalidStoreSetting, MEMORY_BUDGET_ENV, NAMESPACE_ENV, REDIS_URL_ENV,
     RedisUrl, SENTINEL_MASTER_ENV, SENTINELS_ENV, SentinelSettings, StoreSettings,

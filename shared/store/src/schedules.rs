@@ -24,7 +24,7 @@ use super::{ApiStore, SchedulerStore, Store, StoreError};
 use tally_core::run::RunId;
 use tally_core::run::RunView;
 use tally_core::schedule::{Schedule, ScheduleName, Slot};
-pub use tally_core::schedule::{ScheduleOrigin, SkippedSlots};
+pub use tally_core::schedule::{ScheduleOrigin, SkippedSlots, SlotRefusal};
 
 /// How long a slot remembers its run. It must outlive every retry of the slot: a
 /// slot is only tried while it is within the catch-up window (at most a day), and
@@ -47,6 +47,8 @@ pub struct ScheduleView {
     pub active_since: DateTime<Utc>,
     /// The latest slot handled (run, failed to submit, or skipped).
     pub last_slot: Option<DateTime<Utc>>,
+    /// The latest slot refused for lack of room, until a run is created.
+    pub refusal: Option<SlotRefusal>,
 }
 
 impl ScheduleView {
@@ -137,6 +139,18 @@ static RELEASE_SCRIPT: LazyLock<Script> = LazyLock::new(|| {
         r#"
 if redis.call('GET', KEYS[1]) == 'claim:' .. ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 0
+"#,
+    )
+});
+
+/// KEYS: schedule hash. ARGV: refusal JSON. Sets it only on a schedule that still
+/// exists (a deleted one is not brought back as a hash without a definition).
+static REFUSAL_SCRIPT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+if redis.call('HEXISTS', KEYS[1], 'definition') == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'refusal', ARGV[1])
+return 1
 "#,
     )
 });
@@ -323,6 +337,32 @@ impl SchedulerStore {
             .key(self.keys.schedule_slot(&slot.schedule, slot.millis()))
             .arg(token)
             .invoke_async(&mut self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// Records that the run of `refusal.slot` was refused for lack of room, and when
+    /// the slot is to be tried again.
+    pub async fn record_slot_refusal(
+        &self,
+        name: &ScheduleName,
+        refusal: &SlotRefusal,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(refusal).map_err(|e| corrupt("slot refusal", e))?;
+        let _: u8 = REFUSAL_SCRIPT
+            .key(self.keys.schedule(name))
+            .arg(json)
+            .invoke_async(&mut self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// Forgets the schedule's refusal once a slot's run was created.
+    pub async fn clear_slot_refusal(&self, name: &ScheduleName) -> Result<(), StoreError> {
+        redis::cmd("HDEL")
+            .arg(self.keys.schedule(name))
+            .arg("refusal")
+            .query_async::<()>(&mut self.conn())
             .await?;
         Ok(())
     }
@@ -517,6 +557,7 @@ impl Store {
                 "updated_at",
                 "active_since",
                 "cursor",
+                "refusal",
             ])
             .query_async(&mut self.conn())
             .await?;
@@ -527,7 +568,8 @@ impl Store {
             updated_at,
             active_since,
             cursor,
-        ] = <[Option<String>; 6]>::try_from(fields)
+            refusal,
+        ] = <[Option<String>; 7]>::try_from(fields)
             .map_err(|_| corrupt(&key, "HMGET returned the wrong number of fields"))?;
         let Some(definition) = definition else {
             return Ok(None);
@@ -548,6 +590,7 @@ impl Store {
             updated_at: parse_time(&key, updated_at.as_deref())?.unwrap_or(created_at),
             active_since: parse_time(&key, active_since.as_deref())?.unwrap_or(created_at),
             last_slot,
+            refusal: refusal.map(|json| parse_json(&key, &json)).transpose()?,
         };
         Ok(Some((definition, view)))
     }

@@ -2,7 +2,6 @@
 //! batch, its answers are scored and priced at batch rates; a worker killed while
 //! the batch runs is replaced without a second batch; a cancelled run cancels it.
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -11,7 +10,7 @@ use tally_core::run::ExperimentId;
 use tally_gemini::{PriceTable, Usage};
 use tally_test_support::child::ChildGuard;
 
-use crate::harness::{EMULATOR_KEY, Harness, poll, repo_datasets, request};
+use crate::harness::{EMULATOR_KEY, Harness, poll, request};
 
 const MODEL: &str = "gemini-2.5-flash";
 
@@ -22,21 +21,23 @@ fn batch_request() -> String {
     )
 }
 
-/// The emulator's batches (newest first), as the Developer API lists them.
-async fn emulator_batches(harness: &Harness) -> Vec<Value> {
-    let listed: Value = harness
+/// What the emulator's Developer API answers at `path`.
+async fn developer_api(harness: &Harness, path: &str) -> Value {
+    harness
         .http
-        .get(format!(
-            "{}/v1beta/batches?pageSize=100",
-            harness.emulator.base_url()
-        ))
+        .get(format!("{}{path}", harness.emulator.base_url()))
         .header("x-goog-api-key", EMULATOR_KEY)
         .send()
         .await
         .unwrap()
         .json()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// The emulator's batches (newest first), as the Developer API lists them.
+async fn emulator_batches(harness: &Harness) -> Vec<Value> {
+    let listed = developer_api(harness, "/v1beta/batches?pageSize=100").await;
     listed["operations"].as_array().cloned().unwrap_or_default()
 }
 
@@ -77,10 +78,7 @@ async fn a_batch_experiment_of_the_sample_completes_at_batch_prices() {
     harness.start_worker("w").await;
     let run = harness.submit(&batch_request()).await;
     let experiment = harness.first_experiment(&run).await;
-    let view = harness.wait_final(&run, Duration::from_secs(60)).await;
-    assert_eq!(view.status, RunStatus::Succeeded);
-
-    let results = harness.store.all_results(&experiment).await.unwrap();
+    let results = harness.wait_succeeded(&run, Duration::from_secs(60)).await;
     assert_eq!(results.len(), 10);
     let prices = PriceTable::default().batch();
     for result in &results {
@@ -135,16 +133,8 @@ async fn a_worker_killed_while_its_batch_runs_is_replaced_without_a_second_batch
         .patch_emulator(json!({"batch": {"pending_ms": 4000, "running_ms": 500}}))
         .await;
     let mut doomed = ChildGuard::new(
-        Command::new(env!("CARGO_BIN_EXE_tally-worker"))
-            .env("TALLY_NAMESPACE", harness.store.keys().namespace().as_str())
-            .env("TALLY_DATA_DIR", repo_datasets())
-            .env("GEMINI_BASE_URL", harness.emulator.base_url())
-            .env("GEMINI_API_KEY", EMULATOR_KEY)
-            .env("TALLY_HEARTBEAT_SECS", "1")
-            .env("TALLY_WORKER_NAME", "doomed")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+        harness
+            .worker_process(env!("CARGO_BIN_EXE_tally-worker"), "doomed")
             .spawn()
             .expect("the worker binary starts"),
     );
@@ -165,21 +155,10 @@ async fn a_worker_killed_while_its_batch_runs_is_replaced_without_a_second_batch
     );
 
     harness.start_worker("survivor").await;
-    let view = harness.wait_final(&run, Duration::from_secs(90)).await;
-    assert_eq!(view.status, RunStatus::Succeeded);
+    let results = harness.wait_succeeded(&run, Duration::from_secs(90)).await;
     assert_eq!(emulator_batches(&harness).await.len(), 1, "no second batch");
-    assert_eq!(
-        harness.store.all_results(&experiment).await.unwrap().len(),
-        10
-    );
-    let progress = harness
-        .store
-        .experiment(&experiment)
-        .await
-        .unwrap()
-        .unwrap()
-        .progress;
-    assert_eq!(progress.done, 10, "none counted twice");
+    assert_eq!(results.len(), 10);
+    assert_eq!(harness.done(&experiment).await, 10, "none counted twice");
     harness.cleanup().await;
 }
 
@@ -232,12 +211,8 @@ async fn an_expired_batch_is_submitted_once_more_and_completes() {
             json!({"batch": {"pending_ms": 0, "running_ms": 0, "expire_ms": 172_800_000}}),
         )
         .await;
-    let view = harness.wait_final(&run, Duration::from_secs(90)).await;
-    assert_eq!(view.status, RunStatus::Succeeded);
-    assert_eq!(
-        harness.store.all_results(&experiment).await.unwrap().len(),
-        10
-    );
+    let results = harness.wait_succeeded(&run, Duration::from_secs(90)).await;
+    assert_eq!(results.len(), 10);
     let batches = emulator_batches(&harness).await;
     let seen: Vec<(String, String)> = batches
         .iter()
@@ -278,10 +253,7 @@ async fn a_part_over_the_inline_limit_goes_through_the_files_api() {
     };
     harness.start_worker_with("w", options).await;
     let run = harness.submit(&batch_request()).await;
-    let experiment = harness.first_experiment(&run).await;
-    let view = harness.wait_final(&run, Duration::from_secs(60)).await;
-    assert_eq!(view.status, RunStatus::Succeeded);
-    let results = harness.store.all_results(&experiment).await.unwrap();
+    let results = harness.wait_succeeded(&run, Duration::from_secs(60)).await;
     assert_eq!(results.len(), 10);
     assert!(
         results
@@ -291,16 +263,7 @@ async fn a_part_over_the_inline_limit_goes_through_the_files_api() {
 
     let batches = emulator_batches(&harness).await;
     assert_eq!(batches.len(), 1);
-    let files: Value = harness
-        .http
-        .get(format!("{}/v1beta/files", harness.emulator.base_url()))
-        .header("x-goog-api-key", EMULATOR_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let files = developer_api(&harness, "/v1beta/files").await;
     let sources: Vec<&str> = files["files"]
         .as_array()
         .unwrap()

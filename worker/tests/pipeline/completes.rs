@@ -70,8 +70,9 @@ async fn async_submission_runs_to_a_final_response() {
     harness.start_worker("w1").await;
     let secret = "dd-api-key-5ecr3t-0123456789";
     let extra = format!(r#", "raise_errors": false, "api_key": "{secret}""#);
-    let run = harness.submit(&request(BASELINE, &extra)).await;
-    let view = harness.wait_final(&run, Duration::from_secs(60)).await;
+    let (_, view) = harness
+        .submit_and_wait(&request(BASELINE, &extra), Duration::from_secs(60))
+        .await;
 
     assert_eq!(view.status, RunStatus::Succeeded);
     let response = view.response.expect("final runs carry their response");
@@ -152,13 +153,15 @@ async fn two_workers_share_one_experiment() {
     };
     harness.start_worker_with("a", two_chunks.clone()).await;
     harness.start_worker_with("b", two_chunks).await;
-    let run = harness
-        .submit(&request(
-            r#"[{"model": "gemini-2.5-flash", "temperature": 0.0}]"#,
-            r#", "jobs": 4"#,
-        ))
+    let (_, view) = harness
+        .submit_and_wait(
+            &request(
+                r#"[{"model": "gemini-2.5-flash", "temperature": 0.0}]"#,
+                r#", "jobs": 4"#,
+            ),
+            Duration::from_secs(60),
+        )
         .await;
-    let view = harness.wait_final(&run, Duration::from_secs(60)).await;
     let experiment = view.record.experiments[0].clone();
     let results = harness.store.all_results(&experiment).await.unwrap();
     assert_eq!(results.len(), 10);

@@ -71,10 +71,12 @@ async fn a_run_finished_during_an_outage_is_exported_once_when_datadog_is_back()
         .await;
     let configs = r#"[{"model": "gemini-2.5-flash", "temperature": 0.0, "name_suffix": "a"},
                       {"model": "gemini-2.5-flash-lite", "temperature": 0.4, "name_suffix": "b"}]"#;
-    let run = harness
-        .submit(&request(configs, r#", "project_name": "tally-dd-test""#))
+    let (run, view) = harness
+        .submit_and_wait(
+            &request(configs, r#", "project_name": "tally-dd-test""#),
+            Duration::from_secs(60),
+        )
         .await;
-    let view = harness.wait_final(&run, Duration::from_secs(60)).await;
 
     // Datadog is down: the run is final all the same, and its export waits.
     wait_for_failed_attempt(&harness, &run, Duration::from_secs(30)).await;

@@ -3,7 +3,6 @@
 //! through the outage, and Datadog ends up with every record's span exactly once.
 
 use std::collections::HashSet;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -13,7 +12,7 @@ use crate::datadog::{
     API_KEY, APP_KEY, export_to, harness_spans, set_outage, wait_for_export,
     wait_for_failed_attempt,
 };
-use crate::harness::{EMULATOR_KEY, Harness, WorkerOptions, poll, repo_datasets, request};
+use crate::harness::{Harness, WorkerOptions, poll, request};
 
 async fn patch_faults(http: &reqwest::Client, base: &str, patch: Value) {
     let status = http
@@ -38,28 +37,22 @@ async fn a_worker_killed_mid_export_and_an_outage_still_export_every_record_once
     // Slow Datadog: the export takes seconds, so the kill lands in the middle of it.
     patch_faults(&http, &base, json!({"latency_ms": 400})).await;
     let mut doomed = ChildGuard::new(
-        Command::new(env!("CARGO_BIN_EXE_tally-worker"))
-            .env("TALLY_NAMESPACE", harness.store.keys().namespace().as_str())
-            .env("TALLY_DATA_DIR", repo_datasets())
-            .env("GEMINI_BASE_URL", harness.emulator.base_url())
-            .env("GEMINI_API_KEY", EMULATOR_KEY)
+        harness
+            .worker_process(env!("CARGO_BIN_EXE_tally-worker"), "doomed")
             .env("DD_API_KEY", API_KEY)
             .env("DD_APP_KEY", APP_KEY)
             .env("DD_LLMOBS_OVERRIDE_ORIGIN", &base)
-            .env("TALLY_HEARTBEAT_SECS", "1")
-            .env("TALLY_WORKER_NAME", "doomed")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
             .spawn()
             .expect("the worker binary starts"),
     );
     let configs = r#"[{"model": "gemini-2.5-flash", "temperature": 0.0, "name_suffix": "a"},
                       {"model": "gemini-2.5-flash-lite", "temperature": 0.4, "name_suffix": "b"}]"#;
-    let run = harness
-        .submit(&request(configs, r#", "project_name": "tally-dd-crash""#))
+    let (run, view) = harness
+        .submit_and_wait(
+            &request(configs, r#", "project_name": "tally-dd-crash""#),
+            Duration::from_secs(60),
+        )
         .await;
-    let view = harness.wait_final(&run, Duration::from_secs(60)).await;
     let first = format!("exp:{}", view.record.experiments[0]);
     poll(
         "the doomed worker starts the export",

@@ -87,8 +87,12 @@ async fn ddtrace_reads_back_the_experiments_tally_ran_on_its_dataset() {
     let configs = r#"[{"model": "gemini-2.5-flash", "temperature": 0.0, "name_suffix": "a"},
                       {"model": "gemini-2.5-flash-lite", "temperature": 0.4, "name_suffix": "b"}]"#;
     let extra = format!(r#", "project_name": "{PROJECT}", "dataset_version": {version}"#);
-    let run = harness.submit(&request_for(SAMPLE, configs, &extra)).await;
-    let view = harness.wait_final(&run, Duration::from_secs(60)).await;
+    let (run, view) = harness
+        .submit_and_wait(
+            &request_for(SAMPLE, configs, &extra),
+            Duration::from_secs(60),
+        )
+        .await;
     wait_for_export(&harness, &run, Duration::from_secs(60)).await;
     let progress = harness.store.export_progress(&run).await.unwrap();
     // The experiments ran on the dataset ddtrace made, not on a copy.

@@ -24,13 +24,15 @@ async fn rate_limits_and_overload_are_retried_to_a_final_state() {
         .status();
     assert!(status.is_success());
     harness.start_worker("w").await;
-    let run = harness
-        .submit(&request(
-            r#"[{"model": "gemini-2.5-flash", "temperature": 0.0}]"#,
-            r#", "jobs": 3"#,
-        ))
+    let (_, view) = harness
+        .submit_and_wait(
+            &request(
+                r#"[{"model": "gemini-2.5-flash", "temperature": 0.0}]"#,
+                r#", "jobs": 3"#,
+            ),
+            Duration::from_secs(60),
+        )
         .await;
-    let view = harness.wait_final(&run, Duration::from_secs(60)).await;
     assert_eq!(view.status, RunStatus::Succeeded);
     let experiment = &view.record.experiments[0];
     let results = harness.store.all_results(experiment).await.unwrap();
@@ -72,13 +74,12 @@ async fn a_model_that_keeps_failing_fails_its_records_not_the_worker() {
         .patch_emulator(json!({"models": {"gemini-2.5-flash": {"faults": {"unavailable": 1.0}}}}))
         .await;
     harness.start_worker("w").await;
-    let run = harness
-        .submit(&request(
+    let (_, view) = harness
+        .submit_and_wait(&request(
             r#"[{"model": "gemini-2.5-flash", "temperature": 0.0}, {"model": "gemini-2.5-flash-lite", "temperature": 0.0}]"#,
             r#", "raise_errors": false"#,
-        ))
+        ), Duration::from_secs(120))
         .await;
-    let view = harness.wait_final(&run, Duration::from_secs(120)).await;
     assert_eq!(
         view.status,
         RunStatus::Partial,

@@ -45,10 +45,12 @@ async fn spending_per_window_stays_under_the_cap_and_the_run_completes() {
     };
     harness.start_worker_with("capped", options).await;
     let extra = r#", "raise_errors": false, "cache": "off", "jobs": 4"#;
-    let run = harness
-        .submit(&request_for(FIXTURE, ONE_MODEL, extra))
+    let (run, view) = harness
+        .submit_and_wait(
+            &request_for(FIXTURE, ONE_MODEL, extra),
+            Duration::from_secs(120),
+        )
         .await;
-    let view = harness.wait_final(&run, Duration::from_secs(120)).await;
     assert_eq!(view.status, RunStatus::Succeeded);
     let experiment = harness.first_experiment(&run).await;
     let mut spent: Vec<(i64, f64)> = harness

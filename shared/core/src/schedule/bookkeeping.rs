@@ -32,3 +32,17 @@ pub struct SkippedSlots {
     pub count: u64,
     pub recorded_at: DateTime<Utc>,
 }
+
+/// The latest slot whose run the store refused because it would not fit in Redis's
+/// memory. The scheduler tries that slot again at `next_attempt`, waiting twice as
+/// long after each refusal (a minute, up to an hour), rather than on every tick.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SlotRefusal {
+    pub slot: DateTime<Utc>,
+    /// The store's refusal: the run's footprint and the room there was.
+    pub reason: String,
+    /// Refusals of this slot so far.
+    pub attempts: u32,
+    pub refused_at: DateTime<Utc>,
+    pub next_attempt: DateTime<Utc>,
+}

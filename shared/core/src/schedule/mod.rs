@@ -9,7 +9,7 @@
 //!   `ScheduleDefinition`, its JSON form.
 //! - `file`: the TOML schedules file that seeds the store.
 //! - `slot`: `Slot`, one fire time of one schedule, and its idempotency key.
-//! - `bookkeeping`: `ScheduleOrigin` and `SkippedSlots`, kept by the store beside it.
+//! - `bookkeeping`: `ScheduleOrigin`, `SkippedSlots` and `SlotRefusal`, kept by the store beside it.
 //! - `regression`: comparing a finished scheduled run with the previous successful
 //!   one; the `Alert` it may raise.
 
@@ -25,7 +25,7 @@ mod slot;
 pub use alerts::{
     AlertSettings, DEFAULT_ACCURACY_DROP, DEFAULT_SUCCESS_RATE_DROP, DropThreshold, WebhookUrl,
 };
-pub use bookkeeping::{ScheduleOrigin, SkippedSlots};
+pub use bookkeeping::{ScheduleOrigin, SkippedSlots, SlotRefusal};
 pub use calendar::{Calendar, CronExpr, ZoneName};
 pub use definition::{AlertsDefinition, Schedule, ScheduleDefinition};
 pub use file::{SchedulesFileError, parse_schedules_file, read_schedules_file};

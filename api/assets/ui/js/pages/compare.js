@@ -178,6 +178,10 @@ function renderComparison(outcome, comparison) {
     )),
     h("p", { class: "hint", text: comparison.method }),
     h("h2", { id: "disagreements-title", text: `Records where they disagree (${comparison.differences_total} of ${comparison.shared_records} shared)` }),
+    // The differences compare one answer per record: with trials, the first one.
+    experiments.some((e) => (e.summary?.trials?.trials ?? 1) > 1)
+      ? h("p", { class: "hint", id: "differences-trials", text: "Run with trials: each cell shows the record's first trial (trial 0); the verdicts above use the mean of its trials, and the record's page shows every trial." })
+      : null,
     differencesTable(experiments, comparison.differences),
   );
 }

@@ -188,7 +188,9 @@ function progressLine(label, id, href) {
   const bar = h("progress", { max: "1", value: "0", "aria-label": `${label} progress` });
   const percent = h("span", { class: "pct" });
   const badge = h("span");
-  const counts = h("span");
+  // Progress counts answers, one per record and trial: "records" would be wrong for a
+  // run with trials.
+  const counts = h("span", { class: "counts", title: "one answer per record and trial" });
   const failed = h("span");
   const rate = h("span");
   const retries = h("span");
@@ -213,9 +215,9 @@ function progressLine(label, id, href) {
       badge.className = `badge s-${status}`;
       badge.textContent = status;
     }
-    counts.textContent = `${progress.done} / ${progress.total} ${href ? "done" : "records"}`;
+    counts.textContent = `${progress.done} / ${progress.total} ${href ? "done" : "answers (record × trial)"}`;
     failed.textContent = `${progress.failed} failed`;
-    rate.textContent = `${throughput(progress.done, elapsed)} records/s`;
+    rate.textContent = `${throughput(progress.done, elapsed)} answers/s`;
     retries.textContent = `${progress.retries} retries`;
     limited.textContent = `${progress.rate_limited} × 429`;
     error.textContent = errorText ?? "";

@@ -132,6 +132,12 @@ export async function schedulePage({ main, signal }, name) {
             h("li", { text: `${skip.count} between ${when(skip.first)} and ${when(skip.last)} (outside the catch-up window)` }))),
         ]
       : null,
+    schedule.refusal
+      ? [
+          h("h2", { text: "Refused for lack of room" }),
+          h("p", { class: "banner error", text: `The run of ${when(schedule.refusal.slot)} was refused ${schedule.refusal.attempts} time(s): ${schedule.refusal.reason}. Next attempt ${when(schedule.refusal.next_attempt)}.` }),
+        ]
+      : null,
     h("h2", { text: "Request" }),
     h("pre", { class: "preview", tabindex: "0", text: JSON.stringify(schedule.request, null, 2) }),
     schedule.alerts ? [h("h2", { text: "Alerts" }), h("pre", { class: "preview", tabindex: "0", text: JSON.stringify(schedule.alerts, null, 2) })] : null,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::contract::{ExperimentRequest, RunStatus};
-use crate::schedule::{AlertsDefinition, ScheduleOrigin, SkippedSlots};
+use crate::schedule::{AlertsDefinition, ScheduleOrigin, SkippedSlots, SlotRefusal};
 
 /// `GET /api/v1/schedules/{name}` and the items of the list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -34,6 +34,10 @@ pub struct ScheduleDetail {
     pub last_runs: Vec<ScheduledRun>,
     /// Records of slots that were never run, newest first.
     pub skipped_slots: Vec<SkippedSlots>,
+    /// The latest slot whose run was refused because it would not fit in Redis, and
+    /// when it is tried again; null once a slot's run is created.
+    #[schema(required = true)]
+    pub refusal: Option<SlotRefusal>,
 }
 
 /// One run a schedule created.
