@@ -35,6 +35,29 @@ pub struct RequestLine {
     pub bytes: usize,
 }
 
+/// An uploaded file as `files.list` shows it.
+struct ListedFile {
+    name: String,
+    size: Option<usize>,
+    /// Base64 of the SHA-256 digest (or, as some answers show it, of its hex).
+    sha256: Option<String>,
+}
+
+impl ListedFile {
+    fn holds(&self, bytes: &[u8]) -> bool {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(bytes);
+        let base64 = base64::engine::general_purpose::STANDARD;
+        let forms = [base64.encode(digest), base64.encode(hex::encode(digest))];
+        self.size == Some(bytes.len())
+            && self
+                .sha256
+                .as_ref()
+                .is_some_and(|hash| forms.contains(hash))
+    }
+}
+
 /// A call that did not go through; `transient` ones are worth trying again later.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{message}")]
@@ -178,7 +201,7 @@ impl BatchClient {
                 .collect();
             json!({"requests": {"requests": requests}})
         } else {
-            json!({"fileName": self.upload(display_name, lines).await?})
+            json!({"fileName": self.input_file(display_name, lines).await?})
         };
         let body = json!({"batch": {"displayName": display_name, "inputConfig": input}});
         let url = format!("{}/models/{model}:batchGenerateContent", self.api);
@@ -186,9 +209,12 @@ impl BatchClient {
         BatchJob::from_operation(&operation).map_err(BatchError::fatal)
     }
 
-    /// Uploads `lines` as a JSONL file of `{"key", "request"}` lines (resumable
-    /// protocol: start, then the bytes in one final chunk) and returns its name.
-    async fn upload(
+    /// The JSONL input of `lines` (`{"key", "request"}` lines) under `display_name`.
+    /// A worker may die between uploading it and creating the batch: an uploaded
+    /// file of that name with the same bytes is reused, and any other file of that
+    /// name (a stray of other content, or a copy) is deleted, so a part never leaves
+    /// more than one input file behind.
+    pub async fn input_file(
         &self,
         display_name: &str,
         lines: &[RequestLine],
@@ -199,6 +225,76 @@ impl BatchClient {
             bytes.extend_from_slice(text.as_bytes());
             bytes.push(b'\n');
         }
+        let mut reused = None;
+        for file in self.uploaded_files(display_name).await? {
+            if reused.is_none() && file.holds(&bytes) {
+                tracing::info!(file = %file.name, %display_name, "reusing the input file uploaded before");
+                reused = Some(file.name);
+            } else {
+                tracing::info!(file = %file.name, %display_name, "deleting a stray input file");
+                self.delete_file(&file.name).await?;
+            }
+        }
+        match reused {
+            Some(name) => Ok(name),
+            None => self.upload(display_name, bytes).await,
+        }
+    }
+
+    /// Uploaded files named `display_name`, looked up page by page.
+    async fn uploaded_files(&self, display_name: &str) -> Result<Vec<ListedFile>, BatchError> {
+        let mut found = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut url = format!("{}/files?pageSize=100", self.api);
+            if let Some(token) = &token {
+                url.push_str(&format!("&pageToken={token}"));
+            }
+            let page = self.send(self.http.get(url)).await?;
+            for file in page["files"].as_array().into_iter().flatten() {
+                if file["displayName"].as_str() == Some(display_name)
+                    && file["source"].as_str() != Some("GENERATED")
+                    && let Some(name) = file["name"].as_str()
+                {
+                    found.push(ListedFile {
+                        name: name.to_string(),
+                        size: file["sizeBytes"].as_str().and_then(|s| s.parse().ok()),
+                        sha256: file["sha256Hash"].as_str().map(str::to_string),
+                    });
+                }
+            }
+            match page["nextPageToken"].as_str() {
+                Some(next) if !next.is_empty() => token = Some(next.to_string()),
+                _ => return Ok(found),
+            }
+        }
+    }
+
+    /// Deletes a file; one already gone (Google answers 403 or 404) is fine.
+    pub async fn delete_file(&self, name: &str) -> Result<(), BatchError> {
+        let response = self
+            .http
+            .delete(format!("{}/{name}", self.api))
+            .header("x-goog-api-key", self.api_key.expose())
+            .send()
+            .await
+            .map_err(|e| BatchError {
+                message: format!("deleting {name} did not complete: {e}"),
+                transient: true,
+            })?;
+        let status = response.status().as_u16();
+        if response.status().is_success() || status == 403 || status == 404 {
+            return Ok(());
+        }
+        Err(BatchError {
+            message: format!("HTTP {status}: deleting {name} failed"),
+            transient: status == 429 || status >= 500,
+        })
+    }
+
+    /// Uploads `bytes` as a JSONL file (resumable protocol: start, then the bytes in
+    /// one final chunk) and returns its name.
+    async fn upload(&self, display_name: &str, bytes: Vec<u8>) -> Result<String, BatchError> {
         let transient = |e: reqwest::Error| BatchError {
             message: format!("the file upload did not complete: {e}"),
             transient: true,
