@@ -88,22 +88,31 @@ pub struct BatchClient {
     prices: PriceTable,
 }
 
-/// Splits lines into parts whose inline requests stay under the Developer API's
-/// limit; a single line over it is a part of its own (the service refuses it).
-pub fn split_under(lines: Vec<RequestLine>, limit: usize) -> Vec<Vec<RequestLine>> {
-    let mut parts: Vec<Vec<RequestLine>> = Vec::new();
-    let mut size = 0;
-    for line in lines {
-        if parts.is_empty() || size + line.bytes > limit {
-            parts.push(Vec::new());
-            size = 0;
-        }
-        size += line.bytes;
-        if let Some(part) = parts.last_mut() {
-            part.push(line);
-        }
+/// Decides where parts end, one line at a time (so that parts can be built as
+/// they are sent): a line that would take its part past `limit` bytes starts the
+/// next part; a single line over it is a part of its own (the service refuses it).
+#[derive(Debug)]
+pub struct PartSizer {
+    limit: usize,
+    /// Bytes in the current part; 0 before the first line.
+    size: usize,
+}
+
+impl PartSizer {
+    pub fn new(limit: usize) -> PartSizer {
+        PartSizer { limit, size: 0 }
     }
-    parts
+
+    /// Counts a line of `bytes`; true when it starts a new part (the first line
+    /// does).
+    pub fn starts_part(&mut self, bytes: usize) -> bool {
+        let starts = self.size == 0 || self.size + bytes > self.limit;
+        if starts {
+            self.size = 0;
+        }
+        self.size += bytes;
+        starts
+    }
 }
 
 impl BatchClient {
@@ -449,25 +458,13 @@ impl BatchClient {
 mod tests {
     use super::*;
 
-    fn line(key: &str, bytes: usize) -> RequestLine {
-        RequestLine {
-            key: key.to_string(),
-            request: Value::Null,
-            bytes,
-        }
-    }
-
     #[test]
     fn parts_stay_under_the_limit_in_order() {
-        let parts = split_under(
-            vec![line("a", 40), line("b", 40), line("c", 40), line("d", 200)],
-            100,
-        );
-        let keys: Vec<Vec<&str>> = parts
-            .iter()
-            .map(|p| p.iter().map(|l| l.key.as_str()).collect())
+        let mut sizer = PartSizer::new(100);
+        let starts: Vec<bool> = [40, 40, 40, 200, 10]
+            .into_iter()
+            .map(|bytes| sizer.starts_part(bytes))
             .collect();
-        assert_eq!(keys, [vec!["a", "b"], vec!["c"], vec!["d"]]);
-        assert!(split_under(Vec::new(), 100).is_empty());
+        assert_eq!(starts, [true, false, true, true, true]);
     }
 }
