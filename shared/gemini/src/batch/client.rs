@@ -22,9 +22,11 @@ use crate::settings::GenerationSettings;
 /// Room left under the 20 MB limit for the batch envelope and metadata.
 const ENVELOPE_ALLOWANCE: usize = 64 * 1024;
 
-/// The most request bytes in one part: a JSONL file may hold 2 GB; a part is built
-/// in memory, so stay well under that.
-pub const PART_LIMIT: usize = 1024 * 1024 * 1024;
+/// The most request bytes in one part. A JSONL file may hold 2 GB, but a part is
+/// held in memory while it is sent (its lines, then its file), so a worker's peak
+/// memory follows this limit; 256 MB keeps it near half a gigabyte, and 100
+/// concurrent batches of it still exceed the 20 GB of files a project may hold.
+pub const PART_LIMIT: usize = 256 * 1024 * 1024;
 
 /// One record's request in a batch: its key and the generateContent body.
 #[derive(Debug, Clone)]
