@@ -12,11 +12,18 @@ record's pages and requires:
 - a contention 429 (Vertex's shared pool) with no QuotaFailure and no RetryInfo;
 - a batch of two inline requests, created, polled through its states until it
   succeeds, listed, and read back: each answer JSON, under its request's key;
-- a second batch cancelled while pending, then deleted.
+- a second batch cancelled while pending, then deleted;
+- a JSONL file of three keyed requests uploaded (files.upload, mime type jsonl),
+  read back, a batch created from it by file name and polled to success, its
+  responses file downloaded (files.download) with exactly one JSON answer per key;
+  the uploaded file refused for download (only generated files can be); both
+  files listed, deleted and gone.
 
 Any SDK error or mismatch fails the check with a message on stderr and exit status 1.
 """
 
+import base64
+import io
 import json
 import os
 import sys
@@ -136,23 +143,31 @@ inline = [
     }
     for key in ["first", "second"]
 ]
-job = client.batches.create(model=MODEL, src=inline, config={"display_name": "sdk-check"})
-if not job.name.startswith("batches/"):
-    fail(f"batch name {job.name!r} is not batches/…")
-seen = []
-deadline = time.monotonic() + 30
-while job.state is None or job.state.name not in (
-    "JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED"
-):
-    if time.monotonic() > deadline:
-        fail(f"the batch did not finish within 30 s (states seen: {seen})")
-    seen.append(job.state.name if job.state else None)
-    time.sleep(0.1)
-    job = client.batches.get(name=job.name)
-if job.state.name != "JOB_STATE_SUCCEEDED":
-    fail(f"the batch ended {job.state.name}")
-if "JOB_STATE_PENDING" not in seen or "JOB_STATE_RUNNING" not in seen:
-    fail(f"the poll did not see pending and running: {seen}")
+
+
+def wait_for(job):
+    """Polls `job` until it is final; requires that it passed pending and running
+    and succeeded."""
+    if not job.name.startswith("batches/"):
+        fail(f"batch name {job.name!r} is not batches/…")
+    seen = []
+    deadline = time.monotonic() + 30
+    while job.state is None or job.state.name not in (
+        "JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED"
+    ):
+        if time.monotonic() > deadline:
+            fail(f"{job.name} did not finish within 30 s (states seen: {seen})")
+        seen.append(job.state.name if job.state else None)
+        time.sleep(0.1)
+        job = client.batches.get(name=job.name)
+    if job.state.name != "JOB_STATE_SUCCEEDED":
+        fail(f"{job.name} ended {job.state.name}")
+    if "JOB_STATE_PENDING" not in seen or "JOB_STATE_RUNNING" not in seen:
+        fail(f"the poll of {job.name} did not see pending and running: {seen}")
+    return job
+
+
+job = wait_for(client.batches.create(model=MODEL, src=inline, config={"display_name": "sdk-check"}))
 answers = job.dest.inlined_responses if job.dest else None
 if not answers or len(answers) != 2:
     fail(f"expected two inlined responses, got {answers!r:.300}")
@@ -182,5 +197,89 @@ try:
 except errors.ClientError as error:
     if error.code != 404:
         fail(f"a deleted batch: code {error.code}, not 404")
+
+# Batches from a file: a JSONL input uploaded through the Files API, the answers in a
+# responses file the batch generates.
+admin("PATCH", "/_emulator/settings", {"batch": {"pending_ms": 300, "running_ms": 600}})
+keys = ["file-first", "file-second", "file-third"]
+lines = "".join(
+    json.dumps(
+        {
+            "key": key,
+            "request": {
+                "contents": [
+                    {
+                        "role": "user",
+                        "parts": [
+                            *[
+                                {"inlineData": {"mimeType": "image/png", "data": base64.b64encode(page.inline_data.data).decode()}}
+                                for page in pages
+                            ],
+                            {"text": "Extract the vote counts as JSON."},
+                        ],
+                    }
+                ],
+                "generationConfig": {"temperature": 0, "responseMimeType": "application/json"},
+            },
+        }
+    )
+    + "\n"
+    for key in keys
+)
+uploaded = client.files.upload(
+    file=io.BytesIO(lines.encode()),
+    config={"mime_type": "jsonl", "display_name": "sdk-check-input"},
+)
+if not uploaded.name or not uploaded.name.startswith("files/"):
+    fail(f"the uploaded file's name {uploaded.name!r} is not files/…")
+if uploaded.size_bytes != len(lines.encode()):
+    fail(f"the uploaded file has {uploaded.size_bytes} bytes, not {len(lines.encode())}")
+if uploaded.display_name != "sdk-check-input":
+    fail(f"the uploaded file is called {uploaded.display_name!r}")
+again = client.files.get(name=uploaded.name)
+if again.name != uploaded.name or again.state is None or again.state.name != "ACTIVE":
+    fail(f"files.get answered {again!r:.300}")
+from_file = wait_for(client.batches.create(model=MODEL, src=uploaded.name, config={"display_name": "sdk-file"}))
+responses_file = from_file.dest.file_name if from_file.dest else None
+if not responses_file:
+    fail(f"a batch from a file has no responses file: {from_file.dest!r:.300}")
+if from_file.dest.inlined_responses:
+    fail("a batch from a file answered inline")
+found = {}
+for line in client.files.download(file=responses_file).decode().splitlines():
+    if not line.strip():
+        continue
+    answer = json.loads(line)
+    key = answer.get("key")
+    if key in found:
+        fail(f"the responses file answers {key!r} twice")
+    parsed = types.GenerateContentResponse._from_response(response=answer["response"], kwargs={})
+    try:
+        json.loads(parsed.text)
+    except (KeyError, TypeError, ValueError) as error:
+        fail(f"{key}: the answer's text is not JSON: {error}")
+    found[key] = parsed
+if sorted(found) != sorted(keys):
+    fail(f"the responses file answers {sorted(found)}, not {sorted(keys)}")
+try:
+    client.files.download(file=uploaded.name)
+    fail("an uploaded file could be downloaded")
+except errors.ClientError as error:
+    if error.code != 400:
+        fail(f"downloading an uploaded file: code {error.code}, not 400")
+listed = {f.name for f in client.files.list(config={"page_size": 1})}
+if not {uploaded.name, responses_file} <= listed:
+    fail(f"files.list misses {uploaded.name} or {responses_file}: {sorted(listed)}")
+for name in (uploaded.name, responses_file):
+    client.files.delete(name=name)
+    try:
+        client.files.get(name=name)
+        fail(f"the deleted {name} is still there")
+    except errors.ClientError as error:
+        if error.code not in (403, 404):
+            fail(f"a deleted file: code {error.code}, not 403")
+left = {f.name for f in client.files.list()}
+if left & {uploaded.name, responses_file}:
+    fail(f"deleted files are still listed: {sorted(left)}")
 
 print("sdk-check: ok")

@@ -2,14 +2,16 @@
 //! a venv with the pinned google-genai under the target directory, starts this
 //! crate's binary on a free loopback port and runs `sdk-check/check.py`, which asks
 //! for an extraction, meets a per-minute, a per-day and a contention 429, then
-//! creates, polls, lists, reads, cancels and deletes batches. If the SDK cannot read
+//! creates, polls, lists, reads, cancels and deletes batches, and runs a batch from
+//! a JSONL file it uploads (files.upload, files.download of the responses file,
+//! files.list, files.delete). If the SDK cannot read
 //! what the emulator answers, or reads another kind of 429 than the one meant, the
 //! emulator is wrong.
 
 use std::process::Command;
 
 #[test]
-fn google_genai_reads_answers_usage_both_kinds_of_429_and_batches() {
+fn google_genai_reads_answers_usage_both_kinds_of_429_batches_and_files() {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/sdk-check/run.sh");
     let venv = concat!(env!("CARGO_TARGET_TMPDIR"), "/genai-venv");
     let output = Command::new("bash")

@@ -10,7 +10,9 @@
 //!    idempotent: a part with no recorded batch is first looked up by that name
 //!    (a worker may have died between creating it and recording it), and only
 //!    created when none exists; its name is recorded right after. A worker that
-//!    resumes the experiment therefore polls the batches already created.
+//!    resumes the experiment therefore polls the batches already created. A part
+//!    sent as a file names its upload the same way; a file left by a worker that
+//!    died before creating the batch is reused or deleted (`BatchClient::input_file`).
 //! 3. Batches are polled with backoff; the experiment's status shows "batch
 //!    submitted / running / n of m answered". A cancelled run cancels them.
 //! 4. A succeeded batch's answers are mapped back by key, scored and written exactly

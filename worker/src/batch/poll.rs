@@ -9,7 +9,7 @@ use tally_core::run::{BatchProgress, ExperimentRecord};
 use tally_gemini::batch::{BatchClient, BatchError, BatchJob, BatchState, RequestLine};
 
 use super::fail;
-use super::parts::{self, display_name};
+use super::parts::{self, Parts, display_name};
 use crate::context::Context;
 use crate::jobs::JobError;
 use crate::record;
@@ -17,11 +17,12 @@ use crate::record;
 const FIRST_POLL: Duration = Duration::from_millis(200);
 const LONGEST_POLL: Duration = Duration::from_secs(30);
 
-/// A part's batch being waited for.
+/// A part's batch being waited for: its records' keys only (their request lines
+/// are dropped once sent).
 struct Waiting {
     part: String,
     name: String,
-    lines: Vec<RequestLine>,
+    keys: Vec<String>,
     latest: Option<BatchJob>,
 }
 
@@ -40,15 +41,20 @@ pub async fn run(
         .into_iter()
         .map(|r| r.record_id)
         .collect();
-    let (all_parts, unsendable) = parts::build(context, experiment, records).await;
-    for (record_id, reason) in unsendable {
-        if let Some(record) = by_id.get(record_id.as_str()) {
-            fail(context, experiment, record, &reason).await?;
-        }
-    }
     let mut names = context.store.batch_names(id).await?;
     let mut waiting = Vec::new();
-    for part in all_parts {
+    let mut parts = Parts::new(context, experiment, records);
+    while let Some(part) = parts.next().await {
+        for (record_id, reason) in &part.unsendable {
+            fail_keys(
+                context,
+                experiment,
+                &by_id,
+                std::slice::from_ref(record_id),
+                reason,
+            )
+            .await?;
+        }
         let lines: Vec<RequestLine> = part
             .lines
             .into_iter()
@@ -74,7 +80,7 @@ pub async fn run(
         waiting.push(Waiting {
             part: part_name,
             name,
-            lines,
+            keys: lines.into_iter().map(|l| l.key).collect(),
             latest: None,
         });
     }
@@ -100,7 +106,7 @@ pub async fn run(
         for mut batch in waiting {
             match client.get(&batch.name).await {
                 Ok(job) if job.state.is_final() => {
-                    let count = batch.lines.len() as u64;
+                    let count = batch.keys.len() as u64;
                     match settle(context, client, experiment, &by_id, &mut names, batch, job)
                         .await?
                     {
@@ -118,8 +124,8 @@ pub async fn run(
                 }
                 Err(error) => {
                     let reason = format!("batch {} cannot be read: {error}", batch.name);
-                    fail_lines(context, experiment, &by_id, &batch.lines, &reason).await?;
-                    settled += batch.lines.len() as u64;
+                    fail_keys(context, experiment, &by_id, &batch.keys, &reason).await?;
+                    settled += batch.keys.len() as u64;
                 }
             }
         }
@@ -182,7 +188,8 @@ async fn submitted(
                 // Refused for good (a request the service will not take): the
                 // part's records fail with the service's reason.
                 let reason = format!("the batch was refused: {error}");
-                fail_lines(context, experiment, by_id, lines, &reason).await?;
+                let keys: Vec<String> = lines.iter().map(|l| l.key.clone()).collect();
+                fail_keys(context, experiment, by_id, &keys, &reason).await?;
                 return Ok(None);
             }
         }
@@ -226,52 +233,62 @@ async fn settle(
                     context.store.abort_experiment(id, &reason).await?;
                 }
             }
-            let missing: Vec<RequestLine> = batch
-                .lines
+            let missing: Vec<String> = batch
+                .keys
                 .into_iter()
-                .filter(|l| !answered.contains(&l.key))
+                .filter(|key| !answered.contains(key))
                 .collect();
             let reason = format!("batch {} returned no answer for this record", job.name);
-            fail_lines(context, experiment, by_id, &missing, &reason).await?;
+            fail_keys(context, experiment, by_id, &missing, &reason).await?;
             Ok(None)
         }
         BatchState::Expired if !batch.part.ends_with("-r") => {
             let part = format!("{}-r", batch.part);
             tracing::warn!(batch = %job.name, "batch expired; submitting its records once more");
-            let name = submitted(
-                context,
-                client,
-                experiment,
-                by_id,
-                names,
-                &part,
-                &batch.lines,
-            )
-            .await?;
+            let records: Vec<&DatasetRecord> = batch
+                .keys
+                .iter()
+                .filter_map(|key| by_id.get(key.as_str()).copied())
+                .collect();
+            let (lines, unsendable) = parts::lines_of(context, experiment, &records).await;
+            for (record_id, reason) in &unsendable {
+                fail_keys(
+                    context,
+                    experiment,
+                    by_id,
+                    std::slice::from_ref(record_id),
+                    reason,
+                )
+                .await?;
+            }
+            if lines.is_empty() {
+                return Ok(None);
+            }
+            let name = submitted(context, client, experiment, by_id, names, &part, &lines).await?;
             Ok(name.map(|name| Waiting {
                 part,
                 name,
-                lines: batch.lines,
+                keys: lines.into_iter().map(|l| l.key).collect(),
                 latest: None,
             }))
         }
         state => {
             let reason = format!("batch {} ended {}", job.name, state.as_str());
-            fail_lines(context, experiment, by_id, &batch.lines, &reason).await?;
+            fail_keys(context, experiment, by_id, &batch.keys, &reason).await?;
             Ok(None)
         }
     }
 }
 
-async fn fail_lines(
+async fn fail_keys(
     context: &Context,
     experiment: &ExperimentRecord,
     by_id: &HashMap<&str, &DatasetRecord>,
-    lines: &[RequestLine],
+    keys: &[String],
     reason: &str,
 ) -> Result<(), JobError> {
-    for line in lines {
-        if let Some(record) = by_id.get(line.key.as_str()) {
+    for key in keys {
+        if let Some(record) = by_id.get(key.as_str()) {
             fail(context, experiment, record, reason).await?;
         }
     }
@@ -287,7 +304,7 @@ async fn show(
     state: &str,
 ) -> Result<(), JobError> {
     let names = context.store.batch_names(&experiment.experiment_id).await?;
-    let submitted = settled + waiting.iter().map(|b| b.lines.len() as u64).sum::<u64>();
+    let submitted = settled + waiting.iter().map(|b| b.keys.len() as u64).sum::<u64>();
     let answered = settled
         + waiting
             .iter()

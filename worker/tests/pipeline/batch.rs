@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tally_core::contract::RunStatus;
 use tally_core::run::ExperimentId;
+use tally_gemini::batch::{BatchClient, RequestLine};
 use tally_gemini::{PriceTable, Usage};
 use tally_test_support::child::ChildGuard;
 
@@ -39,6 +40,51 @@ async fn developer_api(harness: &Harness, path: &str) -> Value {
 async fn emulator_batches(harness: &Harness) -> Vec<Value> {
     let listed = developer_api(harness, "/v1beta/batches?pageSize=100").await;
     listed["operations"].as_array().cloned().unwrap_or_default()
+}
+
+/// The emulator's files (newest first), as the Files API lists them.
+async fn emulator_files(harness: &Harness) -> Vec<Value> {
+    let listed: Value = harness
+        .http
+        .get(format!(
+            "{}/v1beta/files?pageSize=100",
+            harness.emulator.base_url()
+        ))
+        .header("x-goog-api-key", EMULATOR_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    listed["files"].as_array().cloned().unwrap_or_default()
+}
+
+/// The names of the uploaded (not generated) files called `display_name`.
+async fn uploaded_named(harness: &Harness, display_name: &str) -> Vec<String> {
+    emulator_files(harness)
+        .await
+        .iter()
+        .filter(|f| f["source"] == "UPLOADED" && f["displayName"] == display_name)
+        .map(|f| f["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A batch client that sends every part as a file.
+fn file_client(harness: &Harness) -> BatchClient {
+    BatchClient::new(&harness.gemini_config())
+        .unwrap()
+        .unwrap()
+        .with_inline_limit(1)
+}
+
+fn text_line(key: &str, text: &str) -> RequestLine {
+    let request = json!({"contents": [{"role": "user", "parts": [{"text": text}]}]});
+    RequestLine {
+        key: key.to_string(),
+        bytes: request.to_string().len(),
+        request,
+    }
 }
 
 async fn recorded_batches(harness: &Harness, experiment: &ExperimentId) -> usize {
@@ -271,5 +317,63 @@ async fn a_part_over_the_inline_limit_goes_through_the_files_api() {
         .map(|f| f["source"].as_str().unwrap())
         .collect();
     assert_eq!(sources, ["GENERATED", "UPLOADED"], "{files}");
+    harness.cleanup().await;
+}
+
+/// The crash point between uploading a part's file and creating its batch, at the
+/// client: the file a dead worker uploaded is reused when its bytes are the part's,
+/// and deleted (then uploaded anew) when they are not; either way the part has
+/// exactly one input file, and it is the batch's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_part_uploaded_before_a_crash_is_reused_or_its_stray_deleted() {
+    let harness = Harness::start("batch-upload-crash", 0).await;
+    let client = file_client(&harness);
+    let lines = [text_line("a", "one"), text_line("b", "two")];
+
+    let uploaded = client.input_file("tally/e/p0", &lines).await.unwrap();
+    // The worker died here; the one that resumes creates the batch.
+    client.create(MODEL, "tally/e/p0", &lines).await.unwrap();
+    assert_eq!(uploaded_named(&harness, "tally/e/p0").await, [uploaded]);
+
+    let stray = client.input_file("tally/e/p1", &lines[..1]).await.unwrap();
+    client.create(MODEL, "tally/e/p1", &lines).await.unwrap();
+    let kept = uploaded_named(&harness, "tally/e/p1").await;
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_ne!(kept[0], stray, "the stray of other content is deleted");
+    assert_eq!(emulator_batches(&harness).await.len(), 2);
+    harness.cleanup().await;
+}
+
+/// A worker that died after uploading its part's file left it behind: the worker
+/// that runs the experiment deletes the stray and completes with exactly the
+/// sample's results, one input file left for the part.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_stray_input_file_is_deleted_and_the_run_completes_once() {
+    let mut harness = Harness::start("batch-stray-file", 0).await;
+    harness
+        .patch_emulator(json!({"batch": {"pending_ms": 200, "running_ms": 400}}))
+        .await;
+    let run = harness.submit(&batch_request()).await;
+    let experiment = harness.first_experiment(&run).await;
+    let part = format!("tally/{experiment}/p0");
+    let stray = file_client(&harness)
+        .input_file(&part, &[text_line("left-behind", "stray")])
+        .await
+        .unwrap();
+
+    let options = tally_test_support::pipeline::WorkerOptions {
+        batch_inline_limit: Some(1),
+        ..Default::default()
+    };
+    harness.start_worker_with("w", options).await;
+    let view = harness.wait_final(&run, Duration::from_secs(60)).await;
+    assert_eq!(view.status, RunStatus::Succeeded);
+    let results = harness.store.all_results(&experiment).await.unwrap();
+    assert_eq!(results.len(), 10);
+    assert!(results.iter().all(|r| r.error.is_none()), "{results:?}");
+    let kept = uploaded_named(&harness, &part).await;
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_ne!(kept[0], stray);
+    assert_eq!(emulator_batches(&harness).await.len(), 1);
     harness.cleanup().await;
 }

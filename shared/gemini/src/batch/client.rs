@@ -22,9 +22,11 @@ use crate::settings::GenerationSettings;
 /// Room left under the 20 MB limit for the batch envelope and metadata.
 const ENVELOPE_ALLOWANCE: usize = 64 * 1024;
 
-/// The most request bytes in one part: a JSONL file may hold 2 GB; a part is built
-/// in memory, so stay well under that.
-pub const PART_LIMIT: usize = 1024 * 1024 * 1024;
+/// The most request bytes in one part. A JSONL file may hold 2 GB, but a part is
+/// held in memory while it is sent (its lines, then its file), so a worker's peak
+/// memory follows this limit; 256 MB keeps it near half a gigabyte, and 100
+/// concurrent batches of it still exceed the 20 GB of files a project may hold.
+pub const PART_LIMIT: usize = 256 * 1024 * 1024;
 
 /// One record's request in a batch: its key and the generateContent body.
 #[derive(Debug, Clone)]
@@ -33,6 +35,29 @@ pub struct RequestLine {
     pub request: Value,
     /// The serialised size, counted toward the inline limit.
     pub bytes: usize,
+}
+
+/// An uploaded file as `files.list` shows it.
+struct ListedFile {
+    name: String,
+    size: Option<usize>,
+    /// Base64 of the SHA-256 digest (or, as some answers show it, of its hex).
+    sha256: Option<String>,
+}
+
+impl ListedFile {
+    fn holds(&self, bytes: &[u8]) -> bool {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(bytes);
+        let base64 = base64::engine::general_purpose::STANDARD;
+        let forms = [base64.encode(digest), base64.encode(hex::encode(digest))];
+        self.size == Some(bytes.len())
+            && self
+                .sha256
+                .as_ref()
+                .is_some_and(|hash| forms.contains(hash))
+    }
 }
 
 /// A call that did not go through; `transient` ones are worth trying again later.
@@ -65,22 +90,31 @@ pub struct BatchClient {
     prices: PriceTable,
 }
 
-/// Splits lines into parts whose inline requests stay under the Developer API's
-/// limit; a single line over it is a part of its own (the service refuses it).
-pub fn split_under(lines: Vec<RequestLine>, limit: usize) -> Vec<Vec<RequestLine>> {
-    let mut parts: Vec<Vec<RequestLine>> = Vec::new();
-    let mut size = 0;
-    for line in lines {
-        if parts.is_empty() || size + line.bytes > limit {
-            parts.push(Vec::new());
-            size = 0;
-        }
-        size += line.bytes;
-        if let Some(part) = parts.last_mut() {
-            part.push(line);
-        }
+/// Decides where parts end, one line at a time (so that parts can be built as
+/// they are sent): a line that would take its part past `limit` bytes starts the
+/// next part; a single line over it is a part of its own (the service refuses it).
+#[derive(Debug)]
+pub struct PartSizer {
+    limit: usize,
+    /// Bytes in the current part; 0 before the first line.
+    size: usize,
+}
+
+impl PartSizer {
+    pub fn new(limit: usize) -> PartSizer {
+        PartSizer { limit, size: 0 }
     }
-    parts
+
+    /// Counts a line of `bytes`; true when it starts a new part (the first line
+    /// does).
+    pub fn starts_part(&mut self, bytes: usize) -> bool {
+        let starts = self.size == 0 || self.size + bytes > self.limit;
+        if starts {
+            self.size = 0;
+        }
+        self.size += bytes;
+        starts
+    }
 }
 
 impl BatchClient {
@@ -178,7 +212,7 @@ impl BatchClient {
                 .collect();
             json!({"requests": {"requests": requests}})
         } else {
-            json!({"fileName": self.upload(display_name, lines).await?})
+            json!({"fileName": self.input_file(display_name, lines).await?})
         };
         let body = json!({"batch": {"displayName": display_name, "inputConfig": input}});
         let url = format!("{}/models/{model}:batchGenerateContent", self.api);
@@ -186,9 +220,12 @@ impl BatchClient {
         BatchJob::from_operation(&operation).map_err(BatchError::fatal)
     }
 
-    /// Uploads `lines` as a JSONL file of `{"key", "request"}` lines (resumable
-    /// protocol: start, then the bytes in one final chunk) and returns its name.
-    async fn upload(
+    /// The JSONL input of `lines` (`{"key", "request"}` lines) under `display_name`.
+    /// A worker may die between uploading it and creating the batch: an uploaded
+    /// file of that name with the same bytes is reused, and any other file of that
+    /// name (a stray of other content, or a copy) is deleted, so a part never leaves
+    /// more than one input file behind.
+    pub async fn input_file(
         &self,
         display_name: &str,
         lines: &[RequestLine],
@@ -199,6 +236,76 @@ impl BatchClient {
             bytes.extend_from_slice(text.as_bytes());
             bytes.push(b'\n');
         }
+        let mut reused = None;
+        for file in self.uploaded_files(display_name).await? {
+            if reused.is_none() && file.holds(&bytes) {
+                tracing::info!(file = %file.name, %display_name, "reusing the input file uploaded before");
+                reused = Some(file.name);
+            } else {
+                tracing::info!(file = %file.name, %display_name, "deleting a stray input file");
+                self.delete_file(&file.name).await?;
+            }
+        }
+        match reused {
+            Some(name) => Ok(name),
+            None => self.upload(display_name, bytes).await,
+        }
+    }
+
+    /// Uploaded files named `display_name`, looked up page by page.
+    async fn uploaded_files(&self, display_name: &str) -> Result<Vec<ListedFile>, BatchError> {
+        let mut found = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut url = format!("{}/files?pageSize=100", self.api);
+            if let Some(token) = &token {
+                url.push_str(&format!("&pageToken={token}"));
+            }
+            let page = self.send(self.http.get(url)).await?;
+            for file in page["files"].as_array().into_iter().flatten() {
+                if file["displayName"].as_str() == Some(display_name)
+                    && file["source"].as_str() != Some("GENERATED")
+                    && let Some(name) = file["name"].as_str()
+                {
+                    found.push(ListedFile {
+                        name: name.to_string(),
+                        size: file["sizeBytes"].as_str().and_then(|s| s.parse().ok()),
+                        sha256: file["sha256Hash"].as_str().map(str::to_string),
+                    });
+                }
+            }
+            match page["nextPageToken"].as_str() {
+                Some(next) if !next.is_empty() => token = Some(next.to_string()),
+                _ => return Ok(found),
+            }
+        }
+    }
+
+    /// Deletes a file; one already gone (Google answers 403 or 404) is fine.
+    pub async fn delete_file(&self, name: &str) -> Result<(), BatchError> {
+        let response = self
+            .http
+            .delete(format!("{}/{name}", self.api))
+            .header("x-goog-api-key", self.api_key.expose())
+            .send()
+            .await
+            .map_err(|e| BatchError {
+                message: format!("deleting {name} did not complete: {e}"),
+                transient: true,
+            })?;
+        let status = response.status().as_u16();
+        if response.status().is_success() || status == 403 || status == 404 {
+            return Ok(());
+        }
+        Err(BatchError {
+            message: format!("HTTP {status}: deleting {name} failed"),
+            transient: status == 429 || status >= 500,
+        })
+    }
+
+    /// Uploads `bytes` as a JSONL file (resumable protocol: start, then the bytes in
+    /// one final chunk) and returns its name.
+    async fn upload(&self, display_name: &str, bytes: Vec<u8>) -> Result<String, BatchError> {
         let transient = |e: reqwest::Error| BatchError {
             message: format!("the file upload did not complete: {e}"),
             transient: true,
@@ -353,25 +460,13 @@ impl BatchClient {
 mod tests {
     use super::*;
 
-    fn line(key: &str, bytes: usize) -> RequestLine {
-        RequestLine {
-            key: key.to_string(),
-            request: Value::Null,
-            bytes,
-        }
-    }
-
     #[test]
     fn parts_stay_under_the_limit_in_order() {
-        let parts = split_under(
-            vec![line("a", 40), line("b", 40), line("c", 40), line("d", 200)],
-            100,
-        );
-        let keys: Vec<Vec<&str>> = parts
-            .iter()
-            .map(|p| p.iter().map(|l| l.key.as_str()).collect())
+        let mut sizer = PartSizer::new(100);
+        let starts: Vec<bool> = [40, 40, 40, 200, 10]
+            .into_iter()
+            .map(|bytes| sizer.starts_part(bytes))
             .collect();
-        assert_eq!(keys, [vec!["a", "b"], vec!["c"], vec!["d"]]);
-        assert!(split_under(Vec::new(), 100).is_empty());
+        assert_eq!(starts, [true, false, true, true, true]);
     }
 }

@@ -5,12 +5,12 @@
 //! - `operation`: a batch as the service shows it (state in either enum, counts,
 //!   answers by key);
 //! - `client`: `BatchClient` — request lines built as online calls build them,
-//!   split into parts, create (inline or from an uploaded file) / get (answers from
+//!   a `PartSizer` deciding where parts end, create (inline or from an uploaded file) / get (answers from
 //!   the responses file too) / find by display name / cancel, and
 //!   an answer read as an online answer is, priced at batch rates.
 
 mod client;
 mod operation;
 
-pub use client::{BatchClient, BatchError, PART_LIMIT, RequestLine, split_under};
+pub use client::{BatchClient, BatchError, PART_LIMIT, PartSizer, RequestLine};
 pub use operation::{BatchJob, BatchState, KeyedAnswer};

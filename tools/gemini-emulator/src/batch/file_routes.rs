@@ -7,7 +7,9 @@
 //!   `X-Goog-Upload-Command: upload` (or `upload, finalize` for the last one) and
 //!   `X-Goog-Upload-Offset`; finalizing answers `{"file": …}`;
 //! - `GET /v1beta/files/{id}`, `GET /v1beta/files`, `DELETE /v1beta/files/{id}`;
-//! - `GET /download/v1beta/files/{id}:download?alt=media`, for generated files only.
+//! - `GET /download/v1beta/files/{id}:download?alt=media` (the `downloadUri`) and
+//!   `GET /v1beta/files/{id}:download?alt=media` (google-genai's `files.download`),
+//!   for generated files only.
 
 use std::sync::Arc;
 
@@ -210,6 +212,8 @@ fn chunk(state: &AppState, upload_id: &str, headers: &HeaderMap, body: &Bytes) -
     response
 }
 
+/// `GET /{version}/files/{id}`, or the bytes at `GET /{version}/files/{id}:download`
+/// (the path google-genai's `files.download` asks).
 pub async fn get_file(
     State(state): State<Arc<AppState>>,
     Path((version, id)): Path<(String, String)>,
@@ -218,6 +222,9 @@ pub async fn get_file(
 ) -> Response {
     if let Err(error) = check_access(&state, &version, &query, &headers) {
         return error.into_response();
+    }
+    if let Some(id) = id.strip_suffix(":download") {
+        return file_bytes(&state, id, &query);
     }
     match state.batches.files.get(&id) {
         Some(file) => axum::Json(file.resource(&own_base(&headers))).into_response(),
@@ -261,8 +268,7 @@ pub async fn list_files(
     axum::Json(body).into_response()
 }
 
-/// `GET /download/{version}/files/{id}:download?alt=media`: the bytes of a file the
-/// service generated (uploaded files cannot be downloaded, as at Google).
+/// `GET /download/{version}/files/{id}:download?alt=media` (the `downloadUri`).
 pub async fn download(
     State(state): State<Arc<AppState>>,
     Path((version, action)): Path<(String, String)>,
@@ -275,6 +281,12 @@ pub async fn download(
     if let Err(error) = check_access(&state, &version, &query, &headers) {
         return error.into_response();
     }
+    file_bytes(&state, id, &query)
+}
+
+/// The bytes of a file the service generated (uploaded files cannot be downloaded,
+/// as at Google).
+fn file_bytes(state: &AppState, id: &str, query: &Params) -> Response {
     if query.get("alt").map(String::as_str) != Some("media") {
         return ApiError::invalid_argument("alt: only alt=media downloads a file.").into_response();
     }

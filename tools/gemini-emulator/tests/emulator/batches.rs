@@ -518,6 +518,21 @@ async fn a_batch_from_an_uploaded_jsonl_file_answers_into_a_downloadable_respons
         .unwrap();
     assert_eq!(downloaded.status(), 200);
     let text = downloaded.text().await.unwrap();
+    let sdk_path = api
+        .http
+        .get(format!(
+            "{}/v1beta/{responses}:download?alt=media",
+            api.base
+        ))
+        .header("x-goog-api-key", API_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        sdk_path.text().await.unwrap(),
+        text,
+        "the path google-genai's files.download asks gives the same bytes"
+    );
     let lines: Vec<Value> = text
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
