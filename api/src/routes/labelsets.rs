@@ -26,7 +26,8 @@ use tally_core::contract::views::{
 use tally_core::evaluators::check_reports;
 use tally_core::run::Submitter;
 
-use super::records::image_response;
+use super::records::{image_response, page_index};
+use super::upload::name_parameter;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{Body, Params};
@@ -46,17 +47,7 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let name = params.text("name");
     params.finish()?;
-    let name = match name {
-        Some(name) => {
-            DatasetName::parse(&name).map_err(|e| ApiError::invalid("name", e.to_string()))?
-        }
-        None => {
-            return Err(ApiError::invalid(
-                "name",
-                "is required: the name of the new label set",
-            ));
-        }
-    };
+    let name = name_parameter(name, "the name of the new label set")?;
     let (format, declared_bytes) = ArchiveFormat::of_request(&headers)?;
     let connected = state.backend.get().await?;
     let set = Create {
@@ -189,18 +180,7 @@ pub async fn page(
     let connected = state.backend.get().await?;
     let set = find(&connected.store, &name).await?;
     let record = find_record(&set, &id)?;
-    let pages = record.pages.len();
-    let index = page
-        .parse::<usize>()
-        .ok()
-        .filter(|n| (1..=pages).contains(n))
-        .ok_or_else(|| {
-            let shown: String = page.chars().take(20).collect();
-            ApiError::not_found(format!(
-                "record {} has pages 1 to {pages}, not {shown:?}",
-                record.id
-            ))
-        })?;
+    let index = page_index(&page, record.pages.len(), &record.id)?;
     image_response(&state, record.pages[index - 1].clone(), index).await
 }
 

@@ -23,17 +23,7 @@ pub async fn upload(
 ) -> Result<Response, ApiError> {
     let name = params.text("name");
     params.finish()?;
-    let name = match name {
-        Some(name) => {
-            DatasetName::parse(&name).map_err(|e| ApiError::invalid("name", e.to_string()))?
-        }
-        None => {
-            return Err(ApiError::invalid(
-                "name",
-                "is required: the name of the dataset the archive is a version of",
-            ));
-        }
-    };
+    let name = name_parameter(name, "the name of the dataset the archive is a version of")?;
     let (format, declared_bytes) = ArchiveFormat::of_request(&headers)?;
     // Refused before a byte is received when Redis cannot register the result.
     let connected = state.backend.get().await?;
@@ -48,4 +38,11 @@ pub async fn upload(
     .run(body)
     .await?;
     Ok(imported(outcome, "uploaded"))
+}
+
+/// The `name` query parameter of an upload, under the dataset name rule; `what` says
+/// what it names when it is missing.
+pub(super) fn name_parameter(name: Option<String>, what: &str) -> Result<DatasetName, ApiError> {
+    let name = name.ok_or_else(|| ApiError::invalid("name", format!("is required: {what}")))?;
+    DatasetName::parse(&name).map_err(|e| ApiError::invalid("name", e.to_string()))
 }
