@@ -63,18 +63,7 @@ pub async fn page(
     params.finish()?;
     let (name, version) = pin(&name, &version)?;
     let record = find_record(&state, &name, version, &id).await?;
-    let pages = record.input.image_paths.len();
-    let index = page
-        .parse::<usize>()
-        .ok()
-        .filter(|n| (1..=pages).contains(n))
-        .ok_or_else(|| {
-            let shown: String = page.chars().take(20).collect();
-            ApiError::not_found(format!(
-                "record {} has pages 1 to {pages}, not {shown:?}",
-                record.id
-            ))
-        })?;
+    let index = page_index(&page, record.input.image_paths.len(), &record.id)?;
     let stored = record.input.image_paths[index - 1].clone();
     let relative = match ImageRef::parse(&stored) {
         Ok(ImageRef::Local(_)) => stored,
@@ -91,6 +80,29 @@ pub async fn page(
             )));
         }
     };
+    image_response(&state, relative, index).await
+}
+
+/// The page number `page` (from 1) of a record with `pages` pages, or 404.
+pub(super) fn page_index(page: &str, pages: usize, record: &str) -> Result<usize, ApiError> {
+    page.parse::<usize>()
+        .ok()
+        .filter(|n| (1..=pages).contains(n))
+        .ok_or_else(|| {
+            let shown: String = page.chars().take(20).collect();
+            ApiError::not_found(format!(
+                "record {record} has pages 1 to {pages}, not {shown:?}"
+            ))
+        })
+}
+
+/// Page `index`'s image at `relative` (to the data directory), read with every
+/// image read's refusals, as PNG or JPEG.
+pub(super) async fn image_response(
+    state: &AppState,
+    relative: String,
+    index: usize,
+) -> Result<Response, ApiError> {
     let root = state.data_dir.root().to_path_buf();
     let bytes =
         tokio::task::spawn_blocking(move || read_local_image(&root, FsPath::new(&relative)))

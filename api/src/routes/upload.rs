@@ -5,7 +5,7 @@
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use tally_core::dataset::DatasetName;
 
@@ -23,31 +23,8 @@ pub async fn upload(
 ) -> Result<Response, ApiError> {
     let name = params.text("name");
     params.finish()?;
-    let name = match name {
-        Some(name) => {
-            DatasetName::parse(&name).map_err(|e| ApiError::invalid("name", e.to_string()))?
-        }
-        None => {
-            return Err(ApiError::invalid(
-                "name",
-                "is required: the name of the dataset the archive is a version of",
-            ));
-        }
-    };
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let format = ArchiveFormat::from_content_type(content_type).ok_or_else(|| {
-        ApiError::invalid(
-            "Content-Type",
-            "must be application/gzip (a .tar.gz archive) or application/zip (a .zip archive)",
-        )
-    })?;
-    let declared_bytes = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
+    let name = name_parameter(name, "the name of the dataset the archive is a version of")?;
+    let (format, declared_bytes) = ArchiveFormat::of_request(&headers)?;
     // Refused before a byte is received when Redis cannot register the result.
     let connected = state.backend.get().await?;
     let outcome = Upload {
@@ -61,4 +38,11 @@ pub async fn upload(
     .run(body)
     .await?;
     Ok(imported(outcome, "uploaded"))
+}
+
+/// The `name` query parameter of an upload, under the dataset name rule; `what` says
+/// what it names when it is missing.
+pub(super) fn name_parameter(name: Option<String>, what: &str) -> Result<DatasetName, ApiError> {
+    let name = name.ok_or_else(|| ApiError::invalid("name", format!("is required: {what}")))?;
+    DatasetName::parse(&name).map_err(|e| ApiError::invalid("name", e.to_string()))
 }
