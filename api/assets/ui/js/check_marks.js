@@ -66,7 +66,19 @@ export function showCheck(form, summary, check) {
   const failures = check.failures ?? [];
   const warnings = check.warnings ?? [];
   for (const failure of failures) {
-    for (const path of failure.fields ?? []) mark(form, path, failure.message, true);
+    const fields = failure.fields ?? [];
+    // A rule over a whole column (votes against good ballots) says it once, above
+    // the table; each cell it read is still marked invalid.
+    const rows = new Map();
+    for (const path of fields) {
+      const table = path.match(/^(reports\[\d+\]\.vote_results)\[\d+\]/)?.[1];
+      if (table) rows.set(table, (rows.get(table) ?? 0) + 1);
+    }
+    for (const [table, count] of rows) if (count > 1) mark(form, table, failure.message, true);
+    for (const path of fields) {
+      const table = path.match(/^(reports\[\d+\]\.vote_results)\[\d+\]/)?.[1];
+      mark(form, path, table && rows.get(table) > 1 ? `Part of: ${failure.rule} (see above the table).` : failure.message, true);
+    }
   }
   for (const warning of warnings) {
     for (const path of warning.fields ?? []) mark(form, path, `Warning: ${warning.message}`, false);

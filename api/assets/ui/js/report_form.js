@@ -189,6 +189,7 @@ export function reportForm(initial, { onChange }) {
       "fieldset",
       { class: "report-section", dataset: { section: path } },
       h("legend", { text: `Vote results (${report.vote_results.length} rows)` }),
+      h("p", { class: "field-error section-error" }),
       h(
         "div",
         { class: "table-wrap" },
@@ -199,7 +200,6 @@ export function reportForm(initial, { onChange }) {
           h("tbody", {}, rows),
         ),
       ),
-      h("p", { class: "field-error section-error" }),
       h("div", { class: "actions" }, add),
     );
   };

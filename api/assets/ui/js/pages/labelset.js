@@ -183,12 +183,6 @@ function disagreementsList(name, disagreements) {
   );
 }
 
-/** A record's labels as the list answers them: names, or label objects, or a count. */
-function labelsOf(labels) {
-  if (Array.isArray(labels)) return labels.map((l) => (typeof l === "string" ? l : `${l.labeller}: ${l.decision}`)).join(", ") || "—";
-  return labels === undefined || labels === null ? "—" : String(labels);
-}
-
 function recordsTable(name, records) {
   return h(
     "section",
@@ -200,7 +194,7 @@ function recordsTable(name, records) {
       h(
         "table",
         { id: "records-table" },
-        h("thead", {}, h("tr", {}, ["Record", "Pages", "State", "Labels", "Lease"].map((t) => h("th", { scope: "col", class: t === "Pages" ? "num" : null, text: t })))),
+        h("thead", {}, h("tr", {}, ["Record", "Pages", "State", "Labels", "Lease"].map((t) => h("th", { scope: "col", class: t === "Pages" || t === "Labels" ? "num" : null, text: t })))),
         h(
           "tbody",
           {},
@@ -209,9 +203,9 @@ function recordsTable(name, records) {
               "tr",
               { dataset: { record: r.id } },
               h("td", {}, h("a", { href: recordPath(name, r.id), text: r.id })),
-              h("td", { class: "num", text: String(Array.isArray(r.pages) ? r.pages.length : r.pages) }),
+              h("td", { class: "num", text: String(r.pages) }),
               h("td", {}, statusBadge(r.state)),
-              h("td", { text: labelsOf(r.labels) }),
+              h("td", { class: "num", text: String(r.labels) }),
               h("td", { text: r.leased_by ? `${r.leased_by} until ${when(r.lease_expires_at)}` : "—" }),
             ),
           ),
@@ -292,8 +286,14 @@ function publishForm(base, name, refresh) {
     fill(outcome);
     try {
       const v = await api(`${base}/publish`, { method: "POST", body: { dataset: dataset.value.trim() } });
-      const leftOut = Array.isArray(v.left_out) ? v.left_out.length : v.left_out;
-      fill(outcome, h("div", { class: "banner info", text: `Published ${v.dataset} v${v.version}: ${v.records} records, ${leftOut} left out. Run an experiment on it from the New run page.` }));
+      const leftOut = v.left_out ?? [];
+      fill(
+        outcome,
+        h("div", { class: "banner info", text: `Published ${v.dataset} v${v.version}: ${v.records} records, ${leftOut.length} left out. Run an experiment on it from the New run page.` }),
+        leftOut.length
+          ? h("details", { id: "publish-left-out" }, h("summary", { text: "Records left out" }), h("ul", {}, leftOut.map((l) => h("li", {}, h("code", { text: l.record_id }), `: ${l.reason}`))))
+          : null,
+      );
       await refresh();
     } catch (error) {
       if (error instanceof ApiError && error.details.some((d) => d.field === "dataset")) setFieldError(dataset, error.details.find((d) => d.field === "dataset").message);
