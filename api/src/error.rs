@@ -63,6 +63,10 @@ pub enum ApiError {
     /// 422: a dataset folder has problems, each located by file and line.
     #[error("the dataset folder has {} problem(s)", .0.len())]
     InvalidDataset(Vec<Problem>),
+    /// 422: a label accepts reports that fail consistency rules without an
+    /// `override_reason`.
+    #[error("the reports fail {} consistency rule(s); accepting them needs an override_reason", .0.len())]
+    RuleOverrideRequired(Vec<tally_core::contract::views::RuleFailure>),
     /// 429: the submitter is over its limit (reserved for submission quotas).
     #[error("too many requests: {0}")]
     RateLimited(String),
@@ -114,7 +118,9 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
             ApiError::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            ApiError::Invalid(_) | ApiError::InvalidDataset(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Invalid(_)
+            | ApiError::InvalidDataset(_)
+            | ApiError::RuleOverrideRequired(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
@@ -137,6 +143,7 @@ impl ApiError {
             ApiError::HeadersTooLarge { .. } => "headers_too_large",
             ApiError::Invalid(_) => "invalid_request",
             ApiError::InvalidDataset(_) => "invalid_dataset",
+            ApiError::RuleOverrideRequired(_) => "rule_override_required",
             ApiError::RateLimited(_) => "rate_limited",
             ApiError::Unavailable { condition, .. } => match condition {
                 StoreCondition::OutOfMemory => "store_full",
@@ -177,6 +184,17 @@ impl ApiError {
                         .unwrap_or(message)
                         .to_string(),
                 }];
+                body
+            }
+            ApiError::RuleOverrideRequired(failures) => {
+                let mut body = ErrorBody::new(self.code(), self.to_string());
+                body.error.details = vec![FieldError {
+                    field: "override_reason".to_string(),
+                    message: "is required to accept reports that fail a consistency rule"
+                        .to_string(),
+                }];
+                body.error.field = Some("override_reason".to_string());
+                body.error.failures = failures.clone();
                 body
             }
             ApiError::Unavailable { condition, .. } => ErrorBody::new(

@@ -44,6 +44,7 @@ pub mod error;
 pub mod events;
 pub mod export;
 pub mod extract;
+pub mod labelsets;
 pub mod metrics;
 pub mod openapi;
 pub mod request_keys;

@@ -25,6 +25,7 @@ pub const ALLOW_NO_AUTH_ENV: &str = "TALLY_ALLOW_NO_AUTH";
 pub const PUBLIC_URL_ENV: &str = "TALLY_PUBLIC_URL";
 pub const BODY_LIMIT_ENV: &str = "TALLY_BODY_LIMIT_BYTES";
 pub const RUN_MAX_WAIT_ENV: &str = "TALLY_RUN_MAX_WAIT_SECONDS";
+pub const LABEL_LEASE_ENV: &str = "TALLY_LABEL_LEASE_SECONDS";
 /// The settings of the limits on slow clients and open connections.
 pub const CONNECTION_LIMIT_NAMES: LimitNames = LimitNames {
     header_read_timeout: "TALLY_HEADER_READ_TIMEOUT_SECONDS",
@@ -39,6 +40,9 @@ const DEFAULT_DATA_DIR: &str = "./datasets";
 /// generous metadata.
 const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 const DEFAULT_RUN_MAX_WAIT: Duration = Duration::from_secs(300);
+/// Ten minutes: long enough to label a unit's forms, short enough that a record
+/// left open by someone who walked away is soon handed out again.
+const DEFAULT_LABEL_LEASE: Duration = Duration::from_secs(600);
 /// Shorter keys are too easy to guess.
 const MIN_KEY_LENGTH: usize = 16;
 
@@ -55,6 +59,8 @@ pub struct Settings {
     pub upload: UploadLimits,
     /// The longest `POST /run` waits before answering 202.
     pub run_max_wait: Duration,
+    /// How long a labeller holds a record handed out by `…/next`.
+    pub label_lease: Duration,
     pub log_format: LogFormat,
     /// `DD_API_KEY`, `DD_APP_KEY`, `DD_SITE`, `DD_LLMOBS_OVERRIDE_ORIGIN`: the API only
     /// reports whether keys are set (workers export).
@@ -143,6 +149,11 @@ impl Settings {
                 &env,
                 RUN_MAX_WAIT_ENV,
                 DEFAULT_RUN_MAX_WAIT.as_secs(),
+            )?),
+            label_lease: Duration::from_secs(positive(
+                &env,
+                LABEL_LEASE_ENV,
+                DEFAULT_LABEL_LEASE.as_secs(),
             )?),
             log_format: LogFormat::from_environment(&env)?,
             datadog: tally_datadog::DatadogSettings::from_lookup(env.lookup()).map_err(

@@ -73,6 +73,7 @@ impl Application {
             body_limit_bytes: settings.body_limit_bytes,
             upload_limits: settings.upload,
             run_max_wait: settings.run_max_wait,
+            label_lease: settings.label_lease,
             datadog: settings.datadog.clone(),
             webhook_allow_private: settings.webhook_allow_private,
             vertex_backend: settings.vertex_backend,

@@ -51,6 +51,8 @@ pub struct Shared {
     /// How much one dataset upload may hold.
     pub upload_limits: UploadLimits,
     pub run_max_wait: Duration,
+    /// `TALLY_LABEL_LEASE_SECONDS`: how long a labeller holds a record.
+    pub label_lease: Duration,
     /// The server's Datadog settings: with keys, final runs are exported and
     /// datasets move to and from Datadog.
     pub datadog: tally_datadog::DatadogSettings,

@@ -1,7 +1,7 @@
 //! The request bodies read by hand-written JSON code rather than into a type of
 //! their own: a schedule (`Schedule::from_json`: optional fields, defaults, every
-//! problem by path), an import (`{"path": …}` or `{"datadog": …}`) and a push to
-//! Datadog. Their schemas are written here;
+//! problem by path), an import (`{"path": …}` or `{"datadog": …}`), a push to
+//! Datadog, and a label set's check, label and publish bodies. Their schemas are written here;
 //! every answer's schema is derived.
 
 use serde_json::{Map, Value, json};
@@ -58,6 +58,18 @@ pub fn schemas() -> Map<String, Value> {
         "DatadogPushRequest": object(&[
             ("version?", described(json!({"type": "integer", "minimum": 1}), "the tally version; default: the latest")),
             ("project_name?", described(string(), "the Datadog project; default default-project")),
+        ]),
+        "CheckRequest": object(&[
+            ("reports", described(json!({"type": "array", "items": {"type": "object"}}), "the record's reports as typed, in the extraction format")),
+        ]),
+        "LabelRequest": object(&[
+            ("decision", json!({"type": "string", "enum": ["accept", "skip", "flag"]})),
+            ("reports?", described(json!({"type": "array", "items": {"type": "object"}}), "required to accept: the reports as read")),
+            ("override_reason?", described(string(), "required to accept reports that fail a consistency rule")),
+            ("note?", string()),
+        ]),
+        "PublishRequest": object(&[
+            ("dataset", described(string(), "the dataset the accepted records become a version of")),
         ]),
         "Schedule": object(&[
             ("name", described(string(), "ASCII letters, digits, - . _; starts with a letter or digit; at most 128 characters; unique")),

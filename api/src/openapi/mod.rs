@@ -12,11 +12,14 @@ mod operations;
 
 use serde_json::{Map, Value, json};
 use tally_core::contract::views::{
-    CancelAnswer, Comparison, DatadogPushView, DatasetList, DatasetVersions, ExperimentDetail,
-    ImportOutcomeView, PresetList, Probe, RecordView, ResultsPage, RetryAccepted, RunList,
-    RunStatusView, ScheduleDetail, ScheduleList, ServiceHealth, WhoAmI,
+    CancelAnswer, CheckView, Comparison, DatadogPushView, DatasetList, DatasetVersions,
+    ExperimentDetail, ImportOutcomeView, LabelRecordView, LabelSetList, LabelSetView, LeaseGranted,
+    PrefillAccepted, PresetList, Probe, PublishOutcome, RecordView, ResultsPage, RetryAccepted,
+    RunList, RunStatusView, ScheduleDetail, ScheduleList, ServiceHealth, WhoAmI,
 };
-use tally_core::contract::{ErrorBody, ExperimentRequest, ExperimentResponse, RunAccepted};
+use tally_core::contract::{
+    ErrorBody, ExperimentRequest, ExperimentResponse, ModelConfig, RunAccepted,
+};
 use utoipa::OpenApi;
 
 use operations::{OPERATIONS, operation};
@@ -46,6 +49,14 @@ use operations::{OPERATIONS, operation};
     WhoAmI,
     ScheduleDetail,
     ScheduleList,
+    LabelSetList,
+    LabelSetView,
+    PrefillAccepted,
+    LeaseGranted,
+    LabelRecordView,
+    CheckView,
+    PublishOutcome,
+    ModelConfig,
 )))]
 struct Answers;
 

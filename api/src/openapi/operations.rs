@@ -7,8 +7,9 @@ use serde_json::{Map, Value, json};
 
 use crate::roles::Role;
 
-/// The upload route: its body is an archive, not JSON.
+/// The upload routes: their body is an archive, not JSON.
 const UPLOAD_PATH: &str = "/api/v1/datasets";
+const LABELSET_UPLOAD_PATH: &str = "/api/v1/labelsets";
 
 fn schema_ref(name: &str) -> Value {
     json!({"$ref": format!("#/components/schemas/{name}")})
@@ -560,6 +561,163 @@ pub const OPERATIONS: &[Operation] = &[
         answers: &[T(200, "text/plain", "the text exposition format")],
     },
     Operation {
+        method: "post",
+        path: LABELSET_UPLOAD_PATH,
+        summary: "Create a label set from an archive of scanned pages (.tar.gz or .zip): one unlabelled record per unit",
+        access: RUNNER,
+        query: &[("name", "the label set's name (the dataset name rule)")],
+        body: None,
+        answers: &[
+            J(201, "LabelSetView", "the label set"),
+            J(409, "ErrorBody", "the name is taken"),
+            J(
+                413,
+                "ErrorBody",
+                "the archive is larger than TALLY_UPLOAD_MAX_ARCHIVE_BYTES",
+            ),
+            J(
+                422,
+                "ErrorBody",
+                "bad name or Content-Type, a bad archive entry (named), or no images",
+            ),
+        ],
+    },
+    Operation {
+        method: "get",
+        path: LABELSET_UPLOAD_PATH,
+        summary: "Every label set with its progress",
+        access: VIEWER,
+        query: &[],
+        body: None,
+        answers: &[J(200, "LabelSetList", "the label sets, by name")],
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/labelsets/{name}",
+        summary: "A label set: its records and their states, labellers' progress, disagreements, publishes",
+        access: VIEWER,
+        query: &[],
+        body: None,
+        answers: &[
+            J(200, "LabelSetView", "the label set"),
+            J(404, "ErrorBody", "no such label set"),
+        ],
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/labelsets/{name}/prefill",
+        summary: "Pre-fill drafts: run one model configuration (as in model_configs[i]) over the records, as a normal run",
+        access: RUNNER,
+        query: &[],
+        body: Some("ModelConfig"),
+        answers: &[
+            J(202, "PrefillAccepted", "the run is queued"),
+            J(400, "ErrorBody", "the body is not a JSON object"),
+            J(404, "ErrorBody", "no such label set"),
+            J(422, "ErrorBody", "invalid fields of the configuration"),
+        ],
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/labelsets/{name}/next",
+        summary: "Lease the next record to label (the caller's current one first); second=true: records others labelled and the caller did not",
+        access: RUNNER,
+        query: &[(
+            "second",
+            "true: a second labelling of records labelled by someone else",
+        )],
+        body: None,
+        answers: &[
+            J(200, "LeaseGranted", "the record leased to the caller"),
+            E(204, "no record to hand out"),
+            J(404, "ErrorBody", "no such label set"),
+            J(422, "ErrorBody", "second is not true or false"),
+        ],
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/labelsets/{name}/records/{id}",
+        summary: "A record to label: page URLs, the draft, every label (the audit trail), the lease and the check",
+        access: VIEWER,
+        query: &[],
+        body: None,
+        answers: &[
+            J(200, "LabelRecordView", "the record"),
+            J(404, "ErrorBody", "no such label set or record"),
+        ],
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/labelsets/{name}/records/{id}/pages/{page}",
+        summary: "Page n (from 1) of a label set's record: the image bytes",
+        access: VIEWER,
+        query: &[],
+        body: None,
+        answers: &[
+            T(200, "image/png", "the page (image/png or image/jpeg)"),
+            J(404, "ErrorBody", "no such label set, record or page"),
+        ],
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/labelsets/{name}/records/{id}/check",
+        summary: "The consistency rules over reports as typed: failures and warnings naming their fields, each number in Thai words",
+        access: VIEWER,
+        query: &[],
+        body: Some("CheckRequest"),
+        answers: &[
+            J(200, "CheckView", "the check"),
+            J(400, "ErrorBody", "the body is not JSON"),
+            J(404, "ErrorBody", "no such label set or record"),
+            J(
+                422,
+                "ErrorBody",
+                "a report is malformed (the path is named)",
+            ),
+        ],
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/labelsets/{name}/records/{id}/label",
+        summary: "Label a record: accept (with reports), skip or flag; accepting reports that fail a rule needs an override_reason",
+        access: RUNNER,
+        query: &[],
+        body: Some("LabelRequest"),
+        answers: &[
+            J(200, "LabelRecordView", "the record with the label"),
+            J(400, "ErrorBody", "the body is not a JSON object"),
+            J(404, "ErrorBody", "no such label set or record"),
+            J(
+                409,
+                "ErrorBody",
+                "another labeller holds the record (named, with the lease's expiry)",
+            ),
+            J(
+                422,
+                "ErrorBody",
+                "invalid fields, or rule_override_required with the failures",
+            ),
+        ],
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/labelsets/{name}/publish",
+        summary: "Publish accepted records without disagreement as a version of a dataset (import rules: same content, same version)",
+        access: ADMIN,
+        query: &[],
+        body: Some("PublishRequest"),
+        answers: &[
+            J(
+                201,
+                "PublishOutcome",
+                "the version and the records left out",
+            ),
+            J(400, "ErrorBody", "the body is not JSON"),
+            J(404, "ErrorBody", "no such label set"),
+            J(422, "ErrorBody", "bad dataset name, or nothing accepted"),
+        ],
+    },
+    Operation {
         method: "get",
         path: "/openapi.json",
         summary: "This document",
@@ -584,7 +742,8 @@ pub fn operation(op: &Operation) -> Value {
         .query
         .iter()
         .map(|(name, description)| {
-            let required = *name == "ids" || (op.path == UPLOAD_PATH && *name == "name");
+            let required = *name == "ids"
+                || ((op.path == UPLOAD_PATH || op.path == LABELSET_UPLOAD_PATH) && *name == "name");
             json!({"name": name, "in": "query", "required": required,
                    "description": description, "schema": {"type": "string"}})
         })
@@ -641,6 +800,13 @@ pub fn operation(op: &Operation) -> Value {
             json!({"schema": {"type": "string", "contentMediaType": "application/octet-stream"}});
         value["requestBody"] = json!({"required": true,
             "description": "the archive; files at its root as in a dataset folder (records.jsonl, images)",
+            "content": {"application/gzip": archive.clone(), "application/zip": archive}});
+    }
+    if op.method == "post" && op.path == LABELSET_UPLOAD_PATH {
+        let archive =
+            json!({"schema": {"type": "string", "contentMediaType": "application/octet-stream"}});
+        value["requestBody"] = json!({"required": true,
+            "description": "the scans: PNG/JPEG page images; each top-level folder is one record, or loose files grouped by the name before _N / -N",
             "content": {"application/gzip": archive.clone(), "application/zip": archive}});
     }
     value["security"] = if open {

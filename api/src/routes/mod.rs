@@ -11,6 +11,7 @@ mod docs;
 mod events;
 mod experiments;
 mod health;
+mod labelsets;
 mod page_headers;
 mod presets;
 mod records;
@@ -64,12 +65,36 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/schedules", get(schedules::list))
         .route("/api/v1/schedules/{name}", get(schedules::detail))
         .route("/api/v1/presets", get(presets::list))
+        .route("/api/v1/labelsets", get(labelsets::list))
+        .route("/api/v1/labelsets/{name}", get(labelsets::detail))
+        .route(
+            "/api/v1/labelsets/{name}/records/{id}",
+            get(labelsets::record),
+        )
+        .route(
+            "/api/v1/labelsets/{name}/records/{id}/pages/{page}",
+            get(labelsets::page),
+        )
+        .route(
+            "/api/v1/labelsets/{name}/records/{id}/check",
+            post(labelsets::check),
+        )
         .route_layer(from_fn_with_state(Role::Viewer, require_role));
     let run = Router::new()
         .route("/api/v1/experiments/run", post(submit::run_and_wait))
         .route("/api/v1/experiments/run-async", post(submit::run_async))
         .route("/api/v1/experiments/runs/{id}/cancel", post(runs::cancel))
         .route("/api/v1/experiments/runs/{id}/retry", post(retry::retry))
+        .route("/api/v1/labelsets", post(labelsets::create))
+        .route(
+            "/api/v1/labelsets/{name}/prefill",
+            post(labelsets::prefill_run),
+        )
+        .route("/api/v1/labelsets/{name}/next", post(labelsets::next))
+        .route(
+            "/api/v1/labelsets/{name}/records/{id}/label",
+            post(labelsets::label),
+        )
         .route_layer(from_fn_with_state(Role::Runner, require_role));
     let admin = Router::new()
         .route("/api/v1/datasets/import", post(datasets::import))
@@ -82,6 +107,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/schedules/{name}/pause", post(schedules::pause))
         .route("/api/v1/schedules/{name}/resume", post(schedules::resume))
+        .route(
+            "/api/v1/labelsets/{name}/publish",
+            post(labelsets::publish_set),
+        )
         .route_layer(from_fn_with_state(Role::Admin, require_role));
     // Each group checks its role inside the key check, which sets the caller.
     let protected = Router::new()

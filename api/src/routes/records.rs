@@ -91,6 +91,16 @@ pub async fn page(
             )));
         }
     };
+    image_response(&state, relative, index).await
+}
+
+/// Page `index`'s image at `relative` (to the data directory), read with every
+/// image read's refusals, as PNG or JPEG.
+pub(super) async fn image_response(
+    state: &AppState,
+    relative: String,
+    index: usize,
+) -> Result<Response, ApiError> {
     let root = state.data_dir.root().to_path_buf();
     let bytes =
         tokio::task::spawn_blocking(move || read_local_image(&root, FsPath::new(&relative)))

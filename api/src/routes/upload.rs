@@ -5,7 +5,7 @@
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use tally_core::dataset::DatasetName;
 
@@ -34,20 +34,7 @@ pub async fn upload(
             ));
         }
     };
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let format = ArchiveFormat::from_content_type(content_type).ok_or_else(|| {
-        ApiError::invalid(
-            "Content-Type",
-            "must be application/gzip (a .tar.gz archive) or application/zip (a .zip archive)",
-        )
-    })?;
-    let declared_bytes = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
+    let (format, declared_bytes) = ArchiveFormat::of_request(&headers)?;
     // Refused before a byte is received when Redis cannot register the result.
     let connected = state.backend.get().await?;
     let outcome = Upload {

@@ -15,7 +15,7 @@
 //! server left in staging is removed by an upload a day later.
 
 mod limits;
-mod publish;
+pub mod publish;
 mod receive;
 mod tar_gz;
 mod unpack;
@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use axum::body::Body;
+use axum::http::{HeaderMap, header};
 use tally_core::dataset::{DataDir, DatasetName, Problem, RECORDS_FILE};
 use tally_store::{ApiStore, ImportOutcome, load_folder};
 
@@ -34,7 +35,7 @@ pub use limits::{
     MAX_ARCHIVE_BYTES_ENV, MAX_FILE_BYTES_ENV, MAX_FILES_ENV, MAX_IMAGE_BYTES_ENV,
     MAX_UNPACKED_BYTES_ENV, UploadLimits,
 };
-use receive::unwritable;
+pub use receive::unwritable;
 use unpack::Unpacker;
 
 /// Where uploads are received and unpacked, inside the data directory (so the final
@@ -57,6 +58,26 @@ impl ArchiveFormat {
             _ => None,
         }
     }
+
+    /// The format the request's `Content-Type` names (422 otherwise) and its
+    /// `Content-Length`, when sent.
+    pub fn of_request(headers: &HeaderMap) -> Result<(ArchiveFormat, Option<u64>), ApiError> {
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let format = ArchiveFormat::from_content_type(content_type).ok_or_else(|| {
+            ApiError::invalid(
+                "Content-Type",
+                "must be application/gzip (a .tar.gz archive) or application/zip (a .zip archive)",
+            )
+        })?;
+        let declared_bytes = headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        Ok((format, declared_bytes))
+    }
 }
 
 /// One upload, from the request body to a registered version.
@@ -72,29 +93,50 @@ pub struct Upload<'a> {
 
 impl Upload<'_> {
     pub async fn run(self, body: Body) -> Result<ImportOutcome, ApiError> {
-        let staging = staging_folder(self.data_dir)?;
-        let archive = staging.path().join("archive");
-        receive::receive(
-            body,
+        let unpacked = receive_and_unpack(
+            self.data_dir,
+            self.limits,
+            self.format,
             self.declared_bytes,
-            &archive,
-            self.limits.archive_bytes,
+            body,
         )
         .await?;
-        let folder = staging.path().join("dataset");
-        std::fs::create_dir(&folder).map_err(|e| unwritable(&e))?;
-        let (format, limits, unpack_into) = (self.format, self.limits, folder.clone());
-        tokio::task::spawn_blocking(move || unpack(format, &archive, &unpack_into, limits))
-            .await
-            .map_err(|e| ApiError::Internal(format!("unpacking an upload failed: {e}")))?
-            .map_err(ApiError::InvalidDataset)?;
-        let dataset = load_folder(folder).await?;
+        check_root(&unpacked.folder).map_err(ApiError::InvalidDataset)?;
+        let dataset = load_folder(unpacked.folder.clone()).await?;
         publish::publish(self.store, self.data_dir, self.name, dataset).await
     }
 }
 
+/// An archive received and unpacked, every entry checked, into a fresh staging
+/// folder: `folder` holds the entries; all of it is removed when `staging` drops.
+pub struct Unpacked {
+    pub staging: tempfile::TempDir,
+    pub folder: PathBuf,
+}
+
+/// Steps 1 and 2 of an upload (also how a label set's scans arrive).
+pub async fn receive_and_unpack(
+    data_dir: &DataDir,
+    limits: UploadLimits,
+    format: ArchiveFormat,
+    declared_bytes: Option<u64>,
+    body: Body,
+) -> Result<Unpacked, ApiError> {
+    let staging = staging_folder(data_dir)?;
+    let archive = staging.path().join("archive");
+    receive::receive(body, declared_bytes, &archive, limits.archive_bytes).await?;
+    let folder = staging.path().join("dataset");
+    std::fs::create_dir(&folder).map_err(|e| unwritable(&e))?;
+    let unpack_into = folder.clone();
+    tokio::task::spawn_blocking(move || unpack(format, &archive, &unpack_into, limits))
+        .await
+        .map_err(|e| ApiError::Internal(format!("unpacking an upload failed: {e}")))?
+        .map_err(ApiError::InvalidDataset)?;
+    Ok(Unpacked { staging, folder })
+}
+
 /// A fresh folder under `<data dir>/.staging`, removed when dropped.
-fn staging_folder(data_dir: &DataDir) -> Result<tempfile::TempDir, ApiError> {
+pub fn staging_folder(data_dir: &DataDir) -> Result<tempfile::TempDir, ApiError> {
     let parent = data_dir.root().join(STAGING_DIR);
     std::fs::create_dir_all(&parent).map_err(|e| unwritable(&e))?;
     sweep_stale(&parent);
@@ -138,8 +180,7 @@ fn unpack(
     }
     // The archive is no longer needed: give its disk space back now.
     let _ = std::fs::remove_file(archive);
-    unpacker.finish()?;
-    check_root(folder)
+    unpacker.finish()
 }
 
 /// The commonest packing mistake, named: the dataset folder itself was packed, so

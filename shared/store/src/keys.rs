@@ -22,6 +22,11 @@
 //! | `{ns}:exp:{experiment_id}:results` | hash | result key (record id, or record id + trial) → RecordResult, zstd-compressed (`result_codec`; first write wins) |
 //! | `{ns}:exp:{experiment_id}:order` | list | record ids in the order their results were written |
 //! | `{ns}:exp:{experiment_id}:attempts` | hash | record id → times a worker started it |
+//! | `{ns}:labelsets` | set | names of the label sets (`{set}`: a dataset-like name, no `:`) |
+//! | `{ns}:labelset:{set}` | string | the label set (`labelsets::LabelSet` JSON: records and pages, pre-fill run, publishes) |
+//! | `{ns}:labelset:{set}:leases` | hash | record id → `<expires ms>\|<labeller>`: who holds the record (expired = free) |
+//! | `{ns}:labelset:{set}:labelled` | hash | record id → JSON list of the labellers who labelled it |
+//! | `{ns}:labelset:{set}:labels:{record}` | list | the record's labels (`LabelView` JSON), oldest first, append-only |
 //! | `{ns}:schedules` | set | names of the stored schedules (`{name}` = a `ScheduleName`, no `:`) |
 //! | `{ns}:schedule:{name}` | hash | `definition` (Schedule JSON), `origin` (`file`/`api`), `created_at`, `updated_at`, `active_since`, `cursor` (ms of the latest slot handled) |
 //! | `{ns}:schedules:deleted` | set | schedules deleted through the API (the file does not recreate them) |
@@ -141,6 +146,26 @@ impl Keys {
 
     pub fn experiment_attempts(&self, experiment: &ExperimentId) -> String {
         format!("{}:exp:{experiment}:attempts", self.namespace)
+    }
+
+    pub fn labelset_names(&self) -> String {
+        format!("{}:labelsets", self.namespace)
+    }
+
+    pub fn labelset(&self, set: &str) -> String {
+        format!("{}:labelset:{set}", self.namespace)
+    }
+
+    pub fn labelset_leases(&self, set: &str) -> String {
+        format!("{}:labelset:{set}:leases", self.namespace)
+    }
+
+    pub fn labelset_labelled(&self, set: &str) -> String {
+        format!("{}:labelset:{set}:labelled", self.namespace)
+    }
+
+    pub fn labelset_labels(&self, set: &str, record: &str) -> String {
+        format!("{}:labelset:{set}:labels:{record}", self.namespace)
     }
 
     pub fn schedule_names(&self) -> String {
@@ -288,6 +313,11 @@ mod tests {
             keys.datadog_ids(),
             keys.datadog_keys(&RunId::generate()),
             keys.datadog_last(),
+            keys.labelset_names(),
+            keys.labelset("scans"),
+            keys.labelset_leases("scans"),
+            keys.labelset_labelled("scans"),
+            keys.labelset_labels("scans", "unit-a"),
         ] {
             assert!(key.starts_with("test:keys:"), "{key}");
         }

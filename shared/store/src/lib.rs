@@ -57,6 +57,7 @@ mod health;
 mod import;
 pub mod jobs;
 mod keys;
+mod labelsets;
 mod leases;
 mod namespace;
 mod rate_limits;
@@ -87,6 +88,7 @@ pub use import::{
     register,
 };
 pub use keys::Keys;
+pub use labelsets::{LabelSet, LabelSetRecord, LabelWrite, Lease, Prefill};
 pub use namespace::{DEFAULT_NAMESPACE, InvalidNamespace, Namespace};
 pub use rate_limits::{ModelPace, RateState, Slowdown};
 pub use results::{LeaseRequest, RecordStart};

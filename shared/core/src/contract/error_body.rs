@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::validate::{FieldError, RequestError, render};
+use super::views::RuleFailure;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ErrorBody {
@@ -18,7 +19,7 @@ pub struct ErrorContent {
     /// Stable and machine-readable: `malformed_body`, `unauthorized`, `forbidden`,
     /// `not_found`, `method_not_allowed`, `request_timeout`, `conflict`,
     /// `payload_too_large`, `uri_too_long`, `headers_too_large`, `invalid_request`,
-    /// `invalid_dataset`, `rate_limited`, `store_full`, `store_read_only`,
+    /// `invalid_dataset`, `rule_override_required`, `rate_limited`, `store_full`, `store_read_only`,
     /// `store_loading`, `store_unreachable`, `internal`.
     pub code: String,
     /// For people; names the field when one is at fault.
@@ -27,6 +28,13 @@ pub struct ErrorContent {
     #[serde(default)]
     #[schema(required = true)]
     pub details: Vec<FieldError>,
+    /// The one field at fault, for errors about a single field
+    /// (`rule_override_required`: `override_reason`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// `rule_override_required`: the consistency rules the reports fail.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<RuleFailure>,
 }
 
 impl ErrorBody {
@@ -36,6 +44,8 @@ impl ErrorBody {
                 code: code.into(),
                 message: message.into(),
                 details: Vec::new(),
+                field: None,
+                failures: Vec::new(),
             },
         }
     }
@@ -48,6 +58,8 @@ impl ErrorBody {
                 code: "invalid_request".to_string(),
                 message: render(errors),
                 details: errors.to_vec(),
+                field: None,
+                failures: Vec::new(),
             },
         }
     }

@@ -12,7 +12,7 @@
 use super::outcome::Outcome;
 use super::registry::{Compute, Evaluator, MetricType};
 use super::value::MetricValue;
-use crate::extraction::{Count, FormType, Report, VoterStatistics};
+use crate::extraction::{Count, FormType, Report, VoteResult, VoterStatistics};
 use crate::thai_words;
 
 pub const BALLOT_SPLIT: &str = "consistency_ballot_split";
@@ -140,42 +140,19 @@ fn passed(values: &[&MetricValue]) -> Option<f64> {
 }
 
 fn ballot_split(outcome: &Outcome) -> MetricValue {
-    every_report(outcome, |report| {
-        let b = &report.ballot_statistics;
-        Some(
-            total([b.good_ballots?, b.bad_ballots?, b.no_vote_ballots?])
-                == total([b.ballots_used?]),
-        )
-    })
-    .into()
+    every_report(outcome, ballot_split_holds).into()
 }
 
 fn votes_total(outcome: &Outcome) -> MetricValue {
-    every_report(outcome, |report| {
-        let good = report.ballot_statistics.good_ballots?;
-        let counts: Vec<Count> = report
-            .vote_results
-            .iter()
-            .map(|row| row.vote_count)
-            .collect::<Option<_>>()?;
-        Some(total(counts) == total([good]))
-    })
-    .into()
+    every_report(outcome, votes_total_holds).into()
 }
 
 fn ballot_balance(outcome: &Outcome) -> MetricValue {
-    every_report(outcome, |report| {
-        let b = &report.ballot_statistics;
-        Some(total([b.ballots_allocated?]) == total([b.ballots_used?, b.ballots_remaining?]))
-    })
-    .into()
+    every_report(outcome, ballot_balance_holds).into()
 }
 
 fn turnout_match(outcome: &Outcome) -> MetricValue {
-    let verdict = every_report(outcome, |report| {
-        Some(report.ballot_statistics.ballots_used? == voters(report)?.voters_present?)
-    });
-    match verdict {
+    match every_report(outcome, turnout_match_holds) {
         Some(true) => MetricValue::Categorical(PASS.to_string()),
         Some(false) => MetricValue::Categorical(WARNING.to_string()),
         None => MetricValue::NotApplicable,
@@ -183,19 +160,12 @@ fn turnout_match(outcome: &Outcome) -> MetricValue {
 }
 
 fn turnout_within_roll(outcome: &Outcome) -> MetricValue {
-    every_report(outcome, |report| {
-        let voters = voters(report)?;
-        Some(voters.voters_present? <= voters.eligible_voters?)
-    })
-    .into()
+    every_report(outcome, turnout_within_roll_holds).into()
 }
 
 fn vote_words(outcome: &Outcome) -> MetricValue {
     every_report(outcome, |report| {
-        all_of(report.vote_results.iter().filter_map(|row| {
-            let words = row.vote_count_text.as_deref()?;
-            Some(thai_words::parse(words) == Ok(row.vote_count?.get()))
-        }))
+        all_of(report.vote_results.iter().filter_map(vote_words_hold))
     })
     .into()
 }
@@ -204,28 +174,82 @@ fn forms_agree(outcome: &Outcome) -> MetricValue {
     let Some(reports) = outcome.reports() else {
         return MetricValue::NotApplicable;
     };
-    let first_of = |form_type| reports.iter().find(|r| r.form_type() == form_type);
-    let (Some(constituency), Some(party_list)) = (
-        first_of(FormType::Constituency),
-        first_of(FormType::PartyList),
-    ) else {
+    let Some((constituency, party_list)) = form_pair(reports) else {
         return MetricValue::NotApplicable;
     };
-    let shared_fields = |report: &Report| {
-        let voters = voters(report);
-        [
-            voters.and_then(|v| v.eligible_voters),
-            voters.and_then(|v| v.voters_present),
-            report.ballot_statistics.ballots_allocated,
-        ]
-    };
     all_of(
-        shared_fields(constituency)
+        shared_fields(&reports[constituency])
             .into_iter()
-            .zip(shared_fields(party_list))
-            .filter_map(|(c, p)| Some(c? == p?)),
+            .zip(shared_fields(&reports[party_list]))
+            .filter_map(|((_, c), (_, p))| Some(c? == p?)),
     )
     .into()
+}
+
+// The rules on one report (or one row, or the pair of forms): `None` when a field
+// they read is missing. The evaluators above and the live check of a labeller's
+// reports (`consistency_check`) both decide with these.
+
+pub(super) fn ballot_split_holds(report: &Report) -> Option<bool> {
+    let b = &report.ballot_statistics;
+    Some(total([b.good_ballots?, b.bad_ballots?, b.no_vote_ballots?]) == total([b.ballots_used?]))
+}
+
+pub(super) fn votes_total_holds(report: &Report) -> Option<bool> {
+    let good = report.ballot_statistics.good_ballots?;
+    let counts: Vec<Count> = report
+        .vote_results
+        .iter()
+        .map(|row| row.vote_count)
+        .collect::<Option<_>>()?;
+    Some(total(counts) == total([good]))
+}
+
+pub(super) fn ballot_balance_holds(report: &Report) -> Option<bool> {
+    let b = &report.ballot_statistics;
+    Some(total([b.ballots_allocated?]) == total([b.ballots_used?, b.ballots_remaining?]))
+}
+
+pub(super) fn turnout_match_holds(report: &Report) -> Option<bool> {
+    Some(report.ballot_statistics.ballots_used? == voters(report)?.voters_present?)
+}
+
+pub(super) fn turnout_within_roll_holds(report: &Report) -> Option<bool> {
+    let voters = voters(report)?;
+    Some(voters.voters_present? <= voters.eligible_voters?)
+}
+
+pub(super) fn vote_words_hold(row: &VoteResult) -> Option<bool> {
+    let words = row.vote_count_text.as_deref()?;
+    Some(thai_words::parse(words) == Ok(row.vote_count?.get()))
+}
+
+/// The positions of the first Constituency and the first PartyList report.
+pub(super) fn form_pair(reports: &[Report]) -> Option<(usize, usize)> {
+    let first_of = |form_type| reports.iter().position(|r| r.form_type() == form_type);
+    Some((
+        first_of(FormType::Constituency)?,
+        first_of(FormType::PartyList)?,
+    ))
+}
+
+/// The fields both forms carry (rule 7), with their paths inside a report.
+pub(super) fn shared_fields(report: &Report) -> [(&'static str, Option<Count>); 3] {
+    let voters = voters(report);
+    [
+        (
+            "voter_statistics.eligible_voters",
+            voters.and_then(|v| v.eligible_voters),
+        ),
+        (
+            "voter_statistics.voters_present",
+            voters.and_then(|v| v.voters_present),
+        ),
+        (
+            "ballot_statistics.ballots_allocated",
+            report.ballot_statistics.ballots_allocated,
+        ),
+    ]
 }
 
 /// Applies `check` to every report; `None` when the task failed or no report could
@@ -244,7 +268,7 @@ fn voters(report: &Report) -> Option<&VoterStatistics> {
 }
 
 /// The sum of counts, wide enough that no sum of u64 counts overflows.
-fn total(counts: impl IntoIterator<Item = Count>) -> u128 {
+pub(super) fn total(counts: impl IntoIterator<Item = Count>) -> u128 {
     counts
         .into_iter()
         .map(|count| u128::from(count.get()))

@@ -9,7 +9,8 @@
 //! - `accuracy`: the four per-record evaluators of the old service; its doc states
 //!   how a failed record counts (0 / false in every accuracy mean).
 //! - `consistency`: the seven consistency rules of the forms, which need no expected
-//!   output, and their pass rates.
+//!   output, and their pass rates; `consistency_check`: the same rules over one
+//!   record's reports, each failure with the paths of its fields (the live check).
 //! - `summary`: `overall_accuracy`, `success_rate`, `avg_ballot_accuracy` and more.
 //! - `diff`: per-field differences of expected vs actual reports.
 //!
@@ -19,6 +20,7 @@
 
 mod accuracy;
 mod consistency;
+mod consistency_check;
 mod diff;
 mod matching;
 mod outcome;
@@ -36,6 +38,7 @@ pub use consistency::{
     BALLOT_BALANCE, BALLOT_SPLIT, FORMS_AGREE, PASS, TURNOUT_MATCH, TURNOUT_WITHIN_ROLL,
     VOTE_WORDS, VOTES_TOTAL, WARNING,
 };
+pub use consistency_check::check_reports;
 pub use diff::{Difference, diff};
 pub use outcome::Outcome;
 pub use registry::{Compute, Evaluator, Kind, MetricType, by_name, registry};

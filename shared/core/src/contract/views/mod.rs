@@ -11,6 +11,7 @@
 //! - `experiments`: an experiment's detail and its page of results.
 //! - `compare`: experiments side by side.
 //! - `datasets`: datasets, versions, one record, an import's outcome.
+//! - `labelsets`: label sets, their records and labels, the live check, a publish.
 //! - `datadog_datasets`: a version's Datadog origin, a push to Datadog.
 //! - `datadog_export`: a run's Datadog export, the last export's outcome.
 //! - `schedules`: a schedule with its bookkeeping, runs and skipped slots.
@@ -21,6 +22,7 @@ mod datadog_datasets;
 mod datadog_export;
 mod datasets;
 mod experiments;
+mod labelsets;
 mod progress;
 mod runs;
 mod schedules;
@@ -36,6 +38,12 @@ pub use datasets::{
     DatasetBrief, DatasetList, DatasetVersionView, DatasetVersions, ImportOutcomeView, RecordView,
 };
 pub use experiments::{ExperimentDetail, ResultsPage, RetryScopeView};
+pub use labelsets::{
+    CheckView, Decision, Disagreement, LabelRecordView, LabelSetList, LabelSetRecordBrief,
+    LabelSetSummary, LabelSetView, LabelView, LabellerProgress, LeaseGranted, LeaseView, LeftOut,
+    NumberWords, PrefillAccepted, PrefillView, PublishOutcome, PublishedVersion, RecordState,
+    RuleFailure,
+};
 pub use progress::ProgressView;
 pub use runs::{
     CancelAnswer, ExperimentBrief, RetryAccepted, RunLink, RunList, RunStatusView, RunSummaryView,
