@@ -31,7 +31,8 @@ export async function labelsetsPage({ main, signal }) {
             nameHint: "Letters, digits, '-', '.' and '_'.",
             submitText: "Create",
             path: (name) => `/api/v1/labelsets?name=${encodeURIComponent(name)}`,
-            describe: ({ body }) => ["Label set ", h("a", { href: setPath(body.name), text: body.name }), ` created with ${body.records} records.`],
+            // The answer is the new set's view: its records listed.
+            describe: ({ body }) => ["Label set ", h("a", { href: setPath(body.name), text: body.name }), ` created with ${body.records.length} records.`],
             done: refresh,
           }),
         ]
