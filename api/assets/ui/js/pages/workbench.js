@@ -107,11 +107,10 @@ export async function workbenchPage({ main, params, signal }, setName, recordId)
     "fieldset",
     { id: "override", class: "override", hidden: true },
     h("legend", { text: "Accept despite failing rules" }),
-    h("p", { text: "The values fail a consistency rule. Fix them, or say why they are right (the form itself is wrong, say) and accept with that reason." }),
-    field("Override reason", reason),
-    h("button", { type: "button", id: "override-accept", class: "primary", text: "Accept with this reason", onclick: () => decide("accept", true) }),
+    field("Override reason", reason, { hint: "The values fail a rule: fix them, or say why they are right (the form itself is wrong, say)." }),
+    h("div", { class: "actions" }, h("button", { type: "button", id: "override-accept", class: "primary", text: "Accept with this reason", onclick: () => decide("accept", true) })),
   );
-  const note = h("textarea", { id: "label-note", name: "note", rows: 1 });
+  const note = h("input", { type: "text", id: "label-note", name: "note", autocomplete: "off" });
 
   let busy = false;
   const buttons = [];
@@ -156,7 +155,7 @@ export async function workbenchPage({ main, params, signal }, setName, recordId)
       if (signal.aborted) return;
       if (error instanceof ApiError && error.code === "rule_override_required") {
         override.hidden = false;
-        fill(outcome, h("div", { class: "banner error", role: "alert", text: `Not accepted: ${failing || "a"} rule${failing === 1 ? "" : "s"} fail${failing === 1 ? "s" : ""}. Fix the values, or give an override reason below.` }));
+        fill(outcome, h("div", { class: "banner error", role: "alert", text: `Not accepted: ${failing || "a"} rule${failing === 1 ? "" : "s"} fail${failing === 1 ? "s" : ""}. Fix the values, or give an override reason.` }));
         reason.focus();
       } else {
         if (error instanceof ApiError && error.details.length) drawCheck(detailsAsCheck(error.details));
@@ -217,15 +216,15 @@ export async function workbenchPage({ main, params, signal }, setName, recordId)
         { class: "workbench-form" },
         summary,
         draftNote,
-        h("form", { id: "label-form", "aria-label": "Values of the record", novalidate: true, onsubmit: (e) => e.preventDefault() }, form.element),
+        h("div", { class: "form-scroll" }, h("form", { id: "label-form", "aria-label": "Values of the record", novalidate: true, onsubmit: (e) => e.preventDefault() }, form.element)),
         canLabel
           ? h(
               "section",
               { class: "card decision", "aria-label": "Decision" },
-              field("Note (optional)", note, { hint: "Why you skip or flag, or anything the next reader should know." }),
+              field("Note (optional: why you skip or flag)", note),
               override,
-              h("div", { class: "actions" }, decision("accept", "Accept", "Alt+A", "primary"), decision("skip", "Skip", "Alt+S"), decision("flag", "Flag", "Alt+F", "danger")),
               outcome,
+              h("div", { class: "actions" }, decision("accept", "Accept", "Alt+A", "primary"), decision("skip", "Skip", "Alt+S"), decision("flag", "Flag", "Alt+F", "danger")),
             )
           : h("p", { class: "hint", id: "no-label", text: `Your key's role (${roleName()}) may look at records but not label them.` }),
       ),
