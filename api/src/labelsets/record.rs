@@ -104,14 +104,11 @@ pub fn reports_of(value: Option<&Value>) -> Result<Option<Vec<Report>>, ApiError
         })
 }
 
-/// `0.ballot_statistics` (serde's path) → `[0].ballot_statistics`.
+/// serde's path (`[0].ballot_statistics`, `.` for the root) as a suffix of `reports`.
 fn bracketed(path: &str) -> String {
-    if path == "." || path.is_empty() {
-        return String::new();
-    }
-    match path.split_once('.') {
-        Some((index, rest)) if index.parse::<usize>().is_ok() => format!("[{index}].{rest}"),
-        _ if path.parse::<usize>().is_ok() => format!("[{path}]"),
+    match path {
+        "." | "" => String::new(),
+        _ if path.starts_with('[') => path.to_string(),
         _ => format!(".{path}"),
     }
 }

@@ -12,6 +12,7 @@ mod docs;
 mod errors;
 mod events;
 mod health;
+mod labelsets;
 mod redis_down;
 mod results;
 mod roles;

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{KEY, SAMPLE, TestApp, data_dir_with_sample, spawn_app_with};
+use crate::helpers::{KEY, SAMPLE, TestApp, data_dir_with_sample, spawn_app_with, wrong_answer};
 
 /// One call: the documented path template, the concrete path, and the body to send.
 struct Call {
@@ -134,6 +134,15 @@ async fn every_route_answers_what_the_document_says() {
     assert_eq!(check_answer(&app, &document, &upload).await, 200);
     upload.archive = Some(("application/zip", b"not a zip".to_vec()));
     assert_eq!(check_answer(&app, &document, &upload).await, 422);
+    let scans = crate::archives::tar_gz_of(&data.path().join(SAMPLE).join("images"));
+    let mut labelset = call(
+        Method::POST,
+        "/api/v1/labelsets",
+        "/api/v1/labelsets?name=scans",
+    );
+    labelset.archive = Some(("application/gzip", scans));
+    assert_eq!(check_answer(&app, &document, &labelset).await, 201);
+    assert_eq!(check_answer(&app, &document, &labelset).await, 409);
 
     // A final run with one good and one failing experiment, and a queued one.
     let (run, experiments) = app.submit_run(&["a", "b"]).await;
@@ -334,6 +343,102 @@ async fn every_route_answers_what_the_document_says() {
             "/api/v1/schedules/weekly",
         ),
         call(M::GET, "/api/v1/presets", "/api/v1/presets"),
+        call(M::GET, "/api/v1/labelsets", "/api/v1/labelsets"),
+        call(
+            M::GET,
+            "/api/v1/labelsets/{name}",
+            "/api/v1/labelsets/scans",
+        ),
+        call(
+            M::GET,
+            "/api/v1/labelsets/{name}",
+            "/api/v1/labelsets/missing",
+        ),
+        call(
+            M::POST,
+            "/api/v1/labelsets/{name}/next",
+            "/api/v1/labelsets/scans/next",
+        ),
+        call(
+            M::GET,
+            "/api/v1/labelsets/{name}/records/{id}",
+            "/api/v1/labelsets/scans/records/unit-01",
+        ),
+        call(
+            M::GET,
+            "/api/v1/labelsets/{name}/records/{id}/pages/{page}",
+            "/api/v1/labelsets/scans/records/unit-01/pages/1",
+        ),
+        with_body(
+            call(
+                M::POST,
+                "/api/v1/labelsets/{name}/records/{id}/check",
+                "/api/v1/labelsets/scans/records/unit-01/check",
+            ),
+            json!({"reports": records[0].expected_output}),
+        ),
+        with_body(
+            call(
+                M::POST,
+                "/api/v1/labelsets/{name}/records/{id}/check",
+                "/api/v1/labelsets/scans/records/unit-01/check",
+            ),
+            json!({"reports": [{"form_info": 3}]}),
+        ),
+        with_body(
+            call(
+                M::POST,
+                "/api/v1/labelsets/{name}/publish",
+                "/api/v1/labelsets/scans/publish",
+            ),
+            json!({"dataset": "checked"}),
+        ),
+        with_body(
+            call(
+                M::POST,
+                "/api/v1/labelsets/{name}/records/{id}/label",
+                "/api/v1/labelsets/scans/records/unit-02/label",
+            ),
+            json!({"decision": "accept", "reports": wrong_answer(&records[1])}),
+        ),
+        with_body(
+            call(
+                M::POST,
+                "/api/v1/labelsets/{name}/records/{id}/label",
+                "/api/v1/labelsets/scans/records/unit-02/label",
+            ),
+            json!({"decision": "accept", "reports": records[1].expected_output,
+                   "override_reason": "as printed", "note": "checked twice"}),
+        ),
+        with_body(
+            call(
+                M::POST,
+                "/api/v1/labelsets/{name}/publish",
+                "/api/v1/labelsets/scans/publish",
+            ),
+            json!({"dataset": "checked"}),
+        ),
+        with_body(
+            call(
+                M::POST,
+                "/api/v1/labelsets/{name}/prefill",
+                "/api/v1/labelsets/scans/prefill",
+            ),
+            json!({"model": "gemini-2.5-flash", "temperature": 0.0}),
+        ),
+        with_body(
+            call(
+                M::POST,
+                "/api/v1/labelsets/{name}/prefill",
+                "/api/v1/labelsets/scans/prefill",
+            ),
+            json!({"model": "gemini-2.5-flash", "temperature": 9}),
+        ),
+        call(
+            M::GET,
+            "/api/v1/labelsets/{name}/records/{id}",
+            "/api/v1/labelsets/scans/records/unit-02",
+        ),
         call(
             M::GET,
             "/api/v1/experiments/health",
@@ -348,6 +453,7 @@ async fn every_route_answers_what_the_document_says() {
     let mut called = BTreeSet::from([
         ("post".to_string(), import.template),
         ("post".to_string(), upload.template),
+        ("post".to_string(), labelset.template),
     ]);
     for call in &calls {
         check_answer(&app, &document, call).await;

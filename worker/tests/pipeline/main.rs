@@ -14,6 +14,7 @@ mod datadog_crash;
 mod ddtrace;
 mod faults;
 mod footprint;
+mod labelsets;
 mod limits;
 mod ocr;
 mod raise_errors;
