@@ -55,6 +55,17 @@ async fn control(browser: &Browser, css: &str) -> Value {
         .await
 }
 
+/// Scrolls the form so that the control is in view, as a labeller would.
+async fn show(browser: &Browser, css: &str) {
+    browser
+        .js(
+            "document.querySelector(arguments[0]).scrollIntoView({block: 'center'}); \
+             window.scrollTo(0, 0)",
+            vec![json!(css)],
+        )
+        .await;
+}
+
 async fn verdict(browser: &Browser, wanted: &str) {
     let script = format!(
         "return document.getElementById('check-verdict')?.textContent.startsWith({})",
@@ -165,7 +176,8 @@ async fn three_records_labelled_in_the_workbench_then_published_and_run() {
             .await
             .starts_with("Draft changed: 1 value")
     );
-    browser.screenshot("workbench").await;
+    show(&browser, BAD_BALLOTS).await;
+    browser.screenshot_window("workbench").await;
     browser.type_into(BAD_BALLOTS, &bad.to_string()).await;
     verdict(&browser, "Every rule holds").await;
     let fixed = control(&browser, BAD_BALLOTS).await;
@@ -202,7 +214,8 @@ async fn three_records_labelled_in_the_workbench_then_published_and_run() {
             .starts_with("Not accepted: 2 rules fail"),
         "{refused}"
     );
-    browser.screenshot("workbench-override").await;
+    show(&browser, GOOD_BALLOTS).await;
+    browser.screenshot_window("workbench-override").await;
     browser
         .type_into(
             "#override-reason",
