@@ -217,10 +217,10 @@ mod tests {
     #[test]
     fn serde_paths_become_report_paths() {
         assert_eq!(
-            bracketed("0.ballot_statistics.good_ballots"),
+            bracketed("[0].ballot_statistics.good_ballots"),
             "[0].ballot_statistics.good_ballots"
         );
-        assert_eq!(bracketed("1"), "[1]");
+        assert_eq!(bracketed("[1]"), "[1]");
         assert_eq!(bracketed("."), "");
     }
 }

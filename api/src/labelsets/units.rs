@@ -26,8 +26,8 @@ pub fn units(folder: &Path) -> Result<Vec<Unit>, Vec<Problem>> {
     collect(folder, "", &mut files);
     files.sort();
     let mut problems = Vec::new();
-    // Unit → (page order key, path).
-    let mut grouped: BTreeMap<String, Vec<((u64, String), String)>> = BTreeMap::new();
+    // Unit → its pages as (page number, path), sorted by number then name.
+    let mut grouped: BTreeMap<String, Vec<(u64, String)>> = BTreeMap::new();
     for path in files {
         if !is_png_or_jpeg(&folder.join(&path)) {
             problems.push(Problem::in_file(
@@ -37,7 +37,7 @@ pub fn units(folder: &Path) -> Result<Vec<Unit>, Vec<Problem>> {
             continue;
         }
         let (unit, order) = match path.split_once('/') {
-            Some((top, _)) => (top.to_string(), (0, path.clone())),
+            Some((top, _)) => (top.to_string(), 0),
             None => loose_unit(&path),
         };
         if let Err(e) = DatasetName::parse(&unit) {
@@ -87,14 +87,14 @@ fn collect(folder: &Path, prefix: &str, out: &mut Vec<String>) {
     }
 }
 
-/// The unit of a loose file and its page order: `unit-a_2.png` → `unit-a`, page 2.
-fn loose_unit(file: &str) -> (String, (u64, String)) {
+/// The unit of a loose file and its page number: `unit-a_2.png` → `unit-a`, page 2.
+fn loose_unit(file: &str) -> (String, u64) {
     let stem = file.rsplit_once('.').map_or(file, |(stem, _)| stem);
     let digits = stem.len() - stem.trim_end_matches(|c: char| c.is_ascii_digit()).len();
     let (head, number) = stem.split_at(stem.len() - digits);
     match (head.strip_suffix(['_', '-']), number.parse::<u64>()) {
-        (Some(unit), Ok(page)) if !unit.is_empty() => (unit.to_string(), (page, file.to_string())),
-        _ => (stem.to_string(), (0, file.to_string())),
+        (Some(unit), Ok(page)) if !unit.is_empty() => (unit.to_string(), page),
+        _ => (stem.to_string(), 0),
     }
 }
 
@@ -113,7 +113,7 @@ mod tests {
     #[test]
     fn loose_files_group_by_the_name_before_the_page_number() {
         assert_eq!(loose_unit("unit-a_2.png").0, "unit-a");
-        assert_eq!(loose_unit("unit-a_2.png").1.0, 2);
+        assert_eq!(loose_unit("unit-a_2.png").1, 2);
         assert_eq!(loose_unit("unit-b-10.jpg").0, "unit-b");
         assert_eq!(loose_unit("single.png").0, "single");
         assert_eq!(loose_unit("2024.png").0, "2024");
