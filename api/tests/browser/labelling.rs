@@ -161,7 +161,32 @@ async fn three_records_labelled_in_the_workbench_then_published_and_run() {
     let original = control(&browser, BAD_BALLOTS).await;
     let bad: u64 = original["value"].as_str().unwrap().parse().unwrap();
     assert_eq!(original["words"], thai_words::spell(bad));
+    // Something that is no number at all: the API names the field.
+    browser.type_into(BAD_BALLOTS, "abc").await;
+    let unreadable = browser
+        .wait_for(
+            "the unreadable count refused at its field",
+            &format!(
+                "const c = document.querySelector({}); \
+                 return c.getAttribute('aria-invalid') === 'true' \
+                   && document.getElementById(c.id + '-error').textContent",
+                serde_json::to_string(BAD_BALLOTS).unwrap()
+            ),
+            SHORT,
+        )
+        .await;
+    assert!(!unreadable.as_str().unwrap().is_empty());
     browser.type_into(BAD_BALLOTS, &(bad + 1).to_string()).await;
+    // The check of the new value has answered once its Thai words are shown.
+    let words = format!(
+        "const c = document.querySelector({}); \
+         return document.getElementById(c.id + '-words').textContent === {}",
+        serde_json::to_string(BAD_BALLOTS).unwrap(),
+        serde_json::to_string(&thai_words::spell(bad + 1)).unwrap()
+    );
+    browser
+        .wait_for("the new value's check", &words, SHORT)
+        .await;
     verdict(&browser, "1 rule fails").await;
     let broken = control(&browser, BAD_BALLOTS).await;
     assert_eq!(broken["invalid"], "true", "{broken}");
