@@ -12,7 +12,7 @@ const FORMATS = [
 ];
 
 /** The Content-Type and the default name of an archive, from its file name. */
-export function archiveOf(fileName) {
+function archiveOf(fileName) {
   const lower = fileName.toLowerCase();
   const format = FORMATS.find(([ending]) => lower.endsWith(ending));
   if (!format) return null;

@@ -18,7 +18,7 @@ import { recordPath, setPath } from "./labelset.js";
 const CHECK_DELAY_MS = 200;
 const LEASE_TICK_MS = 15_000;
 
-export const SHORTCUTS = [
+const SHORTCUTS = [
   ["Alt+A", "accept"],
   ["Alt+S", "skip"],
   ["Alt+F", "flag"],
