@@ -150,7 +150,6 @@ export async function workbenchPage({ main, params, signal }, setName, recordId)
     try {
       await api(`${recordBase}/label`, { method: "POST", body, signal });
       fill(outcome, h("div", { class: "banner info", text: `${PAST[kind]}. Taking the next record…` }));
-      await next();
     } catch (error) {
       if (signal.aborted) return;
       if (error instanceof ApiError && error.code === "rule_override_required") {
@@ -161,10 +160,20 @@ export async function workbenchPage({ main, params, signal }, setName, recordId)
         if (error instanceof ApiError && error.details.length) drawCheck(detailsAsCheck(error.details));
         fill(outcome, h("div", { class: "banner error", role: "alert", text: `Not saved: ${error.message}` }));
       }
-    } finally {
-      busy = false;
-      for (const b of buttons) b.disabled = false;
+      release();
+      return;
     }
+    // Saved: a failure to take the next record says so, not that the label was lost.
+    // The buttons stay disabled until then, so one key press labels once.
+    await next().catch((error) => {
+      if (!signal.aborted) fill(outcome, h("div", { class: "banner error", role: "alert", text: `${PAST[kind]}, but the next record could not be taken: ${error.message}` }));
+    });
+    release();
+  }
+
+  function release() {
+    busy = false;
+    for (const b of buttons) b.disabled = false;
   }
 
   const lease = h("span", { id: "lease" });
