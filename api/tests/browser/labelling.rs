@@ -250,7 +250,14 @@ async fn three_records_labelled_in_the_workbench_then_published_and_run() {
     browser.click("#override-accept").await;
     let third = workbench_after(&browser, Some(&second)).await;
 
-    // Record 3: flagged from the keyboard, with a note.
+    // Record 3: its pages zoomed by button and by key, then flagged from the keyboard,
+    // with a note.
+    browser.click("#zoom-in").await;
+    assert_eq!(browser.text("#zoom-level").await, "125 %");
+    browser.keys("#page-frame", "+").await;
+    assert_eq!(browser.text("#zoom-level").await, "156 %");
+    browser.keys("#page-frame", "0").await;
+    assert_eq!(browser.text("#zoom-level").await, "100 %");
     browser.type_into("#label-note", "Page 3 is cut off").await;
     browser.keys("#label-note", &format!("{ALT}f")).await;
     workbench_after(&browser, Some(&third)).await;
