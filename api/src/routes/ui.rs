@@ -46,6 +46,10 @@ const ASSETS: &[Asset] = &[
     asset!("js/charts.js", JS),
     asset!("js/request.js", JS),
     asset!("js/run_events.js", JS),
+    asset!("js/archive_upload.js", JS),
+    asset!("js/report_form.js", JS),
+    asset!("js/check_marks.js", JS),
+    asset!("js/page_viewer.js", JS),
     asset!("js/pages/run_form.js", JS),
     asset!("js/pages/run_view.js", JS),
     asset!("js/pages/experiment.js", JS),
@@ -54,6 +58,9 @@ const ASSETS: &[Asset] = &[
     asset!("js/pages/history.js", JS),
     asset!("js/pages/schedules.js", JS),
     asset!("js/pages/datasets.js", JS),
+    asset!("js/pages/labelsets.js", JS),
+    asset!("js/pages/labelset.js", JS),
+    asset!("js/pages/workbench.js", JS),
 ];
 
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \

@@ -15,6 +15,7 @@ mod archives;
 mod helpers;
 
 mod flows;
+mod labelling;
 mod roles;
 mod run_page;
 mod stack;

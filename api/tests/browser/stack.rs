@@ -2,6 +2,7 @@
 //! sample dataset and a tally-api, all in one namespace (`tally-test-support`'s
 //! pipeline harness).
 
+use std::path::Path;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -9,7 +10,7 @@ use tally_core::contract::ExperimentRequest;
 use tally_core::run::{RunId, Submitter};
 use tally_store::jobs::QueueSettings;
 use tally_store::submission::{DEFAULT_MAX_CHUNK_SIZE, Submission};
-use tally_test_support::pipeline::{API_KEY, Harness, WorkerOptions};
+use tally_test_support::pipeline::{API_KEY, Harness, WorkerOptions, repo_datasets};
 
 use crate::webdriver::Browser;
 
@@ -21,7 +22,18 @@ pub struct Stack {
 impl Stack {
     /// The whole pipeline; `latency` is the emulator's per-call latency profile.
     pub async fn start(test: &str, latency: Value) -> Stack {
-        let mut harness = Harness::start(test, 20).await;
+        Stack::start_with(test, latency, &repo_datasets(), &[]).await
+    }
+
+    /// `start` over the data folder `data_dir` (one a test may write to), the API
+    /// started with `api_env` on top of the harness's environment.
+    pub async fn start_with(
+        test: &str,
+        latency: Value,
+        data_dir: &Path,
+        api_env: &[(&str, &str)],
+    ) -> Stack {
+        let mut harness = Harness::start_with_data(test, 20, data_dir).await;
         for model in ["gemini-2.5-flash", "gemini-2.5-flash-lite"] {
             harness
                 .patch_emulator(serde_json::json!({"models": {model: {"latency": latency}}}))
@@ -35,7 +47,7 @@ impl Stack {
             ..WorkerOptions::default()
         };
         harness.start_worker_with("ui", production_beats).await;
-        let base = harness.start_api().await;
+        let base = harness.start_api_with(api_env).await;
         Stack { harness, base }
     }
 

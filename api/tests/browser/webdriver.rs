@@ -273,9 +273,9 @@ impl Browser {
     /// `MAX_SHOT_HEIGHT` pixels tall), written to `$TALLY_UI_SCREENSHOTS/<name>.png`
     /// when that variable is set.
     pub async fn screenshot(&self, name: &str) {
-        let Some(dir) = std::env::var_os("TALLY_UI_SCREENSHOTS") else {
+        if std::env::var_os("TALLY_UI_SCREENSHOTS").is_none() {
             return;
-        };
+        }
         let size = self
             .js(
                 "const e = document.documentElement; return [e.clientWidth, e.scrollHeight]",
@@ -284,16 +284,31 @@ impl Browser {
             .await;
         let width = size[0].as_u64().unwrap_or(WIDTH);
         let height = size[1].as_u64().unwrap_or(HEIGHT).min(MAX_SHOT_HEIGHT);
-        let shot = self
-            .devtools(
-                "Page.captureScreenshot",
-                json!({
-                    "format": "png",
-                    "captureBeyondViewport": true,
-                    "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
-                }),
-            )
-            .await;
+        self.save_shot(
+            name,
+            json!({
+                "format": "png",
+                "captureBeyondViewport": true,
+                "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
+            }),
+        )
+        .await;
+    }
+
+    /// A PNG of the window alone, for a page laid out to the window's height (the
+    /// labelling workbench), which a taller capture would lay out again.
+    pub async fn screenshot_window(&self, name: &str) {
+        if std::env::var_os("TALLY_UI_SCREENSHOTS").is_none() {
+            return;
+        }
+        self.save_shot(name, json!({"format": "png"})).await;
+    }
+
+    async fn save_shot(&self, name: &str, params: Value) {
+        let Some(dir) = std::env::var_os("TALLY_UI_SCREENSHOTS") else {
+            return;
+        };
+        let shot = self.devtools("Page.captureScreenshot", params).await;
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(shot["data"].as_str().expect("base64 PNG"))
             .expect("screenshot decodes");

@@ -31,6 +31,11 @@ export function mayChangeRun(run) {
   return allows("runner") && caller.name !== null && run.submitter.api_key_name === caller.name;
 }
 
+/** The key's name (a labeller is known by it); null while unknown. */
+export function callerName() {
+  return caller?.name ?? null;
+}
+
 /** What the key's role is, for a page to say why a control is missing. */
 export function roleName() {
   return caller?.role ?? "";

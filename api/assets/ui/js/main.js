@@ -5,6 +5,8 @@
 //   #/compare?ids=a,b           comparison         #/history            runs list
 //   #/schedules, #/schedules/{name}                schedules, one schedule's trend
 //   #/datasets                  datasets and the upload of a version
+//   #/labelsets, #/labelsets/{name}                label sets, one set's progress
+//   #/labelsets/{name}/records/{id}[?second=1]     the labelling workbench
 
 import { forgetKey, onUnauthorized } from "./api.js";
 import { ensureKey, loadCaller, prompt } from "./auth.js";
@@ -13,10 +15,13 @@ import { compareExperiments, compareRun } from "./pages/compare.js";
 import { datasetsPage } from "./pages/datasets.js";
 import { experimentPage } from "./pages/experiment.js";
 import { historyPage } from "./pages/history.js";
+import { labelsetPage } from "./pages/labelset.js";
+import { labelsetsPage } from "./pages/labelsets.js";
 import { recordPage } from "./pages/record.js";
 import { runForm } from "./pages/run_form.js";
 import { runView } from "./pages/run_view.js";
 import { schedulePage, schedulesPage } from "./pages/schedules.js";
+import { workbenchPage } from "./pages/workbench.js";
 
 const ROUTES = [
   [/^\/?$/, "run", () => runForm],
@@ -28,6 +33,9 @@ const ROUTES = [
   [/^\/history$/, "history", () => historyPage],
   [/^\/schedules$/, "schedules", () => schedulesPage],
   [/^\/datasets$/, "datasets", () => datasetsPage],
+  [/^\/labelsets$/, "labelsets", () => labelsetsPage],
+  [/^\/labelsets\/([^/]+)\/records\/(.+)$/, "labelsets", (m) => (ctx) => workbenchPage(ctx, decodeURIComponent(m[1]), decodeURIComponent(m[2]))],
+  [/^\/labelsets\/([^/]+)$/, "labelsets", (m) => (ctx) => labelsetPage(ctx, decodeURIComponent(m[1]))],
   [/^\/schedules\/(.+)$/, "schedules", (m) => (ctx) => schedulePage(ctx, decodeURIComponent(m[1]))],
 ];
 

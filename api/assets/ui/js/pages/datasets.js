@@ -2,23 +2,10 @@
 // a .tar.gz or .zip holding a dataset folder's files at its root — with its progress
 // and, when refused, every problem by archive entry and line.
 
-import { api, upload } from "../api.js";
-import { field, fill, h, setFieldError } from "../dom.js";
+import { api } from "../api.js";
+import { archiveUploadForm } from "../archive_upload.js";
+import { fill, h } from "../dom.js";
 import { when } from "../format.js";
-
-const FORMATS = [
-  [".tar.gz", "application/gzip"],
-  [".tgz", "application/gzip"],
-  [".zip", "application/zip"],
-];
-
-/** The Content-Type and the default dataset name of an archive, from its file name. */
-function archiveOf(fileName) {
-  const lower = fileName.toLowerCase();
-  const format = FORMATS.find(([ending]) => lower.endsWith(ending));
-  if (!format) return null;
-  return { contentType: format[1], name: fileName.slice(0, fileName.length - format[0].length) };
-}
 
 export async function datasetsPage({ main, signal }) {
   const tableArea = h("div", { id: "datasets-list" });
@@ -66,57 +53,18 @@ function datasetsTable(datasets) {
 }
 
 function uploadForm(refresh) {
-  const file = h("input", { type: "file", name: "archive", accept: ".tar.gz,.tgz,.zip,application/gzip,application/zip" });
-  const name = h("input", { type: "text", name: "name", autocomplete: "off", spellcheck: "false" });
-  const progress = h("progress", { id: "upload-progress", max: 1, value: 0, hidden: true });
-  const outcome = h("div", { id: "upload-outcome", role: "status" });
-  const submit = h("button", { type: "submit", class: "primary", text: "Upload" });
-  file.addEventListener("change", () => {
-    const chosen = file.files[0];
-    const archive = chosen ? archiveOf(chosen.name) : null;
-    setFieldError(file, chosen && !archive ? "Choose a .tar.gz or .zip archive." : null);
-    if (archive && !name.value) name.value = archive.name;
+  return archiveUploadForm({
+    prefix: "upload",
+    labelledBy: "upload-title",
+    intro: "The archive holds a dataset folder's files at its root: records.jsonl and the page images it names. Identical content is the existing version.",
+    nameLabel: "Dataset name",
+    nameHint: "Letters, digits, '-', '.' and '_'.",
+    submitText: "Upload",
+    path: (name) => `/api/v1/datasets?name=${encodeURIComponent(name)}`,
+    describe: ({ status, body: v }) => {
+      const what = status === 201 ? "New version" : "Identical content: existing version";
+      return `${what} ${v.name} v${v.version} (${v.size} records, ${v.content_hash})`;
+    },
+    done: refresh,
   });
-  const form = h(
-    "form",
-    { id: "upload-form", class: "card", "aria-labelledby": "upload-title", novalidate: true },
-    h("p", { class: "hint", text: "The archive holds a dataset folder's files at its root: records.jsonl and the page images it names. Identical content is the existing version." }),
-    field("Archive (.tar.gz or .zip)", file),
-    field("Dataset name", name, { hint: "Letters, digits, '-', '.' and '_'." }),
-    h("div", { class: "actions" }, submit, progress),
-    outcome,
-  );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const chosen = file.files[0];
-    const archive = chosen ? archiveOf(chosen.name) : null;
-    setFieldError(file, archive ? null : "Choose a .tar.gz or .zip archive.");
-    setFieldError(name, name.value ? null : "Name the dataset.");
-    if (!archive || !name.value) return;
-    submit.disabled = true;
-    progress.hidden = false;
-    progress.value = 0;
-    fill(outcome);
-    try {
-      const path = `/api/v1/datasets?name=${encodeURIComponent(name.value)}`;
-      const answer = await upload(path, chosen, archive.contentType, (loaded, total) => {
-        progress.max = total;
-        progress.value = loaded;
-      });
-      const v = answer.body;
-      const what = answer.status === 201 ? "New version" : "Identical content: existing version";
-      fill(outcome, h("div", { class: "banner info", text: `${what} ${v.name} v${v.version} (${v.size} records, ${v.content_hash})` }));
-      await refresh();
-    } catch (error) {
-      fill(
-        outcome,
-        h("div", { class: "banner error", role: "alert", text: `Upload refused: ${error.message}` }),
-        error.details?.length ? h("ul", { id: "upload-problems" }, error.details.map((d) => h("li", {}, h("code", { text: d.field }), `: ${d.message}`))) : null,
-      );
-    } finally {
-      submit.disabled = false;
-      progress.hidden = true;
-    }
-  });
-  return form;
 }
