@@ -71,6 +71,7 @@ pub fn test_settings(namespace: &TestNamespace) -> Settings {
         body_limit_bytes: 64 * 1024,
         upload: Default::default(),
         run_max_wait: Duration::from_secs(30),
+        status_cache_max_age: Duration::from_millis(250),
         log_format: LogFormat::Text,
         datadog: Default::default(),
         connection_limits: ConnectionLimits::default(),
