@@ -7,6 +7,7 @@
 #   SKIP_PEERS=1 bench/run.sh  # tally only
 #   SKIP_SCALE=1 bench/run.sh  # without the 10k / 100k-record runs
 #   STATUS_SECONDS=10          # per level of the status phase (64, then 8 connections)
+#   ONLY=status bench/run.sh   # the status phase alone (no peers, no scale; RECORDS=50000)
 #
 # Starts its own redis-server on 127.0.0.1:$PORT (default 6391) and gemini-emulator
 # on 127.0.0.1:$EMULATOR_PORT (default 8391); both must be free. Builds the release
@@ -21,6 +22,8 @@ PEERS=$ROOT/bench/peers
 PORT=${PORT:-6391}
 EMULATOR_PORT=${EMULATOR_PORT:-8391}
 REPS=${REPS:-3}
+ONLY=${ONLY:-}
+if [ "$ONLY" = status ]; then SKIP_PEERS=1; SKIP_SCALE=1; REPS=0; RECORDS=${RECORDS:-50000}; fi
 RECORDS=${RECORDS:-100000}
 STAMP=$(date +%Y%m%d-%H%M%S)
 OUT=$ROOT/bench/results/$STAMP
@@ -141,7 +144,7 @@ for rep in $(seq "$REPS"); do
     peer "arq (ii)   max_jobs=100 W=2"         "$rep" arq    $C --body sleep --n 20000 --max-jobs 100 --workers 2
   fi
 done
-tally "tally worker RSS"                       1 rss 200
+[ "$ONLY" = status ] || tally "tally worker RSS" 1 rss 200
 tally "tally status"                           1 status "$BIN/tally-api" "${STATUS_SECONDS:-10}"
 if [ "${SKIP_SCALE:-0}" != 1 ]; then
   tally "tally scale N=10000 W=2"              1 scale 10000 2

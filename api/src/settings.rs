@@ -26,6 +26,7 @@ pub const PUBLIC_URL_ENV: &str = "TALLY_PUBLIC_URL";
 pub const BODY_LIMIT_ENV: &str = "TALLY_BODY_LIMIT_BYTES";
 pub const RUN_MAX_WAIT_ENV: &str = "TALLY_RUN_MAX_WAIT_SECONDS";
 pub const LABEL_LEASE_ENV: &str = "TALLY_LABEL_LEASE_SECONDS";
+pub const STATUS_CACHE_ENV: &str = "TALLY_STATUS_CACHE_MS";
 /// The settings of the limits on slow clients and open connections.
 pub const CONNECTION_LIMIT_NAMES: LimitNames = LimitNames {
     header_read_timeout: "TALLY_HEADER_READ_TIMEOUT_SECONDS",
@@ -43,6 +44,9 @@ const DEFAULT_RUN_MAX_WAIT: Duration = Duration::from_secs(300);
 /// Ten minutes: long enough to label a unit's forms, short enough that a record
 /// left open by someone who walked away is soon handed out again.
 const DEFAULT_LABEL_LEASE: Duration = Duration::from_secs(600);
+/// A quarter of a second: what no notice announces (progress between two of a
+/// large experiment's notices, a stall) shows that late at most.
+const DEFAULT_STATUS_CACHE: Duration = Duration::from_millis(250);
 /// Shorter keys are too easy to guess.
 const MIN_KEY_LENGTH: usize = 16;
 
@@ -61,6 +65,8 @@ pub struct Settings {
     pub run_max_wait: Duration,
     /// How long a labeller holds a record handed out by `…/next`.
     pub label_lease: Duration,
+    /// `TALLY_STATUS_CACHE_MS`: the oldest cached run status served (zero: none).
+    pub status_cache_max_age: Duration,
     pub log_format: LogFormat,
     /// `DD_API_KEY`, `DD_APP_KEY`, `DD_SITE`, `DD_LLMOBS_OVERRIDE_ORIGIN`: the API only
     /// reports whether keys are set (workers export).
@@ -155,6 +161,11 @@ impl Settings {
                 LABEL_LEASE_ENV,
                 DEFAULT_LABEL_LEASE.as_secs(),
             )?),
+            status_cache_max_age: Duration::from_millis(whole(
+                &env,
+                STATUS_CACHE_ENV,
+                DEFAULT_STATUS_CACHE.as_millis() as u64,
+            )?),
             log_format: LogFormat::from_environment(&env)?,
             datadog: tally_datadog::DatadogSettings::from_lookup(env.lookup()).map_err(
                 |tally_datadog::SettingsError::Invalid { name, message }| invalid(name, message),
@@ -196,6 +207,19 @@ fn positive(env: &Environment, name: &'static str, default: u64) -> Result<u64, 
                 format!("must be a positive integer, got {text:?}"),
             )),
         },
+    }
+}
+
+/// Like `positive`, zero included.
+fn whole(env: &Environment, name: &'static str, default: u64) -> Result<u64, SettingsError> {
+    match env.get(name) {
+        None => Ok(default),
+        Some(text) => text.trim().parse::<u64>().map_err(|_| {
+            invalid(
+                name,
+                format!("must be a whole number of milliseconds, got {text:?}"),
+            )
+        }),
     }
 }
 
@@ -336,6 +360,7 @@ mod tests {
         assert_eq!(s.listen.to_string(), "0.0.0.0:8000");
         assert_eq!(s.body_limit_bytes, 1024 * 1024);
         assert_eq!(s.run_max_wait, Duration::from_secs(300));
+        assert_eq!(s.status_cache_max_age, Duration::from_millis(250));
         assert_eq!(s.log_format, LogFormat::Text);
         assert_eq!(s.public_url, None);
         assert_eq!(s.api_keys.identify("0123456789abcdef"), Some("ci"));
@@ -382,6 +407,7 @@ mod tests {
             (LISTEN_ENV, "nowhere"),
             (BODY_LIMIT_ENV, "0"),
             (RUN_MAX_WAIT_ENV, "soon"),
+            (STATUS_CACHE_ENV, "-1"),
             (LOG_FORMAT_ENV, "xml"),
             (PUBLIC_URL_ENV, "example.org"),
             (ALLOW_NO_AUTH_ENV, "maybe"),

@@ -65,7 +65,10 @@ impl Application {
         let state = AppState::new(Shared {
             backend: Arc::new(Backend::new(settings.store.clone())),
             store_watch: Arc::default(),
-            events: Arc::new(Events::new(settings.store.clone())),
+            events: Arc::new(Events::new(
+                settings.store.clone(),
+                settings.status_cache_max_age,
+            )),
             urls: urls.clone(),
             data_dir,
             api_keys: Arc::new(settings.api_keys.clone()),

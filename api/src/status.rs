@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use axum::body::Bytes;
 use chrono::{DateTime, Utc};
 use tally_core::contract::views::RunStatusView;
 use tally_core::run::{ExperimentPhase, RunId};
@@ -11,8 +12,50 @@ use tally_store::{ExperimentView, RunView};
 use crate::backend::Connected;
 use crate::chain::chain_of;
 use crate::error::ApiError;
+use crate::events::cache::Lookup;
 use crate::state::AppState;
 use crate::views::{StatusContext, run_status, stall};
+
+/// The status of run `id` as JSON, from the cache while it holds a fresh answer
+/// (`events::cache`); 404 when there is none.
+pub async fn run_status_json(state: &AppState, id: &RunId) -> Result<Bytes, ApiError> {
+    let cache = &state.events.cache;
+    if let Lookup::Fresh(json) = cache.lookup(id) {
+        return Ok(json);
+    }
+    state.events.start().await;
+    // Readers take turns only when the answer can be kept for the next.
+    let _turn = match cache.lookup(id) {
+        Lookup::Fresh(json) => return Ok(json),
+        Lookup::Read(None) => None,
+        Lookup::Read(Some(_)) => Some(cache.fill(id).lock_owned().await),
+    };
+    let ticket = match cache.lookup(id) {
+        Lookup::Fresh(json) => return Ok(json),
+        Lookup::Read(ticket) => ticket,
+    };
+    let view = run_status_answer(state, id).await?;
+    let json = Bytes::from(
+        serde_json::to_vec(&view)
+            .map_err(|e| ApiError::Internal(format!("run status as JSON: {e}")))?,
+    );
+    if let Some(ticket) = ticket {
+        cache.keep(id, ticket, ids_of(&view), json.clone());
+    }
+    Ok(json)
+}
+
+/// What a notice may name to change `view`: the run, its experiments and the runs
+/// of its chain.
+fn ids_of(view: &RunStatusView) -> Vec<String> {
+    let experiments = view.experiments.iter().map(|e| &e.experiment_id);
+    let chain = view.retry_of.iter().chain(&view.retries).map(|r| &r.run_id);
+    std::iter::once(&view.run_id)
+        .chain(experiments)
+        .chain(chain)
+        .cloned()
+        .collect()
+}
 
 /// The status of run `id`; 404 when there is none.
 pub async fn run_status_answer(state: &AppState, id: &RunId) -> Result<RunStatusView, ApiError> {

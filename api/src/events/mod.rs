@@ -9,11 +9,15 @@
 //!   `watch` channel: N clients of one run cost one read per change, and a slow
 //!   client skips to the latest state. The feed ends after the final state, or
 //!   when its last client leaves.
+//! - The *cache* (`cache`) keeps each polled run's status answer for
+//!   `GET …/runs/{id}` between the notices the hub hands it.
 
+pub mod cache;
 mod feed;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use futures::StreamExt;
 use tally_core::run::RunId;
@@ -22,6 +26,7 @@ use tally_store::events::{Notice, subscribe};
 use tally_store::store_backoff::{Delays, StoreBackoff};
 use tokio::sync::{OnceCell, broadcast, watch};
 
+use self::cache::StatusCache;
 use crate::state::AppState;
 
 /// Notices a feed may fall behind by before it is told it lagged (and re-reads).
@@ -45,25 +50,38 @@ pub struct Events {
     notices: broadcast::Sender<Notice>,
     hub: OnceCell<()>,
     feeds: Mutex<Feeds>,
+    /// Polled runs' answers, valid while the hub's subscription is live.
+    pub cache: Arc<StatusCache>,
 }
 
 impl Events {
-    pub fn new(settings: StoreSettings) -> Events {
+    /// `cache_max_age`: the oldest status answer the cache serves (zero: none).
+    pub fn new(settings: StoreSettings, cache_max_age: Duration) -> Events {
         Events {
             settings,
             notices: broadcast::channel(NOTICE_BUFFER).0,
             hub: OnceCell::new(),
             feeds: Mutex::new(HashMap::new()),
+            cache: Arc::new(StatusCache::new(cache_max_age)),
         }
+    }
+
+    /// Starts the hub, once.
+    pub async fn start(&self) {
+        self.hub
+            .get_or_init(|| async {
+                tokio::spawn(hub(
+                    self.settings.clone(),
+                    self.notices.clone(),
+                    self.cache.clone(),
+                ));
+            })
+            .await;
     }
 
     /// The updates of `run`: joins its feed, or starts one (and the hub, once).
     pub async fn watch(&self, state: &AppState, run: RunId) -> Updates {
-        self.hub
-            .get_or_init(|| async {
-                tokio::spawn(hub(self.settings.clone(), self.notices.clone()));
-            })
-            .await;
+        self.start().await;
         let mut feeds = self.feeds();
         if let Some(sender) = feeds.get(&run) {
             return sender.subscribe();
@@ -109,8 +127,9 @@ impl Events {
 
 /// The process's one subscription: every notice to the broadcast, for as long as
 /// the process lives. A new connection starts with `Notice::Resync`, so feeds
-/// re-read whatever changed while it was down.
-async fn hub(settings: StoreSettings, notices: broadcast::Sender<Notice>) {
+/// re-read whatever changed while it was down. The cache hears each notice first,
+/// and stops serving while there is no subscription.
+async fn hub(settings: StoreSettings, notices: broadcast::Sender<Notice>, cache: Arc<StatusCache>) {
     let backoff = StoreBackoff::new("event subscription", Delays::STORE);
     loop {
         match subscribe(&settings).await {
@@ -118,9 +137,11 @@ async fn hub(settings: StoreSettings, notices: broadcast::Sender<Notice>) {
                 backoff.succeeded();
                 let mut stream = std::pin::pin!(stream);
                 while let Some(notice) = stream.next().await {
+                    cache.notice(&notice);
                     // No feed listening is fine: the notice concerned nobody.
                     let _ = notices.send(notice);
                 }
+                cache.lost();
                 tokio::time::sleep(backoff.failed(&"the subscription was closed")).await;
             }
             Err(error) => tokio::time::sleep(backoff.failed(&error)).await,

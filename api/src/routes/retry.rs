@@ -56,6 +56,9 @@ pub async fn retry(
             records,
         } => {
             state.metrics.run_submitted(true);
+            // The chain's answers list the new retry.
+            state.events.cache.changed(retry_of.as_str());
+            state.events.cache.changed(id.as_str());
             let total: u64 = records.iter().sum();
             tracing::info!(%run_id, %retry_of, records = total, api_key_name = caller.scope(),
                 "retry submitted");

@@ -3,13 +3,13 @@
 //! retries only its own runs (`may_change`).
 
 use axum::extract::{Path, State};
+use axum::http::HeaderValue;
 use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use tally_core::contract::RunStatus;
-use tally_core::contract::views::{
-    CancelAnswer, ProgressView, RunList, RunStatusView, RunSummaryView,
-};
+use tally_core::contract::views::{CancelAnswer, ProgressView, RunList, RunSummaryView};
 use tally_core::run::RunId;
 use tally_store::{CancelOutcome, RunFilter};
 
@@ -19,7 +19,7 @@ use crate::error::ApiError;
 use crate::extract::{Page, Params, run_id};
 use crate::roles::{Role, may_change_run};
 use crate::state::AppState;
-use crate::status::{experiments_of, find_run, run_status_answer};
+use crate::status::{experiments_of, find_run, run_status_json};
 
 const STATUSES: [RunStatus; 6] = [
     RunStatus::Queued,
@@ -30,15 +30,19 @@ const STATUSES: [RunStatus; 6] = [
     RunStatus::Cancelled,
 ];
 
-/// `GET /api/v1/experiments/runs/{id}`.
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
+
+/// `GET /api/v1/experiments/runs/{id}`: a `RunStatusView`, serialised once per
+/// change (`status::run_status_json`).
 pub async fn status(
     State(state): State<AppState>,
     Path(id): Path<String>,
     params: Params,
-) -> Result<Json<RunStatusView>, ApiError> {
+) -> Result<Response, ApiError> {
     params.finish()?;
     let id = run_id(&id)?;
-    Ok(Json(run_status_answer(&state, &id).await?))
+    let json = run_status_json(&state, &id).await?;
+    Ok(([(CONTENT_TYPE, JSON)], json).into_response())
 }
 
 /// `GET /api/v1/experiments/runs?status=&schedule=&offset=&limit=`.
@@ -113,6 +117,7 @@ pub async fn cancel(
             "run {id} already ended with status {status}; there is nothing to cancel"
         ))),
         CancelOutcome::Requested => {
+            state.events.cache.changed(id.as_str());
             let run = find_run(connected, &id).await?;
             tracing::info!(run_id = %id, "cancel requested");
             let answer = CancelAnswer {

@@ -72,6 +72,7 @@ pub fn test_settings(namespace: &TestNamespace) -> Settings {
         upload: Default::default(),
         run_max_wait: Duration::from_secs(30),
         label_lease: Duration::from_secs(600),
+        status_cache_max_age: Duration::from_millis(250),
         log_format: LogFormat::Text,
         datadog: Default::default(),
         connection_limits: ConnectionLimits::default(),

@@ -22,6 +22,7 @@ mod schema;
 mod secrets;
 mod seed_clients;
 mod slow_clients;
+mod status_cache;
 mod submit;
 mod ui;
 mod upload;

@@ -13,13 +13,20 @@ use tokio::sync::watch;
 
 use crate::helpers::{SAMPLE, error_of, eventually, spawn_app_with};
 
-struct Relay {
+/// A TCP relay to the real Redis, off until `set(true)`.
+pub(crate) struct Relay {
     port: u16,
     up: Arc<watch::Sender<bool>>,
 }
 
 impl Relay {
-    async fn start(upstream: String) -> Relay {
+    pub(crate) async fn start() -> Relay {
+        let redis = url::Url::parse(&redis_url()).unwrap();
+        let upstream = format!(
+            "{}:{}",
+            redis.host_str().unwrap(),
+            redis.port().unwrap_or(6379)
+        );
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let (up, _) = watch::channel(false);
@@ -50,25 +57,24 @@ impl Relay {
         Relay { port, up }
     }
 
-    fn set(&self, up: bool) {
+    pub(crate) fn set(&self, up: bool) {
         self.up.send_replace(up);
+    }
+
+    /// The configured URL (credentials and database too) with the relay as its
+    /// address.
+    pub(crate) fn redis_url(&self) -> String {
+        let mut through_relay = url::Url::parse(&redis_url()).unwrap();
+        through_relay.set_host(Some("127.0.0.1")).unwrap();
+        through_relay.set_port(Some(self.port)).unwrap();
+        through_relay.to_string()
     }
 }
 
 #[tokio::test]
 async fn unreachable_redis_is_503_and_the_api_recovers() {
-    let redis = url::Url::parse(&redis_url()).unwrap();
-    let upstream = format!(
-        "{}:{}",
-        redis.host_str().unwrap(),
-        redis.port().unwrap_or(6379)
-    );
-    let relay = Relay::start(upstream).await;
-    // The configured URL (credentials and database too) with the relay as its address.
-    let mut through_relay = redis.clone();
-    through_relay.set_host(Some("127.0.0.1")).unwrap();
-    through_relay.set_port(Some(relay.port)).unwrap();
-    let redis_url = through_relay.to_string();
+    let relay = Relay::start().await;
+    let redis_url = relay.redis_url();
     let app = spawn_app_with(move |s| {
         s.store.redis_url = tally_store::RedisUrl::parse(&redis_url).unwrap();
     })
