@@ -21,6 +21,7 @@
 //! | `{ns}:exp:{experiment_id}:batches` | hash | a batch-mode experiment's batch names: `part:{part}` → `batches/{id}` |
 //! | `{ns}:exp:{experiment_id}:results` | hash | result key (record id, or record id + trial) → RecordResult, zstd-compressed (`result_codec`; first write wins) |
 //! | `{ns}:exp:{experiment_id}:order` | list | record ids in the order their results were written |
+//! | `{ns}:exp:{experiment_id}:totals` | hash | the running totals of the results (`ResultTotals`: counts, token sums, fixed-point sums of costs and summary values, `latency:{ms}` buckets), added to by the script that writes each result |
 //! | `{ns}:exp:{experiment_id}:attempts` | hash | record id → times a worker started it |
 //! | `{ns}:schedules` | set | names of the stored schedules (`{name}` = a `ScheduleName`, no `:`) |
 //! | `{ns}:schedule:{name}` | hash | `definition` (Schedule JSON), `origin` (`file`/`api`), `created_at`, `updated_at`, `active_since`, `cursor` (ms of the latest slot handled) |
@@ -137,6 +138,10 @@ impl Keys {
 
     pub fn experiment_order(&self, experiment: &ExperimentId) -> String {
         format!("{}:exp:{experiment}:order", self.namespace)
+    }
+
+    pub fn experiment_totals(&self, experiment: &ExperimentId) -> String {
+        format!("{}:exp:{experiment}:totals", self.namespace)
     }
 
     pub fn experiment_attempts(&self, experiment: &ExperimentId) -> String {

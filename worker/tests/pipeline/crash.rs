@@ -75,6 +75,11 @@ async fn a_killed_worker_loses_nothing_and_counts_nothing_twice() {
         .progress;
     assert_eq!(progress.done, 10, "none counted twice");
     assert_eq!(
+        harness.store.result_totals(&experiment).await.unwrap(),
+        tally_core::run::ResultTotals::from_results(&results),
+        "the running totals count each result once"
+    );
+    assert_eq!(
         harness
             .store
             .results_page(&experiment, 0, 100)

@@ -22,4 +22,5 @@ mod retention;
 mod retry;
 mod spend;
 mod stuck;
+mod totals;
 mod trials;
