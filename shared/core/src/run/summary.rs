@@ -14,7 +14,7 @@ use crate::evaluators::{
     OVERALL_ACCURACY, Outcome, SUCCESS_RATE,
 };
 
-use super::model::{ExperimentRecord, RecordResult, RecordStatus};
+use super::model::{ExperimentRecord, RecordResult};
 use super::totals::ResultTotals;
 use super::trials::summarize_trials;
 use super::urls::PublicUrls;
@@ -119,7 +119,7 @@ pub(super) mod tests {
     use super::*;
     use crate::contract::{DatasetName, ExperimentRequest, LatencyPercentiles, TokenUsage};
     use crate::dataset::ContentHash;
-    use crate::run::model::{DatasetPin, RecordError};
+    use crate::run::model::{DatasetPin, RecordError, RecordStatus};
     use crate::run::{ExperimentId, RunId};
     use chrono::Utc;
 
