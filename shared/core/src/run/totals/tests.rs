@@ -29,9 +29,9 @@ fn varied_results() -> Vec<RecordResult> {
                 r.evaluations
                     .insert(EXACT_FORM_MATCH, MetricValue::Bool(n % 3 == 0));
             }
-            r.cost_usd = (n % 7 != 0).then(|| 0.000_137 * (n as f64 + 0.1));
+            r.cost_usd = (n % 7 != 0).then_some(0.000_137 * (n as f64 + 0.1));
             r.cached = n % 5 == 0;
-            r.cached_cost_usd = r.cached.then(|| 0.000_011 * n as f64);
+            r.cached_cost_usd = r.cached.then_some(0.000_011 * n as f64);
             r.tokens.prompt = 1_000 + n;
             r
         })
