@@ -21,6 +21,7 @@
 //! | `{ns}:exp:{experiment_id}:batches` | hash | a batch-mode experiment's batch names: `part:{part}` → `batches/{id}` |
 //! | `{ns}:exp:{experiment_id}:results` | hash | result key (record id, or record id + trial) → RecordResult, zstd-compressed (`result_codec`; first write wins) |
 //! | `{ns}:exp:{experiment_id}:order` | list | record ids in the order their results were written |
+//! | `{ns}:exp:{experiment_id}:totals` | hash | the running totals of the results (`ResultTotals`: counts, token sums, fixed-point sums of costs and summary values, `latency:{ms}` buckets), added to by the script that writes each result |
 //! | `{ns}:exp:{experiment_id}:attempts` | hash | record id → times a worker started it |
 //! | `{ns}:labelsets` | set | names of the label sets (`{set}`: a dataset-like name, no `:`) |
 //! | `{ns}:labelset:{set}` | string | the label set (`labelsets::LabelSet` JSON: records and pages, pre-fill run, publishes) |
@@ -142,6 +143,10 @@ impl Keys {
 
     pub fn experiment_order(&self, experiment: &ExperimentId) -> String {
         format!("{}:exp:{experiment}:order", self.namespace)
+    }
+
+    pub fn experiment_totals(&self, experiment: &ExperimentId) -> String {
+        format!("{}:exp:{experiment}:totals", self.namespace)
     }
 
     pub fn experiment_attempts(&self, experiment: &ExperimentId) -> String {

@@ -9,7 +9,9 @@
 //! whether the run was cancelled or the experiment stopped, takes one of the
 //! experiment's `jobs` call leases, and counts attempts so a record that keeps killing
 //! its worker is given up on — and `write_result`, whose `HSETNX` lets only the first
-//! result in, bumps the counters and gives the lease back in the same script.
+//! result in, bumps the counters, adds the result to the experiment's running totals
+//! (`ResultTotals`, so `finalize` never reads every result) and gives the lease back
+//! in the same script.
 //!
 //! The lease is taken and returned inside these two scripts so the cluster-wide cap
 //! costs no extra round trip per record (see `leases.rs` for renewal and expiry).
@@ -23,7 +25,9 @@ use redis::Script;
 use super::events::PROGRESS_NOTICES;
 use super::result_codec::{decode, encode};
 use super::{Store, StoreError, WorkerStore};
-use tally_core::run::{ExperimentId, Progress, RecordResult, RecordStatus, RunId, result_key};
+use tally_core::run::{
+    ExperimentId, Progress, RecordResult, RecordStatus, ResultTotals, RunId, result_key,
+};
 
 /// What a worker may do with a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,10 +86,11 @@ return {'proceed', attempt}
     )
 });
 
-/// KEYS: results, order, experiment, leases. ARGV: result key, stored result
+/// KEYS: results, order, experiment, leases, totals. ARGV: result key, stored result
 /// (`result_codec`), failed (0/1), retries, rate limited, lease to release ('' =
 /// none), notice channel, experiment id, notices per experiment
-/// (`events::PROGRESS_NOTICES`).
+/// (`events::PROGRESS_NOTICES`), then pairs of a totals field and its increment
+/// (`ResultTotals::increments`), added only when the result is the one kept.
 /// Returns {written (0/1), total, done, failed, retries, rate_limited}.
 static WRITE_SCRIPT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
@@ -98,9 +103,11 @@ if written == 1 then
   redis.call('RPUSH', KEYS[2], ARGV[1])
   -- A result written after the run was retired expires with the run.
   local ttl = redis.call('PTTL', KEYS[3])
+  for i = 10, #ARGV, 2 do redis.call('HINCRBY', KEYS[5], ARGV[i], ARGV[i + 1]) end
   if ttl > 0 then
     redis.call('PEXPIRE', KEYS[1], ttl)
     redis.call('PEXPIRE', KEYS[2], ttl)
+    redis.call('PEXPIRE', KEYS[5], ttl)
   end
   redis.call('HINCRBY', KEYS[3], 'done', 1)
   redis.call('HINCRBY', KEYS[3], 'failed', ARGV[3])
@@ -165,23 +172,27 @@ impl WorkerStore {
         release: Option<&str>,
     ) -> Result<(bool, Progress), StoreError> {
         let stored = encode(result)?;
+        let mut invocation = WRITE_SCRIPT.prepare_invoke();
+        invocation
+            .key(self.keys.experiment_results(experiment))
+            .key(self.keys.experiment_order(experiment))
+            .key(self.keys.experiment(experiment))
+            .key(self.keys.experiment_leases(experiment))
+            .key(self.keys.experiment_totals(experiment))
+            .arg(result.key())
+            .arg(stored)
+            .arg(u8::from(result.status == RecordStatus::Failed))
+            .arg(result.retries())
+            .arg(result.rate_limited)
+            .arg(release.unwrap_or(""))
+            .arg(self.keys.events())
+            .arg(experiment.as_str())
+            .arg(PROGRESS_NOTICES);
+        for (field, by) in ResultTotals::increments(result) {
+            invocation.arg(field).arg(by);
+        }
         let (written, total, done, failed, retries, rate_limited): (u8, u64, u64, u64, u64, u64) =
-            WRITE_SCRIPT
-                .key(self.keys.experiment_results(experiment))
-                .key(self.keys.experiment_order(experiment))
-                .key(self.keys.experiment(experiment))
-                .key(self.keys.experiment_leases(experiment))
-                .arg(result.key())
-                .arg(stored)
-                .arg(u8::from(result.status == RecordStatus::Failed))
-                .arg(result.retries())
-                .arg(result.rate_limited)
-                .arg(release.unwrap_or(""))
-                .arg(self.keys.events())
-                .arg(experiment.as_str())
-                .arg(PROGRESS_NOTICES)
-                .invoke_async(&mut self.conn())
-                .await?;
+            invocation.invoke_async(&mut self.conn()).await?;
         Ok((
             written == 1,
             Progress {
@@ -235,6 +246,18 @@ impl Store {
             .query_async(&mut self.conn())
             .await?;
         rows.iter().map(|row| decode(&key, row)).collect()
+    }
+
+    /// The running totals of an experiment's results (one read, whatever their number).
+    pub async fn result_totals(
+        &self,
+        experiment: &ExperimentId,
+    ) -> Result<ResultTotals, StoreError> {
+        let fields: Vec<(String, i64)> = redis::cmd("HGETALL")
+            .arg(self.keys.experiment_totals(experiment))
+            .query_async(&mut self.conn())
+            .await?;
+        Ok(ResultTotals::from_fields(fields))
     }
 
     /// One record's result at one trial, if it has one.

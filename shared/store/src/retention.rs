@@ -95,6 +95,7 @@ impl WorkerStore {
                 self.keys.experiment(experiment),
                 self.keys.experiment_results(experiment),
                 self.keys.experiment_order(experiment),
+                self.keys.experiment_totals(experiment),
                 self.keys.experiment_batches(experiment),
             ] {
                 pipe.cmd("PEXPIRE").arg(key).arg(ttl_ms).ignore();

@@ -1,6 +1,10 @@
 //! `finalize`: makes an experiment final with its summary, then completes the run
 //! when every experiment of it is final.
 //!
+//! The summary comes from the experiment's running totals (`ResultTotals`, kept by
+//! `write_result`): one small read, whatever the number of records. Only an
+//! experiment with several trials reads its results, for the agreement across trials.
+//!
 //! Both steps are guarded transitions in the store (a final experiment or run never
 //! changes again), and the second runs on every invocation: if a worker dies between
 //! them, the re-executed job completes the run. A final run is then retired (its
@@ -12,8 +16,8 @@ use std::sync::Arc;
 use apalis::prelude::Data;
 use tally_core::contract::ExperimentStatus;
 use tally_core::run::{
-    ExperimentId, RecordStatus, RunId, RunRecord, SummaryContext, assemble_response,
-    summarize_experiment,
+    ExperimentId, ResultTotals, RunId, RunRecord, SummaryContext, assemble_response,
+    summarize_totals, summarize_trials,
 };
 use tally_store::jobs::FinalizeJob;
 use tally_store::{ExperimentView, VacuumEntry};
@@ -46,11 +50,8 @@ async fn finish_experiment(context: &Context, view: &ExperimentView) -> Result<(
         .run(&experiment.run_id)
         .await?
         .is_some_and(|run| run.cancel_requested);
-    let results = context.store.all_results(&experiment.experiment_id).await?;
-    let succeeded = results
-        .iter()
-        .filter(|r| r.status == RecordStatus::Succeeded)
-        .count();
+    let totals = totals(context, view).await?;
+    let succeeded = totals.succeeded();
     let (status, error) = if cancelled {
         (
             ExperimentStatus::Cancelled,
@@ -75,7 +76,14 @@ async fn finish_experiment(context: &Context, view: &ExperimentView) -> Result<(
         status,
         error,
     };
-    let summary = summarize_experiment(experiment, &results, &summary_context);
+    // Agreement across trials compares each record's answers: that reads the results.
+    let trials = if experiment.trials > 1 && experiment.retry.is_none() {
+        let results = context.store.all_results(&experiment.experiment_id).await?;
+        summarize_trials(experiment, &results)
+    } else {
+        None
+    };
+    let summary = summarize_totals(experiment, &totals, trials, &summary_context);
     if context
         .store
         .finish_experiment(&experiment.experiment_id, &summary)
@@ -91,6 +99,20 @@ async fn finish_experiment(context: &Context, view: &ExperimentView) -> Result<(
             success_rate = summary.success_rate, "experiment final");
     }
     Ok(())
+}
+
+/// The experiment's running totals; read from every result instead when they do not
+/// count every stored result (results written before the totals were kept).
+async fn totals(context: &Context, view: &ExperimentView) -> Result<ResultTotals, JobError> {
+    let experiment = &view.record.experiment_id;
+    let totals = context.store.result_totals(experiment).await?;
+    if totals.results() == view.progress.done {
+        return Ok(totals);
+    }
+    tracing::warn!(%experiment, counted = totals.results(), done = view.progress.done,
+        "the running totals miss results: summarising from every result");
+    let results = context.store.all_results(experiment).await?;
+    Ok(ResultTotals::from_results(&results))
 }
 
 async fn complete_run_if_done(context: &Context, run_id: &RunId) -> Result<(), JobError> {

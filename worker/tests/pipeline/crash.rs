@@ -34,6 +34,11 @@ async fn a_killed_worker_loses_nothing_and_counts_nothing_twice() {
     assert_eq!(results.len(), 10, "one result per record, none lost");
     assert_eq!(harness.done(&experiment).await, 10, "none counted twice");
     assert_eq!(
+        harness.store.result_totals(&experiment).await.unwrap(),
+        tally_core::run::ResultTotals::from_results(&results),
+        "the running totals count each result once"
+    );
+    assert_eq!(
         harness
             .store
             .results_page(&experiment, 0, 100)

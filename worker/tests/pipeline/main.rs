@@ -23,4 +23,5 @@ mod retention;
 mod retry;
 mod spend;
 mod stuck;
+mod totals;
 mod trials;

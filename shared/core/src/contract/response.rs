@@ -98,7 +98,9 @@ pub struct ExperimentSummary {
     /// Consistency rule name → share of records that pass it.
     #[serde(default)]
     pub consistency_pass_rates: BTreeMap<String, f64>,
-    /// Model-call latency percentiles; `None` when no call was made.
+    /// Model-call latency percentiles (nearest rank): exact below 1,024 ms, above it
+    /// rounded down to 10 significant bits (at most 0.2 % low); `None` when no call
+    /// was made.
     #[serde(default)]
     pub latency_ms: Option<LatencyPercentiles>,
     /// Tokens summed over all records.

@@ -48,6 +48,8 @@ pub use summary::{
 };
 pub use value::{Evaluations, MetricValue, Score, ScoreOutOfRange};
 
+use std::collections::HashMap;
+
 use crate::extraction::Report;
 
 /// Runs every per-record evaluator on one record. `expected` is `None` for unlabelled
@@ -77,20 +79,43 @@ pub fn record_summary_value(name: &str, evaluations: &Evaluations) -> Option<f64
     per_record(&values)
 }
 
+/// Every summary evaluator's per-record value for one record, by name, leaving out
+/// those not applicable to it: what `summarize` averages.
+pub fn record_summary_values(
+    evaluations: &Evaluations,
+) -> impl Iterator<Item = (&'static str, f64)> + '_ {
+    registry().iter().filter_map(|evaluator| {
+        let Compute::Summary { inputs, per_record } = evaluator.compute() else {
+            return None;
+        };
+        let values: Vec<&MetricValue> = inputs.iter().map(|input| evaluations.get(input)).collect();
+        per_record(&values).map(|value| (evaluator.name(), value))
+    })
+}
+
 /// Runs every summary evaluator over the per-record values of an experiment. A
 /// summary with no applicable record (e.g. accuracy on unlabelled data) is not
 /// applicable.
 pub fn summarize(records: &[Evaluations]) -> Evaluations {
+    let mut sums: HashMap<&str, (f64, u64)> = HashMap::new();
+    for (name, value) in records.iter().flat_map(record_summary_values) {
+        let (sum, count) = sums.entry(name).or_default();
+        *sum += value;
+        *count += 1;
+    }
+    summarize_sums(|name| sums.get(name).copied().unwrap_or_default())
+}
+
+/// Every summary evaluator from the sum of its per-record values and the number of
+/// records they were applicable to (`sum_of(name)`): the mean, or not applicable
+/// when no record was.
+pub fn summarize_sums(sum_of: impl Fn(&str) -> (f64, u64)) -> Evaluations {
     let mut summary = Evaluations::default();
     for evaluator in registry() {
-        let Compute::Summary { inputs, per_record } = evaluator.compute() else {
-            continue;
-        };
-        let per_record_values = records.iter().filter_map(|record| {
-            let values: Vec<&MetricValue> = inputs.iter().map(|input| record.get(input)).collect();
-            per_record(&values)
-        });
-        summary.insert(evaluator.name(), Score::mean(per_record_values).into());
+        if let Compute::Summary { .. } = evaluator.compute() {
+            let (sum, count) = sum_of(evaluator.name());
+            summary.insert(evaluator.name(), Score::from_sum(sum, count).into());
+        }
     }
     summary
 }

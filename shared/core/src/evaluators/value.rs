@@ -35,7 +35,12 @@ impl Score {
     pub(crate) fn mean(values: impl IntoIterator<Item = f64>) -> Option<Score> {
         let (sum, count) = values
             .into_iter()
-            .fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+            .fold((0.0, 0u64), |(s, n), v| (s + v, n + 1));
+        Score::from_sum(sum, count)
+    }
+
+    /// The mean of `count` values in `[0, 1]` that sum to `sum`; `None` for none.
+    pub(crate) fn from_sum(sum: f64, count: u64) -> Option<Score> {
         (count > 0).then(|| Score((sum / count as f64).clamp(0.0, 1.0)))
     }
 

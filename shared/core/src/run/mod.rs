@@ -8,7 +8,10 @@
 //! - `idempotency`: `IdempotencyKey`, how a repeated submission is recognised.
 //! - `retry`: a run and its retries as one result per experiment (latest attempt wins).
 //! - `pacific_day`: the Pacific day of Gemini's per-day quotas and when it ends.
-//! - `summary`: an experiment's `ExperimentSummary` computed from its record results.
+//! - `summary`: an experiment's `ExperimentSummary` computed from its running totals
+//!   or from its record results.
+//! - `totals`: `ResultTotals`, the integer sums and counts a summary needs, added
+//!   up by the store as results are written.
 //! - `trials`: repeated trials — means with standard errors, agreement, the least
 //!   stable records.
 
@@ -20,6 +23,7 @@ mod pacific_day;
 mod response;
 mod retry;
 mod summary;
+mod totals;
 mod trials;
 mod urls;
 mod view;
@@ -34,7 +38,8 @@ pub use model::{
 pub use pacific_day::{next_pacific_midnight, pacific_day};
 pub use response::assemble_response;
 pub use retry::{combined_status, merge_attempts, unsucceeded_units};
-pub use summary::{SKIPPED, SummaryContext, summarize_experiment};
+pub use summary::{SKIPPED, SummaryContext, summarize_experiment, summarize_totals};
+pub use totals::{ResultTotals, latency_bucket};
 pub use trials::{LEAST_STABLE, mean_and_standard_error, summarize_trials};
 pub use urls::PublicUrls;
 pub use view::RunView;

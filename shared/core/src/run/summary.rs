@@ -1,4 +1,5 @@
-//! An experiment's `ExperimentSummary`, computed from its stored record results.
+//! An experiment's `ExperimentSummary`, computed from its running totals
+//! (`totals`), or from its record results read in full.
 //!
 //! Records of the sample that have no result (skipped after `raise_errors` stopped
 //! the experiment, or never reached after a cancel) count as failed: every accuracy
@@ -7,15 +8,14 @@
 //! (every trial has the whole sample, so the means are the means across trials) and
 //! `trials` adds the spread across trials.
 
-use std::collections::BTreeMap;
-
-use crate::contract::{ExperimentStatus, ExperimentSummary, LatencyPercentiles, TokenUsage};
+use crate::contract::{ExperimentStatus, ExperimentSummary, TrialSummary};
 use crate::evaluators::{
-    self, AVG_BALLOT_ACCURACY, EXACT_FORM_MATCH_RATE, Evaluations, MEAN_VOTE_RESULTS_QUALITY,
-    MetricValue, OVERALL_ACCURACY, Outcome, SUCCESS_RATE,
+    self, AVG_BALLOT_ACCURACY, EXACT_FORM_MATCH_RATE, MEAN_VOTE_RESULTS_QUALITY, MetricValue,
+    OVERALL_ACCURACY, Outcome, SUCCESS_RATE,
 };
 
-use super::model::{ExperimentRecord, RecordResult, RecordStatus};
+use super::model::{ExperimentRecord, RecordResult};
+use super::totals::ResultTotals;
 use super::trials::summarize_trials;
 use super::urls::PublicUrls;
 
@@ -30,29 +30,37 @@ pub struct SummaryContext<'a> {
     pub error: Option<String>,
 }
 
+/// The summary of `results`, read in full (a retry chain's merged results; tests).
 pub fn summarize_experiment(
     experiment: &ExperimentRecord,
     results: &[RecordResult],
     context: &SummaryContext<'_>,
 ) -> ExperimentSummary {
-    let expected = experiment.units();
-    let missing = expected.saturating_sub(results.len() as u64);
-    let mut per_record: Vec<Evaluations> = results
-        .iter()
-        .map(|result| result.evaluations.clone())
-        .collect();
-    let skipped = evaluators::evaluate_record(Some(&[]), &Outcome::Failed(SKIPPED.to_string()));
-    per_record.extend((0..missing).map(|_| skipped.clone()));
-    let summary = evaluators::summarize(&per_record);
+    summarize_totals(
+        experiment,
+        &ResultTotals::from_results(results),
+        summarize_trials(experiment, results),
+        context,
+    )
+}
 
-    let successful = results
-        .iter()
-        .filter(|r| r.status == RecordStatus::Succeeded)
-        .count() as u64;
-    let mut errors_by_kind = BTreeMap::new();
-    for error in results.iter().filter_map(|r| r.error.as_ref()) {
-        *errors_by_kind.entry(error.kind.clone()).or_insert(0) += 1;
-    }
+/// The summary from an experiment's running totals and, with trials, its trial
+/// summary (`summarize_trials`).
+pub fn summarize_totals(
+    experiment: &ExperimentRecord,
+    totals: &ResultTotals,
+    trials: Option<TrialSummary>,
+    context: &SummaryContext<'_>,
+) -> ExperimentSummary {
+    let expected = experiment.units();
+    let missing = expected.saturating_sub(totals.results());
+    let mut evaluated = totals.clone();
+    let skipped = evaluators::evaluate_record(Some(&[]), &Outcome::Failed(SKIPPED.to_string()));
+    evaluated.add_evaluations(&skipped, missing);
+    let summary = evaluators::summarize_sums(|name| evaluated.evaluator_sum(name));
+
+    let successful = totals.succeeded();
+    let mut errors_by_kind = totals.errors_by_kind();
     if missing > 0 {
         errors_by_kind.insert(SKIPPED.to_string(), missing);
     }
@@ -65,14 +73,7 @@ pub fn summarize_experiment(
         })
         .collect();
 
-    let tokens = results
-        .iter()
-        .fold(TokenUsage::default(), |sum, r| TokenUsage {
-            prompt: sum.prompt + r.tokens.prompt,
-            output: sum.output + r.tokens.output,
-            thinking: sum.thinking + r.tokens.thinking,
-            cached: sum.cached + r.tokens.cached,
-        });
+    let tokens = totals.tokens();
     ExperimentSummary {
         experiment_id: experiment.experiment_id.to_string(),
         experiment_name: experiment.name.clone(),
@@ -89,25 +90,19 @@ pub fn summarize_experiment(
         avg_vote_results_quality: number(summary.get(MEAN_VOTE_RESULTS_QUALITY)),
         exact_form_match_rate: number(summary.get(EXACT_FORM_MATCH_RATE)),
         consistency_pass_rates,
-        latency_ms: latency_percentiles(results),
+        latency_ms: totals.latency_percentiles(),
         tokens,
         cache_hit_share: (tokens.prompt > 0)
             .then(|| tokens.cached.min(tokens.prompt) as f64 / tokens.prompt as f64),
-        cost_usd: results
-            .iter()
-            .filter_map(|r| r.cost_usd)
-            .fold(None, |sum, cost| Some(sum.unwrap_or(0.0) + cost)),
-        retries: results.iter().map(|r| u64::from(r.retries())).sum(),
-        cache_hits: results.iter().filter(|r| r.cached).count() as u64,
-        cache_saved_usd: results
-            .iter()
-            .filter_map(|r| r.cached_cost_usd)
-            .fold(None, |sum, cost| Some(sum.unwrap_or(0.0) + cost)),
+        cost_usd: totals.cost_usd(),
+        retries: totals.retries(),
+        cache_hits: totals.cache_hits(),
+        cache_saved_usd: totals.cache_saved_usd(),
         errors_by_kind,
-        emulated: results.iter().any(|r| r.emulated),
+        emulated: totals.emulated(),
         error: context.error.clone(),
         datadog_experiment_url: None,
-        trials: summarize_trials(experiment, results),
+        trials,
     }
 }
 
@@ -119,33 +114,12 @@ pub(super) fn number(value: &MetricValue) -> Option<f64> {
     }
 }
 
-/// Nearest-rank percentiles of the model-call latency of records that made a call.
-fn latency_percentiles(results: &[RecordResult]) -> Option<LatencyPercentiles> {
-    let mut latencies: Vec<u64> = results
-        .iter()
-        .filter(|r| r.attempts > 0)
-        .map(|r| r.latency_ms)
-        .collect();
-    if latencies.is_empty() {
-        return None;
-    }
-    latencies.sort_unstable();
-    let rank = |p: f64| {
-        let index = ((p * latencies.len() as f64).ceil() as usize).clamp(1, latencies.len()) - 1;
-        latencies[index] as f64
-    };
-    Some(LatencyPercentiles {
-        p50: rank(0.50),
-        p95: rank(0.95),
-    })
-}
-
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
-    use crate::contract::{DatasetName, ExperimentRequest};
+    use crate::contract::{DatasetName, ExperimentRequest, LatencyPercentiles, TokenUsage};
     use crate::dataset::ContentHash;
-    use crate::run::model::{DatasetPin, RecordError};
+    use crate::run::model::{DatasetPin, RecordError, RecordStatus};
     use crate::run::{ExperimentId, RunId};
     use chrono::Utc;
 
