@@ -56,6 +56,9 @@ impl Bench {
             "sample_size": records,
             "jobs": jobs,
             "raise_errors": false,
+            // Every phase runs the same records: at temperature 0 the response cache
+            // would answer all but the first phase without a call.
+            "cache": "off",
             "model_configs": [{"model": MODEL, "temperature": 0.0}],
         });
         let request = ExperimentRequest::from_json_bytes(body.to_string().as_bytes())
