@@ -13,6 +13,7 @@ use tally_store::submission::{DEFAULT_MAX_CHUNK_SIZE, Submission};
 use tally_store::{ApiStore, LabelSet, Prefill};
 
 use crate::error::ApiError;
+use crate::extract::json_object;
 
 /// The prefix of the datasets holding label sets' records for pre-fill runs.
 pub const PREFILL_DATASET_PREFIX: &str = "labelset.";
@@ -26,13 +27,7 @@ pub async fn prefill(
     model_config: &[u8],
     submitter: Submitter,
 ) -> Result<LabelSet, ApiError> {
-    let config: Value = serde_json::from_slice(model_config)
-        .map_err(|e| ApiError::Malformed(format!("the body is not JSON: {e}")))?;
-    if !config.is_object() {
-        return Err(ApiError::Malformed(
-            "the body must be one model configuration, a JSON object".into(),
-        ));
-    }
+    let config = Value::Object(json_object(model_config)?);
     let name = DatasetName::parse(&format!("{PREFILL_DATASET_PREFIX}{}", set.name))
         .map_err(|e| ApiError::invalid("name", format!("is too long to pre-fill: {e}")))?;
     let version = register_records(store, &name, &set).await?;

@@ -11,6 +11,7 @@ use tally_store::{ApiStore, LabelSet, LabelSetRecord, LabelWrite, Store};
 
 use super::view::millis_to_time;
 use crate::error::ApiError;
+use crate::extract::json_object;
 
 /// The record `id` of `set`, or 404.
 pub fn find_record<'a>(set: &'a LabelSet, id: &str) -> Result<&'a LabelSetRecord, ApiError> {
@@ -123,11 +124,7 @@ pub struct LabelRequest {
 
 impl LabelRequest {
     pub fn from_json(body: &[u8]) -> Result<LabelRequest, ApiError> {
-        let value: Value = serde_json::from_slice(body)
-            .map_err(|e| ApiError::Malformed(format!("the body is not JSON: {e}")))?;
-        if !value.is_object() {
-            return Err(ApiError::Malformed("the body must be a JSON object".into()));
-        }
+        let value = Value::Object(json_object(body)?);
         let decision = match value.get("decision").and_then(Value::as_str) {
             Some("accept") => Decision::Accept,
             Some("skip") => Decision::Skip,

@@ -30,7 +30,7 @@ use super::records::{image_response, page_index};
 use super::upload::name_parameter;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::{Body, Params};
+use crate::extract::{Body, Params, json_object};
 use crate::labelsets::record::{LabelRequest, find_record, record_view, reports_of};
 use crate::labelsets::view::{labelset_view, millis_to_time, summary};
 use crate::labelsets::{Create, find, labeller, prefill, publish};
@@ -192,8 +192,7 @@ pub async fn check(
     Body(body): Body,
 ) -> Result<Json<CheckView>, ApiError> {
     params.finish()?;
-    let value: Value = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::Malformed(format!("the body is not JSON: {e}")))?;
+    let value = json_object(&body)?;
     let reports = reports_of(value.get("reports"))?
         .ok_or_else(|| ApiError::invalid("reports", "is required: a list of reports"))?;
     let connected = state.backend.get().await?;
@@ -232,8 +231,7 @@ pub async fn publish_set(
     Body(body): Body,
 ) -> Result<Response, ApiError> {
     params.finish()?;
-    let value: Value = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::Malformed(format!("the body is not JSON: {e}")))?;
+    let value = json_object(&body)?;
     let dataset = value
         .get("dataset")
         .and_then(Value::as_str)
