@@ -8,6 +8,9 @@
 #   SKIP_SCALE=1 bench/run.sh  # without the 10k / 100k-record runs
 #   STATUS_SECONDS=10          # per level of the status phase (64, then 8 connections)
 #   ONLY=status bench/run.sh   # the status phase alone (no peers, no scale; RECORDS=50000)
+#   TALLY_STATUS_CACHE_MS=0 ONLY=status bench/run.sh   # ... with the API's status cache off
+#                              # (the environment reaches the tally-api the phase starts;
+#                              # versions.txt records the value)
 #
 # Starts its own redis-server on 127.0.0.1:$PORT (default 6391) and gemini-emulator
 # on 127.0.0.1:$EMULATOR_PORT (default 8391); both must be free. Builds the release
@@ -64,6 +67,7 @@ log "dataset: $RECORDS records (synth --no-images, then two pages each)"
   echo "date: $(date -Is)"; echo "host: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/{print $2}') GiB RAM"
   echo "kernel: $(uname -r)"; echo "redis-server: $(redis-server --version)"; echo "rustc: $(rustc --version)"
   echo "tally: $(git -C "$ROOT" rev-parse --short HEAD)"
+  echo "TALLY_STATUS_CACHE_MS: ${TALLY_STATUS_CACHE_MS:-unset (default)}"
   if [ "${SKIP_PEERS:-0}" != 1 ]; then
     echo "node: $(node --version)"
     for p in bullmq ioredis; do echo "$p: $(node -p "require('$PEERS/bullmq/node_modules/$p/package.json').version")"; done
