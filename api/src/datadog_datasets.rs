@@ -16,6 +16,7 @@ use tally_datadog::{DatadogClient, DatadogError, UiLinks, push_dataset, to_tally
 use tally_store::{ImportOutcome, import_lines, records_relative_to_folder};
 
 use crate::error::ApiError;
+use crate::labelsets::prefill::refuse_prefill_name;
 use crate::state::AppState;
 
 /// Where problems of records read from Datadog are located (`datadog:3` is the
@@ -63,6 +64,15 @@ pub fn pull_spec(value: Value, others: &Map<String, Value>) -> Result<PullSpec, 
                 add(&mut errors, "datadog.dataset_name", &message);
             })
             .ok()
+            .and_then(
+                |name| match refuse_prefill_name(&name, "datadog.dataset_name") {
+                    Ok(()) => Some(name),
+                    Err(e) => {
+                        errors.push(e);
+                        None
+                    }
+                },
+            )
     });
     let version = match spec.remove("version") {
         None | Some(Value::Null) => None,

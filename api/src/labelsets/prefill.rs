@@ -18,6 +18,20 @@ use crate::extract::json_object;
 /// The prefix of the datasets holding label sets' records for pre-fill runs.
 pub const PREFILL_DATASET_PREFIX: &str = "labelset.";
 
+/// Refuses, as `field`, a dataset name a person chose that is reserved for the
+/// pre-fill datasets: a version written there would mix with a label set's drafts.
+pub fn refuse_prefill_name(name: &DatasetName, field: &str) -> Result<(), FieldError> {
+    if name.as_str().starts_with(PREFILL_DATASET_PREFIX) {
+        return Err(FieldError {
+            field: field.to_string(),
+            message: format!(
+                "names beginning with \"{PREFILL_DATASET_PREFIX}\" are reserved for label sets' pre-fill runs"
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// Submits the pre-fill run of `set` with `model_config` (the JSON of one
 /// `model_configs[i]`, validated by the request's own code); returns the set with
 /// its run recorded (already saved).

@@ -31,6 +31,7 @@ use super::upload::name_parameter;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{Body, Params, json_object};
+use crate::labelsets::prefill::refuse_prefill_name;
 use crate::labelsets::record::{LabelRequest, find_record, record_view, reports_of};
 use crate::labelsets::view::{labelset_view, millis_to_time, summary};
 use crate::labelsets::{Create, find, labeller, prefill, publish};
@@ -238,6 +239,7 @@ pub async fn publish_set(
         .ok_or_else(|| ApiError::invalid("dataset", "is required: the dataset to publish to"))?;
     let dataset =
         DatasetName::parse(dataset).map_err(|e| ApiError::invalid("dataset", e.to_string()))?;
+    refuse_prefill_name(&dataset, "dataset").map_err(|e| ApiError::Invalid(vec![e]))?;
     let connected = state.backend.get().await?;
     let set = find(&connected.store, &name).await?;
     let outcome: PublishOutcome = publish::publish(

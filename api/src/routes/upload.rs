@@ -12,6 +12,7 @@ use tally_core::dataset::DatasetName;
 use super::datasets::imported;
 use crate::error::ApiError;
 use crate::extract::Params;
+use crate::labelsets::prefill::refuse_prefill_name;
 use crate::state::AppState;
 use crate::upload::{ArchiveFormat, Upload};
 
@@ -24,6 +25,7 @@ pub async fn upload(
     let name = params.text("name");
     params.finish()?;
     let name = name_parameter(name, "the name of the dataset the archive is a version of")?;
+    refuse_prefill_name(&name, "name").map_err(|e| ApiError::Invalid(vec![e]))?;
     let (format, declared_bytes) = ArchiveFormat::of_request(&headers)?;
     // Refused before a byte is received when Redis cannot register the result.
     let connected = state.backend.get().await?;

@@ -524,6 +524,16 @@ async fn disagreements_are_listed_and_left_out_of_a_publish_only_an_admin_may_ma
             .send()
     };
     error_of(publish(ANNA_KEY).await.unwrap(), 403).await;
+    let reserved = send(&app, Method::POST, "/api/v1/labelsets/scans/publish", KEY)
+        .json(&json!({"dataset": "labelset.scans"}))
+        .send()
+        .await
+        .unwrap();
+    let error = error_of(reserved, 422).await;
+    assert_eq!(
+        error["error"]["details"][0]["field"], "dataset",
+        "{error:#}"
+    );
     let outcome = json_of(publish(KEY).await.unwrap(), 201).await;
     assert_eq!(outcome["dataset"], "checked");
     assert_eq!(outcome["version"], 1);

@@ -303,6 +303,20 @@ async fn problems_name_the_entry_and_line_and_the_request_is_checked_first() {
     assert_eq!(error["error"]["details"][0]["field"], "name");
     let error = error_of(upload(&app, "bad%20name", GZIP, b"x".to_vec()).await, 422).await;
     assert_eq!(error["error"]["details"][0]["field"], "name");
+    // The label sets' pre-fill datasets keep their names to themselves.
+    let error = error_of(
+        upload(&app, "labelset.mine", GZIP, b"x".to_vec()).await,
+        422,
+    )
+    .await;
+    assert_eq!(error["error"]["details"][0]["field"], "name");
+    assert!(
+        error["error"]["details"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("reserved"),
+        "{error:#}"
+    );
 
     // The sample's 2 MB is over this server's 200 kB archive limit.
     let error = error_of(
