@@ -21,12 +21,11 @@ use std::path::Path;
 use axum::body::Body;
 use chrono::Utc;
 use tally_core::contract::DatasetName;
-use tally_core::dataset::DataDir;
 use tally_store::{ApiStore, LabelSet, LabelSetRecord, Store};
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::upload::{ArchiveFormat, UploadLimits, receive_and_unpack, unwritable};
+use crate::upload::{IncomingArchive, unwritable};
 
 /// Where label sets' pages are kept, one folder per set.
 pub const LABELSETS_DIR: &str = "labelsets";
@@ -50,11 +49,8 @@ pub async fn find(store: &Store, name: &str) -> Result<LabelSet, ApiError> {
 /// One upload of scans as a new label set.
 pub struct Create<'a> {
     pub store: &'a ApiStore,
-    pub data_dir: &'a DataDir,
-    pub limits: UploadLimits,
+    pub archive: IncomingArchive<'a>,
     pub name: &'a DatasetName,
-    pub format: ArchiveFormat,
-    pub declared_bytes: Option<u64>,
     pub created_by: String,
 }
 
@@ -67,20 +63,14 @@ impl Create<'_> {
         if self.store.labelset(name).await?.is_some() {
             return Err(taken(name));
         }
-        let unpacked = receive_and_unpack(
-            self.data_dir,
-            self.limits,
-            self.format,
-            self.declared_bytes,
-            body,
-        )
-        .await?;
+        let data_dir = self.archive.data_dir;
+        let unpacked = self.archive.receive_and_unpack(body).await?;
         let folder = unpacked.folder.clone();
         let units = tokio::task::spawn_blocking(move || units::units(&folder))
             .await
             .map_err(|e| ApiError::Internal(format!("reading the scans failed: {e}")))?
             .map_err(ApiError::InvalidDataset)?;
-        let parent = self.data_dir.root().join(LABELSETS_DIR);
+        let parent = data_dir.root().join(LABELSETS_DIR);
         std::fs::create_dir_all(&parent).map_err(|e| unwritable(&e))?;
         let target = parent.join(name);
         if target.exists() {

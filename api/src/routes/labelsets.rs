@@ -36,7 +36,7 @@ use crate::labelsets::record::{LabelRequest, find_record, record_view, reports_o
 use crate::labelsets::view::{labelset_view, millis_to_time, summary};
 use crate::labelsets::{Create, find, labeller, prefill, publish};
 use crate::state::AppState;
-use crate::upload::ArchiveFormat;
+use crate::upload::IncomingArchive;
 
 /// `POST /api/v1/labelsets?name=NAME`.
 pub async fn create(
@@ -49,15 +49,12 @@ pub async fn create(
     let name = params.text("name");
     params.finish()?;
     let name = name_parameter(name, "the name of the new label set")?;
-    let (format, declared_bytes) = ArchiveFormat::of_request(&headers)?;
+    let archive = IncomingArchive::of_request(&state.data_dir, state.upload_limits, &headers)?;
     let connected = state.backend.get().await?;
     let set = Create {
         store: &connected.store,
-        data_dir: &state.data_dir,
-        limits: state.upload_limits,
+        archive,
         name: &name,
-        format,
-        declared_bytes,
         created_by: labeller(&caller),
     }
     .run(body)

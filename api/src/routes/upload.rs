@@ -14,7 +14,7 @@ use crate::error::ApiError;
 use crate::extract::Params;
 use crate::labelsets::prefill::refuse_prefill_name;
 use crate::state::AppState;
-use crate::upload::{ArchiveFormat, Upload};
+use crate::upload::{IncomingArchive, Upload};
 
 pub async fn upload(
     State(state): State<AppState>,
@@ -26,16 +26,13 @@ pub async fn upload(
     params.finish()?;
     let name = name_parameter(name, "the name of the dataset the archive is a version of")?;
     refuse_prefill_name(&name, "name").map_err(|e| ApiError::Invalid(vec![e]))?;
-    let (format, declared_bytes) = ArchiveFormat::of_request(&headers)?;
+    let archive = IncomingArchive::of_request(&state.data_dir, state.upload_limits, &headers)?;
     // Refused before a byte is received when Redis cannot register the result.
     let connected = state.backend.get().await?;
     let outcome = Upload {
         store: &connected.store,
-        data_dir: &state.data_dir,
-        limits: state.upload_limits,
+        archive,
         name: &name,
-        format,
-        declared_bytes,
     }
     .run(body)
     .await?;

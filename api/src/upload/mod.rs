@@ -61,7 +61,7 @@ impl ArchiveFormat {
 
     /// The format the request's `Content-Type` names (422 otherwise) and its
     /// `Content-Length`, when sent.
-    pub fn of_request(headers: &HeaderMap) -> Result<(ArchiveFormat, Option<u64>), ApiError> {
+    fn of_request(headers: &HeaderMap) -> Result<(ArchiveFormat, Option<u64>), ApiError> {
         let content_type = headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
@@ -80,30 +80,71 @@ impl ArchiveFormat {
     }
 }
 
-/// One upload, from the request body to a registered version.
-pub struct Upload<'a> {
-    pub store: &'a ApiStore,
+/// An archive a request is about to send: where it is staged, under which limits,
+/// in which format and of what declared size. Shared by dataset uploads and label
+/// sets, which differ only in what they do with the unpacked folder.
+pub struct IncomingArchive<'a> {
     pub data_dir: &'a DataDir,
     pub limits: UploadLimits,
-    pub name: &'a DatasetName,
     pub format: ArchiveFormat,
     /// The body's `Content-Length`, when sent.
     pub declared_bytes: Option<u64>,
 }
 
-impl Upload<'_> {
-    pub async fn run(self, body: Body) -> Result<ImportOutcome, ApiError> {
-        let unpacked = receive_and_unpack(
-            self.data_dir,
-            self.limits,
-            self.format,
-            self.declared_bytes,
+impl<'a> IncomingArchive<'a> {
+    /// The archive the request's headers announce (422 naming `Content-Type` when
+    /// it names no archive format).
+    pub fn of_request(
+        data_dir: &'a DataDir,
+        limits: UploadLimits,
+        headers: &HeaderMap,
+    ) -> Result<IncomingArchive<'a>, ApiError> {
+        let (format, declared_bytes) = ArchiveFormat::of_request(headers)?;
+        Ok(IncomingArchive {
+            data_dir,
+            limits,
+            format,
+            declared_bytes,
+        })
+    }
+
+    /// Steps 1 and 2 of an upload: the body received into a fresh staging folder
+    /// and unpacked there, every entry checked.
+    pub async fn receive_and_unpack(self, body: Body) -> Result<Unpacked, ApiError> {
+        let staging = staging_folder(self.data_dir)?;
+        let archive = staging.path().join("archive");
+        receive::receive(
             body,
+            self.declared_bytes,
+            &archive,
+            self.limits.archive_bytes,
         )
         .await?;
+        let folder = staging.path().join("dataset");
+        std::fs::create_dir(&folder).map_err(|e| unwritable(&e))?;
+        let (format, limits, unpack_into) = (self.format, self.limits, folder.clone());
+        tokio::task::spawn_blocking(move || unpack(format, &archive, &unpack_into, limits))
+            .await
+            .map_err(|e| ApiError::Internal(format!("unpacking an upload failed: {e}")))?
+            .map_err(ApiError::InvalidDataset)?;
+        Ok(Unpacked { staging, folder })
+    }
+}
+
+/// One upload, from the request body to a registered version.
+pub struct Upload<'a> {
+    pub store: &'a ApiStore,
+    pub archive: IncomingArchive<'a>,
+    pub name: &'a DatasetName,
+}
+
+impl Upload<'_> {
+    pub async fn run(self, body: Body) -> Result<ImportOutcome, ApiError> {
+        let data_dir = self.archive.data_dir;
+        let unpacked = self.archive.receive_and_unpack(body).await?;
         check_root(&unpacked.folder).map_err(ApiError::InvalidDataset)?;
         let dataset = load_folder(unpacked.folder.clone()).await?;
-        publish::publish(self.store, self.data_dir, self.name, dataset).await
+        publish::publish(self.store, data_dir, self.name, dataset).await
     }
 }
 
@@ -112,27 +153,6 @@ impl Upload<'_> {
 pub struct Unpacked {
     pub staging: tempfile::TempDir,
     pub folder: PathBuf,
-}
-
-/// Steps 1 and 2 of an upload (also how a label set's scans arrive).
-pub async fn receive_and_unpack(
-    data_dir: &DataDir,
-    limits: UploadLimits,
-    format: ArchiveFormat,
-    declared_bytes: Option<u64>,
-    body: Body,
-) -> Result<Unpacked, ApiError> {
-    let staging = staging_folder(data_dir)?;
-    let archive = staging.path().join("archive");
-    receive::receive(body, declared_bytes, &archive, limits.archive_bytes).await?;
-    let folder = staging.path().join("dataset");
-    std::fs::create_dir(&folder).map_err(|e| unwritable(&e))?;
-    let unpack_into = folder.clone();
-    tokio::task::spawn_blocking(move || unpack(format, &archive, &unpack_into, limits))
-        .await
-        .map_err(|e| ApiError::Internal(format!("unpacking an upload failed: {e}")))?
-        .map_err(ApiError::InvalidDataset)?;
-    Ok(Unpacked { staging, folder })
 }
 
 /// A fresh folder under `<data dir>/.staging`, removed when dropped.
