@@ -12,33 +12,12 @@ use flate2::write::GzEncoder;
 use serde_json::{Value, json};
 use tally_test_support::pipeline::{API_KEY, API_KEY_NAME, Harness, SAMPLE, repo_datasets};
 
+mod common;
+
+use common::{describe, tally_as, text};
+
 const ANNA_KEY: &str = "anna-key-0123456789abcdef";
 const BEN_KEY: &str = "ben-key-0123456789abcdef0";
-
-/// Runs `tally args…` against `api` with `key` in the environment.
-async fn tally_as(api: &str, key: &str, args: &[&str]) -> Output {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_tally"))
-        .args(args)
-        .env("TALLY_API_URL", api)
-        .env("TALLY_API_KEY", key)
-        .kill_on_drop(true)
-        .output()
-        .await
-        .expect("tally runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn describe(output: &Output) -> String {
-    format!(
-        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        output.status.code(),
-        text(&output.stdout),
-        text(&output.stderr)
-    )
-}
 
 /// Asserts a success and returns standard output.
 fn succeeded(output: &Output) -> String {
@@ -295,7 +274,7 @@ async fn label_sets_are_created_listed_prefilled_shown_and_published_from_the_co
     let shown = tally_as(&api, ANNA_KEY, &["labelset", "show", "scans"]).await;
     let stdout = succeeded(&shown);
     assert!(
-        stdout.contains(&format!("published:\n  checked version 1 at 20"))
+        stdout.contains("published:\n  checked version 1 at 20")
             && stdout.contains(&format!(" by {API_KEY_NAME}\n")),
         "{}",
         describe(&shown)

@@ -304,7 +304,8 @@ mod tests {
             ]
         );
         // A report only the other side has is named by the list.
-        let extra = diff_by_position(&[misread.clone()], &[misread, expected[0].clone()]);
+        let both = [misread.clone(), expected[0].clone()];
+        let extra = diff_by_position(std::slice::from_ref(&misread), &both);
         assert_eq!(
             extra,
             [Difference::ExtraReport {
