@@ -139,18 +139,17 @@ async fn label_sets_are_created_listed_prefilled_shown_and_published_from_the_co
     );
 
     // prefill: a bad configuration is refused naming its field; a good one runs.
+    let prefill = [
+        "labelset",
+        "prefill",
+        "scans",
+        "--model",
+        "gemini-2.5-flash",
+    ];
     let bad = tally_as(
         &api,
         ANNA_KEY,
-        &[
-            "labelset",
-            "prefill",
-            "scans",
-            "--model",
-            "gemini-2.5-flash",
-            "--temperature",
-            "5",
-        ],
+        &[&prefill[..], &["--temperature", "5"]].concat(),
     )
     .await;
     assert_eq!(bad.status.code(), Some(1), "{}", describe(&bad));
@@ -161,21 +160,8 @@ async fn label_sets_are_created_listed_prefilled_shown_and_published_from_the_co
         "{}",
         describe(&bad)
     );
-    let prefilled = tally_as(
-        &api,
-        ANNA_KEY,
-        &[
-            "labelset",
-            "prefill",
-            "scans",
-            "--model",
-            "gemini-2.5-flash",
-            "--wait",
-            "--timeout",
-            "120",
-        ],
-    )
-    .await;
+    let waited = ["--wait", "--timeout", "120"];
+    let prefilled = tally_as(&api, ANNA_KEY, &[&prefill[..], &waited].concat()).await;
     let stdout = succeeded(&prefilled);
     let run_id = stdout
         .strip_prefix("pre-fill run ")
