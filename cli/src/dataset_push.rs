@@ -1,20 +1,19 @@
 //! `tally dataset push DIR` (or `--datadog NAME`, which `dataset_datadog` does): packs a dataset folder as a `.tar.gz` — its files at the
 //! archive's root, folders and regular files only, as the server requires — into a
 //! temporary file, and uploads it to `POST /api/v1/datasets?name=` with a progress
-//! bar. The server validates it as it validates an imported folder.
+//! bar (`upload`). The server validates it as it validates an imported folder.
 
 use std::fs::File;
-use std::io::{self, Read, Seek};
 use std::path::{Path, PathBuf};
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tally_core::contract::DatasetName;
 use tally_core::contract::views::ImportOutcomeView;
 
 use crate::api::{Api, Connection};
 use crate::dataset_datadog;
+use crate::upload::upload_with_progress;
 
 #[derive(Debug, clap::Args)]
 pub struct PushArgs {
@@ -51,24 +50,16 @@ pub fn run(args: PushArgs) -> Result<(), Box<dyn std::error::Error>> {
     };
     let name = DatasetName::parse(&name).map_err(|e| format!("--name {name:?}: {e}"))?;
     let api = Api::new(&args.connection)?;
-    let mut archive = tempfile::tempfile()?;
+    let archive = tempfile::tempfile()?;
     pack(dir, &archive)?;
-    let size = archive.seek(io::SeekFrom::End(0))?;
-    archive.rewind()?;
-    let bar = ProgressBar::with_draw_target(Some(size), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template("{msg} {bar:30} {bytes}/{total_bytes} {bytes_per_sec}")
-            .map_err(|e| e.to_string())?,
-    );
-    bar.set_message(format!("uploading {name}"));
-    let body = Counted {
-        inner: archive,
-        bar: bar.clone(),
-    };
     let path = format!("/api/v1/datasets?name={}", name.as_str());
-    let outcome: Result<ImportOutcomeView, _> = api.upload(&path, "application/gzip", body, size);
-    bar.finish_and_clear();
-    let pushed = outcome?;
+    let pushed: ImportOutcomeView = upload_with_progress(
+        &api,
+        &path,
+        "application/gzip",
+        archive,
+        format!("uploading {name}"),
+    )?;
     println!(
         "{} version {} ({} records, {})",
         pushed.name, pushed.version, pushed.size, pushed.content_hash
@@ -113,18 +104,4 @@ fn pack(dir: &Path, out: &File) -> Result<(), Box<dyn std::error::Error>> {
     }
     builder.into_inner()?.finish()?;
     Ok(())
-}
-
-/// The archive as the request body, moving the bar as it is read.
-struct Counted {
-    inner: File,
-    bar: ProgressBar,
-}
-
-impl Read for Counted {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let read = self.inner.read(buf)?;
-        self.bar.inc(read as u64);
-        Ok(read)
-    }
 }

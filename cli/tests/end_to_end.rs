@@ -9,30 +9,13 @@ use tally_core::contract::ExperimentResponse;
 use tally_core::dataset::load;
 use tally_test_support::pipeline::{API_KEY, Harness, SAMPLE, repo_datasets};
 
-/// Runs `tally args…` against `api` (the URL and key from the environment, as CI
-/// passes its secrets).
+mod common;
+
+use common::{describe, tally_as, text};
+
+/// Runs `tally args…` against `api` with the harness's key.
 async fn tally(api: &str, args: &[&str]) -> Output {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_tally"))
-        .args(args)
-        .env("TALLY_API_URL", api)
-        .env("TALLY_API_KEY", API_KEY)
-        .kill_on_drop(true)
-        .output()
-        .await
-        .expect("tally runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn describe(output: &Output) -> String {
-    format!(
-        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        output.status.code(),
-        text(&output.stdout),
-        text(&output.stderr)
-    )
+    tally_as(api, API_KEY, args).await
 }
 
 const RUN_QUICK_CI: [&str; 7] = [
@@ -229,13 +212,7 @@ async fn datasets_runs_and_presets_from_the_command_line() {
     );
 
     // A wrong key is refused with the server's reason and status 1.
-    let refused = tokio::process::Command::new(env!("CARGO_BIN_EXE_tally"))
-        .args(["dataset", "list"])
-        .env("TALLY_API_URL", &api)
-        .env("TALLY_API_KEY", "wrong-key-0123456789")
-        .output()
-        .await
-        .expect("tally runs");
+    let refused = tally_as(&api, "wrong-key-0123456789", &["dataset", "list"]).await;
     assert_eq!(refused.status.code(), Some(1), "{}", describe(&refused));
     assert!(
         text(&refused.stderr).starts_with("tally: 401 unauthorized"),

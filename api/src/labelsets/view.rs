@@ -13,7 +13,7 @@ use tally_core::contract::views::{
     Decision, Disagreement, LabelSetRecordBrief, LabelSetSummary, LabelSetView, LabelView,
     LabellerProgress, PrefillView, RecordState,
 };
-use tally_core::evaluators::diff;
+use tally_core::evaluators::diff_by_position;
 use tally_core::run::RunId;
 use tally_store::{LabelSet, Lease, Store};
 
@@ -30,7 +30,9 @@ pub fn latest_by_labeller(labels: &[LabelView]) -> Vec<&LabelView> {
 }
 
 /// The field paths where the accepted reports of a record's labellers differ, and
-/// who accepted; `None` when they agree (or fewer than two accepted).
+/// who accepted; `None` when they agree (or fewer than two accepted). Paths name
+/// places in the first accepter's reports, as the live check names fields, so the
+/// workbench can go to them.
 pub fn disagreement(labels: &[LabelView]) -> Option<(Vec<String>, Vec<String>)> {
     let accepted: Vec<&LabelView> = latest_by_labeller(labels)
         .into_iter()
@@ -39,14 +41,15 @@ pub fn disagreement(labels: &[LabelView]) -> Option<(Vec<String>, Vec<String>)> 
     let (first, others) = accepted.split_first()?;
     let mut fields: Vec<String> = others
         .iter()
-        .flat_map(|other| diff(&first.reports, &other.reports))
+        .flat_map(|other| diff_by_position(&first.reports, &other.reports))
         .map(|difference| difference.path().to_string())
         .collect();
     if fields.is_empty() {
         return None;
     }
-    fields.sort();
-    fields.dedup();
+    // In form order, each path once (several labellers may differ at one field).
+    let mut seen = std::collections::HashSet::new();
+    fields.retain(|field| seen.insert(field.clone()));
     Some((
         fields,
         accepted.iter().map(|l| l.labeller.clone()).collect(),

@@ -497,11 +497,10 @@ async fn disagreements_are_listed_and_left_out_of_a_publish_only_an_admin_may_ma
         detail["disagreements"][0]["labellers"],
         json!(["anna", "ben"])
     );
-    assert!(
-        !detail["disagreements"][0]["fields"]
-            .as_array()
-            .unwrap()
-            .is_empty()
+    // Named as the live check names fields, so the workbench can go to them.
+    assert_eq!(
+        detail["disagreements"][0]["fields"],
+        json!(["reports[0].vote_results[0].vote_count"])
     );
     assert_eq!(detail["records"][1]["state"], "disagreement");
     assert_eq!(detail["accepted"], 1);

@@ -388,6 +388,30 @@ async fn three_records_labelled_in_the_workbench_then_published_and_run() {
         "accepted records without a disagreement: {set}"
     );
 
+    // The disagreement names the field as the check does; its link opens the
+    // workbench with the focus in that field.
+    let field = "reports[0].vote_results[0].candidate_name";
+    let disagreement = format!("#disagreements li[data-record=\"{disputed}\"]");
+    let named = browser
+        .js(
+            "return [...document.querySelectorAll(arguments[0])].map((a) => a.textContent)",
+            vec![json!(format!("{disagreement} a.field-link"))],
+        )
+        .await;
+    assert_eq!(named, json!([field]));
+    browser.click(&format!("{disagreement} a.field-link")).await;
+    let focused = browser
+        .wait_for(
+            "the disputed field focused in the workbench",
+            &format!(
+                "return document.querySelector('main h1')?.textContent === 'Record {disputed}' \
+                   && document.activeElement?.dataset?.field"
+            ),
+            SHORT,
+        )
+        .await;
+    assert_eq!(focused, json!(field));
+
     // An experiment on the new version runs to the end.
     let body = json!({"dataset_name": PUBLISHED,
                       "model_configs": [{"model": "gemini-2.5-flash", "temperature": 0}]});

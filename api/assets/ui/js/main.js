@@ -78,9 +78,14 @@ async function render() {
   }
 }
 
-/** Moves focus to the new page so keyboard and screen-reader users land on it. */
+/**
+ * Moves focus to the new page so keyboard and screen-reader users land on it —
+ * unless the page put it on one of its own controls (the workbench's `?field=`).
+ */
 function focusMain() {
-  document.getElementById("main").focus({ preventScroll: true });
+  const main = document.getElementById("main");
+  if (main.contains(document.activeElement) && document.activeElement !== main) return;
+  main.focus({ preventScroll: true });
 }
 
 /** Drops the key and shows the prompt alone; the page comes back once a key is accepted. */

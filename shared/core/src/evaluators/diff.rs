@@ -5,6 +5,10 @@
 //! The walk follows the Gemini response schema of a report, so it covers every field
 //! the model is asked for, in form order, and a new field is diffed without a change
 //! here. A missing optional field and `null` are the same. Vote rows pair by `number`.
+//!
+//! `diff_by_position` names the same differences by their place in the expected
+//! reports instead (`reports[0].vote_results[2].vote_count`), the paths the live
+//! consistency check gives and the workbench's form fields carry.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -46,12 +50,46 @@ impl Difference {
     }
 }
 
+/// How a difference names its place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Naming {
+    /// By form type and row number: `Constituency.vote_results[number=3].vote_count`.
+    FormType,
+    /// By index in the expected reports and rows: `reports[0].vote_results[2].vote_count`.
+    Position,
+}
+
 /// Every difference of `actual` from `expected`; empty when they agree.
 pub fn diff(expected: &[Report], actual: &[Report]) -> Vec<Difference> {
+    differences(expected, actual, Naming::FormType)
+}
+
+/// `diff`, each path naming its place in `expected` as the consistency check names
+/// fields: `reports[i].ballot_statistics.good_ballots`,
+/// `reports[i].vote_results[j].vote_count`, `reports[i]` for a report `actual` lacks
+/// and `reports[i].vote_results[j]` for such a row. What only `actual` has has no
+/// place in `expected`: a row is named by its table (`reports[i].vote_results`), a
+/// report by the list (`reports`).
+pub fn diff_by_position(expected: &[Report], actual: &[Report]) -> Vec<Difference> {
+    differences(expected, actual, Naming::Position)
+}
+
+fn differences(expected: &[Report], actual: &[Report], naming: Naming) -> Vec<Difference> {
     let schema = Report::gemini_schema();
     let mut differences = Vec::new();
     for slot in match_reports(expected, actual) {
-        let path = slot.label();
+        let path = match (naming, slot.expected) {
+            (Naming::FormType, _) => slot.label(),
+            (Naming::Position, Some(report)) => {
+                // Slots borrow from `expected`, so the report is one of its elements.
+                let index = expected
+                    .iter()
+                    .position(|r| std::ptr::eq(r, report))
+                    .unwrap_or_default();
+                format!("reports[{index}]")
+            }
+            (Naming::Position, None) => "reports".to_string(),
+        };
         match (slot.expected, slot.actual) {
             (Some(expected), Some(actual)) => {
                 walk(
@@ -59,6 +97,7 @@ pub fn diff(expected: &[Report], actual: &[Report]) -> Vec<Difference> {
                     &as_json(expected),
                     &as_json(actual),
                     &path,
+                    naming,
                     &mut differences,
                 );
             }
@@ -76,7 +115,14 @@ fn as_json(report: &Report) -> Value {
     serde_json::to_value(report).unwrap_or(Value::Null)
 }
 
-fn walk(schema: &Value, expected: &Value, actual: &Value, path: &str, out: &mut Vec<Difference>) {
+fn walk(
+    schema: &Value,
+    expected: &Value,
+    actual: &Value,
+    path: &str,
+    naming: Naming,
+    out: &mut Vec<Difference>,
+) {
     match schema["type"].as_str() {
         Some("OBJECT") => {
             let fields = schema["propertyOrdering"].as_array().into_iter().flatten();
@@ -86,12 +132,14 @@ fn walk(schema: &Value, expected: &Value, actual: &Value, path: &str, out: &mut 
                     field_of(expected, field),
                     field_of(actual, field),
                     &format!("{path}.{field}"),
+                    naming,
                     out,
                 );
             }
         }
         Some("ARRAY") if schema["items"]["properties"].get(ROW_KEY).is_some() => {
-            walk_rows(&schema["items"], rows(expected), rows(actual), path, out);
+            let (expected, actual) = (rows(expected), rows(actual));
+            walk_rows(&schema["items"], expected, actual, path, naming, out);
         }
         _ if expected != actual => out.push(Difference::Changed {
             path: path.to_string(),
@@ -108,17 +156,28 @@ fn walk_rows(
     expected: &[Value],
     actual: &[Value],
     path: &str,
+    naming: Naming,
     out: &mut Vec<Difference>,
 ) {
     let mut unmatched: Vec<Option<&Value>> = actual.iter().map(Some).collect();
-    for expected_row in expected {
-        let row_path = format!("{path}[{ROW_KEY}={}]", expected_row[ROW_KEY]);
+    for (index, expected_row) in expected.iter().enumerate() {
+        let row_path = match naming {
+            Naming::FormType => format!("{path}[{ROW_KEY}={}]", expected_row[ROW_KEY]),
+            Naming::Position => format!("{path}[{index}]"),
+        };
         let partner = unmatched
             .iter_mut()
             .find(|row| (**row).is_some_and(|row| row[ROW_KEY] == expected_row[ROW_KEY]))
             .and_then(Option::take);
         match partner {
-            Some(actual_row) => walk(item_schema, expected_row, actual_row, &row_path, out),
+            Some(actual_row) => walk(
+                item_schema,
+                expected_row,
+                actual_row,
+                &row_path,
+                naming,
+                out,
+            ),
             None => out.push(Difference::MissingRow {
                 path: row_path,
                 expected: expected_row.clone(),
@@ -127,7 +186,10 @@ fn walk_rows(
     }
     for actual_row in unmatched.into_iter().flatten() {
         out.push(Difference::ExtraRow {
-            path: format!("{path}[{ROW_KEY}={}]", actual_row[ROW_KEY]),
+            path: match naming {
+                Naming::FormType => format!("{path}[{ROW_KEY}={}]", actual_row[ROW_KEY]),
+                Naming::Position => path.to_string(),
+            },
             actual: actual_row.clone(),
         });
     }
@@ -207,6 +269,48 @@ mod tests {
                 path: "Constituency.vote_results[number=2]".into(),
                 actual: json!({"number": 2, "vote_count": 4}),
             }
+        );
+    }
+
+    #[test]
+    fn by_position_names_places_in_the_expected_reports_as_the_check_does() {
+        let party_list = report(json!({
+            "form_info": {"form_type": "PartyList", "province": "ขอนแก่น", "district": "เมือง",
+                          "polling_station_number": 3},
+            "ballot_statistics": {}, "vote_results": []
+        }));
+        // The Constituency report is second in the expected reports, its rows 1 and 2.
+        let expected = [
+            party_list,
+            constituency(
+                json!({"eligible_voters": 100}),
+                json!([{"number": 1, "vote_count": 6}, {"number": 2, "vote_count": 4}]),
+            ),
+        ];
+        let misread = constituency(
+            json!({"eligible_voters": 101}),
+            json!([{"number": 2, "vote_count": 5}, {"number": 9, "vote_count": 1}]),
+        );
+        let differences = diff_by_position(&expected, std::slice::from_ref(&misread));
+        let paths: Vec<&str> = differences.iter().map(Difference::path).collect();
+        assert_eq!(
+            paths,
+            [
+                "reports[1].voter_statistics.eligible_voters",
+                "reports[1].vote_results[0]",
+                "reports[1].vote_results[1].vote_count",
+                "reports[1].vote_results",
+                "reports[0]",
+            ]
+        );
+        // A report only the other side has is named by the list.
+        let both = [misread.clone(), expected[0].clone()];
+        let extra = diff_by_position(std::slice::from_ref(&misread), &both);
+        assert_eq!(
+            extra,
+            [Difference::ExtraReport {
+                path: "reports".into()
+            }]
         );
     }
 

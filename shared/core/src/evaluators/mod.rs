@@ -39,7 +39,7 @@ pub use consistency::{
     VOTE_WORDS, VOTES_TOTAL, WARNING,
 };
 pub use consistency_check::check_reports;
-pub use diff::{Difference, diff};
+pub use diff::{Difference, diff, diff_by_position};
 pub use outcome::Outcome;
 pub use registry::{Compute, Evaluator, Kind, MetricType, by_name, registry};
 pub use summary::{

@@ -16,9 +16,16 @@ export function setPath(name) {
   return `#/labelsets/${encodeURIComponent(name)}`;
 }
 
-/** The workbench of one record; `second` keeps taking second opinions. */
-export function recordPath(name, id, second = false) {
-  return `${setPath(name)}/records/${encodeURIComponent(id)}${second ? "?second=1" : ""}`;
+/**
+ * The workbench of one record; `second` keeps taking second opinions, `field` (a
+ * path as the check names it) is focused when the page opens.
+ */
+export function recordPath(name, id, second = false, field = null) {
+  const query = new URLSearchParams();
+  if (second) query.set("second", "1");
+  if (field) query.set("field", field);
+  const search = query.toString();
+  return `${setPath(name)}/records/${encodeURIComponent(id)}${search ? `?${search}` : ""}`;
 }
 
 /** Records decided one way or another. */
@@ -176,7 +183,7 @@ function disagreementsList(name, disagreements) {
               { dataset: { record: d.record_id } },
               h("a", { href: recordPath(name, d.record_id), text: d.record_id }),
               ` — ${d.labellers.join(" vs ")} differ on `,
-              d.fields.map((f, i) => [i ? ", " : "", h("code", { text: f })]),
+              d.fields.map((f, i) => [i ? ", " : "", h("a", { href: recordPath(name, d.record_id, false, f), class: "field-link", title: "Go to this field in the workbench" }, h("code", { text: f }))]),
             ),
           ),
         ),

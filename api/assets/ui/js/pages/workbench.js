@@ -248,6 +248,7 @@ export async function workbenchPage({ main, params, signal }, setName, recordId)
   );
   drawCheck(record.check);
   markDraftChanges();
+  goToField(form, params?.get("field"));
 
   document.addEventListener("keydown", (event) => {
     if (event.altKey && !event.ctrlKey && !event.metaKey) {
@@ -265,6 +266,18 @@ export async function workbenchPage({ main, params, signal }, setName, recordId)
       act();
     }
   }, { signal });
+}
+
+/**
+ * Focuses the control at `path` (a disagreement's field, from the set's page): the
+ * control itself, or the first control under the path (a row, a form, the list).
+ */
+function goToField(form, path) {
+  if (!path) return;
+  const control = form.controls().find((c) => c.dataset.field === path) ?? form.controls().find((c) => c.dataset.field.startsWith(`${path}.`) || c.dataset.field.startsWith(`${path}[`));
+  if (!control) return;
+  control.scrollIntoView({ block: "center" });
+  control.focus();
 }
 
 /** The labels the record has, every labeller's. */

@@ -83,7 +83,11 @@ pub struct LabellerProgress {
 pub struct Disagreement {
     pub record_id: String,
     pub labellers: Vec<String>,
-    /// Field paths (`reports[0].ballot_statistics.good_ballots`) whose values differ.
+    /// Where the accepted reports differ, in form order, as the live check names
+    /// fields and in the reports of the first labeller listed:
+    /// `reports[0].ballot_statistics.good_ballots`, `reports[0].vote_results[2]` (a
+    /// row the others lack), `reports[0].vote_results` (a row only another gave),
+    /// `reports[1]` (a report the others lack), `reports` (one only another gave).
     pub fields: Vec<String>,
 }
 
