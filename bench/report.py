@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Table of one bench/run.sh run: medians over reps, and tally's ratios to the peers.
+"""Table of one bench/run.sh run: medians over reps, and tally's ratios to the peers
+(wkCPU ms: tally's worker processes' CPU time per record).
 
   python3 bench/report.py bench/results/<stamp>/results.jsonl
 """
@@ -25,7 +26,7 @@ def main(path):
         groups.setdefault(row["label"], []).append(row)
 
     print("Throughput (median over reps; timed from the workers' start to the last result)")
-    head = f"{'config':<36} {'N':>7} {'reps':>4} {'jobs/s':>8} {'min-max':>15} {'ideal':>6} {'eff':>6} {'cmd/job':>7} {'redisCPU%':>9}"
+    head = f"{'config':<36} {'N':>7} {'reps':>4} {'jobs/s':>8} {'min-max':>15} {'ideal':>6} {'eff':>6} {'cmd/job':>7} {'redisCPU%':>9} {'wkCPU ms':>8}"
     print(head)
     print("-" * len(head))
     for label, rs in groups.items():
@@ -36,7 +37,8 @@ def main(path):
         eff = f"{100 * statistics.median(v) / ideal:.1f}%" if ideal else "-"
         print(f"{label:<36} {rs[0]['n']:>7} {len(rs):>4} {fmt(statistics.median(v)):>8} "
               f"{fmt(min(v)) + '-' + fmt(max(v)):>15} {fmt(ideal):>6} {eff:>6} "
-              f"{fmt(median(rs, 'redis_cmds_per_job'), 1):>7} {fmt(median(rs, 'redis_cpu_pct')):>9}")
+              f"{fmt(median(rs, 'redis_cmds_per_job'), 1):>7} {fmt(median(rs, 'redis_cpu_pct')):>9} "
+              f"{fmt(median(rs, 'worker_cpu_ms_per_record'), 3):>8}")
 
     def med(label, key):
         rs = groups.get(label)

@@ -270,10 +270,11 @@ impl GeminiClient {
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let text = response
-            .text()
+        let body = response
+            .bytes()
             .await
             .map_err(|e| AttemptError::from_transport(&e))?;
+        let text = utf8_text(body);
         if status != 200 {
             return Err(classify_http(&HttpFailure {
                 status,
@@ -291,6 +292,13 @@ impl GeminiClient {
         })?;
         Ok(Received { response, text })
     }
+}
+
+/// The body as `Response::text` reads it (invalid UTF-8 replaced), without copying a
+/// valid body a second time.
+fn utf8_text(body: Bytes) -> String {
+    String::from_utf8(Vec::from(body))
+        .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned())
 }
 
 /// The tokens a response counted toward the input-token quota: its prompt, images
@@ -331,6 +339,16 @@ fn model_id(model: &str) -> Result<&str, AttemptError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bodies_read_as_utf8_with_invalid_bytes_replaced() {
+        let thai = "{\"text\": \"๑๒๓ ร้อย\"}";
+        assert_eq!(utf8_text(Bytes::from(thai.to_string())), thai);
+        assert_eq!(
+            utf8_text(Bytes::from_static(b"ok \xff\xfe end")),
+            "ok \u{fffd}\u{fffd} end"
+        );
+    }
 
     #[test]
     fn model_ids_cannot_change_the_url() {

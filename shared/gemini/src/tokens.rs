@@ -6,8 +6,12 @@
 //! shorter side / 1.5 clamped to 256–768 px. Text is about four characters a token;
 //! the measured `promptTokenCount` settles the difference after the call.
 
+use std::sync::LazyLock;
+
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use serde_json::Value;
+use tally_core::extraction::response_schema;
 
 use super::wire::{GenerateContentRequest, Part};
 
@@ -127,17 +131,48 @@ pub fn estimate_input_tokens(request: &GenerateContentRequest) -> u64 {
     for part in parts {
         match part {
             Part::Text(text) => chars += text.chars().count(),
-            Part::InlineData(blob) => {
-                tokens += STANDARD
-                    .decode(&blob.data)
-                    .map_or(UNKNOWN_IMAGE_TOKENS, |bytes| image_bytes_tokens(&bytes))
-            }
+            Part::InlineData(blob) => tokens += base64_image_tokens(&blob.data),
             Part::FileData(_) => tokens += UNKNOWN_IMAGE_TOKENS,
         }
     }
-    chars += serde_json::to_string(&request.generation_config.response_schema)
-        .map_or(0, |schema| schema.len());
+    chars += schema_chars(request.generation_config.response_schema);
     tokens + text_tokens(chars)
+}
+
+/// Base64 characters decoded first: a PNG, GIF or WebP header, and most JPEGs' first
+/// frame header, lie well within their 3 KB.
+const HEADER_CHARS: usize = 4096;
+
+/// Input tokens of an image given as standard base64. The size is read from the
+/// decoded start of the image; only when it is not there (a JPEG with large metadata
+/// segments first, an unknown format) is the whole image decoded, so the answer is
+/// always the one the whole image gives.
+fn base64_image_tokens(data: &str) -> u64 {
+    if data.len() > HEADER_CHARS
+        && let Some(start) = data.get(..HEADER_CHARS)
+        && let Ok(bytes) = STANDARD.decode(start)
+        && let Some((width, height)) = image_size(&bytes)
+    {
+        return image_tokens(width, height);
+    }
+    STANDARD
+        .decode(data)
+        .map_or(UNKNOWN_IMAGE_TOKENS, |bytes| image_bytes_tokens(&bytes))
+}
+
+/// The length of `schema` as sent. The extraction's schema, which every request
+/// carries, is measured once rather than printed again for each call.
+fn schema_chars(schema: &Value) -> usize {
+    static EXTRACTION: LazyLock<usize> = LazyLock::new(|| json_chars(response_schema()));
+    if std::ptr::eq(schema, response_schema()) {
+        *EXTRACTION
+    } else {
+        json_chars(schema)
+    }
+}
+
+fn json_chars(value: &Value) -> usize {
+    serde_json::to_string(value).map_or(0, |json| json.len())
 }
 
 #[cfg(test)]
@@ -170,6 +205,55 @@ mod tests {
         assert_eq!(image_size(&jpeg), Some((800, 600)));
         assert_eq!(image_size(b"not an image"), None);
         assert_eq!(image_bytes_tokens(b"?"), UNKNOWN_IMAGE_TOKENS);
+    }
+
+    #[test]
+    fn the_schema_counts_as_printed_in_the_body() {
+        let settings = crate::settings::GenerationSettings::new("gemini-2.5-flash", 0.0);
+        let request = crate::request::build(&settings, Vec::new()).unwrap();
+        let text: usize = [&request.contents[0], &request.system_instruction]
+            .iter()
+            .flat_map(|content| &content.parts)
+            .map(|part| match part {
+                Part::Text(text) => text.chars().count(),
+                _ => 0,
+            })
+            .sum();
+        let printed = serde_json::to_string(response_schema()).unwrap().len();
+        assert_eq!(estimate_input_tokens(&request), text_tokens(text + printed));
+        // Another schema is measured as it is, not as the extraction's.
+        let other: &'static Value = Box::leak(Box::new(serde_json::json!({"type": "STRING"})));
+        let mut request = request;
+        request.generation_config.response_schema = other;
+        assert_eq!(
+            estimate_input_tokens(&request),
+            text_tokens(text + r#"{"type":"STRING"}"#.len())
+        );
+    }
+
+    #[test]
+    fn inline_images_count_by_their_size_wherever_the_header_lies() {
+        // A PNG of 827 × 1169 with 8 KB of data after its header.
+        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+        png.extend_from_slice(&827u32.to_be_bytes());
+        png.extend_from_slice(&1169u32.to_be_bytes());
+        png.resize(8192, 7);
+        assert_eq!(base64_image_tokens(&STANDARD.encode(&png)), 6 * 258);
+        // A JPEG whose frame header (800 × 600) follows a 10 KB metadata segment: past
+        // the decoded start, found in the whole image.
+        let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE1, 0x27, 0x10];
+        jpeg.resize(4 + 0x2710, 0);
+        jpeg.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x11, 0x08, 0x02, 0x58, 0x03, 0x20]);
+        jpeg.resize(jpeg.len() + 100, 0);
+        assert_eq!(
+            base64_image_tokens(&STANDARD.encode(&jpeg)),
+            image_tokens(800, 600)
+        );
+        assert_eq!(base64_image_tokens("not base64!"), UNKNOWN_IMAGE_TOKENS);
+        assert_eq!(
+            base64_image_tokens(&STANDARD.encode(vec![0u8; 8192])),
+            UNKNOWN_IMAGE_TOKENS
+        );
     }
 
     #[test]

@@ -60,7 +60,8 @@ pub struct GenerationConfig {
     pub seed: Option<i32>,
     pub max_output_tokens: u32,
     pub response_mime_type: &'static str,
-    pub response_schema: Value,
+    /// The one schema of every extraction, built once (`response_schema()`).
+    pub response_schema: &'static Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub thinking_config: Option<ThinkingConfig>,
 }

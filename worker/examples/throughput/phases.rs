@@ -155,6 +155,8 @@ impl Bench {
             "redis_cmds_per_job": round(timed.commands as f64 / timed.records as f64, 2),
             "redis_cpu_pct": round(100.0 * timed.redis_cpu / wall, 1),
             "worker_cpu_s": round(timed.worker_cpu, 2),
+            // Less sensitive to a shared machine's load than records per second.
+            "worker_cpu_ms_per_record": round(1000.0 * timed.worker_cpu / timed.records as f64, 3),
             "max_chunk_queue": timed.max_chunk_queue,
         });
         if let (Some(line), Some(extra)) = (line.as_object_mut(), extra.as_object()) {

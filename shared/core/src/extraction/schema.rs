@@ -4,6 +4,8 @@
 //! that also declares the struct, so the schema sent to the model and the type that
 //! parses its answer are one definition and cannot drift apart.
 
+use std::sync::LazyLock;
+
 use serde_json::{Map, Value, json};
 
 use super::count::Count;
@@ -66,9 +68,11 @@ pub(crate) fn object_schema(fields: &[(&str, Value, bool)]) -> Value {
     })
 }
 
-/// The schema of a whole answer: a list of reports.
-pub fn response_schema() -> Value {
-    <Vec<Report> as GeminiSchema>::gemini_schema()
+/// The schema of a whole answer: a list of reports. Built once: every request sends
+/// the same one, and building its tree per call cost allocations on the hot path.
+pub fn response_schema() -> &'static Value {
+    static SCHEMA: LazyLock<Value> = LazyLock::new(<Vec<Report> as GeminiSchema>::gemini_schema);
+    &SCHEMA
 }
 
 #[cfg(test)]
@@ -146,6 +150,6 @@ mod tests {
                 _ => {}
             }
         }
-        same_keys(&response_schema(), &value, "$");
+        same_keys(response_schema(), &value, "$");
     }
 }

@@ -114,7 +114,7 @@ async fn every_generation_setting_reaches_the_request() {
     assert_eq!(config["responseMimeType"], "application/json");
     assert_eq!(
         config["responseSchema"],
-        tally_core::extraction::response_schema()
+        *tally_core::extraction::response_schema()
     );
     let parts = logged[0]["body"]["contents"][0]["parts"]
         .as_array()
