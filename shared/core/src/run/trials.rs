@@ -57,11 +57,14 @@ fn metrics(records: u64, trials: u32, results: &[RecordResult]) -> BTreeMap<Stri
     let skipped = evaluators::evaluate_record(Some(&[]), &Outcome::Failed(SKIPPED.to_string()));
     let per_trial: Vec<Evaluations> = (0..trials)
         .map(|trial| {
-            let mut evaluations: Vec<Evaluations> = results
-                .iter()
-                .filter(|r| r.trial == trial)
-                .map(|r| r.evaluations.clone())
-                .collect();
+            // In record order, not the order results were written: trials with the
+            // same answers then sum the same floats in the same order and get
+            // exactly the same mean (no standard error from rounding residue).
+            let mut of_trial: Vec<&RecordResult> =
+                results.iter().filter(|r| r.trial == trial).collect();
+            of_trial.sort_by(|a, b| a.record_id.cmp(&b.record_id));
+            let mut evaluations: Vec<Evaluations> =
+                of_trial.iter().map(|r| r.evaluations.clone()).collect();
             let missing = records.saturating_sub(evaluations.len() as u64);
             evaluations.extend((0..missing).map(|_| skipped.clone()));
             evaluators::summarize(&evaluations)

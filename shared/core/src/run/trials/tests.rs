@@ -1,7 +1,9 @@
 //! Worked numbers for the trial statistics.
 
 use super::*;
-use crate::evaluators::{Outcome, evaluate_record};
+use crate::evaluators::{
+    AVG_BALLOT_ACCURACY, BALLOT_ACCURACY_SCORE, MetricValue, Outcome, Score, evaluate_record,
+};
 use crate::run::RecordStatus;
 use crate::run::summary::tests::{experiment, result};
 
@@ -121,4 +123,34 @@ fn an_experiment_stopped_before_every_trial_counts_the_missing_trials_as_failed(
     assert!(close(accuracy.standard_error, 0.5));
     assert_eq!(summary.records_compared, 0);
     assert_eq!(summary.agreement_rate, None);
+}
+
+#[test]
+fn trials_with_the_same_answers_have_no_spread_whatever_order_they_were_written_in() {
+    let mut experiment = experiment(3);
+    experiment.trials = 3;
+    // 0.1 + 0.2 + 0.3 and 0.3 + 0.2 + 0.1 are different floats: the same scores
+    // written in another order must still give each trial the same mean.
+    let scored = |id: &str, trial_index: u32, accuracy: f64| {
+        let mut result = trial(id, trial_index, true);
+        let score = Score::new(accuracy).expect("a score");
+        result
+            .evaluations
+            .insert(BALLOT_ACCURACY_SCORE, MetricValue::Score(score));
+        result
+    };
+    let results = vec![
+        scored("a", 0, 0.1),
+        scored("b", 0, 0.2),
+        scored("c", 0, 0.3),
+        scored("c", 1, 0.3),
+        scored("b", 1, 0.2),
+        scored("a", 1, 0.1),
+        scored("b", 2, 0.2),
+        scored("c", 2, 0.3),
+        scored("a", 2, 0.1),
+    ];
+    let summary = summarize_trials(&experiment, &results).expect("three trials");
+    let accuracy = &summary.metrics[AVG_BALLOT_ACCURACY];
+    assert_eq!(accuracy.standard_error, 0.0, "{:?}", accuracy.per_trial);
 }
