@@ -257,7 +257,9 @@ impl From<StoreError> for ApiError {
                 condition: error.condition().unwrap_or(StoreCondition::Unreachable),
                 cause: error.to_string(),
             },
-            StoreError::Corrupt { .. } => ApiError::Internal(error.to_string()),
+            StoreError::Corrupt { .. } | StoreError::Unanswered => {
+                ApiError::Internal(error.to_string())
+            }
             // Another writer kept changing the same value: the client may retry.
             StoreError::Contended { .. } => ApiError::Conflict(error.to_string()),
             // Refused before anything was written: the request is too large for the

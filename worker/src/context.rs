@@ -10,8 +10,10 @@ use tally_gemini::Model;
 use tally_ocr::{OcrSettings, Tesseract};
 use tally_store::{StoreError, WorkerStore};
 
+use crate::group_commit::GroupCommit;
 use crate::limits::{CallLimits, LimitSettings};
 use crate::metrics::Metrics;
+use crate::result_writer::{ResultWriter, WriteResults};
 use crate::spend::SpendCap;
 
 /// Experiment records cached before the cache is cleared.
@@ -31,6 +33,8 @@ pub struct Context {
     pub data_dir: DataDir,
     pub urls: PublicUrls,
     pub limits: CallLimits,
+    /// Where records' results are written, in groups.
+    pub results: ResultWriter,
     pub metrics: Metrics,
     /// How long a final run's keys are kept.
     pub retention: Duration,
@@ -55,6 +59,9 @@ impl Context {
     ) -> Context {
         Context {
             limits: CallLimits::new(store.clone(), name.clone(), LimitSettings::default()),
+            results: GroupCommit::start(WriteResults {
+                store: store.clone(),
+            }),
             name,
             store,
             model,

@@ -4,12 +4,13 @@
 //! `CallLimits::begin` admits one record:
 //! 1. a local permit of the experiment (at most `jobs` contenders per process: more
 //!    could never all hold a lease) and one of the process (`max_in_flight`);
-//! 2. `begin_record`, which also takes one of the experiment's cluster-wide leases;
-//!    while all `jobs` leases are held elsewhere it polls with a short jittered
-//!    backoff.
+//! 2. the store's decision (`begin_records`, through the process's group-commit
+//!    queue `record_starts`), which also takes one of the experiment's cluster-wide
+//!    leases; while all `jobs` leases are held elsewhere it polls with a short
+//!    jittered backoff.
 //!
 //! The `CallPermit` it returns holds all three until the result is written
-//! (`write_result` returns the lease in the same script). Leases held by this process
+//! (`write_results` returns the lease in the same script). Leases held by this process
 //! are renewed by `renew_forever` every third of their time-to-live; a worker that
 //! dies stops renewing, and its leases lapse after the time-to-live.
 
@@ -21,8 +22,11 @@ use std::time::Duration;
 use tally_core::backoff::Backoff;
 use tally_core::run::{ExperimentId, ExperimentRecord};
 use tally_store::store_backoff::{Delays, StoreBackoff};
-use tally_store::{LeaseRequest, RecordStart, StoreError, WorkerStore};
+use tally_store::{RecordBegin, RecordStart, StoreError, WorkerStore};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::group_commit::GroupCommit;
+use crate::record_starts::{RecordStarter, Start, StartRecords};
 
 /// Experiments remembered before the table is cleared (finished experiments' entries
 /// would otherwise accumulate in a long-lived worker).
@@ -58,6 +62,7 @@ type Held = Arc<Mutex<HashMap<ExperimentId, HashSet<String>>>>;
 
 pub struct CallLimits {
     store: WorkerStore,
+    starts: RecordStarter,
     /// Prefix of this process's lease ids (the worker's unique name).
     owner: String,
     settings: LimitSettings,
@@ -88,7 +93,7 @@ pub struct CallPermit {
     experiment: ExperimentId,
     lease: String,
     held: Held,
-    /// The lease was given back (by `write_result` or `release`).
+    /// The lease was given back (by the result write or `release`).
     returned: bool,
     _experiment_permit: OwnedSemaphorePermit,
     _process_permit: OwnedSemaphorePermit,
@@ -97,6 +102,10 @@ pub struct CallPermit {
 impl CallLimits {
     pub fn new(store: WorkerStore, owner: String, settings: LimitSettings) -> CallLimits {
         CallLimits {
+            starts: GroupCommit::start(StartRecords {
+                store: store.clone(),
+                lease_ttl: settings.lease_ttl,
+            }),
             store,
             owner,
             process: Arc::new(Semaphore::new(settings.max_in_flight.max(1))),
@@ -134,17 +143,17 @@ impl CallLimits {
             self.owner,
             self.next_lease.fetch_add(1, Ordering::Relaxed)
         );
-        let request = LeaseRequest {
-            id: &lease,
-            cap: experiment.jobs.max(1),
-            ttl: self.settings.lease_ttl,
-        };
         let mut busy_polls = 0;
         loop {
-            let start = self
-                .store
-                .begin_record(&experiment.run_id, id, key, &request)
-                .await?;
+            let start = Start {
+                run: experiment.run_id.clone(),
+                cap: experiment.jobs.max(1),
+                begin: RecordBegin {
+                    key: key.to_string(),
+                    lease: lease.clone(),
+                },
+            };
+            let start = self.starts.submit(id, start).await?;
             return Ok(match start {
                 RecordStart::Busy => {
                     busy_polls += 1;
@@ -227,12 +236,12 @@ impl CallLimits {
 }
 
 impl CallPermit {
-    /// The lease id, for `write_result` to give back.
+    /// The lease id, for the result write to give back.
     pub fn lease(&self) -> &str {
         &self.lease
     }
 
-    /// `write_result` gave the lease back.
+    /// The result write gave the lease back.
     pub fn returned(mut self) {
         self.forget();
     }

@@ -17,7 +17,7 @@ use tally_core::run::{
 };
 use tally_daemon::serve::ConnectionLimits;
 use tally_store::jobs::QueueSettings;
-use tally_store::{ApiStore, LeaseRequest, RecordStart, SchedulerStore, WorkerStore};
+use tally_store::{ApiStore, RecordBegin, RecordStart, SchedulerStore, WorkerStore};
 use tally_test_support::namespace::TestNamespace;
 
 pub const KEY_NAME: &str = "ci";
@@ -272,20 +272,23 @@ impl TestApp {
             .unwrap()
             .record
             .run_id;
-        let lease = LeaseRequest {
-            id: "test-lease",
-            cap: 1,
-            ttl: std::time::Duration::from_secs(60),
+        let begin = RecordBegin {
+            key: record.id.clone(),
+            lease: "test-lease".to_string(),
         };
-        let start = self
+        let ttl = std::time::Duration::from_secs(60);
+        let starts = self
             .store
-            .begin_record(&run, experiment, &record.id, &lease)
+            .begin_records(&run, experiment, 1, ttl, &[begin])
             .await
             .unwrap();
-        assert!(matches!(start, RecordStart::Proceed { .. }), "{start:?}");
+        assert!(
+            matches!(starts[..], [RecordStart::Proceed { .. }]),
+            "{starts:?}"
+        );
         let (written, _) = self
             .store
-            .write_result(experiment, &result, Some(lease.id))
+            .write_result(experiment, &result, Some("test-lease"))
             .await
             .unwrap();
         assert!(written);

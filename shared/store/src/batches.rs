@@ -19,7 +19,7 @@ use crate::roles::WorkerStore;
 const PROGRESS: &str = "batch";
 
 /// KEYS: experiment, run. ARGV: now. Marks a batch-mode experiment (and its run)
-/// running once its batches are submitted, as `begin_record` does for online ones.
+/// running once its batches are submitted, as `begin_records` does for online ones.
 static START_SCRIPT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"

@@ -116,9 +116,10 @@ impl StoreError {
     pub fn condition(&self) -> Option<StoreCondition> {
         match self {
             StoreError::Redis(error) => StoreCondition::of_redis(error),
-            StoreError::Corrupt { .. } | StoreError::Contended { .. } | StoreError::WontFit(_) => {
-                None
-            }
+            StoreError::Corrupt { .. }
+            | StoreError::Contended { .. }
+            | StoreError::WontFit(_)
+            | StoreError::Unanswered => None,
         }
     }
 }

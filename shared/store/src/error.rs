@@ -1,6 +1,7 @@
 //! `StoreError`: what can go wrong talking to the store.
 
-#[derive(Debug, thiserror::Error)]
+/// `Clone`: a grouped write's failure is every caller's in the group.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// Redis could not be reached or refused a command (the API answers 503).
     #[error("redis: {0}")]
@@ -16,6 +17,10 @@ pub enum StoreError {
     /// anything was (the API answers 422 with the numbers).
     #[error(transparent)]
     WontFit(Box<crate::footprint::WontFit>),
+    /// A request handed to a worker's group-commit queue was dropped unanswered (the
+    /// process is shutting down).
+    #[error("a grouped store request was dropped before it was answered")]
+    Unanswered,
 }
 
 /// A `Corrupt` error for the value stored at `key`.

@@ -4,8 +4,8 @@
 //!
 //! A notice is only the id of what changed (`run_…` or `exp_…`); watchers read the
 //! state themselves. Published by:
-//! - `begin_record`: an experiment starts (once);
-//! - `write_result`: progress, at most `PROGRESS_NOTICES` times per experiment
+//! - `begin_records`: an experiment starts (once);
+//! - `write_results`: progress, at most `PROGRESS_NOTICES` times per experiment
 //!   (every `total / 100` results, and the last), so a large run costs a notice per
 //!   percent, not per record;
 //! - `finish_experiment`, `complete_run`: the final states;
@@ -19,7 +19,7 @@ use futures::{Stream, StreamExt};
 use super::{StoreError, StoreSettings};
 use crate::keys::Keys;
 
-/// Notices `write_result` publishes per experiment, at most (the Lua scripts
+/// Notices `write_results` publishes per experiment, at most (the Lua scripts
 /// divide the total by it).
 pub const PROGRESS_NOTICES: u64 = 100;
 

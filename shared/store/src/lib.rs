@@ -15,8 +15,9 @@
 //! - `runs`: runs created with their experiments; cancel; completion exactly once.
 //! - `experiments`: live experiment state, abort and finish.
 //! - `events`: the change notices the scripts publish, and the subscription to them.
-//! - `results`: per-record results, written once and counted once; `result_codec`:
-//!   how one is stored (zstd with a trained dictionary).
+//! - `results`: per-record results, written once and counted once (`record_starts`:
+//!   records started in groups; `result_writes`: results written in groups);
+//!   `result_codec`: how one is stored (zstd with a trained dictionary).
 //! - `health`: the write probe that classifies Redis as a `StoreCondition`
 //!   (`condition`: reachable, slow, out of memory, read-only, loading, unreachable).
 //! - `store_backoff`: the exponential backoff and rate-limited error log of every
@@ -62,8 +63,10 @@ mod leases;
 mod namespace;
 mod rate_limits;
 mod record_blocks;
+mod record_starts;
 mod response_cache;
 mod result_codec;
+mod result_writes;
 mod results;
 mod retention;
 mod retry;
@@ -91,7 +94,8 @@ pub use keys::Keys;
 pub use labelsets::{LabelSet, LabelSetRecord, LabelWrite, Lease, Prefill};
 pub use namespace::{DEFAULT_NAMESPACE, InvalidNamespace, Namespace};
 pub use rate_limits::{ModelPace, RateState, Slowdown};
-pub use results::{LeaseRequest, RecordStart};
+pub use record_starts::{RecordBegin, RecordStart};
+pub use result_writes::ResultWrite;
 pub use retention::{VacuumEntry, Vacuumed};
 pub use retry::RetryOutcome;
 pub use roles::{ApiStore, SchedulerStore, WorkerStore};

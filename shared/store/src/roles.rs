@@ -8,7 +8,7 @@
 //! | handle | writes |
 //! |---|---|
 //! | [`ApiStore`] (tally-api) | `submit`, `cancel`, `retry`, `register_dataset_version` (and [`crate::import`]), `create_schedule`, `replace_schedule`, `set_schedule_paused`, `delete_schedule` |
-//! | [`WorkerStore`] (tally-worker) | `queues` (the apalis-redis storages workers consume), `begin_record`, `write_result`, `abort_experiment`, `finish_experiment`, `complete_run`, `renew_leases`, `release_lease`, `reserve_call`, `rate_limited`, `retire_run`, `vacuum_due`, `prune_expired` |
+//! | [`WorkerStore`] (tally-worker) | `queues` (the apalis-redis storages workers consume), `begin_records`, `write_results`, `write_result`, `abort_experiment`, `finish_experiment`, `complete_run`, `renew_leases`, `release_lease`, `reserve_call`, `rate_limited`, `retire_run`, `vacuum_due`, `prune_expired` |
 //! | [`SchedulerStore`] (tally-scheduler) | `submit`, `seed_schedule`, `claim_slot`, `record_slot_run`, `record_slot_failure`, `release_slot`, `record_slot_refusal`, `clear_slot_refusal`, `advance_schedule_cursor`, `record_skipped_slots`, `claim_run_check` |
 //!
 //! So "only workers write results" and "the API never executes a run" are compile
@@ -49,9 +49,9 @@ use crate::{CancelOutcome, Store, StoreError, StoreSettings};
 /// #     api: &tally_store::ApiStore,
 /// #     run: &tally_core::run::RunId,
 /// #     experiment: &tally_core::run::ExperimentId,
-/// #     lease: &tally_store::LeaseRequest<'_>,
+/// #     begins: &[tally_store::RecordBegin],
 /// # ) {
-/// api.begin_record(run, experiment, "record-1", lease).await;
+/// api.begin_records(run, experiment, 1, std::time::Duration::from_secs(30), begins).await;
 /// # }
 /// ```
 ///
@@ -77,10 +77,10 @@ pub struct ApiStore {
 /// #     worker: &tally_store::WorkerStore,
 /// #     run: &tally_core::run::RunId,
 /// #     experiment: &tally_core::run::ExperimentId,
-/// #     lease: &tally_store::LeaseRequest<'_>,
+/// #     begins: &[tally_store::RecordBegin],
 /// #     result: &tally_core::run::RecordResult,
 /// # ) {
-/// let _ = worker.begin_record(run, experiment, "record-1", lease).await;
+/// let _ = worker.begin_records(run, experiment, 1, std::time::Duration::from_secs(30), begins).await;
 /// let _ = worker.write_result(experiment, result, None).await;
 /// let chunks = worker.queues().chunk.clone();
 /// # }

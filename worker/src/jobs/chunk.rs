@@ -1,5 +1,6 @@
-//! `chunk`: the units (record × trial) of one chunk, each through `begin_record` →
-//! model call → evaluators → `write_result`.
+//! `chunk`: the units (record × trial) of one chunk, each through the call limits'
+//! start (`begin_records`) → model call → evaluators → the result writer
+//! (`write_results`); both store steps are grouped with the process's other records.
 //!
 //! Steps:
 //! 1. read the records of the chunk's units (`ExperimentRecord::chunk_units`: one
@@ -21,6 +22,7 @@ use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use tally_core::dataset::DatasetRecord;
 use tally_core::run::{ExperimentRecord, RecordResult, RecordStatus, Unit, result_key};
+use tally_store::ResultWrite;
 use tally_store::jobs::{ChunkJob, FinalizeJob};
 use tracing::Instrument;
 
@@ -151,11 +153,13 @@ async fn process(
     // with `jobs = 1`, no record starts before the previous one's outcome is known.
     let quota_stop = daily_quota::stops_experiment(experiment, &result);
     let stops = quota_stop || (result.status == RecordStatus::Failed && experiment.raise_errors);
-    let release = (!stops).then(|| permit.lease());
-    let (written, _progress) = context
-        .store
-        .write_result(&experiment.experiment_id, &result, release)
-        .await?;
+    let id = &experiment.experiment_id;
+    let (written, _progress) = if stops {
+        context.store.write_result(id, &result, None).await?
+    } else {
+        let write = ResultWrite::new(&result, Some(permit.lease()))?;
+        context.results.submit(id, write).await?
+    };
     let held = if stops {
         Some(permit)
     } else {

@@ -14,6 +14,7 @@ mod datadog_crash;
 mod ddtrace;
 mod faults;
 mod footprint;
+mod groups;
 mod labelsets;
 mod limits;
 mod ocr;

@@ -1,10 +1,12 @@
-//! The running totals `write_result` keeps: they give the summary that reading every
-//! result gives, and a record written a second time changes nothing.
+//! The running totals `write_results` keeps: they give the summary that reading every
+//! result gives, and a record written a second time changes nothing, also when a
+//! group of results holds the same key twice.
 
 use std::time::Duration;
 
 use tally_core::contract::ExperimentSummary;
 use tally_core::run::{PublicUrls, ResultTotals, SummaryContext, summarize_experiment};
+use tally_store::ResultWrite;
 
 use crate::harness::{Harness, request};
 
@@ -72,6 +74,62 @@ async fn the_summary_from_totals_is_the_summary_of_every_result_and_a_rewrite_ad
             .await
             .expect("store"),
         totals
+    );
+
+    // A group: a new key twice, a stored key again, two more new keys. The first of
+    // the twins is kept; the rewrite and the second twin add nothing. Token counts
+    // past what a Lua double holds exactly (2^53 + 1) and ones summed within the
+    // group (2^50 + 1, 2^50 + 3) still add up exactly.
+    let fresh = |id: &str, prompt: u64| {
+        let mut result = results[1].clone();
+        result.record_id = id.to_string();
+        result.tokens.prompt = prompt;
+        result
+    };
+    let first = fresh("extra-a", (1 << 53) + 1);
+    let mut twin = fresh("extra-a", 7);
+    twin.latency_ms = first.latency_ms + 1_000;
+    let group = [
+        first.clone(),
+        twin,
+        again.clone(),
+        fresh("extra-b", (1 << 50) + 1),
+        fresh("extra-c", (1 << 50) + 3),
+    ];
+    let writes: Vec<ResultWrite> = group
+        .iter()
+        .map(|result| ResultWrite::new(result, None).expect("encodes"))
+        .collect();
+    let (written, progress) = harness
+        .worker_store
+        .write_results(&experiment, &writes)
+        .await
+        .expect("store");
+    assert_eq!(written, [true, false, false, true, true]);
+    assert_eq!(progress.done, 13, "each kept result counted once");
+    let kept = harness
+        .store
+        .record_result(&experiment, "extra-a", 0)
+        .await
+        .expect("store")
+        .expect("kept");
+    assert_eq!(kept.latency_ms, first.latency_ms, "the first of the twins");
+    let order = harness
+        .store
+        .results_page(&experiment, 0, 100)
+        .await
+        .expect("store");
+    assert_eq!(order.len(), 13, "each kept key once in the order");
+    let results = harness.store.all_results(&experiment).await.expect("store");
+    assert_eq!(results.len(), 13);
+    assert_eq!(
+        harness
+            .store
+            .result_totals(&experiment)
+            .await
+            .expect("store"),
+        ResultTotals::from_results(&results),
+        "the totals after a group are the full read's"
     );
     harness.cleanup().await;
 }

@@ -1,0 +1,113 @@
+//! Group commit: the per-record store work of concurrent records (starting a record,
+//! writing its result) handed to one queue per process and sent in groups, one
+//! script per experiment, so records share round trips and the per-group work.
+//!
+//! No record waits for a timer or for the group ahead of it: a draining task takes
+//! whatever is queued at that moment (at most `MAX_GROUP`; a lone item goes at once),
+//! splits it by experiment and spawns a flush per experiment. Up to `MAX_FLIGHTS`
+//! flushes are in flight at once; only while all are does the queue grow, and the
+//! next group is larger for it (an earlier design that flushed one group at a time
+//! made every record wait behind the group ahead).
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+
+use tally_core::run::ExperimentId;
+use tally_store::StoreError;
+use tokio::sync::{Semaphore, mpsc, oneshot};
+
+/// Items one flush takes at most (bounds a script's arguments and run time).
+pub const MAX_GROUP: usize = 64;
+
+/// Flushes of one queue in flight at once.
+const MAX_FLIGHTS: usize = 8;
+
+/// What a queue does with a group of one experiment's items, in one round trip.
+pub trait Flush: Send + Sync + 'static {
+    type Item: Send + 'static;
+    type Reply: Send + 'static;
+
+    /// One reply per item, in the items' order.
+    fn flush(
+        &self,
+        experiment: &ExperimentId,
+        items: Vec<Self::Item>,
+    ) -> impl Future<Output = Result<Vec<Self::Reply>, StoreError>> + Send;
+}
+
+struct Entry<F: Flush> {
+    experiment: ExperimentId,
+    item: F::Item,
+    reply: oneshot::Sender<Result<F::Reply, StoreError>>,
+}
+
+/// A queue whose items are flushed in groups by `F`.
+pub struct GroupCommit<F: Flush> {
+    queue: mpsc::UnboundedSender<Entry<F>>,
+}
+
+impl<F: Flush> GroupCommit<F> {
+    /// Starts the draining task on the current runtime; it ends when the queue is
+    /// dropped.
+    pub fn start(flush: F) -> Self {
+        let (queue, entries) = mpsc::unbounded_channel();
+        tokio::spawn(drain(Arc::new(flush), entries));
+        GroupCommit { queue }
+    }
+
+    /// Hands `item` over and waits for its reply.
+    pub async fn submit(
+        &self,
+        experiment: &ExperimentId,
+        item: F::Item,
+    ) -> Result<F::Reply, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let entry = Entry {
+            experiment: experiment.clone(),
+            item,
+            reply,
+        };
+        self.queue.send(entry).map_err(|_| StoreError::Unanswered)?;
+        answer.await.map_err(|_| StoreError::Unanswered)?
+    }
+}
+
+async fn drain<F: Flush>(flush: Arc<F>, mut entries: mpsc::UnboundedReceiver<Entry<F>>) {
+    let flights = Arc::new(Semaphore::new(MAX_FLIGHTS));
+    let mut taken = Vec::with_capacity(MAX_GROUP);
+    while entries.recv_many(&mut taken, MAX_GROUP).await > 0 {
+        let mut groups: HashMap<ExperimentId, Vec<Entry<F>>> = HashMap::new();
+        for entry in taken.drain(..) {
+            groups
+                .entry(entry.experiment.clone())
+                .or_default()
+                .push(entry);
+        }
+        for (experiment, group) in groups {
+            // The semaphore is never closed.
+            let Ok(flight) = flights.clone().acquire_owned().await else {
+                return;
+            };
+            let flush = flush.clone();
+            tokio::spawn(async move {
+                let (items, replies): (Vec<_>, Vec<_>) =
+                    group.into_iter().map(|e| (e.item, e.reply)).unzip();
+                match flush.flush(&experiment, items).await {
+                    // A reply left without an answer reads as `Unanswered`.
+                    Ok(answers) => {
+                        for (reply, answer) in replies.into_iter().zip(answers) {
+                            let _ = reply.send(Ok(answer));
+                        }
+                    }
+                    Err(error) => {
+                        for reply in replies {
+                            let _ = reply.send(Err(error.clone()));
+                        }
+                    }
+                }
+                drop(flight);
+            });
+        }
+    }
+}
