@@ -22,23 +22,9 @@ fn batch_request() -> String {
     )
 }
 
-/// What the emulator's Developer API answers at `path`.
-async fn developer_api(harness: &Harness, path: &str) -> Value {
-    harness
-        .http
-        .get(format!("{}{path}", harness.emulator.base_url()))
-        .header("x-goog-api-key", EMULATOR_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
 /// The emulator's batches (newest first), as the Developer API lists them.
 async fn emulator_batches(harness: &Harness) -> Vec<Value> {
-    let listed = developer_api(harness, "/v1beta/batches?pageSize=100").await;
+    let listed = harness.developer_api("/v1beta/batches?pageSize=100").await;
     listed["operations"].as_array().cloned().unwrap_or_default()
 }
 
@@ -310,13 +296,10 @@ async fn a_part_over_the_inline_limit_goes_through_the_files_api() {
 
     let batches = emulator_batches(&harness).await;
     assert_eq!(batches.len(), 1);
-    let batch = developer_api(
-        &harness,
-        &format!("/v1beta/{}", batches[0]["name"].as_str().unwrap()),
-    )
-    .await;
+    let name = batches[0]["name"].as_str().unwrap();
+    let batch = harness.developer_api(&format!("/v1beta/{name}")).await;
     let responses = batch["response"]["responsesFile"].as_str().unwrap();
-    let gone = developer_api(&harness, &format!("/v1beta/{responses}")).await;
+    let gone = harness.developer_api(&format!("/v1beta/{responses}")).await;
     assert_eq!(gone["error"]["code"], 403, "{gone}");
     // Once its answers are stored, the batch's input and responses files are
     // deleted rather than left to expire.
