@@ -453,6 +453,19 @@ impl Harness {
         assert!(status.is_success(), "emulator faults refused: {status}");
     }
 
+    /// What the emulator's Developer API answers at `path`, with the workers' key.
+    pub async fn developer_api(&self, path: &str) -> Value {
+        self.http
+            .get(format!("{}{path}", self.emulator.base_url()))
+            .header("x-goog-api-key", EMULATOR_KEY)
+            .send()
+            .await
+            .expect("the emulator answers")
+            .json()
+            .await
+            .expect("a JSON answer")
+    }
+
     pub async fn patch_emulator(&self, patch: Value) {
         let status = self
             .http

@@ -17,12 +17,16 @@ record's pages and requires:
   read back, a batch created from it by file name and polled to success, its
   responses file downloaded (files.download) with exactly one JSON answer per key;
   the uploaded file refused for download (only generated files can be); both
-  files listed, deleted and gone.
+  files listed, deleted and gone;
+- a file larger than one of the SDK's upload chunks (8 MiB) uploaded in as many
+  `upload` commands as it has chunks (the emulator counts them: every chunk but
+  the last a multiple of its 256 KiB granularity), holding exactly those bytes.
 
 Any SDK error or mismatch fails the check with a message on stderr and exit status 1.
 """
 
 import base64
+import hashlib
 import io
 import json
 import os
@@ -52,6 +56,10 @@ def admin(method, path, payload):
         method=method,
     )
     urllib.request.urlopen(request, timeout=5).read()
+
+
+def stats():
+    return json.loads(urllib.request.urlopen(f"{ORIGIN}/_emulator/stats", timeout=5).read())
 
 
 def inject(fault):
@@ -281,5 +289,23 @@ for name in (uploaded.name, responses_file):
 left = {f.name for f in client.files.list()}
 if left & {uploaded.name, responses_file}:
     fail(f"deleted files are still listed: {sorted(left)}")
+
+# A file over one of the SDK's chunks: several `upload` commands at growing
+# offsets, the last finalizing, each accepted by the emulator's strict checks.
+SDK_CHUNK = 8 * 1024 * 1024
+large = (lines * (SDK_CHUNK // len(lines) + 2)).encode()
+before = stats()["files"]["upload_chunks"]
+uploaded = client.files.upload(
+    file=io.BytesIO(large),
+    config={"mime_type": "jsonl", "display_name": "sdk-check-large"},
+)
+chunks = stats()["files"]["upload_chunks"] - before
+if chunks != -(-len(large) // SDK_CHUNK) or chunks < 2:
+    fail(f"{len(large)} bytes were uploaded in {chunks} chunks")
+if uploaded.size_bytes != len(large):
+    fail(f"the large file has {uploaded.size_bytes} bytes, not {len(large)}")
+if uploaded.sha256_hash != base64.b64encode(hashlib.sha256(large).digest()).decode():
+    fail(f"the large file's hash {uploaded.sha256_hash!r} is not the bytes sent")
+client.files.delete(name=uploaded.name)
 
 print("sdk-check: ok")

@@ -169,6 +169,16 @@ impl FaultScript {
         queue.remove(position).map(|s| s.fault)
     }
 
+    /// The first fault queued for exactly `target` (faults for any model stay
+    /// queued): how the Files API's upload chunks are given faults (`"upload"`).
+    pub fn take_for(&self, target: &str) -> Option<Fault> {
+        let mut queue = lock(&self.queue);
+        let position = queue
+            .iter()
+            .position(|s| s.model.as_deref() == Some(target))?;
+        queue.remove(position).map(|s| s.fault)
+    }
+
     pub fn pending(&self) -> usize {
         lock(&self.queue).len()
     }

@@ -1,13 +1,15 @@
 //! `/_emulator/*`: what tests and benchmarks read and change at run time.
 //!
 //! - `GET  /_emulator/stats`: requests, statuses and 429s per model; in-flight and
-//!   maximum concurrent requests; tokens issued; the dataset index.
+//!   maximum concurrent requests; tokens issued; the dataset index; the Files
+//!   API's upload chunks and queries accepted (`files`).
 //! - `GET  /_emulator/requests?limit=N`: the last N request bodies (oldest first).
 //! - `GET  /_emulator/settings`, `PATCH /_emulator/settings`: the settings as JSON; a
 //!   patch is merged in (objects field by field, `latency` replaced whole). The API
 //!   keys it accepts are write-only: shown as `api_key_count`, never listed.
 //! - `POST /_emulator/faults`: `{"model": "…" (optional), "faults": [{"fault": "…"}]}`
-//!   queues exact faults for the next requests.
+//!   queues exact faults for the next requests (`"model": "upload"`: for the next
+//!   upload chunks).
 //! - `POST /_emulator/reset`: clears counters, the request log, quotas, queued faults
 //!   and batches.
 //! - `POST /_emulator/tokens/revoke`: every issued Vertex token becomes invalid.
@@ -30,6 +32,7 @@ pub async fn stats(State(state): State<Arc<AppState>>) -> Json<Value> {
     let mut stats = state.stats.snapshot();
     stats["tokens_issued"] = json!(state.tokens.issued());
     stats["faults_pending"] = json!(state.script.pending());
+    stats["files"] = state.batches.files.counts();
     stats["index"] = match state.index.borrow().as_ref() {
         Some(index) => {
             json!({"ready": true, "records": index.record_count(), "images": index.image_count(),

@@ -13,6 +13,7 @@
 //!    resumes the experiment therefore polls the batches already created. A part
 //!    sent as a file names its upload the same way; a file left by a worker that
 //!    died before creating the batch is reused or deleted (`BatchClient::input_file`).
+//!    The file is uploaded in chunks made from the part's lines as they are sent.
 //! 3. Batches are polled with backoff; the experiment's status shows "batch
 //!    submitted / running / n of m answered". A cancelled run cancels them.
 //! 4. A succeeded batch's answers are mapped back by key, scored and written exactly
@@ -20,6 +21,9 @@
 //!    priced at batch rates. An expired batch's unfinished records are submitted
 //!    once more (part `{part}-r`); a second expiry, a failed or a cancelled batch
 //!    leaves them failed.
+//! 5. Once a batch is final and settled, its input file (found by the part's
+//!    display name) and its responses file are deleted (`discard_files`; a file
+//!    already gone is fine, a failure is logged and the file expires in 48 hours).
 
 mod parts;
 mod poll;

@@ -1,5 +1,5 @@
-//! Creating (or finding again) each part's batch, polling them with backoff, and
-//! writing their answers.
+//! Creating (or finding again) each part's batch, polling them with backoff,
+//! writing their answers, then deleting the batch's input and responses files.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
@@ -107,12 +107,17 @@ pub async fn run(
             match client.get(&batch.name).await {
                 Ok(job) if job.state.is_final() => {
                     let count = batch.keys.len() as u64;
+                    let shown = display_name(experiment, &batch.part);
+                    let responses = job.responses_file.clone();
                     match settle(context, client, experiment, &by_id, &mut names, batch, job)
                         .await?
                     {
                         Some(next) => still.push(next),
                         None => settled += count,
                     }
+                    // Its answers are stored (or its records resubmitted): the
+                    // batch's files are no longer needed.
+                    client.discard_files(&shown, responses.as_deref()).await;
                 }
                 Ok(job) => {
                     batch.latest = Some(job);

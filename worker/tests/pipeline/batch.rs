@@ -22,23 +22,9 @@ fn batch_request() -> String {
     )
 }
 
-/// What the emulator's Developer API answers at `path`.
-async fn developer_api(harness: &Harness, path: &str) -> Value {
-    harness
-        .http
-        .get(format!("{}{path}", harness.emulator.base_url()))
-        .header("x-goog-api-key", EMULATOR_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
 /// The emulator's batches (newest first), as the Developer API lists them.
 async fn emulator_batches(harness: &Harness) -> Vec<Value> {
-    let listed = developer_api(harness, "/v1beta/batches?pageSize=100").await;
+    let listed = harness.developer_api("/v1beta/batches?pageSize=100").await;
     listed["operations"].as_array().cloned().unwrap_or_default()
 }
 
@@ -286,7 +272,8 @@ async fn an_expired_batch_is_submitted_once_more_and_completes() {
 }
 
 /// A part over the inline limit (forced to one byte here) goes as an uploaded JSONL
-/// file; its answers come back in a responses file and are scored as inline ones.
+/// file; its answers come back in a responses file and are scored as inline ones;
+/// then both files are deleted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_part_over_the_inline_limit_goes_through_the_files_api() {
     let mut harness = Harness::start("batch-files", 0).await;
@@ -309,14 +296,15 @@ async fn a_part_over_the_inline_limit_goes_through_the_files_api() {
 
     let batches = emulator_batches(&harness).await;
     assert_eq!(batches.len(), 1);
-    let files = developer_api(&harness, "/v1beta/files").await;
-    let sources: Vec<&str> = files["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["source"].as_str().unwrap())
-        .collect();
-    assert_eq!(sources, ["GENERATED", "UPLOADED"], "{files}");
+    let name = batches[0]["name"].as_str().unwrap();
+    let batch = harness.developer_api(&format!("/v1beta/{name}")).await;
+    let responses = batch["response"]["responsesFile"].as_str().unwrap();
+    let gone = harness.developer_api(&format!("/v1beta/{responses}")).await;
+    assert_eq!(gone["error"]["code"], 403, "{gone}");
+    // Once its answers are stored, the batch's input and responses files are
+    // deleted rather than left to expire.
+    let files = emulator_files(&harness).await;
+    assert!(files.is_empty(), "{files:?}");
     harness.cleanup().await;
 }
 
@@ -346,7 +334,7 @@ async fn a_part_uploaded_before_a_crash_is_reused_or_its_stray_deleted() {
 
 /// A worker that died after uploading its part's file left it behind: the worker
 /// that runs the experiment deletes the stray and completes with exactly the
-/// sample's results, one input file left for the part.
+/// sample's results, no file left behind.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_stray_input_file_is_deleted_and_the_run_completes_once() {
     let mut harness = Harness::start("batch-stray-file", 0).await;
@@ -371,9 +359,12 @@ async fn a_stray_input_file_is_deleted_and_the_run_completes_once() {
     let results = harness.store.all_results(&experiment).await.unwrap();
     assert_eq!(results.len(), 10);
     assert!(results.iter().all(|r| r.error.is_none()), "{results:?}");
-    let kept = uploaded_named(&harness, &part).await;
-    assert_eq!(kept.len(), 1, "{kept:?}");
-    assert_ne!(kept[0], stray);
+    // The stray is gone, and so is the part's own input once its batch settled.
+    let files = emulator_files(&harness).await;
+    assert!(
+        files.is_empty(),
+        "{stray} and the part's input remain: {files:?}"
+    );
     assert_eq!(emulator_batches(&harness).await.len(), 1);
     harness.cleanup().await;
 }

@@ -1,7 +1,7 @@
 //! `BatchClient`: the Developer API's batch endpoints over HTTP with the API key.
 //! Each request line is the body an online call sends for the same record, so a
 //! batch answer is read (and scored) exactly like an online one. A part over the
-//! inline limit goes as a JSONL file through the Files API (resumable upload) and
+//! inline limit goes as a JSONL file through the Files API (`files`, `upload`) and
 //! its answers come back in a responses file, downloaded once it has succeeded.
 
 use std::time::Duration;
@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use tally_core::contract::Secret;
 
 use super::operation::{BatchJob, KeyedAnswer, answers_of_jsonl};
+use super::upload::UPLOAD_CHUNK;
 use crate::answer::interpret;
 use crate::config::{Backend, GeminiConfig};
 use crate::error::FailureKind;
@@ -22,10 +23,10 @@ use crate::settings::GenerationSettings;
 /// Room left under the 20 MB limit for the batch envelope and metadata.
 const ENVELOPE_ALLOWANCE: usize = 64 * 1024;
 
-/// The most request bytes in one part. A JSONL file may hold 2 GB, but a part is
-/// held in memory while it is sent (its lines, then its file), so a worker's peak
-/// memory follows this limit; 256 MB keeps it near half a gigabyte, and 100
-/// concurrent batches of it still exceed the 20 GB of files a project may hold.
+/// The most request bytes in one part. A JSONL file may hold 2 GB, but a part's
+/// request lines are held in memory while it is sent (its file is made from them
+/// a chunk at a time), so a worker's peak memory follows this limit; 100
+/// concurrent batches of 256 MB still exceed the 20 GB of files a project may hold.
 pub const PART_LIMIT: usize = 256 * 1024 * 1024;
 
 /// One record's request in a batch: its key and the generateContent body.
@@ -37,29 +38,6 @@ pub struct RequestLine {
     pub bytes: usize,
 }
 
-/// An uploaded file as `files.list` shows it.
-struct ListedFile {
-    name: String,
-    size: Option<usize>,
-    /// Base64 of the SHA-256 digest (or, as some answers show it, of its hex).
-    sha256: Option<String>,
-}
-
-impl ListedFile {
-    fn holds(&self, bytes: &[u8]) -> bool {
-        use base64::Engine as _;
-        use sha2::Digest as _;
-        let digest = sha2::Sha256::digest(bytes);
-        let base64 = base64::engine::general_purpose::STANDARD;
-        let forms = [base64.encode(digest), base64.encode(hex::encode(digest))];
-        self.size == Some(bytes.len())
-            && self
-                .sha256
-                .as_ref()
-                .is_some_and(|hash| forms.contains(hash))
-    }
-}
-
 /// A call that did not go through; `transient` ones are worth trying again later.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{message}")]
@@ -69,7 +47,7 @@ pub struct BatchError {
 }
 
 impl BatchError {
-    fn fatal(message: impl Into<String>) -> Self {
+    pub(super) fn fatal(message: impl Into<String>) -> Self {
         BatchError {
             message: message.into(),
             transient: false,
@@ -78,14 +56,16 @@ impl BatchError {
 }
 
 pub struct BatchClient {
-    http: reqwest::Client,
+    pub(super) http: reqwest::Client,
     /// The service's base URL (uploads and downloads have their own paths under it).
-    base: String,
+    pub(super) base: String,
     /// `{base}/v1beta`.
-    api: String,
+    pub(super) api: String,
     /// Parts whose requests are larger go as a file.
     inline_limit: usize,
-    api_key: Secret,
+    /// Bytes per upload chunk (rounded up to the service's granularity).
+    pub(super) upload_chunk: usize,
+    pub(super) api_key: Secret,
     /// Batch prices: every model at half its standard price unless listed.
     prices: PriceTable,
 }
@@ -137,6 +117,7 @@ impl BatchClient {
             base: base.to_string(),
             api: format!("{base}/v1beta"),
             inline_limit: DEVELOPER_REQUEST_LIMIT - ENVELOPE_ALLOWANCE,
+            upload_chunk: UPLOAD_CHUNK,
             api_key: api_key.clone(),
             prices: config.prices.batch(),
         }))
@@ -146,6 +127,13 @@ impl BatchClient {
     /// the 20 MB request limit less room for the envelope).
     pub fn with_inline_limit(mut self, limit: usize) -> BatchClient {
         self.inline_limit = limit;
+        self
+    }
+
+    /// Uploads input files in chunks of `bytes` (the default is [`UPLOAD_CHUNK`]);
+    /// rounded up to whole units of the granularity the service announces.
+    pub fn with_upload_chunk(mut self, bytes: usize) -> BatchClient {
+        self.upload_chunk = bytes;
         self
     }
 
@@ -168,7 +156,7 @@ impl BatchClient {
         })
     }
 
-    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Value, BatchError> {
+    pub(super) async fn send(&self, request: reqwest::RequestBuilder) -> Result<Value, BatchError> {
         let response = request
             .header("x-goog-api-key", self.api_key.expose())
             .send()
@@ -218,143 +206,6 @@ impl BatchClient {
         let url = format!("{}/models/{model}:batchGenerateContent", self.api);
         let operation = self.send(self.http.post(url).json(&body)).await?;
         BatchJob::from_operation(&operation).map_err(BatchError::fatal)
-    }
-
-    /// The JSONL input of `lines` (`{"key", "request"}` lines) under `display_name`.
-    /// A worker may die between uploading it and creating the batch: an uploaded
-    /// file of that name with the same bytes is reused, and any other file of that
-    /// name (a stray of other content, or a copy) is deleted, so a part never leaves
-    /// more than one input file behind.
-    pub async fn input_file(
-        &self,
-        display_name: &str,
-        lines: &[RequestLine],
-    ) -> Result<String, BatchError> {
-        let mut bytes = Vec::new();
-        for line in lines {
-            let text = json!({"key": line.key, "request": line.request}).to_string();
-            bytes.extend_from_slice(text.as_bytes());
-            bytes.push(b'\n');
-        }
-        let mut reused = None;
-        for file in self.uploaded_files(display_name).await? {
-            if reused.is_none() && file.holds(&bytes) {
-                tracing::info!(file = %file.name, %display_name, "reusing the input file uploaded before");
-                reused = Some(file.name);
-            } else {
-                tracing::info!(file = %file.name, %display_name, "deleting a stray input file");
-                self.delete_file(&file.name).await?;
-            }
-        }
-        match reused {
-            Some(name) => Ok(name),
-            None => self.upload(display_name, bytes).await,
-        }
-    }
-
-    /// Uploaded files named `display_name`, looked up page by page.
-    async fn uploaded_files(&self, display_name: &str) -> Result<Vec<ListedFile>, BatchError> {
-        let mut found = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let mut url = format!("{}/files?pageSize=100", self.api);
-            if let Some(token) = &token {
-                url.push_str(&format!("&pageToken={token}"));
-            }
-            let page = self.send(self.http.get(url)).await?;
-            for file in page["files"].as_array().into_iter().flatten() {
-                if file["displayName"].as_str() == Some(display_name)
-                    && file["source"].as_str() != Some("GENERATED")
-                    && let Some(name) = file["name"].as_str()
-                {
-                    found.push(ListedFile {
-                        name: name.to_string(),
-                        size: file["sizeBytes"].as_str().and_then(|s| s.parse().ok()),
-                        sha256: file["sha256Hash"].as_str().map(str::to_string),
-                    });
-                }
-            }
-            match page["nextPageToken"].as_str() {
-                Some(next) if !next.is_empty() => token = Some(next.to_string()),
-                _ => return Ok(found),
-            }
-        }
-    }
-
-    /// Deletes a file; one already gone (Google answers 403 or 404) is fine.
-    pub async fn delete_file(&self, name: &str) -> Result<(), BatchError> {
-        let response = self
-            .http
-            .delete(format!("{}/{name}", self.api))
-            .header("x-goog-api-key", self.api_key.expose())
-            .send()
-            .await
-            .map_err(|e| BatchError {
-                message: format!("deleting {name} did not complete: {e}"),
-                transient: true,
-            })?;
-        let status = response.status().as_u16();
-        if response.status().is_success() || status == 403 || status == 404 {
-            return Ok(());
-        }
-        Err(BatchError {
-            message: format!("HTTP {status}: deleting {name} failed"),
-            transient: status == 429 || status >= 500,
-        })
-    }
-
-    /// Uploads `bytes` as a JSONL file (resumable protocol: start, then the bytes in
-    /// one final chunk) and returns its name.
-    async fn upload(&self, display_name: &str, bytes: Vec<u8>) -> Result<String, BatchError> {
-        let transient = |e: reqwest::Error| BatchError {
-            message: format!("the file upload did not complete: {e}"),
-            transient: true,
-        };
-        let started = self
-            .http
-            .post(format!("{}/upload/v1beta/files", self.base))
-            .header("x-goog-api-key", self.api_key.expose())
-            .header("x-goog-upload-protocol", "resumable")
-            .header("x-goog-upload-command", "start")
-            .header(
-                "x-goog-upload-header-content-length",
-                bytes.len().to_string(),
-            )
-            .header("x-goog-upload-header-content-type", "application/jsonl")
-            .json(&json!({"file": {"displayName": display_name, "mimeType": "application/jsonl"}}))
-            .send()
-            .await
-            .map_err(transient)?;
-        let status = started.status();
-        let url = started
-            .headers()
-            .get("x-goog-upload-url")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let Some(url) = url.filter(|_| status.is_success()) else {
-            let text = started.text().await.unwrap_or_default();
-            return Err(BatchError {
-                message: format!(
-                    "HTTP {}: the file upload was not started: {}",
-                    status.as_u16(),
-                    text.chars().take(200).collect::<String>()
-                ),
-                transient: status.as_u16() == 429 || status.is_server_error(),
-            });
-        };
-        let finished = self
-            .send(
-                self.http
-                    .post(url)
-                    .header("x-goog-upload-command", "upload, finalize")
-                    .header("x-goog-upload-offset", "0")
-                    .body(bytes),
-            )
-            .await?;
-        finished["file"]["name"]
-            .as_str()
-            .map(str::to_string)
-            .ok_or_else(|| BatchError::fatal("the uploaded file has no name"))
     }
 
     /// The batch; once succeeded with a responses file, its answers read from it.

@@ -5,7 +5,10 @@
 //!   `X-Goog-Upload-URL` (same path, `upload_id` in the query; the id is the
 //!   credential there, as at Google); chunks go to that URL with
 //!   `X-Goog-Upload-Command: upload` (or `upload, finalize` for the last one) and
-//!   `X-Goog-Upload-Offset`; finalizing answers `{"file": …}`;
+//!   `X-Goog-Upload-Offset`; finalizing answers `{"file": …}`; `query` answers
+//!   the bytes received so far (`X-Goog-Upload-Size-Received`), or the file once
+//!   finalized. Faults queued for the target `"upload"` hit chunks: `reset` keeps
+//!   the chunk and drops the answer, any other refuses it before it is kept;
 //! - `GET /v1beta/files/{id}`, `GET /v1beta/files`, `DELETE /v1beta/files/{id}`;
 //! - `GET /download/v1beta/files/{id}:download?alt=media` (the `downloadUri`) and
 //!   `GET /v1beta/files/{id}:download?alt=media` (google-genai's `files.download`),
@@ -19,11 +22,13 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::files::{Chunk, ChunkError, Source};
+use super::files::{CHUNK_GRANULARITY, Chunk, ChunkError, Queried, Source};
 use super::routes::{Params, check_access, page_body, page_request};
+use crate::faults::Action;
 use crate::google_error::ApiError;
+use crate::server::ResetConnection;
 use crate::state::AppState;
-use crate::validate::{get, parse_json};
+use crate::validate::{Api, get, parse_json};
 
 /// The Files API's limit on one file.
 const FILE_LIMIT: usize = 2 * 1024 * 1024 * 1024;
@@ -134,9 +139,11 @@ fn start(
         own_base(headers)
     );
     let mut response = axum::Json(json!({})).into_response();
+    let granularity = CHUNK_GRANULARITY.to_string();
     for (name, value) in [
         ("x-goog-upload-url", url.as_str()),
         ("x-goog-upload-status", "active"),
+        ("x-goog-upload-chunk-granularity", granularity.as_str()),
     ] {
         if let Ok(value) = HeaderValue::from_str(value) {
             response.headers_mut().insert(name, value);
@@ -145,12 +152,41 @@ fn start(
     response
 }
 
+/// Sets the upload headers of an answer.
+fn with_upload_headers(
+    mut response: Response,
+    status: &'static str,
+    received: Option<usize>,
+) -> Response {
+    response
+        .headers_mut()
+        .insert("x-goog-upload-status", HeaderValue::from_static(status));
+    if let Some(received) = received
+        && let Ok(value) = HeaderValue::from_str(&received.to_string())
+    {
+        response
+            .headers_mut()
+            .insert("x-goog-upload-size-received", value);
+    }
+    response
+}
+
+fn no_session(upload_id: &str) -> Response {
+    ApiError::not_found(format!(
+        "Upload {upload_id} does not exist or has finished."
+    ))
+    .into_response()
+}
+
 fn chunk(state: &AppState, upload_id: &str, headers: &HeaderMap, body: &Bytes) -> Response {
     let command = header_str(headers, "x-goog-upload-command").unwrap_or_default();
     let words: Vec<&str> = command.split(',').map(str::trim).collect();
+    if words == ["query"] {
+        return query(state, upload_id, headers);
+    }
     if !words.contains(&"upload") {
         return ApiError::invalid_argument(format!(
-            "X-Goog-Upload-Command: \"{command}\" is not \"upload\" or \"upload, finalize\"."
+            "X-Goog-Upload-Command: \"{command}\" is not \"upload\", \"upload, finalize\" or \"query\"."
         ))
         .into_response();
     }
@@ -163,6 +199,12 @@ fn chunk(state: &AppState, upload_id: &str, headers: &HeaderMap, body: &Bytes) -
             .into_response();
         }
     };
+    let fault = state.script.take_for("upload");
+    let reset = match fault.map(|f| f.action("upload", Api::Developer)) {
+        Some(Action::Reset) => true,
+        Some(Action::Fail(error)) => return error.into_response(),
+        _ => false,
+    };
     let finalize = words.contains(&"finalize");
     let salt = state.noise().next_u64();
     let mut response = match state
@@ -170,32 +212,26 @@ fn chunk(state: &AppState, upload_id: &str, headers: &HeaderMap, body: &Bytes) -
         .files
         .chunk(upload_id, offset, body, finalize, salt)
     {
-        Ok(Chunk::Active { received }) => {
-            let mut response = axum::Json(json!({})).into_response();
-            if let Ok(value) = HeaderValue::from_str(&received.to_string()) {
-                response
-                    .headers_mut()
-                    .insert("x-goog-upload-size-received", value);
-            }
-            response
-        }
-        Ok(Chunk::Final(file)) => {
-            let mut response =
-                axum::Json(json!({"file": file.resource(&own_base(headers))})).into_response();
-            response
-                .headers_mut()
-                .insert("x-goog-upload-status", HeaderValue::from_static("final"));
-            return response;
-        }
-        Err(ChunkError::NoSession) => {
-            return ApiError::not_found(format!(
-                "Upload {upload_id} does not exist or has finished."
-            ))
-            .into_response();
-        }
+        Ok(Chunk::Active { received }) => with_upload_headers(
+            axum::Json(json!({})).into_response(),
+            "active",
+            Some(received),
+        ),
+        Ok(Chunk::Final(file)) => with_upload_headers(
+            axum::Json(json!({"file": file.resource(&own_base(headers))})).into_response(),
+            "final",
+            None,
+        ),
+        Err(ChunkError::NoSession) => return no_session(upload_id),
         Err(ChunkError::WrongOffset { expected }) => {
             return ApiError::invalid_argument(format!(
                 "X-Goog-Upload-Offset: {offset} is not the {expected} bytes received so far."
+            ))
+            .into_response();
+        }
+        Err(ChunkError::Granularity { size }) => {
+            return ApiError::invalid_argument(format!(
+                "The chunk of {size} bytes is not a multiple of the upload chunk granularity ({CHUNK_GRANULARITY} bytes); only the chunk that finalizes may be smaller."
             ))
             .into_response();
         }
@@ -206,10 +242,30 @@ fn chunk(state: &AppState, upload_id: &str, headers: &HeaderMap, body: &Bytes) -
             .into_response();
         }
     };
+    if reset {
+        response.extensions_mut().insert(ResetConnection);
+    }
     response
-        .headers_mut()
-        .insert("x-goog-upload-status", HeaderValue::from_static("active"));
-    response
+}
+
+/// `X-Goog-Upload-Command: query`: where an interrupted upload stands.
+fn query(state: &AppState, upload_id: &str, headers: &HeaderMap) -> Response {
+    match state.batches.files.query(upload_id) {
+        Some(Queried::Active { received }) => with_upload_headers(
+            axum::Json(json!({})).into_response(),
+            "active",
+            Some(received),
+        ),
+        Some(Queried::Final(file)) => {
+            let size = file.bytes.len();
+            with_upload_headers(
+                axum::Json(json!({"file": file.resource(&own_base(headers))})).into_response(),
+                "final",
+                Some(size),
+            )
+        }
+        None => no_session(upload_id),
+    }
 }
 
 /// `GET /{version}/files/{id}`, or the bytes at `GET /{version}/files/{id}:download`

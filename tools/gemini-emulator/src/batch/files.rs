@@ -1,8 +1,17 @@
 //! The Files API's files (uploaded ones and the responses files batches generate)
 //! and the resumable upload sessions that fill them.
+//!
+//! Uploads follow Google's resumable protocol (`X-Goog-Upload-*`): every chunk but
+//! the one that finalizes must be a multiple of the chunk granularity the start
+//! answer announces (`X-Goog-Upload-Chunk-Granularity`; intermediate chunks' size
+//! and offset are multiples of it, the last may be smaller), each chunk must start
+//! exactly where the bytes received so far end, the file may not grow past its
+//! announced size and must have it when finalized, and `query` tells a client that
+//! was interrupted how many bytes arrived (or the file, once finalized).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde_json::{Value, json};
@@ -10,6 +19,10 @@ use sha2::{Digest, Sha256};
 
 /// Google keeps a file for 48 hours.
 const FILE_LIFETIME_HOURS: i64 = 48;
+
+/// The chunk granularity announced at the start of every upload: 256 KiB, the
+/// unit Google's upload servers ask for (google-genai's 8 MiB chunks are 32 of it).
+pub const CHUNK_GRANULARITY: usize = 256 * 1024;
 
 /// Who wrote a file: only generated files can be downloaded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,18 +61,44 @@ pub enum Chunk {
     Final(File),
 }
 
-/// Why an upload chunk was refused.
+/// What `query` finds: the bytes an open upload holds, or its file.
+pub enum Queried {
+    Active { received: usize },
+    Final(File),
+}
+
+/// Why an upload chunk was refused; the session keeps what it had.
 pub enum ChunkError {
     NoSession,
-    WrongOffset { expected: usize },
-    SizeMismatch { declared: usize, received: usize },
+    WrongOffset {
+        expected: usize,
+    },
+    /// A chunk that does not finalize is not a multiple of the granularity.
+    Granularity {
+        size: usize,
+    },
+    /// Past the announced size, or short of it when finalizing.
+    SizeMismatch {
+        declared: usize,
+        received: usize,
+    },
+}
+
+/// The upload commands accepted, for `/_emulator/stats`.
+#[derive(Default)]
+struct Counts {
+    chunks: AtomicU64,
+    queries: AtomicU64,
 }
 
 #[derive(Default)]
 pub struct Files {
     files: Mutex<Vec<File>>,
     sessions: Mutex<HashMap<String, Session>>,
+    /// Finalized uploads and their file's id (what `query` answers for them).
+    finished: Mutex<HashMap<String, String>>,
     created: Mutex<u64>,
+    counts: Counts,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -94,6 +133,7 @@ impl Files {
     }
 
     /// Appends `bytes` at `offset`; with `finalize` the session becomes a file.
+    /// A refused chunk leaves the session as it was.
     pub fn chunk(
         &self,
         upload_id: &str,
@@ -104,24 +144,26 @@ impl Files {
     ) -> Result<Chunk, ChunkError> {
         let mut sessions = lock(&self.sessions);
         let session = sessions.get_mut(upload_id).ok_or(ChunkError::NoSession)?;
-        if offset != session.received.len() {
-            return Err(ChunkError::WrongOffset {
-                expected: session.received.len(),
-            });
+        let held = session.received.len();
+        if offset != held {
+            return Err(ChunkError::WrongOffset { expected: held });
         }
-        session.received.extend_from_slice(bytes);
-        if !finalize {
-            return Ok(Chunk::Active {
-                received: session.received.len(),
-            });
+        if !finalize && !bytes.len().is_multiple_of(CHUNK_GRANULARITY) {
+            return Err(ChunkError::Granularity { size: bytes.len() });
         }
+        let total = held + bytes.len();
         if let Some(declared) = session.declared
-            && declared != session.received.len()
+            && (total > declared || (finalize && total != declared))
         {
             return Err(ChunkError::SizeMismatch {
                 declared,
-                received: session.received.len(),
+                received: total,
             });
+        }
+        session.received.extend_from_slice(bytes);
+        self.counts.chunks.fetch_add(1, Ordering::Relaxed);
+        if !finalize {
+            return Ok(Chunk::Active { received: total });
         }
         let Some(session) = sessions.remove(upload_id) else {
             return Err(ChunkError::NoSession);
@@ -135,8 +177,30 @@ impl Files {
             created: Utc::now(),
             bytes: session.received,
         };
+        lock(&self.finished).insert(upload_id.to_string(), file.id.clone());
         lock(&self.files).push(file.clone());
         Ok(Chunk::Final(file))
+    }
+
+    /// The bytes an upload holds, or its file once finalized (`None`: no such
+    /// upload, or its file was deleted).
+    pub fn query(&self, upload_id: &str) -> Option<Queried> {
+        self.counts.queries.fetch_add(1, Ordering::Relaxed);
+        if let Some(session) = lock(&self.sessions).get(upload_id) {
+            return Some(Queried::Active {
+                received: session.received.len(),
+            });
+        }
+        let id = lock(&self.finished).get(upload_id).cloned()?;
+        self.get(&id).map(Queried::Final)
+    }
+
+    /// Upload chunks and queries accepted since the last reset.
+    pub fn counts(&self) -> Value {
+        json!({
+            "upload_chunks": self.counts.chunks.load(Ordering::Relaxed),
+            "upload_queries": self.counts.queries.load(Ordering::Relaxed),
+        })
     }
 
     /// Stores a file the service wrote (a batch's responses) and returns its name.
@@ -172,6 +236,9 @@ impl Files {
     pub fn clear(&self) {
         lock(&self.files).clear();
         lock(&self.sessions).clear();
+        lock(&self.finished).clear();
+        self.counts.chunks.store(0, Ordering::Relaxed);
+        self.counts.queries.store(0, Ordering::Relaxed);
     }
 }
 
@@ -216,23 +283,48 @@ mod tests {
     #[test]
     fn an_upload_in_two_chunks_becomes_a_file_and_offsets_are_checked() {
         let files = Files::default();
-        let id = files.start("in".into(), "application/jsonl".into(), Some(6), 1);
+        let first = vec![b'a'; CHUNK_GRANULARITY];
+        let size = CHUNK_GRANULARITY + 3;
+        let id = files.start("in".into(), "application/jsonl".into(), Some(size), 1);
         assert!(matches!(
-            files.chunk(&id, 0, b"abc", false, 1),
-            Ok(Chunk::Active { received: 3 })
+            files.chunk(&id, 0, &first, false, 1),
+            Ok(Chunk::Active { received }) if received == CHUNK_GRANULARITY
         ));
         assert!(matches!(
             files.chunk(&id, 1, b"def", true, 1),
-            Err(ChunkError::WrongOffset { expected: 3 })
+            Err(ChunkError::WrongOffset { expected }) if expected == CHUNK_GRANULARITY
         ));
-        let Ok(Chunk::Final(file)) = files.chunk(&id, 3, b"def", true, 1) else {
+        assert!(matches!(
+            files.query(&id),
+            Some(Queried::Active { received }) if received == CHUNK_GRANULARITY
+        ));
+        let Ok(Chunk::Final(file)) = files.chunk(&id, CHUNK_GRANULARITY, b"def", true, 1) else {
             panic!("the upload did not finish");
         };
-        assert_eq!(file.bytes, b"abcdef");
+        assert_eq!(file.bytes.len(), size);
         assert_eq!(files.get(&file.id).unwrap().source, Source::Uploaded);
         assert!(matches!(
-            files.chunk(&id, 6, b"", true, 1),
+            files.chunk(&id, size, b"", true, 1),
             Err(ChunkError::NoSession)
+        ));
+        assert!(matches!(files.query(&id), Some(Queried::Final(f)) if f.id == file.id));
+    }
+
+    #[test]
+    fn a_chunk_that_does_not_finalize_must_be_whole_units_of_the_granularity() {
+        let files = Files::default();
+        let id = files.start(String::new(), "application/jsonl".into(), None, 1);
+        assert!(matches!(
+            files.chunk(&id, 0, b"abc", false, 1),
+            Err(ChunkError::Granularity { size: 3 })
+        ));
+        assert!(matches!(
+            files.query(&id),
+            Some(Queried::Active { received: 0 })
+        ));
+        assert!(matches!(
+            files.chunk(&id, 0, b"abc", true, 1),
+            Ok(Chunk::Final(_))
         ));
     }
 

@@ -8,4 +8,5 @@ mod edges;
 mod logs;
 mod malformed;
 mod support;
+mod uploads;
 mod vertex;
