@@ -35,6 +35,8 @@ pub fn unreachable_quota() -> String {
 
 struct Timed {
     run: RunId,
+    /// When the workers were started.
+    started_at: chrono::DateTime<chrono::Utc>,
     experiment: ExperimentId,
     records: u64,
     wall: Duration,
@@ -107,6 +109,7 @@ impl Bench {
         let before = redis_stats(&mut self.redis).await?;
         let workers = Workers::start(&self.setup, plan, label)?;
         let started = Instant::now();
+        let started_at = chrono::Utc::now();
         let deadline = started + Duration::from_secs(1800);
         let mut max_chunk_queue = 0;
         loop {
@@ -133,6 +136,7 @@ impl Bench {
         let after = redis_stats(&mut self.redis).await?;
         Ok(Timed {
             run,
+            started_at,
             experiment,
             records,
             wall,
@@ -221,10 +225,19 @@ impl Bench {
         let ideal = (workers * in_flight) as f64 * 1000.0 / latency_ms as f64;
         let achieved = timed.records as f64 / timed.wall.as_secs_f64();
         let label = format!("tally {latency_ms}ms W={workers} C={in_flight}");
+        let results = self
+            .store
+            .all_results(&timed.experiment)
+            .await
+            .map_err(|e| e.to_string())?;
+        let ended_at = timed.started_at
+            + chrono::TimeDelta::from_std(timed.wall).map_err(|e| e.to_string())?;
+        let slots = crate::slots::split(&results, timed.started_at, ended_at, workers * in_flight);
         let line = Self::report(
             &label,
             &timed,
-            json!({"ideal_per_s": ideal, "efficiency": round(achieved / ideal, 4), "workers": workers}),
+            json!({"ideal_per_s": ideal, "efficiency": round(achieved / ideal, 4), "workers": workers,
+                "slots": slots}),
         );
         timed.workers.stop();
         Ok(line)
@@ -511,7 +524,7 @@ fn busiest_window(arrivals: &[f64], window_ms: f64) -> usize {
     busiest
 }
 
-fn round(value: f64, digits: i32) -> f64 {
+pub(crate) fn round(value: f64, digits: i32) -> f64 {
     let scale = 10f64.powi(digits);
     (value * scale).round() / scale
 }
