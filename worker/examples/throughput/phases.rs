@@ -212,10 +212,10 @@ impl Bench {
         self.emulator_at(latency_ms, None, 64).await?;
         let plan = WorkerPlan {
             count: workers,
-            // One chunk more than the limit lets in flight: a finishing chunk's slots
-            // are taken by the spare one's records at once, and at the end no worker
-            // holds more than a chunk that the other could have run.
-            chunks: in_flight.div_ceil(DEFAULT_MAX_CHUNK_SIZE as usize) + 1,
+            // The worker's default for this limit (twice the chunks it takes, 8
+            // for 100): a finishing chunk's slots are taken by waiting records at
+            // once. One spare chunk idled slots ~0.5 % more (BENCHMARKS.md).
+            chunks: tally_worker::settings::default_chunks(in_flight) as usize,
             max_in_flight: in_flight,
             quotas: unreachable_quota(),
         };
