@@ -18,7 +18,8 @@
 //! - `capture`: the exact request body tally sends, for the peers' body (iii).
 //! - `samples`: stored results to train the results' compression dictionary on.
 //! - `fleet`: worker processes, the emulator's settings and counters, Redis counters.
-//! - `phases`: the measurements; `status`: the status route under load, measured
+//! - `phases`: the measurements (`slots`: where an efficiency run's call slots
+//!   idled); `status`: the status route under load, measured
 //!   by `load`, a closed-loop HTTP load generator.
 
 mod capture;
@@ -27,6 +28,7 @@ mod fleet;
 mod load;
 mod phases;
 mod samples;
+mod slots;
 mod status;
 
 use std::path::{Path, PathBuf};

@@ -35,6 +35,8 @@ pub fn unreachable_quota() -> String {
 
 struct Timed {
     run: RunId,
+    /// When the workers were started.
+    started_at: chrono::DateTime<chrono::Utc>,
     experiment: ExperimentId,
     records: u64,
     wall: Duration,
@@ -107,6 +109,7 @@ impl Bench {
         let before = redis_stats(&mut self.redis).await?;
         let workers = Workers::start(&self.setup, plan, label)?;
         let started = Instant::now();
+        let started_at = chrono::Utc::now();
         let deadline = started + Duration::from_secs(1800);
         let mut max_chunk_queue = 0;
         loop {
@@ -133,6 +136,7 @@ impl Bench {
         let after = redis_stats(&mut self.redis).await?;
         Ok(Timed {
             run,
+            started_at,
             experiment,
             records,
             wall,
@@ -210,10 +214,10 @@ impl Bench {
         self.emulator_at(latency_ms, None, 64).await?;
         let plan = WorkerPlan {
             count: workers,
-            // One chunk more than the limit lets in flight: a finishing chunk's slots
-            // are taken by the spare one's records at once, and at the end no worker
-            // holds more than a chunk that the other could have run.
-            chunks: in_flight.div_ceil(DEFAULT_MAX_CHUNK_SIZE as usize) + 1,
+            // The worker's default for this limit (twice the chunks it takes, 8
+            // for 100): a finishing chunk's slots are taken by waiting records at
+            // once. One spare chunk idled slots ~0.5 % more (BENCHMARKS.md).
+            chunks: tally_worker::settings::default_chunks(in_flight) as usize,
             max_in_flight: in_flight,
             quotas: unreachable_quota(),
         };
@@ -223,10 +227,19 @@ impl Bench {
         let ideal = (workers * in_flight) as f64 * 1000.0 / latency_ms as f64;
         let achieved = timed.records as f64 / timed.wall.as_secs_f64();
         let label = format!("tally {latency_ms}ms W={workers} C={in_flight}");
+        let results = self
+            .store
+            .all_results(&timed.experiment)
+            .await
+            .map_err(|e| e.to_string())?;
+        let ended_at = timed.started_at
+            + chrono::TimeDelta::from_std(timed.wall).map_err(|e| e.to_string())?;
+        let slots = crate::slots::split(&results, timed.started_at, ended_at, workers * in_flight);
         let line = Self::report(
             &label,
             &timed,
-            json!({"ideal_per_s": ideal, "efficiency": round(achieved / ideal, 4), "workers": workers}),
+            json!({"ideal_per_s": ideal, "efficiency": round(achieved / ideal, 4), "workers": workers,
+                "slots": slots}),
         );
         timed.workers.stop();
         Ok(line)
@@ -513,7 +526,7 @@ fn busiest_window(arrivals: &[f64], window_ms: f64) -> usize {
     busiest
 }
 
-fn round(value: f64, digits: i32) -> f64 {
+pub(crate) fn round(value: f64, digits: i32) -> f64 {
     let scale = 10f64.powi(digits);
     (value * scale).round() / scale
 }

@@ -410,6 +410,92 @@ mod tests {
         assert_eq!(units(&retry), [vec![(4, 0), (9, 0)]]);
     }
 
+    /// Every unit of the experiment in execution order: what the chunks, one after
+    /// the other, must cover exactly once.
+    fn every_unit(experiment: &ExperimentRecord) -> Vec<(u64, u32)> {
+        let trials = experiment.trials.max(1);
+        match &experiment.retry {
+            Some(scope) if !scope.trials.is_empty() => scope
+                .indices
+                .iter()
+                .zip(&scope.trials)
+                .flat_map(|(&p, trials)| trials.iter().map(move |&t| (p, t)))
+                .collect(),
+            Some(scope) => scope
+                .indices
+                .iter()
+                .flat_map(|&p| (0..trials).map(move |t| (p, t)))
+                .collect(),
+            None => (0..experiment.total)
+                .flat_map(|p| (0..trials).map(move |t| (p, t)))
+                .collect(),
+        }
+    }
+
+    /// A retry of the first `total` records: every position but each third, and
+    /// with `by_trial` a different set of trials per position.
+    fn retry_scope(total: u64, trials: u32, by_trial: bool) -> RetryScope {
+        let indices: Vec<u64> = (0..total).filter(|p| p % 3 != 1).collect();
+        let trials = match by_trial {
+            false => Vec::new(),
+            true => indices
+                .iter()
+                .map(|&p| {
+                    (0..trials)
+                        .filter(|&t| {
+                            u64::from(t) == p % u64::from(trials) || (p + u64::from(t)) % 4 == 0
+                        })
+                        .collect()
+                })
+                .collect(),
+        };
+        RetryScope {
+            experiment_id: ExperimentId::generate(),
+            indices,
+            trials,
+        }
+    }
+
+    #[test]
+    fn chunks_cover_every_unit_once_for_any_size() {
+        for total in [0, 1, 2, 7, 24, 25, 26, 99, 100, 101, 613, 1_000, 4_097] {
+            for chunk_size in [1, 2, 3, 5, 10, 25, 64, 200] {
+                for trials in [1, 2, 3] {
+                    for retry in [None, Some(false), Some(true)] {
+                        let mut experiment = experiment(total);
+                        experiment.chunk_size = chunk_size;
+                        experiment.trials = trials;
+                        if let Some(by_trial) = retry {
+                            let scope = retry_scope(total, trials, by_trial);
+                            experiment.total = scope.indices.len() as u64;
+                            experiment.retry = Some(scope);
+                        }
+                        let case = format!(
+                            "{total} records, chunks of {chunk_size}, {trials} trials, retry {retry:?}"
+                        );
+                        let chunks = units(&experiment);
+                        assert!(
+                            chunks.iter().all(|units| !units.is_empty()),
+                            "an empty chunk: {case}"
+                        );
+                        assert!(
+                            chunks.iter().all(|units| units.len() as u64 <= chunk_size),
+                            "a chunk over its size: {case}"
+                        );
+                        let covered: Vec<(u64, u32)> = chunks.concat();
+                        assert_eq!(covered, every_unit(&experiment), "{case}");
+                        assert_eq!(covered.len() as u64, experiment.units(), "{case}");
+                        // Past the last chunk there is nothing, as a stale job would find.
+                        assert!(
+                            experiment.chunk_units(experiment.chunk_count()).is_empty(),
+                            "{case}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn results_of_trial_0_keep_the_key_from_before_trials() {
         assert_eq!(result_key("unit-01", 0), "unit-01");
