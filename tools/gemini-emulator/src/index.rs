@@ -240,3 +240,48 @@ fn find_record_files(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::{expected_reports, png};
+
+    fn inline(seed: u32) -> ImageRef {
+        ImageRef::Inline(hex::encode(Sha256::digest(png(seed))))
+    }
+
+    /// Records that share pages (as the bench's do): each pair of pages finds its own
+    /// record, read back from the file with its expected output.
+    #[test]
+    fn records_sharing_pages_are_found_by_their_pair_and_read_back() {
+        let tmp = tempfile::tempdir().unwrap();
+        let folder = tmp.path().join("shared");
+        std::fs::create_dir_all(&folder).unwrap();
+        for seed in 0..3 {
+            std::fs::write(folder.join(format!("p{seed}.png")), png(seed)).unwrap();
+        }
+        let pairs = [(0, 1), (1, 2), (0, 2)];
+        let mut lines = String::from("\n");
+        for (n, (a, b)) in pairs.iter().enumerate() {
+            let line = serde_json::json!({"id": format!("r{n}"),
+                "input": {"form_set_name": "s", "image_paths": [format!("p{a}.png"), format!("p{b}.png")], "num_pages": 2},
+                "expected_output": expected_reports(n as u32)});
+            lines.push_str(&format!("{line}\r\n"));
+        }
+        std::fs::write(folder.join("records.jsonl"), lines).unwrap();
+
+        let index = DatasetIndex::build(tmp.path());
+        assert_eq!((index.record_count(), index.image_count()), (3, 3));
+        for (n, (a, b)) in pairs.iter().enumerate() {
+            let found = index.find(&[inline(*b), inline(*a)]).unwrap();
+            assert_eq!(
+                (found.dataset.as_str(), found.id.as_str()),
+                ("shared", format!("r{n}").as_str())
+            );
+            assert_eq!(found.expected, expected_reports(n as u32));
+        }
+        // One page is in two records: the first indexed wins the tie.
+        assert_eq!(index.find(&[inline(2)]).unwrap().id, "r1");
+        assert!(index.find(&[inline(9)]).is_none());
+    }
+}
