@@ -25,7 +25,9 @@ const STAGING_TTL_SECONDS: u64 = 3600;
 /// A version being staged; `publish` registers it, `discard` drops it.
 pub struct VersionStaging<'a> {
     store: &'a ApiStore,
-    key: String,
+    /// The staging list, numbered when first needed: a version refused by the room
+    /// check writes nothing at all.
+    key: Option<String>,
     /// Records the whole version is expected to hold (for the room check).
     expected: u64,
     pending: Vec<DatasetRecord>,
@@ -37,23 +39,16 @@ pub struct VersionStaging<'a> {
 impl ApiStore {
     /// Starts staging a version of `expected_records` records (image paths already
     /// relative to the data directory).
-    pub async fn stage_dataset_version(
-        &self,
-        expected_records: u64,
-    ) -> Result<VersionStaging<'_>, StoreError> {
-        let staging_id: u64 = redis::cmd("INCR")
-            .arg(self.keys.dataset_staging_seq())
-            .query_async(&mut self.conn())
-            .await?;
-        Ok(VersionStaging {
+    pub fn stage_dataset_version(&self, expected_records: u64) -> VersionStaging<'_> {
+        VersionStaging {
             store: self,
-            key: self.keys.dataset_staging(staging_id),
+            key: None,
             expected: expected_records,
             pending: Vec::new(),
             records: 0,
             blocks: 0,
             room_checked: false,
-        })
+        }
     }
 }
 
@@ -83,10 +78,26 @@ impl VersionStaging<'_> {
     /// Drops what was staged. `DEL` is allowed even over `maxmemory`; if it fails
     /// too, the expiry still removes the list.
     pub async fn discard(self) {
-        let _ = redis::cmd("DEL")
-            .arg(&self.key)
-            .query_async::<()>(&mut self.store.conn())
-            .await;
+        if let Some(key) = &self.key {
+            let _ = redis::cmd("DEL")
+                .arg(key)
+                .query_async::<()>(&mut self.store.conn())
+                .await;
+        }
+    }
+
+    /// The staging list's key, numbered on first use.
+    async fn key(&mut self) -> Result<String, StoreError> {
+        if let Some(key) = &self.key {
+            return Ok(key.clone());
+        }
+        let staging_id: u64 = redis::cmd("INCR")
+            .arg(self.store.keys.dataset_staging_seq())
+            .query_async(&mut self.store.conn())
+            .await?;
+        let key = self.store.keys.dataset_staging(staging_id);
+        self.key = Some(key.clone());
+        Ok(key)
     }
 
     async fn flush_and_register(&mut self, draft: &Draft<'_>) -> Result<Registered, StoreError> {
@@ -104,6 +115,7 @@ impl VersionStaging<'_> {
             None => String::new(),
         };
         let store = self.store;
+        let staging = self.key().await?;
         // The script's first write is `INCR`, which Redis refuses over `maxmemory`
         // before anything else is written: an out-of-memory store leaves no version
         // half-registered.
@@ -112,7 +124,7 @@ impl VersionStaging<'_> {
             .key(store.keys.dataset_latest(name))
             .key(store.keys.dataset_versions(name))
             .key(store.keys.dataset_names())
-            .key(&self.key)
+            .key(&staging)
             .key(store.keys.dataset_blocks(name, content_hash))
             .arg(content_hash.as_str())
             .arg(name.as_str())
@@ -133,7 +145,7 @@ impl VersionStaging<'_> {
     /// Compresses the first `count` pending records and pushes their blocks.
     async fn flush(&mut self, count: usize) -> Result<(), StoreError> {
         let batch: Vec<DatasetRecord> = self.pending.drain(..count).collect();
-        let blocks = record_blocks::encode(&self.key, &batch)?;
+        let blocks = record_blocks::encode("dataset staging", &batch)?;
         if !self.room_checked {
             // Refused before the first write: a dataset that cannot fit leaves
             // nothing. The first batch's compressed size, scaled to the whole version.
@@ -150,13 +162,14 @@ impl VersionStaging<'_> {
         }
         // Redis checks `maxmemory` before each push: when it refuses one halfway,
         // `publish` / the caller's `discard` drops what came before.
+        let key = self.key().await?;
         redis::pipe()
             .cmd("RPUSH")
-            .arg(&self.key)
+            .arg(&key)
             .arg(&blocks)
             .ignore()
             .cmd("EXPIRE")
-            .arg(&self.key)
+            .arg(&key)
             .arg(STAGING_TTL_SECONDS)
             .ignore()
             .query_async::<()>(&mut self.store.conn())

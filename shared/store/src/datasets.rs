@@ -119,7 +119,7 @@ impl ApiStore {
                 created: false,
             });
         }
-        let mut staging = self.stage_dataset_version(records.len() as u64).await?;
+        let mut staging = self.stage_dataset_version(records.len() as u64);
         if let Err(e) = staging.push(records.iter().cloned()).await {
             staging.discard().await;
             return Err(e);

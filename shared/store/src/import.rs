@@ -112,7 +112,7 @@ pub async fn register(
             created: false,
         }));
     }
-    let mut staging = store.stage_dataset_version(folder.records).await?;
+    let mut staging = store.stage_dataset_version(folder.records);
     if let Err(e) = stage_folder(&mut staging, &folder, &source).await {
         staging.discard().await;
         return Err(e);
