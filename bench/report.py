@@ -63,6 +63,11 @@ def main(path):
                       f"p50 {level['p50_ms']} ms, p99 {level['p99_ms']} ms, max {level['max_ms']} ms, "
                       f"{level['errors']} errors ({rs[0]['records_done_meanwhile']:,} records done by then)")
     for label, rs in groups.items():
+        if "import_s" in rs[0]:
+            r = rs[0]
+            print(f"{label}: {r['n']:,} records in {r['import_s']} s ({fmt(r['import_records_per_s'])} records/s), "
+                  f"importer peak RSS {r['importer_peak_rss_mib']} MiB")
+    for label, rs in groups.items():
         if "result_bytes_per_record" in rs[0]:
             r = rs[0]
             print(f"{label}: {fmt(r['jobs_per_s'])} records/s, {r['wall_s']} s, exactly {r['results']:,} results, "
@@ -70,6 +75,10 @@ def main(path):
                   f"Redis per record: results {r['result_bytes_per_record']} B "
                   f"(JSON {r['result_json_bytes_avg']} B) + order {r['order_bytes_per_record']} B; "
                   f"job bookkeeping {r['job_bookkeeping_bytes_per_record']} B before vacuum")
+            if "worker_peak_rss_mib" in r:
+                print(f"{label}: {r['us_per_record']} µs per record; dataset {r['dataset_bytes_per_record']} B "
+                      f"per record in Redis; peak RSS worker {r['worker_peak_rss_mib']} MiB, "
+                      f"emulator {r.get('emulator_peak_rss_mib') or '-'} MiB")
 
     print()
     ratios = [

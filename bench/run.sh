@@ -5,7 +5,10 @@
 #   bench/run.sh               # everything, REPS=3 (~45 min on 2 cores)
 #   REPS=1 bench/run.sh        # one pass (~17 min)
 #   SKIP_PEERS=1 bench/run.sh  # tally only
-#   SKIP_SCALE=1 bench/run.sh  # without the 10k / 100k-record runs
+#   SKIP_SCALE=1 bench/run.sh  # without the scale runs
+#   SCALE_RECORDS="10000 100000 1000000" bench/run.sh   # the scale runs' sizes (default
+#                              # "10000 $RECORDS"); the dataset holds the largest
+#   ONLY=scale bench/run.sh    # the import and the scale runs alone (no peers)
 #   STATUS_SECONDS=10          # per level of the status phase (64, then 8 connections)
 #   ONLY=status bench/run.sh   # the status phase alone (no peers, no scale; RECORDS=50000)
 #   TALLY_STATUS_CACHE_MS=0 ONLY=status bench/run.sh   # ... with the API's status cache off
@@ -27,7 +30,14 @@ EMULATOR_PORT=${EMULATOR_PORT:-8391}
 REPS=${REPS:-3}
 ONLY=${ONLY:-}
 if [ "$ONLY" = status ]; then SKIP_PEERS=1; SKIP_SCALE=1; REPS=0; RECORDS=${RECORDS:-50000}; fi
+if [ "$ONLY" = scale ]; then SKIP_PEERS=1; REPS=0; fi
 RECORDS=${RECORDS:-100000}
+SCALE_RECORDS=${SCALE_RECORDS:-"10000 $RECORDS"}
+# The dataset holds enough records for every phase and every scale run.
+UNITS=$RECORDS
+if [ "${SKIP_SCALE:-0}" != 1 ]; then
+  for n in $SCALE_RECORDS; do [ "$n" -gt "$UNITS" ] && UNITS=$n; done
+fi
 STAMP=$(date +%Y%m%d-%H%M%S)
 OUT=$ROOT/bench/results/$STAMP
 RES=$OUT/results.jsonl
@@ -58,8 +68,8 @@ fi
 PY=$PEERS/venv/bin/python
 
 # ---------------------------------------------------------------- dataset
-log "dataset: $RECORDS records (synth --no-images, then two pages each)"
-"$BIN/tally" dataset synth --name bench --no-images --units "$RECORDS" --out "$OUT/data/bench" >>"$OUT/run.log" 2>&1 || exit 1
+log "dataset: $UNITS records (synth --no-images, then two pages each)"
+"$BIN/tally" dataset synth --name bench --no-images --units "$UNITS" --out "$OUT/data/bench" >>"$OUT/run.log" 2>&1 || exit 1
 "$BIN/throughput" attach-pages "$OUT/data/bench" 2>>"$OUT/run.log" || exit 1
 
 # ---------------------------------------------------------------- versions
@@ -97,7 +107,11 @@ EMULATOR=http://127.0.0.1:$EMULATOR_PORT
 EMULATOR_LISTEN=127.0.0.1:$EMULATOR_PORT EMULATOR_DATASETS=$OUT/data RUST_LOG=warn \
   "$BIN/gemini-emulator" >"$OUT/emulator.log" 2>&1 &
 echo $! > "$OUT/emulator.pid"
-for _ in $(seq 300); do curl -s "$EMULATOR/_emulator/stats" | grep -q '"ready":true' && break; sleep 1; done
+# The scale phase reports the emulator's peak RSS (index included).
+export BENCH_EMULATOR_PID
+BENCH_EMULATOR_PID=$(cat "$OUT/emulator.pid")
+# Indexing a million records takes a while on a busy machine.
+for _ in $(seq 1800); do curl -s "$EMULATOR/_emulator/stats" | grep -q '"ready":true' && break; sleep 1; done
 log "redis on :$PORT, emulator on :$EMULATOR_PORT (dataset indexed)"
 "$BIN/throughput" request-body "$OUT/data" bench "$OUT/request.json" 2>>"$OUT/run.log" || exit 1
 URL="$EMULATOR/v1beta/models/gemini-2.5-flash-lite:generateContent"
@@ -125,6 +139,8 @@ peer() {  # peer LABEL REP DIR CMD...
   redis-cli -p "$PORT" flushall >/dev/null
   sleep 1
 }
+# The import first, on its own: its time and the importer's peak RSS.
+tally "tally import N=$UNITS"                  1 import
 B="node bench.mjs --port $PORT"
 C="$PY bench.py --port $PORT"
 for rep in $(seq "$REPS"); do
@@ -148,11 +164,14 @@ for rep in $(seq "$REPS"); do
     peer "arq (ii)   max_jobs=100 W=2"         "$rep" arq    $C --body sleep --n 20000 --max-jobs 100 --workers 2
   fi
 done
-[ "$ONLY" = status ] || tally "tally worker RSS" 1 rss 200
-tally "tally status"                           1 status "$BIN/tally-api" "${STATUS_SECONDS:-10}"
+if [ "$ONLY" != scale ]; then
+  [ "$ONLY" = status ] || tally "tally worker RSS" 1 rss 200
+  tally "tally status"                         1 status "$BIN/tally-api" "${STATUS_SECONDS:-10}"
+fi
 if [ "${SKIP_SCALE:-0}" != 1 ]; then
-  tally "tally scale N=10000 W=2"              1 scale 10000 2
-  tally "tally scale N=$RECORDS W=2"           1 scale "$RECORDS" 2
+  for n in $SCALE_RECORDS; do
+    tally "tally scale N=$n W=2"               1 scale "$n" 2
+  done
 fi
 
 # ---------------------------------------------------------------- report

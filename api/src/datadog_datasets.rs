@@ -11,7 +11,6 @@
 use serde_json::{Map, Value};
 use tally_core::contract::views::{DatadogOrigin, DatadogPushView};
 use tally_core::contract::{DEFAULT_PROJECT_NAME, DatasetName, FieldError, Label};
-use tally_core::dataset::MAX_RECORDS;
 use tally_datadog::{DatadogClient, DatadogError, UiLinks, push_dataset, to_tally_line};
 use tally_store::{ImportOutcome, import_lines, records_relative_to_folder};
 
@@ -22,6 +21,11 @@ use crate::state::AppState;
 /// Where problems of records read from Datadog are located (`datadog:3` is the
 /// third record read).
 const RECORDS_SOURCE: &str = "datadog";
+
+/// Most records one pull reads from Datadog: a pull holds the records in memory
+/// until they are validated and stored (a folder import streams, and may hold up to
+/// `MAX_RECORDS`), so it keeps the bound a dataset had before imports streamed.
+const MAX_DATADOG_RECORDS: usize = 100_000;
 
 /// What to read from Datadog.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,10 +168,18 @@ pub async fn pull(state: &AppState, spec: &PullSpec) -> Result<ImportOutcome, Ap
             .await
             .map_err(upstream)?;
         lines.extend(page.records.iter().map(to_tally_line));
-        // One record past the limit is enough for the loader to refuse it.
+        if lines.len() > MAX_DATADOG_RECORDS {
+            return Err(ApiError::invalid(
+                "datadog.dataset_name",
+                format!(
+                    "the Datadog dataset holds more than {MAX_DATADOG_RECORDS} records, the \
+                     most one pull reads; export it as a folder and import that"
+                ),
+            ));
+        }
         match page.next {
-            Some(next) if lines.len() <= MAX_RECORDS => cursor = Some(next),
-            _ => break,
+            Some(next) => cursor = Some(next),
+            None => break,
         }
     }
     let origin = DatadogOrigin {

@@ -318,6 +318,7 @@ impl From<ImportError> for ApiError {
             ImportError::Invalid(problems) => ApiError::InvalidDataset(problems),
             ImportError::Store(error) => error.into(),
             ImportError::Validation(cause) => ApiError::Internal(cause),
+            ImportError::Changed(_) => ApiError::invalid("path", error.to_string()),
         }
     }
 }

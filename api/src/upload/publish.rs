@@ -4,7 +4,7 @@
 //! becomes visible. Records name their images under that folder, which workers find
 //! under their own `TALLY_DATA_DIR`.
 
-use tally_core::dataset::{DataDir, Dataset, DatasetName};
+use tally_core::dataset::{DataDir, DatasetName, ValidatedFolder};
 use tally_store::{ApiStore, ImportOutcome, register};
 
 use super::receive::unwritable;
@@ -17,7 +17,7 @@ pub async fn publish(
     store: &ApiStore,
     data_dir: &DataDir,
     name: &DatasetName,
-    mut dataset: Dataset,
+    mut dataset: ValidatedFolder,
 ) -> Result<ImportOutcome, ApiError> {
     // Identical content is already a version: it keeps its files, nothing moves.
     let existing = store

@@ -1,10 +1,9 @@
 //! Dataset versions: immutable, numbered 1, 2, 3 … per dataset name.
 //!
 //! Registering runs in two steps so that the large part never sits inside a script:
-//! 1. the records, compressed in blocks (`record_blocks`), are pushed to a fresh
-//!    staging list in one `MULTI`/`EXEC` (all or nothing, even when Redis refuses
-//!    writes halfway), with an expiry, so an upload cut short leaves nothing behind
-//!    for long;
+//! 1. the records, compressed in blocks (`record_blocks`), are pushed a batch at a
+//!    time to a fresh staging list (`dataset_staging`) with an expiry; a failed or
+//!    abandoned upload deletes it, and the expiry cleans up after a crash;
 //! 2. one Lua script atomically either finds the content hash already registered
 //!    (and drops the staging list), or takes the next version number, renames the
 //!    staging list to the version's blocks list and writes the metadata.
@@ -14,18 +13,12 @@
 //! the blocks that hold them.
 
 use chrono::{DateTime, Utc};
-use redis::Script;
 use serde::{Deserialize, Serialize};
 
 use super::error::corrupt;
-use super::{ApiStore, Footprint, Store, StoreError, record_blocks};
+use super::{ApiStore, Store, StoreError, record_blocks};
 use tally_core::contract::views::DatadogOrigin;
 use tally_core::dataset::{ContentHash, DatasetName, DatasetRecord};
-
-/// Blocks pushed per `RPUSH` while staging: bounds the size of one command.
-const STAGING_CHUNK: usize = 64;
-/// A staging list outlives any real upload; the expiry only cleans up after a crash.
-const STAGING_TTL_SECONDS: u64 = 3600;
 
 /// The metadata of one registered dataset version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,18 +44,20 @@ pub struct Registered {
 }
 
 /// A version about to be registered: what the register script records of it.
-struct Draft<'a> {
-    name: &'a DatasetName,
-    content_hash: &'a ContentHash,
-    source: &'a str,
-    origin: Option<&'a DatadogOrigin>,
+#[derive(Clone, Copy)]
+pub(crate) struct Draft<'a> {
+    pub name: &'a DatasetName,
+    pub content_hash: &'a ContentHash,
+    /// The folder, relative to the data directory.
+    pub source: &'a str,
+    pub origin: Option<&'a DatadogOrigin>,
 }
 
 /// KEYS: by_hash, latest, versions, names, staging, blocks.
 /// ARGV: content hash, name, size, created_at, source, number of blocks, Datadog
 /// origin JSON (or "").
 /// Returns {created (0/1), metadata JSON}.
-const REGISTER_SCRIPT: &str = r#"
+pub(crate) const REGISTER_SCRIPT: &str = r#"
 local existing = redis.call('HGET', KEYS[1], ARGV[1])
 if existing then
   -- A version registered before records were kept in blocks has none: the upload
@@ -118,111 +113,40 @@ impl ApiStore {
         origin: Option<&DatadogOrigin>,
         records: &[DatasetRecord],
     ) -> Result<Registered, StoreError> {
-        if let Some(version) = self.dataset_version_by_hash(name, content_hash).await?
-            && (version.size == 0 || self.has_blocks(name, content_hash).await?)
-        {
+        if let Some(version) = self.registered_dataset_version(name, content_hash).await? {
             return Ok(Registered {
                 version,
                 created: false,
             });
         }
-        let blocks_key = self.keys.dataset_blocks(name, content_hash);
-        let blocks = record_blocks::encode(&blocks_key, records)?;
-        // Refused before the first write: a dataset that cannot fit leaves nothing.
-        self.ensure_room(Footprint::Dataset {
-            records: records.len() as u64,
-            bytes: blocks.iter().map(|block| block.len() as u64).sum(),
-        })
-        .await?;
-        let mut conn = self.conn();
-        let staging_id: u64 = redis::cmd("INCR")
-            .arg(self.keys.dataset_staging_seq())
-            .query_async(&mut conn)
-            .await?;
-        let staging = self.keys.dataset_staging(staging_id);
-        let registered = self
-            .stage_and_register(
-                &staging,
-                &Draft {
-                    name,
-                    content_hash,
-                    source,
-                    origin,
-                },
-                records.len(),
-                &blocks,
-            )
-            .await;
-        if registered.is_err() {
-            // A refused write (Redis out of memory, say) can stop the upload halfway:
-            // drop what was staged now rather than let it hold memory for an hour.
-            // `DEL` is allowed even over `maxmemory`; if it fails too, the expiry
-            // still removes the list.
-            let _ = redis::cmd("DEL")
-                .arg(&staging)
-                .query_async::<()>(&mut conn)
-                .await;
+        let mut staging = self.stage_dataset_version(records.len() as u64);
+        if let Err(e) = staging.push(records.iter().cloned()).await {
+            staging.discard().await;
+            return Err(e);
         }
-        let (created, meta) = registered?;
-        let version = parse_meta(&self.keys.dataset_versions(name), &meta)?;
-        Ok(Registered {
-            version,
-            created: created == 1,
-        })
+        staging
+            .publish(&Draft {
+                name,
+                content_hash,
+                source,
+                origin,
+            })
+            .await
     }
 
-    /// Pushes the `blocks` of `size` records to the staging list and runs the register
-    /// script: returns whether a version was created, and its metadata JSON.
-    async fn stage_and_register(
+    /// The version of `name` that already holds `content_hash`, records and all: an
+    /// import of the same content returns it instead of storing anything.
+    pub async fn registered_dataset_version(
         &self,
-        staging: &str,
-        draft: &Draft<'_>,
-        size: usize,
-        blocks: &[Vec<u8>],
-    ) -> Result<(u8, String), StoreError> {
-        let Draft {
-            name,
-            content_hash,
-            source,
-            origin,
-        } = *draft;
-        let origin = match origin {
-            Some(origin) => serde_json::to_string(origin).map_err(|e| corrupt(name.as_str(), e))?,
-            None => String::new(),
-        };
-        let mut conn = self.conn();
-        let mut upload = redis::pipe();
-        // Queued commands are checked against `maxmemory` before `EXEC` runs any:
-        // a full Redis refuses the whole upload, not its second half.
-        upload.atomic();
-        for chunk in blocks.chunks(STAGING_CHUNK) {
-            upload.cmd("RPUSH").arg(staging).arg(chunk).ignore();
+        name: &DatasetName,
+        content_hash: &ContentHash,
+    ) -> Result<Option<DatasetVersion>, StoreError> {
+        match self.dataset_version_by_hash(name, content_hash).await? {
+            Some(version) if version.size == 0 || self.has_blocks(name, content_hash).await? => {
+                Ok(Some(version))
+            }
+            _ => Ok(None),
         }
-        upload
-            .cmd("EXPIRE")
-            .arg(staging)
-            .arg(STAGING_TTL_SECONDS)
-            .ignore();
-        upload.query_async::<()>(&mut conn).await?;
-        // The script's first write is `INCR`, which Redis refuses over `maxmemory`
-        // before anything else is written: an out-of-memory store leaves no version
-        // half-registered.
-        Ok(Script::new(REGISTER_SCRIPT)
-            .key(self.keys.dataset_by_hash(name))
-            .key(self.keys.dataset_latest(name))
-            .key(self.keys.dataset_versions(name))
-            .key(self.keys.dataset_names())
-            .key(staging)
-            .key(self.keys.dataset_blocks(name, content_hash))
-            .arg(content_hash.as_str())
-            .arg(name.as_str())
-            .arg(size)
-            .arg(Utc::now().to_rfc3339())
-            .arg(source)
-            .arg(blocks.len())
-            .arg(origin)
-            .invoke_async(&mut conn)
-            .await?)
     }
 }
 
@@ -333,7 +257,7 @@ impl Store {
     }
 }
 
-fn parse_meta(key: &str, meta: &str) -> Result<DatasetVersion, StoreError> {
+pub(crate) fn parse_meta(key: &str, meta: &str) -> Result<DatasetVersion, StoreError> {
     serde_json::from_str(meta).map_err(|e| corrupt(key, e))
 }
 

@@ -4,16 +4,21 @@
 //! records from elsewhere (Datadog) checked the same way, their local images looked
 //! up in the data directory's folder named like the dataset.
 //!
-//! The folder is validated in full first (nothing is stored when any line is bad);
-//! then its records are stored with image paths rewritten relative to the data
-//! directory, so workers resolve them against their own `TALLY_DATA_DIR`. Images
-//! themselves stay on disk (or at their `gs://` / `https://` URI).
+//! A folder is read twice and never held whole: first validated in full, line by
+//! line (nothing is stored when any line is bad; the content hash is known at the
+//! end); then, unless that content is already a version, its records are read again
+//! and staged in batches (`dataset_staging`) with image paths rewritten relative to
+//! the data directory, so workers resolve them against their own `TALLY_DATA_DIR`,
+//! and published as a version at the end. The second reading must see the lines the
+//! first validated, or nothing is published. Images themselves stay on disk (or at
+//! their `gs://` / `https://` URI).
 
 use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::{ApiStore, StoreError};
+use crate::datasets::{Draft, Registered};
+use crate::{ApiStore, StoreError, VersionStaging};
 use tally_core::contract::views::DatadogOrigin;
 use tally_core::contract::{DatasetName, ValueError};
 use tally_core::dataset::ContentHash;
@@ -21,7 +26,10 @@ use tally_core::dataset::DatasetRecord;
 use tally_core::dataset::ImageRef;
 use tally_core::dataset::Problem;
 use tally_core::dataset::{DataDir, DataDirError};
-use tally_core::dataset::{Dataset, load, load_lines};
+use tally_core::dataset::{FolderRecords, ValidatedFolder, load_lines, validate_folder};
+
+/// Records read per batch on the second reading: the most the importer holds.
+const READ_BATCH: usize = 1024;
 
 /// What an import did: the version, and whether it is new (HTTP 201) or an existing
 /// one with identical content (HTTP 200).
@@ -49,6 +57,8 @@ pub enum ImportError {
     Store(#[from] StoreError),
     #[error("validating the dataset failed unexpectedly: {0}")]
     Validation(String),
+    #[error("records.jsonl changed while it was imported ({0}); nothing was stored")]
+    Changed(String),
 }
 
 /// Imports the folder `relative_path` (relative to `data_dir`); the dataset is named
@@ -68,30 +78,100 @@ pub async fn import(
     register(store, data_dir, &name, dataset).await
 }
 
-/// Validates the dataset in `folder` completely: the dataset, or every problem.
-pub async fn load_folder(folder: PathBuf) -> Result<Dataset, ImportError> {
+/// Validates the dataset in `folder` completely, without keeping its records: the
+/// folder's count and content hash, or every problem.
+pub async fn load_folder(folder: PathBuf) -> Result<ValidatedFolder, ImportError> {
     // Reading and hashing every image is blocking file work: keep it off the async
     // threads that serve requests.
-    tokio::task::spawn_blocking(move || load(&folder))
+    tokio::task::spawn_blocking(move || validate_folder(&folder))
         .await
         .map_err(|e| ImportError::Validation(e.to_string()))?
         .map_err(ImportError::Invalid)
 }
 
-/// Registers a validated dataset, whose folder lies under `data_dir`, as a version of
-/// `name` (the existing one when its content hash is already registered).
+/// Registers a validated folder, which lies under `data_dir`, as a version of `name`
+/// (the existing one when its content hash is already registered): its records are
+/// read again and staged a batch at a time, then published.
 pub async fn register(
     store: &ApiStore,
     data_dir: &DataDir,
     name: &DatasetName,
-    dataset: Dataset,
+    folder: ValidatedFolder,
 ) -> Result<ImportOutcome, ImportError> {
     let source = data_dir
-        .relative_of(&dataset.folder)
+        .relative_of(&folder.folder)
         .ok_or_else(|| DataDirError::Escapes {
-            path: dataset.folder.display().to_string(),
+            path: folder.folder.display().to_string(),
         })?;
-    register_from(store, name, dataset, &source, None).await
+    if let Some(version) = store
+        .registered_dataset_version(name, &folder.content_hash)
+        .await?
+    {
+        return Ok(outcome(Registered {
+            version,
+            created: false,
+        }));
+    }
+    let mut staging = store.stage_dataset_version(folder.records);
+    if let Err(e) = stage_folder(&mut staging, &folder, &source).await {
+        staging.discard().await;
+        return Err(e);
+    }
+    let registered = staging
+        .publish(&Draft {
+            name,
+            content_hash: &folder.content_hash,
+            source: &source,
+            origin: None,
+        })
+        .await?;
+    Ok(outcome(registered))
+}
+
+/// Reads the validated folder's records again (on a blocking thread, a batch at a
+/// time) into `staging`; fails when they are not the lines validated.
+async fn stage_folder(
+    staging: &mut VersionStaging<'_>,
+    folder: &ValidatedFolder,
+    source: &str,
+) -> Result<(), ImportError> {
+    let (batches, mut received) = tokio::sync::mpsc::channel::<Vec<DatasetRecord>>(2);
+    let (validated, source) = (folder.clone(), source.to_string());
+    let reader = tokio::task::spawn_blocking(move || {
+        let mut records = FolderRecords::open(&validated)?;
+        let mut batch = Vec::with_capacity(READ_BATCH);
+        for record in records.by_ref() {
+            let mut record = record?;
+            relative_to_data_dir(&mut record, &source);
+            batch.push(record);
+            if batch.len() == READ_BATCH
+                && batches.blocking_send(std::mem::take(&mut batch)).is_err()
+            {
+                // The staging side stopped (its error is the one reported).
+                return Ok(None);
+            }
+        }
+        if !batch.is_empty() && batches.blocking_send(batch).is_err() {
+            return Ok(None);
+        }
+        Ok::<_, String>(Some(records.finish()))
+    });
+    let mut staged = 0u64;
+    while let Some(batch) = received.recv().await {
+        staged += batch.len() as u64;
+        staging.push(batch).await?;
+    }
+    let digest = reader
+        .await
+        .map_err(|e| ImportError::Validation(e.to_string()))?
+        .map_err(ImportError::Changed)?;
+    if digest.as_ref() != Some(&folder.lines) || staged != folder.records {
+        return Err(ImportError::Changed(format!(
+            "{staged} records read again, {} validated",
+            folder.records
+        )));
+    }
+    Ok(())
 }
 
 /// Imports records given as JSON lines (`records.jsonl`'s format) as a version of
@@ -119,51 +199,53 @@ pub async fn import_lines(
     register_from(store, name, dataset, name.as_str(), origin).await
 }
 
-/// Registers a validated dataset from the folder `source` (relative to the data
-/// directory), its image paths rewritten relative to the data directory.
+/// Registers records validated in memory (Datadog's) from the folder `source`
+/// (relative to the data directory), image paths rewritten relative to the data
+/// directory.
 async fn register_from(
     store: &ApiStore,
     name: &DatasetName,
-    dataset: Dataset,
+    dataset: tally_core::dataset::Dataset,
     source: &str,
     origin: Option<&DatadogOrigin>,
 ) -> Result<ImportOutcome, ImportError> {
-    let content_hash = dataset.content_hash.clone();
-    let records = records_relative_to_data_dir(dataset, source);
+    let mut records = dataset.records;
+    for record in &mut records {
+        relative_to_data_dir(record, source);
+    }
     let registered = store
-        .register_dataset_version_from(name, &content_hash, source, origin, &records)
+        .register_dataset_version_from(name, &dataset.content_hash, source, origin, &records)
         .await?;
+    Ok(outcome(registered))
+}
+
+fn outcome(registered: Registered) -> ImportOutcome {
     let version = registered.version;
-    Ok(ImportOutcome {
+    ImportOutcome {
         name: version.name,
         version: version.version,
         size: version.size,
         content_hash: version.content_hash,
         datadog: version.datadog,
         created: registered.created,
-    })
+    }
 }
 
-fn records_relative_to_data_dir(dataset: Dataset, source: &str) -> Vec<DatasetRecord> {
-    dataset
-        .records
-        .into_iter()
-        .map(|mut record| {
-            for path in &mut record.input.image_paths {
-                if let Ok(ImageRef::Local(local)) = ImageRef::parse(path) {
-                    let normal: Vec<&str> = local
-                        .components()
-                        .filter_map(|c| match c {
-                            std::path::Component::Normal(part) => part.to_str(),
-                            _ => None,
-                        })
-                        .collect();
-                    *path = format!("{source}/{}", normal.join("/"));
-                }
-            }
-            record
-        })
-        .collect()
+/// A record's local image paths (relative to its folder `source`) made relative to
+/// the data directory.
+fn relative_to_data_dir(record: &mut DatasetRecord, source: &str) {
+    for path in &mut record.input.image_paths {
+        if let Ok(ImageRef::Local(local)) = ImageRef::parse(path) {
+            let normal: Vec<&str> = local
+                .components()
+                .filter_map(|c| match c {
+                    std::path::Component::Normal(part) => part.to_str(),
+                    _ => None,
+                })
+                .collect();
+            *path = format!("{source}/{}", normal.join("/"));
+        }
+    }
 }
 
 /// The inverse of the rewrite on import: local image paths relative to the dataset

@@ -56,7 +56,9 @@ pub fn compose(inputs: &AnswerInputs<'_>) -> Answer {
     let facts = inputs.facts;
     let mut rng = seeded_for(inputs.model_id, facts);
     let record = inputs.index.find(&facts.images);
-    let expected = record.map_or_else(blank_answer, |r| r.expected.clone());
+    let expected = record
+        .as_ref()
+        .map_or_else(blank_answer, |r| r.expected.clone());
     let mut errors = inputs.profile.errors;
     match inputs.forced {
         Some(AnswerFault::MaxTokens) => errors.max_tokens = 1.0,

@@ -6,11 +6,13 @@
 //!     throughput run <redis url> <emulator url> <tally-worker> <data dir> <scratch dir> <dataset> <phase> [args]
 //!
 //! Phases (each prints one JSON line):
+//!     import                (the dataset's import, which any phase does first when
+//!                            it is missing: time, records/s, the importer's peak RSS)
 //!     dispatch <records> <workers>
 //!     efficiency <records> <workers> <in flight per worker> <latency ms>
 //!     quota <records> <workers> <requests per window> <window ms>
 //!     rss <in flight>
-//!     scale <records> <workers>
+//!     scale <records> <workers>   (BENCH_EMULATOR_PID: the emulator's peak RSS too)
 //!     contention <records> <latency ms> <rpm> <contention share> <503 share>
 //!     status <tally-api binary> <seconds per level>
 //!
@@ -32,6 +34,8 @@ mod slots;
 mod status;
 
 use std::path::{Path, PathBuf};
+
+use serde_json::json;
 
 use tally_core::contract::ExperimentRequest;
 use tally_core::dataset::{DataDir, DatasetRecord};
@@ -65,10 +69,13 @@ async fn main() {
 
 async fn write_request_body(data_dir: &str, dataset: &str, out: &str) -> Result<(), String> {
     let folder = Path::new(data_dir).join(dataset);
-    let records =
-        std::fs::read_to_string(folder.join("records.jsonl")).map_err(|e| e.to_string())?;
-    let first = records.lines().next().ok_or("the dataset has no record")?;
-    let record: DatasetRecord = serde_json::from_str(first).map_err(|e| e.to_string())?;
+    // The first line only: the file may be gigabytes.
+    let records = std::fs::File::open(folder.join("records.jsonl")).map_err(|e| e.to_string())?;
+    let first = std::io::BufRead::lines(std::io::BufReader::new(records))
+        .next()
+        .ok_or("the dataset has no record")?
+        .map_err(|e| e.to_string())?;
+    let record: DatasetRecord = serde_json::from_str(&first).map_err(|e| e.to_string())?;
     let request = format!(
         r#"{{"dataset_name": "{dataset}", "model_configs": [{{"model": "{MODEL}", "temperature": 0.0}}]}}"#
     );
@@ -127,11 +134,21 @@ async fn run(args: &[String]) -> Result<(), String> {
         .latest_dataset_version(&name)
         .await
         .map_err(|e| e.to_string())?;
+    let mut import_line = json!({"peer": "tally", "label": "import", "imported": false});
     if imported.is_none() {
         let data = DataDir::open(Path::new(data_dir)).map_err(|e| e.to_string())?;
-        tally_store::import(&store, &data, dataset)
+        let started = std::time::Instant::now();
+        let outcome = tally_store::import(&store, &data, dataset)
             .await
             .map_err(|e| e.to_string())?;
+        let seconds = started.elapsed().as_secs_f64();
+        // This process has done nothing else yet: its high-water mark is the import's.
+        import_line = json!({
+            "peer": "tally", "label": "import", "imported": true, "n": outcome.size,
+            "import_s": (seconds * 100.0).round() / 100.0,
+            "import_records_per_s": (outcome.size as f64 / seconds).round(),
+            "importer_peak_rss_mib": (fleet::peak_rss_mib(std::process::id()) * 10.0).round() / 10.0,
+        });
     }
     let mut bench = Bench {
         setup: Setup {
@@ -148,6 +165,7 @@ async fn run(args: &[String]) -> Result<(), String> {
         dataset: dataset.clone(),
     };
     let line = match phase.as_str() {
+        "import" => import_line,
         "dispatch" => bench.dispatch(number(0)?, number(1)? as usize).await?,
         "efficiency" => {
             bench

@@ -11,7 +11,7 @@ use tally_core::run::{ExperimentId, RunId, Submitter};
 use tally_store::submission::{DEFAULT_MAX_CHUNK_SIZE, Submission};
 use tally_store::{ApiStore, WorkerStore};
 
-use crate::fleet::{Emulator, Setup, WorkerPlan, Workers, redis_stats, rss_mib};
+use crate::fleet::{Emulator, Setup, WorkerPlan, Workers, peak_rss_mib, redis_stats, rss_mib};
 
 /// The model every phase calls (no thinking by default: short answers).
 pub const MODEL: &str = "gemini-2.5-flash-lite";
@@ -496,6 +496,18 @@ impl Bench {
             .map_err(|e| e.to_string())?;
         let after_vacuum = redis_stats(&mut self.redis).await?.used_memory;
         let per = |bytes: u64| round(bytes as f64 / records as f64, 1);
+        let dataset = self.dataset_bytes_per_record().await?;
+        let worker_peak = timed
+            .workers
+            .pids()
+            .into_iter()
+            .map(peak_rss_mib)
+            .fold(0.0, f64::max);
+        // bench/run.sh names the emulator it started; it has run since the index build.
+        let emulator_peak = std::env::var("BENCH_EMULATOR_PID")
+            .ok()
+            .and_then(|pid| pid.parse().ok())
+            .map(peak_rss_mib);
         let line = Self::report(
             &label,
             &timed,
@@ -506,11 +518,45 @@ impl Bench {
                 "result_json_bytes_avg": round(json_bytes as f64 / sample.len().max(1) as f64, 1),
                 "vacuumed_jobs": vacuumed.jobs,
                 "job_bookkeeping_bytes_per_record": per(before_vacuum.saturating_sub(after_vacuum)),
+                "dataset_bytes_per_record": dataset,
+                "us_per_record": round(1e6 * timed.wall.as_secs_f64() / records as f64, 1),
+                "worker_peak_rss_mib": round(worker_peak, 1),
+                "emulator_peak_rss_mib": emulator_peak.map(|mib| round(mib, 1)),
                 "workers": workers,
             }),
         );
         timed.workers.stop();
         Ok(line)
+    }
+}
+
+impl Bench {
+    /// Redis bytes per record of the bench dataset's newest version (its blocks).
+    async fn dataset_bytes_per_record(&mut self) -> Result<f64, String> {
+        let name =
+            tally_core::dataset::DatasetName::parse(&self.dataset).map_err(|e| e.to_string())?;
+        let version = self
+            .store
+            .latest_dataset_version(&name)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("the bench dataset is not imported")?;
+        let bytes: Option<u64> = redis::cmd("MEMORY")
+            .arg("USAGE")
+            .arg(
+                self.store
+                    .keys()
+                    .dataset_blocks(&name, &version.content_hash),
+            )
+            .arg("SAMPLES")
+            .arg(0)
+            .query_async(&mut self.redis)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(round(
+            bytes.unwrap_or(0) as f64 / version.size.max(1) as f64,
+            1,
+        ))
     }
 }
 

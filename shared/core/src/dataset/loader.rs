@@ -2,6 +2,8 @@
 //!
 //! Every line is checked and every problem reported (with its line number) before
 //! anything is returned: a dataset is either wholly valid or not loaded at all.
+//! `Validator` holds the checks of one line after another; `load` and `load_lines`
+//! keep the records it passes, `stream::validate_folder` only counts them.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader};
@@ -19,8 +21,11 @@ pub const RECORDS_FILE: &str = "records.jsonl";
 
 /// Longest line of `records.jsonl`: a record is a few kilobytes of reports.
 pub const MAX_LINE_BYTES: usize = 1024 * 1024;
-/// Most records one dataset may hold.
-pub const MAX_RECORDS: usize = 100_000;
+/// Most records one dataset may hold: the largest size measured end to end (import,
+/// run, finalize: BENCHMARKS.md, "Scale ×10"). A folder is validated and stored a
+/// block at a time, so the bound is on Redis memory (a version's blocks, a run's
+/// results), which `footprint` checks before writing, not on the importer's.
+pub const MAX_RECORDS: usize = 1_000_000;
 /// Longest record id; ids appear in URLs and result rows.
 pub const MAX_RECORD_ID_CHARS: usize = 200;
 
@@ -36,6 +41,13 @@ pub struct Dataset {
 
 /// Loads and validates the dataset in `folder`, or lists everything wrong with it.
 pub fn load(folder: &Path) -> Result<Dataset, Vec<Problem>> {
+    let (folder, file) = open_records(folder)?;
+    load_lines(folder, RECORDS_FILE, read_lines(file))
+}
+
+/// The canonical `folder` and its `records.jsonl`, opened; a folder that is not
+/// one, or a records file that is a link or cannot be read, is a problem.
+pub(super) fn open_records(folder: &Path) -> Result<(PathBuf, std::fs::File), Vec<Problem>> {
     let folder = match folder.canonicalize() {
         Ok(folder) if folder.is_dir() => folder,
         Ok(_) => {
@@ -67,20 +79,20 @@ pub fn load(folder: &Path) -> Result<Dataset, Vec<Problem>> {
         }
         _ => {}
     }
-    let file = match std::fs::File::open(folder.join(RECORDS_FILE)) {
-        Ok(file) => file,
-        Err(e) => {
-            return Err(vec![Problem::in_file(
-                RECORDS_FILE,
-                format!("cannot be read: {e}"),
-            )]);
-        }
-    };
+    match std::fs::File::open(folder.join(RECORDS_FILE)) {
+        Ok(file) => Ok((folder, file)),
+        Err(e) => Err(vec![Problem::in_file(
+            RECORDS_FILE,
+            format!("cannot be read: {e}"),
+        )]),
+    }
+}
 
-    let lines = BufReader::new(file)
+/// The lines of an opened records file, a read error as the problem's message.
+pub(super) fn read_lines(file: std::fs::File) -> impl Iterator<Item = Result<String, String>> {
+    BufReader::new(file)
         .lines()
-        .map(|line| line.map_err(|e| format!("cannot be read: {e}")));
-    load_lines(folder, RECORDS_FILE, lines)
+        .map(|line| line.map_err(|e| format!("cannot be read: {e}")))
 }
 
 /// Validates records given as JSON lines (numbered from 1, each located as
@@ -93,41 +105,107 @@ pub fn load_lines(
     file: &str,
     lines: impl IntoIterator<Item = Result<String, String>>,
 ) -> Result<Dataset, Vec<Problem>> {
-    let mut problems = Vec::new();
+    let mut validator = Validator::new(folder, file);
     let mut records = Vec::new();
-    let mut hasher = ContentHasher::new();
-    let mut first_line_of_id: HashMap<String, usize> = HashMap::new();
-    for (index, line) in lines.into_iter().enumerate() {
-        let number = index + 1;
+    for line in lines {
+        match validator.check(line) {
+            Checked::Record(record) => records.push(*record),
+            Checked::Skipped => {}
+            Checked::Stop => break,
+        }
+    }
+    let (folder, validated) = validator.finish()?;
+    Ok(Dataset {
+        folder,
+        records,
+        content_hash: validated.content_hash,
+    })
+}
+
+/// What one line of `records.jsonl` turned out to be.
+pub enum Checked {
+    /// A record that parsed (it may still have problems: see `Validator::finish`).
+    Record(Box<DatasetRecord>),
+    /// A blank or invalid line.
+    Skipped,
+    /// Nothing after this line can be read or accepted.
+    Stop,
+}
+
+/// What a validation found for a whole file: its records' count and content hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Validated {
+    pub records: u64,
+    pub content_hash: ContentHash,
+}
+
+/// The checks of `load_lines`, one line at a time, so a file of any length is
+/// validated without holding its records: only each record's id is kept (to find
+/// duplicates), the content hash is accumulated as lines arrive.
+pub struct Validator {
+    folder: PathBuf,
+    file: String,
+    number: usize,
+    records: usize,
+    problems: Vec<Problem>,
+    hasher: ContentHasher,
+    first_line_of_id: HashMap<String, usize>,
+}
+
+impl Validator {
+    /// Lines of `file`, local images looked up in `folder` (canonical).
+    pub fn new(folder: PathBuf, file: &str) -> Validator {
+        Validator {
+            folder,
+            file: file.to_string(),
+            number: 0,
+            records: 0,
+            problems: Vec::new(),
+            hasher: ContentHasher::new(),
+            first_line_of_id: HashMap::new(),
+        }
+    }
+
+    /// Whether a problem was found so far.
+    pub fn has_problems(&self) -> bool {
+        !self.problems.is_empty()
+    }
+
+    /// Checks the next line (or the error reading it).
+    pub fn check(&mut self, line: Result<String, String>) -> Checked {
+        self.number += 1;
+        let (file, number) = (self.file.as_str(), self.number);
         let line = match line {
             Ok(line) => line,
             Err(message) => {
-                problems.push(Problem::at_line(file, number, message));
-                break;
+                self.problems.push(Problem::at_line(file, number, message));
+                return Checked::Stop;
             }
         };
         if line.trim().is_empty() {
-            continue;
+            return Checked::Skipped;
         }
         if line.len() > MAX_LINE_BYTES {
-            problems.push(Problem::at_line(
+            self.problems.push(Problem::at_line(
                 file,
                 number,
                 format!("the line is longer than the limit of {MAX_LINE_BYTES} bytes"),
             ));
-            continue;
+            return Checked::Skipped;
         }
-        if records.len() == MAX_RECORDS {
-            problems.push(Problem::at_line(
+        if self.records == MAX_RECORDS {
+            self.problems.push(Problem::at_line(
                 file,
                 number,
                 format!("a dataset holds at most {MAX_RECORDS} records"),
             ));
-            break;
+            return Checked::Stop;
         }
         let mut line_problems = Vec::new();
-        if let Some(record) = check_line(&folder, &line, &mut line_problems, &mut hasher) {
-            match first_line_of_id.get(&record.id) {
+        let checked = check_line(&self.folder, &line, &mut line_problems, &mut self.hasher);
+        if let Some(record) = &checked {
+            self.records += 1;
+            match self.first_line_of_id.get(&record.id) {
                 Some(first) => {
                     line_problems.push(format!(
                         "duplicate id {:?} (first on line {first})",
@@ -135,28 +213,37 @@ pub fn load_lines(
                     ));
                 }
                 None => {
-                    first_line_of_id.insert(record.id.clone(), number);
+                    self.first_line_of_id.insert(record.id.clone(), number);
                 }
             }
-            records.push(record);
         }
-        problems.extend(
+        self.problems.extend(
             line_problems
                 .into_iter()
                 .map(|m| Problem::at_line(file, number, m)),
         );
+        match checked {
+            Some(record) => Checked::Record(Box::new(record)),
+            None => Checked::Skipped,
+        }
     }
-    if problems.is_empty() && records.is_empty() {
-        problems.push(Problem::in_file(file, "holds no records"));
-    }
-    if problems.is_empty() {
-        Ok(Dataset {
-            folder,
-            records,
-            content_hash: hasher.finish(),
-        })
-    } else {
-        Err(problems)
+
+    /// The folder and what was validated, or every problem found.
+    pub fn finish(mut self) -> Result<(PathBuf, Validated), Vec<Problem>> {
+        if self.problems.is_empty() && self.records == 0 {
+            self.problems
+                .push(Problem::in_file(&self.file, "holds no records"));
+        }
+        if !self.problems.is_empty() {
+            return Err(self.problems);
+        }
+        Ok((
+            self.folder,
+            Validated {
+                records: self.records as u64,
+                content_hash: self.hasher.finish(),
+            },
+        ))
     }
 }
 

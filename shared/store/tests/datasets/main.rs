@@ -3,4 +3,5 @@
 mod compact;
 mod import;
 mod loader;
+mod streaming;
 mod support;
