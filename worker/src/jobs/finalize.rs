@@ -2,8 +2,9 @@
 //! when every experiment of it is final.
 //!
 //! The summary comes from the experiment's running totals (`ResultTotals`, kept by
-//! `write_result`): one small read, whatever the number of records. Only an
-//! experiment with several trials reads its results, for the agreement across trials.
+//! the grouped result writes, `write_results`): one small read, whatever the number
+//! of records. Only an experiment with several trials reads its results, for the
+//! agreement across trials.
 //!
 //! Both steps are guarded transitions in the store (a final experiment or run never
 //! changes again), and the second runs on every invocation: if a worker dies between
