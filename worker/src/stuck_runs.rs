@@ -1,14 +1,15 @@
 //! Runs that stay `running` although an experiment of theirs is ready to be
 //! finalized (complete, stopped, or its run cancelled) or every experiment is final.
 //!
-//! The finalize job that should end them was pushed but never ran. Seen on loaded
-//! machines: a push lands in the finalize queue's `scheduled` set, and only a
-//! worker's poll moves it to `active`; a process whose apalis poller stalled leaves
-//! it there, and the job's idempotency key keeps a second push out. The sweep then
-//! does the finalize job's work itself. Its writes are guarded transitions (a final
-//! experiment or run never changes), so the job running later changes nothing; still,
-//! an experiment is finalized here only once it looked ready on two sweeps in a row,
-//! so a healthy finalize job always gets a sweep interval to do it first.
+//! The chunk that completed them did not finalize them (its worker died after its
+//! last write), and the finalize job it pushed never ran. Seen on loaded machines: a
+//! push lands in the finalize queue's `scheduled` set, and only a worker's poll moves
+//! it to `active`; a process whose apalis poller stalled leaves it there, and the
+//! job's idempotency key keeps a second push out. The sweep then does the finalize
+//! job's work itself. Its writes are guarded transitions (a final experiment or run
+//! never changes), so the job running later changes nothing; still, an experiment is
+//! finalized here only once it looked ready on two sweeps in a row, so a healthy
+//! finalize job always gets a sweep interval to do it first.
 
 use std::collections::HashSet;
 

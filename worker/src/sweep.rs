@@ -5,11 +5,11 @@
 //!   forever. Plan jobs carry idempotency keys, so re-enqueueing is a no-op for runs
 //!   whose plans were enqueued: only lost ones are sent.
 //! - Experiments of running runs that have every result (or were stopped) get their
-//!   finalize job enqueued again. The chunk that writes the last result enqueues it;
-//!   when that chunk's execution is given up on after its last write (its worker was
-//!   declared dead while Redis stalled, and a second execution of the chunk ended
-//!   first, before the experiment was complete), nothing else would. Finalize jobs
-//!   carry idempotency keys too.
+//!   finalize job enqueued again. The chunk that writes the last result enqueues it
+//!   (then finalizes itself; the job is the backstop); when that chunk's execution is
+//!   given up on after its last write (its worker was declared dead while Redis
+//!   stalled, and a second execution of the chunk ended first, before the experiment
+//!   was complete), nothing else would. Finalize jobs carry idempotency keys too.
 //!   When the job exists but is never polled (a stalled poller leaves it in the
 //!   scheduled set, where its idempotency key keeps a second push out), runs that
 //!   stay `running` although an experiment is ready get finalized here

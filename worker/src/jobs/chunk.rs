@@ -11,8 +11,8 @@
 //!    unit started too often is given up on;
 //! 3. a failed record of a `raise_errors` experiment stops the experiment, and so
 //!    does a used-up daily quota when the request says `on_daily_quota: "fail"`;
-//! 4. enqueue the chunk `WINDOW` places on (if any), and `finalize` when the
-//!    experiment is complete, stopped or cancelled.
+//! 4. enqueue the chunk `WINDOW` places on (if any), and when the experiment is
+//!    complete, stopped or cancelled, enqueue `finalize` and finalize it at once.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -26,6 +26,7 @@ use tally_store::ResultWrite;
 use tally_store::jobs::{ChunkJob, FinalizeJob};
 use tracing::Instrument;
 
+use super::finalize::finalize;
 use super::{JobError, WINDOW};
 use crate::context::Context;
 use crate::daily_quota;
@@ -76,9 +77,15 @@ pub async fn handle(job: ChunkJob, context: Data<Arc<Context>>) -> Result<(), Jo
             .store
             .queues()
             .push_finalize(FinalizeJob {
-                experiment_id: job.experiment_id,
+                experiment_id: job.experiment_id.clone(),
             })
             .await?;
+        // Done here rather than left to the job: a pushed finalize job lands in the
+        // queue's `scheduled` set, which apalis-redis moves on only at a worker's
+        // heartbeat (up to 5 s later). The job stays queued as the backstop, should
+        // this worker die first; finalize is idempotent (guarded transitions), so
+        // the job, the sweep or another chunk finalizing too changes nothing.
+        finalize(&context, &job.experiment_id).await?;
     }
     Ok(())
 }

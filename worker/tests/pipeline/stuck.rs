@@ -1,19 +1,22 @@
-//! A run whose finalize job never runs — the state a stalled apalis poller leaves:
-//! every record written, the finalize job pushed but left in the finalize queue's
-//! `scheduled` set — still reaches its final state: the sweep finalizes it.
+//! A run whose finalize never happens still reaches its final state: the sweep
+//! finalizes it. The state: every result written, but the worker that wrote the
+//! last one died after pushing the finalize job and before finalizing in the chunk,
+//! and the job is left in the finalize queue's `scheduled` set by a stalled apalis
+//! poller.
 
 use std::sync::Arc;
 
 use apalis::prelude::Data;
 use tally_core::contract::RunStatus;
 use tally_core::run::RunId;
+use tally_store::jobs::FinalizeJob;
 use tally_store::jobs::apalis_layout::QueueLayout;
-use tally_store::jobs::{ChunkJob, FinalizeJob};
 use tally_test_support::namespace::redis_connection;
-use tally_worker::jobs::{chunk, finalize};
+use tally_worker::jobs::finalize;
 use tally_worker::stuck_runs::StuckRuns;
 
 use crate::harness::{Harness, WorkerOptions, request};
+use crate::unfinalized::complete_but_not_final;
 
 const ONE_MODEL: &str = r#"[{"model": "gemini-2.5-flash-lite", "temperature": 0.0}]"#;
 const NO_RAISE: &str = r#", "raise_errors": false"#;
@@ -29,21 +32,13 @@ async fn a_complete_experiment_whose_finalize_job_never_runs_is_finalized_by_the
             .await,
     );
 
-    // Every chunk runs as a worker runs it, but no worker polls the queues.
-    let record = context
-        .experiment_record(&experiment)
-        .await
-        .unwrap()
-        .unwrap();
-    for chunk in 0..record.chunk_count() {
-        let job = ChunkJob {
-            experiment_id: experiment.clone(),
-            chunk,
-        };
-        chunk::handle(job, Data::new(context.clone()))
-            .await
-            .unwrap();
-    }
+    // The dying worker: the last result written and the finalize job pushed, then
+    // nothing; and no worker polls the queues.
+    complete_but_not_final(&context, &experiment).await;
+    let job = FinalizeJob {
+        experiment_id: experiment.clone(),
+    };
+    context.store.queues().push_finalize(job).await.unwrap();
     let view = harness
         .store
         .experiment(&experiment)
@@ -68,6 +63,12 @@ async fn a_complete_experiment_whose_finalize_job_never_runs_is_finalized_by_the
     assert_eq!(stuck.sweep(&context).await.unwrap(), 1);
     let final_view = harness.store.run(&run).await.unwrap().unwrap();
     assert_eq!(final_view.status, RunStatus::Succeeded);
+    let summary = &final_view.response.as_ref().unwrap().experiments[0];
+    assert_eq!(
+        summary.successful_records + summary.failed_records,
+        view.progress.total,
+        "the summary counts the last result too"
+    );
     assert_eq!(stuck.sweep(&context).await.unwrap(), 0, "nothing left");
 
     // The stranded job, run at last, changes nothing.
