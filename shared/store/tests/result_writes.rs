@@ -11,7 +11,8 @@ use tally_test_support::namespace::{TestNamespace, redis_connection};
 fn result(record_id: &str, prompt: u64, output: u64) -> RecordResult {
     serde_json::from_value(serde_json::json!({
         "record_id": record_id, "status": "succeeded", "evaluations": {},
-        "latency_ms": 812, "tokens": {"prompt": prompt, "output": output},
+        "latency_ms": 812,
+        "tokens": {"prompt": prompt, "output": output, "thinking": 0, "cached": 0},
         "attempts": 1, "finished_at": "2026-12-01T12:00:00Z"
     }))
     .unwrap()
