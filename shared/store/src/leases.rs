@@ -1,10 +1,12 @@
 //! Call leases: the cluster-wide `jobs` cap of an experiment.
 //!
 //! An experiment's leases are a sorted set of lease id → expiry (Redis time, ms).
-//! `begin_records` drops expired leases, refuses when `jobs` are held and otherwise adds
-//! one per record it lets go ahead; `write_results` removes them. A worker renews the leases it holds while their
-//! calls last; a worker that dies stops renewing, so its leases lapse after their
-//! time-to-live and the cap is whole again — without anyone having to notice the death.
+//! `begin_records` refuses when `jobs` are held and otherwise adds one per record it
+//! lets go ahead; `write_results` removes them. Expired leases are dropped when they
+//! would make `begin_records` refuse (until then one holds its place, and a late
+//! renewal keeps it). A worker renews the leases it holds while their calls last; a
+//! worker that dies stops renewing, so its leases lapse after their time-to-live and
+//! the cap is whole again — without anyone having to notice the death.
 
 use std::sync::LazyLock;
 use std::time::Duration;

@@ -45,6 +45,13 @@ pub struct RecordBegin {
 /// (ms), notice channel, experiment id (the notice when it starts), then per record
 /// its result key and lease id. Returns per record the attempt (≥ 1) when it
 /// proceeds, else 0 done, -1 cancelled, -2 stopped, -3 busy.
+///
+/// A group costs the same few commands whatever its size: one read each of the
+/// stored results, the run and the experiment, the leases' count (expired leases are
+/// dropped only when the unexpired ones might leave too few free: until then they
+/// hold a place, as if still held), and the start counts: one `HINCRBY` for a lone
+/// start, else one read and one write (a key twice in a group is counted twice, as
+/// two starts one after the other).
 static BEGIN_SCRIPT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
@@ -57,13 +64,13 @@ for r = 1, n do
 end
 if #open == 0 then return out end
 local verdict = nil
-local status = nil
-if redis.call('HEXISTS', KEYS[2], 'cancel') == 1 then
+local run = redis.call('HMGET', KEYS[2], 'cancel', 'status')
+local e = nil
+if run[1] then
   verdict = -1
 else
-  local e = redis.call('HMGET', KEYS[1], 'status', 'aborted')
-  status = e[1]
-  if (status ~= 'pending' and status ~= 'running') or e[2] then verdict = -2 end
+  e = redis.call('HMGET', KEYS[1], 'status', 'aborted')
+  if (e[1] ~= 'pending' and e[1] ~= 'running') or e[2] then verdict = -2 end
 end
 if verdict then
   for _, r in ipairs(open) do out[r] = verdict end
@@ -71,26 +78,50 @@ if verdict then
 end
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now)
 local free = tonumber(ARGV[2]) - redis.call('ZCARD', KEYS[5])
-local taken = {}
+if free < #open then
+  free = free + redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now)
+end
+local taken, proceeding = {}, {}
 for _, r in ipairs(open) do
   if free > 0 then
     free = free - 1
     taken[#taken + 1] = now + tonumber(ARGV[3])
     taken[#taken + 1] = ARGV[5 + 2 * r]
-    out[r] = redis.call('HINCRBY', KEYS[3], keys[r], 1)
+    proceeding[#proceeding + 1] = r
   else
     out[r] = -3
   end
 end
 if #taken == 0 then return out end
 redis.call('ZADD', KEYS[5], unpack(taken))
-if status == 'pending' then
+if #proceeding == 1 then
+  out[proceeding[1]] = redis.call('HINCRBY', KEYS[3], keys[proceeding[1]], 1)
+else
+  local started = {}
+  for _, r in ipairs(proceeding) do started[#started + 1] = keys[r] end
+  local counts = redis.call('HMGET', KEYS[3], unpack(started))
+  local count, order, set = {}, {}, {}
+  for s, r in ipairs(proceeding) do
+    local key = keys[r]
+    if count[key] == nil then
+      count[key] = tonumber(counts[s]) or 0
+      order[#order + 1] = key
+    end
+    count[key] = count[key] + 1
+    out[r] = count[key]
+  end
+  for _, key in ipairs(order) do
+    set[#set + 1] = key
+    set[#set + 1] = string.format('%d', count[key])
+  end
+  redis.call('HSET', KEYS[3], unpack(set))
+end
+if e[1] == 'pending' then
   redis.call('HSET', KEYS[1], 'status', 'running', 'started_at', ARGV[1])
   redis.call('PUBLISH', ARGV[4], ARGV[5])
 end
-if redis.call('HGET', KEYS[2], 'status') == 'queued' then
+if run[2] == 'queued' then
   redis.call('HSET', KEYS[2], 'status', 'running', 'started_at', ARGV[1])
 end
 return out

@@ -1,6 +1,7 @@
 //! Results written in groups: one script stores every result of a group of one
 //! experiment (`write_results`), so a worker's concurrent records share a round
-//! trip and the group's counters and running totals are added once per field.
+//! trip and the experiment's counters and running totals are read and set once per
+//! group.
 //!
 //! The guarantees are those of a lone write: `HSETNX` keeps the first result of a key
 //! (also when a group holds the same key twice), only kept results are counted and
@@ -52,11 +53,20 @@ impl ResultWrite {
 /// the pairs of a totals field and its increment (`ResultTotals::increments`).
 /// Returns {total, done, failed, retries, rate_limited, then written (0/1) per result}.
 ///
-/// A field's increments of the kept results are summed in Lua (doubles) and added
-/// with one `HINCRBY`. The sum stays exact: an increment is summed only when its
-/// magnitude is at most 2^53 / (number of results), so no partial sum passes 2^53;
-/// a larger one (never seen in practice: it would be a cost above $900 or a token
-/// count above 10^14 in a group of 64) is added on its own from its decimal text.
+/// The fixed cost of a group is a handful of commands whatever the number of totals
+/// fields (besides one `HSETNX` per result): the experiment is read once (`HMGET`:
+/// whether it is still there, its status and its counters) and its counters set
+/// once (`HSET`), the touched totals fields are read once and set once.
+///
+/// A field's increments of the kept results are summed in Lua (doubles), and the sum
+/// added to the stored value in Lua too. Both stay exact: an increment is summed only
+/// when its magnitude is at most 2^53 / (number of results), so no partial sum passes
+/// 2^53; a larger one (never seen in practice: it would be a cost above $900 or a
+/// token count above 10^14 in a group of 64) is added on its own from its decimal
+/// text (`HINCRBY`). The stored value and the new one are used as doubles only while
+/// both are below 2^53 in magnitude (a double rounds monotonically, so one that reads
+/// below 2^53 is exact); otherwise the group's sum is added with `HINCRBY`, which
+/// counts in 64-bit integers.
 static WRITE_SCRIPT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
@@ -71,21 +81,26 @@ for r = 1, n do
 end
 if #leases > 0 then redis.call('ZREM', KEYS[4], unpack(leases)) end
 local written = {}
--- An experiment whose retention ended is gone: a straggler's result is not kept.
-if redis.call('EXISTS', KEYS[3]) == 0 then
+local e = redis.call('HMGET', KEYS[3], 'status', 'total', 'done', 'failed', 'retries', 'rate_limited')
+-- An experiment whose retention ended is gone (every experiment hash has a status):
+-- a straggler's result is not kept.
+if not e[1] then
   for r = 1, n do written[r] = 0 end
   return {0, 0, 0, 0, 0, unpack(written)}
 end
+local total, done = tonumber(e[2]) or 0, tonumber(e[3]) or 0
+local counts = {failed = tonumber(e[4]) or 0, retries = tonumber(e[5]) or 0,
+  rate_limited = tonumber(e[6]) or 0}
+local added = {failed = 0, retries = 0, rate_limited = 0}
 local kept, fields, sums = {}, {}, {}
-local failed, retries, limited = 0, 0, 0
 for r = 1, n do
   local at = entries[r]
   written[r] = redis.call('HSETNX', KEYS[1], ARGV[at], ARGV[at + 1])
   if written[r] == 1 then
     kept[#kept + 1] = ARGV[at]
-    failed = failed + tonumber(ARGV[at + 2])
-    retries = retries + tonumber(ARGV[at + 3])
-    limited = limited + tonumber(ARGV[at + 4])
+    added.failed = added.failed + tonumber(ARGV[at + 2])
+    added.retries = added.retries + tonumber(ARGV[at + 3])
+    added.rate_limited = added.rate_limited + tonumber(ARGV[at + 4])
     for p = at + 7, at + 6 + 2 * tonumber(ARGV[at + 6]), 2 do
       local field, by = ARGV[p], tonumber(ARGV[p + 1])
       if math.abs(by) <= exact then
@@ -102,35 +117,54 @@ for r = 1, n do
 end
 if #kept > 0 then
   redis.call('RPUSH', KEYS[2], unpack(kept))
+  local touched = {}
   for _, field in ipairs(fields) do
-    if sums[field] ~= 0 then
-      redis.call('HINCRBY', KEYS[5], field, string.format('%d', sums[field]))
+    if sums[field] ~= 0 then touched[#touched + 1] = field end
+  end
+  if #touched > 0 then
+    local stored = redis.call('HMGET', KEYS[5], unpack(touched))
+    local set = {}
+    for f, field in ipairs(touched) do
+      local before = tonumber(stored[f]) or 0
+      local after = before + sums[field]
+      if math.abs(before) < 2 ^ 53 and math.abs(after) < 2 ^ 53 then
+        set[#set + 1] = field
+        set[#set + 1] = string.format('%d', after)
+      else
+        redis.call('HINCRBY', KEYS[5], field, string.format('%d', sums[field]))
+      end
+    end
+    if #set > 0 then redis.call('HSET', KEYS[5], unpack(set)) end
+  end
+  -- A result written after the run was retired expires with the run. Only a run
+  -- whose experiments are all final is retired, so a pending or running
+  -- experiment's keys have no time-to-live to copy.
+  if e[1] ~= 'pending' and e[1] ~= 'running' then
+    local ttl = redis.call('PTTL', KEYS[3])
+    if ttl > 0 then
+      redis.call('PEXPIRE', KEYS[1], ttl)
+      redis.call('PEXPIRE', KEYS[2], ttl)
+      redis.call('PEXPIRE', KEYS[5], ttl)
     end
   end
-  -- A result written after the run was retired expires with the run.
-  local ttl = redis.call('PTTL', KEYS[3])
-  if ttl > 0 then
-    redis.call('PEXPIRE', KEYS[1], ttl)
-    redis.call('PEXPIRE', KEYS[2], ttl)
-    redis.call('PEXPIRE', KEYS[5], ttl)
+  local before = done
+  done = done + #kept
+  local set = {'done', string.format('%d', done)}
+  for _, field in ipairs({'failed', 'retries', 'rate_limited'}) do
+    if added[field] > 0 then
+      counts[field] = counts[field] + added[field]
+      set[#set + 1] = field
+      set[#set + 1] = string.format('%d', counts[field])
+    end
   end
-  redis.call('HINCRBY', KEYS[3], 'done', #kept)
-  if failed > 0 then redis.call('HINCRBY', KEYS[3], 'failed', failed) end
-  if retries > 0 then redis.call('HINCRBY', KEYS[3], 'retries', retries) end
-  if limited > 0 then redis.call('HINCRBY', KEYS[3], 'rate_limited', limited) end
-end
-local c = redis.call('HMGET', KEYS[3], 'total', 'done', 'failed', 'retries', 'rate_limited')
-local total, done = tonumber(c[1]) or 0, tonumber(c[2]) or 0
-if #kept > 0 then
+  redis.call('HSET', KEYS[3], unpack(set))
   -- One notice when the group crossed a notice step (or reached the total).
   local step = math.max(1, math.floor(total / tonumber(ARGV[3])))
-  local before = done - #kept
   if math.floor(done / step) > math.floor(before / step) or done >= total then
     redis.call('PUBLISH', ARGV[1], ARGV[2])
   end
 end
-return {total, done, tonumber(c[3]) or 0, tonumber(c[4]) or 0, tonumber(c[5]) or 0,
-  unpack(written)}
+return {total, done, counts.failed, counts.retries, counts.rate_limited, unpack(written)}
 "#,
     )
 });

@@ -117,5 +117,38 @@ async fn a_re_executed_chunk_adds_nothing_and_a_group_of_starts_respects_the_cap
         None,
         "a busy key's start is not counted"
     );
+
+    // A key started again counts on from its last start, and a key twice in one
+    // group is two starts. Leases that expired are dropped once they are in the way:
+    // here they fill the cap of 6 with the two live ones.
+    let mut redis = redis_connection().await;
+    let _: () = redis::cmd("ZADD")
+        .arg(harness.store.keys().experiment_leases(&experiment))
+        .arg(&[
+            (1, "lapsed-1"),
+            (1, "lapsed-2"),
+            (1, "lapsed-3"),
+            (1, "lapsed-4"),
+        ])
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    let group = [begin("new-a"), begin("new-d"), begin("new-d")];
+    let starts = harness
+        .worker_store
+        .begin_records(&run, &experiment, 6, Duration::from_secs(30), &group)
+        .await
+        .unwrap();
+    assert_eq!(
+        starts,
+        [
+            RecordStart::Proceed { attempt: 2 },
+            RecordStart::Proceed { attempt: 1 },
+            RecordStart::Proceed { attempt: 2 },
+        ]
+    );
+    let after = snapshot(&harness, &experiment).await;
+    assert_eq!(after.3.get("new-a"), Some(&2));
+    assert_eq!(after.3.get("new-d"), Some(&2));
     harness.cleanup().await;
 }
