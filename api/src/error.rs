@@ -60,9 +60,10 @@ pub enum ApiError {
     /// 422: fields (of the body, the query or a header) break their rules; all of them.
     #[error("{}", render(.0))]
     Invalid(Vec<FieldError>),
-    /// 422: a dataset folder has problems, each located by file and line.
-    #[error("the dataset folder has {} problem(s)", .0.len())]
-    InvalidDataset(Vec<Problem>),
+    /// 422: what was sent as a dataset (a folder, an archive) has problems, each
+    /// located by file (archive entry) and line.
+    #[error("{} has {} problem(s)", .0.noun(), .1.len())]
+    InvalidDataset(Sent, Vec<Problem>),
     /// 422: a label accepts reports that fail consistency rules without an
     /// `override_reason`.
     #[error("the reports fail {} consistency rule(s); accepting them needs an override_reason", .0.len())]
@@ -119,7 +120,7 @@ impl ApiError {
             ApiError::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
             ApiError::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::Invalid(_)
-            | ApiError::InvalidDataset(_)
+            | ApiError::InvalidDataset(..)
             | ApiError::RuleOverrideRequired(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -142,7 +143,7 @@ impl ApiError {
             ApiError::UriTooLong { .. } => "uri_too_long",
             ApiError::HeadersTooLarge { .. } => "headers_too_large",
             ApiError::Invalid(_) => "invalid_request",
-            ApiError::InvalidDataset(_) => "invalid_dataset",
+            ApiError::InvalidDataset(..) => "invalid_dataset",
             ApiError::RuleOverrideRequired(_) => "rule_override_required",
             ApiError::RateLimited(_) => "rate_limited",
             ApiError::Unavailable { condition, .. } => match condition {
@@ -161,14 +162,9 @@ impl ApiError {
     pub fn body(&self) -> ErrorBody {
         match self {
             ApiError::Invalid(errors) => ErrorBody::invalid_fields(errors),
-            ApiError::InvalidDataset(problems) => {
-                let mut body = ErrorBody::new(
-                    self.code(),
-                    format!(
-                        "the dataset folder has {} problem(s); nothing was imported",
-                        problems.len()
-                    ),
-                );
+            ApiError::InvalidDataset(sent, problems) => {
+                let mut body = ErrorBody::new(self.code(), format!("{self}; {}", sent.outcome()));
+                // Each problem's entry (and line) is its field.
                 body.error.details = problems.iter().map(problem_detail).collect();
                 body
             }
@@ -211,6 +207,36 @@ impl ApiError {
 }
 
 /// A dataset problem as a detail: the location (`records.jsonl:3`) is the field.
+/// What was sent as a dataset, as a refusal of it names it: a dataset's problems are
+/// the same checks whichever way it came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sent {
+    /// A folder under the data directory (`POST /api/v1/datasets/import`).
+    Folder,
+    /// An uploaded dataset archive (`POST /api/v1/datasets?name=`).
+    DatasetArchive,
+    /// An uploaded archive of page images (`POST /api/v1/labelsets?name=`).
+    LabelSetArchive,
+}
+
+impl Sent {
+    pub fn noun(self) -> &'static str {
+        match self {
+            Sent::Folder => "the dataset folder",
+            Sent::DatasetArchive => "the dataset archive",
+            Sent::LabelSetArchive => "the label set archive",
+        }
+    }
+
+    /// What did not happen because of the problems.
+    fn outcome(self) -> &'static str {
+        match self {
+            Sent::Folder | Sent::DatasetArchive => "nothing was imported",
+            Sent::LabelSetArchive => "no label set was created",
+        }
+    }
+}
+
 fn problem_detail(problem: &Problem) -> FieldError {
     FieldError {
         field: match problem.line {
@@ -315,7 +341,7 @@ impl From<ImportError> for ApiError {
                 "path",
                 format!("the folder name cannot be a dataset name: {value_error}"),
             ),
-            ImportError::Invalid(problems) => ApiError::InvalidDataset(problems),
+            ImportError::Invalid(problems) => ApiError::InvalidDataset(Sent::Folder, problems),
             ImportError::Store(error) => error.into(),
             ImportError::Validation(cause) => ApiError::Internal(cause),
             ImportError::Changed(_) => ApiError::invalid("path", error.to_string()),

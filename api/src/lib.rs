@@ -21,6 +21,8 @@
 //! - `extract`: body (size limit), query parameters, path ids.
 //! - `request_keys`: a request's own Datadog keys, sealed for its run's export.
 //! - `request_limits`: URI and header size limits; every 413/414/431 as JSON.
+//! - `read_rest`: a body the answer left unread is read to its end (bounded), so a
+//!   refused upload's client gets the answer, not a reset connection.
 //! - `routes`: one file per route group (submit, runs, experiments, compare,
 //!   datasets, upload, schedules, presets, health, docs).
 //! - `upload`: a dataset archive (`.tar.gz`, `.zip`) streamed to disk, unpacked
@@ -47,6 +49,7 @@ pub mod extract;
 pub mod labelsets;
 pub mod metrics;
 pub mod openapi;
+mod read_rest;
 pub mod request_keys;
 pub mod request_limits;
 pub mod roles;

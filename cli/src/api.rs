@@ -111,21 +111,57 @@ impl Api {
     }
 
     /// POSTs `body` (`size` bytes of `content_type`) to `path`: an upload, which may
-    /// take far longer than an ordinary call.
-    pub fn upload<T: DeserializeOwned>(
+    /// take far longer than an ordinary call. The answer is taken as soon as it
+    /// comes, even while the body is still being sent: a server refusing an upload
+    /// before reading it (a taken name, an archive over its limit) answers at once
+    /// and may stop reading, and the blocking client, which reads an answer only
+    /// once the body is sent, would report the broken connection instead. So the
+    /// upload goes through the async client, on a runtime of its own.
+    pub fn upload<T, B>(
         &self,
         path: &str,
         content_type: &str,
-        body: impl std::io::Read + Send + 'static,
+        body: B,
         size: u64,
-    ) -> Result<T, ApiError> {
-        let request = self
-            .http
-            .post(self.url(path))
-            .timeout(UPLOAD_TIMEOUT)
-            .header(reqwest::header::CONTENT_TYPE, content_type)
-            .body(reqwest::blocking::Body::sized(body, size));
-        self.send(request, path)
+    ) -> Result<T, ApiError>
+    where
+        T: DeserializeOwned,
+        B: http_body::Body<Data = bytes::Bytes> + Send + Sync + 'static,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let url = self.url(path);
+        let unreachable = |message: String| ApiError::Unreachable {
+            url: url.clone(),
+            message,
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| unreachable(e.to_string()))?;
+        runtime.block_on(async {
+            let http = reqwest::Client::builder()
+                .timeout(UPLOAD_TIMEOUT)
+                .build()
+                .map_err(|e| unreachable(e.to_string()))?;
+            let mut request = http
+                .post(&url)
+                .header(reqwest::header::CONTENT_TYPE, content_type)
+                .header(reqwest::header::CONTENT_LENGTH, size)
+                .body(reqwest::Body::wrap(body));
+            if let Some(key) = &self.key {
+                request = request.header("X-API-Key", key);
+            }
+            let response = request
+                .send()
+                .await
+                .map_err(|e| unreachable(e.to_string()))?;
+            let status = response.status();
+            let text = response.text().await.map_err(|e| ApiError::BadAnswer {
+                url: url.clone(),
+                message: e.to_string(),
+            })?;
+            answer(&url, status, &text)
+        })
     }
 
     fn url(&self, path: &str) -> String {
@@ -151,31 +187,41 @@ impl Api {
             url: url.clone(),
             message: e.to_string(),
         })?;
-        if status.is_success() {
-            return serde_json::from_str(&text).map_err(|e| ApiError::BadAnswer {
-                url: url.clone(),
-                message: format!("HTTP {status}: {e}: {}", excerpt(&text)),
-            });
-        }
-        let body: ErrorBody = serde_json::from_str(&text).map_err(|_| ApiError::BadAnswer {
-            url: url.clone(),
-            message: format!(
-                "HTTP {status} with a body that is not an error answer: {}",
-                excerpt(&text)
-            ),
-        })?;
-        let error = body.error;
-        Err(ApiError::Refused {
-            status: status.as_u16(),
-            code: error.code,
-            message: error.message,
-            details: error
-                .details
-                .iter()
-                .map(|d| format!("\n  - {}: {}", d.field, d.message))
-                .collect(),
-        })
+        answer(&url, status, &text)
     }
+}
+
+/// The API's answer `text` (with `status`, from `url`) as `T`, or the server's
+/// error body as [`ApiError::Refused`].
+fn answer<T: DeserializeOwned>(
+    url: &str,
+    status: reqwest::StatusCode,
+    text: &str,
+) -> Result<T, ApiError> {
+    if status.is_success() {
+        return serde_json::from_str(text).map_err(|e| ApiError::BadAnswer {
+            url: url.to_string(),
+            message: format!("HTTP {status}: {e}: {}", excerpt(text)),
+        });
+    }
+    let body: ErrorBody = serde_json::from_str(text).map_err(|_| ApiError::BadAnswer {
+        url: url.to_string(),
+        message: format!(
+            "HTTP {status} with a body that is not an error answer: {}",
+            excerpt(text)
+        ),
+    })?;
+    let error = body.error;
+    Err(ApiError::Refused {
+        status: status.as_u16(),
+        code: error.code,
+        message: error.message,
+        details: error
+            .details
+            .iter()
+            .map(|d| format!("\n  - {}: {}", d.field, d.message))
+            .collect(),
+    })
 }
 
 fn excerpt(text: &str) -> String {

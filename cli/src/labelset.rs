@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use tally_core::contract::views::{LabelSetList, LabelSetView, PrefillAccepted, PublishOutcome};
 use tally_core::contract::{DatasetName, RunStatus};
 
-use crate::api::{Api, ApiError, Connection};
+use crate::api::{Api, Connection};
 use crate::labelset_show;
 use crate::run::{EXIT_RUN_NOT_SUCCEEDED, Output, wait_for};
 use crate::upload::upload_with_progress;
@@ -129,7 +129,6 @@ fn create(args: CreateArgs) -> Result<(), Box<dyn std::error::Error>> {
     let file = std::fs::File::open(&args.archive)
         .map_err(|e| format!("{}: {e}", args.archive.display()))?;
     let api = Api::new(&args.connection)?;
-    refuse_taken(&api, name.as_str())?;
     let path = format!("/api/v1/labelsets?name={}", name.as_str());
     let set: LabelSetView =
         upload_with_progress(&api, &path, content_type, file, format!("uploading {name}"))?;
@@ -144,19 +143,6 @@ fn create(args: CreateArgs) -> Result<(), Box<dyn std::error::Error>> {
         set.records.len()
     );
     Ok(())
-}
-
-/// Refuses a name already taken before the archive is sent: the server would
-/// refuse it too, but only once the upload has begun, and it stops reading then.
-fn refuse_taken(api: &Api, name: &str) -> Result<(), Box<dyn std::error::Error>> {
-    match api.get::<LabelSetView>(&set_path(name, "")?) {
-        Ok(_) => Err(format!(
-            "a label set named {name:?} exists already (tally labelset show {name}); choose another --name"
-        )
-        .into()),
-        Err(ApiError::Refused { status: 404, .. }) => Ok(()),
-        Err(error) => Err(error.into()),
-    }
 }
 
 /// The name an archive gives its label set, and its content type; an error for a

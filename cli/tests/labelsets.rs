@@ -101,8 +101,7 @@ async fn label_sets_are_created_listed_prefilled_shown_and_published_from_the_co
     let again = tally_as(&api, ANNA_KEY, &["labelset", "create", archive]).await;
     refused(
         &again,
-        "tally: a label set named \"scans\" exists already (tally labelset show scans); \
-         choose another --name\n",
+        "tally: 409 conflict: name: a label set named \"scans\" exists already\n",
     );
     // An archive with an entry that is no page image is refused, naming the entry.
     let notes_dir = files.path().join("notes");
@@ -118,7 +117,8 @@ async fn label_sets_are_created_listed_prefilled_shown_and_published_from_the_co
     .await;
     refused(
         &not_images,
-        "tally: 422 invalid_dataset: the dataset folder has 1 problem(s); nothing was imported\n\
+        "tally: 422 invalid_dataset: the label set archive has 1 problem(s); no label set was \
+         created\n\
          \x20 - unit-01/notes.txt: is not a PNG or JPEG image; a label set's archive holds only \
          page images\n",
     );

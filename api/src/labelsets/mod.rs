@@ -63,13 +63,13 @@ impl Create<'_> {
         if self.store.labelset(name).await?.is_some() {
             return Err(taken(name));
         }
-        let data_dir = self.archive.data_dir;
+        let (data_dir, sent) = (self.archive.data_dir, self.archive.sent);
         let unpacked = self.archive.receive_and_unpack(body).await?;
         let folder = unpacked.folder.clone();
         let units = tokio::task::spawn_blocking(move || units::units(&folder))
             .await
             .map_err(|e| ApiError::Internal(format!("reading the scans failed: {e}")))?
-            .map_err(ApiError::InvalidDataset)?;
+            .map_err(|problems| ApiError::InvalidDataset(sent, problems))?;
         let parent = data_dir.root().join(LABELSETS_DIR);
         std::fs::create_dir_all(&parent).map_err(|e| unwritable(&e))?;
         let target = parent.join(name);

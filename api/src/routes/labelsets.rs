@@ -29,7 +29,7 @@ use tally_core::run::Submitter;
 use super::records::{image_response, page_index};
 use super::upload::name_parameter;
 use crate::auth::Caller;
-use crate::error::ApiError;
+use crate::error::{ApiError, Sent};
 use crate::extract::{Body, Params, json_object};
 use crate::labelsets::prefill::refuse_prefill_name;
 use crate::labelsets::record::{LabelRequest, find_record, record_view, reports_of};
@@ -49,7 +49,12 @@ pub async fn create(
     let name = params.text("name");
     params.finish()?;
     let name = name_parameter(name, "the name of the new label set")?;
-    let archive = IncomingArchive::of_request(&state.data_dir, state.upload_limits, &headers)?;
+    let archive = IncomingArchive::of_request(
+        &state.data_dir,
+        Sent::LabelSetArchive,
+        state.upload_limits,
+        &headers,
+    )?;
     let connected = state.backend.get().await?;
     let set = Create {
         store: &connected.store,

@@ -33,6 +33,7 @@ use axum::routing::{get, post, put};
 use crate::auth::require_api_key;
 use crate::error::ApiError;
 use crate::metrics::track;
+use crate::read_rest::read_rest;
 use crate::request_limits;
 use crate::roles::{Role, require_role};
 use crate::state::AppState;
@@ -141,7 +142,15 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(from_fn_with_state(state.metrics.clone(), track))
         .layer(map_response(no_store))
+        // Outermost, so that a refusal by any layer within leaves no body unread.
+        .layer(from_fn_with_state(largest_body(&state), read_rest))
         .with_state(state)
+}
+
+/// The largest body any route accepts: an upload's archive, or a JSON body.
+fn largest_body(state: &AppState) -> u64 {
+    let json = u64::try_from(state.body_limit_bytes).unwrap_or(u64::MAX);
+    state.upload_limits.archive_bytes.max(json)
 }
 
 async fn unknown_route(uri: Uri) -> ApiError {

@@ -10,7 +10,7 @@ use axum::response::Response;
 use tally_core::dataset::DatasetName;
 
 use super::datasets::imported;
-use crate::error::ApiError;
+use crate::error::{ApiError, Sent};
 use crate::extract::Params;
 use crate::labelsets::prefill::refuse_prefill_name;
 use crate::state::AppState;
@@ -26,7 +26,12 @@ pub async fn upload(
     params.finish()?;
     let name = name_parameter(name, "the name of the dataset the archive is a version of")?;
     refuse_prefill_name(&name, "name").map_err(|e| ApiError::Invalid(vec![e]))?;
-    let archive = IncomingArchive::of_request(&state.data_dir, state.upload_limits, &headers)?;
+    let archive = IncomingArchive::of_request(
+        &state.data_dir,
+        Sent::DatasetArchive,
+        state.upload_limits,
+        &headers,
+    )?;
     // Refused before a byte is received when Redis cannot register the result.
     let connected = state.backend.get().await?;
     let outcome = Upload {

@@ -28,9 +28,9 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{HeaderMap, header};
 use tally_core::dataset::{DataDir, DatasetName, Problem, RECORDS_FILE};
-use tally_store::{ApiStore, ImportOutcome, load_folder};
+use tally_store::{ApiStore, ImportError, ImportOutcome, load_folder};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Sent};
 pub use limits::{
     MAX_ARCHIVE_BYTES_ENV, MAX_FILE_BYTES_ENV, MAX_FILES_ENV, MAX_IMAGE_BYTES_ENV,
     MAX_UNPACKED_BYTES_ENV, UploadLimits,
@@ -85,6 +85,8 @@ impl ArchiveFormat {
 /// sets, which differ only in what they do with the unpacked folder.
 pub struct IncomingArchive<'a> {
     pub data_dir: &'a DataDir,
+    /// What the archive is sent as, which its refusal names.
+    pub sent: Sent,
     pub limits: UploadLimits,
     pub format: ArchiveFormat,
     /// The body's `Content-Length`, when sent.
@@ -93,15 +95,17 @@ pub struct IncomingArchive<'a> {
 
 impl<'a> IncomingArchive<'a> {
     /// The archive the request's headers announce (422 naming `Content-Type` when
-    /// it names no archive format).
+    /// it names no archive format), sent as `sent`.
     pub fn of_request(
         data_dir: &'a DataDir,
+        sent: Sent,
         limits: UploadLimits,
         headers: &HeaderMap,
     ) -> Result<IncomingArchive<'a>, ApiError> {
         let (format, declared_bytes) = ArchiveFormat::of_request(headers)?;
         Ok(IncomingArchive {
             data_dir,
+            sent,
             limits,
             format,
             declared_bytes,
@@ -126,7 +130,7 @@ impl<'a> IncomingArchive<'a> {
         tokio::task::spawn_blocking(move || unpack(format, &archive, &unpack_into, limits))
             .await
             .map_err(|e| ApiError::Internal(format!("unpacking an upload failed: {e}")))?
-            .map_err(ApiError::InvalidDataset)?;
+            .map_err(|problems| ApiError::InvalidDataset(self.sent, problems))?;
         Ok(Unpacked { staging, folder })
     }
 }
@@ -140,10 +144,16 @@ pub struct Upload<'a> {
 
 impl Upload<'_> {
     pub async fn run(self, body: Body) -> Result<ImportOutcome, ApiError> {
-        let data_dir = self.archive.data_dir;
+        let (data_dir, sent) = (self.archive.data_dir, self.archive.sent);
         let unpacked = self.archive.receive_and_unpack(body).await?;
-        check_root(&unpacked.folder).map_err(ApiError::InvalidDataset)?;
-        let dataset = load_folder(unpacked.folder.clone()).await?;
+        let invalid = |problems| ApiError::InvalidDataset(sent, problems);
+        check_root(&unpacked.folder).map_err(invalid)?;
+        let dataset = load_folder(unpacked.folder.clone())
+            .await
+            .map_err(|error| match error {
+                ImportError::Invalid(problems) => invalid(problems),
+                error => error.into(),
+            })?;
         publish::publish(self.store, data_dir, self.name, dataset).await
     }
 }

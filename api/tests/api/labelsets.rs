@@ -201,6 +201,10 @@ async fn scans_become_records_by_folder_or_file_name_and_a_bad_archive_writes_no
         RawEntry::file("unit-c/notes.txt", b"hello"),
     ]);
     let refused = error_of(create(&app, "bad", bad).await, 422).await;
+    assert_eq!(
+        refused["error"]["message"],
+        "the label set archive has 1 problem(s); no label set was created"
+    );
     assert_eq!(refused["error"]["details"][0]["field"], "unit-c/notes.txt");
     let no_images = raw_tar_gz(&[RawEntry::file("readme.txt", b"x")]);
     error_of(create(&app, "bad", no_images).await, 422).await;

@@ -14,6 +14,7 @@ mod events;
 mod health;
 mod labelsets;
 mod redis_down;
+mod refused_uploads;
 mod results;
 mod roles;
 mod runs;

@@ -260,6 +260,10 @@ async fn problems_name_the_entry_and_line_and_the_request_is_checked_first() {
     let records = format!("{first_line}\n{{\"id\": \n");
     let bad_line = raw_tar_gz(&[RawEntry::file("records.jsonl", records.as_bytes())]);
     let error = error_of(upload(&app, "bad", GZIP, bad_line).await, 422).await;
+    assert_eq!(
+        error["error"]["message"],
+        "the dataset archive has 4 problem(s); nothing was imported"
+    );
     let fields: Vec<&str> = error["error"]["details"]
         .as_array()
         .unwrap()
