@@ -7,23 +7,24 @@
 //! - `:streamGenerateContent?alt=sse` (server-sent events) or without `alt` (a JSON array).
 //!
 //! Order of checks, like the service: method and version, credentials, size, model,
-//! body, quota; then injected faults, latency, and the answer.
+//! body, quota; then injected faults and the answer, which leaves its latency after
+//! the request arrived (the checks and the answer's making run within it).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use crate::answer::{AnswerInputs, compose, input_tokens};
+use crate::answer::{Answer, AnswerInputs, compose, input_tokens};
 use crate::batch;
 use crate::faults::{Action, random_fault};
 use crate::google_error::ApiError;
-use crate::latency;
+use crate::latency::{self, Arrival};
 use crate::quota::Limits;
 use crate::server::ResetConnection;
 use crate::state::AppState;
@@ -33,7 +34,15 @@ use crate::validate::{Api, check_request, parse_json};
 /// The Developer API's limit on a whole request (a batch's inline requests included).
 pub const DEVELOPER_REQUEST_LIMIT: usize = 20 * 1024 * 1024;
 
+/// Which API and version a request came in on, and when.
+struct Endpoint {
+    api: Api,
+    version: String,
+    arrival: Arrival,
+}
+
 struct Call {
+    arrival: Arrival,
     api: Api,
     version: String,
     model: String,
@@ -43,6 +52,7 @@ struct Call {
 
 pub async fn developer(
     State(state): State<Arc<AppState>>,
+    Extension(arrival): Extension<Arrival>,
     Path((version, action)): Path<(String, String)>,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
@@ -51,20 +61,17 @@ pub async fn developer(
     if !matches!(version.as_str(), "v1" | "v1beta") {
         return ApiError::method_not_found().into_response();
     }
-    handle(
-        state,
-        Api::Developer,
+    let endpoint = Endpoint {
+        api: Api::Developer,
         version,
-        &action,
-        query,
-        headers,
-        body,
-    )
-    .await
+        arrival,
+    };
+    handle(state, endpoint, &action, query, headers, body).await
 }
 
 pub async fn vertex(
     State(state): State<Arc<AppState>>,
+    Extension(arrival): Extension<Arrival>,
     Path((version, _project, _location, publisher, action)): Path<(
         String,
         String,
@@ -79,18 +86,27 @@ pub async fn vertex(
     if !matches!(version.as_str(), "v1" | "v1beta1") || publisher != "google" {
         return ApiError::method_not_found().into_response();
     }
-    handle(state, Api::Vertex, version, &action, query, headers, body).await
+    let endpoint = Endpoint {
+        api: Api::Vertex,
+        version,
+        arrival,
+    };
+    handle(state, endpoint, &action, query, headers, body).await
 }
 
 async fn handle(
     state: Arc<AppState>,
-    api: Api,
-    version: String,
+    endpoint: Endpoint,
     action: &str,
     query: HashMap<String, String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let Endpoint {
+        api,
+        version,
+        arrival,
+    } = endpoint;
     let Some((model, method)) = action.split_once(':') else {
         return ApiError::method_not_found().into_response();
     };
@@ -103,6 +119,7 @@ async fn handle(
         _ => return ApiError::method_not_found().into_response(),
     };
     let call = Call {
+        arrival,
         api,
         version,
         model: model.to_string(),
@@ -198,7 +215,7 @@ async fn respond(
         Some(Action::Answer(answer_fault)) => Some(answer_fault),
         None => None,
     };
-    tokio::time::sleep(latency::sample(&profile.latency, &mut noise)).await;
+    let delay = latency::sample(&profile.latency, &mut noise);
     let index = state.index().await;
     let answer = compose(&AnswerInputs {
         model_id: &call.model,
@@ -209,6 +226,15 @@ async fn respond(
         forced,
     });
     tracing::debug!(model = %call.model, record = ?answer.record, "answered");
+    let response = shaped(call, &answer);
+    // The answer was made within the latency: it leaves `delay` after the arrival.
+    tokio::time::sleep_until(call.arrival.0 + delay).await;
+    state.stats.answered(&call.model, call.arrival.0.elapsed());
+    response
+}
+
+/// The answer as the call asked for it: whole, a JSON array of chunks, or events.
+fn shaped(call: &Call, answer: &Answer) -> Response {
     if !call.stream {
         return axum::Json(answer.to_response()).into_response();
     }

@@ -1,8 +1,8 @@
 //! `/_emulator/*`: what tests and benchmarks read and change at run time.
 //!
-//! - `GET  /_emulator/stats`: requests, statuses and 429s per model; in-flight and
-//!   maximum concurrent requests; tokens issued; the dataset index; the Files
-//!   API's upload chunks and queries accepted (`files`).
+//! - `GET  /_emulator/stats`: requests, statuses, 429s and answer times (from
+//!   arrival) per model; in-flight and maximum concurrent requests; tokens issued;
+//!   the dataset index; the Files API's upload chunks and queries accepted (`files`).
 //! - `GET  /_emulator/requests?limit=N`: the last N request bodies (oldest first).
 //! - `GET  /_emulator/settings`, `PATCH /_emulator/settings`: the settings as JSON; a
 //!   patch is merged in (objects field by field, `latency` replaced whole). The API

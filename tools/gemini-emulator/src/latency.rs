@@ -1,9 +1,27 @@
-//! Drawing a response time from a model's latency distribution.
+//! Response times: when a request arrived, and a latency drawn from the model's
+//! distribution. An answer leaves its latency after the arrival: the emulator's own
+//! work (reading the body, checks, composing the answer) runs inside that time, not
+//! on top of it.
 
 use std::time::Duration;
 
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::Response;
+use tokio::time::Instant;
+
 use crate::config::Latency;
 use crate::rng::SeededRng;
+
+/// When a request's head reached the router, before its body was read.
+#[derive(Debug, Clone, Copy)]
+pub struct Arrival(pub Instant);
+
+/// Middleware: stamps each request with its [`Arrival`].
+pub async fn stamp_arrival(mut request: Request, next: Next) -> Response {
+    request.extensions_mut().insert(Arrival(Instant::now()));
+    next.run(request).await
+}
 
 /// Upper bound of any drawn latency: a heavy lognormal tail must not hang a test.
 const MAX_LATENCY: Duration = Duration::from_secs(300);

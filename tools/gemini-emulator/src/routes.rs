@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, Form, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::middleware::from_fn_with_state;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -17,6 +17,7 @@ use crate::admin;
 use crate::batch;
 use crate::generate;
 use crate::introspection;
+use crate::latency;
 use crate::state::AppState;
 
 /// Above the Developer API's 20 MB (checked per API in the handler), so oversized
@@ -42,12 +43,16 @@ pub fn router(state: Arc<AppState>, admin_token: Option<String>) -> Router {
             Arc::new(admin_token),
             admin::require_token,
         ));
-    Router::new()
+    // A model's latency counts from the request's arrival (see `latency`).
+    let generate = Router::new()
         .route("/{version}/models/{action}", post(generate::developer))
         .route(
             "/{version}/projects/{project}/locations/{location}/publishers/{publisher}/models/{action}",
             post(generate::vertex),
         )
+        .route_layer(from_fn(latency::stamp_arrival));
+    Router::new()
+        .merge(generate)
         .route("/{version}/batches", get(batch::routes::list))
         .route(
             "/{version}/batches/{name}",
@@ -66,7 +71,10 @@ pub fn router(state: Arc<AppState>, admin_token: Option<String>) -> Router {
             get(batch::file_routes::download),
         )
         .route("/token", post(token))
-        .route("/computeMetadata/v1/instance/service-accounts/default/token", get(metadata_token))
+        .route(
+            "/computeMetadata/v1/instance/service-accounts/default/token",
+            get(metadata_token),
+        )
         .merge(introspection)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)

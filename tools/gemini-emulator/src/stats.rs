@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -20,6 +20,31 @@ pub struct ModelStats {
     /// HTTP status → count; `reset` connections are counted under 0.
     pub statuses: BTreeMap<u16, u64>,
     pub rate_limited: u64,
+    /// The answers' times from arrival to leaving (what the latency setting governs).
+    pub answered: AnswerTimes,
+}
+
+/// Milliseconds from a request's arrival to its answer leaving the handler, over the
+/// answers sent (errors are answered at once and not counted).
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct AnswerTimes {
+    pub answers: u64,
+    pub min_ms: f64,
+    pub max_ms: f64,
+    pub total_ms: f64,
+}
+
+impl AnswerTimes {
+    fn add(&mut self, ms: f64) {
+        self.min_ms = if self.answers == 0 {
+            ms
+        } else {
+            self.min_ms.min(ms)
+        };
+        self.max_ms = self.max_ms.max(ms);
+        self.total_ms += ms;
+        self.answers += 1;
+    }
 }
 
 pub struct Stats {
@@ -67,6 +92,15 @@ impl Stats {
             entry.rate_limited += 1;
             self.rate_limited.fetch_add(1, Ordering::Relaxed);
         }
+    }
+
+    /// An answer of `model` left `held` after its request arrived.
+    pub fn answered(&self, model: &str, held: Duration) {
+        lock(&self.models)
+            .entry(model.to_string())
+            .or_default()
+            .answered
+            .add(held.as_secs_f64() * 1000.0);
     }
 
     pub fn snapshot(&self) -> Value {

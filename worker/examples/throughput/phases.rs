@@ -235,11 +235,20 @@ impl Bench {
         let ended_at = timed.started_at
             + chrono::TimeDelta::from_std(timed.wall).map_err(|e| e.to_string())?;
         let slots = crate::slots::split(&results, timed.started_at, ended_at, workers * in_flight);
+        // The emulator's own time per answer, from arrival: the rest of a call's
+        // latency is the worker's and the connection's.
+        let stats = self.emulator.stats().await?;
+        let answered = &stats["models"][MODEL]["answered"];
+        let answers = answered["answers"].as_f64().unwrap_or(0.0).max(1.0);
+        let emulator_ms = json!({
+            "mean": round(answered["total_ms"].as_f64().unwrap_or(0.0) / answers, 2),
+            "max": round(answered["max_ms"].as_f64().unwrap_or(0.0), 2),
+        });
         let line = Self::report(
             &label,
             &timed,
             json!({"ideal_per_s": ideal, "efficiency": round(achieved / ideal, 4), "workers": workers,
-                "slots": slots}),
+                "slots": slots, "emulator_answer_ms": emulator_ms}),
         );
         timed.workers.stop();
         Ok(line)

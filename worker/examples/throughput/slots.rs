@@ -70,6 +70,7 @@ pub fn split(
     json!({
         "slot_s": round(capacity, 1),
         "call_s": round(latency_ms as f64 / 1000.0, 1),
+        "mean_call_ms": round(latency_ms as f64 / results.len().max(1) as f64, 2),
         "steady_in_flight": steady,
         "first_call_ms": first_call,
         "ramped_ms": ramped,
