@@ -11,8 +11,8 @@
 //!    unit started too often is given up on;
 //! 3. a failed record of a `raise_errors` experiment stops the experiment, and so
 //!    does a used-up daily quota when the request says `on_daily_quota: "fail"`;
-//! 4. enqueue the chunk `WINDOW` places on (if any), and when the experiment is
-//!    complete, stopped or cancelled, enqueue `finalize` and finalize it at once.
+//! 4. enqueue the chunk `WINDOW` places on (if any), and `finalize` when the
+//!    experiment is complete, stopped or cancelled; a complete one is finalized at once.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -71,8 +71,9 @@ pub async fn handle(job: ChunkJob, context: Data<Arc<Context>>) -> Result<(), Jo
         };
         context.store.queues().push_chunks(vec![job]).await?;
     }
-    let ready = view.is_some_and(|view| view.progress.is_complete() || view.aborted.is_some());
-    if stopped || ready {
+    let complete = view.as_ref().is_some_and(|view| view.progress.is_complete());
+    let aborted = view.is_some_and(|view| view.aborted.is_some());
+    if stopped || aborted || complete {
         context
             .store
             .queues()
@@ -80,11 +81,15 @@ pub async fn handle(job: ChunkJob, context: Data<Arc<Context>>) -> Result<(), Jo
                 experiment_id: job.experiment_id.clone(),
             })
             .await?;
-        // Done here rather than left to the job: a pushed finalize job lands in the
-        // queue's `scheduled` set, which apalis-redis moves on only at a worker's
-        // heartbeat (up to 5 s later). The job stays queued as the backstop, should
-        // this worker die first; finalize is idempotent (guarded transitions), so
-        // the job, the sweep or another chunk finalizing too changes nothing.
+    }
+    // A complete experiment is finalized here rather than left to the job: a pushed
+    // finalize job lands in the queue's `scheduled` set, which apalis-redis moves on
+    // only at a worker's heartbeat (up to 5 s later). The job stays queued as the
+    // backstop, should this worker die first; finalize is idempotent (guarded
+    // transitions), so the job, the sweep or another chunk finalizing too changes
+    // nothing. A stopped experiment is left to the job: calls still in flight in
+    // other chunks get time to write their results before its summary is taken.
+    if complete {
         finalize(&context, &job.experiment_id).await?;
     }
     Ok(())
