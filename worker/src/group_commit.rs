@@ -1,19 +1,20 @@
 //! Group commit: the per-record store work of concurrent records (starting a record,
-//! writing its result) handed to one queue per process and sent in groups, one
-//! script per experiment, so records share round trips and the per-group work.
+//! writing its result, pacing its model call) handed to one queue per process and
+//! sent in groups, one script per key (an experiment, a model), so records share
+//! round trips and the per-group work.
 //!
 //! No record waits for a timer or for the group ahead of it: a draining task takes
 //! whatever is queued at that moment (at most `MAX_GROUP`; a lone item goes at once),
-//! splits it by experiment and spawns a flush per experiment. Up to `MAX_FLIGHTS`
+//! splits it by key and spawns a flush per key, its items in the order they came. Up to `MAX_FLIGHTS`
 //! flushes are in flight at once; only while all are does the queue grow, and the
 //! next group is larger for it (an earlier design that flushed one group at a time
 //! made every record wait behind the group ahead).
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::hash::Hash;
 use std::sync::Arc;
 
-use tally_core::run::ExperimentId;
 use tally_store::StoreError;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
@@ -23,21 +24,23 @@ pub const MAX_GROUP: usize = 64;
 /// Flushes of one queue in flight at once.
 const MAX_FLIGHTS: usize = 8;
 
-/// What a queue does with a group of one experiment's items, in one round trip.
+/// What a queue does with a group of one key's items, in one round trip.
 pub trait Flush: Send + Sync + 'static {
+    /// What items are grouped by (one script each).
+    type Key: Eq + Hash + Clone + Send + Sync + 'static;
     type Item: Send + 'static;
     type Reply: Send + 'static;
 
     /// One reply per item, in the items' order.
     fn flush(
         &self,
-        experiment: &ExperimentId,
+        key: &Self::Key,
         items: Vec<Self::Item>,
     ) -> impl Future<Output = Result<Vec<Self::Reply>, StoreError>> + Send;
 }
 
 struct Entry<F: Flush> {
-    experiment: ExperimentId,
+    key: F::Key,
     item: F::Item,
     reply: oneshot::Sender<Result<F::Reply, StoreError>>,
 }
@@ -57,14 +60,10 @@ impl<F: Flush> GroupCommit<F> {
     }
 
     /// Hands `item` over and waits for its reply.
-    pub async fn submit(
-        &self,
-        experiment: &ExperimentId,
-        item: F::Item,
-    ) -> Result<F::Reply, StoreError> {
+    pub async fn submit(&self, key: &F::Key, item: F::Item) -> Result<F::Reply, StoreError> {
         let (reply, answer) = oneshot::channel();
         let entry = Entry {
-            experiment: experiment.clone(),
+            key: key.clone(),
             item,
             reply,
         };
@@ -77,14 +76,11 @@ async fn drain<F: Flush>(flush: Arc<F>, mut entries: mpsc::UnboundedReceiver<Ent
     let flights = Arc::new(Semaphore::new(MAX_FLIGHTS));
     let mut taken = Vec::with_capacity(MAX_GROUP);
     while entries.recv_many(&mut taken, MAX_GROUP).await > 0 {
-        let mut groups: HashMap<ExperimentId, Vec<Entry<F>>> = HashMap::new();
+        let mut groups: HashMap<F::Key, Vec<Entry<F>>> = HashMap::new();
         for entry in taken.drain(..) {
-            groups
-                .entry(entry.experiment.clone())
-                .or_default()
-                .push(entry);
+            groups.entry(entry.key.clone()).or_default().push(entry);
         }
-        for (experiment, group) in groups {
+        for (key, group) in groups {
             // The semaphore is never closed.
             let Ok(flight) = flights.clone().acquire_owned().await else {
                 return;
@@ -93,7 +89,7 @@ async fn drain<F: Flush>(flush: Arc<F>, mut entries: mpsc::UnboundedReceiver<Ent
             tokio::spawn(async move {
                 let (items, replies): (Vec<_>, Vec<_>) =
                     group.into_iter().map(|e| (e.item, e.reply)).unzip();
-                match flush.flush(&experiment, items).await {
+                match flush.flush(&key, items).await {
                     // A reply left without an answer reads as `Unanswered`.
                     Ok(answers) => {
                         for (reply, answer) in replies.into_iter().zip(answers) {

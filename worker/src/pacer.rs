@@ -1,17 +1,24 @@
 //! `Pacer`: the Gemini client's call gate backed by the shared rate limiter in Redis,
 //! so all workers together stay under each model's quota.
 //!
-//! Before every attempt it reserves a slot of the model (one Lua call) and sleeps
-//! until it; after a long wait it checks again that no worker met a 429 meanwhile
-//! (a server's retry delay applies to everyone). A process starved of CPU wakes up
-//! late: a call more than one interval late takes a new slot rather than crowd the
-//! slots after its own. A call reserves the input tokens estimated from its request
-//! (image tiles, text length; only input counts toward Gemini's TPM), scaled by how
-//! this process's estimates of the model compared with the measured
-//! `promptTokenCount` so far; the difference to the measured tokens rides along with
-//! the next reservation. A reservation is never given back (later calls were granted
-//! the time after it). A contention 429 or a 503 changes nothing shared: the retry
-//! policy backs that one call off.
+//! Before every attempt it reserves a slot of the model and sleeps until it; the
+//! reservations of concurrent calls to one model go to Redis together, one script
+//! per group (`reservations`), each call getting the slot it would get reserving
+//! alone after the ones queued before it. After a long wait it checks again that no
+//! worker met a 429 meanwhile (a server's retry delay applies to everyone). A
+//! process starved of CPU wakes up late: a call more than one interval late takes a
+//! new slot rather than crowd the slots after its own. A call reserves the input
+//! tokens estimated from its request (image tiles, text length; only input counts
+//! toward Gemini's TPM), scaled by how this process's estimates of the model
+//! compared with the measured `promptTokenCount` so far; the difference to the
+//! measured tokens rides along with the next reservation. A reservation is never
+//! given back (later calls were granted the time after it). A contention 429 or a
+//! 503 changes nothing shared: the retry policy backs that one call off.
+//!
+//! Every call is counted against the model's requests per day (`daily_counts`,
+//! likewise one script per group), beside the call rather than before it; the count
+//! also tells of a block a per-day 429 set, so it runs for models without a daily
+//! limit too.
 //!
 //! If Redis cannot be reached the call goes ahead unpaced: the retry policy still
 //! honours any 429, and the record's own store writes will fail loudly anyway.
@@ -23,11 +30,18 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 
 use tally_gemini::{AttemptReport, BoxFuture, CallGate};
-use tally_store::WorkerStore;
 use tally_store::store_backoff::{Delays, StoreBackoff};
+use tally_store::{Reservation, WorkerStore};
 
+use crate::group_commit::GroupCommit;
 use crate::metrics::Metrics;
 use crate::quotas::Quotas;
+
+mod daily_counts;
+mod reservations;
+
+use daily_counts::{CountRequests, DailyCounts};
+use reservations::{CallReservations, Reserve, ReserveCalls};
 
 /// A slot this far ahead may have been overtaken by a 429 block: look again.
 const RECHECK_AFTER: Duration = Duration::from_millis(100);
@@ -44,6 +58,8 @@ const RATIO_WEIGHT: f64 = 0.1;
 
 pub struct Pacer {
     store: WorkerStore,
+    reservations: CallReservations,
+    daily_counts: Arc<DailyCounts>,
     quotas: Quotas,
     metrics: Metrics,
     books: Mutex<HashMap<String, TokenBook>>,
@@ -64,8 +80,15 @@ struct TokenBook {
 }
 
 impl Pacer {
+    /// Starts the pacer's group-commit queues on the current runtime.
     pub fn new(store: WorkerStore, quotas: Quotas, metrics: Metrics) -> Pacer {
         Pacer {
+            reservations: GroupCommit::start(ReserveCalls {
+                store: store.clone(),
+            }),
+            daily_counts: Arc::new(GroupCommit::start(CountRequests {
+                store: store.clone(),
+            })),
             store,
             quotas,
             metrics,
@@ -106,12 +129,12 @@ impl Pacer {
                 _ => break,
             }
         }
-        let store = self.store.clone();
+        let counts = Arc::clone(&self.daily_counts);
         let daily = Arc::clone(&self.daily);
         let limit = self.quotas.daily_limit(model);
         let model = model.to_string();
         tokio::spawn(async move {
-            match store.take_daily_request(&model, limit).await {
+            match counts.submit(&model, limit).await {
                 Ok(until) => set_daily(&daily, &model, until),
                 Err(error) => {
                     tracing::warn!(%error, model, "daily quota unreachable; calling uncounted")
@@ -146,6 +169,7 @@ impl Pacer {
             .max(5.0);
         let tolerance = Duration::from_secs_f64(own_share_ms / 1000.0);
         let mut late_reservations = 0;
+        let key = model.to_string();
         loop {
             let (estimate, unsettled) = self.book(model, |book| {
                 (
@@ -153,13 +177,16 @@ impl Pacer {
                     std::mem::take(&mut book.unsettled),
                 )
             });
+            let reserve = Reserve {
+                pace: *pace,
+                call: Reservation {
+                    estimated_tokens: estimate,
+                    token_correction: unsettled,
+                },
+            };
             // A slot taken again after waking late leaves the tokens of the first one
             // spent: later calls were already granted the time after it.
-            let wait = match self
-                .store
-                .reserve_call(model, pace, estimate, unsettled)
-                .await
-            {
+            let wait = match self.reservations.submit(&key, reserve).await {
                 Ok(wait) => {
                     reserved = estimate;
                     self.backoff.succeeded();

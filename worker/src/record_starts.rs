@@ -25,6 +25,7 @@ pub struct StartRecords {
 }
 
 impl Flush for StartRecords {
+    type Key = ExperimentId;
     type Item = Start;
     type Reply = RecordStart;
 

@@ -16,6 +16,7 @@ pub struct WriteResults {
 }
 
 impl Flush for WriteResults {
+    type Key = ExperimentId;
     type Item = ResultWrite;
     type Reply = (bool, Progress);
 

@@ -7,7 +7,9 @@
 //! quota's length ever holds more than the quota. Tokens are paced the same way
 //! (`ttat`), with a burst allowance, so a window holds at most its share, the burst
 //! and one call. A call's tokens are only known after it: it reserves an estimate,
-//! and the difference is settled with its next reservation.
+//! and the difference is settled with its next reservation. Concurrent calls of one
+//! process reserve in a group (`reserve_calls`, one script): the slots, in order,
+//! that the same calls reserving one after another would get.
 //!
 //! When quota 429s still come, `rate_limited` blocks the model until the server's
 //! retry delay for every worker, and lowers the model's `factor` (the share of the
@@ -51,6 +53,15 @@ pub struct Slowdown {
     pub strikes: u32,
 }
 
+/// One call's reservation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reservation {
+    /// Input tokens the call is estimated at.
+    pub estimated_tokens: u64,
+    /// Measured minus reserved tokens of earlier calls, settled before this one.
+    pub token_correction: i64,
+}
+
 /// A model's limiter as it stands (for metrics and tests).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RateState {
@@ -78,8 +89,10 @@ end
 "#;
 
 /// KEYS: limiter. ARGV: request interval, token interval, token burst, recovery (ms),
-/// estimated tokens of this call, tokens to settle from earlier calls (signed), idle
-/// ttl. Returns the wait before the reserved slot, in ms (a string: fractional).
+/// idle ttl, then per call in order: its estimated tokens, the tokens it settles from
+/// earlier calls (signed). Each call reserves as if alone, after the ones before it
+/// (one `now`: they arrive together). Returns each call's wait before its slot, in ms
+/// (strings: fractional).
 static RESERVE_SCRIPT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(&format!(
         r#"{NOW}{RECOVERED}
@@ -90,15 +103,20 @@ local factor = recovered(tonumber(s[3]) or 1, tonumber(s[4]) or now, tonumber(AR
 local blocked = tonumber(s[5]) or 0
 local req = tonumber(ARGV[1]) / factor
 local tok = tonumber(ARGV[2]) / factor
-ttat = ttat + tonumber(ARGV[6]) * tok
-local start = math.max(now, blocked)
-if req > 0 then start = math.max(start, tat) end
-if tok > 0 then start = math.max(start, ttat - tonumber(ARGV[3])) end
-if req > 0 then tat = start + req end
-if tok > 0 then ttat = math.max(ttat, start) + tonumber(ARGV[5]) * tok end
+local burst = tonumber(ARGV[3])
+local waits = {{}}
+for i = 6, #ARGV, 2 do
+  ttat = ttat + tonumber(ARGV[i + 1]) * tok
+  local start = math.max(now, blocked)
+  if req > 0 then start = math.max(start, tat) end
+  if tok > 0 then start = math.max(start, ttat - burst) end
+  if req > 0 then tat = start + req end
+  if tok > 0 then ttat = math.max(ttat, start) + tonumber(ARGV[i]) * tok end
+  waits[#waits + 1] = tostring(start - now)
+end
 redis.call('HSET', KEYS[1], 'tat', tat, 'ttat', ttat, 'factor', factor, 'factor_at', now)
-redis.call('PEXPIRE', KEYS[1], math.ceil(math.max(tat, ttat, blocked) - now) + tonumber(ARGV[7]))
-return tostring(start - now)
+redis.call('PEXPIRE', KEYS[1], math.ceil(math.max(tat, ttat, blocked) - now) + tonumber(ARGV[5]))
+return waits
 "#
     ))
 });
@@ -156,29 +174,36 @@ return {{tostring(factor), tostring(math.max(0, (tonumber(s[3]) or 0) - now))}}
 });
 
 impl WorkerStore {
-    /// Reserves the next slot of `model` for a call estimated at `estimated_tokens`,
-    /// settling `token_correction` (actual minus estimated tokens of earlier calls);
-    /// returns how long to wait before sending.
-    pub async fn reserve_call(
+    /// Reserves the next slots of `model` for `calls`, in order, each settling its
+    /// token correction before it reserves its estimate; returns how long each call
+    /// waits before sending.
+    pub async fn reserve_calls(
         &self,
         model: &str,
         pace: &ModelPace,
-        estimated_tokens: u64,
-        token_correction: i64,
-    ) -> Result<Duration, StoreError> {
+        calls: &[Reservation],
+    ) -> Result<Vec<Duration>, StoreError> {
         let key = self.keys.rate_limit(model);
-        let wait: String = RESERVE_SCRIPT
-            .key(&key)
+        let mut invocation = RESERVE_SCRIPT.key(&key);
+        invocation
             .arg(pace.request_interval_ms)
             .arg(pace.token_interval_ms)
             .arg(pace.token_burst_ms)
             .arg(pace.recovery_ms)
-            .arg(estimated_tokens)
-            .arg(token_correction)
-            .arg(IDLE_TTL_MS)
-            .invoke_async(&mut self.conn())
-            .await?;
-        millis(&key, &wait)
+            .arg(IDLE_TTL_MS);
+        for call in calls {
+            invocation
+                .arg(call.estimated_tokens)
+                .arg(call.token_correction);
+        }
+        let waits: Vec<String> = invocation.invoke_async(&mut self.conn()).await?;
+        if waits.len() != calls.len() {
+            return Err(corrupt(
+                &key,
+                format!("{} waits for {} calls", waits.len(), calls.len()),
+            ));
+        }
+        waits.iter().map(|wait| millis(&key, wait)).collect()
     }
 
     /// A call to `model` was answered with a quota 429: block the model for

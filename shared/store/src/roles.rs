@@ -8,7 +8,7 @@
 //! | handle | writes |
 //! |---|---|
 //! | [`ApiStore`] (tally-api) | `submit`, `cancel`, `retry`, `register_dataset_version` (and [`crate::import`]), `create_schedule`, `replace_schedule`, `set_schedule_paused`, `delete_schedule` |
-//! | [`WorkerStore`] (tally-worker) | `queues` (the apalis-redis storages workers consume), `begin_records`, `write_results`, `write_result`, `abort_experiment`, `finish_experiment`, `complete_run`, `renew_leases`, `release_lease`, `reserve_call`, `rate_limited`, `retire_run`, `vacuum_due`, `prune_expired` |
+//! | [`WorkerStore`] (tally-worker) | `queues` (the apalis-redis storages workers consume), `begin_records`, `write_results`, `write_result`, `abort_experiment`, `finish_experiment`, `complete_run`, `renew_leases`, `release_lease`, `reserve_calls`, `rate_limited`, `retire_run`, `vacuum_due`, `prune_expired` |
 //! | [`SchedulerStore`] (tally-scheduler) | `submit`, `seed_schedule`, `claim_slot`, `record_slot_run`, `record_slot_failure`, `release_slot`, `record_slot_refusal`, `clear_slot_refusal`, `advance_schedule_cursor`, `record_skipped_slots`, `claim_run_check` |
 //!
 //! So "only workers write results" and "the API never executes a run" are compile

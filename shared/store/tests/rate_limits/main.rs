@@ -2,10 +2,12 @@
 //! by the quota, tokens count, a 429 blocks the model for every caller and slows it
 //! down once per episode, and the pace recovers.
 
+mod groups;
+
 use std::time::{Duration, Instant};
 
 use tally_store::jobs::QueueSettings;
-use tally_store::{ModelPace, Slowdown, WorkerStore};
+use tally_store::{ModelPace, Reservation, Slowdown, WorkerStore};
 use tally_test_support::namespace::TestNamespace;
 
 /// A worker's store in `namespace` (whose keys go when the test drops it).
@@ -35,13 +37,47 @@ fn secs(duration: Duration) -> f64 {
     duration.as_secs_f64()
 }
 
+fn call(estimated_tokens: u64, token_correction: i64) -> Reservation {
+    Reservation {
+        estimated_tokens,
+        token_correction,
+    }
+}
+
+/// One call's reservation on its own; its wait in seconds.
+async fn reserve(
+    store: &WorkerStore,
+    model: &str,
+    pace: &ModelPace,
+    tokens: u64,
+    correction: i64,
+) -> f64 {
+    let waits = store
+        .reserve_calls(model, pace, &[call(tokens, correction)])
+        .await
+        .unwrap();
+    assert_eq!(waits.len(), 1, "{waits:?}");
+    secs(waits[0])
+}
+
+/// One request's daily count on its own.
+async fn take_daily(
+    store: &WorkerStore,
+    model: &str,
+    limit: u64,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    let untils = store.take_daily_requests(model, limit, 1).await.unwrap();
+    assert_eq!(untils.len(), 1, "{untils:?}");
+    untils[0]
+}
+
 #[tokio::test]
 async fn reservations_are_spaced_by_the_interval() {
     let namespace = TestNamespace::new("rate-limits:spaced");
     let store = store(&namespace).await;
     let mut waits = Vec::new();
     for _ in 0..4 {
-        waits.push(secs(store.reserve_call("m", &SLOW, 0, 0).await.unwrap()));
+        waits.push(reserve(&store, "m", &SLOW, 0, 0).await);
     }
     for (i, wait) in waits.iter().enumerate() {
         let expected = 10.0 * i as f64;
@@ -60,9 +96,9 @@ async fn tokens_are_paced_with_their_burst() {
         token_burst_ms: 5_000.0,
         recovery_ms: 60_000.0,
     };
-    let first = secs(store.reserve_call("m", &pace, 4_000, 0).await.unwrap());
-    let second = secs(store.reserve_call("m", &pace, 4_000, 0).await.unwrap());
-    let third = secs(store.reserve_call("m", &pace, 4_000, 0).await.unwrap());
+    let first = reserve(&store, "m", &pace, 4_000, 0).await;
+    let second = reserve(&store, "m", &pace, 4_000, 0).await;
+    let third = reserve(&store, "m", &pace, 4_000, 0).await;
     assert!(
         first < 0.5 && second < 0.5,
         "within the burst: {first} {second}"
@@ -73,7 +109,7 @@ async fn tokens_are_paced_with_their_burst() {
     );
     // 12,000 tokens are now booked; calls that used 7,000 fewer than reserved give
     // them back, and the next call fits in the burst again.
-    let settled = secs(store.reserve_call("m", &pace, 0, -7_000).await.unwrap());
+    let settled = reserve(&store, "m", &pace, 0, -7_000).await;
     assert!(settled < 0.5, "{settled}");
 }
 
@@ -87,7 +123,7 @@ async fn a_429_blocks_everyone_and_slows_down_once_per_episode() {
     };
     // Calls are queueing for the pace: our own rate explains the 429.
     for _ in 0..3 {
-        store.reserve_call("m", &fast, 0, 0).await.unwrap();
+        reserve(&store, "m", &fast, 0, 0).await;
     }
     store
         .rate_limited("m", &fast, &HALVE, Some(Duration::from_secs(30)))
@@ -101,8 +137,8 @@ async fn a_429_blocks_everyone_and_slows_down_once_per_episode() {
     let state = store.rate_state("m", &fast).await.unwrap();
     assert!((state.factor - 0.5).abs() < 0.01, "{state:?}");
     assert!((secs(state.blocked_for) - 30.0).abs() < 0.5, "{state:?}");
-    let first = secs(store.reserve_call("m", &fast, 0, 0).await.unwrap());
-    let second = secs(store.reserve_call("m", &fast, 0, 0).await.unwrap());
+    let first = reserve(&store, "m", &fast, 0, 0).await;
+    let second = reserve(&store, "m", &fast, 0, 0).await;
     assert!(
         (first - 30.0).abs() < 0.5,
         "nobody calls before the retry delay: {first}"
@@ -123,7 +159,7 @@ async fn the_pace_recovers_after_a_429() {
         ..SLOW
     };
     for _ in 0..3 {
-        store.reserve_call("m", &pace, 0, 0).await.unwrap();
+        reserve(&store, "m", &pace, 0, 0).await;
     }
     store
         .rate_limited("m", &pace, &HALVE, Some(Duration::ZERO))
@@ -151,7 +187,7 @@ async fn a_429_our_rate_does_not_explain_blocks_but_slows_down_only_when_repeate
         ..SLOW
     };
     // One call now and then: nowhere near the quota.
-    store.reserve_call("m", &pace, 0, 0).await.unwrap();
+    reserve(&store, "m", &pace, 0, 0).await;
     tokio::time::sleep(Duration::from_millis(250)).await;
     let lowered = store
         .rate_limited("m", &pace, &HALVE, Some(Duration::from_millis(200)))
@@ -183,9 +219,9 @@ async fn requests_per_day_wait_for_midnight_pacific_once_used_up() {
     let namespace = TestNamespace::new("rate-limits:daily");
     let store = store(&namespace).await;
     let midnight = tally_core::run::next_pacific_midnight(chrono::Utc::now());
-    assert_eq!(store.take_daily_request("m", 2).await.unwrap(), None);
-    assert_eq!(store.take_daily_request("m", 2).await.unwrap(), None);
-    let until = store.take_daily_request("m", 2).await.unwrap();
+    assert_eq!(take_daily(&store, "m", 2).await, None);
+    assert_eq!(take_daily(&store, "m", 2).await, None);
+    let until = take_daily(&store, "m", 2).await;
     assert_eq!(
         until,
         Some(midnight),
@@ -194,10 +230,7 @@ async fn requests_per_day_wait_for_midnight_pacific_once_used_up() {
     assert_eq!(store.daily_block("m").await.unwrap(), Some(midnight));
     assert_eq!(store.daily_block("other").await.unwrap(), None);
     // A per-day 429 blocks a model without a configured limit too.
-    assert_eq!(store.take_daily_request("other", 0).await.unwrap(), None);
+    assert_eq!(take_daily(&store, "other", 0).await, None);
     store.daily_quota_exhausted("other").await.unwrap();
-    assert_eq!(
-        store.take_daily_request("other", 0).await.unwrap(),
-        Some(midnight)
-    );
+    assert_eq!(take_daily(&store, "other", 0).await, Some(midnight));
 }
