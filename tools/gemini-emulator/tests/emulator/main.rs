@@ -5,6 +5,7 @@ mod answers;
 mod batches;
 mod contract;
 mod edges;
+mod file_deletes;
 mod logs;
 mod malformed;
 mod support;
