@@ -1,7 +1,8 @@
 //! A batch-mode experiment's batches: the name of each part's batch (so a worker
-//! that resumes the experiment polls it instead of creating a second one) and the
-//! progress shown in the experiment's status (the `batch` field of its hash, read
-//! with the rest of its view).
+//! that resumes the experiment polls it instead of creating a second one) and what
+//! it was created from (so its input file is deleted by name), and the progress
+//! shown in the experiment's status (the `batch` field of its hash, read with the
+//! rest of its view).
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -9,7 +10,7 @@ use std::sync::LazyLock;
 use chrono::Utc;
 use redis::Script;
 
-use tally_core::run::{BatchProgress, ExperimentId, RunId};
+use tally_core::run::{BatchInput, BatchProgress, ExperimentId, RunId};
 
 use crate::StoreError;
 use crate::error::corrupt;
@@ -17,6 +18,19 @@ use crate::roles::WorkerStore;
 
 /// The experiment hash's field holding its `BatchProgress`.
 const PROGRESS: &str = "batch";
+
+/// The stored input of a batch created from inline requests (a file's is its name).
+const INLINE: &str = "inline";
+
+/// A part's batch as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedBatch {
+    /// `batches/{id}`.
+    pub name: String,
+    /// `None` when it was not recorded: a batch found again by its display name
+    /// (its creator died before recording it), or recorded by an older worker.
+    pub input: Option<BatchInput>,
+}
 
 /// KEYS: experiment, run. ARGV: now. Marks a batch-mode experiment (and its run)
 /// running once its batches are submitted, as `begin_records` does for online ones.
@@ -51,33 +65,57 @@ impl WorkerStore {
         Ok(())
     }
 
-    /// The recorded batch names, by part.
-    pub async fn batch_names(
+    /// The recorded batches, by part.
+    pub async fn recorded_batches(
         &self,
         experiment: &ExperimentId,
-    ) -> Result<BTreeMap<String, String>, StoreError> {
+    ) -> Result<BTreeMap<String, RecordedBatch>, StoreError> {
         let fields: BTreeMap<String, String> = redis::cmd("HGETALL")
             .arg(self.keys.experiment_batches(experiment))
             .query_async(&mut self.conn())
             .await?;
+        let input = |part: &str| {
+            fields
+                .get(&format!("input:{part}"))
+                .map(|stored| match stored.as_str() {
+                    INLINE => BatchInput::Inline,
+                    file => BatchInput::File(file.to_string()),
+                })
+        };
         Ok(fields
-            .into_iter()
-            .filter_map(|(field, name)| Some((field.strip_prefix("part:")?.to_string(), name)))
+            .iter()
+            .filter_map(|(field, name)| {
+                let part = field.strip_prefix("part:")?;
+                let batch = RecordedBatch {
+                    name: name.clone(),
+                    input: input(part),
+                };
+                Some((part.to_string(), batch))
+            })
             .collect())
     }
 
+    /// Records a part's batch `name` and what it was created from, in one write.
     pub async fn record_batch(
         &self,
         experiment: &ExperimentId,
         part: &str,
         name: &str,
+        input: Option<&BatchInput>,
     ) -> Result<(), StoreError> {
-        redis::cmd("HSET")
+        let mut command = redis::cmd("HSET");
+        command
             .arg(self.keys.experiment_batches(experiment))
             .arg(format!("part:{part}"))
-            .arg(name)
-            .query_async::<()>(&mut self.conn())
-            .await?;
+            .arg(name);
+        if let Some(input) = input {
+            let stored = match input {
+                BatchInput::Inline => INLINE,
+                BatchInput::File(file) => file.as_str(),
+            };
+            command.arg(format!("input:{part}")).arg(stored);
+        }
+        command.query_async::<()>(&mut self.conn()).await?;
         Ok(())
     }
 

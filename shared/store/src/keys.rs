@@ -18,7 +18,7 @@
 //! | `{ns}:run:{run_id}:retries` | list | the runs retrying this run's unsuccessful records, oldest first (expires with the latest retired run of the chain) |
 //! | `{ns}:idempotency:{key_name}:{sha256}` | string | the run created for an `Idempotency-Key` (24 h) |
 //! | `{ns}:exp:{experiment_id}` | hash | `record` (ExperimentRecord JSON), `status`, `total`, counters `done` `failed` `retries` `rate_limited`, `aborted`, `summary`, `started_at`, `finished_at`, `batch` (BatchProgress JSON of a batch-mode experiment) |
-//! | `{ns}:exp:{experiment_id}:batches` | hash | a batch-mode experiment's batch names: `part:{part}` → `batches/{id}` |
+//! | `{ns}:exp:{experiment_id}:batches` | hash | a batch-mode experiment's batches: `part:{part}` → `batches/{id}`, `input:{part}` → `files/{id}` or `inline` (what it was created from; absent for a batch found again by its display name) |
 //! | `{ns}:exp:{experiment_id}:results` | hash | result key (record id, or record id + trial) → RecordResult, zstd-compressed (`result_codec`; first write wins) |
 //! | `{ns}:exp:{experiment_id}:order` | list | record ids in the order their results were written |
 //! | `{ns}:exp:{experiment_id}:totals` | hash | the running totals of the results (`ResultTotals`: counts, token sums, fixed-point sums of costs and summary values, `latency:{ms}` buckets), added to by the script that writes each result |
@@ -198,13 +198,14 @@ impl Keys {
         format!("{}:run_check:{run}", self.namespace)
     }
 
-    /// The holders of an experiment's call permits (`jobs`), by lease expiry.
     /// A batch-mode experiment's batches: `part:{n}` → the batch's name, recorded
-    /// right after it is created (looked up by display name after a crash).
+    /// right after it is created (looked up by display name after a crash), with
+    /// `input:{n}` → its input file's name or `inline`.
     pub fn experiment_batches(&self, experiment: &ExperimentId) -> String {
         format!("{}:exp:{experiment}:batches", self.namespace)
     }
 
+    /// The holders of an experiment's call permits (`jobs`), by lease expiry.
     pub fn experiment_leases(&self, experiment: &ExperimentId) -> String {
         format!("{}:exp:{experiment}:leases", self.namespace)
     }

@@ -79,6 +79,7 @@ mod spend;
 pub mod store_backoff;
 pub mod submission;
 
+pub use batches::RecordedBatch;
 pub use condition::StoreCondition;
 pub use connection::{CONNECT_TIMEOUT, RESPONSE_TIMEOUT, StoreConnection};
 pub use datadog_outbox::ExportEnd;

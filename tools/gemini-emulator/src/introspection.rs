@@ -2,7 +2,8 @@
 //!
 //! - `GET  /_emulator/stats`: requests, statuses, 429s and answer times (from
 //!   arrival) per model; in-flight and maximum concurrent requests; tokens issued;
-//!   the dataset index; the Files API's upload chunks and queries accepted (`files`).
+//!   the dataset index; the Files API's upload chunks and queries accepted, list
+//!   pages served and files deleted (`files`).
 //! - `GET  /_emulator/requests?limit=N`: the last N request bodies (oldest first).
 //! - `GET  /_emulator/settings`, `PATCH /_emulator/settings`: the settings as JSON; a
 //!   patch is merged in (objects field by field, `latency` replaced whole). The API

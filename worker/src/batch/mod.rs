@@ -16,25 +16,27 @@
 //!    The file is uploaded in chunks made from the part's lines as they are sent.
 //! 3. Batches are polled with backoff; the experiment's status shows "batch
 //!    submitted / running / n of m answered". A cancelled run cancels them.
-//! 4. A succeeded batch's answers are mapped back by key, scored and written exactly
-//!    like online answers (`record::scored`, `write_result`: once per record),
-//!    priced at batch rates. An expired batch's unfinished records are submitted
-//!    once more (part `{part}-r`); a second expiry, a failed or a cancelled batch
-//!    leaves them failed.
-//! 5. Once a batch is final and settled, its input file (found by the part's
-//!    display name) and its responses file are deleted (`discard_files`; a file
-//!    already gone is fine, a failure is logged and the file expires in 48 hours).
+//! 4. A succeeded batch's answers are mapped back by key, scored like online
+//!    answers (`record::scored`) and written in groups (`results`: once per
+//!    record), priced at batch rates. An expired batch's unfinished records are
+//!    submitted once more (part `{part}-r`); a second expiry, a failed or a
+//!    cancelled batch leaves them failed.
+//! 5. Once a batch is final and settled, or its run cancelled, its input file
+//!    (named by what was recorded with the batch; looked up by the part's display
+//!    name when nothing was) and its responses file are deleted (`discard_files`; a
+//!    file already gone is fine, a failure is logged and the file expires in 48
+//!    hours).
 
 mod parts;
 mod poll;
+mod results;
 
 use tally_core::dataset::DatasetRecord;
-use tally_core::run::{ExperimentRecord, RecordError};
+use tally_core::run::ExperimentRecord;
 use tally_store::jobs::FinalizeJob;
 
 use crate::context::Context;
 use crate::jobs::JobError;
-use crate::record;
 
 /// The error kind of a record its batch could not answer.
 pub const BATCH_FAILED: &str = "batch_failed";
@@ -47,9 +49,11 @@ pub async fn run(context: &Context, experiment: &ExperimentRecord) -> Result<(),
         None => {
             let reason =
                 "batch execution needs the Gemini Developer API (GEMINI_BACKEND=developer)";
-            for record in &records {
-                fail(context, experiment, record, reason).await?;
-            }
+            let failed: Vec<_> = records
+                .iter()
+                .map(|r| results::failed(context, r, reason))
+                .collect();
+            results::write(context, experiment, &failed).await?;
         }
     }
     context
@@ -82,26 +86,4 @@ async fn sample(
                 .await?
         }
     })
-}
-
-/// Writes `record` as failed with `reason` (once, like every result).
-async fn fail(
-    context: &Context,
-    experiment: &ExperimentRecord,
-    record: &DatasetRecord,
-    reason: &str,
-) -> Result<(), JobError> {
-    let result = record::failed_result(
-        &context.name,
-        record,
-        RecordError {
-            kind: BATCH_FAILED.to_string(),
-            message: reason.to_string(),
-        },
-    );
-    context
-        .store
-        .write_result(&experiment.experiment_id, &result, None)
-        .await?;
-    Ok(())
 }

@@ -58,7 +58,7 @@ impl<'a> Parts<'a> {
         for record in self.records.by_ref() {
             match line(self.context, &self.settings, record).await {
                 Ok(line) => {
-                    if self.sizer.starts_part(line.bytes) && !lines.is_empty() {
+                    if self.sizer.starts_part(line.bytes()) && !lines.is_empty() {
                         self.carried = Some(line);
                         break;
                     }

@@ -1,15 +1,17 @@
 //! Creating (or finding again) each part's batch, polling them with backoff,
-//! writing their answers, then deleting the batch's input and responses files.
+//! writing their answers, then deleting the batch's input and responses files (a
+//! cancelled run's batches: their input files).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 use tally_core::dataset::DatasetRecord;
-use tally_core::run::{BatchProgress, ExperimentRecord};
+use tally_core::run::{BatchInput, BatchProgress, ExperimentRecord};
 use tally_gemini::batch::{BatchClient, BatchError, BatchJob, BatchState, RequestLine};
+use tally_store::RecordedBatch;
 
-use super::fail;
 use super::parts::{self, Parts, display_name};
+use super::results::{self, failed};
 use crate::context::Context;
 use crate::jobs::JobError;
 use crate::record;
@@ -22,8 +24,22 @@ const LONGEST_POLL: Duration = Duration::from_secs(30);
 struct Waiting {
     part: String,
     name: String,
+    /// What the batch was created from (`None`: not recorded, see `RecordedBatch`).
+    input: Option<BatchInput>,
     keys: Vec<String>,
     latest: Option<BatchJob>,
+}
+
+impl Waiting {
+    fn new(part: String, batch: RecordedBatch, lines: Vec<RequestLine>) -> Waiting {
+        Waiting {
+            part,
+            name: batch.name,
+            input: batch.input,
+            keys: lines.into_iter().map(|l| l.key).collect(),
+            latest: None,
+        }
+    }
 }
 
 pub async fn run(
@@ -41,20 +57,11 @@ pub async fn run(
         .into_iter()
         .map(|r| r.record_id)
         .collect();
-    let mut names = context.store.batch_names(id).await?;
+    let mut batches = context.store.recorded_batches(id).await?;
     let mut waiting = Vec::new();
     let mut parts = Parts::new(context, experiment, records);
     while let Some(part) = parts.next().await {
-        for (record_id, reason) in &part.unsendable {
-            fail_keys(
-                context,
-                experiment,
-                &by_id,
-                std::slice::from_ref(record_id),
-                reason,
-            )
-            .await?;
-        }
+        fail_unsendable(context, experiment, &by_id, &part.unsendable).await?;
         let lines: Vec<RequestLine> = part
             .lines
             .into_iter()
@@ -65,24 +72,25 @@ pub async fn run(
         }
         // An expired part resubmitted earlier: wait for the resubmission instead.
         let retried = format!("{}-r", part.name);
-        let part_name = if names.contains_key(&retried) {
+        let part_name = if batches.contains_key(&retried) {
             retried
         } else {
             part.name
         };
-        let Some(name) = submitted(
-            context, client, experiment, &by_id, &mut names, &part_name, &lines,
+        let Some(batch) = submitted(
+            context,
+            client,
+            experiment,
+            &by_id,
+            &mut batches,
+            &part_name,
+            &lines,
         )
         .await?
         else {
             continue;
         };
-        waiting.push(Waiting {
-            part: part_name,
-            name,
-            keys: lines.into_iter().map(|l| l.key).collect(),
-            latest: None,
-        });
+        waiting.push(Waiting::new(part_name, batch, lines));
     }
 
     context
@@ -100,6 +108,14 @@ pub async fn run(
                 }
             }
             show(context, experiment, &waiting, settled, "cancelled").await?;
+            // Their answers will not be read: their input files are not needed (a
+            // batch not final at its last poll has no responses file).
+            for batch in &waiting {
+                let shown = display_name(experiment, &batch.part);
+                client
+                    .discard_files(&shown, batch.input.as_ref(), None)
+                    .await;
+            }
             return Ok(());
         }
         let mut still = Vec::new();
@@ -108,16 +124,27 @@ pub async fn run(
                 Ok(job) if job.state.is_final() => {
                     let count = batch.keys.len() as u64;
                     let shown = display_name(experiment, &batch.part);
+                    let input = batch.input.clone();
                     let responses = job.responses_file.clone();
-                    match settle(context, client, experiment, &by_id, &mut names, batch, job)
-                        .await?
+                    match settle(
+                        context,
+                        client,
+                        experiment,
+                        &by_id,
+                        &mut batches,
+                        batch,
+                        job,
+                    )
+                    .await?
                     {
                         Some(next) => still.push(next),
                         None => settled += count,
                     }
                     // Its answers are stored (or its records resubmitted): the
                     // batch's files are no longer needed.
-                    client.discard_files(&shown, responses.as_deref()).await;
+                    client
+                        .discard_files(&shown, input.as_ref(), responses.as_deref())
+                        .await;
                 }
                 Ok(job) => {
                     batch.latest = Some(job);
@@ -157,33 +184,34 @@ pub async fn run(
 }
 
 /// The part's batch: the recorded one, else one found by its display name (created
-/// by a worker that died before recording it), else a new one — recorded at once.
+/// by a worker that died before recording it; what it was created from is then
+/// not known), else a new one — recorded at once, with its input.
 async fn submitted(
     context: &Context,
     client: &BatchClient,
     experiment: &ExperimentRecord,
     by_id: &HashMap<&str, &DatasetRecord>,
-    names: &mut BTreeMap<String, String>,
+    batches: &mut BTreeMap<String, RecordedBatch>,
     part: &str,
     lines: &[RequestLine],
-) -> Result<Option<String>, JobError> {
-    if let Some(name) = names.get(part) {
-        return Ok(Some(name.clone()));
+) -> Result<Option<RecordedBatch>, JobError> {
+    if let Some(batch) = batches.get(part) {
+        return Ok(Some(batch.clone()));
     }
     let shown = display_name(experiment, part);
     let mut delay = FIRST_POLL;
-    let job = loop {
-        let attempt: Result<BatchJob, BatchError> = match client.find(&shown).await {
-            Ok(Some(found)) => Ok(found),
-            Ok(None) => {
-                client
+    let (job, input) = loop {
+        let attempt: Result<(BatchJob, Option<BatchInput>), BatchError> =
+            match client.find(&shown).await {
+                Ok(Some(found)) => Ok((found, None)),
+                Ok(None) => client
                     .create(experiment.config.model.as_str(), &shown, lines)
                     .await
-            }
-            Err(error) => Err(error),
-        };
+                    .map(|created| (created.job, Some(created.input))),
+                Err(error) => Err(error),
+            };
         match attempt {
-            Ok(job) => break job,
+            Ok(submitted) => break submitted,
             Err(error) if error.transient => {
                 tracing::warn!(display_name = %shown, %error, "creating a batch failed; trying again");
                 tokio::time::sleep(delay).await;
@@ -201,11 +229,15 @@ async fn submitted(
     };
     context
         .store
-        .record_batch(&experiment.experiment_id, part, &job.name)
+        .record_batch(&experiment.experiment_id, part, &job.name, input.as_ref())
         .await?;
     tracing::info!(batch = %job.name, display_name = %shown, requests = lines.len(), "batch submitted");
-    names.insert(part.to_string(), job.name.clone());
-    Ok(Some(job.name))
+    let batch = RecordedBatch {
+        name: job.name,
+        input,
+    };
+    batches.insert(part.to_string(), batch.clone());
+    Ok(Some(batch))
 }
 
 /// A finished batch: its answers written, or (expired, first time) its records
@@ -215,7 +247,7 @@ async fn settle(
     client: &BatchClient,
     experiment: &ExperimentRecord,
     by_id: &HashMap<&str, &DatasetRecord>,
-    names: &mut BTreeMap<String, String>,
+    batches: &mut BTreeMap<String, RecordedBatch>,
     batch: Waiting,
     job: BatchJob,
 ) -> Result<Option<Waiting>, JobError> {
@@ -224,24 +256,26 @@ async fn settle(
         BatchState::Succeeded => {
             let model = experiment.config.model.as_str();
             let mut answered = HashSet::new();
+            let mut scored = Vec::with_capacity(job.answers.len());
             for (key, answer) in &job.answers {
-                let Some(record) = by_id.get(key.as_str()) else {
-                    continue;
-                };
-                let result =
-                    record::scored(&context.name, record, client.extraction(model, answer));
-                let failed = result.error.is_some();
-                context.store.write_result(id, &result, None).await?;
-                answered.insert(key.clone());
-                if failed && experiment.raise_errors {
-                    let reason = format!("record {key} failed and raise_errors is set");
-                    context.store.abort_experiment(id, &reason).await?;
+                if let Some(record) = by_id.get(key.as_str()) {
+                    let call = client.extraction(model, answer);
+                    scored.push(record::scored(&context.name, record, call));
+                    answered.insert(key.as_str());
                 }
+            }
+            results::write(context, experiment, &scored).await?;
+            let first_failed = scored.iter().find(|r| r.error.is_some());
+            if let Some(key) = first_failed.map(|r| &r.record_id)
+                && experiment.raise_errors
+            {
+                let reason = format!("record {key} failed and raise_errors is set");
+                context.store.abort_experiment(id, &reason).await?;
             }
             let missing: Vec<String> = batch
                 .keys
                 .into_iter()
-                .filter(|key| !answered.contains(key))
+                .filter(|key| !answered.contains(key.as_str()))
                 .collect();
             let reason = format!("batch {} returned no answer for this record", job.name);
             fail_keys(context, experiment, by_id, &missing, &reason).await?;
@@ -256,26 +290,13 @@ async fn settle(
                 .filter_map(|key| by_id.get(key.as_str()).copied())
                 .collect();
             let (lines, unsendable) = parts::lines_of(context, experiment, &records).await;
-            for (record_id, reason) in &unsendable {
-                fail_keys(
-                    context,
-                    experiment,
-                    by_id,
-                    std::slice::from_ref(record_id),
-                    reason,
-                )
-                .await?;
-            }
+            fail_unsendable(context, experiment, by_id, &unsendable).await?;
             if lines.is_empty() {
                 return Ok(None);
             }
-            let name = submitted(context, client, experiment, by_id, names, &part, &lines).await?;
-            Ok(name.map(|name| Waiting {
-                part,
-                name,
-                keys: lines.into_iter().map(|l| l.key).collect(),
-                latest: None,
-            }))
+            let batch =
+                submitted(context, client, experiment, by_id, batches, &part, &lines).await?;
+            Ok(batch.map(|batch| Waiting::new(part, batch, lines)))
         }
         state => {
             let reason = format!("batch {} ended {}", job.name, state.as_str());
@@ -285,6 +306,7 @@ async fn settle(
     }
 }
 
+/// Writes the records of `keys` as failed with `reason`.
 async fn fail_keys(
     context: &Context,
     experiment: &ExperimentRecord,
@@ -292,12 +314,28 @@ async fn fail_keys(
     keys: &[String],
     reason: &str,
 ) -> Result<(), JobError> {
-    for key in keys {
-        if let Some(record) = by_id.get(key.as_str()) {
-            fail(context, experiment, record, reason).await?;
-        }
-    }
-    Ok(())
+    let failures: Vec<_> = keys
+        .iter()
+        .filter_map(|key| by_id.get(key.as_str()))
+        .map(|record| failed(context, record, reason))
+        .collect();
+    results::write(context, experiment, &failures).await
+}
+
+/// Writes each record whose request could not be built as failed, with its reason.
+async fn fail_unsendable(
+    context: &Context,
+    experiment: &ExperimentRecord,
+    by_id: &HashMap<&str, &DatasetRecord>,
+    unsendable: &[(String, String)],
+) -> Result<(), JobError> {
+    let failures: Vec<_> = unsendable
+        .iter()
+        .filter_map(|(record_id, reason)| {
+            Some(failed(context, by_id.get(record_id.as_str())?, reason))
+        })
+        .collect();
+    results::write(context, experiment, &failures).await
 }
 
 /// Writes the progress the experiment's status shows.
@@ -308,7 +346,10 @@ async fn show(
     settled: u64,
     state: &str,
 ) -> Result<(), JobError> {
-    let names = context.store.batch_names(&experiment.experiment_id).await?;
+    let names = context
+        .store
+        .recorded_batches(&experiment.experiment_id)
+        .await?;
     let submitted = settled + waiting.iter().map(|b| b.keys.len() as u64).sum::<u64>();
     let answered = settled
         + waiting

@@ -1,6 +1,7 @@
 //! Batch execution end to end: the sample's records go to the emulator as one
 //! batch, its answers are scored and priced at batch rates; a worker killed while
-//! the batch runs is replaced without a second batch; a cancelled run cancels it.
+//! the batch runs is replaced without a second batch; a cancelled run cancels it
+//! and deletes its input file.
 
 use std::time::Duration;
 
@@ -10,12 +11,13 @@ use tally_core::run::ExperimentId;
 use tally_gemini::batch::{BatchClient, RequestLine};
 use tally_gemini::{PriceTable, Usage};
 use tally_test_support::child::ChildGuard;
+use tally_test_support::pipeline::WorkerOptions;
 
 use crate::harness::{EMULATOR_KEY, Harness, poll, request};
 
-const MODEL: &str = "gemini-2.5-flash";
+pub const MODEL: &str = "gemini-2.5-flash";
 
-fn batch_request() -> String {
+pub fn batch_request() -> String {
     request(
         &format!(r#"[{{"model": "{MODEL}", "temperature": 0.0}}]"#),
         r#", "execution": "batch", "raise_errors": false"#,
@@ -23,13 +25,13 @@ fn batch_request() -> String {
 }
 
 /// The emulator's batches (newest first), as the Developer API lists them.
-async fn emulator_batches(harness: &Harness) -> Vec<Value> {
+pub async fn emulator_batches(harness: &Harness) -> Vec<Value> {
     let listed = harness.developer_api("/v1beta/batches?pageSize=100").await;
     listed["operations"].as_array().cloned().unwrap_or_default()
 }
 
 /// The emulator's files (newest first), as the Files API lists them.
-async fn emulator_files(harness: &Harness) -> Vec<Value> {
+pub async fn emulator_files(harness: &Harness) -> Vec<Value> {
     let listed: Value = harness
         .http
         .get(format!(
@@ -64,22 +66,31 @@ fn file_client(harness: &Harness) -> BatchClient {
         .with_inline_limit(1)
 }
 
-fn text_line(key: &str, text: &str) -> RequestLine {
+pub fn text_line(key: &str, text: &str) -> RequestLine {
     let request = json!({"contents": [{"role": "user", "parts": [{"text": text}]}]});
-    RequestLine {
-        key: key.to_string(),
-        bytes: request.to_string().len(),
-        request,
-    }
+    RequestLine::new(key.to_string(), &request).unwrap()
 }
 
 async fn recorded_batches(harness: &Harness, experiment: &ExperimentId) -> usize {
     harness
         .worker_store
-        .batch_names(experiment)
+        .recorded_batches(experiment)
         .await
         .unwrap()
         .len()
+}
+
+/// The Files API's counts (`/_emulator/stats`): `upload_chunks`, `list_pages`, …
+async fn file_counts(harness: &Harness) -> Value {
+    harness.emulator_json("/_emulator/stats").await["files"].clone()
+}
+
+/// Options for a worker that sends every part as a file.
+fn files_only() -> WorkerOptions {
+    WorkerOptions {
+        batch_inline_limit: Some(1),
+        ..Default::default()
+    }
 }
 
 /// Sets the emulator's batch life, starts a worker, submits the batch request and
@@ -87,9 +98,10 @@ async fn recorded_batches(harness: &Harness, experiment: &ExperimentId) -> usize
 async fn submit_and_wait_for_the_batch(
     harness: &mut Harness,
     life: Value,
+    options: WorkerOptions,
 ) -> (tally_core::run::RunId, ExperimentId) {
     harness.patch_emulator(json!({ "batch": life })).await;
-    harness.start_worker("w").await;
+    harness.start_worker_with("w", options).await;
     let run = harness.submit(&batch_request()).await;
     let experiment = harness.first_experiment(&run).await;
     poll(
@@ -197,8 +209,12 @@ async fn a_worker_killed_while_its_batch_runs_is_replaced_without_a_second_batch
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn cancelling_a_batch_run_cancels_its_batch() {
     let mut harness = Harness::start("batch-cancel", 0).await;
-    let (run, experiment) =
-        submit_and_wait_for_the_batch(&mut harness, json!({"pending_ms": 3_600_000})).await;
+    let (run, experiment) = submit_and_wait_for_the_batch(
+        &mut harness,
+        json!({"pending_ms": 3_600_000}),
+        WorkerOptions::default(),
+    )
+    .await;
     poll("the run is running", Duration::from_secs(30), || async {
         let status = harness.store.run(&run).await.unwrap().unwrap().status;
         status == RunStatus::Running
@@ -207,25 +223,51 @@ async fn cancelling_a_batch_run_cancels_its_batch() {
     harness.store.cancel(&run).await.unwrap();
     let view = harness.wait_final(&run, Duration::from_secs(60)).await;
     assert_eq!(view.status, RunStatus::Cancelled);
-    // The worker sees the cancel at its next poll of the batch.
+    // The worker sees the cancel at its next poll of the batch, cancels it, then
+    // shows it cancelled.
     poll(
         "the batch is cancelled",
         Duration::from_secs(60),
         || async {
             let batches = emulator_batches(&harness).await;
-            batches.len() == 1 && batches[0]["metadata"]["state"] == "BATCH_STATE_CANCELLED"
+            let progress = harness.store.experiment(&experiment).await.unwrap();
+            batches.len() == 1
+                && batches[0]["metadata"]["state"] == "BATCH_STATE_CANCELLED"
+                && progress.and_then(|view| view.batch).map(|b| b.state) == Some("cancelled".into())
         },
     )
     .await;
-    let progress = harness
-        .store
-        .experiment(&experiment)
-        .await
-        .unwrap()
-        .unwrap()
-        .batch
-        .unwrap();
-    assert_eq!(progress.state, "cancelled");
+    harness.cleanup().await;
+}
+
+/// A cancelled run's batch will never be read: its input file is deleted with the
+/// cancel instead of waiting 48 hours to expire.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cancelling_a_batch_run_deletes_its_input_file() {
+    let mut harness = Harness::start("batch-cancel-files", 0).await;
+    let (run, experiment) =
+        submit_and_wait_for_the_batch(&mut harness, json!({"pending_ms": 3_600_000}), files_only())
+            .await;
+    let part = format!("tally/{experiment}/p0");
+    assert_eq!(
+        uploaded_named(&harness, &part).await.len(),
+        1,
+        "sent as a file"
+    );
+    harness.store.cancel(&run).await.unwrap();
+    let view = harness.wait_final(&run, Duration::from_secs(60)).await;
+    assert_eq!(view.status, RunStatus::Cancelled);
+    poll(
+        "the batch is cancelled and its input file deleted",
+        Duration::from_secs(60),
+        || async {
+            let batches = emulator_batches(&harness).await;
+            batches.len() == 1
+                && batches[0]["metadata"]["state"] == "BATCH_STATE_CANCELLED"
+                && emulator_files(&harness).await.is_empty()
+        },
+    )
+    .await;
     harness.cleanup().await;
 }
 
@@ -236,6 +278,7 @@ async fn an_expired_batch_is_submitted_once_more_and_completes() {
     let (run, experiment) = submit_and_wait_for_the_batch(
         &mut harness,
         json!({"pending_ms": 3_600_000, "expire_ms": 5000}),
+        WorkerOptions::default(),
     )
     .await;
     harness
@@ -280,13 +323,18 @@ async fn a_part_over_the_inline_limit_goes_through_the_files_api() {
     harness
         .patch_emulator(json!({"batch": {"pending_ms": 200, "running_ms": 400}}))
         .await;
-    let options = tally_test_support::pipeline::WorkerOptions {
-        batch_inline_limit: Some(1),
-        ..Default::default()
-    };
-    harness.start_worker_with("w", options).await;
+    harness.start_worker_with("w", files_only()).await;
     let run = harness.submit(&batch_request()).await;
     let results = harness.wait_succeeded(&run, Duration::from_secs(60)).await;
+    // The input file was looked for by its part's name once, before its upload (a
+    // dead worker's file is reused or deleted); once the batch settled, its two
+    // files were deleted by name, without another listing.
+    let counts = file_counts(&harness).await;
+    assert_eq!(
+        (&counts["list_pages"], &counts["deleted"]),
+        (&json!(1), &json!(2)),
+        "{counts}"
+    );
     assert_eq!(results.len(), 10);
     assert!(
         results
@@ -349,11 +397,7 @@ async fn a_stray_input_file_is_deleted_and_the_run_completes_once() {
         .await
         .unwrap();
 
-    let options = tally_test_support::pipeline::WorkerOptions {
-        batch_inline_limit: Some(1),
-        ..Default::default()
-    };
-    harness.start_worker_with("w", options).await;
+    harness.start_worker_with("w", files_only()).await;
     let view = harness.wait_final(&run, Duration::from_secs(60)).await;
     assert_eq!(view.status, RunStatus::Succeeded);
     let results = harness.store.all_results(&experiment).await.unwrap();

@@ -4,6 +4,7 @@
 mod harness;
 
 mod batch;
+mod batch_repoll;
 mod cache;
 mod cancel;
 mod completes;

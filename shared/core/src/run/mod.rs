@@ -1,6 +1,8 @@
 //! Runs, experiments and record results: what the pipeline stores and reports.
 //!
 //! - `ids`: `RunId`, `ExperimentId`.
+//! - `batch_progress`, `batch_input`: a batch-mode experiment's progress, and what
+//!   each of its batches was created from.
 //! - `model`: the stored records (`RunRecord`, `ExperimentRecord`, `RecordResult`) and
 //!   live `Progress`.
 //! - `response`: the run's `ExperimentResponse` from its experiment summaries.
@@ -15,6 +17,7 @@
 //! - `trials`: repeated trials — means with standard errors, agreement, the least
 //!   stable records.
 
+mod batch_input;
 mod batch_progress;
 mod idempotency;
 mod ids;
@@ -28,6 +31,7 @@ mod trials;
 mod urls;
 mod view;
 
+pub use batch_input::BatchInput;
 pub use batch_progress::BatchProgress;
 pub use idempotency::IdempotencyKey;
 pub use ids::{ExperimentId, RunId};

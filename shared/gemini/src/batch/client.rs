@@ -6,9 +6,13 @@
 
 use std::time::Duration;
 
+use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use tally_core::contract::Secret;
+use tally_core::run::BatchInput;
 
+use super::create_body::CreateBody;
 use super::operation::{BatchJob, KeyedAnswer, answers_of_jsonl};
 use super::upload::UPLOAD_CHUNK;
 use crate::answer::interpret;
@@ -29,13 +33,37 @@ const ENVELOPE_ALLOWANCE: usize = 64 * 1024;
 /// concurrent batches of 256 MB still exceed the 20 GB of files a project may hold.
 pub const PART_LIMIT: usize = 256 * 1024 * 1024;
 
-/// One record's request in a batch: its key and the generateContent body.
+/// One record's request in a batch: its key and the generateContent body,
+/// serialised once, when the line is built. A part's JSONL file (its digest, then
+/// its chunks) and its inline requests copy this text: a request is never
+/// serialised again, and a part's lines take the size of their JSON.
 #[derive(Debug, Clone)]
 pub struct RequestLine {
     pub key: String,
-    pub request: Value,
+    pub request: Box<RawValue>,
+}
+
+impl RequestLine {
+    /// The line of `request` under `key`.
+    pub fn new(key: String, request: &impl Serialize) -> Result<RequestLine, serde_json::Error> {
+        Ok(RequestLine {
+            key,
+            request: serde_json::value::to_raw_value(request)?,
+        })
+    }
+
     /// The serialised size, counted toward the inline limit.
-    pub bytes: usize,
+    pub fn bytes(&self) -> usize {
+        self.request.get().len()
+    }
+}
+
+/// A batch just created, and what it was created from (the service's answer does
+/// not say; recorded with the batch so that an input file is deleted by name).
+#[derive(Debug, Clone)]
+pub struct Created {
+    pub job: BatchJob,
+    pub input: BatchInput,
 }
 
 /// A call that did not go through; `transient` ones are worth trying again later.
@@ -147,13 +175,7 @@ impl BatchClient {
             .await
             .map_err(|e| e.message)?;
         let built = request::build(settings, parts).map_err(|e| e.message)?;
-        let request = serde_json::to_value(&built).map_err(|e| e.to_string())?;
-        let bytes = request.to_string().len();
-        Ok(RequestLine {
-            key,
-            request,
-            bytes,
-        })
+        RequestLine::new(key, &built).map_err(|e| e.to_string())
     }
 
     pub(super) async fn send(&self, request: reqwest::RequestBuilder) -> Result<Value, BatchError> {
@@ -191,21 +213,18 @@ impl BatchClient {
         model: &str,
         display_name: &str,
         lines: &[RequestLine],
-    ) -> Result<BatchJob, BatchError> {
-        let size: usize = lines.iter().map(|l| l.bytes).sum();
+    ) -> Result<Created, BatchError> {
+        let size: usize = lines.iter().map(RequestLine::bytes).sum();
         let input = if size <= self.inline_limit {
-            let requests: Vec<Value> = lines
-                .iter()
-                .map(|line| json!({"request": line.request, "metadata": {"key": line.key}}))
-                .collect();
-            json!({"requests": {"requests": requests}})
+            BatchInput::Inline
         } else {
-            json!({"fileName": self.input_file(display_name, lines).await?})
+            BatchInput::File(self.input_file(display_name, lines).await?)
         };
-        let body = json!({"batch": {"displayName": display_name, "inputConfig": input}});
+        let body = CreateBody::new(display_name, lines, &input);
         let url = format!("{}/models/{model}:batchGenerateContent", self.api);
         let operation = self.send(self.http.post(url).json(&body)).await?;
-        BatchJob::from_operation(&operation).map_err(BatchError::fatal)
+        let job = BatchJob::from_operation(&operation).map_err(BatchError::fatal)?;
+        Ok(Created { job, input })
     }
 
     /// The batch; once succeeded with a responses file, its answers read from it.

@@ -1,9 +1,11 @@
 //! A part's input file in the Files API: found again by its display name and
 //! reused when it holds the part's bytes, otherwise uploaded (`upload`); and a
-//! final batch's files deleted, so that nothing waits 48 hours to expire.
+//! final (or cancelled) batch's files deleted by name, so that nothing waits 48
+//! hours to expire.
 
 use base64::Engine as _;
 use serde_json::Value;
+use tally_core::run::BatchInput;
 
 use super::client::{BatchClient, BatchError, RequestLine};
 use super::jsonl::{self, Digest};
@@ -71,16 +73,27 @@ impl BatchClient {
         }
     }
 
-    /// Deletes the files of a final batch: the input uploaded under `display_name`
-    /// and the `responses_file` it generated. Files already gone are fine; a
-    /// failure is logged and left to the files' 48-hour expiry.
-    pub async fn discard_files(&self, display_name: &str, responses_file: Option<&str>) {
-        let inputs = match self.uploaded_files(display_name).await {
-            Ok(files) => files.into_iter().map(|f| f.name).collect(),
-            Err(error) => {
-                tracing::warn!(%display_name, %error, "listing a batch's input files failed; they expire in 48 hours");
-                Vec::new()
-            }
+    /// Deletes the files of a final (or cancelled) batch: its `input` file and the
+    /// `responses_file` it generated. An input not known (`None`: a batch found
+    /// again by its display name, or recorded without its input) is looked up
+    /// among the files uploaded under `display_name`. Files already gone are fine;
+    /// a failure is logged and left to the files' 48-hour expiry.
+    pub async fn discard_files(
+        &self,
+        display_name: &str,
+        input: Option<&BatchInput>,
+        responses_file: Option<&str>,
+    ) {
+        let inputs = match input {
+            Some(BatchInput::Inline) => Vec::new(),
+            Some(BatchInput::File(name)) => vec![name.clone()],
+            None => match self.uploaded_files(display_name).await {
+                Ok(files) => files.into_iter().map(|f| f.name).collect(),
+                Err(error) => {
+                    tracing::warn!(%display_name, %error, "listing a batch's input files failed; they expire in 48 hours");
+                    Vec::new()
+                }
+            },
         };
         for name in inputs.iter().map(String::as_str).chain(responses_file) {
             match self.delete_file(name).await {

@@ -1,11 +1,12 @@
 //! A part's JSONL input (`{"key", "request"}` lines) made line by line as it is
 //! needed: its size and SHA-256 in one pass, its bytes in fixed-size chunks in
 //! another, so that the file itself (up to `PART_LIMIT`) is never in memory, only
-//! one chunk and one line of it.
+//! one chunk and one line of it. Both passes copy each request's text as the line
+//! holds it (serialised once, when it was built); only the key is written anew.
 
 use bytes::Bytes;
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::value::RawValue;
 use sha2::{Digest as _, Sha256};
 
 use super::client::RequestLine;
@@ -22,7 +23,7 @@ pub struct Digest {
 #[derive(Serialize)]
 struct Line<'a> {
     key: &'a str,
-    request: &'a Value,
+    request: &'a RawValue,
 }
 
 /// Appends `line`'s JSONL text (newline included) to `out`.
@@ -31,7 +32,7 @@ fn write_line(line: &RequestLine, out: &mut Vec<u8>) {
         key: &line.key,
         request: &line.request,
     };
-    // Writing a `Value` into a `Vec` cannot fail: its keys are strings.
+    // Writing a string and JSON text into a `Vec` cannot fail.
     if serde_json::to_writer(&mut *out, &line).is_ok() {
         out.push(b'\n');
     }
@@ -94,17 +95,16 @@ impl<'a> Chunks<'a> {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{Value, json};
     use sha2::Digest as _;
 
     use super::*;
 
     fn lines() -> Vec<RequestLine> {
         (0..50)
-            .map(|i| RequestLine {
-                key: format!("r{i}"),
-                request: json!({"contents": [{"parts": [{"text": "x".repeat(i * 7)}]}]}),
-                bytes: 0,
+            .map(|i| {
+                let request = json!({"contents": [{"parts": [{"text": "x".repeat(i * 7)}]}]});
+                RequestLine::new(format!("r{i}"), &request).unwrap()
             })
             .collect()
     }
@@ -114,7 +114,8 @@ mod tests {
         let lines = lines();
         let mut whole = Vec::new();
         for line in &lines {
-            let text = json!({"key": line.key, "request": line.request}).to_string();
+            let request: Value = serde_json::from_str(line.request.get()).unwrap();
+            let text = json!({"key": line.key, "request": request}).to_string();
             whole.extend_from_slice(text.as_bytes());
             whole.push(b'\n');
         }

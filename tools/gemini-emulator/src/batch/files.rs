@@ -84,11 +84,14 @@ pub enum ChunkError {
     },
 }
 
-/// The upload commands accepted, for `/_emulator/stats`.
+/// The upload commands accepted, the listings served and the files deleted, for
+/// `/_emulator/stats`.
 #[derive(Default)]
 struct Counts {
     chunks: AtomicU64,
     queries: AtomicU64,
+    listings: AtomicU64,
+    deletions: AtomicU64,
 }
 
 #[derive(Default)]
@@ -195,11 +198,14 @@ impl Files {
         self.get(&id).map(Queried::Final)
     }
 
-    /// Upload chunks and queries accepted since the last reset.
+    /// Upload chunks and queries accepted, list pages served and files deleted
+    /// since the last reset.
     pub fn counts(&self) -> Value {
         json!({
             "upload_chunks": self.counts.chunks.load(Ordering::Relaxed),
             "upload_queries": self.counts.queries.load(Ordering::Relaxed),
+            "list_pages": self.counts.listings.load(Ordering::Relaxed),
+            "deleted": self.counts.deletions.load(Ordering::Relaxed),
         })
     }
 
@@ -222,23 +228,36 @@ impl Files {
         lock(&self.files).iter().find(|f| f.id == id).cloned()
     }
 
+    /// Every file, newest first, for a page of `files.list` (counted).
     pub fn newest_first(&self) -> Vec<File> {
+        self.counts.listings.fetch_add(1, Ordering::Relaxed);
         lock(&self.files).iter().rev().cloned().collect()
     }
 
+    /// Whether the file was there (and is now deleted, counted).
     pub fn delete(&self, id: &str) -> bool {
         let mut files = lock(&self.files);
         let before = files.len();
         files.retain(|f| f.id != id);
-        files.len() != before
+        let deleted = files.len() != before;
+        if deleted {
+            self.counts.deletions.fetch_add(1, Ordering::Relaxed);
+        }
+        deleted
     }
 
     pub fn clear(&self) {
         lock(&self.files).clear();
         lock(&self.sessions).clear();
         lock(&self.finished).clear();
-        self.counts.chunks.store(0, Ordering::Relaxed);
-        self.counts.queries.store(0, Ordering::Relaxed);
+        for count in [
+            &self.counts.chunks,
+            &self.counts.queries,
+            &self.counts.listings,
+            &self.counts.deletions,
+        ] {
+            count.store(0, Ordering::Relaxed);
+        }
     }
 }
 

@@ -357,7 +357,11 @@ async fn tallys_batch_client_reads_answers_by_key_at_half_the_online_cost() {
                 .unwrap(),
         );
     }
-    let created = batches.create(MODEL, "exp-1/part-0", &lines).await.unwrap();
+    let created = batches
+        .create(MODEL, "exp-1/part-0", &lines)
+        .await
+        .unwrap()
+        .job;
     assert!(created.name.starts_with("batches/"));
     let found = batches
         .find("exp-1/part-0")

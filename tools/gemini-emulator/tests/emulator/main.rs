@@ -5,6 +5,7 @@ mod answers;
 mod batches;
 mod contract;
 mod edges;
+mod file_deletes;
 mod latency;
 mod logs;
 mod malformed;

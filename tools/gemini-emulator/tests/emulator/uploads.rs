@@ -232,10 +232,10 @@ async fn an_interrupted_upload_goes_on_from_what_query_reports() {
 fn lines(size: usize) -> Vec<RequestLine> {
     let each = 10_000;
     (0..size / each)
-        .map(|i| RequestLine {
-            key: format!("r{i}"),
-            request: json!({"contents": [{"role": "user", "parts": [{"text": format!("{i:04}").repeat(each / 4)}]}]}),
-            bytes: each,
+        .map(|i| {
+            let text = format!("{i:04}").repeat(each / 4);
+            let request = json!({"contents": [{"role": "user", "parts": [{"text": text}]}]});
+            RequestLine::new(format!("r{i}"), &request).unwrap()
         })
         .collect()
 }
