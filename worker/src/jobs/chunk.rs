@@ -71,7 +71,9 @@ pub async fn handle(job: ChunkJob, context: Data<Arc<Context>>) -> Result<(), Jo
         };
         context.store.queues().push_chunks(vec![job]).await?;
     }
-    let complete = view.as_ref().is_some_and(|view| view.progress.is_complete());
+    let complete = view
+        .as_ref()
+        .is_some_and(|view| view.progress.is_complete());
     let aborted = view.is_some_and(|view| view.aborted.is_some());
     if stopped || aborted || complete {
         context
