@@ -5,10 +5,10 @@
 //!
 //! No record waits for a timer or for the group ahead of it: a draining task takes
 //! whatever is queued at that moment (at most `MAX_GROUP`; a lone item goes at once),
-//! splits it by key and spawns a flush per key, its items in the order they came. Up to `MAX_FLIGHTS`
-//! flushes are in flight at once; only while all are does the queue grow, and the
-//! next group is larger for it (an earlier design that flushed one group at a time
-//! made every record wait behind the group ahead).
+//! splits it by key and spawns a flush per key, its items in the order they came.
+//! Up to `MAX_FLIGHTS` flushes are in flight at once; only while all are does the
+//! queue grow, and the next group is larger for it (an earlier design that flushed
+//! one group at a time made every record wait behind the group ahead).
 
 use std::collections::HashMap;
 use std::future::Future;
