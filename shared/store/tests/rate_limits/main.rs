@@ -272,9 +272,54 @@ async fn a_paced_call_is_counted_once_and_takes_no_slot_past_the_day() {
         .reserve_calls("m", &SLOW, 1, &[call(0, 0), late])
         .await
         .unwrap();
-    assert!(matches!(slots[..], [Slot::After(_), Slot::After(_)]), "{slots:?}");
+    assert!(
+        matches!(slots[..], [Slot::After(_), Slot::After(_)]),
+        "{slots:?}"
+    );
     // The next counting call is past the limit: blocked for the day, no slot.
-    let slots = store.reserve_calls("m", &SLOW, 1, &[call(0, 0)]).await.unwrap();
+    let slots = store
+        .reserve_calls("m", &SLOW, 1, &[call(0, 0)])
+        .await
+        .unwrap();
     assert_eq!(slots, [Slot::DailyQuotaUsedUp(midnight)]);
     assert_eq!(store.daily_block("m").await.unwrap(), Some(midnight));
+}
+
+#[tokio::test]
+async fn limiter_state_expires_an_idle_hour_after_its_last_slot_and_unpaced_keeps_none() {
+    let namespace = TestNamespace::new("rate-limits:expiry");
+    let store = store(&namespace).await;
+    let key = format!("{}:ratelimit:m", namespace.namespace());
+    let mut conn = tally_test_support::namespace::redis_connection().await;
+    let ttl = |conn: &mut redis::aio::MultiplexedConnection| {
+        let mut conn = conn.clone();
+        let key = key.clone();
+        async move {
+            let ms: i64 = redis::cmd("PTTL")
+                .arg(&key)
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+            ms
+        }
+    };
+    // The first slot is now, the next 10 s out: kept an hour past that.
+    reserve(&store, "m", &SLOW, 0, 0).await;
+    let first = ttl(&mut conn).await;
+    assert!((3_600_000..=3_611_000).contains(&first), "{first}");
+    // A second slot, 20 s out, still leaves more than half an hour: not moved.
+    reserve(&store, "m", &SLOW, 0, 0).await;
+    let second = ttl(&mut conn).await;
+    assert!(second <= first, "{second} after {first}");
+
+    let slots = store
+        .reserve_calls("free", &ModelPace::UNPACED, 0, &[call(0, 0)])
+        .await
+        .unwrap();
+    assert_eq!(slots, [Slot::After(Duration::ZERO)]);
+    let keys = namespace.keys().await;
+    assert!(
+        !keys.iter().any(|k| k.contains("ratelimit:free")),
+        "{keys:?}"
+    );
 }
