@@ -15,32 +15,31 @@
 //! given back (later calls were granted the time after it). A contention 429 or a
 //! 503 changes nothing shared: the retry policy backs that one call off.
 //!
-//! Every call is counted against the model's requests per day (`daily_counts`,
-//! likewise one script per group), beside the call rather than before it; the count
-//! also tells of a block a per-day 429 set, so it runs for models without a daily
-//! limit too.
+//! The same reservation counts the call against the model's requests per day, so
+//! the count costs no round trip of its own; a call that finds the day's quota used
+//! up (by the count or by a per-day 429's block) takes no slot and waits for the
+//! block. Models without a pace reserve too, for the count (their slot is always
+//! now).
 //!
 //! If Redis cannot be reached the call goes ahead unpaced: the retry policy still
 //! honours any 429, and the record's own store writes will fail loudly anyway.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
 use tally_gemini::{AttemptReport, BoxFuture, CallGate};
 use tally_store::store_backoff::{Delays, StoreBackoff};
-use tally_store::{Reservation, WorkerStore};
+use tally_store::{ModelPace, Reservation, Slot, WorkerStore};
 
 use crate::group_commit::GroupCommit;
 use crate::metrics::Metrics;
 use crate::quotas::Quotas;
 
-mod daily_counts;
 mod reservations;
 
-use daily_counts::{CountRequests, DailyCounts};
 use reservations::{CallReservations, Reserve, ReserveCalls};
 
 /// A slot this far ahead may have been overtaken by a 429 block: look again.
@@ -59,12 +58,11 @@ const RATIO_WEIGHT: f64 = 0.1;
 pub struct Pacer {
     store: WorkerStore,
     reservations: CallReservations,
-    daily_counts: Arc<DailyCounts>,
     quotas: Quotas,
     metrics: Metrics,
     books: Mutex<HashMap<String, TokenBook>>,
     /// Per model: until when its daily quota is used up, as last heard from Redis.
-    daily: Arc<Mutex<HashMap<String, DateTime<Utc>>>>,
+    daily: Mutex<HashMap<String, DateTime<Utc>>>,
     /// While the limiter's store fails, each call waits a growing delay before it
     /// goes unpaced, so a Redis outage does not unleash every worker at full speed.
     backoff: StoreBackoff,
@@ -86,14 +84,11 @@ impl Pacer {
             reservations: GroupCommit::start(ReserveCalls {
                 store: store.clone(),
             }),
-            daily_counts: Arc::new(GroupCommit::start(CountRequests {
-                store: store.clone(),
-            })),
             store,
             quotas,
             metrics,
             books: Mutex::new(HashMap::new()),
-            daily: Arc::default(),
+            daily: Mutex::default(),
             backoff: StoreBackoff::new("rate limiter", Delays::STORE),
         }
     }
@@ -111,10 +106,7 @@ impl Pacer {
         change(book)
     }
 
-    /// Waits while `model`'s daily quota is known to be used up, and counts the
-    /// request. The count goes to Redis beside the call, not before it (a round trip
-    /// in front of every slot would disturb the pacing): a block it finds holds back
-    /// the calls after it.
+    /// Waits while `model`'s daily quota is known to be used up.
     async fn wait_for_daily_quota(&self, model: &str) {
         loop {
             let until = lock(&self.daily).get(model).copied();
@@ -129,18 +121,6 @@ impl Pacer {
                 _ => break,
             }
         }
-        let counts = Arc::clone(&self.daily_counts);
-        let daily = Arc::clone(&self.daily);
-        let limit = self.quotas.daily_limit(model);
-        let model = model.to_string();
-        tokio::spawn(async move {
-            match counts.submit(&model, limit).await {
-                Ok(until) => set_daily(&daily, &model, until),
-                Err(error) => {
-                    tracing::warn!(%error, model, "daily quota unreachable; calling uncounted")
-                }
-            }
-        });
     }
 
     /// Reads whether `model` is still blocked for the day (without counting).
@@ -151,13 +131,13 @@ impl Pacer {
         }
     }
 
-    /// Waits for a slot of `model` for a call estimated at `estimated` input tokens;
-    /// returns the tokens reserved for it.
+    /// Waits for a slot of `model` for a call estimated at `estimated` input tokens,
+    /// counting the call against the model's requests per day; returns the tokens
+    /// reserved for it.
     async fn wait_for_slot(&self, model: &str, estimated: u64) -> u64 {
-        self.wait_for_daily_quota(model).await;
-        let Some(pace) = self.quotas.pace(model) else {
-            return 0;
-        };
+        let paced = self.quotas.pace(model).copied();
+        let pace = paced.unwrap_or(ModelPace::UNPACED);
+        let requests_per_day = self.quotas.daily_limit(model);
         let mut reserved = 0;
         let started = Instant::now();
         // A call that leaves well after its slot lands among later calls' slots and
@@ -169,28 +149,41 @@ impl Pacer {
             .max(5.0);
         let tolerance = Duration::from_secs_f64(own_share_ms / 1000.0);
         let mut late_reservations = 0;
+        let mut counted = false;
         let key = model.to_string();
         loop {
-            let (estimate, unsettled) = self.book(model, |book| {
-                (
-                    (estimated as f64 * book.ratio).round() as u64,
-                    std::mem::take(&mut book.unsettled),
-                )
-            });
+            self.wait_for_daily_quota(model).await;
+            let (estimate, unsettled) = match paced {
+                Some(_) => self.book(model, |book| {
+                    (
+                        (estimated as f64 * book.ratio).round() as u64,
+                        std::mem::take(&mut book.unsettled),
+                    )
+                }),
+                None => (0, 0),
+            };
             let reserve = Reserve {
-                pace: *pace,
+                pace,
+                requests_per_day,
                 call: Reservation {
                     estimated_tokens: estimate,
                     token_correction: unsettled,
+                    counts_request: !counted,
                 },
             };
             // A slot taken again after waking late leaves the tokens of the first one
             // spent: later calls were already granted the time after it.
             let wait = match self.reservations.submit(&key, reserve).await {
-                Ok(wait) => {
+                Ok(Slot::After(wait)) => {
                     reserved = estimate;
+                    counted = true;
                     self.backoff.succeeded();
                     wait
+                }
+                Ok(Slot::DailyQuotaUsedUp(until)) => {
+                    self.backoff.succeeded();
+                    set_daily(&self.daily, model, Some(until));
+                    continue;
                 }
                 Err(error) => {
                     self.book(model, |book| book.unsettled += unsettled);
@@ -199,7 +192,10 @@ impl Pacer {
                 }
             };
             let due = Instant::now() + wait;
-            tokio::time::sleep_until(due.into()).await;
+            // Even an elapsed deadline would wait for the timer's next tick (1 ms).
+            if !wait.is_zero() {
+                tokio::time::sleep_until(due.into()).await;
+            }
             if due.elapsed() > tolerance && late_reservations < MAX_LATE_RESERVATIONS {
                 late_reservations += 1;
                 continue;
@@ -207,7 +203,7 @@ impl Pacer {
             if wait < RECHECK_AFTER {
                 break;
             }
-            match self.store.rate_state(model, pace).await {
+            match self.store.rate_state(model, &pace).await {
                 Ok(state) if !state.blocked_for.is_zero() => continue,
                 _ => break,
             }

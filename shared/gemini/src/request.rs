@@ -44,7 +44,23 @@ fn invalid(message: String) -> AttemptError {
 }
 
 /// The parts that show the pages: each page's label, then the page itself.
+///
+/// Reading files blocks: a record's pages are read and encoded in one trip to the
+/// blocking pool (a trip per page was one more thread hand-off per call).
 pub async fn page_parts(pages: &[Page], service: Service) -> Result<Vec<Part>, AttemptError> {
+    if !pages
+        .iter()
+        .any(|page| matches!(page.source(), PageSource::File(_)))
+    {
+        return parts_of(pages, service);
+    }
+    let pages = pages.to_vec();
+    tokio::task::spawn_blocking(move || parts_of(&pages, service))
+        .await
+        .map_err(|e| invalid(format!("reading the pages stopped: {e}")))?
+}
+
+fn parts_of(pages: &[Page], service: Service) -> Result<Vec<Part>, AttemptError> {
     if pages.is_empty() {
         return Err(invalid("the record has no pages".to_string()));
     }
@@ -64,8 +80,7 @@ pub async fn page_parts(pages: &[Page], service: Service) -> Result<Vec<Part>, A
                 )));
             }
             PageSource::File(path) => {
-                let bytes = tokio::fs::read(path)
-                    .await
+                let bytes = std::fs::read(path)
                     .map_err(|e| invalid(format!("page {}: cannot read {}: {e}", index + 1, path.display())))?;
                 if service == Service::Vertex && bytes.len() > VERTEX_INLINE_IMAGE_LIMIT {
                     return Err(AttemptError::fatal(

@@ -96,7 +96,7 @@ pub use import::{
 pub use keys::Keys;
 pub use labelsets::{LabelSet, LabelSetRecord, LabelWrite, Lease, Prefill};
 pub use namespace::{DEFAULT_NAMESPACE, InvalidNamespace, Namespace};
-pub use rate_limits::{ModelPace, RateState, Reservation, Slowdown};
+pub use rate_limits::{ModelPace, RateState, Reservation, Slot, Slowdown};
 pub use record_starts::{RecordBegin, RecordStart};
 pub use result_writes::ResultWrite;
 pub use retention::{VacuumEntry, Vacuumed};

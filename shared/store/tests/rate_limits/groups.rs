@@ -5,7 +5,7 @@
 use tally_store::{ModelPace, WorkerStore};
 use tally_test_support::namespace::TestNamespace;
 
-use crate::{call, reserve, secs, store, take_daily};
+use crate::{call, reserve, secs, store, take_daily, wait};
 
 /// A second between requests, a millisecond per token with five seconds' burst:
 /// the few milliseconds between a test's calls do not matter next to it.
@@ -44,11 +44,11 @@ async fn a_group_reserves_the_slots_of_the_same_calls_in_turn() {
 
     let calls: Vec<_> = CALLS.iter().map(|&(t, c)| call(t, c)).collect();
     let grouped: Vec<f64> = store
-        .reserve_calls("grouped", &PACE, &calls)
+        .reserve_calls("grouped", &PACE, 0, &calls)
         .await
         .unwrap()
         .into_iter()
-        .map(secs)
+        .map(|slot| secs(wait(slot)))
         .collect();
     assert_close(&grouped, &WAITS, "in one group");
 
@@ -66,20 +66,20 @@ async fn a_daily_group_across_the_limit_blocks_the_requests_past_it() {
 
     // Three of five counted, then four at once: two fit, two wait for midnight.
     for _ in 0..3 {
-        assert_eq!(take_daily(&store, "m", 5).await, None);
+        assert_eq!(take_daily(&store, "m", 5, 1).await, [None]);
     }
-    let untils = store.take_daily_requests("m", 5, 4).await.unwrap();
+    let untils = take_daily(&store, "m", 5, 4).await;
     assert_eq!(untils, [None, None, Some(midnight), Some(midnight)]);
     assert_eq!(store.daily_block("m").await.unwrap(), Some(midnight));
     // Once blocked, a whole group waits.
-    let untils = store.take_daily_requests("m", 5, 2).await.unwrap();
+    let untils = take_daily(&store, "m", 5, 2).await;
     assert_eq!(untils, [Some(midnight), Some(midnight)]);
 
     // Without a limit a group is never blocked by counting, but learns of a
     // per-day 429's block.
-    let untils = store.take_daily_requests("free", 0, 3).await.unwrap();
+    let untils = take_daily(&store, "free", 0, 3).await;
     assert_eq!(untils, [None, None, None]);
     store.daily_quota_exhausted("free").await.unwrap();
-    let untils = store.take_daily_requests("free", 0, 3).await.unwrap();
+    let untils = take_daily(&store, "free", 0, 3).await;
     assert_eq!(untils, [Some(midnight); 3]);
 }

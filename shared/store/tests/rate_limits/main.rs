@@ -7,7 +7,7 @@ mod groups;
 use std::time::{Duration, Instant};
 
 use tally_store::jobs::QueueSettings;
-use tally_store::{ModelPace, Reservation, Slowdown, WorkerStore};
+use tally_store::{ModelPace, Reservation, Slot, Slowdown, WorkerStore};
 use tally_test_support::namespace::TestNamespace;
 
 /// A worker's store in `namespace` (whose keys go when the test drops it).
@@ -41,10 +41,19 @@ fn call(estimated_tokens: u64, token_correction: i64) -> Reservation {
     Reservation {
         estimated_tokens,
         token_correction,
+        counts_request: true,
     }
 }
 
-/// One call's reservation on its own; its wait in seconds.
+/// The wait of a slot; a call blocked for the day has none.
+fn wait(slot: Slot) -> Duration {
+    match slot {
+        Slot::After(wait) => wait,
+        Slot::DailyQuotaUsedUp(until) => panic!("blocked for the day until {until}"),
+    }
+}
+
+/// One call's reservation on its own (no daily limit); its wait in seconds.
 async fn reserve(
     store: &WorkerStore,
     model: &str,
@@ -52,23 +61,38 @@ async fn reserve(
     tokens: u64,
     correction: i64,
 ) -> f64 {
-    let waits = store
-        .reserve_calls(model, pace, &[call(tokens, correction)])
+    let slots = store
+        .reserve_calls(model, pace, 0, &[call(tokens, correction)])
         .await
         .unwrap();
-    assert_eq!(waits.len(), 1, "{waits:?}");
-    secs(waits[0])
+    assert_eq!(slots.len(), 1, "{slots:?}");
+    secs(wait(slots[0]))
 }
 
-/// One request's daily count on its own.
+/// The daily block each of `calls` requests of an unpaced model meets, reserved
+/// together under `limit` requests per day.
 async fn take_daily(
     store: &WorkerStore,
     model: &str,
     limit: u64,
-) -> Option<chrono::DateTime<chrono::Utc>> {
-    let untils = store.take_daily_requests(model, limit, 1).await.unwrap();
-    assert_eq!(untils.len(), 1, "{untils:?}");
-    untils[0]
+    calls: usize,
+) -> Vec<Option<chrono::DateTime<chrono::Utc>>> {
+    let calls = vec![call(0, 0); calls];
+    let slots = store
+        .reserve_calls(model, &ModelPace::UNPACED, limit, &calls)
+        .await
+        .unwrap();
+    assert_eq!(slots.len(), calls.len(), "{slots:?}");
+    slots
+        .into_iter()
+        .map(|slot| match slot {
+            Slot::After(wait) => {
+                assert_eq!(wait, Duration::ZERO, "an unpaced call never waits");
+                None
+            }
+            Slot::DailyQuotaUsedUp(until) => Some(until),
+        })
+        .collect()
 }
 
 #[tokio::test]
@@ -219,18 +243,83 @@ async fn requests_per_day_wait_for_midnight_pacific_once_used_up() {
     let namespace = TestNamespace::new("rate-limits:daily");
     let store = store(&namespace).await;
     let midnight = tally_core::run::next_pacific_midnight(chrono::Utc::now());
-    assert_eq!(take_daily(&store, "m", 2).await, None);
-    assert_eq!(take_daily(&store, "m", 2).await, None);
-    let until = take_daily(&store, "m", 2).await;
+    assert_eq!(take_daily(&store, "m", 2, 1).await, [None]);
+    assert_eq!(take_daily(&store, "m", 2, 1).await, [None]);
     assert_eq!(
-        until,
-        Some(midnight),
+        take_daily(&store, "m", 2, 1).await,
+        [Some(midnight)],
         "the third waits for the next Pacific day"
     );
     assert_eq!(store.daily_block("m").await.unwrap(), Some(midnight));
     assert_eq!(store.daily_block("other").await.unwrap(), None);
     // A per-day 429 blocks a model without a configured limit too.
-    assert_eq!(take_daily(&store, "other", 0).await, None);
+    assert_eq!(take_daily(&store, "other", 0, 1).await, [None]);
     store.daily_quota_exhausted("other").await.unwrap();
-    assert_eq!(take_daily(&store, "other", 0).await, Some(midnight));
+    assert_eq!(take_daily(&store, "other", 0, 1).await, [Some(midnight)]);
+}
+
+#[tokio::test]
+async fn a_paced_call_is_counted_once_and_takes_no_slot_past_the_day() {
+    let namespace = TestNamespace::new("rate-limits:daily-paced");
+    let store = store(&namespace).await;
+    let midnight = tally_core::run::next_pacific_midnight(chrono::Utc::now());
+    // The first call counts; taking a new slot after waking late does not.
+    let late = Reservation {
+        counts_request: false,
+        ..call(0, 0)
+    };
+    let slots = store
+        .reserve_calls("m", &SLOW, 1, &[call(0, 0), late])
+        .await
+        .unwrap();
+    assert!(
+        matches!(slots[..], [Slot::After(_), Slot::After(_)]),
+        "{slots:?}"
+    );
+    // The next counting call is past the limit: blocked for the day, no slot.
+    let slots = store
+        .reserve_calls("m", &SLOW, 1, &[call(0, 0)])
+        .await
+        .unwrap();
+    assert_eq!(slots, [Slot::DailyQuotaUsedUp(midnight)]);
+    assert_eq!(store.daily_block("m").await.unwrap(), Some(midnight));
+}
+
+#[tokio::test]
+async fn limiter_state_expires_an_idle_hour_after_its_last_slot_and_unpaced_keeps_none() {
+    let namespace = TestNamespace::new("rate-limits:expiry");
+    let store = store(&namespace).await;
+    let key = format!("{}:ratelimit:m", namespace.namespace());
+    let mut conn = tally_test_support::namespace::redis_connection().await;
+    let ttl = |conn: &mut redis::aio::MultiplexedConnection| {
+        let mut conn = conn.clone();
+        let key = key.clone();
+        async move {
+            let ms: i64 = redis::cmd("PTTL")
+                .arg(&key)
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+            ms
+        }
+    };
+    // The first slot is now, the next 10 s out: kept an hour past that.
+    reserve(&store, "m", &SLOW, 0, 0).await;
+    let first = ttl(&mut conn).await;
+    assert!((3_600_000..=3_611_000).contains(&first), "{first}");
+    // A second slot, 20 s out, still leaves more than half an hour: not moved.
+    reserve(&store, "m", &SLOW, 0, 0).await;
+    let second = ttl(&mut conn).await;
+    assert!(second <= first, "{second} after {first}");
+
+    let slots = store
+        .reserve_calls("free", &ModelPace::UNPACED, 0, &[call(0, 0)])
+        .await
+        .unwrap();
+    assert_eq!(slots, [Slot::After(Duration::ZERO)]);
+    let keys = namespace.keys().await;
+    assert!(
+        !keys.iter().any(|k| k.contains("ratelimit:free")),
+        "{keys:?}"
+    );
 }
