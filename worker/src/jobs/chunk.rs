@@ -23,10 +23,10 @@ use futures::stream::FuturesUnordered;
 use tally_core::dataset::DatasetRecord;
 use tally_core::run::{ExperimentRecord, RecordResult, RecordStatus, Unit, result_key};
 use tally_store::ResultWrite;
-use tally_store::jobs::{ChunkJob, FinalizeJob};
+use tally_store::jobs::ChunkJob;
 use tracing::Instrument;
 
-use super::finalize::finalize;
+use super::finalize;
 use super::{JobError, WINDOW};
 use crate::context::Context;
 use crate::daily_quota;
@@ -76,23 +76,7 @@ pub async fn handle(job: ChunkJob, context: Data<Arc<Context>>) -> Result<(), Jo
         .is_some_and(|view| view.progress.is_complete());
     let aborted = view.is_some_and(|view| view.aborted.is_some());
     if stopped || aborted || complete {
-        context
-            .store
-            .queues()
-            .push_finalize(FinalizeJob {
-                experiment_id: job.experiment_id.clone(),
-            })
-            .await?;
-    }
-    // A complete experiment is finalized here rather than left to the job: a pushed
-    // finalize job lands in the queue's `scheduled` set, which apalis-redis moves on
-    // only at a worker's heartbeat (up to 5 s later). The job stays queued as the
-    // backstop, should this worker die first; finalize is idempotent (guarded
-    // transitions), so the job, the sweep or another chunk finalizing too changes
-    // nothing. A stopped experiment is left to the job: calls still in flight in
-    // other chunks get time to write their results before its summary is taken.
-    if complete {
-        finalize(&context, &job.experiment_id).await?;
+        finalize::ended(&context, &job.experiment_id, complete).await?;
     }
     Ok(())
 }

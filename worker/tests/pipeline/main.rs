@@ -14,6 +14,7 @@ mod datadog;
 mod datadog_crash;
 mod ddtrace;
 mod faults;
+mod finalize_inline;
 mod finalize_race;
 mod footprint;
 mod groups;
