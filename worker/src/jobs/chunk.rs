@@ -21,7 +21,7 @@ use apalis::prelude::Data;
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use tally_core::dataset::DatasetRecord;
-use tally_core::run::{ExperimentRecord, RecordResult, RecordStatus, Unit, result_key};
+use tally_core::run::{ExperimentRecord, RecordStatus, Unit, result_key};
 use tally_store::ResultWrite;
 use tally_store::jobs::ChunkJob;
 use tracing::Instrument;
@@ -31,6 +31,7 @@ use super::{JobError, WINDOW};
 use crate::context::Context;
 use crate::daily_quota;
 use crate::limits::Begun;
+use crate::observe;
 use crate::record::{self, MAX_RECORD_STARTS};
 
 pub async fn handle(job: ChunkJob, context: Data<Arc<Context>>) -> Result<(), JobError> {
@@ -167,7 +168,7 @@ async fn process(
     if !written {
         return Ok(Processed::Skipped);
     }
-    observe(context, experiment, &result);
+    observe::written(context, experiment, &result);
     let Some(permit) = held else {
         return Ok(Processed::Written);
     };
@@ -196,59 +197,4 @@ async fn process(
     }
     permit.release().await?;
     Ok(Processed::Stopped)
-}
-
-/// Metrics and the log line of one written result.
-fn observe(context: &Context, experiment: &ExperimentRecord, result: &RecordResult) {
-    let model = experiment.config.model.as_str();
-    let metrics = &context.metrics;
-    let (outcome, reason) = match &result.error {
-        None => ("succeeded", ""),
-        Some(error) => ("failed", error.kind.as_str()),
-    };
-    metrics
-        .records
-        .with_label_values(&[model, outcome, reason])
-        .inc();
-    if result.attempts > 0 {
-        metrics
-            .call_seconds
-            .with_label_values(&[model])
-            .observe(result.latency_ms as f64 / 1000.0);
-    }
-    metrics
-        .retries
-        .with_label_values(&[model])
-        .inc_by(u64::from(result.retries()));
-    metrics
-        .rate_limited
-        .with_label_values(&[model])
-        .inc_by(u64::from(result.rate_limited));
-    // A cached answer's tokens were billed when it was first made, not now.
-    let billed = u64::from(!result.cached);
-    for (kind, count) in [
-        ("prompt", result.tokens.prompt),
-        ("output", result.tokens.output),
-        ("thinking", result.tokens.thinking),
-    ] {
-        metrics
-            .tokens
-            .with_label_values(&[model, kind])
-            .inc_by(count * billed);
-    }
-    if let Some(cost) = result.cost_usd {
-        metrics
-            .cost_micro_usd
-            .with_label_values(&[model])
-            .inc_by((cost * 1e6).round() as u64);
-    }
-    match &result.error {
-        None => tracing::info!(
-            latency_ms = result.latency_ms,
-            attempts = result.attempts,
-            "record done"
-        ),
-        Some(error) => tracing::warn!(kind = %error.kind, message = %error.message,
-            attempts = result.attempts, "record failed"),
-    }
 }

@@ -4,6 +4,7 @@
 mod harness;
 
 mod batch;
+mod batch_counts;
 mod batch_repoll;
 mod cache;
 mod cancel;
