@@ -12,9 +12,9 @@ use serde_json::{Map, Value};
 use tally_core::contract::views::{DatadogOrigin, DatadogPushView};
 use tally_core::contract::{DEFAULT_PROJECT_NAME, DatasetName, FieldError, Label};
 use tally_datadog::{DatadogClient, DatadogError, UiLinks, push_dataset, to_tally_line};
-use tally_store::{ImportOutcome, import_lines, records_relative_to_folder};
+use tally_store::{ImportError, ImportOutcome, import_lines, records_relative_to_folder};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Sent};
 use crate::labelsets::prefill::refuse_prefill_name;
 use crate::state::AppState;
 
@@ -191,7 +191,7 @@ pub async fn pull(state: &AppState, spec: &PullSpec) -> Result<ImportOutcome, Ap
         version,
     };
     let connected = state.backend.get().await?;
-    Ok(import_lines(
+    import_lines(
         &connected.store,
         &state.data_dir,
         &spec.dataset_name,
@@ -199,7 +199,15 @@ pub async fn pull(state: &AppState, spec: &PullSpec) -> Result<ImportOutcome, Ap
         lines,
         Some(&origin),
     )
-    .await?)
+    .await
+    .map_err(|error| match error {
+        // The refusal names the Datadog dataset read, not a folder.
+        ImportError::Invalid(problems) => ApiError::InvalidDataset(
+            Sent::DatadogDataset(spec.dataset_name.as_str().to_string()),
+            problems,
+        ),
+        error => error.into(),
+    })
 }
 
 /// Pushes version `version` (the latest when `None`) of the tally dataset `name`

@@ -206,10 +206,9 @@ impl ApiError {
     }
 }
 
-/// A dataset problem as a detail: the location (`records.jsonl:3`) is the field.
 /// What was sent as a dataset, as a refusal of it names it: a dataset's problems are
 /// the same checks whichever way it came.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Sent {
     /// A folder under the data directory (`POST /api/v1/datasets/import`).
     Folder,
@@ -217,26 +216,30 @@ pub enum Sent {
     DatasetArchive,
     /// An uploaded archive of page images (`POST /api/v1/labelsets?name=`).
     LabelSetArchive,
+    /// A Datadog dataset read by name (`POST /api/v1/datasets/import` with `datadog`).
+    DatadogDataset(String),
 }
 
 impl Sent {
-    pub fn noun(self) -> &'static str {
+    pub fn noun(&self) -> String {
         match self {
-            Sent::Folder => "the dataset folder",
-            Sent::DatasetArchive => "the dataset archive",
-            Sent::LabelSetArchive => "the label set archive",
+            Sent::Folder => "the dataset folder".to_string(),
+            Sent::DatasetArchive => "the dataset archive".to_string(),
+            Sent::LabelSetArchive => "the label set archive".to_string(),
+            Sent::DatadogDataset(name) => format!("the Datadog dataset {name:?}"),
         }
     }
 
     /// What did not happen because of the problems.
-    fn outcome(self) -> &'static str {
+    fn outcome(&self) -> &'static str {
         match self {
-            Sent::Folder | Sent::DatasetArchive => "nothing was imported",
+            Sent::Folder | Sent::DatasetArchive | Sent::DatadogDataset(_) => "nothing was imported",
             Sent::LabelSetArchive => "no label set was created",
         }
     }
 }
 
+/// A dataset problem as a detail: the location (`records.jsonl:3`) is the field.
 fn problem_detail(problem: &Problem) -> FieldError {
     FieldError {
         field: match problem.line {

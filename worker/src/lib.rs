@@ -22,7 +22,8 @@
 //!   (`stuck_runs`); retention housekeeping.
 //! - `watchdog`: notices a queue worker that stopped beating, for `supervise` to
 //!   replace.
-//! - `metrics`: Prometheus metrics and their server.
+//! - `metrics`: Prometheus metrics and their server; `observe`: what a stored
+//!   result, online or batch, adds to them.
 //!
 //! `Worker::run` runs one apalis worker per queue under a process-unique name
 //! (`supervise`) until the shutdown future resolves; then no new job is taken, and
@@ -37,6 +38,7 @@ mod group_commit;
 pub mod jobs;
 pub mod limits;
 pub mod metrics;
+mod observe;
 pub mod ocr;
 pub mod pacer;
 pub mod quotas;

@@ -3,7 +3,8 @@
 //! by cost the way the pacer paces input tokens: before a record's call it reserves
 //! the cost it expects (this process's running mean cost of the model's records) on
 //! the schedule shared in Redis and waits for it; afterwards it settles the measured
-//! cost. A cached answer costs nothing.
+//! cost. A cached answer costs nothing. A batch's answers are counted when they are
+//! stored (`count`): what they cost is spent, nothing is waited for.
 //!
 //! If Redis cannot be reached the call goes ahead; the record's own writes will fail
 //! loudly anyway.
@@ -73,11 +74,7 @@ impl SpendCap {
 
     /// Settles what the record cost against the `reserved` micro-dollars.
     pub async fn settle(&self, model: &str, reserved: u64, result: &RecordResult) {
-        let spent = if result.cached {
-            0.0
-        } else {
-            result.cost_usd.unwrap_or(0.0) * 1e6
-        };
+        let spent = spent(result);
         if result.attempts > 0 {
             self.mean(model, |mean| {
                 *mean = Some(mean.map_or(spent, |m| m + MEAN_WEIGHT * (spent - m)));
@@ -91,11 +88,37 @@ impl SpendCap {
         }
     }
 
+    /// Counts what answers that were not paced cost (a batch's, priced as they are
+    /// read): the schedule moves on by it from now, so the calls after them wait for
+    /// it; nothing is waited for here. The running means are left alone: they are
+    /// what an online call is expected to cost, and a batch answer costs half.
+    pub async fn count(&self, results: &[&RecordResult]) {
+        let spent = results
+            .iter()
+            .map(|result| spent(result))
+            .sum::<f64>()
+            .round() as u64;
+        if spent > 0
+            && let Err(error) = self.store.reserve_spend(self.pace, spent, 0).await
+        {
+            tracing::warn!(%error, "spend cap unreachable; answers' cost is not counted");
+        }
+    }
+
     fn mean<R>(&self, model: &str, f: impl FnOnce(&mut Option<f64>) -> R) -> R {
         let mut means = self
             .means
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         f(means.entry(model.to_string()).or_insert(None))
+    }
+}
+
+/// What a result cost, in micro-dollars: a cached answer costs nothing.
+fn spent(result: &RecordResult) -> f64 {
+    if result.cached {
+        0.0
+    } else {
+        result.cost_usd.unwrap_or(0.0) * 1e6
     }
 }

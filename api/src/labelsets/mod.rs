@@ -63,7 +63,7 @@ impl Create<'_> {
         if self.store.labelset(name).await?.is_some() {
             return Err(taken(name));
         }
-        let (data_dir, sent) = (self.archive.data_dir, self.archive.sent);
+        let (data_dir, sent) = (self.archive.data_dir, self.archive.sent.clone());
         let unpacked = self.archive.receive_and_unpack(body).await?;
         let folder = unpacked.folder.clone();
         let units = tokio::task::spawn_blocking(move || units::units(&folder))

@@ -130,7 +130,7 @@ impl<'a> IncomingArchive<'a> {
         tokio::task::spawn_blocking(move || unpack(format, &archive, &unpack_into, limits))
             .await
             .map_err(|e| ApiError::Internal(format!("unpacking an upload failed: {e}")))?
-            .map_err(|problems| ApiError::InvalidDataset(self.sent, problems))?;
+            .map_err(|problems| ApiError::InvalidDataset(self.sent.clone(), problems))?;
         Ok(Unpacked { staging, folder })
     }
 }
@@ -144,9 +144,9 @@ pub struct Upload<'a> {
 
 impl Upload<'_> {
     pub async fn run(self, body: Body) -> Result<ImportOutcome, ApiError> {
-        let (data_dir, sent) = (self.archive.data_dir, self.archive.sent);
+        let (data_dir, sent) = (self.archive.data_dir, self.archive.sent.clone());
         let unpacked = self.archive.receive_and_unpack(body).await?;
-        let invalid = |problems| ApiError::InvalidDataset(sent, problems);
+        let invalid = |problems| ApiError::InvalidDataset(sent.clone(), problems);
         check_root(&unpacked.folder).map_err(invalid)?;
         let dataset = load_folder(unpacked.folder.clone())
             .await

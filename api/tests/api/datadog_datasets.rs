@@ -236,6 +236,16 @@ async fn datadog_import_failures_name_the_field_or_the_record() {
     )
     .await;
     assert!(broken.to_string().contains("datadog:3"), "{broken}");
+    // The refusal names the Datadog dataset read, not a folder.
+    let problems = broken["error"]["details"].as_array().unwrap().len();
+    assert_eq!(
+        broken["error"]["message"],
+        format!(
+            "the Datadog dataset \"broken-in-datadog\" has {problems} problem(s); nothing was \
+             imported"
+        ),
+        "{broken}"
+    );
     assert_eq!(
         app.get("/api/v1/datasets/broken-in-datadog").await.status(),
         404

@@ -33,15 +33,15 @@ mod results;
 
 use tally_core::dataset::DatasetRecord;
 use tally_core::run::ExperimentRecord;
-use tally_store::jobs::FinalizeJob;
 
 use crate::context::Context;
-use crate::jobs::JobError;
+use crate::jobs::{JobError, finalize};
 
 /// The error kind of a record its batch could not answer.
 pub const BATCH_FAILED: &str = "batch_failed";
 
-/// Runs a batch-mode experiment to the end (or resumes it), then enqueues `finalize`.
+/// Runs a batch-mode experiment to the end (or resumes it), then finalizes it
+/// (`finalize::ended`).
 pub async fn run(context: &Context, experiment: &ExperimentRecord) -> Result<(), JobError> {
     let records = sample(context, experiment).await?;
     match context.batches.as_deref() {
@@ -56,14 +56,14 @@ pub async fn run(context: &Context, experiment: &ExperimentRecord) -> Result<(),
             results::write(context, experiment, &failed).await?;
         }
     }
-    context
+    let id = &experiment.experiment_id;
+    // Complete unless the run was cancelled while its batches ran.
+    let complete = context
         .store
-        .queues()
-        .push_finalize(FinalizeJob {
-            experiment_id: experiment.experiment_id.clone(),
-        })
-        .await?;
-    Ok(())
+        .experiment(id)
+        .await?
+        .is_some_and(|view| view.progress.is_complete());
+    finalize::ended(context, id, complete).await
 }
 
 /// The experiment's records: its sample, or a retry's positions in it.

@@ -12,9 +12,11 @@ use super::BATCH_FAILED;
 use crate::context::Context;
 use crate::group_commit::MAX_GROUP;
 use crate::jobs::JobError;
+use crate::observe;
 use crate::record;
 
-/// Writes `results` in groups of at most `MAX_GROUP`.
+/// Writes `results` in groups of at most `MAX_GROUP`; those the store kept count in
+/// the worker's metrics and against the spend cap, as an online record's do.
 pub async fn write(
     context: &Context,
     experiment: &ExperimentRecord,
@@ -25,10 +27,21 @@ pub async fn write(
             .iter()
             .map(|result| ResultWrite::new(result, None))
             .collect::<Result<Vec<_>, _>>()?;
-        context
+        let (kept, _progress) = context
             .store
             .write_results(&experiment.experiment_id, &writes)
             .await?;
+        let kept: Vec<&RecordResult> = group
+            .iter()
+            .zip(kept)
+            .filter_map(|(result, kept)| kept.then_some(result))
+            .collect();
+        for result in &kept {
+            observe::written(context, experiment, result);
+        }
+        if let Some(cap) = &context.spend {
+            cap.count(&kept).await;
+        }
     }
     Ok(())
 }

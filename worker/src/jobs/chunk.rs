@@ -21,16 +21,17 @@ use apalis::prelude::Data;
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use tally_core::dataset::DatasetRecord;
-use tally_core::run::{ExperimentRecord, RecordResult, RecordStatus, Unit, result_key};
+use tally_core::run::{ExperimentRecord, RecordStatus, Unit, result_key};
 use tally_store::ResultWrite;
-use tally_store::jobs::{ChunkJob, FinalizeJob};
+use tally_store::jobs::ChunkJob;
 use tracing::Instrument;
 
-use super::finalize::finalize;
+use super::finalize;
 use super::{JobError, WINDOW};
 use crate::context::Context;
 use crate::daily_quota;
 use crate::limits::Begun;
+use crate::observe;
 use crate::record::{self, MAX_RECORD_STARTS};
 
 pub async fn handle(job: ChunkJob, context: Data<Arc<Context>>) -> Result<(), JobError> {
@@ -76,23 +77,7 @@ pub async fn handle(job: ChunkJob, context: Data<Arc<Context>>) -> Result<(), Jo
         .is_some_and(|view| view.progress.is_complete());
     let aborted = view.is_some_and(|view| view.aborted.is_some());
     if stopped || aborted || complete {
-        context
-            .store
-            .queues()
-            .push_finalize(FinalizeJob {
-                experiment_id: job.experiment_id.clone(),
-            })
-            .await?;
-    }
-    // A complete experiment is finalized here rather than left to the job: a pushed
-    // finalize job lands in the queue's `scheduled` set, which apalis-redis moves on
-    // only at a worker's heartbeat (up to 5 s later). The job stays queued as the
-    // backstop, should this worker die first; finalize is idempotent (guarded
-    // transitions), so the job, the sweep or another chunk finalizing too changes
-    // nothing. A stopped experiment is left to the job: calls still in flight in
-    // other chunks get time to write their results before its summary is taken.
-    if complete {
-        finalize(&context, &job.experiment_id).await?;
+        finalize::ended(&context, &job.experiment_id, complete).await?;
     }
     Ok(())
 }
@@ -183,7 +168,7 @@ async fn process(
     if !written {
         return Ok(Processed::Skipped);
     }
-    observe(context, experiment, &result);
+    observe::written(context, experiment, &result);
     let Some(permit) = held else {
         return Ok(Processed::Written);
     };
@@ -212,59 +197,4 @@ async fn process(
     }
     permit.release().await?;
     Ok(Processed::Stopped)
-}
-
-/// Metrics and the log line of one written result.
-fn observe(context: &Context, experiment: &ExperimentRecord, result: &RecordResult) {
-    let model = experiment.config.model.as_str();
-    let metrics = &context.metrics;
-    let (outcome, reason) = match &result.error {
-        None => ("succeeded", ""),
-        Some(error) => ("failed", error.kind.as_str()),
-    };
-    metrics
-        .records
-        .with_label_values(&[model, outcome, reason])
-        .inc();
-    if result.attempts > 0 {
-        metrics
-            .call_seconds
-            .with_label_values(&[model])
-            .observe(result.latency_ms as f64 / 1000.0);
-    }
-    metrics
-        .retries
-        .with_label_values(&[model])
-        .inc_by(u64::from(result.retries()));
-    metrics
-        .rate_limited
-        .with_label_values(&[model])
-        .inc_by(u64::from(result.rate_limited));
-    // A cached answer's tokens were billed when it was first made, not now.
-    let billed = u64::from(!result.cached);
-    for (kind, count) in [
-        ("prompt", result.tokens.prompt),
-        ("output", result.tokens.output),
-        ("thinking", result.tokens.thinking),
-    ] {
-        metrics
-            .tokens
-            .with_label_values(&[model, kind])
-            .inc_by(count * billed);
-    }
-    if let Some(cost) = result.cost_usd {
-        metrics
-            .cost_micro_usd
-            .with_label_values(&[model])
-            .inc_by((cost * 1e6).round() as u64);
-    }
-    match &result.error {
-        None => tracing::info!(
-            latency_ms = result.latency_ms,
-            attempts = result.attempts,
-            "record done"
-        ),
-        Some(error) => tracing::warn!(kind = %error.kind, message = %error.message,
-            attempts = result.attempts, "record failed"),
-    }
 }

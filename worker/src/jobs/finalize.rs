@@ -30,6 +30,32 @@ pub async fn handle(job: FinalizeJob, context: Data<Arc<Context>>) -> Result<(),
     finalize(&context, &job.experiment_id).await
 }
 
+/// Queues the finalize job of an experiment that ended (complete, stopped or
+/// cancelled), and finalizes it here at once when it is `complete`: a pushed job
+/// lands in the queue's `scheduled` set, which apalis-redis moves on only at a
+/// worker's heartbeat (up to 5 s later). The job stays queued as the backstop, should
+/// this worker die first; finalize is idempotent (guarded transitions), so the job,
+/// the sweep or another hand finalizing too changes nothing. A stopped experiment
+/// that is not complete is left to the job: calls still in flight in other chunks
+/// get time to write their results before its summary is taken.
+pub async fn ended(
+    context: &Context,
+    experiment_id: &ExperimentId,
+    complete: bool,
+) -> Result<(), JobError> {
+    context
+        .store
+        .queues()
+        .push_finalize(FinalizeJob {
+            experiment_id: experiment_id.clone(),
+        })
+        .await?;
+    if complete {
+        finalize(context, experiment_id).await?;
+    }
+    Ok(())
+}
+
 /// What a finalize job does; the sweep calls it too, for an experiment whose
 /// finalize job never ran (`stuck_runs`).
 pub async fn finalize(context: &Context, experiment_id: &ExperimentId) -> Result<(), JobError> {

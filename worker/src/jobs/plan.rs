@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use apalis::prelude::Data;
 use tally_core::contract::Execution;
-use tally_store::jobs::{ChunkJob, FinalizeJob, PlanJob};
+use tally_store::jobs::{ChunkJob, PlanJob};
 
-use super::{JobError, WINDOW};
+use super::{JobError, WINDOW, finalize};
 use crate::context::Context;
 
 pub async fn handle(job: PlanJob, context: Data<Arc<Context>>) -> Result<(), JobError> {
@@ -22,14 +22,9 @@ pub async fn handle(job: PlanJob, context: Data<Arc<Context>>) -> Result<(), Job
     tracing::info!(run_id = %experiment.run_id, experiment_id = %job.experiment_id,
         records = experiment.total, trials = experiment.trials, chunks, "planning experiment");
     if chunks == 0 {
-        context
-            .store
-            .queues()
-            .push_finalize(FinalizeJob {
-                experiment_id: job.experiment_id,
-            })
-            .await?;
-        return Ok(());
+        // Nothing to run (a retry of an experiment whose records all succeeded):
+        // complete as planned.
+        return finalize::ended(&context, &job.experiment_id, true).await;
     }
     let first: Vec<ChunkJob> = (0..chunks.min(WINDOW))
         .map(|chunk| ChunkJob {

@@ -4,6 +4,7 @@
 mod harness;
 
 mod batch;
+mod batch_counts;
 mod batch_repoll;
 mod cache;
 mod cancel;
@@ -14,6 +15,7 @@ mod datadog;
 mod datadog_crash;
 mod ddtrace;
 mod faults;
+mod finalize_inline;
 mod finalize_race;
 mod footprint;
 mod groups;
