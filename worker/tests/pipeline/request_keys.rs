@@ -114,7 +114,15 @@ async fn a_requests_own_keys_are_sealed_used_then_deleted_and_never_shown() {
             .await
             .expect("body"),
     );
-    let logged = logs.text();
+    // The drainer records the export in Redis before it logs it: wait for the line.
+    let mut logged = logs.text();
+    for _ in 0..100 {
+        if logged.contains("run exported to Datadog") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        logged = logs.text();
+    }
     assert!(
         logged.contains("run exported to Datadog"),
         "logs were captured"
