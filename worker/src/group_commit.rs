@@ -21,9 +21,9 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 /// Items one flush takes at most (bounds a script's arguments and run time).
 pub const MAX_GROUP: usize = 64;
 
-/// Flushes of one queue in flight at once. Fewer make larger groups (fewer commands
-/// per record: 9.7–10.0 against 11.5–11.7 with 8, dispatch phase) and were not
-/// slower: a flush takes well under a millisecond.
+/// Flushes of one queue in flight at once. Fewer make larger groups (Redis commands
+/// per record in the benchmark's dispatch phase: 11.0–11.2 against 12.4 with 8) and
+/// were not slower: a flush takes well under a millisecond.
 const MAX_FLIGHTS: usize = 4;
 
 /// What a queue does with a group of one key's items, in one round trip.
