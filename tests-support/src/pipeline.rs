@@ -551,6 +551,7 @@ pub fn queue_settings() -> QueueSettings {
     QueueSettings {
         heartbeat_interval: HEARTBEAT,
         missed_heartbeats: 3,
+        ..QueueSettings::default()
     }
 }
 

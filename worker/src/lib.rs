@@ -56,20 +56,15 @@ pub mod watchdog;
 use std::sync::Arc;
 use std::time::Duration;
 
-use apalis::prelude::{BackendExt, Monitor, WorkerBuilder, WorkerBuilderExt};
+use apalis::prelude::{BackendExt, Monitor, Strategy, WorkerBuilder, WorkerBuilderExt};
 use tally_store::WorkerStore;
+use tally_store::jobs::wake::{QueueWakes, Wake};
 
 use crate::watchdog::Watchdog;
 
 pub use context::Context;
 pub use metrics::Metrics;
 pub use settings::WorkerSettings;
-
-/// How often an idle worker looks for new jobs. apalis-redis wakes a worker that
-/// found its queue empty only on its next heartbeat, which left a new run waiting
-/// seconds for its first job; a short poll keeps pickup within this interval at the
-/// cost of one small Lua call per queue per interval while idle.
-const IDLE_POLL: Duration = Duration::from_millis(50);
 
 /// Plan and finalize jobs are short: a few at a time per worker is plenty.
 const SMALL_JOBS_AT_ONCE: usize = 4;
@@ -109,6 +104,11 @@ impl Worker {
         let chunks = self.concurrent_chunks;
         let grace = self.shutdown_grace;
         let (stop, stopping) = tokio::sync::watch::channel(false);
+        let (wakes, poll) = (QueueWakes::new(), queues.settings.idle_poll);
+        let pushes = tokio::spawn({
+            let (store, wakes) = (context.store.clone(), wakes.clone());
+            async move { store.wake_on_pushes(wakes).await }
+        });
         let plan_queue = supervise::supervise(
             "plan queue",
             {
@@ -116,12 +116,15 @@ impl Worker {
                 move |attempt| format!("{name}-plan-{attempt}")
             },
             {
-                let context = context.clone();
+                let (context, wakes) = (context.clone(), wakes.clone());
                 move |worker: String| {
-                    let (context, plan) = (context.clone(), plan.clone());
+                    let (context, plan, wakes) = (context.clone(), plan.clone(), wakes.clone());
                     Monitor::new().register(move |_| {
                         WorkerBuilder::new(worker.clone())
-                            .backend(plan.clone().poll_with_interval(IDLE_POLL))
+                            .backend(
+                                plan.clone()
+                                    .poll_with_strategy(wake_or_poll(wakes.plan(), poll)),
+                            )
                             .catch_panic()
                             .concurrency(SMALL_JOBS_AT_ONCE)
                             .data(context.clone())
@@ -143,12 +146,16 @@ impl Worker {
                 move |attempt| format!("{name}-chunk-{attempt}")
             },
             {
-                let context = context.clone();
+                let (context, wakes) = (context.clone(), wakes.clone());
                 move |worker: String| {
-                    let (context, chunk) = (context.clone(), chunk.clone());
+                    let (context, chunk, wakes) = (context.clone(), chunk.clone(), wakes.clone());
                     Monitor::new().register(move |_| {
                         WorkerBuilder::new(worker.clone())
-                            .backend(chunk.clone().poll_with_interval(IDLE_POLL))
+                            .backend(
+                                chunk
+                                    .clone()
+                                    .poll_with_strategy(wake_or_poll(wakes.chunk(), poll)),
+                            )
                             .catch_panic()
                             .concurrency(chunks)
                             .data(context.clone())
@@ -170,12 +177,17 @@ impl Worker {
                 move |attempt| format!("{name}-finalize-{attempt}")
             },
             {
-                let context = context.clone();
+                let (context, wakes) = (context.clone(), wakes.clone());
                 move |worker: String| {
-                    let (context, finalize) = (context.clone(), finalize.clone());
+                    let (context, finalize, wakes) =
+                        (context.clone(), finalize.clone(), wakes.clone());
                     Monitor::new().register(move |_| {
                         WorkerBuilder::new(worker.clone())
-                            .backend(finalize.clone().poll_with_interval(IDLE_POLL))
+                            .backend(
+                                finalize
+                                    .clone()
+                                    .poll_with_strategy(wake_or_poll(wakes.finalize(), poll)),
+                            )
                             .catch_panic()
                             .concurrency(SMALL_JOBS_AT_ONCE)
                             .data(context.clone())
@@ -215,6 +227,7 @@ impl Worker {
             let _ = stop.send(true);
         };
         tokio::join!(signal, plan_queue, chunk_queue, finalize_queue);
+        pushes.abort();
         let _ = stop_sweep.send(());
         let _ = sweep.await;
         let _ = stop_export.send(());
@@ -223,6 +236,12 @@ impl Worker {
         let _ = renewals.await;
         Ok(())
     }
+}
+
+/// Fetches when a push to the queue is announced (`tally_store::jobs::wake`), and
+/// every `poll` besides for what is not announced.
+fn wake_or_poll(wake: Wake, poll: Duration) -> Strategy {
+    Strategy::new().stream(wake).interval(poll)
 }
 
 /// Connects the worker's store handle, with the queues of `settings`' namespace.

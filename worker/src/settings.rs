@@ -8,7 +8,7 @@ use tally_core::run::PublicUrls;
 use tally_daemon::settings::{Environment, InvalidSetting};
 use tally_daemon::telemetry::LogFormat;
 use tally_gemini::{ConfigError, GeminiConfig};
-use tally_store::jobs::QueueSettings;
+use tally_store::jobs::{DEFAULT_IDLE_POLL, QueueSettings};
 use tally_store::submission::DEFAULT_MAX_CHUNK_SIZE;
 use tally_store::{InvalidStoreSetting, StoreSettings};
 
@@ -33,7 +33,8 @@ pub struct WorkerSettings {
     /// `TALLY_WORKER_NAME`: unique per process; default host-pid-random.
     pub name: String,
     /// `TALLY_HEARTBEAT_SECS`: liveness beat; a silent worker's jobs move to others
-    /// after three missed beats.
+    /// after three missed beats. `TALLY_QUEUE_POLL_MS`: how often an idle worker
+    /// looks for jobs nobody announced.
     pub queues: QueueSettings,
     /// `TALLY_LOG_FORMAT`: `text` or `json`.
     pub log_format: LogFormat,
@@ -167,6 +168,9 @@ impl WorkerSettings {
                         QueueSettings::default().heartbeat_interval.as_secs(),
                     )?
                     .max(1),
+                ),
+                idle_poll: Duration::from_millis(
+                    number("TALLY_QUEUE_POLL_MS", DEFAULT_IDLE_POLL.as_millis() as u64)?.max(10),
                 ),
                 ..QueueSettings::default()
             },

@@ -46,6 +46,8 @@ struct Current {
     /// Bumped each time the primary changes.
     generation: u64,
     address: String,
+    /// What `manager` was made from: pub/sub connections open from it too.
+    client: redis::Client,
     manager: ConnectionManager,
 }
 
@@ -69,10 +71,11 @@ fn manager_config() -> ConnectionManagerConfig {
 
 async fn manager_for(client: redis::Client) -> Result<Current, RedisError> {
     let address = client.get_connection_info().addr().to_string();
-    let manager = ConnectionManager::new_with_config(client, manager_config()).await?;
+    let manager = ConnectionManager::new_with_config(client.clone(), manager_config()).await?;
     Ok(Current {
         generation: 0,
         address,
+        client,
         manager,
     })
 }
@@ -97,6 +100,20 @@ impl StoreConnection {
                 follow,
             }),
         })
+    }
+
+    /// A pub/sub connection of its own to the primary this connection uses now (it
+    /// does not follow a failover: a subscriber whose connection drops subscribes
+    /// again).
+    pub async fn subscriber(&self) -> Result<redis::aio::PubSub, RedisError> {
+        let client = self.current().client;
+        match tokio::time::timeout(CONNECT_TIMEOUT, client.get_async_pubsub()).await {
+            Ok(pubsub) => pubsub,
+            Err(_) => Err(RedisError::from(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("no pub/sub connection within {CONNECT_TIMEOUT:?}"),
+            ))),
+        }
     }
 
     fn current(&self) -> Current {

@@ -269,6 +269,12 @@ impl Keys {
         format!("{}:events", self.namespace)
     }
 
+    /// The pub/sub channel on which a push names its queue (`plan`, `chunk`,
+    /// `finalize`), so idle workers fetch at once (`jobs::wake`).
+    pub fn queue_pushes(&self) -> String {
+        format!("{}:queues:pushed", self.namespace)
+    }
+
     /// What the health check writes to learn whether Redis accepts writes.
     pub fn health_probe(&self) -> String {
         format!("{}:health:probe", self.namespace)

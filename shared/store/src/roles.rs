@@ -22,8 +22,10 @@ use std::sync::Arc;
 
 use tally_core::run::{RunId, Submitter};
 
+use crate::jobs::wake::{self, QueueWakes};
 use crate::jobs::{QueueSettings, Queues};
 use crate::retry::{self, RetryOutcome};
+use crate::store_backoff::{Delays, StoreBackoff};
 use crate::submission::{self, Submission, SubmitError, Submitted};
 use crate::{CancelOutcome, Store, StoreError, StoreSettings};
 
@@ -195,6 +197,21 @@ impl WorkerStore {
     /// worker enqueues the jobs that follow its own.
     pub fn queues(&self) -> &Queues {
         &self.queues
+    }
+
+    /// Wakes `wakes`' fetchers whenever a job is pushed to their queue (`jobs::wake`),
+    /// subscribing again after a lost connection; never returns.
+    pub async fn wake_on_pushes(&self, wakes: QueueWakes) {
+        let backoff = StoreBackoff::new("queue push subscription", Delays::STORE);
+        let channel = self.store.keys().queue_pushes();
+        loop {
+            let listened = wake::listen(&self.store.conn(), &channel, &wakes, &backoff).await;
+            let error = match listened {
+                Ok(()) => "the subscription was closed".to_string(),
+                Err(error) => error.to_string(),
+            };
+            tokio::time::sleep(backoff.failed(&error)).await;
+        }
     }
 }
 

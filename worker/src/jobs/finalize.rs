@@ -31,9 +31,9 @@ pub async fn handle(job: FinalizeJob, context: Data<Arc<Context>>) -> Result<(),
 }
 
 /// Queues the finalize job of an experiment that ended (complete, stopped or
-/// cancelled), and finalizes it here at once when it is `complete`: a pushed job
-/// lands in the queue's `scheduled` set, which apalis-redis moves on only at a
-/// worker's heartbeat (up to 5 s later). The job stays queued as the backstop, should
+/// cancelled), and finalizes it here at once when it is `complete`, instead of after
+/// another worker's fetch of the job (at once when it hears the push, at its next
+/// poll when it does not, `TALLY_QUEUE_POLL_MS`). The job stays queued as the backstop, should
 /// this worker die first; finalize is idempotent (guarded transitions), so the job,
 /// the sweep or another hand finalizing too changes nothing. A stopped experiment
 /// that is not complete is left to the job: calls still in flight in other chunks

@@ -1,7 +1,7 @@
 //! An experiment that ends without a chunk — a retry with nothing to run, a batch
 //! experiment whose last batch is answered — is finalized by the job that ended it,
-//! not left to the queued finalize job (which a worker fetches only at its next
-//! heartbeat). Here no queue is polled: the plan job runs by hand, and the queued
+//! not left to the queued finalize job (another round trip through the queue). Here
+//! no queue is polled: the plan job runs by hand, and the queued
 //! finalize job is still waiting when the run is already final.
 
 use std::sync::Arc;

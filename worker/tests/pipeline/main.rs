@@ -31,3 +31,4 @@ mod stuck;
 mod totals;
 mod trials;
 mod unfinalized;
+mod wake;

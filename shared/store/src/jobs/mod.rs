@@ -8,7 +8,8 @@
 //! - `chunk`: a handful of records of one experiment.
 //! - `finalize`: summarises an experiment and completes the run when it is the last.
 //!
-//! `depth` reads how many jobs wait in each queue, `liveness` how long the next one
+//! `wake` announces pushes so idle workers fetch at once. `depth` reads how many
+//! jobs wait in each queue, `liveness` how long the next one
 //! has waited and how many workers beat (for metrics); both read apalis-redis's keys
 //! through `apalis_layout`, the one module that knows where apalis-redis keeps them.
 
@@ -16,6 +17,7 @@ pub mod apalis_layout;
 mod depth;
 mod liveness;
 mod queues;
+pub mod wake;
 
 use serde::{Deserialize, Serialize};
 
@@ -26,7 +28,7 @@ use apalis_layout::QueueLayout;
 
 pub use depth::QueueDepth;
 pub use liveness::{QueueAge, WORKER_ALIVE_WITHIN};
-pub use queues::{QueueError, QueueSettings, Queues};
+pub use queues::{DEFAULT_IDLE_POLL, QueueError, QueueSettings, Queues};
 
 /// The job kinds, each with its own queue, in the order metrics report them.
 const KINDS: [&str; 3] = ["plan", "chunk", "finalize"];

@@ -7,6 +7,9 @@
 //! Every job is pushed with an idempotency key naming what it does (`chunk:<exp>:7`):
 //! a job pushed twice — by a re-executed chunk, a retried plan, a cancel racing the
 //! last record — is enqueued once.
+//!
+//! Every push is announced on `Keys::queue_pushes` (`wake`), so idle workers fetch
+//! at once.
 
 use std::time::Duration;
 
@@ -34,7 +37,15 @@ pub struct QueueSettings {
     pub heartbeat_interval: Duration,
     /// Beats a worker may miss before its in-flight jobs go to other workers.
     pub missed_heartbeats: usize,
+    /// How often a worker with room for jobs looks at a queue nobody announced a push
+    /// to (`TALLY_QUEUE_POLL_MS`): announced pushes wake it at once (`wake`).
+    pub idle_poll: Duration,
 }
+
+/// The default of `QueueSettings::idle_poll`: what is not announced (a retry coming
+/// due, a dead worker's job put back) waits at most this long, and an idle worker
+/// costs Redis 3 small scripts a second.
+pub const DEFAULT_IDLE_POLL: Duration = Duration::from_secs(1);
 
 impl Default for QueueSettings {
     /// 5 s × 3: a killed worker's jobs are picked up by the others within about 15 s
@@ -43,6 +54,7 @@ impl Default for QueueSettings {
         QueueSettings {
             heartbeat_interval: Duration::from_secs(5),
             missed_heartbeats: 3,
+            idle_poll: DEFAULT_IDLE_POLL,
         }
     }
 }
@@ -57,6 +69,9 @@ pub struct Queues {
     pub plan: RedisStorage<PlanJob, StoreConnection>,
     pub chunk: RedisStorage<ChunkJob, StoreConnection>,
     pub finalize: RedisStorage<FinalizeJob, StoreConnection>,
+    conn: StoreConnection,
+    /// `Keys::queue_pushes`.
+    pushes: String,
 }
 
 impl Queues {
@@ -80,7 +95,9 @@ impl Queues {
             settings,
             plan: RedisStorage::new(conn.clone()).with_config(config("plan")),
             chunk: RedisStorage::new(conn.clone()).with_config(config("chunk")),
-            finalize: RedisStorage::new(conn).with_config(config("finalize")),
+            finalize: RedisStorage::new(conn.clone()).with_config(config("finalize")),
+            conn,
+            pushes: keys.queue_pushes(),
         }
     }
 
@@ -91,7 +108,9 @@ impl Queues {
             .clone()
             .push_task(task)
             .await
-            .map_err(|e| error("plan", e))
+            .map_err(|e| error("plan", e))?;
+        self.announce("plan").await;
+        Ok(())
     }
 
     pub async fn push_chunks(&self, jobs: Vec<ChunkJob>) -> Result<(), QueueError> {
@@ -106,7 +125,9 @@ impl Queues {
             .clone()
             .push_all(stream::iter(tasks))
             .await
-            .map_err(|e| error("chunk", e))
+            .map_err(|e| error("chunk", e))?;
+        self.announce("chunk").await;
+        Ok(())
     }
 
     pub async fn push_finalize(&self, job: FinalizeJob) -> Result<(), QueueError> {
@@ -116,7 +137,23 @@ impl Queues {
             .clone()
             .push_task(task)
             .await
-            .map_err(|e| error("finalize", e))
+            .map_err(|e| error("finalize", e))?;
+        self.announce("finalize").await;
+        Ok(())
+    }
+
+    /// Tells idle workers that the `kind` queue has a job. An announcement that fails
+    /// loses nothing: the job is queued, and idle workers find it on their next poll.
+    async fn announce(&self, kind: &str) {
+        let mut conn = self.conn.clone();
+        let published: Result<u64, _> = redis::cmd("PUBLISH")
+            .arg(&self.pushes)
+            .arg(kind)
+            .query_async(&mut conn)
+            .await;
+        if let Err(error) = published {
+            tracing::debug!(%error, kind, "a push was not announced; idle workers poll for it");
+        }
     }
 }
 
