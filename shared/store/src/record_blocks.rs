@@ -6,7 +6,8 @@
 //! records to 1.3 KB); records of one dataset share their keys, names and parties,
 //! so a block of them deflates to under a tenth (measured in `docs/src/redis.md`).
 //! A chunk job (at most 25 records) reads and inflates two or three blocks with one
-//! `LRANGE`; what a reader asks for is cut out of the blocks here.
+//! `LRANGE`; what a reader asks for is cut out of the blocks here, and only that is
+//! parsed.
 
 use tally_core::dataset::DatasetRecord;
 
@@ -38,12 +39,11 @@ pub(crate) fn encode(key: &str, records: &[DatasetRecord]) -> Result<Vec<Vec<u8>
         .collect()
 }
 
-/// The records of one block read from `key`.
-pub(crate) fn decode(key: &str, block: &[u8]) -> Result<Vec<DatasetRecord>, StoreError> {
-    let text = inflate_to_string(key, block)?;
-    text.split('\n')
-        .map(|line| serde_json::from_str(line).map_err(|e| corrupt(key, e)))
-        .collect()
+/// One record line of a block read from `key`. Only the lines a reader asked for
+/// are parsed: a chunk's 25 records span two or three 16-record blocks, and parsing
+/// the records around them was ~40 % of what reading a chunk's records cost.
+fn parse(key: &str, line: &str) -> Result<DatasetRecord, StoreError> {
+    serde_json::from_str(line).map_err(|e| corrupt(key, e))
 }
 
 /// Records `[start, end)` out of the consecutive `blocks` beginning at
@@ -54,16 +54,24 @@ pub(crate) fn cut_range(
     start: u64,
     end: u64,
 ) -> Result<Vec<DatasetRecord>, StoreError> {
-    let mut records = Vec::new();
-    for block in blocks {
-        records.extend(decode(key, block)?);
-    }
     let skip = (start - block_of(start) * BLOCK_RECORDS) as usize;
-    Ok(records
-        .into_iter()
-        .skip(skip)
-        .take(end.saturating_sub(start) as usize)
-        .collect())
+    let wanted = end.saturating_sub(start) as usize;
+    let mut records = Vec::with_capacity(wanted);
+    let mut position = 0;
+    for block in blocks {
+        if records.len() == wanted {
+            break;
+        }
+        let text = inflate_to_string(key, block)?;
+        // Compact JSON never holds a raw newline: it separates the records.
+        for line in text.split('\n') {
+            if position >= skip && records.len() < wanted {
+                records.push(parse(key, line)?);
+            }
+            position += 1;
+        }
+    }
+    Ok(records)
 }
 
 /// The records at `indices`, in that order, given each needed block (by number,
@@ -73,19 +81,22 @@ pub(crate) fn pick(
     indices: &[u64],
     blocks: &[(u64, Option<Vec<u8>>)],
 ) -> Result<Vec<DatasetRecord>, StoreError> {
-    let mut decoded = std::collections::HashMap::new();
+    let mut texts = std::collections::HashMap::new();
     for (number, block) in blocks {
         if let Some(block) = block {
-            decoded.insert(*number, decode(key, block)?);
+            texts.insert(*number, inflate_to_string(key, block)?);
         }
     }
-    Ok(indices
-        .iter()
-        .filter_map(|index| {
-            let block = decoded.get(&block_of(*index))?;
-            block.get((index % BLOCK_RECORDS) as usize).cloned()
-        })
-        .collect())
+    let mut records = Vec::with_capacity(indices.len());
+    for index in indices {
+        let line = texts
+            .get(&block_of(*index))
+            .and_then(|text| text.split('\n').nth((index % BLOCK_RECORDS) as usize));
+        if let Some(line) = line {
+            records.push(parse(key, line)?);
+        }
+    }
+    Ok(records)
 }
 
 #[cfg(test)]
@@ -139,7 +150,27 @@ mod tests {
 
     #[test]
     fn a_bad_block_is_corrupt() {
-        let err = decode("k", b"not deflate").unwrap_err();
+        let err = cut_range("k", &[b"not deflate".to_vec()], 0, 1).unwrap_err();
         assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+    }
+
+    #[test]
+    fn only_the_records_asked_for_are_parsed() {
+        let all = records(40);
+        let mut blocks = encode("k", &all).unwrap();
+        // Record 16 (first line of block 1) is not JSON; records 17.. read fine.
+        let text = inflate_to_string("k", &blocks[1]).unwrap();
+        let damaged = text.replacen("{", "not json {", 1);
+        blocks[1] = deflate("k", damaged.as_bytes()).unwrap();
+        let range = cut_range("k", &blocks[1..3], 17, 40).unwrap();
+        assert_eq!(range, all[17..40].to_vec());
+        let picked = pick(
+            "k",
+            &[20, 33],
+            &[(1, Some(blocks[1].clone())), (2, Some(blocks[2].clone()))],
+        )
+        .unwrap();
+        assert_eq!(ids(&picked), ["r20", "r33"]);
+        assert!(cut_range("k", &blocks[1..2], 16, 17).is_err());
     }
 }
