@@ -11,6 +11,8 @@ use crate::child::ChildGuard;
 
 pub struct PrivateRedis {
     port: u16,
+    /// The arguments beyond the defaults, for `restart`.
+    args: Vec<String>,
     server: ChildGuard,
 }
 
@@ -43,30 +45,35 @@ impl PrivateRedis {
     }
 
     fn start_with(args: &[&str]) -> PrivateRedis {
+        let args: Vec<String> = args.iter().map(|arg| arg.to_string()).collect();
         let port = free_port();
-        let server = ChildGuard::new(
-            Command::new("redis-server")
-                .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
-                .args(["--save", "", "--appendonly", "no"])
-                // A replica syncs at once, not after the default 5 s of waiting for others.
-                .args(["--repl-diskless-sync-delay", "0"])
-                .args(["--maxmemory-policy", "noeviction"])
-                .args(args)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("redis-server starts (Debian package redis-server)"),
-        );
-        let redis = PrivateRedis { port, server };
+        let redis = PrivateRedis {
+            port,
+            server: spawn(port, &args),
+            args,
+        };
+        redis.wait_until_it_answers();
+        redis
+    }
+
+    /// Kills the server and starts a new, empty one on the same port (a Redis that
+    /// came back after an outage, without its data); returns once it answers.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.server = spawn(self.port, &self.args);
+        self.wait_until_it_answers();
+    }
+
+    fn wait_until_it_answers(&self) {
+        let port = self.port;
         let deadline = Instant::now() + Duration::from_secs(10);
-        while redis.command(&["PING"]).is_err() {
+        while self.command(&["PING"]).is_err() {
             assert!(
                 Instant::now() < deadline,
                 "redis-server on port {port} does not answer"
             );
             std::thread::sleep(Duration::from_millis(20));
         }
-        redis
     }
 
     pub fn url(&self) -> String {
@@ -81,6 +88,16 @@ impl PrivateRedis {
     pub fn kill(&mut self) {
         let _ = self.server.kill();
         let _ = self.server.wait();
+    }
+
+    /// Freezes the server (`SIGSTOP`): connections stay open and nothing answers, as
+    /// with a Redis host that dropped off the network. `restart` ends it.
+    pub fn freeze(&self) {
+        let frozen = Command::new("kill")
+            .args(["-STOP", &self.server.id().to_string()])
+            .status()
+            .is_ok_and(|status| status.success());
+        assert!(frozen, "redis-server on port {} freezes", self.port);
     }
 
     /// Runs one command (`["CONFIG", "SET", "maxmemory", "64mb"]`).
@@ -111,6 +128,23 @@ impl PrivateRedis {
             .and_then(|value| value.trim().parse().ok())
             .expect("used_memory in INFO memory")
     }
+}
+
+/// `redis-server` on `port`, keeping nothing on disk, with `args` beyond that.
+fn spawn(port: u16, args: &[String]) -> ChildGuard {
+    ChildGuard::new(
+        Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--save", "", "--appendonly", "no"])
+            // A replica syncs at once, not after the default 5 s of waiting for others.
+            .args(["--repl-diskless-sync-delay", "0"])
+            .args(["--maxmemory-policy", "noeviction"])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server starts (Debian package redis-server)"),
+    )
 }
 
 /// A loopback port free now. The port of a listener just closed is free unless

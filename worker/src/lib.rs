@@ -28,7 +28,9 @@
 //! `Worker::run` runs one apalis worker per queue under a process-unique name
 //! (`supervise`) until the shutdown future resolves; then no new job is taken, and
 //! jobs in flight get the grace period to finish before the process lets go (what
-//! is left is picked up by other workers through orphan recovery).
+//! is left is picked up by other workers through orphan recovery). The grace bounds
+//! the housekeeping loops too: one still waiting on the store then is abandoned, so
+//! a worker stops in time even when Redis does not answer.
 
 mod batch;
 pub mod context;
@@ -65,6 +67,10 @@ use crate::watchdog::Watchdog;
 pub use context::Context;
 pub use metrics::Metrics;
 pub use settings::WorkerSettings;
+
+/// Past the shutdown grace, how long a housekeeping loop told to stop only then
+/// (lease renewal, which runs until the queues are done) has to end by itself.
+const LAST_WORD: Duration = Duration::from_secs(1);
 
 /// Plan and finalize jobs are short: a few at a time per worker is plenty.
 const SMALL_JOBS_AT_ONCE: usize = 4;
@@ -225,15 +231,38 @@ impl Worker {
             shutdown.await;
             tracing::info!("shutting down: no new jobs; in-flight records may finish");
             let _ = stop.send(true);
+            // Housekeeping serves no record in flight: it stops now, with the grace to
+            // end the pass it is in.
+            let _ = stop_sweep.send(());
+            let _ = stop_export.send(());
+            tokio::time::Instant::now() + grace
         };
-        tokio::join!(signal, plan_queue, chunk_queue, finalize_queue);
+        let (deadline, (), (), ()) = tokio::join!(signal, plan_queue, chunk_queue, finalize_queue);
         pushes.abort();
-        let _ = stop_sweep.send(());
-        let _ = sweep.await;
-        let _ = stop_export.send(());
-        let _ = export.await;
         let _ = stop_renewing.send(());
-        let _ = renewals.await;
+        // A loop told to stop ends once its current pass does; a pass waiting on a store
+        // that does not answer would hold the process long past the grace, so at the
+        // deadline it is abandoned. Lease renewal, told only now, gets a moment.
+        let deadline = deadline.max(tokio::time::Instant::now() + LAST_WORD);
+        let mut abandoned = Vec::new();
+        for (task, name) in [
+            (sweep, "sweep"),
+            (export, "Datadog export"),
+            (renewals, "lease renewal"),
+        ] {
+            if !finish_by(deadline, task).await {
+                abandoned.push(name);
+            }
+        }
+        if abandoned.is_empty() {
+            tracing::info!("stopped");
+        } else {
+            tracing::warn!(
+                ?abandoned,
+                "stopped; abandoned when the shutdown grace ran out (leases left lapse and \
+                 other workers redo their records; sweeps and exports are theirs too)"
+            );
+        }
         Ok(())
     }
 }
@@ -242,6 +271,17 @@ impl Worker {
 /// every `poll` besides for what is not announced.
 fn wake_or_poll(wake: Wake, poll: Duration) -> Strategy {
     Strategy::new().stream(wake).interval(poll)
+}
+
+/// Waits for `task` until `deadline`, then aborts it; says whether it ended by itself.
+async fn finish_by(deadline: tokio::time::Instant, mut task: tokio::task::JoinHandle<()>) -> bool {
+    match tokio::time::timeout_at(deadline, &mut task).await {
+        Ok(_) => true,
+        Err(_) => {
+            task.abort();
+            false
+        }
+    }
 }
 
 /// Connects the worker's store handle, with the queues of `settings`' namespace.

@@ -22,7 +22,8 @@ const HEALTHY_RUN: Duration = Duration::from_secs(60);
 /// Runs `build(attempt)` — a monitor holding one queue's worker, named
 /// `name(attempt)` — until `stop` turns true; a monitor that ends by itself, or whose
 /// worker the `watchdog` finds no longer beating, is started again after a backoff
-/// delay. `operation` names the queue in log lines.
+/// delay. Once told to stop, jobs in flight get `grace` to finish and are then
+/// abandoned. `operation` names the queue in log lines.
 pub async fn supervise(
     operation: &'static str,
     name: impl Fn(usize) -> String,
@@ -46,7 +47,10 @@ pub async fn supervise(
                 *cause.lock().unwrap_or_else(PoisonError::into_inner) = Some(error.to_string());
                 false
             })
-            .shutdown_timeout(grace)
+            // Jobs in flight when the monitor is told to stop get `grace`; then it lets
+            // go of them, whatever they wait for (a store that does not answer, or
+            // apalis's own close, which needs the store to acknowledge them).
+            .with_terminator(abandon_after(operation, grace))
             .run_with_signal(async move {
                 tokio::select! {
                     _ = signal.wait_for(|stop| *stop) => {}
@@ -73,4 +77,16 @@ pub async fn supervise(
             () = tokio::time::sleep(delay) => {}
         }
     }
+}
+
+/// Resolves `grace` after it is first polled (when the monitor starts to stop), saying
+/// that whatever is still in flight is left behind.
+async fn abandon_after(operation: &'static str, grace: Duration) {
+    tokio::time::sleep(grace).await;
+    tracing::warn!(
+        queue = operation,
+        grace_secs = grace.as_secs(),
+        "the queue worker did not stop within the shutdown grace: abandoned with any job \
+         still in flight (their records' leases lapse and other workers redo them)"
+    );
 }
