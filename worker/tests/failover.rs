@@ -1,7 +1,8 @@
 //! Redis Sentinel: tally finds the primary through the sentinels, and when the
 //! primary is killed in the middle of a run, follows the failover to the promoted
 //! replica — store calls and job queues alike — and the run completes with every
-//! result exactly once.
+//! result exactly once. A subscription to the change notices (the API's) asks the
+//! sentinels for the primary too.
 //!
 //! A private primary, its replica and three sentinels on loopback; the shared Redis
 //! is not used. The test is alone in its binary because it points the process's
@@ -10,8 +11,12 @@
 
 use std::time::Duration;
 
+use futures::StreamExt;
 use tally_core::contract::RunStatus;
-use tally_store::{REDIS_URL_ENV, SENTINEL_MASTER_ENV, SENTINELS_ENV};
+use tally_store::events::{Notice, subscribe};
+use tally_store::{
+    Keys, REDIS_URL_ENV, RedisUrl, SENTINEL_MASTER_ENV, SENTINELS_ENV, StoreSettings,
+};
 use tally_test_support::pipeline::{Harness, poll, run_with_env};
 use tally_test_support::private_redis::PrivateRedis;
 use tally_test_support::sentinels::{MASTER, Sentinels};
@@ -36,6 +41,7 @@ fn a_run_follows_the_failover_to_the_replica_and_completes_with_every_result_onc
 
 async fn fail_over(primary: &mut PrivateRedis, replica: &PrivateRedis, sentinels: &Sentinels) {
     let mut harness = Harness::start_with_fixture("failover", 40, RECORDS).await;
+    notices_come_from_the_primary_the_sentinels_name(&harness, primary).await;
     harness.start_worker("first").await;
     harness.start_worker("second").await;
     let (run, experiment) = harness.submit_fixture_run(4).await;
@@ -68,4 +74,38 @@ async fn fail_over(primary: &mut PrivateRedis, replica: &PrivateRedis, sentinels
     assert_eq!(results.len(), RECORDS as usize, "every result, none lost");
     assert_eq!(done().await, u64::from(RECORDS), "none counted twice");
     harness.cleanup().await;
+}
+
+/// With `TALLY_REDIS_URL` naming no server at all, a subscription still hears what
+/// the primary publishes: it asked the sentinels where the primary is.
+async fn notices_come_from_the_primary_the_sentinels_name(
+    harness: &Harness,
+    primary: &PrivateRedis,
+) {
+    let settings = StoreSettings {
+        redis_url: RedisUrl::parse("redis://127.0.0.1:1").unwrap(),
+        ..harness.store_settings.clone()
+    };
+    let notices = subscribe(&settings)
+        .await
+        .expect("subscribed through the sentinels");
+    let mut notices = std::pin::pin!(notices);
+    assert_eq!(notices.next().await, Some(Notice::Resync));
+    let mut conn = redis::Client::open(primary.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let channel = Keys::new(settings.namespace.clone()).events();
+    let _: u64 = redis::cmd("PUBLISH")
+        .arg(channel)
+        .arg("run_failover")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let heard = tokio::time::timeout(Duration::from_secs(10), notices.next()).await;
+    assert_eq!(
+        heard.ok().flatten(),
+        Some(Notice::Changed("run_failover".into()))
+    );
 }

@@ -80,6 +80,15 @@ async fn manager_for(client: redis::Client) -> Result<Current, RedisError> {
     })
 }
 
+/// A client of the primary as it is now: `TALLY_REDIS_URL`'s, or the one the
+/// sentinels name (for a connection of its own, such as a subscription).
+pub async fn primary_client(settings: &StoreSettings) -> Result<redis::Client, RedisError> {
+    match &settings.sentinel {
+        None => redis::Client::open(settings.redis_url.expose()),
+        Some(sentinel) => Follow::new(settings, sentinel)?.primary().await,
+    }
+}
+
 impl StoreConnection {
     /// Connects to the primary: `TALLY_REDIS_URL`, or the one the sentinels name.
     pub async fn connect(settings: &StoreSettings) -> Result<StoreConnection, RedisError> {

@@ -16,6 +16,7 @@
 
 use futures::{Stream, StreamExt};
 
+use super::connection::primary_client;
 use super::{StoreError, StoreSettings};
 use crate::keys::Keys;
 
@@ -37,7 +38,8 @@ pub enum Notice {
 pub async fn subscribe(
     settings: &StoreSettings,
 ) -> Result<impl Stream<Item = Notice> + Send + 'static, StoreError> {
-    let client = redis::Client::open(settings.redis_url.expose())?;
+    // Through Sentinel, `TALLY_REDIS_URL` names no server: the primary is asked for.
+    let client = primary_client(settings).await?;
     let mut pubsub = client.get_async_pubsub().await?;
     pubsub
         .subscribe(Keys::new(settings.namespace.clone()).events())
