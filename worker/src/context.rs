@@ -14,6 +14,7 @@ use crate::group_commit::GroupCommit;
 use crate::limits::{CallLimits, LimitSettings};
 use crate::metrics::Metrics;
 use crate::result_writer::{ResultWriter, WriteResults};
+use crate::running::RunningJobs;
 use crate::spend::SpendCap;
 
 /// Experiment records cached before the cache is cleared.
@@ -44,6 +45,8 @@ pub struct Context {
     pub batches: Option<Arc<tally_gemini::batch::BatchClient>>,
     /// `TALLY_SPEND_CAP_USD`: what all models together may cost per ten minutes.
     pub spend: Option<SpendCap>,
+    /// Job handlers running now (a stopping worker lets go once none is).
+    pub running: RunningJobs,
     /// Experiment records never change once written: read each once per process.
     experiments: Mutex<HashMap<ExperimentId, Arc<ExperimentRecord>>>,
 }
@@ -73,6 +76,7 @@ impl Context {
             datadog: None,
             batches: None,
             spend: None,
+            running: RunningJobs::default(),
             experiments: Mutex::new(HashMap::new()),
         }
     }

@@ -48,6 +48,7 @@ pub mod record;
 mod record_starts;
 pub mod response_cache;
 mod result_writer;
+pub mod running;
 pub mod settings;
 pub mod spend;
 pub mod stuck_runs;
@@ -143,6 +144,7 @@ impl Worker {
                 kind: "plan",
             },
             grace,
+            context.running.clone(),
             stopping.clone(),
         );
         let chunk_queue = supervise::supervise(
@@ -174,6 +176,7 @@ impl Worker {
                 kind: "chunk",
             },
             grace,
+            context.running.clone(),
             stopping.clone(),
         );
         let finalize_queue = supervise::supervise(
@@ -206,6 +209,7 @@ impl Worker {
                 kind: "finalize",
             },
             grace,
+            context.running.clone(),
             stopping.clone(),
         );
         tracing::info!(worker = %name, chunks, "worker started");

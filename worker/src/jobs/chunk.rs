@@ -35,6 +35,7 @@ use crate::observe;
 use crate::record::{self, MAX_RECORD_STARTS};
 
 pub async fn handle(job: ChunkJob, context: Data<Arc<Context>>) -> Result<(), JobError> {
+    let _running = context.running.enter();
     let Some(experiment) = context.experiment_record(&job.experiment_id).await? else {
         tracing::warn!(experiment_id = %job.experiment_id, "chunk of an unknown experiment dropped");
         return Ok(());

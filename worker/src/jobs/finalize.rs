@@ -27,6 +27,7 @@ use super::JobError;
 use crate::context::Context;
 
 pub async fn handle(job: FinalizeJob, context: Data<Arc<Context>>) -> Result<(), JobError> {
+    let _running = context.running.enter();
     finalize(&context, &job.experiment_id).await
 }
 

@@ -11,6 +11,7 @@ use super::{JobError, WINDOW, finalize};
 use crate::context::Context;
 
 pub async fn handle(job: PlanJob, context: Data<Arc<Context>>) -> Result<(), JobError> {
+    let _running = context.running.enter();
     let Some(experiment) = context.experiment_record(&job.experiment_id).await? else {
         tracing::warn!(experiment_id = %job.experiment_id, "plan for an unknown experiment dropped");
         return Ok(());

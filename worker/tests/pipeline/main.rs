@@ -27,6 +27,7 @@ mod request_keys;
 mod retention;
 mod retry;
 mod spend;
+mod stop;
 mod stuck;
 mod totals;
 mod trials;
