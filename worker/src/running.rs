@@ -1,10 +1,11 @@
 //! How many job handlers this process is running, so a stopping worker lets go of
 //! its queues as soon as none is, not at the end of its shutdown grace.
 //!
-//! apalis-core 1.0 acknowledges a finished job through a channel of four events that
-//! its worker stops draining once it is told to stop, and it closes only when every
-//! job is acknowledged: with more than two jobs ending after SIGTERM it never closes
-//! by itself and waits out the grace (`supervise`). The jobs it could not
+//! apalis-core 1.0 acknowledges a finished job through a small channel (four events
+//! with a fetch size of one) that its worker stops draining once it is told to stop,
+//! and it closes only when every job is acknowledged: with enough jobs ending after
+//! SIGTERM it never closes by itself and waits out the grace (`supervise`). In
+//! `tests/pipeline/stop.rs` sixteen chunk jobs ending did that; four did not. The jobs it could not
 //! acknowledge stay in its in-flight set; other workers take them back when its
 //! beats stop and find their records done, as after a crash.
 
