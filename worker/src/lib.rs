@@ -26,9 +26,11 @@
 //!   result, online or batch, adds to them.
 //!
 //! `Worker::run` runs one apalis worker per queue under a process-unique name
-//! (`supervise`) until the shutdown future resolves; then no new job is taken, and
-//! jobs in flight get the grace period to finish before the process lets go (what
-//! is left is picked up by other workers through orphan recovery). The grace bounds
+//! (`supervise`) until the shutdown future resolves; then no new job is taken, jobs
+//! in flight get up to the grace period to finish, and the process lets go as soon
+//! as no job handler runs (`running`; what is left is picked up by other workers
+//! through orphan recovery). Idle queues are woken by announced pushes
+//! (`tally_store::jobs::wake`) and polled every `TALLY_QUEUE_POLL_MS`. The grace bounds
 //! the housekeeping loops too: one still waiting on the store then is abandoned, so
 //! a worker stops in time even when Redis does not answer.
 
