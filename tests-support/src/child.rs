@@ -3,7 +3,7 @@
 //! against the shared Redis and no zombie behind.
 
 use std::ops::{Deref, DerefMut};
-use std::process::Child;
+use std::process::{Child, Command};
 
 /// Owns a child process; use it as the `Child` itself (`kill`, `wait`, `id`).
 #[derive(Debug)]
@@ -12,6 +12,34 @@ pub struct ChildGuard(Child);
 impl ChildGuard {
     pub fn new(child: Child) -> ChildGuard {
         ChildGuard(child)
+    }
+
+    /// Sends SIGTERM, as an operator's `kill` or a service manager's stop does;
+    /// whether it was delivered.
+    pub fn terminate(&self) -> bool {
+        Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status()
+            .is_ok_and(|status| status.success())
+    }
+
+    /// The child's exit status once it exits, or `None` when it still runs after
+    /// `within`.
+    #[cfg(feature = "pipeline")]
+    pub async fn exit_within(
+        &mut self,
+        within: std::time::Duration,
+    ) -> Option<std::process::ExitStatus> {
+        let since = std::time::Instant::now();
+        loop {
+            if let Some(exit) = self.0.try_wait().expect("the child's status") {
+                return Some(exit);
+            }
+            if since.elapsed() > within {
+                return None;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
     }
 }
 

@@ -15,7 +15,7 @@
 
 use std::fs::File;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use tally_store::REDIS_URL_ENV;
@@ -65,22 +65,9 @@ async fn stop_during_outage(redis: &mut PrivateRedis) {
 
     redis.freeze();
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let signalled = Command::new("kill")
-        .args(["-TERM", &worker.id().to_string()])
-        .status()
-        .is_ok_and(|status| status.success());
-    assert!(signalled, "SIGTERM sent");
-    let signalled = Instant::now();
+    assert!(worker.terminate(), "SIGTERM sent");
     let bound = GRACE + MARGIN;
-    let exit = loop {
-        if let Some(exit) = worker.try_wait().expect("the worker's status") {
-            break Some(exit);
-        }
-        if signalled.elapsed() > bound {
-            break None;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let exit = worker.exit_within(bound).await;
     // Redis comes back (empty) whatever the outcome: the harness cleans up in it.
     redis.restart();
 

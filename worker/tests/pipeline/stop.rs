@@ -2,8 +2,7 @@
 //! exits as soon as its job handlers are done, long before its shutdown grace; the
 //! run then completes on another worker with exactly one result per record.
 
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
 use tally_test_support::child::ChildGuard;
@@ -44,23 +43,10 @@ async fn a_stopped_worker_exits_when_its_jobs_are_done_not_at_its_grace() {
     // than apalis acknowledges while it stops. The run outlasts them.
     let (run, experiment) = harness.submit_fixture_run(200).await;
     harness.wait_for_results(&experiment, 20).await;
-    let signalled = Command::new("kill")
-        .args(["-TERM", &stopped.id().to_string()])
-        .status()
-        .is_ok_and(|status| status.success());
-    assert!(signalled, "SIGTERM sent");
-    let since = Instant::now();
-    let exited = loop {
-        if stopped.try_wait().expect("the worker's status").is_some() {
-            break true;
-        }
-        if since.elapsed() > GRACE / 4 {
-            break false;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    assert!(stopped.terminate(), "SIGTERM sent");
+    let exited = stopped.exit_within(GRACE / 4).await;
     assert!(
-        exited,
+        exited.is_some(),
         "the worker still runs {:?} after SIGTERM",
         GRACE / 4
     );
